@@ -1,0 +1,1 @@
+"""Hardware behind small, swappable interfaces: a real back end and a simulated one for each part."""

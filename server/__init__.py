@@ -1,0 +1,1 @@
+"""The community office's central service: passes, households, kiosks and the event archive."""
