@@ -47,6 +47,14 @@ class SyncError(KioskError, ConnectionError):
     """The office server could not be reached or refused a request."""
 
 
+class FontMissing(KioskError, FileNotFoundError):
+    """No installed font can draw Chinese text (install fonts-wqy-microhei)."""
+
+
+class DisplayError(HardwareError):
+    """The screen could not be opened (no display, wrong SDL video driver)."""
+
+
 class KioskWarning(UserWarning):
     """Root of warnings about degraded-but-working modes."""
 
