@@ -1,0 +1,196 @@
+"""The clock with injected wall and monotonic time: trust, the monotonic floor, server time."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from kiosk.atomic import write_atomic
+from kiosk.clock import Clock, boot_id
+
+TRUSTED_AT = datetime(2020, 2, 10, 4, 0, tzinfo=UTC)
+T0 = TRUSTED_AT.timestamp()
+
+
+class FakeTime:
+    """A wall clock and a monotonic clock the test moves by hand."""
+
+    def __init__(self, wall: float, mono: float = 50.0) -> None:
+        self.wall_s = wall
+        self.mono_s = mono
+
+    def wall(self) -> float:
+        return self.wall_s
+
+    def mono(self) -> float:
+        return self.mono_s
+
+    def advance(self, seconds: float) -> None:
+        self.wall_s += seconds
+        self.mono_s += seconds
+
+
+@pytest.fixture
+def ntp(tmp_path: Path) -> Path:
+    flag = tmp_path / "synchronized"
+    flag.touch()
+    return flag
+
+
+@pytest.fixture
+def no_ntp(tmp_path: Path) -> Path:
+    return tmp_path / "not-synchronized"
+
+
+def make_clock(t: FakeTime, flag: Path, state: Path | None) -> Clock:
+    return Clock(wall=t.wall, monotonic=t.mono, state_file=state, ntp_flag=flag)
+
+
+def save_state(path: Path, epoch: float) -> None:
+    write_atomic(path, json.dumps({"last_trusted_epoch": epoch}))
+
+
+def at(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def test_ntp_synchronized_clock_is_trusted_and_saved(tmp_path: Path, ntp: Path) -> None:
+    state = tmp_path / "clock.json"
+    reading = make_clock(FakeTime(T0), ntp, state).read()
+    assert reading.trusted and reading.wall == TRUSTED_AT
+    assert json.loads(state.read_text())["last_trusted_epoch"] == T0
+
+
+def test_first_boot_without_network_is_untrusted(no_ntp: Path) -> None:
+    reading = make_clock(FakeTime(T0), no_ntp, None).read()
+    assert not reading.trusted and reading.wall == TRUSTED_AT
+
+
+def test_boot_without_network_far_in_the_past_keeps_expiry(tmp_path: Path, no_ntp: Path) -> None:
+    state = tmp_path / "clock.json"
+    save_state(state, T0)
+    t = FakeTime(wall=0.0, mono=3.0)  # the Pi booted in 1970
+    clock = make_clock(t, no_ntp, state)
+    t.advance(600)
+    reading = clock.read()
+    assert not reading.trusted
+    assert reading.wall == at(T0 + 600)  # last trusted + elapsed since boot
+    expired_pass = TRUSTED_AT - timedelta(hours=1)
+    assert clock.effective_now() > expired_pass  # still expired
+
+
+def test_untrusted_time_follows_a_wall_clock_that_is_ahead(tmp_path: Path, no_ntp: Path) -> None:
+    state = tmp_path / "clock.json"
+    save_state(state, T0)
+    t = FakeTime(wall=T0 + 86400)
+    reading = make_clock(t, no_ntp, state).read()
+    assert not reading.trusted and reading.wall == at(T0 + 86400)
+
+
+def test_server_time_observed_trusts_and_reports_the_offset(tmp_path: Path, no_ntp: Path) -> None:
+    t = FakeTime(wall=0.0)
+    clock = make_clock(t, no_ntp, tmp_path / "clock.json")
+    assert not clock.read().trusted
+    correction = clock.observe_server_time(TRUSTED_AT)
+    assert correction == T0
+    t.advance(30)
+    reading = clock.read()
+    assert reading.trusted and reading.wall == at(T0 + 30)
+    assert clock.last_trusted == at(T0 + 30)
+
+
+def test_server_time_is_carried_on_the_monotonic_clock(no_ntp: Path) -> None:
+    t = FakeTime(wall=T0 - 5)
+    clock = make_clock(t, no_ntp, None)
+    assert clock.observe_server_time(TRUSTED_AT) == pytest.approx(5)
+    t.wall_s = 0.0  # someone sets the system clock to 1970
+    t.mono_s += 10
+    reading = clock.read()
+    assert reading.trusted and reading.wall == at(T0 + 10)
+
+
+def test_server_time_must_be_timezone_aware(no_ntp: Path) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        make_clock(FakeTime(T0), no_ntp, None).observe_server_time(datetime(2020, 2, 10))
+
+
+def test_clock_jumping_backwards_is_untrusted(ntp: Path) -> None:
+    t = FakeTime(T0)
+    clock = make_clock(t, ntp, None)
+    assert clock.read().trusted
+    t.advance(100)
+    t.wall_s -= 3600  # set back an hour, e.g. to revive an expired pass
+    reading = clock.read()
+    assert not reading.trusted
+    assert reading.wall == at(T0 + 100)
+    t.advance(20)
+    assert clock.read().wall == at(T0 + 120)  # the floor keeps moving with monotonic time
+
+
+def test_small_step_back_within_tolerance_stays_trusted(ntp: Path) -> None:
+    t = FakeTime(T0)
+    clock = make_clock(t, ntp, None)
+    clock.read()
+    t.wall_s -= 2  # an ordinary NTP slew
+    reading = clock.read()
+    assert reading.trusted and reading.wall == at(T0 - 2)
+
+
+def test_server_time_repairs_a_clock_set_back(ntp: Path) -> None:
+    t = FakeTime(T0)
+    clock = make_clock(t, ntp, None)
+    clock.read()
+    t.wall_s -= 3600
+    assert not clock.read().trusted
+    clock.observe_server_time(at(T0 - 3600))  # the server agrees: the old time was wrong
+    assert clock.read().trusted
+
+
+def test_saved_time_survives_a_reboot(tmp_path: Path, ntp: Path, no_ntp: Path) -> None:
+    state = tmp_path / "clock.json"
+    make_clock(FakeTime(T0), ntp, state).read()
+    after_reboot = make_clock(FakeTime(wall=1e6, mono=2.0), no_ntp, state)
+    assert after_reboot.last_trusted == TRUSTED_AT
+    assert after_reboot.read().wall == TRUSTED_AT
+
+
+def test_state_is_saved_at_most_once_a_minute(tmp_path: Path, ntp: Path) -> None:
+    state = tmp_path / "clock.json"
+    t = FakeTime(T0)
+    clock = make_clock(t, ntp, state)
+    clock.read()
+    t.advance(59)
+    clock.read()
+    assert json.loads(state.read_text())["last_trusted_epoch"] == T0
+    t.advance(1)
+    clock.read()
+    assert json.loads(state.read_text())["last_trusted_epoch"] == T0 + 60
+
+
+def test_corrupt_state_file_is_ignored(tmp_path: Path, no_ntp: Path) -> None:
+    state = tmp_path / "clock.json"
+    state.write_text("{not json")
+    clock = make_clock(FakeTime(T0), no_ntp, state)
+    assert clock.last_trusted is None and clock.read().wall == TRUSTED_AT
+
+
+def test_unwritable_state_does_not_stop_the_clock(tmp_path: Path, ntp: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    clock = make_clock(FakeTime(T0), ntp, blocker / "clock.json")  # parent is a file
+    assert clock.read().trusted
+
+
+def test_boot_id_reads_the_kernel_file(tmp_path: Path) -> None:
+    path = tmp_path / "boot_id"
+    path.write_text("3f1c0e4e-2b1a-4f55-9d7e-8a1b2c3d4e5f\n")
+    assert boot_id(path) == "3f1c0e4e-2b1a-4f55-9d7e-8a1b2c3d4e5f"
+
+
+def test_boot_id_falls_back_to_one_random_id_per_process(tmp_path: Path) -> None:
+    missing = tmp_path / "absent"
+    assert boot_id(missing) == boot_id(missing)
+    assert len(boot_id(missing)) == 36
