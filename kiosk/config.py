@@ -95,6 +95,11 @@ class DeviceSettings:
         )
     )
 
+    @property
+    def clock_state_file(self) -> Path:
+        """Where kiosk.clock.Clock keeps the last trusted wall time."""
+        return self.data_dir / "clock.json"
+
 
 @dataclass(frozen=True, slots=True)
 class CameraSettings:

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 
 from drivers.base import Thermometer
+from kiosk.clock import Clock
 from kiosk.config import ThermometerSettings
 from kiosk.model import Celsius, ReadingStatus, TemperatureReading
 
@@ -147,13 +148,16 @@ class Measurement:
 def measure(
     thermometer: Thermometer,
     settings: ThermometerSettings,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] | Clock = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> TemperatureReading:
     """Run the whole procedure, blocking until done (at most ``settings.timeout_s``); never raises.
 
-    ``clock`` is a monotonic time source in seconds and ``sleep`` waits; tests pass fakes.
+    ``clock`` is a monotonic time source in seconds (or a ``kiosk.clock.Clock``, whose monotonic
+    source is used) and ``sleep`` waits; tests pass fakes.
     """
+    if isinstance(clock, Clock):
+        clock = clock.monotonic
     measurement = Measurement(thermometer, settings, clock())
     while (reading := measurement.step(clock())) is None:
         sleep(max(0.0, measurement.wake_at - clock()))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kiosk.clock import Clock
 from kiosk.config import ThermometerSettings, load_config
 from kiosk.exc import SensorFault
 from kiosk.model import Celsius, ReadingStatus, TemperatureReading
@@ -184,3 +186,10 @@ def test_step_samples_at_most_once_per_interval() -> None:
     assert results[3] is not None and results[3].celsius == 37.0
     assert measurement.step(99.0) is results[3]  # done stays done
     assert thermometer.reads == 5
+
+
+def test_measure_accepts_the_kiosk_clock() -> None:
+    t = FakeTime()
+    clock = Clock(wall=t, monotonic=t, ntp_flag=Path("/nonexistent"))
+    reading = measure(ScriptedThermometer(forehead(36.5, 5)), SETTINGS, clock, t.sleep)
+    assert reading.celsius == 37.0
