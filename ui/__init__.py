@@ -1,1 +1,1 @@
-"""pygame screens for residents and guards. Draws state and turns touches into commands; no rules."""
+"""pygame screens for residents and guards: draw state, turn touches into commands; no rules."""

@@ -1,0 +1,188 @@
+"""Finding a font that draws Chinese, and fitting text into boxes by shrinking it.
+
+Text is never clipped silently: ``FontBook.fit`` picks the largest size at which the text,
+wrapped onto at most ``max_lines`` lines, fits its box; callers record when even the smallest
+size does not fit so tests can catch it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple, TypeVar
+
+import pygame
+
+from kiosk.exc import FontMissing
+
+T = TypeVar("T")
+
+KNOWN_CJK_FONTS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),  # Debian fonts-wqy-microhei
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),  # Debian fonts-wqy-zenhei
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),  # Debian fonts-noto-cjk
+    Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),  # Arch, Fedora
+)
+# Latin words (with their trailing space) stay whole; any other character may start a line.
+_TOKENS = re.compile(r"[0-9A-Za-z'’.,:;!?()%°/+*#@&\-]+\s*|\s+|.")
+
+
+@lru_cache(maxsize=1)
+def find_cjk_font() -> Path:
+    """The path of an installed font that can draw Chinese; FontMissing says what to install."""
+    for path in KNOWN_CJK_FONTS:
+        if path.is_file():
+            return path
+    found = _fc_match()
+    if found is not None:
+        return found
+    raise FontMissing(
+        "no font that can draw Chinese is installed; install one with "
+        "'sudo apt install fonts-wqy-microhei' (looked in "
+        + ", ".join(str(p) for p in KNOWN_CJK_FONTS)
+        + " and asked fc-match)"
+    )
+
+
+def _fc_match() -> Path | None:
+    """Ask fontconfig for a font covering zh-cn; None when it has none (it falls back to Latin)."""
+    if shutil.which("fc-match") is None:
+        return None
+    try:
+        out = subprocess.run(
+            ["fc-match", "-f", "%{file}\n%{lang}", ":lang=zh-cn"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    file, _, langs = out.partition("\n")
+    covers = any(lang in ("zh-cn", "zh") for lang in langs.split("|"))
+    return Path(file) if file and covers and Path(file).is_file() else None
+
+
+class Fit(NamedTuple):
+    """Where a text fits: font size, its lines and whether it had to be cut short."""
+
+    size: int
+    lines: tuple[str, ...]
+    line_height: int
+    clipped: bool
+
+
+def wrap(words: str, width: int, measure: pygame.font.Font) -> list[str]:
+    """Greedy wrapping: Latin words stay whole, Chinese may break between any two characters."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKENS.findall(words):
+        trial = line + token
+        if line and measure.size(trial.rstrip())[0] > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line = trial
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
+
+
+def balanced_wrap(words: str, width: int, measure: pygame.font.Font) -> list[str]:
+    """Wrap onto as few lines as greedy wrapping needs, but with lines of similar length.
+
+    Avoids a lone last character ("...或联系保" / "安") by finding the narrowest width that
+    still needs no more lines.
+    """
+    lines = wrap(words, width, measure)
+    if len(lines) < 2:
+        return lines
+    lo, hi = width // len(lines), width
+    while hi - lo > 2:
+        mid = (lo + hi) // 2
+        if len(wrap(words, mid, measure)) <= len(lines):
+            hi = mid
+        else:
+            lo = mid
+    return wrap(words, hi, measure)
+
+
+def missing_glyphs(font: pygame.font.Font, words: str) -> set[str]:
+    """Characters of ``words`` that ``font`` draws as its 'missing glyph' box (tofu)."""
+    tofu = _pixels(font, "\uffff")
+    return {ch for ch in set(words) if not ch.isspace() and _pixels(font, ch) == tofu}
+
+
+def _pixels(font: pygame.font.Font, ch: str) -> tuple[tuple[int, int], bytes]:
+    glyph = font.render(ch, True, (255, 255, 255), (0, 0, 0))
+    return glyph.get_size(), pygame.image.tobytes(glyph, "RGB")
+
+
+class FontBook:
+    """Fonts of one face by pixel size, with a cache of fits and rendered text."""
+
+    def __init__(self, path: Path | None = None, cache_size: int = 768) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        self.path = path or find_cjk_font()
+        self._fonts: dict[int, pygame.font.Font] = {}
+        self._fits: OrderedDict[tuple[object, ...], Fit] = OrderedDict()
+        self._renders: OrderedDict[tuple[object, ...], pygame.Surface] = OrderedDict()
+        self._cache_size = cache_size
+
+    def font(self, size: int) -> pygame.font.Font:
+        """The face at ``size`` pixels (at least 6)."""
+        size = max(6, int(size))
+        if size not in self._fonts:
+            self._fonts[size] = pygame.font.Font(str(self.path), size)
+        return self._fonts[size]
+
+    def fit(
+        self, words: str, width: int, height: int, max_px: int, min_px: int, max_lines: int
+    ) -> Fit:
+        """The largest size (from ``max_px`` down to ``min_px``) at which ``words`` fit the box."""
+        key = (words, width, height, max_px, min_px, max_lines)
+        fit = self._fits.get(key)
+        if fit is None:
+            fit = self._search(words, width, height, max(min_px, max_px), min_px, max_lines)
+            _remember(self._fits, key, fit, self._cache_size)
+        return fit
+
+    def _search(
+        self, words: str, width: int, height: int, max_px: int, min_px: int, max_lines: int
+    ) -> Fit:
+        size = max_px
+        while True:
+            font = self.font(size)
+            lines = balanced_wrap(words, width, font) if max_lines > 1 else [words]
+            line_h = font.get_linesize()
+            fits = len(lines) <= max_lines and len(lines) * line_h <= height
+            if fits and all(font.size(line)[0] <= width for line in lines):
+                return Fit(size, tuple(lines), line_h, clipped=False)
+            if size <= min_px:
+                return Fit(size, tuple(lines[:max_lines]), line_h, clipped=True)
+            size = max(min_px, min(size - 1, int(size * 0.92)))
+
+    def render(self, line: str, size: int, colour: tuple[int, int, int]) -> pygame.Surface:
+        """One line of anti-aliased text, cached (redraws of an unchanged screen cost a blit)."""
+        key = (line, size, colour)
+        surface = self._renders.get(key)
+        if surface is None:
+            surface = self.font(size).render(line, True, colour)
+            _remember(self._renders, key, surface, self._cache_size)
+        else:
+            self._renders.move_to_end(key)
+        return surface
+
+
+def _remember(
+    cache: OrderedDict[tuple[object, ...], T], key: tuple[object, ...], value: T, limit: int
+) -> None:
+    """Put ``value`` in a bounded least-recently-used cache."""
+    cache[key] = value
+    if len(cache) > limit:
+        cache.popitem(last=False)

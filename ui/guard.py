@@ -1,0 +1,339 @@
+"""The guard panel: PIN keypad, alarms, recent events, the current pass, manual opening,
+visitor registration and settings. Every action is a ``Command`` the kiosk decides on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pygame
+
+from kiosk.model import Direction, Event, EventKind
+from kiosk.view import (
+    AcknowledgeAlarm,
+    Alarm,
+    Command,
+    GuardOpen,
+    KioskView,
+    LockGuard,
+    RegisterVisitor,
+    SetDirection,
+    SetLanguage,
+    UnlockGuard,
+)
+from ui import chrome, layout, strings, theme
+from ui.canvas import Action, Canvas
+from ui.keypad import PHONE_KEYS, PIN_KEYS, keypad, paged_rows
+from ui.mask import mask_phone
+from ui.person import draw_person
+from ui.state import GUARD_TABS, Field, Page, UiState
+
+Drawer = Callable[[Canvas, pygame.Rect, KioskView, UiState], None]
+
+
+def draw(canvas: Canvas, view: KioskView, state: UiState, page: Page) -> None:
+    """A guard page: PIN entry when locked, otherwise tabs, the page and a status strip."""
+    canvas.fill(canvas.surface.get_rect(), theme.INK)
+    if page is Page.PIN:
+        _pin_page(canvas, canvas.surface.get_rect(), state)
+        return
+    tabs, rest = layout.take_top(canvas.surface.get_rect(), canvas.u(68))
+    content, strip = layout.take_bottom(rest, canvas.u(30))
+    _tabs(canvas, tabs, state, page, view)
+    pad = canvas.u(10)
+    PAGES[page](canvas, content.inflate(-2 * pad, -2 * pad), view, state)
+    _strip(canvas, strip, view, state)
+
+
+def _go(state: UiState, page: Page) -> Action:
+    def action() -> None:
+        state.go(page)
+
+    return action
+
+
+def _tabs(canvas: Canvas, box: pygame.Rect, state: UiState, page: Page, view: KioskView) -> None:
+    canvas.fill(box, theme.BAR)
+    cells = layout.cols(box.inflate(-canvas.u(8), -canvas.u(8)), len(GUARD_TABS) + 1, canvas.u(6))
+    for cell, tab in zip(cells, GUARD_TABS, strict=False):
+        label = strings.text(state.language, f"tab_{tab}")
+        pending = sum(not a.acknowledged for a in view.alarms)
+        if tab is Page.ALARMS and pending:
+            label += f" {pending}"
+        colour = theme.RED if tab is Page.ALARMS and pending else theme.PANEL_HI
+        canvas.button(cell, label, _go(state, tab), colour=colour, selected=tab is page)
+    canvas.button(cells[-1], strings.text(state.language, "lock"), LockGuard, colour=theme.GREY)
+
+
+def _strip(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
+    """What the gate is doing while the guard works: stage words and status facts."""
+    canvas.fill(box, theme.BAR)
+    stage, facts = layout.cols(box.inflate(-canvas.u(12), -canvas.u(4)), (0.4, 0.6), canvas.u(8))
+    canvas.text(strings.stage_words(state.language, view.stage).title, stage, align="left")
+    items = chrome.status_items(view, state.language)
+    canvas.text("  ·  ".join(words for words, _ in items), facts, theme.MUTED, align="right")
+
+
+def _pin_page(canvas: Canvas, box: pygame.Rect, state: UiState) -> None:
+    pad = canvas.u(14)
+    left, pad_box = layout.side_by_side(box.inflate(-2 * pad, -2 * pad), 0.42, pad)
+    title, dots, _, cancel = layout.rows(left, (0.25, 0.25, 0.25, 0.25), canvas.u(8))
+    canvas.text(strings.text(state.language, "pin_title"), title, lines=2, max_px=canvas.u(34))
+    canvas.fill(dots, theme.PANEL, canvas.u(10))
+    canvas.text("●" * len(state.pin) or "—", dots.inflate(-pad, -pad), max_px=canvas.u(40))
+    canvas.button(
+        cancel, strings.text(state.language, "cancel"), _go(state, Page.RESIDENT), colour=theme.GREY
+    )
+
+    def press(key: str) -> Command | None:
+        if key == "OK":
+            return UnlockGuard(state.pin)
+        state.type_into(key)
+        return None
+
+    keypad(
+        canvas,
+        pad_box,
+        PIN_KEYS,
+        press,
+        {"OK": strings.text(state.language, "ok")},
+        enabled=lambda key: key != "OK" or bool(state.pin),
+    )
+
+
+def _alarms_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
+    alarms = sorted(view.alarms, key=lambda a: (a.acknowledged, -a.raised_at.timestamp()))
+    if not alarms:
+        canvas.text(
+            strings.text(state.language, "no_alarms"), box, theme.MUTED, max_px=canvas.u(36)
+        )
+        return
+    rows, first = paged_rows(
+        canvas, box, len(alarms), canvas.u(66), state.scroll, _scroll_to(state)
+    )
+    for row, alarm in zip(rows, alarms[first:], strict=False):
+        _alarm_row(canvas, row, alarm, state.language)
+
+
+def _alarm_row(canvas: Canvas, row: pygame.Rect, alarm: Alarm, language: str) -> None:
+    canvas.fill(
+        row, theme.PANEL if alarm.acknowledged else theme.shade(theme.RED, 0.55), canvas.u(8)
+    )
+    gap = canvas.u(8)
+    words, ack = layout.cols(
+        row.inflate(-gap, -gap), (row.width - canvas.u(150), canvas.u(134)), gap
+    )
+    title, detail = layout.rows(words, (0.58, 0.42))
+    canvas.text(strings.alarm_title(language, alarm.reason), title, align="left")
+    when = chrome.clock_time(alarm.raised_at)
+    canvas.text(f"{when}  {alarm.detail}".strip(), detail, theme.MUTED, align="left")
+    if alarm.acknowledged:
+        canvas.text(strings.text(language, "acked"), ack, theme.MUTED)
+    else:
+        canvas.button(ack, strings.text(language, "ack"), _ack(alarm.alarm_id), colour=theme.ACCENT)
+
+
+def _ack(alarm_id: str) -> Action:
+    return lambda: AcknowledgeAlarm(alarm_id)
+
+
+def _scroll_to(state: UiState) -> Callable[[int], None]:
+    def scroll(first: int) -> None:
+        state.scroll = first
+
+    return scroll
+
+
+def _events_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
+    events = sorted(view.recent_events, key=lambda e: e.wall_time, reverse=True)
+    if not events:
+        canvas.text(
+            strings.text(state.language, "no_events"), box, theme.MUTED, max_px=canvas.u(36)
+        )
+        return
+    rows, first = paged_rows(
+        canvas, box, len(events), canvas.u(44), state.scroll, _scroll_to(state)
+    )
+    for i, (row, event) in enumerate(zip(rows, events[first:], strict=False)):
+        canvas.fill(row, theme.PANEL if i % 2 else theme.shade(theme.PANEL, 1.25), canvas.u(6))
+        colour = theme.RED if event.kind is EventKind.ALARM else theme.WHITE
+        canvas.text(
+            event_line(event, state.language),
+            row.inflate(-canvas.u(12), -canvas.u(6)),
+            colour,
+            align="left",
+        )
+
+
+def event_line(event: Event, language: str) -> str:
+    """One log line for the guard: time, direction, what happened, temperature, household.
+
+    A visitor's phone number is shown masked (138****5678), never in full.
+    """
+    parts = [chrome.clock_time(event.wall_time)]
+    if event.direction is not None:
+        parts.append(chrome.direction_word(language, event.direction))
+    parts.append(strings.reason_words(language, event.reason).title)
+    parts.append(chrome.temperature(event.temperature_c))
+    if event.household_id:
+        parts.append(event.household_id)
+    phone = event.data.get("phone")
+    if isinstance(phone, str) and phone:
+        parts.append(mask_phone(phone))
+    return "  ".join(p for p in parts if p)
+
+
+def _person_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
+    if view.person is None:
+        canvas.text(
+            strings.text(state.language, "no_person"), box, theme.MUTED, max_px=canvas.u(36)
+        )
+        return
+    draw_person(canvas, box, view.person, view.temperature_c, state.language)
+
+
+def _open_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
+    gap = canvas.u(8)
+    title, choices, go = layout.rows(box, (0.14, 0.62, 0.24), gap)
+    canvas.text(strings.text(state.language, "open_pick"), title, max_px=canvas.u(30))
+    n_cols = 2 if canvas.portrait else 3
+    cells = layout.grid(choices, -(-len(strings.OPEN_REASONS) // n_cols), n_cols, gap)
+    for cell, code in zip(cells, strings.OPEN_REASONS, strict=False):
+        canvas.button(
+            cell,
+            strings.text(state.language, f"open_{code}"),
+            _pick_open(state, code),
+            selected=state.open_reason == code,
+            lines=2,
+        )
+    reason = state.open_reason
+    action = (lambda: GuardOpen(reason)) if reason else None
+    canvas.button(go, strings.text(state.language, "open_gate"), action, colour=theme.GREEN)
+
+
+def _pick_open(state: UiState, code: str) -> Action:
+    def action() -> None:
+        state.open_reason = code
+
+    return action
+
+
+def _visitor_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
+    gap = canvas.u(8)
+    form, pad_box = layout.side_by_side(box, 0.56, gap)
+    phone, household, reasons, register = layout.rows(form, (0.2, 0.2, 0.38, 0.22), gap)
+    _field(canvas, phone, state, Field.PHONE, _grouped(state.phone))
+    _field(canvas, household, state, Field.HOUSEHOLD, state.household)
+    for cell, code in zip(layout.grid(reasons, 2, 2, gap), strings.VISIT_REASONS, strict=False):
+        canvas.button(
+            cell,
+            strings.text(state.language, f"visit_{code}"),
+            _pick_visit(state, code),
+            selected=state.visit_reason == code,
+        )
+    ready = state.phone and state.household and state.visit_reason
+    command = RegisterVisitor(state.phone, state.visit_reason or "", state.household)
+    canvas.button(
+        register,
+        strings.text(state.language, "register"),
+        (lambda: command) if ready else None,
+        colour=theme.GREEN,
+    )
+
+    def press(key: str) -> None:
+        state.type_into(key)
+
+    keypad(
+        canvas,
+        pad_box,
+        PHONE_KEYS,
+        press,
+        enabled=lambda key: key != "-" or state.focus is Field.HOUSEHOLD,
+    )
+
+
+def _field(canvas: Canvas, box: pygame.Rect, state: UiState, field: Field, value: str) -> None:
+    """A labelled entry field; touching it sends the keypad's digits into it."""
+    label = strings.text(state.language, f"visitor_{field}")
+
+    def focus() -> None:
+        state.focus = field
+
+    canvas.button(
+        box,
+        f"{label}: {value}" if value else label,
+        focus,
+        colour=theme.PANEL,
+        selected=state.focus is field,
+    )
+
+
+def _grouped(phone: str) -> str:
+    """138 1234 5678: groups so the guard can check what was typed before registering."""
+    return " ".join(p for p in (phone[:3], phone[3:7], phone[7:]) if p)
+
+
+def _pick_visit(state: UiState, code: str) -> Action:
+    def action() -> None:
+        state.visit_reason = code
+
+    return action
+
+
+def _settings_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
+    gap = canvas.u(10)
+    language, direction, facts = layout.rows(box, (0.3, 0.3, 0.4), gap)
+    _choice_row(
+        canvas,
+        language,
+        strings.text(state.language, "language"),
+        [
+            ("中文", state.language == "zh-CN", _language(state, "zh-CN")),
+            ("English", state.language == "en", _language(state, "en")),
+        ],
+    )
+    _choice_row(
+        canvas,
+        direction,
+        strings.text(state.language, "direction"),
+        [
+            (chrome.direction_word(state.language, d), view.direction is d, _direction(d))
+            for d in Direction
+        ],
+    )
+    items = chrome.status_items(view, state.language)
+    for cell, (words, colour) in zip(layout.cols(facts, len(items), gap), items, strict=True):
+        canvas.fill(cell, theme.PANEL, canvas.u(8))
+        canvas.text(words, cell.inflate(-gap, -gap), colour, max_px=canvas.u(28), lines=2)
+
+
+def _choice_row(
+    canvas: Canvas, box: pygame.Rect, label: str, choices: list[tuple[str, bool, Action]]
+) -> None:
+    gap = canvas.u(10)
+    head, *cells = layout.cols(box, [1.0] + [1.2] * len(choices), gap)
+    canvas.text(label, head, align="left", max_px=canvas.u(30))
+    for cell, (words, selected, action) in zip(cells, choices, strict=True):
+        canvas.button(cell, words, action, selected=selected)
+
+
+def _language(state: UiState, language: str) -> Action:
+    def action() -> Command:
+        state.language = language
+        return SetLanguage(language)
+
+    return action
+
+
+def _direction(direction: Direction) -> Action:
+    return lambda: SetDirection(direction)
+
+
+PAGES: dict[Page, Drawer] = {
+    Page.ALARMS: _alarms_page,
+    Page.EVENTS: _events_page,
+    Page.PERSON: _person_page,
+    Page.OPEN: _open_page,
+    Page.VISITOR: _visitor_page,
+    Page.SETTINGS: _settings_page,
+}

@@ -1,0 +1,87 @@
+"""Large, simple pictograms drawn with lines: a tick, a cross, a QR code, a thermometer, a bang.
+
+They repeat the headline for someone who cannot read it from a metre away.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.view import Stage
+from ui import theme
+from ui.theme import Colour
+
+
+def draw_stage_icon(surface: pygame.Surface, stage: Stage, box: pygame.Rect) -> None:
+    """The pictogram of ``stage`` centred in ``box`` (nothing for stages without one)."""
+    side = min(box.width, box.height)
+    square = pygame.Rect(0, 0, side, side)
+    square.center = box.center
+    drawer = _ICONS.get(stage)
+    if drawer is not None:
+        drawer(surface, square)
+
+
+def _disc(surface: pygame.Surface, box: pygame.Rect, colour: Colour = theme.WHITE) -> int:
+    """A white disc filling ``box``; returns the stroke width for the mark drawn on it."""
+    pygame.draw.circle(surface, colour, box.center, box.width // 2)
+    return max(4, box.width // 9)
+
+
+def _tick(surface: pygame.Surface, box: pygame.Rect) -> None:
+    width = _disc(surface, box)
+    w, x, y = box.width, box.left, box.top
+    points = [
+        (x + w * 0.26, y + w * 0.52),
+        (x + w * 0.43, y + w * 0.69),
+        (x + w * 0.75, y + w * 0.34),
+    ]
+    pygame.draw.lines(surface, theme.GREEN, False, points, width)
+
+
+def _cross(surface: pygame.Surface, box: pygame.Rect) -> None:
+    width = _disc(surface, box)
+    inner = box.inflate(-box.width * 0.56, -box.height * 0.56)
+    pygame.draw.line(surface, theme.RED, inner.topleft, inner.bottomright, width)
+    pygame.draw.line(surface, theme.RED, inner.topright, inner.bottomleft, width)
+
+
+def _bang(surface: pygame.Surface, box: pygame.Rect) -> None:
+    width = _disc(surface, box)
+    x, w = box.centerx, box.width
+    pygame.draw.line(surface, theme.ORANGE, (x, box.top + w * 0.2), (x, box.top + w * 0.6), width)
+    pygame.draw.circle(surface, theme.ORANGE, (x, box.top + w * 0.75), width * 0.6)
+
+
+def _qr(surface: pygame.Surface, box: pygame.Rect) -> None:
+    cell = box.width // 7
+    for corner in (box.topleft, (box.right - 3 * cell, box.top), (box.left, box.bottom - 3 * cell)):
+        outer = pygame.Rect(corner, (3 * cell, 3 * cell))
+        pygame.draw.rect(surface, theme.WHITE, outer, width=max(2, cell // 2))
+        pygame.draw.rect(surface, theme.WHITE, outer.inflate(-cell * 1.6, -cell * 1.6))
+    for i, j in ((4, 4), (5, 5), (4, 6), (6, 4), (6, 6), (5, 3)):
+        pygame.draw.rect(
+            surface, theme.WHITE, (box.left + i * cell, box.top + j * cell, cell * 0.8, cell * 0.8)
+        )
+
+
+def _thermometer(surface: pygame.Surface, box: pygame.Rect) -> None:
+    w = box.width
+    tube = pygame.Rect(0, 0, w * 0.22, w * 0.7)
+    tube.midtop = (box.centerx, box.top + round(w * 0.02))
+    pygame.draw.rect(surface, theme.WHITE, tube, border_radius=tube.width // 2)
+    pygame.draw.circle(surface, theme.WHITE, (box.centerx, box.top + w * 0.78), w * 0.2)
+    pygame.draw.circle(surface, theme.RED, (box.centerx, box.top + w * 0.78), w * 0.13)
+    mercury = tube.inflate(-tube.width * 0.5, -tube.height * 0.3).move(0, tube.height * 0.15)
+    pygame.draw.rect(surface, theme.RED, mercury)
+
+
+_ICONS = {
+    Stage.IDLE: _qr,
+    Stage.READING: _qr,
+    Stage.MEASURING: _thermometer,
+    Stage.REMEASURE: _thermometer,
+    Stage.OPEN: _tick,
+    Stage.DENIED: _cross,
+    Stage.GUARD: _bang,
+}

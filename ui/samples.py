@@ -1,0 +1,153 @@
+"""Example views: one per stage and guard page, for screenshots, the render benchmark and tests."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pygame
+
+from kiosk.model import Direction, Event, EventKind, Reason, RiskColour, Role, Verdict
+from kiosk.view import Alarm, KioskView, PersonView, Stage
+
+AT = datetime(2020, 2, 14, 8, 30, tzinfo=UTC)
+
+
+def sample_photo(size: tuple[int, int] = (120, 160)) -> bytes:
+    """A small drawn portrait as PNG bytes (a stand-in for a photo registered at the office)."""
+    surface = pygame.Surface(size)
+    surface.fill((200, 215, 230))
+    w, h = size
+    pygame.draw.ellipse(surface, (90, 110, 140), (w * 0.1, h * 0.62, w * 0.8, h * 0.6))
+    pygame.draw.circle(surface, (235, 200, 170), (w // 2, int(h * 0.4)), int(w * 0.24))
+    pygame.draw.ellipse(surface, (40, 30, 30), (w * 0.26, h * 0.16, w * 0.48, h * 0.16))
+    buffer = io.BytesIO()
+    pygame.image.save(surface, buffer, "photo.png")
+    return buffer.getvalue()
+
+
+def person(colour: RiskColour = RiskColour.WHITE, photo: bool = True) -> PersonView:
+    return PersonView(
+        pass_id="P-2020-000123",
+        masked_name="王*华",
+        role=Role.RESIDENT,
+        household_id="3-2-501",
+        colour=colour,
+        expires_at=AT + timedelta(days=30),
+        photo_png=sample_photo() if photo else None,
+    )
+
+
+def event(
+    minutes: int, reason: Reason, kind: EventKind = EventKind.DECISION, **extra: object
+) -> Event:
+    fields: dict[str, object] = {
+        "verdict": Verdict.ALLOW if reason is Reason.OK else Verdict.DENY,
+        "direction": Direction.IN,
+        "household_id": "3-2-501",
+        "temperature_c": 36.5,
+    }
+    fields.update(extra)
+    return Event(
+        event_id=f"ev-{minutes}-{reason}",
+        kind=kind,
+        wall_time=AT + timedelta(minutes=minutes),
+        monotonic=float(minutes * 60),
+        boot_id="boot-1",
+        clock_trusted=True,
+        device_id="gate-1",
+        compound_id="yuanqu-1",
+        reason=reason,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def alarms() -> tuple[Alarm, ...]:
+    return (
+        Alarm("al-1", Reason.FEVER, AT + timedelta(minutes=3), "38.4 °C"),
+        Alarm("al-2", Reason.QUARANTINE, AT + timedelta(minutes=5), "3-2-501"),
+        Alarm("al-3", Reason.DOOR_HELD_OPEN, AT + timedelta(minutes=6), "45 s"),
+        Alarm(
+            "al-4", Reason.REVOKED, AT + timedelta(minutes=1), "P-2020-000777", acknowledged=True
+        ),
+    )
+
+
+def events() -> tuple[Event, ...]:
+    return (
+        event(0, Reason.OK),
+        event(1, Reason.REVOKED, household_id="5-1-302", temperature_c=None),
+        event(2, Reason.VISITOR_REGISTERED, EventKind.VISITOR, data={"phone": "13812345678"}),
+        event(3, Reason.FEVER, temperature_c=38.4),
+        event(4, Reason.GUARD_OVERRIDE, EventKind.GUARD_ACTION, direction=Direction.OUT),
+        event(5, Reason.QUARANTINE, direction=Direction.OUT),
+        event(6, Reason.DOOR_HELD_OPEN, EventKind.ALARM, temperature_c=None),
+        event(7, Reason.OK, temperature_c=36.2),
+    )
+
+
+BASE = KioskView(stage=Stage.IDLE, online=True, sequence=1)
+
+
+def stage_views() -> dict[str, KioskView]:
+    """One view per resident-screen situation, named for file names."""
+    return {
+        "idle": BASE,
+        "reading": replace(BASE, stage=Stage.READING),
+        "measuring": replace(BASE, stage=Stage.MEASURING, person=person(), temperature_c=36.4),
+        "remeasure": replace(
+            BASE,
+            stage=Stage.REMEASURE,
+            reason=Reason.REMEASURE,
+            person=person(),
+            temperature_c=37.6,
+        ),
+        "pass": replace(
+            BASE,
+            stage=Stage.OPEN,
+            verdict=Verdict.ALLOW,
+            person=person(),
+            temperature_c=36.5,
+            gate_open=True,
+        ),
+        "fever": replace(
+            BASE,
+            stage=Stage.DENIED,
+            reason=Reason.FEVER,
+            verdict=Verdict.DENY,
+            person=person(),
+            temperature_c=38.4,
+        ),
+        "quarantine": replace(
+            BASE,
+            stage=Stage.DENIED,
+            reason=Reason.QUARANTINE,
+            verdict=Verdict.DENY,
+            person=person(RiskColour.RED),
+            temperature_c=36.6,
+            direction=Direction.OUT,
+        ),
+        "guard": replace(
+            BASE, stage=Stage.GUARD, reason=Reason.SENSOR_FAULT, verdict=Verdict.GUARD
+        ),
+        "cooldown": replace(BASE, stage=Stage.COOLDOWN),
+    }
+
+
+def guard_view() -> KioskView:
+    """A busy kiosk as the guard sees it: unlocked, alarms, events, a person, offline backlog."""
+    return replace(
+        BASE,
+        stage=Stage.DENIED,
+        reason=Reason.FEVER,
+        person=person(),
+        temperature_c=38.4,
+        alarms=alarms(),
+        recent_events=events(),
+        guard_unlocked=True,
+        online=False,
+        unsynced_events=42,
+        clock_trusted=False,
+        door_open=True,
+    )

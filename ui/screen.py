@@ -1,0 +1,172 @@
+"""One screen session: reads the kiosk's view, draws the right page, turns touches into commands.
+
+It never waits on the kiosk: it only calls ``view()`` and ``submit()``. The loop that owns the
+display (``ui.app.run_ui``) asks it whether a redraw is due, so an idle screen costs nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import pygame
+
+from kiosk.view import Command, CommandResult, KioskView, LockGuard, Stage
+from ui import chrome, guard, resident, strings
+from ui.canvas import Button, Canvas
+from ui.fonts import FontBook
+from ui.speech import Speaker
+from ui.state import Page, UiState
+
+# Said aloud only when something is asked of the person or decided; the idle prompt is not.
+QUIET_STAGES = frozenset({Stage.IDLE, Stage.READING, Stage.COOLDOWN})
+
+
+class KioskPort(Protocol):
+    """What the UI needs of the kiosk (``kiosk.machine.Kiosk`` or a test fake)."""
+
+    def view(self) -> KioskView: ...
+
+    def submit(self, command: Command) -> CommandResult: ...
+
+
+class Panel(Protocol):
+    """An extra panel drawn beside the kiosk screen (the simulator's hardware buttons)."""
+
+    def draw(self, canvas: Canvas, view: KioskView) -> None: ...
+
+
+class Screen:
+    """The kiosk screen in ``surface``; an optional panel fills ``panel_surface`` beside it."""
+
+    def __init__(
+        self,
+        kiosk: KioskPort,
+        surface: pygame.Surface,
+        *,
+        language: str = strings.DEFAULT_LANGUAGE,
+        guard_lock_s: float = 120.0,
+        clock: Callable[[], float] = time.monotonic,
+        fonts: FontBook | None = None,
+        speaker: Speaker | None = None,
+        panel: Panel | None = None,
+        panel_surface: pygame.Surface | None = None,
+    ) -> None:
+        self.kiosk = kiosk
+        self.clock = clock
+        self.guard_lock_s = guard_lock_s
+        self.fonts = fonts or FontBook()
+        self.canvas = Canvas(surface, self.fonts)
+        self.state = UiState(language=strings.check_language(language), last_touch=clock())
+        self.speaker = speaker or Speaker(enabled=False)
+        self.panel = panel
+        self.panel_canvas = Canvas(panel_surface, self.fonts) if panel_surface is not None else None
+        self.results: list[tuple[Command, CommandResult]] = []  # what this session submitted
+        self._drawn: tuple[int, float | None] | None = None
+        self._dirty = True
+
+    # Input ---------------------------------------------------------------------------------
+
+    def handle(self, event: pygame.event.Event) -> None:
+        """Act on one pygame event: a finger or a left click; everything else is ignored."""
+        if event.type == pygame.FINGERDOWN:
+            width, height = self._window_size()
+            self.touch((int(event.x * width), int(event.y * height)))
+        elif (
+            event.type == pygame.MOUSEBUTTONDOWN
+            and event.button == 1
+            and not getattr(event, "touch", False)
+        ):
+            # A touch also arrives as a synthetic mouse click with touch=True: act on it once.
+            self.touch(event.pos)
+
+    def _window_size(self) -> tuple[int, int]:
+        window = pygame.display.get_surface() if pygame.display.get_init() else None
+        return (
+            window.get_size()
+            if window is not None
+            else self.canvas.surface.get_abs_parent().get_size()
+        )
+
+    def touch(self, pos: tuple[int, int]) -> Command | None:
+        """A touch at window coordinates ``pos``: run the target under it, submit its command."""
+        self.state.last_touch = self.clock()
+        self._dirty = True
+        target = self.canvas.hit(pos) or self._panel_hit(pos)
+        command = target.action() if target is not None else None
+        if command is not None:
+            self.send(command)
+        return command
+
+    def _panel_hit(self, pos: tuple[int, int]) -> Button | None:
+        if self.panel_canvas is None:
+            return None
+        x, y = self.panel_canvas.surface.get_abs_offset()
+        return self.panel_canvas.hit((pos[0] - x, pos[1] - y))
+
+    def send(self, command: Command) -> CommandResult:
+        """Submit ``command`` and show the outcome."""
+        result = self.kiosk.submit(command)
+        self.results.append((command, result))
+        self.state.after(command, result, self.clock())
+        self._dirty = True
+        return result
+
+    # Time and drawing ------------------------------------------------------------------------
+
+    def update(self) -> bool:
+        """Lock an idle guard panel; return whether the screen needs redrawing."""
+        now = self.clock()
+        view = self.kiosk.view()
+        idle = now - self.state.last_touch >= self.guard_lock_s
+        if idle and view.guard_unlocked:
+            self.send(LockGuard())
+            view = self.kiosk.view()
+        elif idle and self.state.page is not Page.RESIDENT:
+            self.state.go(Page.RESIDENT)
+            self._dirty = True
+        toast = self.state.toast
+        key = (view.sequence, toast.until if toast is not None and now < toast.until else None)
+        return self._dirty or key != self._drawn
+
+    def invalidate(self) -> None:
+        """Redraw on the next frame (the window was uncovered or resized)."""
+        self._dirty = True
+
+    def draw(self) -> KioskView:
+        """Draw the current page (and the panel) for the newest view; returns that view."""
+        view = self.kiosk.view()
+        now = self.clock()
+        canvas = self.canvas
+        canvas.reset()
+        page = self.state.shown_page(view)
+        if page is Page.RESIDENT:
+            resident.draw(canvas, view, self.state, self._open_guard)
+            self._speak(view)
+        else:
+            guard.draw(canvas, view, self.state, page)
+        chrome.toast(canvas, self.state, now)
+        if self.panel is not None and self.panel_canvas is not None:
+            self.panel_canvas.reset()
+            self.panel.draw(self.panel_canvas, view)
+        toast = self.state.toast
+        self._drawn = (
+            view.sequence,
+            toast.until if toast is not None and now < toast.until else None,
+        )
+        self._dirty = False
+        return view
+
+    def _open_guard(self) -> None:
+        self.state.go(Page.PIN)
+        self.state.pin = ""
+
+    def _speak(self, view: KioskView) -> None:
+        if view.stage in QUIET_STAGES:
+            return
+        words = resident.message(view, self.state.language)
+        self.speaker.say(
+            " ".join(w for w in (words.kicker, words.headline, words.hint) if w),
+            self.state.language,
+        )
