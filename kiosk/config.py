@@ -271,7 +271,9 @@ class Policy:
     empty_flat: Mode = field(metadata=spec("A pass for a green (empty flat) household."))
     monitored: Mode = field(metadata=spec("A pass for a yellow (monitored) household."))
     anti_passback: Mode = field(metadata=spec("The same direction twice in a row with one pass."))
-    visitor_limit: Mode = field(metadata=spec("A visitor pass used more often than it allows."))
+    visitor_limit: Mode = field(
+        metadata=spec("A visitor entering with a pass used as often as it allows.")
+    )
     curfew: Mode = field(
         metadata=spec(
             "Curfew hours: residents may come home but not leave; visitors and delivery may leave "

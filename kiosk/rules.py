@@ -16,14 +16,15 @@ Choices made here (see docs/configuration.md, [policy]):
   enter; staff are exempt (they run the checkpoint around the clock).
 - Exit quota counts the household's admitted exits in the last ``exit_quota_days`` days and
   applies to residents leaving.
-- Visitor health certificates are asked of visitors entering, not leaving.
+- Visitor health certificates and the visitor use limit apply to visitors entering: nobody is
+  kept inside by them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kiosk.config import Policy
@@ -78,10 +79,15 @@ def _quarantine(c: Context) -> Finding | None:
     if c.direction is not Direction.OUT or c.household.colour not in QUARANTINE_COLOURS:
         return None
     until = c.household.quarantine_until
-    if until is not None and c.clock.wall >= until:
+    if until is not None and c.clock.wall >= _aware(until):
         return None
     end = until.isoformat() if until else "cleared by the office"
     return Finding(Reason.QUARANTINE, c.policy.quarantine, f"quarantine until {end}")
+
+
+def _aware(moment: datetime) -> datetime:
+    """Office data should carry UTC offsets; a naive time is read as UTC rather than crash."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _colour(c: Context) -> Finding | None:
@@ -100,7 +106,7 @@ def _anti_passback(c: Context) -> Finding | None:
 
 def _visitor_limit(c: Context) -> Finding | None:
     allowed = c.claims.visitor_uses
-    if allowed is None or c.history.admitted_uses < allowed:
+    if c.direction is not Direction.IN or allowed is None or c.history.admitted_uses < allowed:
         return None
     detail = f"used {c.history.admitted_uses} of {allowed} times"
     return Finding(Reason.VISITOR_LIMIT, c.policy.visitor_limit, detail)
@@ -129,7 +135,7 @@ def _exit_quota(c: Context) -> Finding | None:
     if c.direction is not Direction.OUT or c.claims.role is not Role.RESIDENT:
         return None
     since = c.clock.wall - timedelta(days=c.policy.exit_quota_days)
-    used = sum(1 for t in c.history.household_exits if since < t <= c.clock.wall)
+    used = sum(1 for t in map(_aware, c.history.household_exits) if since < t <= c.clock.wall)
     if used < c.policy.exit_quota_members:
         return None
     detail = f"{used} exits in {c.policy.exit_quota_days} days"

@@ -247,7 +247,7 @@ def test_anti_passback_soft_and_off(
         (99, None, Mode.HARD, Verdict.ALLOW, ()),
     ],
 )
-def test_visitor_use_limit(
+def test_visitor_use_limit_on_entry(
     uses: int, allowed: int | None, mode: Mode, verdict: Verdict, alerts: tuple[Reason, ...]
 ) -> None:
     decision = check(
@@ -258,6 +258,22 @@ def test_visitor_use_limit(
     assert (decision.verdict, decision.alerts) == (verdict, alerts)
     if verdict is Verdict.DENY:
         assert decision.reason is Reason.VISITOR_LIMIT
+
+
+def test_visitor_over_the_limit_may_still_leave() -> None:
+    v = verified(Role.VISITOR, visitor_uses=3)
+    decision = check(v, direction=Direction.OUT, history=History(admitted_uses=3))
+    assert decision.opens_gate
+
+
+def test_naive_office_times_are_read_as_utc() -> None:
+    household = HouseholdStatus(RiskColour.RED, datetime(2020, 2, 13, 4, 0))
+    assert check(direction=Direction.OUT, household=household).reason is Reason.QUARANTINE
+    later = NOON + timedelta(days=4)
+    assert check(direction=Direction.OUT, household=household, at=later).opens_gate
+    history = History(household_exits=(datetime(2020, 2, 10, 3, 0),))
+    decision = check(direction=Direction.OUT, history=history, rules=policy(exit_quota=Mode.HARD))
+    assert decision.reason is Reason.EXIT_QUOTA
 
 
 HCERT_BAD = Verification(Reason.EXPIRED, detail="certificate expired")

@@ -120,7 +120,9 @@ an alert the guard sees (and the log records), `off` skips the rule. Choices mad
   enter; staff are exempt. Hours are local time in `policy.timezone` and may span midnight.
 - The exit quota counts the household's admitted exits in the last `exit_quota_days` days
   (including exits not yet uploaded) and applies to residents leaving.
-- Visitor health certificates (`visitor_hcert`) are asked of visitors entering only.
+- Visitor health certificates (`visitor_hcert`) and the visitor use limit apply to visitors
+  entering only: nobody is kept inside by them.
+- Anti-passback compares with the last admitted direction of the same pass in this compound.
 - `untrusted_clock`: the clock is trusted once NTP is synchronized or the office server's time
   has been seen since boot, and it has not gone back behind the last trusted time.
 
