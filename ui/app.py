@@ -140,7 +140,12 @@ def make_screen(
 
 
 def loop(screen: Screen, *, fullscreen: bool = False, stop: Stopper | None = None) -> None:
-    """Handle events and redraw when due, until quit; returns after a QUIT event."""
+    """Handle events and redraw when due, until quit; returns after a QUIT event.
+
+    The screen is redrawn after each event that changed it, so a second touch always lands
+    on the buttons of the page the first touch opened.
+    """
+    _refresh(screen)
     while stop is None or not stop.is_set():
         event = pygame.event.wait(POLL_MS)
         for pending in (event, *pygame.event.get()):
@@ -149,9 +154,13 @@ def loop(screen: Screen, *, fullscreen: bool = False, stop: Stopper | None = Non
             if pending.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE):
                 screen.invalidate()
             screen.handle(pending)
-        if screen.update():
-            screen.draw()
-            pygame.display.flip()
+            _refresh(screen)
+
+
+def _refresh(screen: Screen) -> None:
+    if screen.update():
+        screen.draw()
+        pygame.display.flip()
 
 
 def _quits(event: pygame.event.Event, fullscreen: bool) -> bool:

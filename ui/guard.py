@@ -37,8 +37,9 @@ def draw(canvas: Canvas, view: KioskView, state: UiState, page: Page) -> None:
     if page is Page.PIN:
         _pin_page(canvas, canvas.surface.get_rect(), state)
         return
-    tabs, rest = layout.take_top(canvas.surface.get_rect(), canvas.u(68))
-    content, strip = layout.take_bottom(rest, canvas.u(30))
+    tab_rows = 2 if canvas.portrait else 1  # a tall screen is narrow: tabs in two rows
+    tabs, rest = layout.take_top(canvas.surface.get_rect(), canvas.u(68) * tab_rows)
+    content, strip = layout.take_bottom(rest, canvas.u(30) * tab_rows)
     _tabs(canvas, tabs, state, page, view)
     pad = canvas.u(10)
     PAGES[page](canvas, content.inflate(-2 * pad, -2 * pad), view, state)
@@ -54,7 +55,9 @@ def _go(state: UiState, page: Page) -> Action:
 
 def _tabs(canvas: Canvas, box: pygame.Rect, state: UiState, page: Page, view: KioskView) -> None:
     canvas.fill(box, theme.BAR)
-    cells = layout.cols(box.inflate(-canvas.u(8), -canvas.u(8)), len(GUARD_TABS) + 1, canvas.u(6))
+    n_rows = box.height // canvas.u(68)
+    n_cols = -(-(len(GUARD_TABS) + 1) // n_rows)
+    cells = layout.grid(box.inflate(-canvas.u(8), -canvas.u(8)), n_rows, n_cols, canvas.u(8))
     for cell, tab in zip(cells, GUARD_TABS, strict=False):
         label = strings.text(state.language, f"tab_{tab}")
         pending = sum(not a.acknowledged for a in view.alarms)
@@ -68,7 +71,8 @@ def _tabs(canvas: Canvas, box: pygame.Rect, state: UiState, page: Page, view: Ki
 def _strip(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
     """What the gate is doing while the guard works: stage words and status facts."""
     canvas.fill(box, theme.BAR)
-    stage, facts = layout.cols(box.inflate(-canvas.u(12), -canvas.u(4)), (0.4, 0.6), canvas.u(8))
+    split = layout.rows if canvas.portrait else layout.cols
+    stage, facts = split(box.inflate(-canvas.u(12), -canvas.u(4)), (0.4, 0.6), canvas.u(8))
     canvas.text(strings.stage_words(state.language, view.stage).title, stage, align="left")
     items = chrome.status_items(view, state.language)
     canvas.text("  ·  ".join(words for words, _ in items), facts, theme.MUTED, align="right")
@@ -109,7 +113,7 @@ def _alarms_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiSta
         )
         return
     rows, first = paged_rows(
-        canvas, box, len(alarms), canvas.u(66), state.scroll, _scroll_to(state)
+        canvas, box, len(alarms), canvas.u(76), state.scroll, _scroll_to(state)
     )
     for row, alarm in zip(rows, alarms[first:], strict=False):
         _alarm_row(canvas, row, alarm, state.language)

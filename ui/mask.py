@@ -23,7 +23,12 @@ def mask_phone(phone: str) -> str:
 
 def mask_phones_in(text: str) -> str:
     """Replace every phone-number-like run of digits inside free text by its masked form."""
-    return _PHONE_RUN.sub(lambda m: mask_phone(m.group(0)), text)
+    return _PHONE_RUN.sub(_mask_run, text)
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return mask_phone(run) if len(_DIGITS.findall(run)) >= 7 else run
 
 
 def mask_name(name: str) -> str:

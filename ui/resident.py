@@ -56,7 +56,7 @@ def _open_note(reason: Reason, words: strings.Words, language: str) -> str:
 
 def draw(canvas: Canvas, view: KioskView, state: UiState, open_guard: Action) -> None:
     """The whole resident screen, with the guard button in the status bar."""
-    bar, main = layout.take_top(canvas.surface.get_rect(), canvas.u(64))
+    bar, main = layout.take_top(canvas.surface.get_rect(), canvas.u(72))
     canvas.fill(main, theme.STAGE_BACKGROUND[view.stage])
     chrome.status_bar(canvas, bar, view, state, open_guard)
     pad = canvas.u(16)

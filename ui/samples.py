@@ -9,7 +9,21 @@ from datetime import UTC, datetime, timedelta
 import pygame
 
 from kiosk.model import Direction, Event, EventKind, Reason, RiskColour, Role, Verdict
-from kiosk.view import Alarm, KioskView, PersonView, Stage
+from kiosk.view import (
+    AcknowledgeAlarm,
+    Alarm,
+    Command,
+    CommandResult,
+    GuardOpen,
+    KioskView,
+    LockGuard,
+    PersonView,
+    RegisterVisitor,
+    SetDirection,
+    SetLanguage,
+    Stage,
+    UnlockGuard,
+)
 
 AT = datetime(2020, 2, 14, 8, 30, tzinfo=UTC)
 
@@ -151,3 +165,57 @@ def guard_view() -> KioskView:
         clock_trusted=False,
         door_open=True,
     )
+
+
+class FakeKiosk:
+    """An in-memory stand-in for ``kiosk.machine.Kiosk`` that keeps the view/command contract.
+
+    It makes no decisions beyond the contract: the PIN unlocks, commands change the view and
+    are recorded in ``commands``. For UI tests and the render benchmark.
+    """
+
+    def __init__(self, view: KioskView = BASE, pin: str = "1234") -> None:
+        self._view = view
+        self._pin = pin
+        self.commands: list[Command] = []
+        self.language = "zh-CN"
+
+    def view(self) -> KioskView:
+        return self._view
+
+    def publish(self, **changes: object) -> KioskView:
+        """Publish a new view with ``changes`` (as the kiosk loop would)."""
+        seq = self._view.sequence + 1
+        self._view = replace(self._view, sequence=seq, **changes)  # type: ignore[arg-type]
+        return self._view
+
+    def submit(self, command: Command) -> CommandResult:
+        self.commands.append(command)
+        unlocked = self._view.guard_unlocked
+        if isinstance(command, UnlockGuard):
+            if command.pin != self._pin:
+                return CommandResult(False, Reason.OK, "wrong PIN")
+            self.publish(guard_unlocked=True)
+        elif not unlocked and not isinstance(command, LockGuard):
+            return CommandResult(False, Reason.OK, "guard panel is locked")
+        else:
+            self._apply(command)
+        return CommandResult(True)
+
+    def _apply(self, command: Command) -> None:
+        if isinstance(command, LockGuard):
+            self.publish(guard_unlocked=False)
+        elif isinstance(command, GuardOpen):
+            self.publish(gate_open=True, stage=Stage.OPEN, reason=Reason.GUARD_OVERRIDE)
+        elif isinstance(command, AcknowledgeAlarm):
+            acked = tuple(
+                replace(a, acknowledged=True) if a.alarm_id == command.alarm_id else a
+                for a in self._view.alarms
+            )
+            self.publish(alarms=acked)
+        elif isinstance(command, SetDirection):
+            self.publish(direction=command.direction)
+        elif isinstance(command, SetLanguage):
+            self.language = command.language
+        elif isinstance(command, RegisterVisitor):
+            self.publish(stage=Stage.OPEN, reason=Reason.VISITOR_REGISTERED)

@@ -179,7 +179,7 @@ UI: dict[str, dict[str, str]] = {
         "no_events": "还没有记录",
         "no_person": "当前没有人员",
         "open_pick": "请选择开门原因",
-        "open_gate": "开门",
+        "open_gate": "确认开门",
         "opened": "已开门",
         "visitor_phone": "手机号",
         "visitor_household": "被访住户",
