@@ -206,7 +206,7 @@ def _open_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState
         canvas.button(
             cell,
             strings.text(state.language, f"open_{code}"),
-            _pick_open(state, code),
+            _setter(state, "open_reason", code),
             selected=state.open_reason == code,
             lines=2,
         )
@@ -215,9 +215,11 @@ def _open_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState
     canvas.button(go, strings.text(state.language, "open_gate"), action, colour=theme.GREEN)
 
 
-def _pick_open(state: UiState, code: str) -> Action:
+def _setter(state: UiState, name: str, value: object) -> Action:
+    """A touch that sets one field of the screen's own state (a choice, the focused field)."""
+
     def action() -> None:
-        state.open_reason = code
+        setattr(state, name, value)
 
     return action
 
@@ -232,7 +234,7 @@ def _visitor_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiSt
         canvas.button(
             cell,
             strings.text(state.language, f"visit_{code}"),
-            _pick_visit(state, code),
+            _setter(state, "visit_reason", code),
             selected=state.visit_reason == code,
         )
     ready = state.phone and state.household and state.visit_reason
@@ -259,14 +261,10 @@ def _visitor_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiSt
 def _field(canvas: Canvas, box: pygame.Rect, state: UiState, field: Field, value: str) -> None:
     """A labelled entry field; touching it sends the keypad's digits into it."""
     label = strings.text(state.language, f"visitor_{field}")
-
-    def focus() -> None:
-        state.focus = field
-
     canvas.button(
         box,
         f"{label}: {value}" if value else label,
-        focus,
+        _setter(state, "focus", field),
         colour=theme.PANEL,
         selected=state.focus is field,
     )
@@ -275,13 +273,6 @@ def _field(canvas: Canvas, box: pygame.Rect, state: UiState, field: Field, value
 def _grouped(phone: str) -> str:
     """138 1234 5678: groups so the guard can check what was typed before registering."""
     return " ".join(p for p in (phone[:3], phone[3:7], phone[7:]) if p)
-
-
-def _pick_visit(state: UiState, code: str) -> Action:
-    def action() -> None:
-        state.visit_reason = code
-
-    return action
 
 
 def _settings_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
