@@ -10,6 +10,7 @@ from collections.abc import Sequence
 # Subcommand name -> module in kiosk.commands. Modules are imported only when listed
 # here, so adding a command is one line.
 COMMANDS: dict[str, str] = {
+    "sim": "sim",
     "config": "config",
 }
 

@@ -26,12 +26,18 @@ POLL_MS = 50  # how often an idle screen looks for a new view (the kiosk publish
 class UiConfig(Protocol):
     """The [ui] settings the loop reads (``kiosk.config.UiSettings`` has them)."""
 
-    language: str
-    fullscreen: bool
-    width: int
-    height: int
-    guard_lock_s: float
-    speech: bool
+    @property
+    def language(self) -> str: ...
+    @property
+    def fullscreen(self) -> bool: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def guard_lock_s(self) -> float: ...
+    @property
+    def speech(self) -> bool: ...
 
 
 class Stopper(Protocol):

@@ -1,0 +1,106 @@
+"""``kiosk sim``: the kiosk screen in a desktop window with buttons for the simulated hardware.
+
+Show a resident, visitor, revoked, forged, quarantined or empty-flat pass, set the forehead
+temperature, open the door, press the exit button, unplug the sensor, cut the network: by hand,
+everything the scripted ``kiosk demo`` does. Needs a desktop; without one it says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kiosk.exc import ConfigError, KioskError
+
+NO_DISPLAY = (
+    "kiosk sim opens a window, but there is no desktop here (no DISPLAY or WAYLAND_DISPLAY, "
+    "or SDL_VIDEODRIVER=dummy). Run the scripted demo instead and look at its pictures: "
+    "kiosk demo --screenshots DIR"
+)
+
+
+def add_parser(sub: Any, name: str) -> None:
+    p = sub.add_parser(
+        name, help="interactive simulator: kiosk screen plus simulated hardware buttons"
+    )
+    p.add_argument(
+        "--config", type=Path, default=None, help="the kiosk's TOML file (default: defaults)"
+    )
+    p.add_argument("--language", choices=["zh-CN", "en"], default=None, help="screen language")
+    p.add_argument(
+        "--size",
+        type=screen_size,
+        default=None,
+        metavar="WxH",
+        help="kiosk screen size, e.g. 800x480 (the 7-inch panel), 1080x1920",
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep the event log here (default: a temporary folder, removed on exit)",
+    )
+    p.add_argument("--speech", action="store_true", help="speak prompts with espeak-ng")
+    p.set_defaults(run=run)
+
+
+def screen_size(text: str) -> tuple[int, int]:
+    """Parse 800x480."""
+    width, x, height = text.lower().partition("x")
+    if not (x and width.isdigit() and height.isdigit()) or not (
+        320 <= int(width) <= 3840 and 240 <= int(height) <= 2160
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a screen size like 800x480 (320..3840 x 240..2160)"
+        )
+    return int(width), int(height)
+
+
+def overrides(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
+    """Configuration the simulator imposes: a window, simulated parts, a scratch log folder."""
+    values: dict[str, Any] = {"ui.fullscreen": False, "device.data_dir": str(data_dir)}
+    if args.language:
+        values["ui.language"] = args.language
+    if args.size:
+        values["ui.width"], values["ui.height"] = args.size
+    if args.speech:
+        values["ui.speech"] = True
+    return values
+
+
+def run(args: argparse.Namespace) -> int:
+    from ui.app import has_display
+
+    if not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="kiosk-sim-") as scratch:
+        data_dir = args.data_dir or Path(scratch)
+        try:
+            return simulate(args, data_dir)
+        except ConfigError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except KioskError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+
+
+def simulate(args: argparse.Namespace, data_dir: Path) -> int:
+    """Build the simulated kiosk, run its loop in the background and the screen in front."""
+    from kiosk.app import build
+    from kiosk.config import load_config
+    from kiosk.demo_world import sim_passes
+    from ui.app import run_ui
+    from ui.simpanel import PANEL_WIDTH, SimPanel
+
+    config = load_config(args.config, overrides(args, data_dir))
+    app = build(config, sim=True)
+    with app:
+        app.start()
+        panel = SimPanel(app.sim, sim_passes(app))
+        run_ui(app.kiosk, config.ui, panel=panel, panel_width=PANEL_WIDTH)
+    return 0
