@@ -12,6 +12,9 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "sim": "sim",
     "config": "config",
+    "verify": "verify",
+    "scan": "scan",
+    "issue": "issue",
 }
 
 

@@ -1,0 +1,144 @@
+"""The CWT claims of a KP1 pass (RFC 8392) and their mapping to ``kiosk.model.PassClaims``.
+
+Standard claims use their registered labels; the project's own claims use private-use labels
+(below -65536, RFC 8392 section 9.1). docs/pass-format.md documents every label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from kiosk.exc import PassError
+from kiosk.model import PassClaims, Reason, Role
+
+__all__ = [
+    "CLAIM_COMPOUNDS",
+    "CLAIM_EXP",
+    "CLAIM_HOLDER",
+    "CLAIM_HOUSEHOLD",
+    "CLAIM_IAT",
+    "CLAIM_ISS",
+    "CLAIM_ROLE",
+    "CLAIM_VISITOR_USES",
+    "claims_from_cwt",
+    "cwt_from_claims",
+    "from_numeric_date",
+    "numeric_date",
+]
+
+CLAIM_ISS = 1
+CLAIM_EXP = 4
+CLAIM_NBF = 5
+CLAIM_IAT = 6
+CLAIM_CTI = 7
+CLAIM_COMPOUNDS = -65537
+CLAIM_HOUSEHOLD = -65538
+CLAIM_ROLE = -65539
+CLAIM_HOLDER = -65540
+CLAIM_VISITOR_USES = -65541
+
+MAX_TEXT = 200  # bytes of UTF-8 in any one text claim; a QR code has no room for more
+MAX_COMPOUNDS = 32
+
+
+def numeric_date(when: datetime) -> int:
+    """A timezone-aware datetime as a CWT NumericDate (whole seconds since the epoch)."""
+    if when.tzinfo is None:
+        raise ValueError("pass times must be timezone-aware")
+    return int(when.timestamp())
+
+
+def from_numeric_date(value: Any, name: str) -> datetime:
+    """A NumericDate claim as an aware UTC datetime; BAD_CLAIMS if it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PassError(Reason.BAD_CLAIMS, f"{name} is not a NumericDate")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise PassError(Reason.BAD_CLAIMS, f"{name} is out of range") from None
+
+
+def cwt_from_claims(claims: PassClaims) -> dict[int, Any]:
+    """The CWT claims map for ``claims``; the visitor limit is left out when unlimited."""
+    cwt: dict[int, Any] = {
+        CLAIM_ISS: claims.issuer,
+        CLAIM_EXP: numeric_date(claims.expires_at),
+        CLAIM_NBF: numeric_date(claims.not_before),
+        CLAIM_IAT: numeric_date(claims.issued_at),
+        CLAIM_CTI: claims.pass_id.encode("utf-8"),
+        CLAIM_COMPOUNDS: list(claims.compounds),
+        CLAIM_HOUSEHOLD: claims.household_id,
+        CLAIM_ROLE: claims.role.value,
+        CLAIM_HOLDER: claims.holder_name,
+    }
+    if claims.visitor_uses is not None:
+        cwt[CLAIM_VISITOR_USES] = claims.visitor_uses
+    return cwt
+
+
+def claims_from_cwt(cwt: Any) -> PassClaims:
+    """Check a decoded CWT claims map and return its ``PassClaims``; BAD_CLAIMS if malformed."""
+    if not isinstance(cwt, Mapping):
+        raise PassError(Reason.BAD_CLAIMS, "CWT claims are not a map")
+    issued_at = from_numeric_date(_required(cwt, CLAIM_IAT, "iat"), "iat")
+    nbf = cwt.get(CLAIM_NBF)
+    return PassClaims(
+        issuer=_text(_required(cwt, CLAIM_ISS, "iss"), "iss"),
+        pass_id=_pass_id(_required(cwt, CLAIM_CTI, "cti")),
+        issued_at=issued_at,
+        not_before=issued_at if nbf is None else from_numeric_date(nbf, "nbf"),
+        expires_at=from_numeric_date(_required(cwt, CLAIM_EXP, "exp"), "exp"),
+        compounds=_compounds(_required(cwt, CLAIM_COMPOUNDS, "compounds")),
+        household_id=_text(_required(cwt, CLAIM_HOUSEHOLD, "household"), "household"),
+        role=_role(_required(cwt, CLAIM_ROLE, "role")),
+        holder_name=_text(_required(cwt, CLAIM_HOLDER, "holder name"), "holder name"),
+        visitor_uses=_uses(cwt.get(CLAIM_VISITOR_USES)),
+    )
+
+
+def _required(cwt: Mapping[Any, Any], label: int, name: str) -> Any:
+    try:
+        return cwt[label]
+    except KeyError:
+        raise PassError(Reason.BAD_CLAIMS, f"claim {name} ({label}) is missing") from None
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise PassError(Reason.BAD_CLAIMS, f"{name} is not a non-empty text")
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT:
+        raise PassError(Reason.BAD_CLAIMS, f"{name} is longer than {MAX_TEXT} bytes")
+    return value
+
+
+def _pass_id(value: Any) -> str:
+    if not isinstance(value, bytes):
+        raise PassError(Reason.BAD_CLAIMS, "cti is not a byte string")
+    try:
+        return _text(value.decode("utf-8"), "cti")
+    except UnicodeDecodeError:
+        raise PassError(Reason.BAD_CLAIMS, "cti is not UTF-8 text") from None
+
+
+def _compounds(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_COMPOUNDS:
+        raise PassError(Reason.BAD_CLAIMS, f"compounds is not a list of 1-{MAX_COMPOUNDS} ids")
+    return tuple(_text(v, "compound id") for v in value)
+
+
+def _role(value: Any) -> Role:
+    try:
+        return Role(value)
+    except (ValueError, TypeError):
+        choices = ", ".join(r.value for r in Role)
+        raise PassError(Reason.BAD_CLAIMS, f"role {value!r} is not one of {choices}") from None
+
+
+def _uses(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise PassError(Reason.BAD_CLAIMS, "visitor uses is not a whole number 1-10000")
+    return value

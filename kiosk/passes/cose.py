@@ -1,0 +1,154 @@
+"""COSE_Sign1 (RFC 9052) as the passes use it: parse, build, and check one signature.
+
+Only what the two pass formats need: tag 18 or an untagged 4-array, ``alg`` and ``kid`` headers,
+no external AAD, and the algorithms EdDSA (Ed25519), ES256 and PS256. Every parse problem is a
+``PassError`` with a stable reason code; the verifier turns it into a ``Verification``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from kiosk.exc import PassError
+from kiosk.model import Reason
+
+__all__ = [
+    "ALG_EDDSA",
+    "ALG_ES256",
+    "ALG_PS256",
+    "HEADER_ALG",
+    "HEADER_KID",
+    "PublicKey",
+    "Sign1",
+    "build_sign1",
+    "loads_strict",
+    "parse_sign1",
+    "sig_structure",
+    "signature_ok",
+]
+
+HEADER_ALG = 1
+HEADER_KID = 4
+TAG_SIGN1 = 18
+ALG_EDDSA = -8
+ALG_ES256 = -7
+ALG_PS256 = -37
+ALG_NAMES = {ALG_EDDSA: "EdDSA", ALG_ES256: "ES256", ALG_PS256: "PS256"}
+
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1:
+    """A parsed COSE_Sign1; ``protected_raw`` is kept byte-exact for the signature check."""
+
+    protected_raw: bytes
+    protected: Mapping[Any, Any]
+    unprotected: Mapping[Any, Any]
+    payload: bytes
+    signature: bytes
+
+    @property
+    def alg(self) -> Any:
+        return self.protected.get(HEADER_ALG)
+
+    def kid(self, *, allow_unprotected: bool) -> bytes:
+        """The key id: protected header first, the unprotected one only if allowed."""
+        kid = self.protected.get(HEADER_KID)
+        if kid is None and allow_unprotected:
+            kid = self.unprotected.get(HEADER_KID)
+        if kid is None:
+            where = "a" if allow_unprotected else "the protected"
+            raise PassError(Reason.BAD_COSE, f"no kid in {where} header")
+        if not isinstance(kid, bytes) or not kid:
+            raise PassError(Reason.BAD_COSE, "kid is not a byte string")
+        return kid
+
+
+def loads_strict(data: bytes, what: str, reason: Reason = Reason.BAD_COSE) -> Any:
+    """Decode exactly one CBOR item that fills ``data``; anything else is ``reason``."""
+    stream = io.BytesIO(data)
+    try:
+        item = cbor2.CBORDecoder(stream).decode()
+    except Exception as error:  # cbor2 raises many types on hostile input
+        raise PassError(reason, f"{what}: not CBOR ({type(error).__name__})") from None
+    if stream.tell() != len(data):
+        raise PassError(reason, f"{what}: {len(data) - stream.tell()} bytes after the CBOR")
+    return item
+
+
+def parse_sign1(data: bytes) -> Sign1:
+    """Parse a tagged (18) or untagged COSE_Sign1; the algorithm is checked by the caller."""
+    item = loads_strict(data, "COSE_Sign1")
+    if isinstance(item, cbor2.CBORTag):
+        if item.tag != TAG_SIGN1:
+            raise PassError(Reason.BAD_COSE, f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
+        item = item.value
+    # cbor2 decodes the content of a tag as immutable values: a tuple, not a list.
+    if not isinstance(item, list | tuple) or len(item) != 4:
+        raise PassError(Reason.BAD_COSE, "COSE_Sign1 is not an array of 4")
+    protected_raw, unprotected, payload, signature = item
+    if not all(isinstance(x, bytes) for x in (protected_raw, payload, signature)):
+        raise PassError(Reason.BAD_COSE, "COSE_Sign1 fields have the wrong types")
+    if not isinstance(unprotected, Mapping):
+        raise PassError(Reason.BAD_COSE, "unprotected header is not a map")
+    protected = loads_strict(protected_raw, "protected header") if protected_raw else {}
+    if not isinstance(protected, Mapping):
+        raise PassError(Reason.BAD_COSE, "protected header is not a map")
+    return Sign1(protected_raw, protected, unprotected, payload, signature)
+
+
+def sig_structure(protected_raw: bytes, payload: bytes) -> bytes:
+    """The bytes that are signed: Sig_structure for COSE_Sign1 without external AAD."""
+    return cbor2.dumps(["Signature1", protected_raw, b"", payload])
+
+
+def build_sign1(protected: dict[int, Any], payload: bytes, signature_of: Any) -> bytes:
+    """Encode a tagged COSE_Sign1; ``signature_of(to_be_signed) -> bytes`` signs."""
+    protected_raw = cbor2.dumps(protected)
+    signature = signature_of(sig_structure(protected_raw, payload))
+    return cbor2.dumps(cbor2.CBORTag(TAG_SIGN1, [protected_raw, {}, payload, signature]))
+
+
+def key_fits(alg: int, key: PublicKey) -> bool:
+    """Whether ``key`` can check signatures of algorithm ``alg``."""
+    if alg == ALG_EDDSA:
+        return isinstance(key, ed25519.Ed25519PublicKey)
+    if alg == ALG_ES256:
+        return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
+    if alg == ALG_PS256:
+        return isinstance(key, rsa.RSAPublicKey)
+    return False
+
+
+def signature_ok(alg: int, key: PublicKey, signature: bytes, signed: bytes) -> bool:
+    """Check one signature; the key must fit ``alg`` (see ``key_fits``)."""
+    try:
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            key.verify(signature, signed)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(_der_from_raw(signature), signed, ec.ECDSA(hashes.SHA256()))
+        else:
+            # RFC 8230: the PSS salt is as long as the hash.
+            pss = padding.PSS(padding.MGF1(hashes.SHA256()), hashes.SHA256.digest_size)
+            key.verify(signature, signed, pss, hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _der_from_raw(signature: bytes) -> bytes:
+    """COSE carries ECDSA signatures as r || s (RFC 9053); cryptography wants DER."""
+    if len(signature) != 64:
+        raise ValueError("an ES256 signature is 64 bytes")
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    return encode_dss_signature(r, s)

@@ -1,0 +1,138 @@
+"""The verifier: QR text -> ``Verification``. It never raises, whatever the input.
+
+Order of checks (the first failure is the reason): prefix, base45, zlib, COSE structure,
+algorithm, kid, key known, signature, key valid at ``at``, claims, revoked, not yet valid,
+expired. The signature is checked before any claim is read (hcert specification 6.3).
+From the claims check on, a refusal still carries the credential, so a screen can say
+whose pass has expired. Compound and household rules are not here: see ``kiosk.rules``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from datetime import UTC, datetime, timedelta
+
+from kiosk.exc import PassError
+from kiosk.model import Credential, CredentialKind, Reason, Verification
+from kiosk.passes.claims import claims_from_cwt
+from kiosk.passes.cose import (
+    ALG_EDDSA,
+    ALG_ES256,
+    ALG_NAMES,
+    ALG_PS256,
+    Sign1,
+    key_fits,
+    loads_strict,
+    parse_sign1,
+    sig_structure,
+    signature_ok,
+)
+from kiosk.passes.hcert import hcert_claims
+from kiosk.passes.transport import KP1, decode_text
+from kiosk.passes.trust import TrustedKey, TrustList
+
+__all__ = ["DEFAULT_LEEWAY", "Verifier"]
+
+# A kiosk clock a few minutes behind the office's must not refuse a pass issued just now.
+DEFAULT_LEEWAY = timedelta(minutes=5)
+HCERT_ALGS = (ALG_ES256, ALG_PS256)
+
+
+class Verifier:
+    """Checks KP1 passes and HC1 health certificates against a trust list.
+
+    ``revoked`` holds pass ids revoked since the trust list was made (the office data the
+    sync agent keeps); the trust list's own revocations apply too.
+    """
+
+    def __init__(
+        self,
+        trust: TrustList,
+        revoked: Container[str] = frozenset(),
+        *,
+        leeway: timedelta = DEFAULT_LEEWAY,
+    ) -> None:
+        self.trust = trust
+        self.revoked = revoked
+        self.leeway = leeway
+
+    def verify(self, text: str, at: datetime) -> Verification:
+        """Parse and verify one QR text at time ``at`` (naive times are taken as UTC)."""
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        try:
+            return self._verify(text, at)
+        except PassError as error:
+            return Verification(Reason(error.reason), detail=str(error))
+        except Exception as error:  # the contract: a hostile QR code never stops the kiosk
+            return Verification(Reason.BAD_COSE, detail=f"unexpected {type(error).__name__}")
+
+    def _verify(self, text: str, at: datetime) -> Verification:
+        if not isinstance(text, str):
+            raise PassError(Reason.UNKNOWN_FORMAT, "not a text")
+        prefix, body = decode_text(text)
+        sign1 = parse_sign1(body)
+        if prefix == KP1:
+            return self._pass(sign1, at)
+        return self._hcert(sign1, at)
+
+    def _pass(self, sign1: Sign1, at: datetime) -> Verification:
+        if sign1.alg != ALG_EDDSA:
+            raise PassError(Reason.BAD_COSE, f"alg {sign1.alg!r} is not EdDSA (-8)")
+        kid = sign1.kid(allow_unprotected=False)
+        key = self._signer(CredentialKind.PASS, kid, sign1, at)
+        claims = claims_from_cwt(loads_strict(sign1.payload, "CWT claims", Reason.BAD_CLAIMS))
+        if claims.issuer != key.issuer:
+            raise PassError(Reason.BAD_CLAIMS, f"iss {claims.issuer!r} is not the key's issuer")
+        credential = Credential(CredentialKind.PASS, kid, claims=claims)
+        if claims.pass_id in self.trust.revoked or claims.pass_id in self.revoked:
+            return Verification(Reason.REVOKED, credential, f"pass {claims.pass_id} is revoked")
+        return self._lifetime(credential, claims.not_before, claims.expires_at, at)
+
+    def _hcert(self, sign1: Sign1, at: datetime) -> Verification:
+        if sign1.alg not in HCERT_ALGS:
+            raise PassError(Reason.BAD_COSE, f"alg {sign1.alg!r} is not ES256 (-7) or PS256 (-37)")
+        kid = sign1.kid(allow_unprotected=True)
+        key = self._signer(CredentialKind.HCERT, kid, sign1, at)
+        claims = hcert_claims(loads_strict(sign1.payload, "CWT claims", Reason.BAD_CLAIMS))
+        if key.usages and not claims.entry_types <= key.usages:
+            allowed = "/".join(sorted(key.usages))
+            raise PassError(Reason.KEY_NOT_VALID, f"signer may only sign {allowed} entries")
+        credential = Credential(
+            CredentialKind.HCERT, kid, hcert=claims.payload, hcert_expires_at=claims.expires_at
+        )
+        return self._lifetime(credential, claims.issued_at, claims.expires_at, at)
+
+    def _lifetime(
+        self, credential: Credential, start: datetime, end: datetime, at: datetime
+    ) -> Verification:
+        if at + self.leeway < start:
+            detail = f"valid from {start:%Y-%m-%d %H:%M}Z"
+            return Verification(Reason.NOT_YET_VALID, credential, detail)
+        if at >= end:
+            return Verification(Reason.EXPIRED, credential, f"expired {end:%Y-%m-%d %H:%M}Z")
+        return Verification(Reason.OK, credential)
+
+    def _signer(self, kind: CredentialKind, kid: bytes, sign1: Sign1, at: datetime) -> TrustedKey:
+        """The trusted key that made this signature and is valid at ``at``."""
+        keys = self.trust.candidates(kind, kid)
+        if not keys:
+            raise PassError(Reason.UNKNOWN_KEY, f"kid {kid.hex()} is not in the trust list")
+        alg = sign1.alg
+        fitting = [k for k in keys if key_fits(alg, k.public_key)]
+        if not fitting:
+            raise PassError(Reason.BAD_SIGNATURE, f"kid {kid.hex()} is not a {ALG_NAMES[alg]} key")
+        signed = sig_structure(sign1.protected_raw, sign1.payload)
+        good = [k for k in fitting if signature_ok(alg, k.public_key, sign1.signature, signed)]
+        if not good:
+            raise PassError(Reason.BAD_SIGNATURE, f"signature does not match kid {kid.hex()}")
+        for key in good:
+            if key.valid_at(at):
+                return key
+        raise PassError(Reason.KEY_NOT_VALID, _window(good[0]))
+
+
+def _window(key: TrustedKey) -> str:
+    start = "-" if key.valid_from is None else f"{key.valid_from:%Y-%m-%d}"
+    end = "-" if key.valid_until is None else f"{key.valid_until:%Y-%m-%d}"
+    return f"key {key.kid.hex()} of {key.issuer} is valid {start} to {end}"
