@@ -38,6 +38,10 @@ class ZxingDecoder:
     ``try_invert`` lets it read light-on-dark codes (a phone in dark mode) in the same call;
     ``try_downscale`` helps with large, blurred codes. Both are on by default because the
     decode bench shows they cost little on a 640x480 frame.
+
+    When the first pass finds a QR symbol but cannot decode it (small, blurred, low
+    contrast), it is tried again with the ``fallback`` binarizers: on the decode bench that
+    lifts in-spec reads by several points, and empty frames (nothing found) cost no more.
     """
 
     name = "zxing"
@@ -48,9 +52,11 @@ class ZxingDecoder:
         try_invert: bool = True,
         try_downscale: bool = True,
         try_rotate: bool = False,
+        fallback: tuple[str, ...] = ("FixedThreshold", "GlobalHistogram"),
         zxing_module: Any = None,
     ) -> None:
         self._zx = zxing_module if zxing_module is not None else _import_zxing()
+        self._fallback = [getattr(self._zx.Binarizer, name) for name in fallback]
         self._options = dict(
             formats=self._zx.BarcodeFormat.QRCode,
             try_invert=try_invert,
@@ -61,8 +67,14 @@ class ZxingDecoder:
 
     def decode(self, frame: GreyFrame) -> list[str]:
         """Return the text of every QR code in ``frame`` (none -> empty list)."""
-        found = self._zx.read_barcodes(_checked(frame), **self._options)
-        return _unique(code.text for code in found if code.valid)
+        frame = _checked(frame)
+        found = self._zx.read_barcodes(frame, return_errors=True, **self._options)
+        texts = _unique(code.text for code in found if code.valid)
+        binarizers = iter(self._fallback if found else ())
+        while not texts and (binarizer := next(binarizers, None)) is not None:
+            retry = self._zx.read_barcodes(frame, binarizer=binarizer, **self._options)
+            texts = _unique(code.text for code in retry if code.valid)
+        return texts
 
 
 class PyzbarDecoder:
