@@ -1,0 +1,700 @@
+#!/usr/bin/env bash
+# setup.sh: install the checkpoint kiosk.
+#
+#   On the kiosk (Raspberry Pi OS bookworm, as root; also inside a chroot of a root file system):
+#     sudo ./setup.sh                                   # asks for device id, compound, server
+#     sudo ./setup.sh --unattended --config fleet.toml [--enroll-code CODE]
+#     sudo ./setup.sh --dry-run                         # print every action, change nothing
+#   On a laptop or in CI:
+#     ./setup.sh --sim                                  # ./.venv with the dev extras
+#     ./setup.sh --sim --test                           # ... and run ruff, mypy and pytest
+#
+# Device mode is idempotent: each step checks before it acts and reports "ok (unchanged)" or
+# "changed"; a second run with the same input changes nothing and says so at the end.
+set -euo pipefail
+
+######## VARIABLES ########
+SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+KIOSK_USER="kiosk"
+KIOSK_GROUPS=(gpio i2c video input render)
+PREFIX="/opt/kiosk"
+VENV="${PREFIX}/venv"
+CONF_DIR="/etc/kiosk"
+CONF_FILE="${CONF_DIR}/kiosk.toml"
+CREDENTIAL_FILE="${CONF_DIR}/credential"
+DATA_DIR="/var/lib/kiosk"
+LOG_FILE="/var/log/kiosk-setup.log"
+UNIT_NAME="kiosk.service"
+UNIT_FILE="/etc/systemd/system/${UNIT_NAME}"
+WATCHDOG_CONF="/etc/systemd/system.conf.d/kiosk-watchdog.conf"
+MODULES_CONF="/etc/modules-load.d/kiosk.conf"
+STAMP_FILE="${PREFIX}/installed.sha256"
+BLOCK_BEGIN="# >>> checkpoint-kiosk (setup.sh) >>>"
+BLOCK_END="# <<< checkpoint-kiosk <<<"
+
+# Runtime packages of the kiosk. Build tools are needed because two dependencies of the `pi`
+# extra have no aarch64 wheels on PyPI: sysv_ipc (from adafruit-blinka) and lgpio (built
+# statically from its sdist with PYPI=1 when Raspberry Pi OS's python3-lgpio is absent).
+APT_DEVICE=(python3 python3-venv python3-dev build-essential swig libzbar0 fonts-wqy-microhei
+    i2c-tools libsdl2-2.0-0 ca-certificates)
+APT_OPTIONAL=(python3-picamera2 python3-lgpio espeak-ng)  # installed when apt knows them
+APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
+APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
+
+######## OPTIONS ########
+MODE="device"
+RUN_TESTS=false
+DRY_RUN=false
+UNATTENDED=false
+SELFTEST=true
+USER_CONFIG=""
+WHEEL=""
+DEVICE_ID=""
+COMPOUND=""
+SERVER_URL=""
+CA_FILE=""
+ENROLL_CODE="${KIOSK_ENROLL_CODE:-}"
+PIN_FILE=""
+
+usage() {
+    cat <<'EOF'
+Usage: setup.sh [options]
+
+Device mode (default, as root on the kiosk or inside a chroot):
+  --unattended           never prompt (fleets, CI); values come from --config and flags
+  --config FILE          kiosk TOML to install as /etc/kiosk/kiosk.toml (checked first)
+  --device-id ID         [device] id           --compound NAME   [device] compound
+  --server URL           [sync] server_url     --ca-file FILE    [sync] ca_file
+  --enroll-code CODE     enroll with the office server (or env KIOSK_ENROLL_CODE)
+  --wheel FILE           install this wheel instead of the checkout
+  --pin-file FILE        also write the new guard PIN to FILE (mode 600) for fleet tooling
+  --skip-selftest        do not run the hardware self-test at the end
+  --dry-run              print every action without doing it
+Laptop / CI mode:
+  --sim                  install into ./.venv with the dev extras (no root needed)
+  --sim --test           also install the test packages and run ruff, mypy and pytest
+  -h, --help             this text
+EOF
+}
+
+need_value() {
+    [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"
+}
+
+parse_args() {
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --sim) MODE="sim" ;;
+            --test) RUN_TESTS=true ;;
+            --dry-run) DRY_RUN=true ;;
+            --unattended) UNATTENDED=true ;;
+            --skip-selftest) SELFTEST=false ;;
+            --config) need_value "$@"; USER_CONFIG="$2"; shift ;;
+            --wheel) need_value "$@"; WHEEL="$2"; shift ;;
+            --device-id) need_value "$@"; DEVICE_ID="$2"; shift ;;
+            --compound) need_value "$@"; COMPOUND="$2"; shift ;;
+            --server) need_value "$@"; SERVER_URL="$2"; shift ;;
+            --ca-file) need_value "$@"; CA_FILE="$2"; shift ;;
+            --enroll-code) need_value "$@"; ENROLL_CODE="$2"; shift ;;
+            --pin-file) need_value "$@"; PIN_FILE="$2"; shift ;;
+            -h | --help) usage; exit 0 ;;
+            *) die "unknown option '$1' (see --help)" ;;
+        esac
+        shift
+    done
+    if [[ "$RUN_TESTS" == true && "$MODE" != sim ]]; then
+        die "--test only goes with --sim"
+    fi
+}
+
+######## OUTPUT ########
+STEP=0
+STEPS=0
+STEP_NAME="start-up"
+CHANGED=0
+
+say() { printf '%s\n' "$*"; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die() {
+    printf 'ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+step() {
+    STEP=$((STEP + 1))
+    STEP_NAME="$1"
+    say ""
+    say "[${STEP}/${STEPS}] ${STEP_NAME}"
+}
+
+unchanged() { say "  ok (unchanged): $*"; }
+
+changed() {
+    CHANGED=$((CHANGED + 1))
+    if [[ "$DRY_RUN" == true ]]; then
+        say "  would change: $*"
+    else
+        say "  changed: $*"
+    fi
+}
+
+on_error() {
+    local status=$?
+    printf '\nERROR: step [%s/%s] "%s" failed (exit %s) at line %s: %s\n' \
+        "$STEP" "$STEPS" "$STEP_NAME" "$status" "${BASH_LINENO[0]}" "$BASH_COMMAND" >&2
+    if [[ "$MODE" == device && "$DRY_RUN" == false ]]; then
+        printf 'The full log is in %s. Fix the cause and run setup.sh again: ' "$LOG_FILE" >&2
+        printf 'finished steps are skipped.\n' >&2
+    fi
+    exit "$status"
+}
+
+# Run a command, or only print it with --dry-run.
+run() {
+    if [[ "$DRY_RUN" == true ]]; then
+        say "  would run: $*"
+        return 0
+    fi
+    say "  + $*"
+    "$@"
+}
+
+# Put the text on stdin into FILE (mode, owner) unless FILE already holds exactly that text.
+# Returns 0 when the file changed (or would change), 1 when it was already right.
+put_file() {
+    local file="$1" mode="$2" owner="$3" tmp
+    tmp="$(mktemp)"
+    cat >"$tmp"
+    if [[ -f "$file" ]] && cmp -s "$tmp" "$file" &&
+        [[ "$(stat -c '%a %U:%G' "$file")" == "${mode} ${owner}" ]]; then
+        rm -f "$tmp"
+        return 1
+    fi
+    if [[ "$DRY_RUN" == true ]]; then
+        say "  would write: $file"
+        rm -f "$tmp"
+        return 0
+    fi
+    mkdir -p "$(dirname "$file")"
+    install -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$tmp" "$file"
+    rm -f "$tmp"
+    return 0
+}
+
+######## CHECKS ########
+in_chroot() {
+    local status=0
+    if command -v systemd-detect-virt >/dev/null 2>&1; then
+        systemd-detect-virt --quiet --chroot 2>/dev/null || status=$?
+        case "$status" in
+            0) return 0 ;;
+            1) return 1 ;;
+        esac
+    fi
+    # No answer (no systemd-detect-virt, or not allowed to look): compare / with PID 1's /.
+    local ours theirs
+    ours="$(stat -c %d:%i / 2>/dev/null)" || return 1
+    theirs="$(stat -Lc %d:%i /proc/1/root/. 2>/dev/null)" || return 1
+    [[ "$ours" != "$theirs" ]]
+}
+
+systemd_running() { [[ -d /run/systemd/system ]] && ! in_chroot; }
+
+is_pi() { [[ -r /proc/device-tree/model ]] && grep -qa "Raspberry Pi" /proc/device-tree/model; }
+
+pkg_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+pkg_available() {
+    local candidate
+    candidate="$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')"
+    [[ -n "$candidate" && "$candidate" != "(none)" ]]
+}
+
+as_root() {
+    if [[ $EUID -eq 0 ]]; then
+        run "$@"
+    else
+        run sudo -n "$@"
+    fi
+}
+
+# Install the missing packages among "$@" (apt-get update only when something is missing).
+apt_ensure() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        pkg_installed "$pkg" || missing+=("$pkg")
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        unchanged "apt packages present: $*"
+        return 0
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -q
+    as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+    changed "installed ${missing[*]}"
+}
+
+can_apt() {
+    command -v apt-get >/dev/null 2>&1 || return 1
+    [[ $EUID -eq 0 ]] && return 0
+    command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null
+}
+
+######## DEVICE STEPS ########
+check_system() {
+    step "check the system"
+    local codename="unknown" arch
+    if [[ -r /etc/os-release ]]; then
+        # shellcheck disable=SC1091
+        codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-unknown}")"
+    fi
+    arch="$(uname -m)"
+    [[ "$codename" == bookworm ]] || warn "tested on Debian/Raspberry Pi OS bookworm, this is $codename"
+    case "$arch" in
+        aarch64 | armv7l) say "  architecture: $arch" ;;
+        *) warn "architecture $arch is not a Raspberry Pi's (aarch64/armv7l); continuing" ;;
+    esac
+    if is_pi; then
+        say "  board: $(tr -d '\0' </proc/device-tree/model)"
+    else
+        warn "not a Raspberry Pi (no /proc/device-tree/model): a test root file system?" \
+            "Hardware steps write their files; the self-test runs against simulated hardware."
+    fi
+    if in_chroot; then
+        say "  inside a chroot: services are enabled, never started"
+    fi
+    unchanged "system checked ($codename, $arch)"
+}
+
+install_packages() {
+    step "install apt packages"
+    apt_ensure "${APT_DEVICE[@]}"
+    local pkg available=()
+    for pkg in "${APT_OPTIONAL[@]}"; do
+        if pkg_installed "$pkg" || pkg_available "$pkg"; then
+            available+=("$pkg")
+        else
+            case "$pkg" in
+                python3-picamera2) warn "python3-picamera2 is not in this system's apt sources" \
+                    "(it comes from Raspberry Pi's repository): the Pi camera back end will not work" ;;
+                python3-lgpio) say "  python3-lgpio not in apt: pip builds lgpio from source" ;;
+                *) say "  optional $pkg not in apt: skipped" ;;
+            esac
+        fi
+    done
+    if [[ ${#available[@]} -gt 0 ]]; then
+        apt_ensure "${available[@]}"
+    fi
+}
+
+config_txt_path() {
+    if [[ -f /boot/firmware/config.txt ]]; then
+        echo /boot/firmware/config.txt
+    elif [[ -f /boot/config.txt ]]; then
+        echo /boot/config.txt  # before bookworm
+    else
+        echo /boot/firmware/config.txt  # a fresh root file system: written for first boot
+    fi
+}
+
+config_txt_block() {
+    cat <<EOF
+${BLOCK_BEGIN}
+# I2C for the MLX90614 at 100 kHz (it misbehaves at 400 kHz), camera, hardware watchdog.
+dtparam=i2c_arm=on,i2c_arm_baudrate=100000
+camera_auto_detect=1
+dtparam=watchdog=on
+${BLOCK_END}
+EOF
+}
+
+configure_boot() {
+    step "enable I2C (100 kHz), the camera and the hardware watchdog"
+    local file new
+    file="$(config_txt_path)"
+    if command -v raspi-config >/dev/null 2>&1 && [[ "$(raspi-config nonint get_i2c)" != 0 ]]; then
+        run raspi-config nonint do_i2c 0  # also unblacklists i2c-dev
+        changed "raspi-config enabled I2C"
+    fi
+    # Our lines live in one marked block: replace the block, keep everything else.
+    new="$(mktemp)"
+    if [[ -f "$file" ]]; then
+        sed "/^${BLOCK_BEGIN}\$/,/^${BLOCK_END}\$/d" "$file" >"$new"
+    fi
+    config_txt_block >>"$new"
+    if put_file "$file" 644 root:root <"$new"; then
+        changed "$file (reboot to apply)"
+    else
+        unchanged "$file"
+    fi
+    rm -f "$new"
+    if printf 'i2c-dev\n' | put_file "$MODULES_CONF" 644 root:root; then
+        changed "$MODULES_CONF loads i2c-dev"
+    else
+        unchanged "$MODULES_CONF"
+    fi
+    # systemd pats the hardware watchdog; the Pi's maximum is about 15 s.
+    if printf '[Manager]\nRuntimeWatchdogSec=15\nRebootWatchdogSec=2min\n' |
+        put_file "$WATCHDOG_CONF" 644 root:root; then
+        changed "$WATCHDOG_CONF (RuntimeWatchdogSec=15)"
+    else
+        unchanged "$WATCHDOG_CONF"
+    fi
+}
+
+create_user() {
+    step "create the '${KIOSK_USER}' system user"
+    local group
+    for group in "${KIOSK_GROUPS[@]}"; do
+        if getent group "$group" >/dev/null; then
+            continue
+        fi
+        run groupadd --system "$group"
+        changed "created missing group $group"
+    done
+    if ! id -u "$KIOSK_USER" >/dev/null 2>&1; then
+        run useradd --system --home-dir "$DATA_DIR" --no-create-home \
+            --shell /usr/sbin/nologin --user-group "$KIOSK_USER"
+        changed "created user $KIOSK_USER"
+    fi
+    local wanted have
+    wanted="$(printf '%s\n' "${KIOSK_GROUPS[@]}" | sort | paste -sd,)"
+    have="$(id -nG "$KIOSK_USER" 2>/dev/null | tr ' ' '\n' | grep -vx "$KIOSK_USER" | sort | paste -sd, || true)"
+    if [[ "$have" != "$wanted" ]]; then
+        run usermod --groups "$wanted" "$KIOSK_USER"
+        changed "$KIOSK_USER is in groups $wanted"
+    else
+        unchanged "user $KIOSK_USER in groups $wanted"
+    fi
+}
+
+make_data_dir() {
+    step "prepare the data folder ${DATA_DIR}"
+    if [[ -d "$DATA_DIR" && "$(stat -c '%a %U' "$DATA_DIR")" == "750 ${KIOSK_USER}" ]]; then
+        unchanged "$DATA_DIR"
+    else
+        run install -d -m 750 -o "$KIOSK_USER" -g "$KIOSK_USER" "$DATA_DIR"
+        changed "$DATA_DIR owned by $KIOSK_USER"
+    fi
+    # The event log must outlive a read-only or overlay root (docs/hardware.md).
+    if [[ "$(findmnt -no FSTYPE / 2>/dev/null || true)" == overlay ]] &&
+        ! findmnt -n "$DATA_DIR" >/dev/null 2>&1; then
+        warn "the root file system is an overlay and $DATA_DIR is not a separate mount:" \
+            "events would be lost at reboot. Mount the data partition there (docs/hardware.md)."
+    fi
+}
+
+make_venv() {
+    step "create the virtual environment ${VENV}"
+    if [[ -x "${VENV}/bin/python" ]] && "${VENV}/bin/python" -c 'import sys' 2>/dev/null &&
+        grep -q '^include-system-site-packages = true' "${VENV}/pyvenv.cfg"; then
+        unchanged "$VENV"
+        return 0
+    fi
+    # --system-site-packages: picamera2 and libcamera come from apt, not PyPI.
+    run install -d -m 755 "$PREFIX"
+    run python3 -m venv --system-site-packages "$VENV"
+    changed "$VENV"
+}
+
+source_fingerprint() {
+    # What gets installed: the wheel, or every packaged file of the checkout.
+    if [[ -n "$WHEEL" ]]; then
+        sha256sum "$WHEEL" | cut -d' ' -f1
+        return 0
+    fi
+    local paths=() path
+    for path in pyproject.toml README.md kiosk drivers ui sync server hw_tests; do
+        [[ -e "$SRC_DIR/$path" ]] && paths+=("$path")
+    done
+    (cd "$SRC_DIR" && find "${paths[@]}" -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 2>/dev/null |
+        LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+}
+
+install_kiosk() {
+    step "install the kiosk software (with the 'pi' extra)"
+    local want target
+    want="$(source_fingerprint) pi"
+    if [[ -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$want" ]] &&
+        "${VENV}/bin/python" -c 'import kiosk, drivers, hw_tests' 2>/dev/null; then
+        unchanged "kiosk package ($(cut -c1-12 <<<"$want"))"
+        return 0
+    fi
+    target="${WHEEL:-$SRC_DIR}"
+    [[ -e "$target" ]] || die "--wheel $WHEEL: no such file"
+    if ! "${VENV}/bin/python" -c 'import lgpio' 2>/dev/null; then
+        # No aarch64 wheel of lgpio on PyPI: build it with its own C sources (static).
+        say "  lgpio is built from source (PYPI=1: statically linked, no liblgpio needed)"
+    fi
+    run env PYPI=1 "${VENV}/bin/pip" install --quiet --upgrade pip
+    run env PYPI=1 "${VENV}/bin/pip" install --quiet "${target}[pi]"
+    if [[ "$DRY_RUN" == false ]]; then
+        printf '%s\n' "$want" >"$STAMP_FILE"
+    fi
+    changed "kiosk installed from ${target}"
+}
+
+ask() {
+    # ask VAR "question" default: prompt on a terminal unless --unattended.
+    local var="$1" question="$2" default="$3" answer
+    if [[ "$UNATTENDED" == false && -t 0 ]]; then
+        read -r -p "  ${question} [${default}]: " answer
+        printf -v "$var" '%s' "${answer:-$default}"
+    else
+        printf -v "$var" '%s' "$default"
+    fi
+}
+
+random_pin() {
+    local n
+    n="$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')"
+    printf '%06d' $((n % 1000000))
+}
+
+write_config() {
+    step "write the device configuration ${CONF_FILE}"
+    if [[ -f "$CONF_FILE" ]]; then
+        unchanged "$CONF_FILE exists and is kept (edit it by hand; never overwritten)"
+        if [[ -n "$USER_CONFIG" ]] && ! cmp -s "$USER_CONFIG" "$CONF_FILE"; then
+            say "  note: $USER_CONFIG differs from the installed file; the installed file wins"
+        fi
+        return 0
+    fi
+    ask DEVICE_ID "device id" "${DEVICE_ID:-$(hostname -s 2>/dev/null || echo kiosk-01)}"
+    ask COMPOUND "compound" "${COMPOUND:-demo}"
+    ask SERVER_URL "office server URL (empty: offline)" "$SERVER_URL"
+    if [[ -n "$SERVER_URL" ]]; then
+        ask ENROLL_CODE "enrollment code (empty: enroll later)" "$ENROLL_CODE"
+    fi
+    local pin tmp args=()
+    pin="$(random_pin)"
+    [[ -n "$USER_CONFIG" ]] && args+=(--base "$USER_CONFIG")
+    [[ -n "$DEVICE_ID" ]] && args+=(--set "device.id=$DEVICE_ID")
+    [[ -n "$COMPOUND" ]] && args+=(--set "device.compound=$COMPOUND")
+    [[ -n "$SERVER_URL" ]] && args+=(--set "sync.server_url=$SERVER_URL")
+    [[ -n "$SERVER_URL" ]] && args+=(--set "sync.credential_file=$CREDENTIAL_FILE")
+    [[ -n "$CA_FILE" ]] && args+=(--set "sync.ca_file=$CA_FILE")
+    args+=(--set "device.data_dir=$DATA_DIR")
+    if [[ "$DRY_RUN" == true ]]; then
+        say "  would run: python3 deploy/devconfig.py ${args[*]} --guard-pin-sha256 (new PIN)"
+        changed "$CONF_FILE"
+        return 0
+    fi
+    tmp="$(mktemp)"
+    python3 "$SRC_DIR/deploy/devconfig.py" "${args[@]}" --output "$tmp" \
+        --guard-pin-sha256 "$(printf %s "$pin" | sha256sum | cut -d' ' -f1)"
+    "${VENV}/bin/kiosk" config check --config "$tmp" >/dev/null ||
+        die "the configuration is not valid (see above); nothing was written"
+    install -d -m 755 "$CONF_DIR"
+    install -m 640 -o root -g "$KIOSK_USER" "$tmp" "$CONF_FILE"
+    rm -f "$tmp"
+    changed "$CONF_FILE (checked with 'kiosk config check')"
+    # The PIN goes to the terminal only (fd 3), never into the install log.
+    printf '\n  GUARD PIN: %s   (shown once; only its SHA-256 is stored)\n\n' "$pin" >&3
+    if [[ -n "$PIN_FILE" ]]; then
+        (umask 077 && printf '%s\n' "$pin" >"$PIN_FILE")
+        say "  guard PIN written to $PIN_FILE (mode 600): move it somewhere safe"
+    fi
+}
+
+conf_value() {
+    # conf_value section.key: a value of the installed config, defaults applied.
+    "${VENV}/bin/python" - "$CONF_FILE" "$1" <<'EOF'
+import sys
+from kiosk.config import load_config
+section, key = sys.argv[2].split(".")
+value = getattr(getattr(load_config(sys.argv[1]), section), key)
+print("" if value is None else value)
+EOF
+}
+
+enroll() {
+    step "enroll with the office server"
+    if [[ -z "$ENROLL_CODE" ]]; then
+        unchanged "no enrollment code given: offline, or enroll later with 'kiosk enroll'"
+        return 0
+    fi
+    if [[ "$DRY_RUN" == true && ! -f "$CONF_FILE" ]]; then
+        say "  would run: kiosk enroll --config $CONF_FILE --code ***"
+        changed "enrollment"
+        return 0
+    fi
+    local server credential
+    server="$(conf_value sync.server_url)"
+    credential="$(conf_value sync.credential_file)"
+    [[ -n "$server" ]] || die "an enrollment code needs [sync] server_url in $CONF_FILE"
+    if [[ -n "$credential" && -s "$credential" ]]; then
+        unchanged "already enrolled ($credential exists)"
+        return 0
+    fi
+    "${VENV}/bin/kiosk" enroll --help >/dev/null 2>&1 ||
+        die "this kiosk version has no 'kiosk enroll' command; enroll later"
+    say "  + kiosk enroll --config $CONF_FILE --server $server --code ***"
+    if [[ "$DRY_RUN" == false ]]; then
+        "${VENV}/bin/kiosk" enroll --config "$CONF_FILE" --server "$server" --code "$ENROLL_CODE"
+    fi
+    changed "enrolled with $server"
+}
+
+render_unit() {
+    local pin="$1" active_high="$2" off_level
+    off_level="$([[ "$active_high" == True ]] && echo dl || echo dh)"
+    sed -e "s|@VENV@|${VENV}|g" -e "s|@PREFIX@|${PREFIX}|g" -e "s|@CONF_FILE@|${CONF_FILE}|g" \
+        -e "s|@DATA_DIR@|${DATA_DIR}|g" -e "s|@USER@|${KIOSK_USER}|g" \
+        -e "s|@RELAY_PIN@|${pin}|g" -e "s|@RELAY_OFF@|${off_level}|g" \
+        "$SRC_DIR/deploy/kiosk.service.in"
+}
+
+install_service() {
+    step "install and enable ${UNIT_NAME}"
+    local pin=17 active_high=True
+    if [[ -f "$CONF_FILE" && -x "${VENV}/bin/python" ]]; then
+        pin="$(conf_value gpio.relay_pin)"
+        active_high="$(conf_value gpio.relay_active_high)"
+    fi
+    if put_file "${PREFIX}/bin/kiosk-relay-off" 755 root:root <"$SRC_DIR/deploy/kiosk-relay-off"; then
+        changed "${PREFIX}/bin/kiosk-relay-off"
+    else
+        unchanged "${PREFIX}/bin/kiosk-relay-off"
+    fi
+    if render_unit "$pin" "$active_high" | put_file "$UNIT_FILE" 644 root:root; then
+        changed "$UNIT_FILE (relay pin $pin)"
+        if systemd_running; then run systemctl daemon-reload; fi
+    else
+        unchanged "$UNIT_FILE"
+    fi
+    if [[ "$(systemctl is-enabled "$UNIT_NAME" 2>/dev/null || true)" == enabled ]]; then
+        unchanged "$UNIT_NAME enabled"
+    else
+        # Works in a chroot too: enabling only creates the links.
+        run systemctl enable "$UNIT_NAME"
+        changed "$UNIT_NAME enabled"
+    fi
+}
+
+start_service() {
+    step "start the kiosk"
+    if ! systemd_running; then
+        unchanged "systemd is not running here (chroot or image): the kiosk starts at boot"
+        return 0
+    fi
+    if [[ "$CHANGED" -eq 0 ]] && systemctl is-active --quiet "$UNIT_NAME"; then
+        unchanged "$UNIT_NAME running"
+        return 0
+    fi
+    run systemctl restart "$UNIT_NAME"
+    say "  $UNIT_NAME (re)started; follow it with: journalctl -fu $UNIT_NAME"
+}
+
+self_test() {
+    step "run the non-interactive hardware self-test"
+    if [[ "$SELFTEST" == false ]]; then
+        unchanged "skipped (--skip-selftest)"
+        return 0
+    fi
+    local args=(--non-interactive)
+    if ! is_pi; then
+        args+=(--sim)
+        say "  not a Pi: the checks run against the simulated hardware"
+    elif systemd_running && systemctl is-active --quiet "$UNIT_NAME"; then
+        # The checks need the camera and the pins the running kiosk holds.
+        run systemctl stop "$UNIT_NAME"
+    fi
+    if [[ "$DRY_RUN" == true ]]; then
+        say "  would run: kiosk selftest ${args[*]}"
+        return 0
+    fi
+    local status=0
+    runuser -u "$KIOSK_USER" -- env HOME="$DATA_DIR" "${VENV}/bin/kiosk" selftest "${args[@]}" ||
+        status=$?
+    if [[ $status -ne 0 ]]; then
+        die "the hardware self-test failed (above); check the wiring (docs/hardware.md)" \
+            "or run setup.sh with --skip-selftest and fix it later"
+    fi
+    unchanged "self-test passed"
+}
+
+device_mode() {
+    STEPS=12
+    if [[ "$DRY_RUN" == false ]]; then
+        [[ $EUID -eq 0 ]] || die "device mode needs root (try: sudo $0, or $0 --sim on a laptop)"
+        install -d -m 755 "$(dirname "$LOG_FILE")"
+        exec 3>&1
+        exec > >(tee -a "$LOG_FILE") 2>&1
+        say "==== setup.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) ===="
+    else
+        exec 3>&1
+        say "DRY RUN: nothing is changed"
+    fi
+    check_system
+    install_packages
+    configure_boot
+    create_user
+    make_data_dir
+    make_venv
+    install_kiosk
+    write_config
+    enroll
+    install_service
+    self_test
+    start_service
+    say ""
+    if [[ "$CHANGED" -eq 0 ]]; then
+        say "setup.sh: no changes: everything was already in place."
+    elif [[ "$DRY_RUN" == true ]]; then
+        say "setup.sh: dry run: $CHANGED change(s) would be made."
+    else
+        say "setup.sh: done, $CHANGED change(s). Reboot when config.txt changed."
+    fi
+}
+
+######## SIM MODE (laptop / CI) ########
+sim_mode() {
+    STEPS=3
+    [[ "$RUN_TESTS" == true ]] && STEPS=5
+    cd "$SRC_DIR"
+    step "apt packages"
+    local packages=("${APT_SIM[@]}")
+    [[ "$RUN_TESTS" == true ]] && packages+=("${APT_TEST[@]}")
+    if can_apt; then
+        apt_ensure "${packages[@]}"
+    else
+        warn "neither root nor password-less sudo: skipping apt (${packages[*]})"
+    fi
+    step "virtual environment ./.venv"
+    if [[ -x .venv/bin/python ]] && .venv/bin/python -c 'import sys' 2>/dev/null; then
+        unchanged "reusing ./.venv"
+    else
+        run python3 -m venv .venv
+        changed "created ./.venv"
+    fi
+    step "install the checkout (editable) with the dev extras"
+    run .venv/bin/pip install --quiet --upgrade pip
+    run .venv/bin/pip install --quiet -e ".[dev]"
+    if [[ "$RUN_TESTS" == false ]]; then
+        say ""
+        say "Ready. Next: .venv/bin/kiosk sim        (or: .venv/bin/pytest)"
+        return 0
+    fi
+    step "lint and type check"
+    run .venv/bin/ruff check .
+    run .venv/bin/mypy
+    step "tests"
+    run .venv/bin/pytest -q
+    say ""
+    say "setup.sh --sim --test: all checks passed."
+}
+
+main() {
+    parse_args "$@"
+    trap on_error ERR
+    if [[ "$MODE" == sim ]]; then
+        sim_mode
+    else
+        device_mode
+    fi
+}
+
+main "$@"
