@@ -39,6 +39,7 @@ __all__ = [
 HEADER_ALG = 1
 HEADER_KID = 4
 TAG_SIGN1 = 18
+TAG_CWT = 61  # RFC 8392 section 6: a CWT may be tagged as such around its COSE tag
 ALG_EDDSA = -8
 ALG_ES256 = -7
 ALG_PS256 = -37
@@ -57,15 +58,16 @@ class Sign1:
     payload: bytes
     signature: bytes
 
-    @property
-    def alg(self) -> Any:
-        return self.protected.get(HEADER_ALG)
+    def header(self, label: int, *, allow_unprotected: bool) -> Any:
+        """A header parameter: the protected one, else (if allowed) the unprotected one."""
+        value = self.protected.get(label)
+        if value is None and allow_unprotected:
+            value = self.unprotected.get(label)
+        return value
 
     def kid(self, *, allow_unprotected: bool) -> bytes:
         """The key id: protected header first, the unprotected one only if allowed."""
-        kid = self.protected.get(HEADER_KID)
-        if kid is None and allow_unprotected:
-            kid = self.unprotected.get(HEADER_KID)
+        kid = self.header(HEADER_KID, allow_unprotected=allow_unprotected)
         if kid is None:
             where = "a" if allow_unprotected else "the protected"
             raise PassError(Reason.BAD_COSE, f"no kid in {where} header")
@@ -87,8 +89,15 @@ def loads_strict(data: bytes, what: str, reason: Reason = Reason.BAD_COSE) -> An
 
 
 def parse_sign1(data: bytes) -> Sign1:
-    """Parse a tagged (18) or untagged COSE_Sign1; the algorithm is checked by the caller."""
+    """Parse a COSE_Sign1: tagged (18), untagged, or tagged 61(18(...)) as a CWT.
+
+    The algorithm is checked by the caller.
+    """
     item = loads_strict(data, "COSE_Sign1")
+    if isinstance(item, cbor2.CBORTag) and item.tag == TAG_CWT:
+        item = item.value
+        if not isinstance(item, cbor2.CBORTag):
+            raise PassError(Reason.BAD_COSE, "the CWT tag (61) must wrap a COSE tag")
     if isinstance(item, cbor2.CBORTag):
         if item.tag != TAG_SIGN1:
             raise PassError(Reason.BAD_COSE, f"CBOR tag {item.tag} is not COSE_Sign1 (18)")

@@ -2,8 +2,9 @@
 
 KP1 (the project's passes): ``"KP1:" + base45(body)``; ``body`` is the COSE_Sign1 itself or
 its zlib stream, whichever is shorter. The first byte tells them apart without guessing:
-0x78 is the zlib header the issuer writes, 0xD2 (tag 18) and 0x84 (array of 4) start a
-COSE_Sign1, and no other first byte is accepted.
+0x78 is the zlib header the issuer writes; 0xD2 (tag 18), 0x84 (array of 4) and 0xD8 (a tag
+with a one-byte number: the CWT tag 61 of RFC 8392) start a COSE_Sign1. No other first byte
+is accepted.
 
 HC1 (EU Digital COVID Certificates): ``"HC1:" + base45(zlib(COSE_Sign1))``; the hcert
 specification (section 4.2.1) says the CWT SHALL be compressed, so an uncompressed HC1 body
@@ -25,7 +26,7 @@ HC1 = "HC1:"
 MAX_TEXT = 4296  # the most characters a QR code holds in alphanumeric mode
 MAX_BODY = 16 * 1024  # decompressed COSE bytes; more is a zip bomb, not a pass
 ZLIB_FIRST = 0x78
-COSE_FIRST = frozenset({0xD2, 0x84})
+COSE_FIRST = frozenset({0xD2, 0x84, 0xD8})  # tag 18, array of 4, a one-byte tag such as 61
 
 
 def encode_kp1(cose: bytes) -> str:

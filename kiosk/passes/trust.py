@@ -47,12 +47,17 @@ ISSUER_KEY_FORMAT = "kiosk-issuer-key/1"  # a private key file (kiosk.passes.iss
 PEM_MARK = b"-----BEGIN CERTIFICATE-----"
 ISSUER_FIELDS = ("kid", "issuer", "alg", "public_key", "valid_from", "valid_until")
 TOP_FIELDS = ("format", "issuers", "certificates", "revoked")
-# hcert appendix A.4: a DSC may be limited to test (t), vaccination (v) or recovery (r).
+# hcert appendix A.4: a DSC may be limited to test (t), vaccination (v) or recovery (r). The
+# EU test data and early national signers use the same arcs with an extra ".0" after "4.1";
+# the reference verifiers accept both spellings, and so does the kiosk.
 HCERT_USAGES = {
-    ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.1"): "t",
-    ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.2"): "v",
-    ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.3"): "r",
+    ObjectIdentifier(f"1.3.6.1.4.1{zero}.1847.2021.1.{n}"): kind
+    for zero in ("", ".0")
+    for n, kind in ((1, "t"), (2, "v"), (3, "r"))
 }
+# An extendedKeyUsage extension holding an empty SEQUENCE ("zero identifiers", which the
+# spec allows) is not valid DER for cryptography; its exact bytes, non-critical or critical.
+EMPTY_EKU = (bytes.fromhex("0603551d2504023000"), bytes.fromhex("0603551d250101ff04023000"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,10 +307,15 @@ def _subject_name(cert: x509.Certificate) -> str:
 
 
 def _usages(cert: x509.Certificate) -> frozenset[str]:
+    """The HCERT types a DSC may sign; empty when not limited (no or an empty EKU)."""
     try:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return frozenset()
+    except ValueError as error:
+        if any(empty in cert.tbs_certificate_bytes for empty in EMPTY_EKU):
+            return frozenset()
+        raise TrustListError(f"certificate extensions cannot be read ({error})") from None
     # Other extended key usages in a DSC are not about health certificates: ignored.
     return frozenset(HCERT_USAGES[oid] for oid in eku if oid in HCERT_USAGES)
 

@@ -20,6 +20,7 @@ from kiosk.passes.cose import (
     ALG_ES256,
     ALG_NAMES,
     ALG_PS256,
+    HEADER_ALG,
     Sign1,
     key_fits,
     loads_strict,
@@ -77,10 +78,11 @@ class Verifier:
         return self._hcert(sign1, at)
 
     def _pass(self, sign1: Sign1, at: datetime) -> Verification:
-        if sign1.alg != ALG_EDDSA:
-            raise PassError(Reason.BAD_COSE, f"alg {sign1.alg!r} is not EdDSA (-8)")
+        alg = sign1.header(HEADER_ALG, allow_unprotected=False)
+        if alg != ALG_EDDSA:
+            raise PassError(Reason.BAD_COSE, f"protected alg {alg!r} is not EdDSA (-8)")
         kid = sign1.kid(allow_unprotected=False)
-        key = self._signer(CredentialKind.PASS, kid, sign1, at)
+        key = self._signer(CredentialKind.PASS, alg, kid, sign1, at)
         claims = claims_from_cwt(loads_strict(sign1.payload, "CWT claims", Reason.BAD_CLAIMS))
         if claims.issuer != key.issuer:
             raise PassError(Reason.BAD_CLAIMS, f"iss {claims.issuer!r} is not the key's issuer")
@@ -90,10 +92,13 @@ class Verifier:
         return self._lifetime(credential, claims.not_before, claims.expires_at, at)
 
     def _hcert(self, sign1: Sign1, at: datetime) -> Verification:
-        if sign1.alg not in HCERT_ALGS:
-            raise PassError(Reason.BAD_COSE, f"alg {sign1.alg!r} is not ES256 (-7) or PS256 (-37)")
+        # The hcert test data puts alg in the unprotected header too; COSE allows it, and
+        # the key found by kid must still be of that algorithm's type.
+        alg = sign1.header(HEADER_ALG, allow_unprotected=True)
+        if alg not in HCERT_ALGS:
+            raise PassError(Reason.BAD_COSE, f"alg {alg!r} is not ES256 (-7) or PS256 (-37)")
         kid = sign1.kid(allow_unprotected=True)
-        key = self._signer(CredentialKind.HCERT, kid, sign1, at)
+        key = self._signer(CredentialKind.HCERT, alg, kid, sign1, at)
         claims = hcert_claims(loads_strict(sign1.payload, "CWT claims", Reason.BAD_CLAIMS))
         if key.usages and not claims.entry_types <= key.usages:
             allowed = "/".join(sorted(key.usages))
@@ -113,12 +118,13 @@ class Verifier:
             return Verification(Reason.EXPIRED, credential, f"expired {end:%Y-%m-%d %H:%M}Z")
         return Verification(Reason.OK, credential)
 
-    def _signer(self, kind: CredentialKind, kid: bytes, sign1: Sign1, at: datetime) -> TrustedKey:
+    def _signer(
+        self, kind: CredentialKind, alg: int, kid: bytes, sign1: Sign1, at: datetime
+    ) -> TrustedKey:
         """The trusted key that made this signature and is valid at ``at``."""
         keys = self.trust.candidates(kind, kid)
         if not keys:
             raise PassError(Reason.UNKNOWN_KEY, f"kid {kid.hex()} is not in the trust list")
-        alg = sign1.alg
         fitting = [k for k in keys if key_fits(alg, k.public_key)]
         if not fitting:
             raise PassError(Reason.BAD_SIGNATURE, f"kid {kid.hex()} is not a {ALG_NAMES[alg]} key")
