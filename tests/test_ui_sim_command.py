@@ -56,3 +56,23 @@ def test_simulator_runs_windowed_on_a_scratch_folder(tmp_path: Path) -> None:
         "ui.width": 1024,
         "ui.height": 600,
     }
+
+
+def test_kiosk_loop_ticks_until_stopped() -> None:
+    import threading
+
+    from kiosk.commands.sim import tick_until
+
+    stop = threading.Event()
+
+    class Kiosk:
+        ticks = 0
+
+        def tick(self) -> None:
+            self.ticks += 1
+            if self.ticks == 3:
+                stop.set()
+
+    kiosk = Kiosk()
+    tick_until(kiosk, stop, period_s=0)
+    assert kiosk.ticks == 3

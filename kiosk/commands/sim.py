@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 from kiosk.exc import ConfigError, KioskError
 
+TICK_S = 0.02  # how often the kiosk loop steps the state machine (it never blocks)
 NO_DISPLAY = (
     "kiosk sim opens a window, but there is no desktop here (no DISPLAY or WAYLAND_DISPLAY, "
     "or SDL_VIDEODRIVER=dummy). Run the scripted demo instead and look at its pictures: "
@@ -90,7 +92,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def simulate(args: argparse.Namespace, data_dir: Path) -> int:
-    """Build the simulated kiosk, run its loop in the background and the screen in front."""
+    """Build the simulated kiosk, run its loop in the background and the screen in front.
+
+    Needs of other parts: ``kiosk.app.build(config, sim=True)`` returns an App with ``kiosk``
+    (``tick()``, ``view()``, ``submit()``), ``sim`` (SimControls) and ``close()``;
+    ``kiosk.demo_world.sim_passes(app)`` maps a button label to the QR text of a demo pass.
+    """
     from kiosk.app import build
     from kiosk.config import load_config
     from kiosk.demo_world import sim_passes
@@ -99,8 +106,23 @@ def simulate(args: argparse.Namespace, data_dir: Path) -> int:
 
     config = load_config(args.config, overrides(args, data_dir))
     app = build(config, sim=True)
-    with app:
-        app.start()
+    stop = threading.Event()
+    loop = threading.Thread(
+        target=tick_until, args=(app.kiosk, stop), name="kiosk-loop", daemon=True
+    )
+    try:
+        loop.start()
         panel = SimPanel(app.sim, sim_passes(app))
         run_ui(app.kiosk, config.ui, panel=panel, panel_width=PANEL_WIDTH)
+    finally:
+        stop.set()
+        if loop.is_alive():
+            loop.join(timeout=5)
+        app.close()
     return 0
+
+
+def tick_until(kiosk: Any, stop: threading.Event, period_s: float = TICK_S) -> None:
+    """The kiosk loop: one thread owns the kiosk and its drivers and steps it until ``stop``."""
+    while not stop.wait(period_s):
+        kiosk.tick()
