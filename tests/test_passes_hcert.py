@@ -1,0 +1,156 @@
+"""EU Digital COVID Certificates (HC1): the public dgc-testdata cases and generated ones."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from kiosk.exc import TrustListError
+from kiosk.model import CredentialKind, Reason
+from kiosk.passes import TrustList, Verifier, load_trust
+from kiosk.passes.base45 import b45encode
+from kiosk.passes.testing import T0, make_dsc, make_hcert, sample_dcc, sign1_bytes
+from kiosk.passes.trust import dsc_kid, trusted_certificate
+
+DGC_DIR = Path(__file__).parent / "vectors" / "dgc-testdata"
+# dgc-testdata expectation -> the reasons that fulfil "False" for it.
+FAILS_AS = {
+    "EXPECTEDUNPREFIX": {Reason.UNKNOWN_FORMAT},
+    "EXPECTEDB45DECODE": {Reason.BAD_ENCODING},
+    "EXPECTEDCOMPRESSION": {Reason.BAD_ENCODING},
+    "EXPECTEDDECODE": {Reason.BAD_COSE, Reason.BAD_CLAIMS},
+    "EXPECTEDVERIFY": {Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY, Reason.BAD_COSE},
+    "EXPECTEDKEYUSAGE": {Reason.KEY_NOT_VALID},
+    # The validation clock is outside the DSC's validity too, which is checked first.
+    "EXPECTEDEXPIRATIONCHECK": {Reason.EXPIRED, Reason.NOT_YET_VALID, Reason.KEY_NOT_VALID},
+}
+# Schema validation and reading the picture are not the verifier's job.
+NOT_CHECKED = {"EXPECTEDSCHEMAVALIDATION", "EXPECTEDPICTUREDECODE", "EXPECTEDVALIDOBJECT"}
+
+
+def _cases() -> list[tuple[str, dict]]:
+    cases = []
+    for path in sorted(DGC_DIR.glob("*.json")):
+        case = json.loads(path.read_text("utf-8"))
+        failing = [k for k, v in case["EXPECTEDRESULTS"].items() if v is False]
+        if not set(failing) <= NOT_CHECKED or not failing:
+            cases.append((path.stem, case))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "case"), _cases(), ids=[n for n, _ in _cases()])
+def test_dgc_testdata_case(name: str, case: dict) -> None:
+    context = case["TESTCTX"]
+    cert = x509.load_der_x509_certificate(base64.b64decode(context["CERTIFICATE"]))
+    at = datetime.fromisoformat(context["VALIDATIONCLOCK"].replace("Z", "+00:00"))
+    v = Verifier(TrustList((trusted_certificate(cert),))).verify(case.get("PREFIX", ""), at)
+    failing = [k for k, ok in case["EXPECTEDRESULTS"].items() if ok is False and k in FAILS_AS]
+    if failing:
+        assert v.reason in set.union(*(FAILS_AS[k] for k in failing)), v.detail
+    else:
+        assert v.reason is Reason.OK, v.detail
+        assert v.credential is not None and v.credential.kind is CredentialKind.HCERT
+        if "JSON" in case:
+            assert v.credential.hcert == case["JSON"]
+
+
+def test_dgc_testdata_has_both_algorithms() -> None:
+    heads = [json.loads(p.read_text()).get("COSE", "")[:40].lower() for p in DGC_DIR.glob("*.json")]
+    assert any("013824" in h for h in heads)  # PS256
+    assert any("0126" in h for h in heads)  # ES256
+
+
+@pytest.fixture(scope="module", params=["ES256", "PS256"])
+def dsc(request: pytest.FixtureRequest):
+    return make_dsc(request.param)
+
+
+def _verify(dsc, text: str, at: datetime = T0):
+    return Verifier(TrustList((trusted_certificate(dsc.certificate),))).verify(text, at)
+
+
+def test_generated_certificate_is_valid(dsc) -> None:
+    v = _verify(dsc, make_hcert(dsc))
+    assert v.reason is Reason.OK, v.detail
+    assert v.credential is not None and v.credential.hcert == sample_dcc()
+    assert v.credential.hcert_expires_at == T0 + timedelta(days=180)
+    assert v.credential.kid == dsc.kid
+
+
+def test_kid_in_unprotected_header_is_accepted(dsc) -> None:
+    assert _verify(dsc, make_hcert(dsc, kid_in="unprotected")).valid
+
+
+def test_missing_kid_is_bad_cose(dsc) -> None:
+    assert _verify(dsc, make_hcert(dsc, kid_in="none")).reason is Reason.BAD_COSE
+
+
+def test_uncompressed_hc1_is_refused_as_the_spec_says(dsc) -> None:
+    assert _verify(dsc, make_hcert(dsc, compress=False)).reason is Reason.BAD_ENCODING
+
+
+def test_expired_certificate_is_expired(dsc) -> None:
+    text = make_hcert(dsc, expires_at=T0 - timedelta(seconds=1))
+    v = _verify(dsc, text)
+    assert v.reason is Reason.EXPIRED and v.credential is not None
+
+
+def test_certificate_issued_in_the_future_is_not_yet_valid(dsc) -> None:
+    assert _verify(dsc, make_hcert(dsc, issued_at=T0 + timedelta(days=1))).reason is (
+        Reason.NOT_YET_VALID
+    )
+
+
+def test_signer_certificate_outside_its_validity_is_key_not_valid(dsc) -> None:
+    v = _verify(dsc, make_hcert(dsc), at=T0 + timedelta(days=400))
+    assert v.reason is Reason.KEY_NOT_VALID
+
+
+def test_another_signer_with_the_same_kid_is_bad_signature(dsc) -> None:
+    other = make_dsc("ES256" if dsc.alg == -7 else "PS256")
+    forged = sign1_bytes(other.key, {1: dsc.alg, 4: dsc.kid}, {4: 2_000_000_000, 6: 1})
+    assert _verify(dsc, "HC1:" + b45encode(zlib.compress(forged))).reason is Reason.BAD_SIGNATURE
+
+
+def test_pass_key_does_not_verify_health_certificates(dsc) -> None:
+    # A kid known only as a KP1 issuer key is not a DSC.
+    assert Verifier(TrustList()).verify(make_hcert(dsc), T0).reason is Reason.UNKNOWN_KEY
+
+
+def test_key_usage_limits_entry_types() -> None:
+    tests_only = make_dsc(usages=["1.3.6.1.4.1.1847.2021.1.1"])
+    v = _verify(tests_only, make_hcert(tests_only))
+    assert v.reason is Reason.KEY_NOT_VALID and "t entries" in v.detail
+    test_dcc = {**sample_dcc(), "t": [{"tg": "840539006"}]}
+    del test_dcc["v"]
+    assert _verify(tests_only, make_hcert(tests_only, payload=test_dcc)).valid
+
+
+def test_missing_hcert_claim_is_bad_claims() -> None:
+    dsc = make_dsc()
+    cose = sign1_bytes(dsc.key, {1: -7, 4: dsc.kid}, {4: 2_000_000_000, 6: 1})
+    assert _verify(dsc, "HC1:" + b45encode(zlib.compress(cose))).reason is Reason.BAD_CLAIMS
+
+
+def test_pem_file_gives_the_spec_kid(tmp_path: Path) -> None:
+    dsc = make_dsc()
+    pem = tmp_path / "dsc.pem"
+    pem.write_bytes(dsc.certificate.public_bytes(Encoding.PEM))
+    trust = load_trust([pem])
+    der = dsc.certificate.public_bytes(Encoding.DER)
+    assert [k.kid for k in trust.keys] == [dsc_kid(der)]
+    assert trust.keys[0].issuer == "XX"
+
+
+def test_broken_pem_file_names_the_file(tmp_path: Path) -> None:
+    pem = tmp_path / "bad.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    with pytest.raises(TrustListError, match=r"bad\.pem: bad PEM certificate"):
+        load_trust([pem])
