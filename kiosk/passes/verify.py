@@ -3,8 +3,8 @@
 Order of checks (the first failure is the reason): prefix, base45, zlib, COSE structure,
 algorithm, kid, key known, signature, key valid at ``at``, claims, revoked, not yet valid,
 expired. The signature is checked before any claim is read (hcert specification 6.3).
-From the claims check on, a refusal still carries the credential, so a screen can say
-whose pass has expired. Compound and household rules are not here: see ``kiosk.rules``.
+A revoked, not yet valid or expired credential still comes with the refusal, so a screen can
+say whose it is. Compound and household rules are not here: see ``kiosk.rules``.
 """
 
 from __future__ import annotations
