@@ -11,7 +11,7 @@
 #
 # Device mode is idempotent: each step checks before it acts and reports "ok (unchanged)" or
 # "changed"; a second run with the same input changes nothing and says so at the end.
-set -euo pipefail
+set -Eeuo pipefail
 
 ######## VARIABLES ########
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -124,7 +124,7 @@ step() {
     STEP=$((STEP + 1))
     STEP_NAME="$1"
     say ""
-    say "[${STEP}/${STEPS}] ${STEP_NAME}"
+    say "[${STEP}/${STEPS}] ${STEP_NAME}   (${SECONDS}s)"
 }
 
 unchanged() { say "  ok (unchanged): $*"; }

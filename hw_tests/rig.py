@@ -1,0 +1,204 @@
+"""The hardware under test, real or simulated, opened from the kiosk's configuration.
+
+``Rig`` opens each part on demand, remembers it, and ``close()`` turns every output off and
+releases everything, so a check that fails half-way leaves the relay dropped and the buzzer
+quiet. With ``sim=True`` the parts are the simulated back ends the simulator and CI use:
+gpiozero's ``MockFactory`` pins, ``EmulatedMlx90614`` under the real driver, and
+``SimulatedCamera``; ``fault`` breaks one of them on purpose.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+
+from drivers.base import FrameSource, GreyFrame
+from drivers.gpio import BuzzerLeds, DoorContact, PushButton, RelayGate
+from drivers.lifecycle import Device
+from drivers.mlx90614 import Mlx90614Thermometer, open_i2c
+from drivers.mlx90614_sim import EmulatedMlx90614, Fault
+from hw_tests.harness import wait_until
+from kiosk.config import Config, load_config
+from kiosk.exc import ConfigError
+
+__all__ = ["CAMERA_FAULTS", "DEVICE_CONFIG", "THERMOMETER_FAULTS", "FaultyCamera", "Rig"]
+
+DEVICE_CONFIG = Path("/etc/kiosk/kiosk.toml")
+THERMOMETER_FAULTS = frozenset(f.value for f in Fault if f is not Fault.NONE)
+CAMERA_FAULTS = frozenset({"black", "frozen", "no_frames", "blur"})
+
+
+def load_rig_config(path: Path | None) -> Config:
+    """The given file, else the device's /etc/kiosk/kiosk.toml when present, else defaults."""
+    if path is None and DEVICE_CONFIG.is_file():
+        path = DEVICE_CONFIG
+    return load_config(path)
+
+
+class FaultyCamera(Device):
+    """Wraps a frame source and breaks it the way real cameras break (simulation only)."""
+
+    def __init__(self, source: FrameSource, fault: str) -> None:
+        if fault not in CAMERA_FAULTS:
+            raise ConfigError(f"unknown camera fault {fault!r}; use one of {sorted(CAMERA_FAULTS)}")
+        self.source, self.fault = source, fault
+        self._first: GreyFrame | None = None
+
+    def read(self) -> GreyFrame | None:
+        self._check_open()
+        frame = self.source.read()
+        if self.fault == "no_frames" or frame is None:
+            return None
+        if self.fault == "black":
+            return np.zeros_like(frame)
+        if self.fault == "blur":
+            return _box_blur(frame, 15)
+        if self._first is None:  # "frozen": the first frame forever
+            self._first = frame.copy()
+        return self._first
+
+    def _release(self) -> None:
+        self.source.close()
+
+
+def _box_blur(frame: GreyFrame, size: int) -> GreyFrame:
+    """A strong blur (separable box filter): what a camera focused at infinity sees up close."""
+    kernel = np.ones(size) / size
+    out = frame.astype(np.float32)
+    out = np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="same"), 1, out)
+    out = np.apply_along_axis(lambda c: np.convolve(c, kernel, mode="same"), 0, out)
+    return out.astype(np.uint8)
+
+
+class Rig:
+    """Opens the kiosk's parts (real or simulated) and closes them all, outputs off."""
+
+    def __init__(self, config: Config, *, sim: bool, fault: str | None = None) -> None:
+        self.config, self.sim, self.fault = config, sim, fault
+        self.pin_factory: Any = _mock_factory() if sim else None
+        self.emulator: EmulatedMlx90614 | None = None
+        self.sim_camera: Any = None
+        self._devices: list[Any] = []
+
+    @classmethod
+    def from_options(cls, config_path: Path | None, *, sim: bool, fault: str | None) -> Rig:
+        """A rig from a config file (see ``load_rig_config``)."""
+        return cls(load_rig_config(config_path), sim=sim, fault=fault)
+
+    def _keep(self, device: Any) -> Any:
+        self._devices.append(device)
+        return device
+
+    # --- parts ---------------------------------------------------------------------------
+    def thermometer(self) -> Mlx90614Thermometer:
+        """The MLX90614: on the I2C bus, or an emulated one (with ``fault`` injected)."""
+        settings = self.config.thermometer
+        if not self.sim:
+            bus = open_i2c(settings.i2c_bus)
+            return self._keep(Mlx90614Thermometer(bus, settings.address, settings.retries))
+        self.emulator = EmulatedMlx90614(ambient_c=22.0, address=settings.address, noise_c=0.03)
+        if self.fault in THERMOMETER_FAULTS and self.fault != Fault.STUCK:
+            self.emulator.inject(self.fault)
+        sensor = Mlx90614Thermometer(self.emulator, settings.address, settings.retries)
+        if self.fault == Fault.STUCK:  # frozen after the probe, as a hung sensor would be
+            self.emulator.inject(Fault.STUCK)
+        return self._keep(sensor)
+
+    def camera(self) -> FrameSource:
+        """The configured camera, or ``SimulatedCamera`` (wrapped in a fault, if any)."""
+        if self.sim:
+            from drivers.camera_sim import SimulatedCamera
+
+            self.sim_camera = SimulatedCamera(seed=1)
+            source: FrameSource = self.sim_camera
+            if self.fault in CAMERA_FAULTS:
+                source = FaultyCamera(source, self.fault)
+            return self._keep(source)
+        return self._keep(_real_camera(self.config))
+
+    def relay(self) -> RelayGate:
+        """The gate relay (starts released)."""
+        gpio = self.config.gpio
+        return self._keep(
+            RelayGate(gpio.relay_pin, gpio.relay_active_high, self.pin_factory, gpio.max_open_s)
+        )
+
+    def indicators(self) -> BuzzerLeds:
+        """Buzzer and LEDs (start off)."""
+        gpio = self.config.gpio
+        return self._keep(
+            BuzzerLeds(gpio.buzzer_pin, gpio.led_green_pin, gpio.led_red_pin, self.pin_factory)
+        )
+
+    def door(self) -> DoorContact:
+        """The door contact; in --sim the door starts closed (magnet on the reed: low)."""
+        door = self._keep(DoorContact(self.config.gpio.door_pin, self.pin_factory))
+        if self.sim:
+            # After the pull-up is set (which lifts a mock pin), then through the debounce.
+            self.pin(self.config.gpio.door_pin).drive_low()
+            wait_until(lambda: not door.active, 1.0, "the simulated door did not close")
+        return door
+
+    def exit_button(self) -> PushButton:
+        """The request-to-exit button; in --sim it starts released (pulled high)."""
+        if self.sim:
+            self.pin(self.config.gpio.exit_button_pin).drive_high()
+        return self._keep(PushButton(self.config.gpio.exit_button_pin, self.pin_factory))
+
+    def pin(self, number: int) -> Any:
+        """A simulated pin, to drive from outside or to read its state (--sim only)."""
+        if not self.sim:
+            raise RuntimeError("only simulated pins can be driven from outside")
+        return self.pin_factory.pin(number)
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        """Outputs off first (relay dropped, buzzer and LEDs dark), then release everything."""
+        for device in self._devices:
+            if isinstance(device, RelayGate) and not device.closed:
+                device.close_gate()
+            if isinstance(device, BuzzerLeds) and not device.closed:
+                device.show("idle")
+        while self._devices:
+            self._devices.pop().close()
+        if self.pin_factory is not None:
+            self.pin_factory.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _mock_factory() -> Any:
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    return MockFactory(pin_class=MockPWMPin)
+
+
+def _real_camera(config: Config) -> FrameSource:
+    camera = config.camera
+    if camera.backend == "picamera2":
+        from drivers.camera_picamera2 import Picamera2Camera
+
+        return Picamera2Camera((camera.width, camera.height), fps=camera.fps)
+    if camera.backend == "webcam":
+        from drivers.camera_webcam import WebcamCamera
+
+        return WebcamCamera((camera.width, camera.height))
+    if camera.backend == "folder" and camera.folder is not None:
+        from drivers.camera_sim import FolderCamera
+
+        return FolderCamera(camera.folder)
+    from drivers.camera_sim import SimulatedCamera
+
+    return SimulatedCamera()

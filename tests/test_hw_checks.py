@@ -1,0 +1,149 @@
+"""Every hardware check passes against the simulated back ends and fails on a broken part."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hw_tests import (
+    buttons,
+    camera,
+    door,
+    end_to_end,
+    indicators,
+    relay,
+    thermometer,
+    touchscreen,
+)
+from hw_tests.harness import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from hw_tests.runner import main
+from hw_tests.suite import CHECKS, summary
+from hw_tests.suite import main as suite_main
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = {
+    "thermometer": thermometer,
+    "camera": camera,
+    "relay": relay,
+    "indicators": indicators,
+    "door": door,
+    "buttons": buttons,
+    "touchscreen": touchscreen,
+    "end_to_end": end_to_end,
+}
+
+
+def run(name: str, *args: str) -> int:
+    extend = thermometer.add_arguments if name == "thermometer" else None
+    return main(name, MODULES[name].check, ["--sim", *args], extend=extend)
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_each_check_passes_in_simulation(name: str) -> None:
+    assert run(name) == EXIT_OK
+
+
+@pytest.mark.parametrize(
+    ("name", "fault", "words"),
+    [
+        ("thermometer", "unplugged", "no MLX90614 answers"),
+        ("thermometer", "corrupt", "PEC mismatch"),
+        ("thermometer", "error_flag", "error flag"),
+        ("thermometer", "stuck", "frozen"),
+        ("camera", "black", "black"),
+        ("camera", "frozen", "identical"),
+        ("camera", "no_frames", "frames"),
+        ("camera", "blur", "blurred"),
+        ("relay", "unconfirmed", "no click heard"),
+        ("indicators", "unconfirmed", "check the LEDs"),
+        ("door", "absent", "never read open"),
+        ("buttons", "absent", "no press"),
+        ("touchscreen", "absent", "was not tapped"),
+        ("end_to_end", "untrusted", "no valid pass"),
+    ],
+)
+def test_broken_part_fails_its_check(
+    name: str, fault: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(name, "--fault", fault, "--timeout", "0.3") == EXIT_FAILED
+    assert words in capsys.readouterr().out
+
+
+def test_calibration_prints_the_offset_to_set(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("thermometer", "--reference", "36.6") == EXIT_OK
+    # The simulated forehead reads 35.9 °C (plus sensor noise), so 36.6 needs about +0.70.
+    found = re.search(r"calibration_offset_c = (-?\d+\.\d\d)", capsys.readouterr().out)
+    assert found is not None
+    assert float(found.group(1)) == pytest.approx(0.70, abs=0.05)
+
+
+def test_rig_drops_the_relay_when_a_check_fails_with_the_gate_open() -> None:
+    from hw_tests.harness import CheckFailed, Options, SimPerson
+    from hw_tests.rig import Rig
+    from kiosk.config import load_config
+
+    rig = Rig(load_config(None), sim=True)
+    pin = rig.pin(17)
+    # The person denies the gate unlocked: the check fails while the relay is still on.
+    with pytest.raises(CheckFailed, match="did not open"):
+        end_to_end.check(rig, SimPerson("unconfirmed"), Options(sim=True, timeout_s=5))
+    assert pin.state
+    rig.close()
+    assert not pin.state
+
+
+def test_fault_without_sim_is_refused() -> None:
+    with pytest.raises(SystemExit, match="--fault only works with --sim"):
+        main("relay", relay.check, ["--fault", "absent"])
+
+
+def test_suite_runs_everything_and_summarises(capsys: pytest.CaptureFixture[str]) -> None:
+    assert suite_main(["--sim"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "all checks passed" in out
+    assert all(name in out for name in CHECKS)
+
+
+def test_suite_reports_the_failed_check(capsys: pytest.CaptureFixture[str]) -> None:
+    assert suite_main(["--sim", "--only", "door,relay", "--fault", "absent", "--timeout", "0.2"]) \
+        == EXIT_FAILED
+    assert "FAILED: door" in capsys.readouterr().out
+
+
+def test_suite_refuses_an_unknown_check() -> None:
+    assert suite_main(["--sim", "--only", "kettle"]) == EXIT_USAGE
+
+
+def test_bad_config_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text("[gpio]\nrelay_pn = 17\n")
+    assert suite_main(["--sim", "--config", str(bad)]) == EXIT_USAGE
+
+
+def test_summary_lists_skips_as_not_failures() -> None:
+    from hw_tests.runner import Outcome
+
+    text = summary([Outcome("door", "skip", "needs a person", 0.0)])
+    assert "SKIP" in text and "all checks passed" in text
+
+
+def test_non_interactive_device_run_skips_checks_needing_a_person() -> None:
+    from hw_tests.harness import Skipped, TerminalPerson
+
+    person = TerminalPerson(yes=True, interactive=False, timeout_s=1)
+    with pytest.raises(Skipped):
+        person.ask_to("open the door", lambda: None)
+    assert person.confirm("did it click?")
+
+
+def test_kiosk_selftest_command_runs_the_suite() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "selftest", "--sim", "--only", "relay,door"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all checks passed" in result.stdout
