@@ -217,3 +217,23 @@ def test_naive_time_is_taken_as_utc() -> None:
 def test_non_text_input_is_unknown_format() -> None:
     v: Verification = Verifier(TRUST).verify(b"KP1:", T0)  # type: ignore[arg-type]
     assert v.reason is Reason.UNKNOWN_FORMAT
+
+
+def test_remembered_signature_is_still_checked_for_time_and_revocation() -> None:
+    revoked: set[str] = set()
+    verifier = Verifier(TRUST, revoked)
+    text = issue_pass(KEY, sample_claims())
+    assert verifier.verify(text, T0).valid
+    assert verifier.verify(text, T0 + timedelta(days=15)).reason is Reason.EXPIRED
+    revoked.add("P-000123")
+    assert verifier.verify(text, T0).reason is Reason.REVOKED
+
+
+def test_remembered_bad_signature_stays_bad_and_memory_is_bounded() -> None:
+    verifier = Verifier(TRUST)
+    forged = kp1(sign1_bytes(fixed_issuer_key(seed=9).private_key, PROTECTED, CWT))
+    for _ in range(2):
+        assert verifier.verify(forged, T0).reason is Reason.BAD_SIGNATURE
+    for n in range(300):
+        verifier.verify(issue_pass(KEY, sample_claims(pass_id=f"P-{n}")), T0)
+    assert len(verifier._good_keys) <= 256

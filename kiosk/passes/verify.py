@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from kiosk.exc import PassError
 from kiosk.model import Credential, CredentialKind, Reason, Verification
@@ -36,6 +37,8 @@ __all__ = ["DEFAULT_LEEWAY", "Verifier"]
 
 # A kiosk clock a few minutes behind the office's must not refuse a pass issued just now.
 DEFAULT_LEEWAY = timedelta(minutes=5)
+# The camera sees the same code in frame after frame; remember this many signature checks.
+SIGNATURE_CACHE = 256
 HCERT_ALGS = (ALG_ES256, ALG_PS256)
 
 
@@ -56,6 +59,9 @@ class Verifier:
         self.trust = trust
         self.revoked = revoked
         self.leeway = leeway
+        # Signature outcomes only: the trust list is fixed for this verifier, while time,
+        # key windows and revocations are checked again on every call.
+        self._good_keys: dict[tuple[Any, ...], tuple[TrustedKey, ...]] = {}
 
     def verify(self, text: str, at: datetime) -> Verification:
         """Parse and verify one QR text at time ``at`` (naive times are taken as UTC)."""
@@ -128,14 +134,29 @@ class Verifier:
         fitting = [k for k in keys if key_fits(alg, k.public_key)]
         if not fitting:
             raise PassError(Reason.BAD_SIGNATURE, f"kid {kid.hex()} is not a {ALG_NAMES[alg]} key")
-        signed = sig_structure(sign1.protected_raw, sign1.payload)
-        good = [k for k in fitting if signature_ok(alg, k.public_key, sign1.signature, signed)]
+        good = self._signed_by(alg, kid, fitting, sign1)
         if not good:
             raise PassError(Reason.BAD_SIGNATURE, f"signature does not match kid {kid.hex()}")
         for key in good:
             if key.valid_at(at):
                 return key
         raise PassError(Reason.KEY_NOT_VALID, _window(good[0]))
+
+    def _signed_by(
+        self, alg: int, kid: bytes, keys: list[TrustedKey], sign1: Sign1
+    ) -> tuple[TrustedKey, ...]:
+        """The keys among ``keys`` whose signature ``sign1`` carries (cached)."""
+        signed = sig_structure(sign1.protected_raw, sign1.payload)
+        cache_key = (keys[0].kind, alg, kid, signed, sign1.signature)
+        good = self._good_keys.get(cache_key)
+        if good is None:
+            good = tuple(
+                k for k in keys if signature_ok(alg, k.public_key, sign1.signature, signed)
+            )
+            if len(self._good_keys) >= SIGNATURE_CACHE:
+                del self._good_keys[next(iter(self._good_keys))]  # the oldest
+            self._good_keys[cache_key] = good
+        return good
 
 
 def _window(key: TrustedKey) -> str:
