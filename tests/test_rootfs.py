@@ -1,0 +1,283 @@
+"""Proof that setup.sh provisions a real arm64 Debian bookworm root file system.
+
+Builds (or reuses from the cache) an arm64 bookworm root file system with debootstrap, whose
+second stage runs under qemu-aarch64 emulation; copies this checkout in; runs setup.sh inside
+it twice (the second run must change nothing); checks the unit, the user, the venv and the
+config; and runs ``kiosk selftest --sim`` in it, all under emulation.
+
+Needs root, debootstrap, qemu-user-static and binfmt_misc support for aarch64; otherwise it
+is skipped with a message saying which is missing. The debootstrap result is cached under
+/var/cache/kiosk-rootfs (or $KIOSK_ROOTFS_CACHE), keyed by a hash of its parameters, and
+copied there only once it completed. The Debian mirror is read from this host's apt sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.rootfs, pytest.mark.slow, pytest.mark.timeout(3600)]
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("KIOSK_ROOTFS_CACHE", "/var/cache/kiosk-rootfs"))
+SUITE, ARCH, VARIANT = "bookworm", "arm64", "minbase"
+# What a Raspberry Pi OS Lite image has before setup.sh runs.
+INCLUDE = "systemd,systemd-sysv,python3,ca-certificates"
+BINFMT = Path("/proc/sys/fs/binfmt_misc")
+QEMU = "qemu-aarch64-static"
+CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+FLEET_TOML = """\
+[device]
+id = "gate-north-1"
+compound = "C01"
+
+[gpio]
+relay_active_high = false
+"""
+TIMINGS: dict[str, float] = {}
+
+
+# --- prerequisites -------------------------------------------------------------------------
+def _binfmt_ready() -> bool:
+    entry = BINFMT / "qemu-aarch64"
+    if not (BINFMT / "status").exists():
+        subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT)],
+                       capture_output=True, check=False)
+    if not entry.exists() and shutil.which("update-binfmts"):
+        subprocess.run(["update-binfmts", "--enable", "qemu-aarch64"],
+                       capture_output=True, check=False)
+    return entry.exists() and entry.read_text().startswith("enabled")
+
+
+def missing_prerequisite() -> str | None:
+    """Why this machine cannot run the proof, or None."""
+    if os.geteuid() != 0:
+        return "needs root (debootstrap, chroot and mounts): run pytest as root, as CI does"
+    for tool in ("debootstrap", QEMU, "chroot", "mount", "umount"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (apt-get install debootstrap qemu-user-static)"
+    if not _binfmt_ready():
+        return ("binfmt_misc has no enabled qemu-aarch64 entry, even after "
+                "'update-binfmts --enable qemu-aarch64' (apt-get install binfmt-support "
+                "qemu-user-static; in a container, the host must provide binfmt_misc)")
+    return None
+
+
+# --- the Debian mirror, from this host's apt sources ------------------------------------------
+def apt_mirror(etc: Path = Path("/etc/apt")) -> str:
+    """The URI of the first apt source that serves the Debian suite itself (not security)."""
+    for path in [etc / "sources.list", *sorted((etc / "sources.list.d").glob("*"))]:
+        if not path.is_file():
+            continue
+        text = path.read_text(errors="replace")
+        uris = _deb822_uris(text) if path.suffix == ".sources" else _one_line_uris(text)
+        for uri in uris:
+            return uri.rstrip("/")
+    raise RuntimeError(f"no apt source for Debian {SUITE} found under {etc}")
+
+
+def _deb822_uris(text: str) -> Iterator[str]:
+    for stanza in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in stanza.splitlines():
+            if ":" in line and not line.lstrip().startswith("#"):
+                key, _, value = line.partition(":")
+                fields[key.strip().lower()] = value.strip()
+        if SUITE in fields.get("suites", "").split() and "deb" in fields.get("types", ""):
+            yield from fields.get("uris", "").split()[:1]
+
+
+def _one_line_uris(text: str) -> Iterator[str]:
+    for line in text.splitlines():
+        words = re.sub(r"\[[^\]]*\]", " ", line.split("#", 1)[0]).split()
+        if len(words) >= 3 and words[0] == "deb" and words[2] == SUITE:
+            yield words[1]
+
+
+# --- building and caching the root file system ---------------------------------------------------
+def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n"
+                             f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+def cached_rootfs(mirror: str) -> Path:
+    """The debootstrapped root file system for these parameters, built when not cached."""
+    key = hashlib.sha256(f"{SUITE}|{ARCH}|{VARIANT}|{INCLUDE}|{mirror}".encode()).hexdigest()
+    target = CACHE / f"{SUITE}-{ARCH}-{key[:16]}"
+    if (target / ".complete").exists():
+        return target
+    CACHE.mkdir(parents=True, exist_ok=True)
+    build = CACHE / f"build-{key[:16]}-{os.getpid()}"
+    shutil.rmtree(build, ignore_errors=True)
+    started = time.monotonic()
+    _run(["debootstrap", f"--arch={ARCH}", "--foreign", f"--variant={VARIANT}",
+          f"--include={INCLUDE}", SUITE, str(build), mirror])
+    shutil.copy2(shutil.which(QEMU) or QEMU, build / "usr/bin" / QEMU)
+    _run(["chroot", str(build), "/debootstrap/debootstrap", "--second-stage"])
+    TIMINGS["debootstrap_s"] = time.monotonic() - started
+    (build / ".complete").write_text(json.dumps({"mirror": mirror, "built": time.time()}))
+    build.rename(target)  # only a finished build ever gets the cache's name
+    return target
+
+
+# --- a working copy with the checkout in it, mounted for chroot --------------------------------
+class Chroot:
+    """A throwaway copy of the cached root file system with /proc, /sys and /dev mounted."""
+
+    def __init__(self, base: Path, where: Path) -> None:
+        self.root = where / "rootfs"
+        _run(["cp", "-a", f"{base}/.", str(self.root)])
+        self.mounts: list[Path] = []
+
+    def copy_checkout(self) -> None:
+        files = _run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT).stdout
+        names = [n for n in files.split("\0") if n and not n.startswith(".venv")
+                 and (ROOT / n).is_file()]
+        dest = self.root / "opt/src"
+        for name in names:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+        shutil.copy2("/etc/resolv.conf", self.root / "etc/resolv.conf")
+        # Trust what this host trusts (a TLS-inspecting CI proxy's CA, say) for pip.
+        host_ca = Path(os.environ.get("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt"))
+        if host_ca.is_file():
+            shutil.copy2(host_ca, self.root / "etc/ssl/host-ca.crt")
+
+    def mount(self) -> None:
+        for kind, source, target in (
+            (["-t", "proc"], "proc", "proc"),
+            (["-t", "sysfs"], "sysfs", "sys"),
+            (["--bind"], "/dev", "dev"),
+            (["--bind"], "/dev/pts", "dev/pts"),
+            (["--bind"], str(_cache_dir("pip-arm64")), "root/.cache/pip"),
+            (["--bind"], str(_cache_dir("apt-arm64")), "var/cache/apt/archives"),
+        ):
+            point = self.root / target
+            point.mkdir(parents=True, exist_ok=True)
+            _run(["mount", *kind, source, str(point)])
+            self.mounts.append(point)
+
+    def unmount(self) -> None:
+        for point in reversed(self.mounts):
+            if subprocess.run(["umount", str(point)], check=False).returncode != 0:
+                subprocess.run(["umount", "-l", str(point)], check=False)
+        self.mounts.clear()
+
+    def still_mounted(self) -> list[str]:
+        table = Path("/proc/mounts").read_text().split("\n")
+        prefix = f"{self.root}/"
+        return [line for line in table if len(line.split()) > 1
+                and line.split()[1].startswith(prefix)]
+
+    def run(
+        self, *command: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        base = {"PATH": CHROOT_PATH, "HOME": "/root", "LANG": "C.UTF-8", "CI": "true"}
+        if (self.root / "etc/ssl/host-ca.crt").exists():
+            base["PIP_CERT"] = "/etc/ssl/host-ca.crt"
+        variables = [f"{k}={v}" for k, v in {**base, **(env or {})}.items()]
+        return subprocess.run(
+            ["chroot", str(self.root), "/usr/bin/env", "-i", *variables, *command],
+            capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+        )
+
+    def remove(self) -> None:
+        left = self.still_mounted()
+        if left:  # never rm -rf through a bind mount of the host's /dev
+            raise AssertionError(f"not removing {self.root}: still mounted: {left}")
+        shutil.rmtree(self.root)
+
+
+def _cache_dir(name: str) -> Path:
+    path = CACHE / name
+    (path / "partial").mkdir(parents=True, exist_ok=True)  # apt wants archives/partial
+    return path
+
+
+@pytest.fixture(scope="module")
+def chroot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chroot]:
+    reason = missing_prerequisite()
+    if reason is not None:
+        pytest.skip(f"arm64 root file system proof skipped: {reason}")
+    base = cached_rootfs(apt_mirror())
+    box = Chroot(base, tmp_path_factory.mktemp("rootfs", numbered=True))
+    try:
+        box.copy_checkout()
+        box.mount()
+        yield box
+    finally:
+        box.unmount()
+        box.remove()
+        print(f"\nrootfs timings: {json.dumps({k: round(v) for k, v in TIMINGS.items()})}")
+
+
+def _setup(box: Chroot, label: str) -> subprocess.CompletedProcess[str]:
+    started = time.monotonic()
+    result = box.run("bash", "/opt/src/setup.sh", "--unattended", "--config", "/root/fleet.toml",
+                     "--pin-file", "/root/guard-pin")
+    TIMINGS[label] = time.monotonic() - started
+    assert result.returncode == 0, f"setup.sh ({label}) failed:\n{result.stdout[-6000:]}\n" \
+        f"{result.stderr[-6000:]}"
+    return result
+
+
+def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Chroot) -> None:
+    (chroot.root / "root/fleet.toml").write_text(FLEET_TOML)
+    first = _setup(chroot, "setup_first_run_s")
+    assert "changed:" in first.stdout
+    assert "all checks passed" in first.stdout  # setup.sh's own self-test, simulated
+    second = _setup(chroot, "setup_second_run_s")
+    assert "changed:" not in second.stdout, second.stdout
+    assert "no changes" in second.stdout
+
+    root = chroot.root
+    unit = (root / "etc/systemd/system/kiosk.service").read_text()
+    for line in ("Type=notify", "WatchdogSec=10", "Restart=always", "User=kiosk",
+                 "ExecStopPost=+/opt/kiosk/bin/kiosk-relay-off 17 dh"):  # active-low board
+        assert line in unit
+    assert "network-online" not in unit
+    assert (root / "etc/systemd/system/multi-user.target.wants/kiosk.service").is_symlink()
+    groups = chroot.run("id", "-nG", "kiosk").stdout.split()
+    assert {"gpio", "i2c", "video", "input"} <= set(groups)
+    assert (root / "opt/kiosk/venv/bin/kiosk").exists()
+    config = (root / "etc/kiosk/kiosk.toml").read_text()
+    pin = (root / "root/guard-pin").read_text().strip()
+    assert 'id = "gate-north-1"' in config
+    assert hashlib.sha256(pin.encode()).hexdigest() in config
+    assert "i2c_arm_baudrate=100000" in (root / "boot/firmware/config.txt").read_text()
+    assert "RuntimeWatchdogSec=15" in (
+        root / "etc/systemd/system.conf.d/kiosk-watchdog.conf").read_text()
+
+
+def test_selftest_runs_under_emulation_as_the_kiosk_user(chroot: Chroot) -> None:
+    if not (chroot.root / "opt/kiosk/venv/bin/kiosk").exists():
+        pytest.skip("setup.sh did not finish in the previous test")
+    started = time.monotonic()
+    result = chroot.run("runuser", "-u", "kiosk", "--", "/opt/kiosk/venv/bin/kiosk",
+                        "selftest", "--sim", env={"HOME": "/var/lib/kiosk"})
+    TIMINGS["selftest_s"] = time.monotonic() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all checks passed" in result.stdout
+
+
+def test_apt_mirror_is_read_from_deb822_and_one_line_sources(tmp_path: Path) -> None:
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d/debian.sources").write_text(
+        "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n\n"
+        "Types: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\n")
+    assert apt_mirror(tmp_path) == "http://mirror.example/debian"
+    one_line = "deb [arch=amd64] http://other.example/d bookworm main\n"
+    (tmp_path / "sources.list").write_text(one_line)
+    assert apt_mirror(tmp_path) == "http://other.example/d"
