@@ -697,4 +697,7 @@ main() {
     fi
 }
 
-main "$@"
+# Sourcing the script (tests) defines the functions without running anything.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    main "$@"
+fi

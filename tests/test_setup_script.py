@@ -1,0 +1,139 @@
+"""setup.sh: lint-clean, honest dry run, idempotent boot config, the unit it installs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SETUP = ROOT / "setup.sh"
+PIN_HASH = hashlib.sha256(b"482913").hexdigest()
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="writes root-owned files (run as root)")
+
+
+def bash(script: str, *, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` with setup.sh's functions loaded (sourcing runs nothing)."""
+    return subprocess.run(["bash", "-c", f"source {SETUP}\nset +E\n{script}"],
+                          capture_output=True, text=True, check=False, timeout=120,
+                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+
+
+def setup(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(SETUP), *args], capture_output=True, text=True,
+                          check=False, timeout=120, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+def test_scripts_are_shellcheck_clean() -> None:
+    result = subprocess.run(["shellcheck", str(SETUP), str(ROOT / "deploy/kiosk-relay-off"),
+                             str(ROOT / ".ci/run")], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
+
+
+def test_help_and_bad_options() -> None:
+    assert setup("--help").returncode == 0
+    bad = setup("--frobnicate")
+    assert bad.returncode == 1 and "unknown option '--frobnicate'" in bad.stderr
+    assert "--test only goes with --sim" in setup("--test").stderr
+    assert "--config needs a value" in setup("--config").stderr
+
+
+def test_dry_run_numbers_every_step_and_changes_nothing() -> None:
+    paths = map(Path, ("/etc/kiosk", "/opt/kiosk", "/var/log/kiosk-setup.log"))
+    before = {p: p.exists() for p in paths}
+    result = setup("--dry-run", "--unattended", "--device-id", "gate-1")
+    assert result.returncode == 0, result.stderr
+    for n in range(1, 13):
+        assert f"[{n}/12]" in result.stdout
+    assert "DRY RUN" in result.stdout and "would" in result.stdout
+    assert {p: p.exists() for p in before} == before
+
+
+def test_failed_step_is_named_in_the_error() -> None:
+    result = bash('STEPS=2; trap on_error ERR; step "explode on purpose"; false')
+    assert result.returncode == 1
+    assert 'step [1/2] "explode on purpose" failed' in result.stderr
+
+
+def test_unit_is_notify_with_watchdog_and_fails_secure() -> None:
+    unit = bash("render_unit 17 True").stdout
+    assert "Type=notify" in unit and "WatchdogSec=10" in unit and "Restart=always" in unit
+    assert "network-online" not in unit
+    assert "Conflicts=getty@tty1.service" in unit and "SDL_VIDEODRIVER=kmsdrm" in unit
+    assert "ExecStopPost=+/opt/kiosk/bin/kiosk-relay-off 17 dl" in unit
+    assert "ExecStart=/opt/kiosk/venv/bin/kiosk run --config /etc/kiosk/kiosk.toml" in unit
+    assert re.search(r"@[A-Z_]+@", unit) is None
+    # An active-low relay board is released by driving its line high.
+    assert "kiosk-relay-off 4 dh" in bash("render_unit 4 False").stdout
+
+
+@needs_root
+def test_boot_config_is_written_once_and_keeps_other_lines(tmp_path: Path) -> None:
+    config_txt = tmp_path / "config.txt"
+    config_txt.write_text("dtoverlay=vc4-kms-v3d\n")
+    script = f"""
+        config_txt_path() {{ echo {config_txt}; }}
+        MODULES_CONF={tmp_path}/modules.conf
+        WATCHDOG_CONF={tmp_path}/watchdog.conf
+        STEPS=1
+        configure_boot
+        echo "CHANGES=$CHANGED"
+    """
+    first = bash(script)
+    assert "CHANGES=3" in first.stdout, first.stdout + first.stderr
+    second = bash(script)
+    assert "CHANGES=0" in second.stdout, second.stdout
+    text = config_txt.read_text()
+    assert text.startswith("dtoverlay=vc4-kms-v3d\n")
+    assert text.count("dtparam=i2c_arm=on,i2c_arm_baudrate=100000") == 1
+    assert "camera_auto_detect=1" in text and "dtparam=watchdog=on" in text
+    assert "RuntimeWatchdogSec=15" in (tmp_path / "watchdog.conf").read_text()
+
+
+def test_random_pin_is_six_digits() -> None:
+    pins = bash("for i in 1 2 3 4 5; do random_pin; echo; done").stdout.split()
+    assert len(pins) == 5 and all(len(p) == 6 and p.isdigit() for p in pins)
+
+
+# --- deploy/devconfig.py ------------------------------------------------------------------------
+def devconfig(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    out = tmp_path / "kiosk.toml"
+    return subprocess.run([sys.executable, str(ROOT / "deploy/devconfig.py"), *args,
+                           "--output", str(out)], capture_output=True, text=True, check=False)
+
+
+def test_devconfig_merges_fleet_file_answers_and_pin(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text('[device]\ncompound = "C01"\n\n[gpio]\nrelay_active_high = false\n'
+                     'open_s = 4.0\n\n[trust]\nfiles = ["/etc/kiosk/office.json"]\n')
+    result = devconfig(tmp_path, "--base", str(fleet), "--set", "device.id=gate-3",
+                       "--set", "sync.server_url=https://office.example",
+                       "--guard-pin-sha256", PIN_HASH)
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "kiosk.toml"
+    data = tomllib.loads(written.read_text())
+    assert data["device"] == {"compound": "C01", "id": "gate-3"}
+    assert data["gpio"] == {"relay_active_high": False, "open_s": 4.0}
+    assert data["ui"]["guard_pin_sha256"] == PIN_HASH
+    config = load_config(written)  # what `kiosk config check` does
+    assert config.ui.pin_matches("482913") and not config.ui.default_pin
+
+
+def test_devconfig_refuses_bad_input_clearly(tmp_path: Path) -> None:
+    assert "section.key=value" in devconfig(
+        tmp_path, "--set", "id=x", "--guard-pin-sha256", PIN_HASH).stderr
+    assert "64 lower-case hex" in devconfig(tmp_path, "--guard-pin-sha256", "1234").stderr
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[device\n")
+    result = devconfig(tmp_path, "--base", str(broken), "--guard-pin-sha256", PIN_HASH)
+    assert result.returncode == 2 and "broken.toml" in result.stderr
