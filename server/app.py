@@ -1,0 +1,227 @@
+"""The office's HTTP API (FastAPI): enrollment, event upload, deltas and conflicts.
+
+Bodies are parsed by ``sync.protocol`` (the same code the kiosk uses), not by request models,
+so both ends agree on every check and every error reads the same. The OpenAPI description
+still documents each body; ``/docs`` shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import TypeAdapter
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from server import sync_service
+from server.exc import ServerError
+from server.models import Kiosk
+from sync.protocol import (
+    API_PREFIX,
+    MAX_BATCH,
+    SERVER_TIME_HEADER,
+    BatchTooLarge,
+    EnrollReply,
+    EnrollRequest,
+    ErrorCode,
+    ErrorReply,
+    ProtocolError,
+    UploadReply,
+    UploadRequest,
+    format_time,
+)
+
+log = logging.getLogger(__name__)
+MAX_BODY = 16 * 1024 * 1024
+bearer = HTTPBearer(auto_error=False, description="The kiosk credential from /enroll")
+Clock = Callable[[], datetime]
+Auth = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def _schema(kind: Any) -> dict[str, Any]:
+    return TypeAdapter(kind).json_schema(ref_template="#/components/schemas/{model}")
+
+
+def _body_doc(kind: Any) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _schema(kind)}},
+        }
+    }
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(ErrorReply(code, message).to_json(), status_code=status)
+
+
+async def _json_body(request: Request) -> Any:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY:
+        raise BatchTooLarge(int(length), MAX_BODY)
+    body = await request.body()
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise BadJson(str(error)) from None
+
+
+class BadJson(ProtocolError):
+    def __init__(self, problem: str) -> None:
+        super().__init__("body", f"not JSON ({problem})")
+
+
+def create_app(
+    sessions: sessionmaker[Session], *, max_batch: int = MAX_BATCH, clock: Clock | None = None
+) -> FastAPI:
+    """The API on a session factory; ``clock`` (UTC) is injectable for tests."""
+    now: Clock = clock or (lambda: datetime.now(UTC))
+    app = FastAPI(
+        title="checkpoint-kiosk office server",
+        version="1",
+        description="Kiosks enroll, upload their event log and download office changes. "
+        "See docs/sync-protocol.md.",
+    )
+    _install_handlers(app)
+
+    @app.middleware("http")
+    async def server_time(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers[SERVER_TIME_HEADER] = format_time(now())
+        return response
+
+    def run(fn: Callable[[Session], Any]) -> Awaitable[Any]:
+        def work() -> Any:
+            with sessions.begin() as session:
+                return fn(session)
+
+        return run_in_threadpool(work)
+
+    def kiosk_of(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Kiosk:
+        header = None if credentials is None else f"Bearer {credentials.credentials}"
+        return sync_service.authenticate(session, header)
+
+    @app.get(f"{API_PREFIX}/time", summary="The server's time (also in every reply's header)")
+    def get_time() -> dict[str, str]:
+        return {"server_time": format_time(now())}
+
+    @app.post(
+        f"{API_PREFIX}/enroll",
+        summary="Trade a one-time enrollment code for the kiosk's credential",
+        openapi_extra=_body_doc(EnrollRequest),
+        responses={200: {"content": {"application/json": {"schema": _schema(EnrollReply)}}}},
+    )
+    async def post_enroll(request: Request) -> JSONResponse:
+        enroll = EnrollRequest.from_json(await _json_body(request))
+        reply = await run(lambda s: sync_service.enroll(s, enroll, now()))
+        return JSONResponse(reply.to_json())
+
+    @app.post(
+        f"{API_PREFIX}/events",
+        summary="Upload a batch of events (idempotent by event_id)",
+        openapi_extra=_body_doc(UploadRequest),
+        responses={200: {"content": {"application/json": {"schema": _schema(UploadReply)}}}},
+    )
+    async def post_events(request: Request, credentials: Auth) -> JSONResponse:
+        body = await _json_body(request)
+
+        def work(session: Session) -> UploadReply:
+            kiosk = kiosk_of(session, credentials)  # authenticate before the costly checks
+            upload = UploadRequest.from_json(body, max_batch=max_batch)
+            return sync_service.store_events(session, kiosk, upload, now())
+
+        return JSONResponse((await run(work)).to_json())
+
+    @app.get(f"{API_PREFIX}/delta", summary="Office changes since a cursor (ETag: the cursor)")
+    async def get_delta(
+        request: Request, credentials: Auth, since: Annotated[int, Query(ge=0, le=2**62)] = 0
+    ) -> Response:
+        def work(session: Session) -> Any:
+            return sync_service.delta(session, kiosk_of(session, credentials), since, now())
+
+        found = await run(work)
+        etag = f'"{found.cursor}"'
+        if found.empty and request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return JSONResponse(found.to_json(), headers={"ETag": etag})
+
+    @app.get(f"{API_PREFIX}/conflicts", summary="Offline anti-passback conflicts in this compound")
+    async def get_conflicts(credentials: Auth) -> list[dict[str, Any]]:
+        def work(session: Session) -> list[dict[str, Any]]:
+            kiosk = kiosk_of(session, credentials)
+            return sync_service.conflicts(session, kiosk.compound_id)
+
+        result: list[dict[str, Any]] = await run(work)
+        return result
+
+    _document_schemas(app)
+    return app
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServerError)
+    async def server_error(_: Request, error: ServerError) -> JSONResponse:
+        return _error(error.status, error.code.value, str(error))
+
+    @app.exception_handler(ProtocolError)
+    async def protocol_error(_: Request, error: ProtocolError) -> JSONResponse:
+        if isinstance(error, BatchTooLarge):
+            return _error(413, ErrorCode.BATCH_TOO_LARGE.value, f"{error}; split the batch")
+        code = ErrorCode.BAD_JSON if isinstance(error, BadJson) else ErrorCode.INVALID
+        return _error(400, code.value, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in error.errors()
+        )
+        return _error(400, ErrorCode.INVALID.value, problems or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = (
+            ErrorCode.NOT_FOUND.value if error.status_code == 404 else f"http_{error.status_code}"
+        )
+        return _error(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return _error(500, ErrorCode.INTERNAL.value, "internal error; the office log has details")
+
+
+def _document_schemas(app: FastAPI) -> None:
+    """Put the protocol dataclasses' JSON schemas where the OpenAPI references point."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = original()
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            for kind in (EnrollRequest, EnrollReply, UploadRequest, UploadReply):
+                components.update(_schema(kind).get("$defs", {}))
+            _drop_defs(document)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _drop_defs(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("$defs", None)
+        for value in node.values():
+            _drop_defs(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_defs(value)

@@ -1,0 +1,184 @@
+"""The office database: SQLAlchemy 2 ORM tables; the Alembic scripts in server/migrations make them.
+
+Times are stored as timezone-aware UTC (``UtcDateTime``) so SQLite and PostgreSQL agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID = String(128)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC time; SQLite keeps no offset, so it is added back on reading."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite makes only INTEGER PRIMARY KEY columns auto-increment.
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class Compound(Base):
+    __tablename__ = "compounds"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    policy: Mapped[dict[str, Any]] = mapped_column(default=dict)  # policy overrides
+
+
+class Household(Base):
+    __tablename__ = "households"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
+    colour: Mapped[str] = mapped_column(String(16), default="white")
+    quarantine_until: Mapped[datetime | None]
+
+
+class Holder(Base):
+    """A resident (or visitor, staff member) who holds passes."""
+
+    __tablename__ = "holders"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str] = mapped_column(String(40), default="image/jpeg")
+
+
+class Pass(Base):
+    __tablename__ = "passes"
+    pass_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("holders.id"), index=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    kid: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[datetime]
+    not_before: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IssuerKeyRow(Base):
+    """The office's Ed25519 pass-signing keys; several stay valid while the office rotates."""
+
+    __tablename__ = "issuer_keys"
+    kid: Mapped[str] = mapped_column(String(16), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(200))
+    key_json: Mapped[str] = mapped_column(Text)  # private key: the database is secret
+    created_at: Mapped[datetime]
+    signing: Mapped[bool] = mapped_column(Boolean, default=True)  # the one new passes use
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)  # no longer trusted
+
+
+class Certificate(Base):
+    """An EU DCC document signer certificate (PEM) kiosks should trust."""
+
+    __tablename__ = "certificates"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    pem: Mapped[str] = mapped_column(Text)
+
+
+class Kiosk(Base):
+    __tablename__ = "kiosks"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    enrolled_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EnrollmentCode(Base):
+    __tablename__ = "enrollment_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    event_id: Mapped[str] = mapped_column(ID, unique=True)
+    device_id: Mapped[str] = mapped_column(String(64), index=True)
+    compound_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    wall_time: Mapped[datetime]
+    monotonic: Mapped[float] = mapped_column(Float)
+    boot_id: Mapped[str] = mapped_column(ID)
+    clock_trusted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(32))
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    direction: Mapped[str | None] = mapped_column(String(8))
+    pass_id: Mapped[str | None] = mapped_column(ID)
+    household_id: Mapped[str | None] = mapped_column(ID)
+    temperature_c: Mapped[float | None] = mapped_column(Float)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime]
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_events_pass", "compound_id", "pass_id", "wall_time"),)
+
+
+class Conflict(Base):
+    """Two kiosks of one compound admitted one pass in the same direction (offline)."""
+
+    __tablename__ = "conflicts"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(String(64), index=True)
+    pass_id: Mapped[str] = mapped_column(ID)
+    direction: Mapped[str] = mapped_column(String(8))
+    first_event_id: Mapped[str] = mapped_column(ID)
+    second_event_id: Mapped[str] = mapped_column(ID, unique=True)
+    detected_at: Mapped[datetime]
+
+
+class Change(Base):
+    """The change log kiosks download from: ``seq`` is the cursor; compound NULL means all."""
+
+    __tablename__ = "changes"
+    seq: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    compound_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_changes_compound_seq", "compound_id", "seq"),)

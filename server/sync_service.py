@@ -1,0 +1,302 @@
+"""The server side of the sync protocol: enrollment, authentication, event upload, deltas.
+
+Upload is idempotent on ``event_id`` (INSERT ... ON CONFLICT DO NOTHING RETURNING): a retry
+after a lost reply, a replay or two racing requests never store an event twice. After storing,
+admitted events are compared with their neighbours in time to flag offline anti-passback
+conflicts: two kiosks of one compound letting one pass through in the same direction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from kiosk.model import Event, EventKind, Verdict
+from server.exc import AlreadyExists, CodeInvalid, DeviceMismatch, KioskRevoked, Unauthorized
+from server.models import Change, Conflict, EnrollmentCode, EventRow, Kiosk
+from server.office import token_hash
+from sync.protocol import (
+    Delta,
+    EnrollReply,
+    EnrollRequest,
+    HouseholdChange,
+    PhotoChange,
+    UploadReply,
+    UploadRequest,
+)
+
+CHUNK = 500  # rows per INSERT: stays below SQLite's bound-parameter limit
+DELTA_PAGE = 500  # change-log rows per delta reply
+CONFLICT_WINDOW = timedelta(days=2)  # how far apart in time two admissions are compared
+
+
+# --- enrollment and authentication ---------------------------------------------------------------
+
+
+def enroll(session: Session, request: EnrollRequest, now: datetime) -> EnrollReply:
+    """Trade a one-time code for a new credential; the code cannot be used again."""
+    code = session.get(EnrollmentCode, token_hash(request.code), with_for_update=True)
+    if code is None:
+        raise CodeInvalid("unknown enrollment code; ask the office for a new one")
+    if code.used_at is not None:
+        raise CodeInvalid("this enrollment code was already used; ask the office for a new one")
+    if code.expires_at < now:
+        raise CodeInvalid("this enrollment code has expired; ask the office for a new one")
+    kiosk = session.get(Kiosk, request.device_id)
+    if kiosk is not None and not kiosk.revoked and kiosk.compound_id != code.compound_id:
+        raise AlreadyExists(f"device id {request.device_id!r} is enrolled in another compound")
+    token = secrets.token_urlsafe(32)
+    if kiosk is None:
+        kiosk = Kiosk(device_id=request.device_id, compound_id=code.compound_id, enrolled_at=now)
+        session.add(kiosk)
+    # Enrolling again (new SD card, or after a revocation) replaces the old credential.
+    kiosk.token_hash, kiosk.revoked, kiosk.compound_id = token_hash(token), False, code.compound_id
+    kiosk.enrolled_at = now
+    code.used_at, code.used_by = now, request.device_id
+    return EnrollReply(request.device_id, code.compound_id, token, now)
+
+
+def authenticate(session: Session, authorization: str | None) -> Kiosk:
+    """The kiosk behind an ``Authorization: Bearer`` header, or Unauthorized/KioskRevoked."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send the kiosk credential as 'Authorization: Bearer <token>'")
+    kiosk = session.scalars(
+        select(Kiosk).where(Kiosk.token_hash == token_hash(token.strip()))
+    ).first()
+    if kiosk is None:
+        raise Unauthorized("unknown credential; enroll the kiosk with a code from the office")
+    if kiosk.revoked:
+        raise KioskRevoked(f"kiosk {kiosk.device_id!r} was revoked by the office")
+    return kiosk
+
+
+# --- upload --------------------------------------------------------------------------------------
+
+
+def store_events(
+    session: Session, kiosk: Kiosk, request: UploadRequest, now: datetime
+) -> UploadReply:
+    """Store a batch; ids already on the server are reported as known, not stored again."""
+    foreign = [e.event_id for e in request.events if e.device_id != kiosk.device_id]
+    if request.device_id != kiosk.device_id or foreign:
+        raise DeviceMismatch(
+            f"this credential belongs to {kiosk.device_id!r}; it may only upload its own events "
+            f"(body names {request.device_id!r}, {len(foreign)} event(s) of another device)"
+        )
+    stored: set[str] = set()
+    rows = [_row(e, now) for e in request.events]
+    for start in range(0, len(rows), CHUNK):
+        stored.update(_insert_new(session, rows[start : start + CHUNK]))
+    new = [e for e in request.events if e.event_id in stored]
+    conflicts = _flag_conflicts(session, new, now)
+    ordered = list(dict.fromkeys(e.event_id for e in request.events))
+    return UploadReply(
+        stored=tuple(i for i in ordered if i in stored),
+        known=tuple(i for i in ordered if i not in stored),
+        conflicts=tuple(conflicts),
+        server_time=now,
+    )
+
+
+def _row(event: Event, now: datetime) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "device_id": event.device_id,
+        "compound_id": event.compound_id,
+        "kind": event.kind.value,
+        "wall_time": event.wall_time,
+        "monotonic": event.monotonic,
+        "boot_id": event.boot_id,
+        "clock_trusted": event.clock_trusted,
+        "reason": event.reason.value,
+        "verdict": None if event.verdict is None else event.verdict.value,
+        "direction": None if event.direction is None else event.direction.value,
+        "pass_id": event.pass_id,
+        "household_id": event.household_id,
+        "temperature_c": event.temperature_c,
+        "data": dict(event.data),
+        "received_at": now,
+        "conflict": False,
+    }
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Sequence[str]:
+    """Insert rows whose event_id is new; return the ids actually inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(EventRow)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(EventRow.event_id)
+    )
+    return session.scalars(statement).all()
+
+
+def _admitted(event: Event) -> bool:
+    return (
+        event.kind is EventKind.DECISION
+        and event.verdict is Verdict.ALLOW
+        and event.direction is not None
+        and event.pass_id is not None
+    )
+
+
+def _flag_conflicts(session: Session, new: Iterable[Event], now: datetime) -> list[str]:
+    """Compare each new admission with its neighbours in time; return newly flagged ids."""
+    admitted = [e for e in new if _admitted(e)]
+    flagged: list[str] = []
+    for (compound, _), events in _by_pass(admitted).items():
+        history = _pass_history(session, compound, events)
+        for first, second in _same_direction_pairs(history):
+            if first.event_id in flagged or second.event_id in flagged:
+                continue
+            if _record_conflict(session, first, second, now):
+                flagged += [first.event_id, second.event_id]
+    return [i for i in dict.fromkeys(flagged) if any(i == e.event_id for e in admitted)]
+
+
+def _by_pass(events: list[Event]) -> dict[tuple[str, str], list[Event]]:
+    groups: dict[tuple[str, str], list[Event]] = defaultdict(list)
+    for event in events:
+        groups[(event.compound_id, event.pass_id or "")].append(event)
+    return groups
+
+
+def _pass_history(session: Session, compound: str, events: list[Event]) -> list[EventRow]:
+    """Admissions of one pass around the new events' times, oldest first."""
+    times = [e.wall_time for e in events]
+    query = (
+        select(EventRow)
+        .where(
+            EventRow.compound_id == compound,
+            EventRow.pass_id == events[0].pass_id,
+            EventRow.wall_time.between(min(times) - CONFLICT_WINDOW, max(times) + CONFLICT_WINDOW),
+            EventRow.verdict == Verdict.ALLOW.value,
+            EventRow.kind == EventKind.DECISION.value,
+            EventRow.direction.is_not(None),
+        )
+        .order_by(EventRow.wall_time, EventRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def _same_direction_pairs(history: list[EventRow]) -> Iterable[tuple[EventRow, EventRow]]:
+    """Consecutive admissions in one direction by different kiosks."""
+    for first, second in pairwise(history):
+        if first.direction == second.direction and first.device_id != second.device_id:
+            yield first, second
+
+
+def _record_conflict(session: Session, first: EventRow, second: EventRow, now: datetime) -> bool:
+    known = session.scalars(
+        select(Conflict.id).where(Conflict.second_event_id == second.event_id)
+    ).first()
+    if known is not None:
+        return False
+    session.add(
+        Conflict(
+            compound_id=first.compound_id,
+            pass_id=first.pass_id or "",
+            direction=first.direction or "",
+            first_event_id=first.event_id,
+            second_event_id=second.event_id,
+            detected_at=now,
+        )
+    )
+    ids = (first.event_id, second.event_id)
+    session.execute(update(EventRow).where(EventRow.event_id.in_(ids)).values(conflict=True))
+    return True
+
+
+def conflicts(session: Session, compound_id: str | None = None) -> list[dict[str, Any]]:
+    """Flagged offline anti-passback conflicts, newest first."""
+    query = select(Conflict).order_by(Conflict.id.desc())
+    if compound_id is not None:
+        query = query.where(Conflict.compound_id == compound_id)
+    return [
+        {
+            "compound_id": c.compound_id,
+            "pass_id": c.pass_id,
+            "direction": c.direction,
+            "first_event_id": c.first_event_id,
+            "second_event_id": c.second_event_id,
+            "detected_at": c.detected_at.isoformat(),
+        }
+        for c in session.scalars(query)
+    ]
+
+
+# --- download ----------------------------------------------------------------------------------
+
+
+def delta(session: Session, kiosk: Kiosk, since: int, now: datetime) -> Delta:
+    """Changes for the kiosk's compound after cursor ``since``, at most one page.
+
+    An idle poll is one index range scan on the change log's primary key that finds nothing.
+    """
+    rows = _changes(session, kiosk.compound_id, since)
+    if not rows and since > 0 and _cursor_ahead(session, since):
+        # The kiosk holds a cursor from another (or a restored) database: start again.
+        since, rows = 0, _changes(session, kiosk.compound_id, 0)
+    if not rows:
+        return Delta(since=since, cursor=since, server_time=now)
+    return _fold(rows, since, now, more=len(rows) == DELTA_PAGE)
+
+
+def _changes(session: Session, compound: str, since: int) -> list[Change]:
+    query = (
+        select(Change)
+        .where(
+            Change.seq > since, or_(Change.compound_id.is_(None), Change.compound_id == compound)
+        )
+        .order_by(Change.seq)
+        .limit(DELTA_PAGE)
+    )
+    return list(session.scalars(query))
+
+
+def _cursor_ahead(session: Session, since: int) -> bool:
+    newest = session.scalars(select(Change.seq).order_by(Change.seq.desc()).limit(1)).first()
+    return newest is None or since > newest
+
+
+def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta:
+    """Later changes win: one entry per pass, household and holder."""
+    revoked: dict[str, bool] = {}
+    households: dict[str, HouseholdChange] = {}
+    photos: dict[str, PhotoChange] = {}
+    trust: dict[str, Any] | None = None
+    policy: dict[str, Any] | None = None
+    for row in rows:
+        payload = row.payload
+        if row.kind == "revoke":
+            revoked[payload["pass_id"]] = bool(payload["revoked"])
+        elif row.kind == "household":
+            households[payload["household_id"]] = HouseholdChange.from_json(payload, "change")
+        elif row.kind == "photo":
+            photos[payload["holder_id"]] = PhotoChange.from_json(payload, "change")
+        elif row.kind == "trust":
+            trust = payload
+        elif row.kind == "policy":
+            policy = payload
+    return Delta(
+        since=since,
+        cursor=rows[-1].seq,
+        server_time=now,
+        revoked=revoked,
+        households=tuple(households.values()),
+        photos=tuple(photos.values()),
+        trust=trust,
+        policy=policy,
+        more=more,
+    )

@@ -1,0 +1,503 @@
+"""The kiosk-office wire protocol: plain dataclasses and checked JSON, shared by both ends.
+
+No web framework is imported here, so the kiosk needs only the standard library and requests.
+docs/sync-protocol.md describes the exchange; this module is its single source of truth.
+
+Every ``*_from_json`` raises ``ProtocolError`` naming the field and the problem; the server turns
+that into a 400 reply and the kiosk into a logged fault, never a crash.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from kiosk.exc import SyncError
+from kiosk.model import Direction, Event, EventKind, Reason, RiskColour, Verdict
+
+__all__ = [
+    "API_PREFIX",
+    "MAX_BATCH",
+    "PROTOCOL",
+    "SERVER_TIME_HEADER",
+    "Delta",
+    "EnrollReply",
+    "EnrollRequest",
+    "ErrorCode",
+    "ErrorReply",
+    "HouseholdChange",
+    "PhotoChange",
+    "ProtocolError",
+    "UploadReply",
+    "UploadRequest",
+    "event_from_json",
+    "event_to_json",
+    "format_time",
+    "parse_time",
+]
+
+PROTOCOL = "kiosk-sync/1"
+API_PREFIX = "/api/v1"
+SERVER_TIME_HEADER = "X-Server-Time"
+MAX_BATCH = 5000  # events per upload request; the server refuses more with 413
+MAX_DATA_CHARS = 4096  # an event's free-form ``data`` as JSON text
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+DEVICE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # as kiosk.config's device id
+EVENT_FIELDS = frozenset(Event.__dataclass_fields__)
+
+
+class ProtocolError(SyncError, ValueError):
+    """A message does not follow the protocol; ``field`` names the offending part."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+
+
+class ErrorCode(StrEnum):
+    """Stable codes in error replies (``{"error": code, "message": words}``)."""
+
+    BAD_JSON = "bad_json"  # 400: the body is not JSON
+    INVALID = "invalid_request"  # 400: JSON, but a field is missing or of the wrong type
+    BATCH_TOO_LARGE = "batch_too_large"  # 413: split the batch
+    UNAUTHORIZED = "unauthorized"  # 401: no or unknown credential
+    KIOSK_REVOKED = "kiosk_revoked"  # 403: the office locked this kiosk out
+    DEVICE_MISMATCH = "device_mismatch"  # 403: events of another device
+    CODE_INVALID = "enrollment_code_invalid"  # 403: unknown, used or expired code
+    DEVICE_TAKEN = "device_taken"  # 409: another kiosk already holds this device id
+    NOT_FOUND = "not_found"  # 404
+    INTERNAL = "internal_error"  # 500
+
+
+# --- small checked readers -------------------------------------------------------------------
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+
+def format_time(when: datetime) -> str:
+    """A timezone-aware time as ISO 8601 UTC text ending in Z."""
+    if when.tzinfo is None:
+        raise ValueError("times on the wire must be timezone-aware")
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: Any, where: str) -> datetime:
+    """An ISO 8601 time with an offset, as UTC."""
+    if not isinstance(value, str):
+        raise ProtocolError(where, f"expected an ISO 8601 time text, got {_kind(value)}")
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise ProtocolError(where, f"{value[:40]!r} is not an ISO 8601 time") from None
+    if when.tzinfo is None:
+        raise ProtocolError(where, f"{value[:40]!r} has no UTC offset (add Z)")
+    return when.astimezone(UTC)
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _object(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ProtocolError(where, f"expected a JSON object, got {_kind(value)}")
+    return value
+
+
+def _typed(doc: Mapping[str, Any], name: str, kind: type[T], where: str) -> T:
+    if name not in doc:
+        raise ProtocolError(f"{where}.{name}", "is missing")
+    value = doc[name]
+    # bool is an int in Python but not on the wire.
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ProtocolError(f"{where}.{name}", f"expected {kind.__name__}, got {_kind(value)}")
+    return value
+
+
+def _optional(doc: Mapping[str, Any], name: str, kind: type[T], where: str) -> T | None:
+    return None if doc.get(name) is None else _typed(doc, name, kind, where)
+
+
+def _number(doc: Mapping[str, Any], name: str, where: str, *, optional: bool = False) -> float:
+    value = doc.get(name)
+    if value is None and optional:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProtocolError(f"{where}.{name}", f"expected a number, got {_kind(value)}")
+    if not math.isfinite(value):
+        raise ProtocolError(f"{where}.{name}", "must be a finite number")
+    return float(value)
+
+
+def _enum(enum: type[E], value: Any, where: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in enum)
+        raise ProtocolError(where, f"{value!r} is not one of: {choices}") from None
+
+
+def _ident(value: Any, where: str, pattern: re.Pattern[str] = ID_RE) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ProtocolError(where, f"{str(value)[:40]!r} is not a valid id")
+    return value
+
+
+def _no_unknown(doc: Mapping[str, Any], known: frozenset[str], where: str) -> None:
+    unknown = sorted(set(doc) - known)
+    if unknown:
+        raise ProtocolError(where, f"unknown field(s): {', '.join(unknown)}")
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """One event as a JSON object; the inverse of ``event_from_json``."""
+    return {
+        "event_id": event.event_id,
+        "kind": event.kind.value,
+        "wall_time": format_time(event.wall_time),
+        "monotonic": event.monotonic,
+        "boot_id": event.boot_id,
+        "clock_trusted": event.clock_trusted,
+        "device_id": event.device_id,
+        "compound_id": event.compound_id,
+        "reason": event.reason.value,
+        "verdict": None if event.verdict is None else event.verdict.value,
+        "direction": None if event.direction is None else event.direction.value,
+        "pass_id": event.pass_id,
+        "household_id": event.household_id,
+        "temperature_c": event.temperature_c,
+        "data": dict(event.data),
+    }
+
+
+def event_from_json(value: Any, where: str = "event") -> Event:
+    """Check and build one Event."""
+    doc = _object(value, where)
+    _no_unknown(doc, EVENT_FIELDS, where)
+    verdict, direction = doc.get("verdict"), doc.get("direction")
+    temperature = _number(doc, "temperature_c", where, optional=True)
+    if not math.isnan(temperature) and not -50.0 <= temperature <= 100.0:
+        raise ProtocolError(f"{where}.temperature_c", f"{temperature} is not a body temperature")
+    return Event(
+        event_id=_ident(doc.get("event_id"), f"{where}.event_id"),
+        kind=_enum(EventKind, doc.get("kind"), f"{where}.kind"),
+        wall_time=parse_time(doc.get("wall_time"), f"{where}.wall_time"),
+        monotonic=_number(doc, "monotonic", where),
+        boot_id=_ident(doc.get("boot_id"), f"{where}.boot_id"),
+        clock_trusted=_typed(doc, "clock_trusted", bool, where),
+        device_id=_ident(doc.get("device_id"), f"{where}.device_id", DEVICE_RE),
+        compound_id=_ident(doc.get("compound_id"), f"{where}.compound_id", DEVICE_RE),
+        reason=_enum(Reason, doc.get("reason"), f"{where}.reason"),
+        verdict=None if verdict is None else _enum(Verdict, verdict, f"{where}.verdict"),
+        direction=None if direction is None else _enum(Direction, direction, f"{where}.direction"),
+        pass_id=_optional_id(doc, "pass_id", where),
+        household_id=_optional_id(doc, "household_id", where),
+        temperature_c=None if math.isnan(temperature) else temperature,
+        data=_data(doc.get("data", {}), f"{where}.data"),
+    )
+
+
+def _optional_id(doc: Mapping[str, Any], name: str, where: str) -> str | None:
+    value = doc.get(name)
+    return None if value is None else _ident(value, f"{where}.{name}")
+
+
+def _data(value: Any, where: str) -> dict[str, Any]:
+    import json  # local: only this check needs the text form
+
+    doc = dict(_object(value, where))
+    if len(json.dumps(doc, ensure_ascii=False)) > MAX_DATA_CHARS:
+        raise ProtocolError(where, f"longer than {MAX_DATA_CHARS} characters as JSON")
+    return doc
+
+
+# --- enrollment --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollRequest:
+    """A kiosk trades a one-time code from the office for its own credential."""
+
+    code: str
+    device_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "device_id": self.device_id}
+
+    @classmethod
+    def from_json(cls, value: Any) -> EnrollRequest:
+        doc = _object(value, "body")
+        _no_unknown(doc, frozenset({"code", "device_id"}), "body")
+        code = _typed(doc, "code", str, "body")
+        if not 4 <= len(code) <= 128:
+            raise ProtocolError("body.code", "must be 4 to 128 characters")
+        return cls(code, _ident(doc.get("device_id"), "body.device_id", DEVICE_RE))
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollReply:
+    device_id: str
+    compound_id: str
+    token: str  # the kiosk's bearer credential; the server keeps only its hash
+    server_time: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "device_id": self.device_id,
+            "compound_id": self.compound_id,
+            "token": self.token,
+            "server_time": format_time(self.server_time),
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> EnrollReply:
+        doc = _object(value, "reply")
+        return cls(
+            _ident(doc.get("device_id"), "reply.device_id", DEVICE_RE),
+            _ident(doc.get("compound_id"), "reply.compound_id", DEVICE_RE),
+            _typed(doc, "token", str, "reply"),
+            parse_time(doc.get("server_time"), "reply.server_time"),
+        )
+
+
+# --- upload ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRequest:
+    """A batch of events from one kiosk; each event's ``device_id`` must be the sender's."""
+
+    device_id: str
+    events: tuple[Event, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"device_id": self.device_id, "events": [event_to_json(e) for e in self.events]}
+
+    @classmethod
+    def from_json(cls, value: Any, *, max_batch: int = MAX_BATCH) -> UploadRequest:
+        """Check a batch; a batch over ``max_batch`` raises BatchTooLarge before the events."""
+        doc = _object(value, "body")
+        _no_unknown(doc, frozenset({"device_id", "events"}), "body")
+        device = _ident(doc.get("device_id"), "body.device_id", DEVICE_RE)
+        items = _typed(doc, "events", list, "body")
+        if len(items) > max_batch:
+            raise BatchTooLarge(len(items), max_batch)
+        events = tuple(event_from_json(e, f"body.events[{i}]") for i, e in enumerate(items))
+        return cls(device, events)
+
+
+class BatchTooLarge(ProtocolError):
+    """More events in one request than the server takes."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__("body.events", f"{size} events; at most {limit} per request")
+        self.size = size
+        self.limit = limit
+
+
+@dataclass(frozen=True, slots=True)
+class UploadReply:
+    """Which ids the server stored now and which it already had: both are acknowledged."""
+
+    stored: tuple[str, ...]
+    known: tuple[str, ...]
+    conflicts: tuple[str, ...]  # stored ids flagged as offline anti-passback conflicts
+    server_time: datetime
+
+    @property
+    def acknowledged(self) -> tuple[str, ...]:
+        return self.stored + self.known
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stored": list(self.stored),
+            "known": list(self.known),
+            "conflicts": list(self.conflicts),
+            "server_time": format_time(self.server_time),
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> UploadReply:
+        doc = _object(value, "reply")
+        return cls(
+            _ids(doc, "stored"),
+            _ids(doc, "known"),
+            _ids(doc, "conflicts"),
+            parse_time(doc.get("server_time"), "reply.server_time"),
+        )
+
+
+def _ids(doc: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    items = _typed(doc, name, list, "reply")
+    return tuple(_ident(v, f"reply.{name}[{i}]") for i, v in enumerate(items))
+
+
+# --- download ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdChange:
+    household_id: str
+    colour: RiskColour
+    quarantine_until: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        until = self.quarantine_until
+        return {
+            "household_id": self.household_id,
+            "colour": self.colour.value,
+            "quarantine_until": None if until is None else format_time(until),
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> HouseholdChange:
+        doc = _object(value, where)
+        until = doc.get("quarantine_until")
+        return cls(
+            _ident(doc.get("household_id"), f"{where}.household_id"),
+            _enum(RiskColour, doc.get("colour"), f"{where}.colour"),
+            None if until is None else parse_time(until, f"{where}.quarantine_until"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoChange:
+    """A holder's photo for the guard view, with the passes that show it (base64 JPEG/PNG)."""
+
+    holder_id: str
+    name: str
+    household_id: str
+    pass_ids: tuple[str, ...]
+    photo_b64: str | None  # None: the photo was removed
+    content_type: str = "image/jpeg"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "holder_id": self.holder_id,
+            "name": self.name,
+            "household_id": self.household_id,
+            "pass_ids": list(self.pass_ids),
+            "photo_b64": self.photo_b64,
+            "content_type": self.content_type,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> PhotoChange:
+        doc = _object(value, where)
+        passes = _typed(doc, "pass_ids", list, where)
+        return cls(
+            _ident(doc.get("holder_id"), f"{where}.holder_id"),
+            _typed(doc, "name", str, where),
+            _ident(doc.get("household_id"), f"{where}.household_id"),
+            tuple(_ident(p, f"{where}.pass_ids[{i}]") for i, p in enumerate(passes)),
+            _optional(doc, "photo_b64", str, where),
+            _typed(doc, "content_type", str, where),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """Office changes after cursor ``since``: apply them in one transaction, then keep ``cursor``.
+
+    ``revoked`` maps pass ids to their new state (True: revoked, False: revocation lifted).
+    ``trust`` is a whole ``kiosk-trust/1`` document (issuer keys and health-certificate signers)
+    and ``policy`` the whole set of policy overrides: each replaces the previous one when present.
+    ``more`` says another page follows: ask again at once with the new cursor.
+    """
+
+    since: int
+    cursor: int
+    server_time: datetime
+    revoked: dict[str, bool] = field(default_factory=dict)
+    households: tuple[HouseholdChange, ...] = ()
+    photos: tuple[PhotoChange, ...] = ()
+    trust: dict[str, Any] | None = None
+    policy: dict[str, Any] | None = None
+    more: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.revoked or self.households or self.photos) and (
+            self.trust is None and self.policy is None
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "protocol": PROTOCOL,
+            "since": self.since,
+            "cursor": self.cursor,
+            "server_time": format_time(self.server_time),
+            "revoked": dict(self.revoked),
+            "households": [h.to_json() for h in self.households],
+            "photos": [p.to_json() for p in self.photos],
+            "trust": self.trust,
+            "policy": self.policy,
+            "more": self.more,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> Delta:
+        doc = _object(value, "delta")
+        if doc.get("protocol") != PROTOCOL:
+            raise ProtocolError("delta.protocol", f"{doc.get('protocol')!r} is not {PROTOCOL!r}")
+        revoked = _object(doc.get("revoked", {}), "delta.revoked")
+        if not all(isinstance(v, bool) for v in revoked.values()):
+            raise ProtocolError("delta.revoked", "values must be true or false")
+        households = _typed(doc, "households", list, "delta")
+        photos = _typed(doc, "photos", list, "delta")
+        return cls(
+            since=_typed(doc, "since", int, "delta"),
+            cursor=_typed(doc, "cursor", int, "delta"),
+            server_time=parse_time(doc.get("server_time"), "delta.server_time"),
+            revoked={_ident(k, "delta.revoked"): v for k, v in revoked.items()},
+            households=tuple(
+                HouseholdChange.from_json(h, f"delta.households[{i}]")
+                for i, h in enumerate(households)
+            ),
+            photos=tuple(
+                PhotoChange.from_json(p, f"delta.photos[{i}]") for i, p in enumerate(photos)
+            ),
+            trust=None if doc.get("trust") is None else dict(_object(doc["trust"], "delta.trust")),
+            policy=_policy(doc.get("policy")),
+            more=_typed(doc, "more", bool, "delta"),
+        )
+
+
+def _policy(value: Any) -> dict[str, Any] | None:
+    return None if value is None else dict(_object(value, "delta.policy"))
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorReply:
+    """The body of every 4xx/5xx reply."""
+
+    error: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": self.error, "message": self.message}
+
+    @classmethod
+    def from_body(cls, body: bytes, status: int) -> ErrorReply:
+        """Best effort: a proxy's HTML error page still gives a usable reply."""
+        import json
+
+        try:
+            doc = json.loads(body)
+            return cls(str(doc["error"]), str(doc.get("message", "")))
+        except (ValueError, KeyError, TypeError):
+            text = body[:200].decode("utf-8", "replace").strip()
+            return cls(f"http_{status}", text or f"HTTP {status}")
