@@ -140,6 +140,8 @@ changed() {
 
 on_error() {
     local status=$?
+    # A failing command substitution reports here too; only the main shell tells the person.
+    [[ "$BASHPID" == "$$" ]] || exit "$status"
     printf '\nERROR: step [%s/%s] "%s" failed (exit %s) at line %s: %s\n' \
         "$STEP" "$STEPS" "$STEP_NAME" "$status" "${BASH_LINENO[0]}" "$BASH_COMMAND" >&2
     if [[ "$MODE" == device && "$DRY_RUN" == false ]]; then
@@ -503,9 +505,10 @@ conf_value() {
     # conf_value section.key: a value of the installed config, defaults applied.
     "${VENV}/bin/python" - "$CONF_FILE" "$1" <<'EOF'
 import sys
+from pathlib import Path
 from kiosk.config import load_config
 section, key = sys.argv[2].split(".")
-value = getattr(getattr(load_config(sys.argv[1]), section), key)
+value = getattr(getattr(load_config(Path(sys.argv[1])), section), key)
 print("" if value is None else value)
 EOF
 }
