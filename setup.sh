@@ -537,6 +537,8 @@ enroll() {
     say "  + kiosk enroll --config $CONF_FILE --server $server --code ***"
     if [[ "$DRY_RUN" == false ]]; then
         "${VENV}/bin/kiosk" enroll --config "$CONF_FILE" --server "$server" --code "$ENROLL_CODE"
+        # Written by root (mode 600); the kiosk service reads it as its own user.
+        chown "${KIOSK_USER}:${KIOSK_USER}" "$credential"
     fi
     changed "enrolled with $server"
 }
