@@ -75,7 +75,7 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal_error"  # 500
 
 
-# --- small checked readers -------------------------------------------------------------------
+# --- small checked readers ------------------------------------------------------------------
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -156,7 +156,7 @@ def _no_unknown(doc: Mapping[str, Any], known: frozenset[str], where: str) -> No
         raise ProtocolError(where, f"unknown field(s): {', '.join(unknown)}")
 
 
-# --- events ----------------------------------------------------------------------------------
+# --- events ---------------------------------------------------------------------------------
 
 
 def event_to_json(event: Event) -> dict[str, Any]:
@@ -221,7 +221,7 @@ def _data(value: Any, where: str) -> dict[str, Any]:
     return doc
 
 
-# --- enrollment --------------------------------------------------------------------------------
+# --- enrollment -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +270,7 @@ class EnrollReply:
         )
 
 
-# --- upload ------------------------------------------------------------------------------------
+# --- upload -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +342,7 @@ def _ids(doc: Mapping[str, Any], name: str) -> tuple[str, ...]:
     return tuple(_ident(v, f"reply.{name}[{i}]") for i, v in enumerate(items))
 
 
-# --- download ------------------------------------------------------------------------------------
+# --- download ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,7 +477,7 @@ def _policy(value: Any) -> dict[str, Any] | None:
     return None if value is None else dict(_object(value, "delta.policy"))
 
 
-# --- errors ------------------------------------------------------------------------------------
+# --- errors -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

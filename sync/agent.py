@@ -1,0 +1,332 @@
+"""The kiosk's store-and-forward sync agent: upload the log, then download office changes.
+
+It runs in its own thread beside the kiosk loop; the gate never waits for it. One cycle:
+
+1. If the kiosk clock is untrusted, ask the server's time first and shift this boot's
+   untrusted events (``EventLog.correct_untrusted``) before they leave the kiosk.
+2. Upload unsynced events in batches. Every event carries the random id made when it
+   happened, so a retry after a lost reply is harmless: the server answers "known".
+   Stored and known ids are both acknowledged (``mark_synced``).
+3. Download the delta since the saved cursor and apply it in one transaction.
+
+Faults: no answer, a timeout or a 5xx keeps everything and retries after an exponential
+backoff with jitter. A 413 halves the batch. Another 4xx for a batch is narrowed down by
+halving until the one bad event is found; that event is kept in ``RejectedEvents`` with the
+server's message and acknowledged, so the queue moves on. A revoked or unknown credential
+stops uploading (events stay queued) until the office re-enrolls the kiosk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from kiosk.clock import boot_id
+from kiosk.config import Config
+from kiosk.exc import SyncError
+from kiosk.model import ClockReading, Event, RiskColour
+from sync.client import Client, Credential, Refused, Transient
+from sync.protocol import Delta, ErrorCode, UploadRequest
+from sync.rejected import RejectedEvents
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AgentSettings", "CycleResult", "LinkReport", "SyncAgent", "apply_delta", "build_agent"]
+
+LinkReport = Callable[[bool, int], None]  # (online, backlog), e.g. Kiosk.set_link_status
+
+
+class EventSource(Protocol):
+    def unsynced(self, limit: int = 200) -> list[Event]: ...
+    def mark_synced(self, event_ids: Iterable[str]) -> int: ...
+    def count_unsynced(self) -> int: ...
+    def correct_untrusted(self, boot_id: str, offset_s: float) -> int: ...
+
+
+class ClockLike(Protocol):
+    def read(self) -> ClockReading: ...
+    def observe_server_time(self, server_wall: datetime) -> float: ...
+
+
+class OfficeSink(Protocol):
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def revoke(self, pass_id: str, at: datetime | None = None) -> None: ...
+    def unrevoke(self, pass_id: str) -> None: ...
+    def set_household(
+        self, household_id: str, colour: RiskColour, quarantine_until: datetime | None = None
+    ) -> None: ...
+    def put_photo(self, pass_id: str, image: bytes | None) -> None: ...
+    def set_trust_json(self, text: str) -> None: ...
+    def set_policy_json(self, text: str) -> None: ...
+    def cursor(self) -> str | None: ...
+    def set_cursor(self, cursor: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSettings:
+    """The [sync] values the agent uses (kiosk.config.SyncSettings has them all)."""
+
+    interval_s: float = 30.0
+    batch_size: int = 200
+    max_backoff_s: float = 600.0
+    first_backoff_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class CycleResult:
+    ok: bool
+    uploaded: int = 0
+    rejected: int = 0
+    changes_applied: bool = False
+    error: str = ""
+
+
+class SyncAgent:
+    """Sync with the office every ``interval_s``; ``run_once`` is one cycle (tests call it)."""
+
+    def __init__(
+        self,
+        client: Client,
+        events: EventSource,
+        office: OfficeSink,
+        clock: ClockLike,
+        rejected: RejectedEvents,
+        *,
+        boot_id: str,
+        settings: AgentSettings | None = None,
+        report: LinkReport | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.client = client
+        self.events = events
+        self.office = office
+        self.clock = clock
+        self.rejected = rejected
+        self.boot_id = boot_id
+        self.settings = settings or AgentSettings()
+        self._report = report
+        self._rand = rand
+        self._batch = self.settings.batch_size
+        self._failures = 0
+        self._network = True
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.online = False
+        self.locked_out = ""  # the server's message while the credential is refused
+
+    # --- the thread ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Sync in a daemon thread until ``stop()``."""
+        self._thread = threading.Thread(target=self._loop, name="sync-agent", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.client.close()
+
+    def sync_now(self) -> None:
+        """Wake the thread for a cycle now (after the network comes back, a guard's button)."""
+        self._wake.set()
+
+    def set_network(self, online: bool) -> None:
+        """The simulator's network switch: while off, the agent behaves as if unplugged."""
+        self._network = online
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            result = self.run_once()
+            self._wake.wait(self.next_delay(result))
+            self._wake.clear()
+
+    def next_delay(self, result: CycleResult) -> float:
+        """``interval_s`` after success; exponential backoff with jitter after a fault."""
+        if result.ok:
+            return self.settings.interval_s
+        ceiling = self.settings.first_backoff_s * 2.0 ** min(self._failures - 1, 30)
+        ceiling = min(self.settings.max_backoff_s, ceiling)
+        return ceiling * (0.5 + 0.5 * self._rand())  # jitter spreads a fleet's retries
+
+    # --- one cycle -------------------------------------------------------------------------------
+
+    def run_once(self) -> CycleResult:
+        """Upload, then download; never raises (faults are logged and reported)."""
+        try:
+            result = self._cycle()
+        except (Transient, Refused) as error:
+            result = CycleResult(ok=False, error=str(error))
+            log.warning("sync: %s", error)
+        except Exception as error:  # a bug here must not end the thread: retry later
+            log.exception("sync cycle failed")
+            result = CycleResult(ok=False, error=f"{type(error).__name__}: {error}")
+        self._failures = 0 if result.ok else self._failures + 1
+        self.online = result.ok
+        self._tell(result.ok)
+        return result
+
+    def _cycle(self) -> CycleResult:
+        if not self._network:
+            raise Transient("network switched off")
+        if not self.clock.read().trusted:
+            self._adopt_time(self.client.server_time())
+        try:
+            uploaded, rejected = self._upload_all()
+        except Refused as error:
+            if error.locked_out:
+                self.locked_out = error.message
+            raise
+        self.locked_out = ""
+        changed = self._download_all()
+        return CycleResult(ok=True, uploaded=uploaded, rejected=rejected, changes_applied=changed)
+
+    def _adopt_time(self, server_wall: datetime) -> None:
+        """Take the server's time; shift this boot's events logged while the clock was unsure."""
+        before = self.clock.read()
+        self.clock.observe_server_time(server_wall)
+        if not before.trusted:
+            offset = (server_wall - before.wall).total_seconds()
+            fixed = self.events.correct_untrusted(self.boot_id, offset)
+            if fixed:
+                log.info("corrected the time of %d event(s) by %.1f s", fixed, offset)
+
+    def _tell(self, online: bool) -> None:
+        if self._report is None:
+            return
+        try:
+            self._report(online, self.events.count_unsynced())
+        except Exception:
+            log.exception("could not report the link status")
+
+    # --- upload ----------------------------------------------------------------------------------
+
+    def _upload_all(self) -> tuple[int, int]:
+        uploaded = rejected = 0
+        while batch := self.events.unsynced(self._batch):
+            acked, refused = self._send(batch)
+            uploaded, rejected = uploaded + acked, rejected + refused
+            if acked + refused == 0:
+                break  # nothing moved: do not spin on the same batch
+        return uploaded, rejected
+
+    def _send(self, batch: list[Event]) -> tuple[int, int]:
+        """Upload ``batch``; returns (acknowledged, rejected). Raises Transient or lock-out."""
+        device = batch[0].device_id
+        try:
+            reply = self.client.upload(UploadRequest(device, tuple(batch)))
+        except Refused as error:
+            return self._refused(batch, error)
+        self.events.mark_synced(list(reply.acknowledged))
+        if reply.conflicts:
+            log.warning("office flagged anti-passback conflicts: %s", ", ".join(reply.conflicts))
+        return len(reply.acknowledged), 0
+
+    def _refused(self, batch: list[Event], error: Refused) -> tuple[int, int]:
+        if error.locked_out or error.code not in PER_EVENT:
+            raise error
+        if error.code == ErrorCode.BATCH_TOO_LARGE and len(batch) > 1:
+            self._batch = max(1, len(batch) // 2)
+        if len(batch) == 1:
+            return 0, self._reject(batch[0], error)
+        half = len(batch) // 2
+        first, second = self._send(batch[:half]), self._send(batch[half:])
+        return first[0] + second[0], first[1] + second[1]
+
+    def _reject(self, event: Event, error: Refused) -> int:
+        log.error("office refused event %s: %s", event.event_id, error)
+        self.rejected.add(event, error.status, error.code, error.message)
+        self.events.mark_synced([event.event_id])
+        return 1
+
+    # --- download --------------------------------------------------------------------------------
+
+    def _download_all(self) -> bool:
+        changed = False
+        while True:
+            since = _cursor(self.office.cursor())
+            found = self.client.delta(since, etag=f'"{since}"')
+            if found is None:
+                return changed
+            self._adopt_time(found.server_time)
+            if found.cursor != since or not found.empty:
+                apply_delta(self.office, found)
+                changed = changed or not found.empty
+            if not found.more:
+                return changed
+
+
+# 4xx codes that are about the content of the batch, so one event may be to blame.
+PER_EVENT = frozenset(
+    {
+        ErrorCode.BAD_JSON,
+        ErrorCode.INVALID,
+        ErrorCode.BATCH_TOO_LARGE,
+        ErrorCode.DEVICE_MISMATCH,
+    }
+)
+
+
+def _cursor(saved: str | None) -> int:
+    try:
+        return max(0, int(saved or 0))
+    except ValueError:
+        return 0  # a cursor from another protocol version: fetch everything again
+
+
+def apply_delta(office: OfficeSink, delta: Delta) -> None:
+    """Write one delta to the kiosk's office cache, all or nothing, cursor last."""
+    import base64
+
+    with office.transaction():
+        for pass_id, revoked in delta.revoked.items():
+            if revoked:
+                office.revoke(pass_id, delta.server_time)
+            else:
+                office.unrevoke(pass_id)
+        for change in delta.households:
+            office.set_household(change.household_id, change.colour, change.quarantine_until)
+        for photo in delta.photos:
+            image = None if photo.photo_b64 is None else base64.b64decode(photo.photo_b64)
+            for pass_id in photo.pass_ids:
+                office.put_photo(pass_id, image)
+        if delta.trust is not None:
+            office.set_trust_json(json.dumps(delta.trust, ensure_ascii=False))
+        if delta.policy is not None:
+            office.set_policy_json(json.dumps(delta.policy, ensure_ascii=False))
+        office.set_cursor(str(delta.cursor))
+
+
+
+def build_agent(
+    config: Config,
+    events: EventSource,
+    office: OfficeSink,
+    clock: ClockLike,
+    *,
+    report: LinkReport | None = None,
+) -> SyncAgent | None:
+    """The agent for a kiosk's [sync] settings; None when no server is configured."""
+    sync = config.sync
+    if not sync.server_url:
+        return None
+    if sync.credential_file is None:
+        raise SyncError("sync.server_url is set but sync.credential_file is empty; enroll first")
+    credential = Credential.load(sync.credential_file)
+    verify: str | bool = str(sync.ca_file) if sync.ca_file else True
+    client = Client(sync.server_url, credential.token, sync.timeout_s, verify)
+    settings = AgentSettings(sync.interval_s, sync.batch_size, sync.max_backoff_s)
+    rejected = RejectedEvents(config.device.data_dir / "rejected.db")
+    return SyncAgent(
+        client, events, office, clock, rejected, boot_id=boot_id(), settings=settings, report=report
+    )

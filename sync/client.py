@@ -1,0 +1,191 @@
+"""The kiosk's HTTP client for the office server (requests), and enrolling a kiosk.
+
+Faults are sorted into two errors the agent acts on differently:
+``Transient`` (no answer, timeout, 5xx: keep the events, retry later) and ``Refused`` (a 4xx
+with the server's code and message: the request itself is wrong and retrying will not help).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from kiosk.atomic import write_atomic
+from kiosk.exc import SyncError
+from sync.protocol import (
+    API_PREFIX,
+    SERVER_TIME_HEADER,
+    Delta,
+    EnrollReply,
+    EnrollRequest,
+    ErrorCode,
+    ErrorReply,
+    ProtocolError,
+    UploadReply,
+    UploadRequest,
+    parse_time,
+)
+
+__all__ = ["Client", "Credential", "Refused", "Transient", "enroll"]
+
+
+class Transient(SyncError):
+    """The server did not answer usefully (down, timeout, cut connection, 5xx): retry later."""
+
+
+class Refused(SyncError):
+    """The server refused the request with a 4xx; ``status``, ``code`` and ``message`` say why."""
+
+    def __init__(self, status: int, reply: ErrorReply) -> None:
+        super().__init__(f"HTTP {status} {reply.error}: {reply.message}")
+        self.status = status
+        self.code = reply.error
+        self.message = reply.message
+
+    @property
+    def locked_out(self) -> bool:
+        """The kiosk's credential is unknown or revoked: nothing it sends will be taken."""
+        return self.code in (ErrorCode.UNAUTHORIZED, ErrorCode.KIOSK_REVOKED)
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """What enrollment gave this kiosk; kept in ``sync.credential_file`` (mode 0600)."""
+
+    server_url: str
+    device_id: str
+    compound_id: str
+    token: str
+
+    def save(self, path: Path) -> None:
+        document = {
+            "server_url": self.server_url,
+            "device_id": self.device_id,
+            "compound_id": self.compound_id,
+            "token": self.token,
+        }
+        write_atomic(Path(path), json.dumps(document, indent=1) + "\n", mode=0o600)
+
+    @classmethod
+    def load(cls, path: Path) -> Credential:
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls(doc["server_url"], doc["device_id"], doc["compound_id"], doc["token"])
+        except FileNotFoundError:
+            raise SyncError(
+                f"{path}: no credential; enroll the kiosk with a code from the office"
+            ) from None
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise SyncError(f"{path}: unreadable credential file ({error}); enroll again") from None
+
+
+@dataclass
+class Client:
+    """Requests to one office server with one credential; ``verify`` is the CA file or True."""
+
+    base_url: str
+    token: str
+    timeout_s: float = 10.0
+    verify: str | bool = True
+    session: requests.Session | None = None
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self._http = self.session or requests.Session()
+        self._http.headers["Authorization"] = f"Bearer {self.token}"
+        self._http.verify = self.verify
+        self.last_server_time: datetime | None = None
+
+    def server_time(self) -> datetime:
+        """The server's time now (one cheap request)."""
+        body = self._call("GET", "/time")
+        return parse_time(body.get("server_time"), "reply.server_time")
+
+    def upload(self, request: UploadRequest) -> UploadReply:
+        return _parsed(UploadReply.from_json, self._call("POST", "/events", request.to_json()))
+
+    def delta(self, since: int, etag: str | None = None) -> Delta | None:
+        """Changes after ``since``; None when the server answers 304 Not Modified."""
+        headers = {"If-None-Match": etag} if etag else {}
+        body = self._call("GET", f"/delta?since={since}", headers=headers)
+        return None if body is None else _parsed(Delta.from_json, body)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        url = f"{self.base_url}{API_PREFIX}{path}"
+        try:
+            reply = self._http.request(
+                method, url, json=body, headers=headers, timeout=self.timeout_s
+            )
+        except requests.exceptions.SSLError as error:
+            message = f"the server's certificate is not trusted: {error}"
+            raise Refused(0, ErrorReply("tls", message)) from None
+        except requests.RequestException as error:
+            raise Transient(f"{method} {path}: {type(error).__name__}: {error}") from None
+        self._note_time(reply)
+        return _body(reply, f"{method} {path}")
+
+    def _note_time(self, reply: requests.Response) -> None:
+        stamp = reply.headers.get(SERVER_TIME_HEADER)
+        if stamp:
+            # A proxy may mangle headers; the body's time is used then.
+            with contextlib.suppress(ProtocolError):
+                self.last_server_time = parse_time(stamp, SERVER_TIME_HEADER)
+
+
+def _body(reply: requests.Response, what: str) -> Any:
+    if reply.status_code == 304:
+        return None
+    if reply.status_code >= 500 or reply.status_code in (408, 429):
+        raise Transient(f"{what}: HTTP {reply.status_code} {reply.text[:200]}")
+    if reply.status_code >= 400:
+        raise Refused(reply.status_code, ErrorReply.from_body(reply.content, reply.status_code))
+    try:
+        return reply.json()
+    except ValueError:
+        # A 2xx that is not JSON comes from something between us and the server.
+        raise Transient(f"{what}: HTTP {reply.status_code} with a body that is not JSON") from None
+
+
+def _parsed(parse: Any, body: Any) -> Any:
+    try:
+        return parse(body)
+    except ProtocolError as error:
+        raise Transient(f"the server's reply does not follow the protocol: {error}") from None
+
+
+def enroll(
+    server_url: str,
+    code: str,
+    device_id: str,
+    credential_file: Path,
+    *,
+    ca_file: str | None = None,
+    timeout_s: float = 10.0,
+) -> Credential:
+    """Trade a one-time code for this kiosk's credential and save it (mode 0600, atomically)."""
+    url = f"{server_url.rstrip('/')}{API_PREFIX}/enroll"
+    try:
+        reply = requests.post(
+            url,
+            json=EnrollRequest(code, device_id).to_json(),
+            timeout=timeout_s,
+            verify=ca_file or True,
+        )
+    except requests.RequestException as error:
+        raise Transient(f"cannot reach {server_url}: {error}") from None
+    body = _body(reply, "POST /enroll")
+    answer: EnrollReply = _parsed(EnrollReply.from_json, body)
+    credential = Credential(server_url, answer.device_id, answer.compound_id, answer.token)
+    credential.save(credential_file)
+    return credential

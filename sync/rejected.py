@@ -1,0 +1,77 @@
+"""Events the office refused for good, kept with the server's reason.
+
+A permanent 4xx for one event (malformed, another device's id) will never succeed however often
+it is sent, so retrying it would block the events behind it forever. The agent copies such an
+event here with the server's code and message, then marks it synced in the event log so the
+queue moves on. Nothing is dropped: the event stays in the log and here, for a person to read
+(``RejectedEvents.all()``) and fix.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiosk.model import Event
+from sync.protocol import event_to_json
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rejected (
+    event_id TEXT PRIMARY KEY,
+    status INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    event TEXT NOT NULL,
+    rejected_at TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    event_id: str
+    status: int
+    code: str
+    message: str
+    event: dict[str, object]
+    rejected_at: str
+
+
+class RejectedEvents:
+    """An SQLite file of refused events (``rejected.db`` beside the event log)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as conn, conn:
+            conn.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn
+
+    def add(self, event: Event, status: int, code: str, message: str) -> None:
+        row = (
+            event.event_id,
+            status,
+            code,
+            message,
+            json.dumps(event_to_json(event), ensure_ascii=False),
+            datetime.now(UTC).isoformat(),
+        )
+        with closing(self._connect()) as conn, conn:
+            conn.execute("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?, ?)", row)
+
+    def all(self) -> list[Rejection]:
+        with closing(self._connect()) as conn:
+            rows = conn.execute("SELECT * FROM rejected ORDER BY rejected_at").fetchall()
+        return [Rejection(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def count(self) -> int:
+        with closing(self._connect()) as conn:
+            return int(conn.execute("SELECT count(*) FROM rejected").fetchone()[0])
