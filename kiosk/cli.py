@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "verify": "verify",
     "scan": "scan",
     "issue": "issue",
+    "demo": "demo",
     "selftest": "selftest",
 }
 

@@ -1,0 +1,301 @@
+"""The one composition root: config in, a wired kiosk out, real or simulated back ends.
+
+``build(config)`` picks each back end from the configuration; ``build(config, sim=True)``
+forces simulated ones everywhere (synthetic camera frames decoded by the real decoder, the
+real Adafruit MLX90614 driver on an emulated I2C bus, gpiozero's MockFactory pins) and
+exposes ``App.sim`` to play the hardware. Nothing else in the kiosk imports ``drivers``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drivers.base import FrameSource, Thermometer
+from drivers.gpio import BuzzerLeds, DoorContact, PushButton, RelayGate
+from drivers.qr import make_decoder
+from drivers.timers import ThreadTimers, Timers
+from kiosk.clock import Clock
+from kiosk.config import Config, Policy, with_changes
+from kiosk.exc import ConfigError, KioskError, SensorFault, TrustListError
+from kiosk.machine import Hardware, Kiosk
+from kiosk.office import OfficeData
+from kiosk.passes.trust import TrustList, load_trust, parse_trust_json
+from kiosk.passes.verify import Verifier
+from kiosk.simcontrols import NetworkSwitch, SimControls
+from kiosk.store import EventLog
+
+log = logging.getLogger(__name__)
+
+__all__ = ["App", "NetworkSwitch", "SimControls", "build"]
+
+EVENTS_FILE = "events.db"
+OFFICE_FILE = "office.db"
+
+
+@dataclass
+class App:
+    """Everything ``build`` wired; ``close()`` drops the relay and releases it all."""
+
+    config: Config
+    kiosk: Kiosk
+    hardware: Hardware
+    log: EventLog
+    office: OfficeData
+    clock: Clock
+    network: NetworkSwitch
+    sim: SimControls | None = None
+    closers: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.hardware.gate.close_gate()
+        self.hardware.close()
+        for closer in self.closers:
+            closer()
+        self.log.close()
+        self.office.close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def build(
+    config: Config,
+    *,
+    sim: bool | None = None,
+    clock: Clock | None = None,
+    timers: Timers | None = None,
+) -> App:
+    """Wire the kiosk. ``sim`` None: simulated only where the config says "sim"/"mock".
+
+    ``clock`` and ``timers`` replace real time (the demo runs a simulated clock).
+    """
+    simulate = _all_simulated(config) if sim is None else sim
+    data_dir = config.device.data_dir
+    timers = timers or ThreadTimers()
+    if clock is None:
+        clock = Clock(state_file=config.device.clock_state_file)
+        if simulate:
+            # A simulated kiosk believes its host's clock, as if the office had confirmed it.
+            clock.observe_server_time(clock.effective_now())
+    event_log = EventLog(data_dir / EVENTS_FILE)
+    office = OfficeData(data_dir / OFFICE_FILE)
+    parts = _Parts(config, simulate, timers)
+    try:
+        hardware = parts.hardware()
+    except BaseException:
+        parts.close()
+        event_log.close()
+        office.close()
+        raise
+    kiosk = Kiosk(
+        config,
+        hardware,
+        log=event_log,
+        office=office,
+        clock=clock,
+        verifier=TrustedVerifiers(config.trust.files, office),
+        policy=OfficePolicy(config.policy, office),
+    )
+    network = NetworkSwitch()
+    controls = parts.controls(kiosk, network) if simulate else None
+    return App(config, kiosk, hardware, event_log, office, clock, network, controls)
+
+
+def _all_simulated(config: Config) -> bool:
+    return (
+        config.camera.backend == "sim"
+        and config.thermometer.backend == "sim"
+        and config.gpio.backend == "mock"
+    )
+
+
+class _Parts:
+    """Makes the drivers; remembers what it opened so a failure half-way releases it."""
+
+    def __init__(self, config: Config, simulate: bool, timers: Timers) -> None:
+        self.config = config
+        self.simulate = simulate
+        self.timers = timers
+        self.opened: list[Any] = []
+        self.emulated: Any = None
+        self.pin_factory: Any = None
+
+    def hardware(self) -> Hardware:
+        gpio = self.config.gpio
+        self.pin_factory = self._pin_factory()
+        debounce = 0.0 if self.simulate else 0.05  # simulated contacts do not bounce
+        return Hardware(
+            camera=self._keep(self._camera()),
+            decoder=make_decoder(self.config.camera.decoder),
+            thermometer=self._keep(self._thermometer()),
+            gate=self._keep(
+                RelayGate(
+                    gpio.relay_pin,
+                    gpio.relay_active_high,
+                    self.pin_factory,
+                    gpio.max_open_s,
+                    timers=self.timers,
+                )
+            ),
+            indicator=self._keep(
+                BuzzerLeds(
+                    gpio.buzzer_pin,
+                    gpio.led_green_pin,
+                    gpio.led_red_pin,
+                    self.pin_factory,
+                    time_scale=0.1 if self.simulate else 1.0,
+                )
+            ),
+            door=self._keep(
+                DoorContact(gpio.door_pin, self.pin_factory, debounce, timers=self.timers)
+            ),
+            exit_button=self._keep(
+                PushButton(gpio.exit_button_pin, self.pin_factory, debounce, timers=self.timers)
+            ),
+        )
+
+    def controls(self, kiosk: Kiosk, network: NetworkSwitch) -> SimControls:
+        controls = SimControls(
+            kiosk, kiosk.hw.camera, self.emulated, self.pin_factory, self.config.gpio, network
+        )
+        controls.set_door(False)  # a mock pin floats high, which would read "door open"
+        return controls
+
+    def close(self) -> None:
+        for part in reversed(self.opened):
+            part.close()
+
+    def _keep(self, part: Any) -> Any:
+        self.opened.append(part)
+        return part
+
+    def _pin_factory(self) -> Any:
+        if self.simulate or self.config.gpio.backend == "mock":
+            from gpiozero.pins.mock import MockFactory
+
+            return MockFactory()
+        return None  # gpiozero's default: lgpio on a Pi
+
+    def _camera(self) -> FrameSource:
+        cam = self.config.camera
+        backend = "sim" if self.simulate else cam.backend
+        if backend == "sim":
+            from drivers.camera_sim import SimulatedCamera
+
+            return SimulatedCamera(seed=0, size=(cam.width, cam.height))
+        if backend == "folder":
+            from drivers.camera_sim import FolderCamera
+
+            if cam.folder is None:
+                raise ConfigError('camera.folder: give the image folder for backend "folder"')
+            return FolderCamera(cam.folder)
+        if backend == "webcam":
+            from drivers.camera_webcam import WebcamCamera
+
+            return WebcamCamera(size=(cam.width, cam.height))
+        from drivers.camera_picamera2 import Picamera2Camera
+
+        return Picamera2Camera(size=(cam.width, cam.height), fps=cam.fps)
+
+    def _thermometer(self) -> Thermometer:
+        settings = self.config.thermometer
+        from drivers.mlx90614 import Mlx90614Thermometer, open_i2c
+
+        if self.simulate or settings.backend == "sim":
+            from drivers.mlx90614_sim import EmulatedMlx90614
+
+            self.emulated = EmulatedMlx90614(ambient_c=22.0, noise_c=0.03, seed=1)
+            bus: Any = self.emulated
+            return Mlx90614Thermometer(bus, settings.address, settings.retries)
+        try:
+            bus = open_i2c(settings.i2c_bus)
+            return Mlx90614Thermometer(bus, settings.address, settings.retries)
+        except SensorFault as error:
+            # Start anyway: every measurement then reports the fault and calls the guard,
+            # which beats a kiosk that does not start at all.
+            log.error("thermometer unavailable: %s", error)
+            return MissingThermometer(str(error))
+
+
+class MissingThermometer:
+    """Stands in for a thermometer that could not be opened: every read is a SensorFault."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+    def ambient(self) -> float:
+        raise SensorFault(self.problem)
+
+    def object(self) -> float:
+        raise SensorFault(self.problem)
+
+    def close(self) -> None:
+        pass
+
+
+class TrustedVerifiers:
+    """A Verifier for the configured trust files plus the office's trust list.
+
+    Rebuilt only when the office sends a new list; revocations are read live from the office
+    data, so a revocation counts from the next scan.
+    """
+
+    def __init__(self, files: tuple[Path, ...], office: OfficeData) -> None:
+        self._base = load_trust(files) if files else TrustList()
+        self._office = office
+        self._lock = threading.Lock()
+        self._seen: str | None = None
+        self._verifier = Verifier(self._base, office.revoked)
+
+    def __call__(self) -> Verifier:
+        text = self._office.trust_json()
+        with self._lock:
+            if text != self._seen:
+                self._seen = text
+                self._verifier = Verifier(self._trust(text), self._office.revoked)
+            return self._verifier
+
+    def _trust(self, text: str | None) -> TrustList:
+        if not text:
+            return self._base
+        try:
+            return self._base | parse_trust_json(json.loads(text), "office trust list")
+        except (TrustListError, ValueError) as error:
+            # A bad list from the office must not lock everyone out: keep the local files.
+            log.error("ignoring the office trust list: %s", error)
+            return self._base
+
+
+class OfficePolicy:
+    """The configured [policy] with the office's overrides applied (re-read when they change)."""
+
+    def __init__(self, policy: Policy, office: OfficeData) -> None:
+        self._base = policy
+        self._office = office
+        self._seen: str | None = None
+        self._policy = policy
+
+    def __call__(self) -> Policy:
+        text = self._office.policy_json()
+        if text != self._seen:
+            self._seen = text
+            self._policy = self._apply(text)
+        return self._policy
+
+    def _apply(self, text: str | None) -> Policy:
+        if not text:
+            return self._base
+        try:
+            changed: Policy = with_changes(self._base, json.loads(text), "policy")
+            return changed
+        except (KioskError, ValueError) as error:
+            log.error("ignoring the office's policy overrides: %s", error)
+            return self._base

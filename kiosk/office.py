@@ -1,0 +1,169 @@
+"""The office data a kiosk caches: revocations, household colours, photos, trust list, policy.
+
+The sync agent writes it (one transaction per delta: ``with office.transaction(): ...``); the
+kiosk loop reads it. It lives in its own SQLite file (``office.db`` next to the event log) so
+the append-only log and this replaceable cache never share a lock or a migration, and the
+cache can be deleted and fetched again without touching a single event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.model import HouseholdStatus, RiskColour
+from kiosk.sqlitedb import Database
+from kiosk.store import iso
+
+__all__ = ["MIGRATIONS", "OfficeData", "RevokedPasses"]
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE revocations (pass_id TEXT PRIMARY KEY, revoked_at TEXT);
+    CREATE TABLE households (
+        household_id TEXT PRIMARY KEY,
+        colour TEXT NOT NULL,
+        quarantine_until TEXT
+    );
+    CREATE TABLE photos (pass_id TEXT PRIMARY KEY, image BLOB NOT NULL);
+    CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+
+TRUST = "trust_json"
+POLICY = "policy_json"
+CURSOR = "sync_cursor"
+
+
+class OfficeData:
+    """Reads and writes of the cached office data (``path``: its SQLite file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._db = Database(self.path, MIGRATIONS)
+        self.revoked = RevokedPasses(self)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Apply a delta all-or-nothing: readers see the old data or the whole new data."""
+        with self._db.transaction():
+            yield
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def is_revoked(self, pass_id: str) -> bool:
+        return self._one("SELECT 1 FROM revocations WHERE pass_id = ?", pass_id) is not None
+
+    def household(self, household_id: str) -> HouseholdStatus:
+        """The household's colour; a household the office never mentioned is white."""
+        row = self._one(
+            "SELECT colour, quarantine_until FROM households WHERE household_id = ?", household_id
+        )
+        if row is None:
+            return HouseholdStatus()
+        until = datetime.fromisoformat(row[1]) if row[1] else None
+        return HouseholdStatus(RiskColour(row[0]), until)
+
+    def photo(self, pass_id: str) -> bytes | None:
+        row = self._one("SELECT image FROM photos WHERE pass_id = ?", pass_id)
+        return bytes(row[0]) if row else None
+
+    def trust_json(self) -> str | None:
+        """The office's trust list (kiosk-trust/1 JSON text), if one was received."""
+        return self._setting(TRUST)
+
+    def policy_json(self) -> str | None:
+        """Policy overrides from the office (a JSON object of [policy] keys), if any."""
+        return self._setting(POLICY)
+
+    def policy_overrides(self) -> dict[str, Any]:
+        text = self.policy_json()
+        return dict(json.loads(text)) if text else {}
+
+    def cursor(self) -> str | None:
+        """Where the last office delta ended (opaque to the kiosk)."""
+        return self._setting(CURSOR)
+
+    def counts(self) -> dict[str, int]:
+        """How many revocations, households and photos are cached (for status screens)."""
+        with self._db.errors():
+            conn = self._db.connection()
+            return {
+                table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                for table in ("revocations", "households", "photos")
+            }
+
+    # --- writes (the sync agent, the demo) -----------------------------------------------------
+
+    def revoke(self, pass_id: str, at: datetime | None = None) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO revocations VALUES (?, ?)", pass_id, iso(at) if at else None
+        )
+
+    def unrevoke(self, pass_id: str) -> None:
+        self._write("DELETE FROM revocations WHERE pass_id = ?", pass_id)
+
+    def set_household(
+        self, household_id: str, colour: RiskColour, quarantine_until: datetime | None = None
+    ) -> None:
+        until = iso(quarantine_until) if quarantine_until else None
+        self._write(
+            "INSERT OR REPLACE INTO households VALUES (?, ?, ?)",
+            household_id,
+            RiskColour(colour).value,
+            until,
+        )
+
+    def put_photo(self, pass_id: str, image: bytes | None) -> None:
+        """Store the holder's photo (PNG/JPEG bytes); None removes it."""
+        if image is None:
+            self._write("DELETE FROM photos WHERE pass_id = ?", pass_id)
+        else:
+            self._write("INSERT OR REPLACE INTO photos VALUES (?, ?)", pass_id, image)
+
+    def set_trust_json(self, text: str) -> None:
+        json.loads(text)  # refuse what is not even JSON; the verifier checks the rest
+        self._set_setting(TRUST, text)
+
+    def set_policy_json(self, text: str) -> None:
+        if not isinstance(json.loads(text), dict):
+            raise ValueError("policy overrides must be a JSON object of [policy] keys")
+        self._set_setting(POLICY, text)
+
+    def set_cursor(self, cursor: str) -> None:
+        self._set_setting(CURSOR, cursor)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _one(self, sql: str, *params: Any) -> tuple[Any, ...] | None:
+        with self._db.errors():
+            row: tuple[Any, ...] | None = self._db.connection().execute(sql, params).fetchone()
+        return row
+
+    def _write(self, sql: str, *params: Any) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(sql, params)
+
+    def _setting(self, name: str) -> str | None:
+        row = self._one("SELECT value FROM settings WHERE name = ?", name)
+        return str(row[0]) if row else None
+
+    def _set_setting(self, name: str, value: str) -> None:
+        self._write("INSERT OR REPLACE INTO settings VALUES (?, ?)", name, value)
+
+
+class RevokedPasses:
+    """A live ``Container[str]`` of revoked pass ids, for ``Verifier(trust, revoked=...)``."""
+
+    def __init__(self, office: OfficeData) -> None:
+        self._office = office
+
+    def __contains__(self, pass_id: object) -> bool:
+        return isinstance(pass_id, str) and self._office.is_revoked(pass_id)

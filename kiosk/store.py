@@ -1,0 +1,283 @@
+"""The kiosk's event log: every decision, alarm and guard action, durable before the gate opens.
+
+SQLite in WAL mode with ``synchronous=FULL``: when ``append`` returns, the event survives a
+power cut. The log is also the kiosk's memory for the offline rules (anti-passback, visitor
+uses, household exits): ``history`` counts every local event, including the ones not yet
+uploaded, so an offline gate cannot admit the same pass twice.
+
+Times are stored as UTC ISO-8601 text with a fixed shape (microseconds, ``+00:00``), so text
+order is time order and range queries can use an index.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kiosk.model import Direction, Event, EventKind, History, Reason, Verdict
+from kiosk.sqlitedb import Database
+
+__all__ = ["MIGRATIONS", "EventLog", "iso"]
+
+# Schema steps, applied in order; MIGRATIONS[i] takes version i to i + 1. Never edit a
+# released step: add a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        wall_time TEXT NOT NULL,
+        monotonic REAL NOT NULL,
+        boot_id TEXT NOT NULL,
+        clock_trusted INTEGER NOT NULL,
+        device_id TEXT NOT NULL,
+        compound_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        verdict TEXT,
+        direction TEXT,
+        pass_id TEXT,
+        household_id TEXT,
+        temperature_c REAL,
+        data TEXT NOT NULL DEFAULT '{}',
+        synced INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    """
+    CREATE INDEX events_pass ON events (pass_id, compound_id, seq) WHERE pass_id IS NOT NULL;
+    CREATE INDEX events_household ON events (household_id, wall_time)
+        WHERE household_id IS NOT NULL;
+    CREATE INDEX events_unsynced ON events (seq) WHERE synced = 0;
+    CREATE INDEX events_synced_time ON events (wall_time) WHERE synced = 1;
+    """,
+)
+
+COLUMNS = (
+    "event_id, kind, wall_time, monotonic, boot_id, clock_trusted, device_id, compound_id, "
+    "reason, verdict, direction, pass_id, household_id, temperature_c, data"
+)
+# Decisions that let someone through count for the offline rules; guard openings for a
+# known person too.
+ADMITTED = "kind IN ('decision', 'guard_action', 'visitor') AND verdict = 'allow'"
+
+
+def iso(moment: datetime) -> str:
+    """The stored form of a time: UTC, microseconds, explicit offset (naive = UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class EventLog:
+    """The append-only local log (``path``: an SQLite file, made on first use).
+
+    ``max_pages`` caps the file size in database pages (tests use it to fill the "disk").
+    """
+
+    def __init__(self, path: Path, *, max_pages: int | None = None) -> None:
+        self.path = Path(path)
+        self._db = Database(self.path, MIGRATIONS, max_pages=max_pages)
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.version
+
+    def append(self, event: Event) -> None:
+        """Write one event durably; raises StoreError (and then nothing was written)."""
+        with self._db.errors():
+            self._db.connection().execute(
+                f"INSERT INTO events ({COLUMNS}) VALUES ({', '.join('?' * 15)})", _row(event)
+            )
+
+    def extend(self, events: Iterable[Event]) -> int:
+        """Write many events in one transaction (bulk import, benchmarks); returns the count."""
+        rows = [_row(e) for e in events]
+        with self._db.transaction() as conn:
+            conn.executemany(f"INSERT INTO events ({COLUMNS}) VALUES ({', '.join('?' * 15)})", rows)
+        return len(rows)
+
+    def history(
+        self,
+        pass_id: str,
+        household_id: str | None,
+        compound_id: str,
+        now: datetime,
+        window: timedelta,
+    ) -> History:
+        """What this kiosk's log says about a pass and its household (synced or not)."""
+        with self._db.errors():
+            conn = self._db.connection()
+            last = conn.execute(
+                f"SELECT direction FROM events WHERE pass_id = ? AND compound_id = ? "
+                f"AND {ADMITTED} AND direction IS NOT NULL ORDER BY seq DESC LIMIT 1",
+                (pass_id, compound_id),
+            ).fetchone()
+            uses = conn.execute(
+                f"SELECT count(*) FROM events WHERE pass_id = ? AND compound_id = ? "
+                f"AND {ADMITTED} AND direction = 'in'",
+                (pass_id, compound_id),
+            ).fetchone()[0]
+            exits = self._household_exits(conn, household_id, now, window)
+        return History(
+            last_direction=Direction(last[0]) if last else None,
+            admitted_uses=uses,
+            household_exits=exits,
+        )
+
+    def _household_exits(
+        self, conn: sqlite3.Connection, household_id: str | None, now: datetime, window: timedelta
+    ) -> tuple[datetime, ...]:
+        if not household_id:
+            return ()
+        rows = conn.execute(
+            f"SELECT wall_time FROM events WHERE household_id = ? AND wall_time > ? "
+            f"AND wall_time <= ? AND {ADMITTED} AND direction = 'out' ORDER BY wall_time",
+            (household_id, iso(now - window), iso(now)),
+        ).fetchall()
+        return tuple(datetime.fromisoformat(r[0]) for r in rows)
+
+    def recent(self, limit: int = 20) -> list[Event]:
+        """The newest ``limit`` events, newest first."""
+        return self._select("1 ORDER BY seq DESC LIMIT ?", (limit,))
+
+    def unsynced(self, limit: int = 200) -> list[Event]:
+        """The oldest ``limit`` events not yet accepted by the office, oldest first."""
+        return self._select("synced = 0 ORDER BY seq LIMIT ?", (limit,))
+
+    def count_unsynced(self) -> int:
+        with self._db.errors():
+            row = (
+                self._db.connection()
+                .execute("SELECT count(*) FROM events WHERE synced = 0")
+                .fetchone()
+            )
+        return int(row[0])
+
+    def count(self) -> int:
+        """Every event in the log."""
+        with self._db.errors():
+            return int(self._db.connection().execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def tally(self) -> dict[tuple[str, str, str], int]:
+        """How many events there are of each (kind, verdict, reason); verdict "" when none."""
+        with self._db.errors():
+            rows = (
+                self._db.connection()
+                .execute(
+                    "SELECT kind, coalesce(verdict, ''), reason, count(*) FROM events "
+                    "GROUP BY kind, verdict, reason ORDER BY kind, verdict, reason"
+                )
+                .fetchall()
+            )
+        return {(k, v, r): n for k, v, r, n in rows}
+
+    def mark_synced(self, event_ids: Iterable[str]) -> int:
+        """Record that the office accepted these events; returns how many were marked."""
+        ids = [(i,) for i in event_ids]
+        with self._db.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany("UPDATE events SET synced = 1 WHERE event_id = ?", ids)
+            return conn.total_changes - before
+
+    def purge(self, older_than: datetime) -> int:
+        """Delete synced events older than ``older_than``; unsynced events are never deleted."""
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM events WHERE synced = 1 AND wall_time < ?", (iso(older_than),)
+            )
+            return cursor.rowcount
+
+    def correct_untrusted(self, boot_id: str, offset_s: float) -> int:
+        """Shift the wall times of one boot's untrusted, unsynced events by ``offset_s``.
+
+        Called once the office's time is known: events logged before that (clock_trusted
+        false) get the corrected time and ``data["time_corrected"] = true``. Events already
+        uploaded keep the time the office has; corrected events are not shifted twice.
+        """
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT seq, wall_time, data FROM events WHERE boot_id = ? AND clock_trusted = 0 "
+                "AND synced = 0",
+                (boot_id,),
+            ).fetchall()
+            changed = 0
+            for seq, wall, data in rows:
+                values = json.loads(data)
+                if values.get("time_corrected"):
+                    continue
+                values["time_corrected"] = True
+                values["time_offset_s"] = offset_s
+                shifted = datetime.fromisoformat(wall) + timedelta(seconds=offset_s)
+                conn.execute(
+                    "UPDATE events SET wall_time = ?, data = ? WHERE seq = ?",
+                    (iso(shifted), json.dumps(values, ensure_ascii=False), seq),
+                )
+                changed += 1
+            return changed
+
+    def integrity_check(self) -> str:
+        """SQLite's own check of the file: "ok" when sound."""
+        with self._db.errors():
+            return str(self._db.connection().execute("PRAGMA integrity_check").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _select(self, where: str, params: tuple[Any, ...]) -> list[Event]:
+        with self._db.errors():
+            rows = (
+                self._db.connection()
+                .execute(f"SELECT {COLUMNS} FROM events WHERE {where}", params)
+                .fetchall()
+            )
+        return [_event(r) for r in rows]
+
+
+def _row(e: Event) -> tuple[Any, ...]:
+    return (
+        e.event_id,
+        e.kind.value,
+        iso(e.wall_time),
+        e.monotonic,
+        e.boot_id,
+        int(e.clock_trusted),
+        e.device_id,
+        e.compound_id,
+        e.reason.value,
+        e.verdict.value if e.verdict else None,
+        e.direction.value if e.direction else None,
+        e.pass_id,
+        e.household_id,
+        e.temperature_c,
+        json.dumps(e.data, ensure_ascii=False, sort_keys=True, default=str),
+    )
+
+
+def _event(r: tuple[Any, ...]) -> Event:
+    return Event(
+        event_id=r[0],
+        kind=EventKind(r[1]),
+        wall_time=datetime.fromisoformat(r[2]),
+        monotonic=r[3],
+        boot_id=r[4],
+        clock_trusted=bool(r[5]),
+        device_id=r[6],
+        compound_id=r[7],
+        reason=Reason(r[8]),
+        verdict=Verdict(r[9]) if r[9] else None,
+        direction=Direction(r[10]) if r[10] else None,
+        pass_id=r[11],
+        household_id=r[12],
+        temperature_c=r[13],
+        data=json.loads(r[14]),
+    )
