@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "scan": "scan",
     "issue": "issue",
     "demo": "demo",
+    "run": "run",
     "selftest": "selftest",
 }
 

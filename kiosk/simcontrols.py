@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from drivers.frames import FrameStyle
@@ -28,8 +29,13 @@ class NetworkSwitch:
 
     def __init__(self, online: bool = True) -> None:
         self._online = threading.Event()
+        self._listeners: list[Callable[[bool], None]] = []
         if online:
             self._online.set()
+
+    def subscribe(self, listener: Callable[[bool], None]) -> None:
+        """Call ``listener(online)`` on every change (e.g. ``SyncAgent.set_network``)."""
+        self._listeners.append(listener)
 
     @property
     def online(self) -> bool:
@@ -40,6 +46,8 @@ class NetworkSwitch:
             self._online.set()
         else:
             self._online.clear()
+        for listener in self._listeners:
+            listener(online)
 
 
 class SimControls:

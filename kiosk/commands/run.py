@@ -1,0 +1,135 @@
+"""``kiosk run``: the device's main loop (what the systemd unit starts).
+
+Builds the kiosk from the configuration, runs the kiosk loop in its own thread, the sync
+agent when a server is configured, and the touch UI in the main thread (pygame wants it).
+Tells systemd when it is ready, sends watchdog heartbeats only while the kiosk loop is alive,
+and on SIGTERM or SIGINT drops the relay and closes everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from kiosk.exc import ConfigError, KioskError
+from kiosk.sdnotify import notify, watchdog_interval
+
+log = logging.getLogger("kiosk")
+
+HOUSEKEEPING_S = 3600.0  # how often synced events past retention are purged
+
+
+def add_parser(sub: Any, name: str) -> None:
+    p = sub.add_parser(name, help="run the kiosk: gate loop, sync, touch screen (systemd)")
+    p.add_argument(
+        "--config", type=Path, default=Path("/etc/kiosk/kiosk.toml"), help="the kiosk's TOML file"
+    )
+    p.add_argument("--no-ui", action="store_true", help="run without the touch screen")
+    p.add_argument("--sim", action="store_true", help="simulated hardware whatever the config says")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from kiosk.config import load_config
+
+    try:
+        config = load_config(args.config)
+        return serve(config, ui=not args.no_ui, sim=True if args.sim else None)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KioskError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def serve(config: Any, *, ui: bool, sim: bool | None) -> int:
+    """Run until SIGTERM/SIGINT (or the UI window closes)."""
+    from kiosk.app import build
+    from kiosk.runner import KioskRunner
+
+    stop = threading.Event()
+    _on_signals(stop)
+    app = build(config, sim=sim)
+    runner = KioskRunner(app.kiosk, 1.0 / config.camera.fps)
+    agent = None
+    try:
+        runner.start()
+        agent = _start_agent(app)
+        keeper = threading.Thread(
+            target=_heartbeat, args=(app, runner, stop), name="kiosk-watchdog", daemon=True
+        )
+        keeper.start()
+        notify("READY=1")
+        log.info("kiosk %s ready at compound %s", config.device.id, config.device.compound)
+        if ui:
+            from ui.app import run_ui
+
+            run_ui(app.kiosk, config.ui, stop=stop)
+            stop.set()
+        else:
+            stop.wait()
+    finally:
+        notify("STOPPING=1")
+        runner.stop()
+        if agent is not None:
+            agent.stop()
+        app.close()  # drops the relay
+        log.info("kiosk stopped; relay off")
+    return 0
+
+
+def _on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _start_agent(app: Any) -> Any:
+    """The sync agent when [sync] server_url is set (and the sync package is installed)."""
+    if not app.config.sync.server_url:
+        return None
+    try:
+        from sync.agent import build_agent
+    except ImportError as error:
+        log.error("sync.server_url is set but the sync agent is missing: %s", error)
+        return None
+    agent = build_agent(
+        app.config, app.log, app.office, app.clock, report=app.kiosk.set_link_status
+    )
+    if agent is not None:
+        app.network.subscribe(agent.set_network)
+        agent.start()
+    return agent
+
+
+def _heartbeat(app: Any, runner: Any, stop: threading.Event) -> None:
+    """Watchdog heartbeats while the kiosk loop is alive; hourly purge of old synced events."""
+    interval = watchdog_interval() or 5.0
+    retention = timedelta(days=app.config.log.retention_days)
+    purged_at = float("-inf")
+    while not stop.wait(interval):
+        if runner.alive():
+            notify("WATCHDOG=1")
+        else:
+            log.error("kiosk loop not ticking; withholding the watchdog heartbeat")
+        reading = app.clock.read()
+        if reading.monotonic - purged_at >= HOUSEKEEPING_S and reading.trusted:
+            purged_at = reading.monotonic
+            try:
+                removed = app.log.purge(reading.wall - retention)
+            except KioskError as error:
+                log.error("purge failed: %s", error)
+            else:
+                if removed:
+                    log.info("purged %d synced events older than %s", removed, retention)
