@@ -312,6 +312,7 @@ class Kiosk:
         before = check_credential(session.verification, **self._rule_inputs(session, now))
         if before.verdict is Verdict.ALLOW:
             self.start_measuring(session, now, Stage.MEASURING)
+            self._measure(now)  # a forehead already in range needs no extra frame
         elif self._wants_second_code(session, before):
             session.deadline = now.monotonic + self.config.device.read_timeout_s
             self.show(Stage.READING, Reason.HCERT_REQUIRED)
