@@ -52,7 +52,7 @@ def measure(runs: int, data_dir: Path) -> list[float]:
         app.sim.set_ambient(25.0)
         app.sim.set_forehead(36.3)
         app.sim.present_pass(world.text("resident"))
-        latencies = []
+        latencies: list[float] = []
         while len(latencies) < runs:
             started = time.perf_counter()
             view = app.kiosk.tick()

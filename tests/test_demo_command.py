@@ -1,0 +1,111 @@
+"""``kiosk demo`` plays its whole day, and ``kiosk run`` starts, tells systemd and stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.sdnotify import notify, watchdog_interval
+from kiosk.store import EventLog
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_demo_runs_every_story_summarises_the_log_and_takes_pictures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shots = tmp_path / "shots"
+    args = ["demo", "--data-dir", str(tmp_path), "--language", "en", "--screenshots", str(shots)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    for reason in (
+        "fever",
+        "revoked",
+        "quarantine",
+        "bad_signature",
+        "sensor_fault",
+        "guard_override",
+        "door_held_open",
+        "door_forced_open",
+        "visitor_registered",
+    ):
+        assert reason in out, reason
+    with EventLog(tmp_path / "events.db") as log:
+        tally = log.tally()
+        assert tally[("decision", "allow", "ok")] == 3
+        assert tally[("decision", "deny", "fever")] == 1
+        assert f"unsynced: {log.count_unsynced()}" in out
+    pictures = sorted(shots.glob("*.png"))
+    assert len(pictures) >= 10 and pictures[0].name.startswith("01-")
+
+
+def test_runner_counts_failed_ticks_and_is_not_alive_without_good_ones() -> None:
+    from kiosk.runner import KioskRunner
+
+    class Broken:
+        def tick(self) -> None:
+            raise OSError("camera gone")
+
+    now = [0.0]
+    runner = KioskRunner(Broken(), 0.1, monotonic=lambda: now[0])
+    runner.step()
+    assert runner.errors == 1 and runner.last_ok is None and not runner.alive()
+
+
+def test_notify_sends_one_datagram(tmp_path: Path) -> None:
+    address = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(address)
+        assert notify("READY=1", {"NOTIFY_SOCKET": address})
+        assert server.recv(100) == b"READY=1"
+    assert not notify("READY=1", {})
+
+
+def test_watchdog_interval_is_half_the_timeout() -> None:
+    assert watchdog_interval({"WATCHDOG_USEC": "20000000"}) == 10.0
+    assert watchdog_interval({"WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "1"}) is None
+    assert watchdog_interval({}) is None
+
+
+@pytest.mark.slow
+def test_run_is_ready_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'[device]\ndata_dir = "{tmp_path / "data"}"\n'
+        '[camera]\nbackend = "sim"\n[thermometer]\nbackend = "sim"\n[gpio]\nbackend = "mock"\n'
+    )
+    address = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(address)
+        server.settimeout(60)
+        env = dict(os.environ, NOTIFY_SOCKET=address, WATCHDOG_USEC="400000")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--no-ui"],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert server.recv(100) == b"READY=1"
+            assert server.recv(100) == b"WATCHDOG=1"  # the kiosk loop is alive
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        messages = []
+        server.settimeout(0.5)
+        try:
+            while True:
+                messages.append(server.recv(100))
+        except TimeoutError:
+            pass
+        assert b"STOPPING=1" in messages
+        assert "relay off" in err
