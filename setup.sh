@@ -105,6 +105,9 @@ parse_args() {
     if [[ "$RUN_TESTS" == true && "$MODE" != sim ]]; then
         die "--test only goes with --sim"
     fi
+    if [[ -n "$USER_CONFIG" && ! -r "$USER_CONFIG" ]]; then
+        die "--config $USER_CONFIG: no such file, or not readable"
+    fi
 }
 
 ######## OUTPUT ########
@@ -449,6 +452,18 @@ ask() {
     fi
 }
 
+fleet_value() {
+    # fleet_value section.key: a value of the --config file, or nothing.
+    [[ -n "$USER_CONFIG" ]] || return 0
+    python3 - "$USER_CONFIG" "$1" <<'EOF'
+import sys
+import tomllib
+section, key = sys.argv[2].split(".")
+with open(sys.argv[1], "rb") as f:
+    print(tomllib.load(f).get(section, {}).get(key, ""))
+EOF
+}
+
 random_pin() {
     local n
     n="$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')"
@@ -464,6 +479,10 @@ write_config() {
         fi
         return 0
     fi
+    # Flags win over the fleet file, which wins over the built-in suggestions.
+    DEVICE_ID="${DEVICE_ID:-$(fleet_value device.id)}"
+    COMPOUND="${COMPOUND:-$(fleet_value device.compound)}"
+    SERVER_URL="${SERVER_URL:-$(fleet_value sync.server_url)}"
     ask DEVICE_ID "device id" "${DEVICE_ID:-$(hostname -s 2>/dev/null || echo kiosk-01)}"
     ask COMPOUND "compound" "${COMPOUND:-demo}"
     ask SERVER_URL "office server URL (empty: offline)" "$SERVER_URL"

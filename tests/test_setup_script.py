@@ -59,6 +59,19 @@ def test_dry_run_numbers_every_step_and_changes_nothing() -> None:
     assert {p: p.exists() for p in before} == before
 
 
+@pytest.mark.skipif(Path("/etc/kiosk/kiosk.toml").exists(), reason="this machine is a kiosk")
+def test_fleet_file_values_win_over_suggestions_and_flags_over_the_file(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text('[device]\nid = "gate-north-1"\ncompound = "C01"\n')
+    from_file = setup("--dry-run", "--unattended", "--config", str(fleet))
+    assert "device.id=gate-north-1" in from_file.stdout
+    assert "device.compound=C01" in from_file.stdout
+    flagged = setup("--dry-run", "--unattended", "--config", str(fleet), "--device-id", "g2")
+    assert "device.id=g2" in flagged.stdout
+    missing = setup("--dry-run", "--config", str(tmp_path / "nope.toml"))
+    assert missing.returncode == 1 and "nope.toml: no such file" in missing.stderr
+
+
 def test_failed_step_is_named_in_the_error() -> None:
     result = bash('STEPS=2; trap on_error ERR; step "explode on purpose"; false')
     assert result.returncode == 1
