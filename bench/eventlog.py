@@ -1,7 +1,7 @@
 """The event log at size: fill it with 1,000,000 events, then time single durable appends
 (each its own fsync'd commit, as at the gate) and offline-history lookups.
 
-    .venv/bin/python -m bench.eventlog            # 1,000,000 events (about a minute)
+    .venv/bin/python -m bench.eventlog            # 1,000,000 events (about two minutes)
     .venv/bin/python -m bench.eventlog --quick    # 20,000 events
 """
 
