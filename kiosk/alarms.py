@@ -37,7 +37,7 @@ class Alarms:
         """The log refused an event: tell the guard on screen (the one place left to tell)."""
         detail = f"event log cannot be written: {error}"
         if not any(a.detail == detail for a in self._open.values()):
-            alarm = Alarm(event.event_id, Reason.SENSOR_FAULT, event.wall_time, detail)
+            alarm = Alarm(event.event_id, Reason.LOG_FAULT, event.wall_time, detail)
             self._open[alarm.alarm_id] = alarm
 
     def acknowledge(self, alarm_id: str, now: ClockReading) -> CommandResult:

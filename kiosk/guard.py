@@ -19,7 +19,7 @@ from kiosk.model import (
     TemperatureReading,
     Verdict,
 )
-from kiosk.rules import _temperature as temperature_decision  # the same fever rule as passes
+from kiosk.rules import temperature_decision  # the same fever rule as passes
 from kiosk.view import (
     AcknowledgeAlarm,
     Command,

@@ -71,6 +71,7 @@ class Reason(StrEnum):
     REMEASURE = "remeasure"  # first high reading: measure once more
     NO_FOREHEAD = "no_forehead"  # nobody in front of the sensor before the timeout
     SENSOR_FAULT = "sensor_fault"
+    LOG_FAULT = "log_fault"  # the event log cannot be written: the gate stays shut
     # Kiosk state and guard actions.
     CLOCK_UNTRUSTED = "clock_untrusted"
     GUARD_OVERRIDE = "guard_override"

@@ -249,12 +249,13 @@ def decide(
     )
     if before.verdict is not Verdict.ALLOW:
         return before
-    return _temperature(before, reading, attempt, policy)
+    return temperature_decision(before, reading, attempt, policy)
 
 
-def _temperature(
+def temperature_decision(
     before: Decision, reading: TemperatureReading, attempt: int, policy: Policy
 ) -> Decision:
+    """The fever rule on top of an earlier decision (also used for visitors without a pass)."""
     alerts = before.alerts
     if reading.status is ReadingStatus.FAULT:
         # Never pass a person on a faulty sensor without a guard looking.

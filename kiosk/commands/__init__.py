@@ -1,1 +1,1 @@
-"""Subcommands of the ``kiosk`` CLI: each module has ``add_parser(subparsers)`` and ``run(args)``."""
+"""Subcommands of the ``kiosk`` CLI: each module has ``add_parser(sub, name)`` and ``run``."""
