@@ -31,13 +31,13 @@ TARGET_S = 30.0
 START = datetime(2020, 2, 1, tzinfo=UTC)
 
 
-def backlog(n: int, device: str, compound: str, seed: int = 7) -> list[Event]:
-    """A day-and-night mix: 2,000 residents going in and out, a few fevers and alarms."""
+def backlog(n: int, device: str, compound: str, seed: int = 7, prefix: str = "P") -> list[Event]:
+    """A day-and-night mix: 2,000 residents going in and out, a few refused for fever."""
     rng = random.Random(seed)
     direction: dict[str, Direction] = {}
     events = []
     for i in range(n):
-        pass_id = f"P{rng.randrange(2000):05d}"
+        pass_id = f"{prefix}{rng.randrange(2000):05d}"
         way = Direction.OUT if direction.get(pass_id) is Direction.IN else Direction.IN
         direction[pass_id] = way
         fever = rng.random() < 0.002

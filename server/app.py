@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -42,6 +44,7 @@ from sync.protocol import (
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024 * 1024
+DB_ENV = "KIOSK_SERVER_DB"  # the database URL, for ``app_from_env`` in worker processes
 bearer = HTTPBearer(auto_error=False, description="The kiosk credential from /enroll")
 Clock = Callable[[], datetime]
 Auth = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -102,11 +105,7 @@ def create_app(
         return response
 
     def run(fn: Callable[[Session], Any]) -> Awaitable[Any]:
-        def work() -> Any:
-            with sessions.begin() as session:
-                return fn(session)
-
-        return run_in_threadpool(work)
+        return run_in_threadpool(transaction, sessions, fn)
 
     def kiosk_of(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Kiosk:
         header = None if credentials is None else f"Bearer {credentials.credentials}"
@@ -169,6 +168,29 @@ def create_app(
     return app
 
 
+RETRIES = 5
+
+
+def transaction(sessions: sessionmaker[Session], fn: Callable[[Session], Any]) -> Any:
+    """Run ``fn`` in one transaction; again when the database gave up on it to break a deadlock
+    or a lock wait (both harmless to repeat: the work is idempotent and nothing was committed).
+    """
+    for attempt in range(RETRIES):
+        try:
+            with sessions.begin() as session:
+                return fn(session)
+        except OperationalError as error:
+            if attempt == RETRIES - 1 or not _retryable(error):
+                raise
+            log.info("retrying a transaction after: %s", str(error.orig).splitlines()[0])
+    raise AssertionError("unreachable")
+
+
+def _retryable(error: OperationalError) -> bool:
+    state = getattr(error.orig, "sqlstate", None)  # psycopg: deadlock, serialization failure
+    return state in ("40P01", "40001") or "database is locked" in str(error.orig)
+
+
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServerError)
     async def server_error(_: Request, error: ServerError) -> JSONResponse:
@@ -225,3 +247,13 @@ def _drop_defs(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             _drop_defs(value)
+
+
+def app_from_env() -> FastAPI:
+    """The app on the database named by $KIOSK_SERVER_DB (uvicorn worker processes)."""
+    from server.db import open_database
+
+    url = os.environ.get(DB_ENV)
+    if not url:
+        raise RuntimeError(f"set {DB_ENV} to the database URL")
+    return create_app(open_database(url))

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kiosk.exc import KioskError
 from kiosk.model import RiskColour, Role
 from server import office
+from server.app import DB_ENV
 from server.exc import ServerError
 from server.local import DEFAULT_ISSUER, Office
 from server.models import EventRow, Holder
@@ -31,7 +32,7 @@ Command = Callable[[argparse.Namespace, Office], int]
 
 
 def _db(args: argparse.Namespace) -> Office:
-    return Office.open(args.db or os.environ.get("KIOSK_SERVER_DB") or "office.db", args.issuer)
+    return Office.open(args.db or os.environ.get(DB_ENV) or "office.db", args.issuer)
 
 
 def _when(text: str) -> datetime:
@@ -56,8 +57,15 @@ def cmd_serve(args: argparse.Namespace, db: Office) -> int:
 
     from server.app import create_app
 
-    ssl = {"ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile} if args.certfile else {}
-    uvicorn.run(create_app(db.sessions), host=args.host, port=args.port, **ssl)
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "access_log": False}
+    if args.certfile:
+        options.update(ssl_certfile=args.certfile, ssl_keyfile=args.keyfile)
+    if args.workers > 1:
+        # Each worker process opens the database itself, named by the environment.
+        os.environ[DB_ENV] = str(db.sessions.kw["bind"].url.render_as_string(hide_password=False))
+        uvicorn.run("server.app:app_from_env", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(db.sessions), **options)
     return 0
 
 
@@ -209,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--certfile", help="TLS certificate (PEM); kiosks pin its CA")
     p.add_argument("--keyfile", help="TLS private key (PEM)")
+    p.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     p = add("add-compound", cmd_add_compound, "add a compound (residential community)")
     p.add_argument("id")
     p.add_argument("--name")

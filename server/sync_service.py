@@ -43,6 +43,7 @@ ADMISSION_COLUMNS = (
 )
 Admission = Row[str, str, str, str | None, str | None]
 EVENTS = cast(Table, EventRow.__table__)
+CONFLICTS = cast(Table, Conflict.__table__)
 CHUNK = 500  # rows per INSERT: stays below SQLite's bound-parameter limit
 DELTA_PAGE = 500  # change-log rows per delta reply
 # Two admissions further apart than this are not compared: the office looks for a person let
@@ -147,14 +148,18 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Sequence[str]:
     One cached statement executed with many parameter sets: SQLAlchemy batches it into
     multi-row INSERT ... RETURNING ("insertmanyvalues") without recompiling per batch.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(EVENTS)
+        _insert(session, EVENTS)
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(EVENTS.c.event_id)
     )
     return session.connection().execute(statement, rows).scalars().all()
+
+
+def _insert(session: Session, table: Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _admitted(event: Event) -> bool:
@@ -167,15 +172,16 @@ def _admitted(event: Event) -> bool:
 
 
 def _flag_conflicts(session: Session, new: Iterable[Event], now: datetime) -> list[str]:
-    """Compare each new admission with its neighbours in time; return newly flagged ids."""
+    """Compare each new admission with its neighbours in time; return newly flagged new ids."""
     admitted = [e for e in new if _admitted(e)]
-    flagged: list[str] = []
-    for history in _histories(session, admitted).values():
-        for first, second in _same_direction_pairs(history):
-            if _record_conflict(session, first, second, now):
-                flagged += [first.event_id, second.event_id]
+    pairs = [
+        pair
+        for history in _histories(session, admitted).values()
+        for pair in _same_direction_pairs(history)
+    ]
+    flagged = _record_conflicts(session, pairs, now)
     new_ids = {e.event_id for e in admitted}
-    return [i for i in dict.fromkeys(flagged) if i in new_ids]
+    return [i for i in flagged if i in new_ids]
 
 
 def _histories(session: Session, events: list[Event]) -> dict[tuple[str, str], list[Admission]]:
@@ -218,25 +224,35 @@ def _same_direction_pairs(history: list[Admission]) -> Iterable[tuple[Admission,
             yield first, second
 
 
-def _record_conflict(session: Session, first: Admission, second: Admission, now: datetime) -> bool:
-    known = session.scalars(
-        select(Conflict.id).where(Conflict.second_event_id == second.event_id)
-    ).first()
-    if known is not None:
-        return False
-    session.add(
-        Conflict(
-            compound_id=first.compound_id,
-            pass_id=first.pass_id or "",
-            direction=first.direction or "",
-            first_event_id=first.event_id,
-            second_event_id=second.event_id,
-            detected_at=now,
-        )
+def _record_conflicts(
+    session: Session, pairs: list[tuple[Admission, Admission]], now: datetime
+) -> list[str]:
+    """Store conflicts not yet known (a race with another upload stores each once)."""
+    if not pairs:
+        return []
+    rows = [
+        {
+            "compound_id": first.compound_id,
+            "pass_id": first.pass_id or "",
+            "direction": first.direction or "",
+            "first_event_id": first.event_id,
+            "second_event_id": second.event_id,
+            "detected_at": now,
+        }
+        for first, second in pairs
+    ]
+    statement = (
+        _insert(session, CONFLICTS)
+        .on_conflict_do_nothing(index_elements=["second_event_id"])
+        .returning(CONFLICTS.c.second_event_id)
     )
-    ids = (first.event_id, second.event_id)
+    seconds = set(session.connection().execute(statement, rows).scalars())
+    ids = sorted(
+        {first.event_id for first, second in pairs if second.event_id in seconds} | seconds
+    )
+    # Sorted ids lock rows in one order in every transaction, so two uploads cannot deadlock here.
     session.execute(update(EventRow).where(EventRow.event_id.in_(ids)).values(conflict=True))
-    return True
+    return ids
 
 
 def conflicts(session: Session, compound_id: str | None = None) -> list[dict[str, Any]]:
