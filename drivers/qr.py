@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+from PIL import Image, ImageFilter
 
 from drivers.base import GreyFrame, QrDecoder
 from kiosk.exc import ConfigError, HardwareError
 
-__all__ = ["DECODERS", "PyzbarDecoder", "ZxingDecoder", "make_decoder"]
+__all__ = ["DECODERS", "PyzbarDecoder", "ZxingDecoder", "make_decoder", "sharpened_upscale"]
 
 
 def _checked(frame: GreyFrame) -> GreyFrame:
@@ -32,6 +33,49 @@ def _unique(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
+# How far the enhanced region reaches beyond the candidates, as a share of their extent:
+# a candidate is often one finder pattern, and the code lies within about half its
+# size again of the three finders (measured on the decode bench: 0.5 reads as many
+# codes as 1.0 at half the cost on frames beyond the spec).
+REGION_GROW = 0.5
+REGION_PAD_PX = 8
+
+
+def _corners(position: Any) -> np.ndarray:
+    """The four corners of a zxing ``Position`` as a 4x2 array of (x, y)."""
+    points = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+    return np.array([[point.x, point.y] for point in points], dtype=float)
+
+
+def _region(corners: list[np.ndarray], shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """Rows and columns of ``shape`` around all ``corners``, grown by ``REGION_GROW``."""
+    points = np.concatenate(corners)
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = (high - low).max() * REGION_GROW + REGION_PAD_PX
+    x0, y0 = np.maximum(low - margin, 0).astype(int)
+    x1, y1 = np.minimum(high + margin, (shape[1], shape[0])).astype(int)
+    return slice(y0, y1), slice(x0, x1)
+
+
+def sharpened_upscale(
+    crop: GreyFrame, scale: float = 1.5, radius: float = 2.0, percent: int = 200
+) -> GreyFrame:
+    """``crop`` enlarged ``scale`` times (bilinear), then unsharp-masked.
+
+    Small codes (2.5-3.5 px modules) blurred by half a module defeat zxing's binarizers:
+    the sharpening restores the edges, and the enlargement gives its sampling grid more
+    pixels per module. On the decode bench each half alone reads fewer codes than both,
+    and 1.5x reads as many as 2x (radius 3) at about two thirds of the cost.
+    """
+    image = Image.fromarray(crop)
+    if scale != 1:
+        size = (round(image.width * scale), round(image.height * scale))
+        image = image.resize(size, Image.Resampling.BILINEAR)
+    if percent:
+        image = image.filter(ImageFilter.UnsharpMask(radius=radius, percent=percent, threshold=0))
+    return np.asarray(image)
+
+
 class ZxingDecoder:
     """QR decoding with zxing-cpp (``pip install zxing-cpp``); also reads inverted codes.
 
@@ -39,9 +83,13 @@ class ZxingDecoder:
     ``try_downscale`` helps with large, blurred codes. Both are on by default because the
     decode bench shows they cost little on a 640x480 frame.
 
-    When the first pass finds a QR symbol but cannot decode it (small, blurred, low
-    contrast), it is tried again with the ``fallback`` binarizers: on the decode bench that
-    lifts in-spec reads by several points, and empty frames (nothing found) cost no more.
+    When the first pass reads nothing, the frame is tried again with the ``fallback``
+    binarizers: they are cheap (about 0.4 ms on an empty frame, on the bench machine) and
+    they find the finder patterns of small, blurred codes that the first pass misses.
+    If some pass found a QR-like candidate but none could read it, the region around the
+    candidates is cut out, prepared by ``enhance`` (default ``sharpened_upscale``; None
+    turns this off) and read with ``enhanced_binarizers``. On the decode bench that lifts
+    in-spec reads from about 95% to over 99%; empty frames never get that far.
     """
 
     name = "zxing"
@@ -53,11 +101,18 @@ class ZxingDecoder:
         try_downscale: bool = True,
         try_rotate: bool = False,
         fallback: tuple[str, ...] = ("FixedThreshold", "GlobalHistogram"),
+        enhance: Callable[[GreyFrame], GreyFrame] | None = sharpened_upscale,
+        enhanced_binarizers: tuple[str, ...] = ("LocalAverage", "FixedThreshold"),
         zxing_module: Any = None,
     ) -> None:
         self._zx = zxing_module if zxing_module is not None else _import_zxing()
         self._fallback = [getattr(self._zx.Binarizer, name) for name in fallback]
+        self._enhance = enhance
+        self._enhanced = [getattr(self._zx.Binarizer, name) for name in enhanced_binarizers]
         self._options = dict(
+            # In zxing-cpp 3 QRCode also means Micro QR and rMQR. They stay on because their
+            # unreadable hits mark the finder patterns of a blurred code (see _region), but
+            # only a full QR code can hold a pass, so _texts keeps no other symbol's text.
             formats=self._zx.BarcodeFormat.QRCode,
             try_invert=try_invert,
             try_downscale=try_downscale,
@@ -68,13 +123,34 @@ class ZxingDecoder:
     def decode(self, frame: GreyFrame) -> list[str]:
         """Return the text of every QR code in ``frame`` (none -> empty list)."""
         frame = _checked(frame)
-        found = self._zx.read_barcodes(frame, return_errors=True, **self._options)
-        texts = _unique(code.text for code in found if code.valid)
-        binarizers = iter(self._fallback if found else ())
+        found = list(self._zx.read_barcodes(frame, return_errors=True, **self._options))
+        texts = self._texts(found)
+        binarizers = iter(self._fallback)
         while not texts and (binarizer := next(binarizers, None)) is not None:
-            retry = self._zx.read_barcodes(frame, binarizer=binarizer, **self._options)
-            texts = _unique(code.text for code in retry if code.valid)
+            retry = self._zx.read_barcodes(
+                frame, binarizer=binarizer, return_errors=True, **self._options
+            )
+            texts = self._texts(retry)
+            found.extend(retry)
+        if not texts and found and self._enhance is not None:
+            texts = self._read_enhanced(frame, found, self._enhance)
         return texts
+
+    def _read_enhanced(
+        self, frame: GreyFrame, candidates: list[Any], enhance: Callable[[GreyFrame], GreyFrame]
+    ) -> list[str]:
+        """Read the region around unreadable ``candidates`` once more, enhanced."""
+        rows, columns = _region([_corners(code.position) for code in candidates], frame.shape)
+        image = np.ascontiguousarray(enhance(frame[rows, columns]))
+        for binarizer in self._enhanced:
+            texts = self._texts(self._zx.read_barcodes(image, binarizer=binarizer, **self._options))
+            if texts:
+                return texts
+        return []
+
+    def _texts(self, found: Iterable[Any]) -> list[str]:
+        qr = self._zx.BarcodeFormat.QRCode
+        return _unique(code.text for code in found if code.valid and code.format == qr)
 
 
 class PyzbarDecoder:

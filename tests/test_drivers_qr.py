@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import segno
+import zxingcpp
 
-from drivers.base import QrDecoder
-from drivers.qr import PyzbarDecoder, ZxingDecoder, make_decoder
+from drivers.base import GreyFrame, QrDecoder
+from drivers.frames import FrameStyle, qr_modules, render_frame, within_spec
+from drivers.qr import PyzbarDecoder, ZxingDecoder, make_decoder, sharpened_upscale
 from kiosk.exc import ConfigError, HardwareError
+from kiosk.passes.issuer import issue_pass
+from kiosk.passes.testing import fixed_issuer_key, sample_claims
 
 TEXT = "KIOSK1:household-42:abcdef0123456789"
 
@@ -43,6 +47,57 @@ def test_empty_and_noise_frames_give_nothing(name: str) -> None:
 
 def test_zxing_reads_inverted_code() -> None:
     assert ZxingDecoder().decode(_plain_frame(TEXT, dark_on_light=False)) == [TEXT]
+
+
+def _small_blurred_pass(seed: int = 0) -> tuple[str, np.ndarray]:
+    """A real pass (53 modules) at 2.8 px a module, blurred by 0.48 of a module: in spec."""
+    text = issue_pass(fixed_issuer_key(), sample_claims())
+    code_px = 150.0
+    blur_px = 0.48 * code_px / qr_modules(text)
+    style = FrameStyle(code_px=code_px, blur_px=blur_px, noise=4.0, contrast=0.7,
+                       rotation_deg=5.0, background_seed=3)
+    assert within_spec(text, style)
+    return text, render_frame(text, style, np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_zxing_reads_small_blurred_pass_only_with_enhanced_retry(seed: int) -> None:
+    text, frame = _small_blurred_pass(seed)
+    assert ZxingDecoder(enhance=None).decode(frame) == []
+    assert ZxingDecoder().decode(frame) == [text]
+
+
+class _CountingEnhance:
+    """``sharpened_upscale`` that counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, crop: GreyFrame) -> GreyFrame:
+        self.calls += 1
+        return sharpened_upscale(crop)
+
+
+def test_zxing_enhances_only_frames_with_an_unreadable_candidate() -> None:
+    enhance = _CountingEnhance()
+    decoder = ZxingDecoder(enhance=enhance)
+    background = render_frame(None, FrameStyle(background_seed=3), np.random.default_rng(0))
+    assert decoder.decode(background) == []
+    assert decoder.decode(_plain_frame(TEXT)) == [TEXT]
+    assert enhance.calls == 0
+    text, blurred = _small_blurred_pass()
+    assert decoder.decode(blurred) == [text]
+    assert enhance.calls == 1
+
+
+def test_zxing_returns_no_micro_qr_text() -> None:
+    micro = np.array(segno.make_micro("KIOSK1").matrix, dtype=bool)
+    code = np.pad(np.where(micro, 0, 255).astype(np.uint8), 2, constant_values=255)
+    code = code.repeat(8, 0).repeat(8, 1)
+    frame = np.full((480, 640), 128, np.uint8)
+    frame[100 : 100 + code.shape[0], 100 : 100 + code.shape[1]] = code
+    assert [found.text for found in zxingcpp.read_barcodes(frame)] == ["KIOSK1"]  # zxing sees it
+    assert ZxingDecoder().decode(frame) == []
 
 
 def test_pyzbar_reads_inverted_code_only_with_second_pass() -> None:
