@@ -43,7 +43,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, workers: int) -> Iterator[str]:
+def serving(url: str, workers: int) -> Iterator[tuple[str, int]]:
+    """``kiosk-server serve`` in a child process: yields its base URL and process id."""
     port = free_port()
     command = [sys.executable, "-m", "server.cli", "--db", url, "serve", "--port", str(port)]
     log = open(LOG, "ab")  # noqa: SIM115 (closed below; a pipe nobody reads would fill up)
@@ -57,7 +58,7 @@ def serving(url: str, workers: int) -> Iterator[str]:
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)  # waiting for a child process to listen; nothing to wait on
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(30)
@@ -100,7 +101,7 @@ def run(url: str, kiosks: int, batches: int, size: int, workers: int) -> dict[st
     tokens = {d: office.enroll_kiosk(d, compound_of(d)) for d in devices}
     office.sessions.kw["bind"].dispose()
     timings: dict[str, list[float]] = {"upload": [], "poll": []}
-    with serving(url, workers) as base:
+    with serving(url, workers) as (base, _):
         threads = [
             threading.Thread(target=kiosk, args=(base, token, device, batches, size, timings))
             for device, token in tokens.items()
