@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "verify": "verify",
     "scan": "scan",
     "issue": "issue",
+    "enroll": "enroll",
     "demo": "demo",
     "run": "run",
     "selftest": "selftest",

@@ -1,0 +1,80 @@
+"""``kiosk enroll`` against a loopback office, then the agent built from the same config syncs."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main as kiosk_main
+from kiosk.clock import Clock
+from kiosk.config import load_config
+from kiosk.office import OfficeData
+from kiosk.store import EventLog
+from sync.agent import build_agent
+from tests.pg import LoopbackOffice, loopback
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[LoopbackOffice]:
+    office = loopback(f"sqlite:///{tmp_path / 'office.db'}")
+    yield office
+    office.server.stop()
+
+
+def write_config(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        f"""
+[device]
+id = "gate-1"
+compound = "c1"
+data_dir = "{tmp_path / "data"}"
+
+[sync]
+server_url = "{url}"
+credential_file = "{tmp_path / "data" / "credential.json"}"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_enroll_then_the_configured_agent_syncs(tmp_path, world, capsys):
+    path = write_config(tmp_path, world.url)
+    code = world.office.enrollment_code("c1")
+    assert kiosk_main(["enroll", code, "--config", str(path)]) == 0
+    assert "enrolled gate-1 in c1" in capsys.readouterr().out
+    config = load_config(path)
+    assert config.sync.credential_file is not None
+    assert stat.S_IMODE(os.stat(config.sync.credential_file).st_mode) == 0o600
+    data = tmp_path / "data"
+    links: list[tuple[bool, int]] = []
+    agent = build_agent(
+        config,
+        EventLog(data / "events.db"),
+        OfficeData(data / "office.db"),
+        Clock(),
+        report=lambda online, backlog: links.append((online, backlog)),
+    )
+    assert agent is not None
+    assert agent.run_once().ok
+    assert links == [(True, 0)]
+    assert kiosk_main(["enroll", code, "--config", str(path)]) == 2  # the code is spent
+    assert "already used" in capsys.readouterr().err
+
+
+def test_enroll_without_a_server_in_the_config_says_what_to_set(tmp_path, capsys):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[device]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
+    assert kiosk_main(["enroll", "ABCD-EFGH", "--config", str(path)]) == 2
+    assert "sync.server_url" in capsys.readouterr().err
+
+
+def test_no_server_configured_means_no_agent(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[device]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
+    assert build_agent(load_config(path), None, None, None) is None  # type: ignore[arg-type]
