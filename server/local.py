@@ -119,13 +119,17 @@ class Office:
 class ServerThread:
     """uvicorn serving ``app`` on 127.0.0.1 in a daemon thread; ``stop()`` ends it."""
 
-    def __init__(self, app: Any, port: int = 0) -> None:
+    def __init__(
+        self, app: Any, port: int = 0, *, certfile: Path | None = None, keyfile: Path | None = None
+    ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", port))
         self.port: int = self._socket.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        scheme = "https" if certfile else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", **tls)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
@@ -142,6 +146,7 @@ class ServerThread:
 
     def stop(self) -> None:
         self._server.should_exit = True
+        self._server.force_exit = True  # do not wait for idle keep-alive connections
         self._thread.join(timeout=10)
         self._socket.close()
 

@@ -99,7 +99,6 @@ class Client:
         self.base_url = self.base_url.rstrip("/")
         self._http = self.session or requests.Session()
         self._http.headers["Authorization"] = f"Bearer {self.token}"
-        self._http.verify = self.verify
         self.last_server_time: datetime | None = None
 
     def server_time(self) -> datetime:
@@ -124,8 +123,9 @@ class Client:
     ) -> Any:
         url = f"{self.base_url}{API_PREFIX}{path}"
         try:
+            # verify per request: a session-wide value loses to $REQUESTS_CA_BUNDLE in requests.
             reply = self._http.request(
-                method, url, json=body, headers=headers, timeout=self.timeout_s
+                method, url, json=body, headers=headers, timeout=self.timeout_s, verify=self.verify
             )
         except requests.exceptions.SSLError as error:
             message = f"the server's certificate is not trusted: {error}"

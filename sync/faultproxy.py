@@ -55,7 +55,8 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FaultProxy:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        serve = self._server.serve_forever
+        threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
