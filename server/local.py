@@ -128,8 +128,14 @@ class ServerThread:
         self.port: int = self._socket.getsockname()[1]
         scheme = "https" if certfile else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
-        tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", **tls)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=None if certfile is None else str(certfile),
+            ssl_keyfile=None if keyfile is None else str(keyfile),
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
