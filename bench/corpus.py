@@ -25,6 +25,10 @@ from drivers.frames import FrameStyle, module_pitch, random_style, render_frame,
 BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 EMPTY_SHARE = 0.10
 SIZE = (640, 480)
+# Base45 characters after the prefix. The default keeps the corpus comparable with earlier
+# figures (QR versions 6-8); a signed KP1 pass is 258-296 (versions 9-10, 53-57 modules).
+SHORT_PASSES = (140, 201)
+LONG_PASSES = (258, 297)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,18 +42,20 @@ class Sample:
     pitch: float  # smallest module pitch in pixels (0 for an empty frame)
 
 
-def pass_text(rng: np.random.Generator) -> str:
-    """Pass-like text: a prefix and 140-200 base45 characters (a signed claim set)."""
-    length = int(rng.integers(140, 201))
+def pass_text(rng: np.random.Generator, lengths: tuple[int, int] = SHORT_PASSES) -> str:
+    """Pass-like text: a prefix and ``lengths`` (low, high + 1) base45 characters."""
+    length = int(rng.integers(*lengths))
     return "KP1:" + "".join(BASE45[i] for i in rng.integers(0, 45, length))
 
 
-def corpus(count: int, seed: int = 2024) -> Iterator[Sample]:
+def corpus(
+    count: int, seed: int = 2024, lengths: tuple[int, int] = SHORT_PASSES
+) -> Iterator[Sample]:
     """``count`` samples, about ``EMPTY_SHARE`` of them with no code, from ``seed``."""
     rng = np.random.default_rng(seed)
     for _ in range(count):
         style = random_style(rng)
-        text = None if rng.random() < EMPTY_SHARE else pass_text(rng)
+        text = None if rng.random() < EMPTY_SHARE else pass_text(rng, lengths)
         frame = render_frame(text, style, rng, SIZE)
         if text is None:
             yield Sample(frame, None, style, in_spec=False, pitch=0.0)

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.decode            # 500 frames
     .venv/bin/python -m bench.decode --quick    # 40 frames
+    .venv/bin/python -m bench.decode --long-passes   # real pass length (QR version 9-10)
 
 Corpus (bench.corpus): passes on phones (some in dark mode) and paper, rotated, keystoned,
 blurred, with glare and noise, over a cluttered background; about 10% empty frames and about
@@ -28,7 +29,7 @@ from functools import partial
 import numpy as np
 from PIL import Image, ImageOps
 
-from bench.corpus import Sample, corpus
+from bench.corpus import LONG_PASSES, SHORT_PASSES, Sample, corpus
 from drivers.base import GreyFrame, QrDecoder
 from drivers.qr import PyzbarDecoder, ZxingDecoder, sharpened_upscale
 
@@ -170,10 +171,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="40 frames, for a smoke run")
     parser.add_argument("--count", type=int, help="number of frames (default 500)")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--long-passes", action="store_true",
+                        help="texts as long as a signed pass (258-296 chars, not 140-200)")
     args = parser.parse_args()
     count = args.count or (40 if args.quick else 500)
     started = time.perf_counter()
-    samples = list(corpus(count, args.seed))
+    samples = list(corpus(count, args.seed, LONG_PASSES if args.long_passes else SHORT_PASSES))
     print(f"rendered {count} frames in {time.perf_counter() - started:.1f} s (seed {args.seed})")
     report(samples, run(samples))
     return 0
