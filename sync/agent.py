@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from kiosk.clock import boot_id
@@ -103,6 +104,7 @@ class SyncAgent:
         settings: AgentSettings | None = None,
         report: LinkReport | None = None,
         rand: Callable[[], float] = random.random,
+        credential_file: Path | None = None,
     ) -> None:
         self.client = client
         self.events = events
@@ -113,6 +115,7 @@ class SyncAgent:
         self.settings = settings or AgentSettings()
         self._report = report
         self._rand = rand
+        self._credential_file = credential_file
         self._batch = self.settings.batch_size
         self._failures = 0
         self._network = True
@@ -179,6 +182,8 @@ class SyncAgent:
     def _cycle(self) -> CycleResult:
         if not self._network:
             raise Transient("network switched off")
+        if not self.client.token:
+            self._load_credential()
         if not self.clock.read().trusted:
             self._adopt_time(self.client.server_time())
         try:
@@ -190,6 +195,16 @@ class SyncAgent:
         self.locked_out = ""
         changed = self._download_all()
         return CycleResult(ok=True, uploaded=uploaded, rejected=rejected, changes_applied=changed)
+
+    def _load_credential(self) -> None:
+        """Pick up the credential ``kiosk enroll`` saved after this agent started."""
+        if self._credential_file is None:
+            raise Transient("no credential; enroll the kiosk (kiosk enroll CODE)")
+        try:
+            self.client.set_token(Credential.load(self._credential_file).token)
+        except SyncError as error:
+            self.locked_out = str(error)
+            raise Transient(str(error)) from None
 
     def _adopt_time(self, server_wall: datetime) -> None:
         """Take the server's time; shift this boot's events logged while the clock was unsure."""
@@ -322,11 +337,25 @@ def build_agent(
         return None
     if sync.credential_file is None:
         raise SyncError("sync.server_url is set but sync.credential_file is empty; enroll first")
-    credential = Credential.load(sync.credential_file)
+    try:
+        token = Credential.load(sync.credential_file).token
+    except SyncError as error:
+        # Not enrolled yet: the kiosk runs offline and the agent retries with backoff, picking
+        # the credential up as soon as ``kiosk enroll`` has written it.
+        log.warning("%s", error)
+        token = ""
     verify: str | bool = str(sync.ca_file) if sync.ca_file else True
-    client = Client(sync.server_url, credential.token, sync.timeout_s, verify)
+    client = Client(sync.server_url, token, sync.timeout_s, verify)
     settings = AgentSettings(sync.interval_s, sync.batch_size, sync.max_backoff_s)
     rejected = RejectedEvents(config.device.data_dir / "rejected.db")
     return SyncAgent(
-        client, events, office, clock, rejected, boot_id=boot_id(), settings=settings, report=report
+        client,
+        events,
+        office,
+        clock,
+        rejected,
+        boot_id=boot_id(),
+        settings=settings,
+        report=report,
+        credential_file=sync.credential_file,
     )

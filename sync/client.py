@@ -98,8 +98,13 @@ class Client:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._http = self.session or requests.Session()
-        self._http.headers["Authorization"] = f"Bearer {self.token}"
+        self.set_token(self.token)
         self.last_server_time: datetime | None = None
+
+    def set_token(self, token: str) -> None:
+        """Use a (new) credential from now on."""
+        self.token = token
+        self._http.headers["Authorization"] = f"Bearer {token}"
 
     def server_time(self) -> datetime:
         """The server's time now (one cheap request)."""

@@ -74,6 +74,19 @@ def test_enroll_without_a_server_in_the_config_says_what_to_set(tmp_path, capsys
     assert "sync.server_url" in capsys.readouterr().err
 
 
+def test_agent_started_before_enrollment_picks_the_credential_up(tmp_path, world):
+    path = write_config(tmp_path, world.url)
+    config = load_config(path)
+    data = tmp_path / "data"
+    log = EventLog(data / "events.db")
+    agent = build_agent(config, log, OfficeData(data / "office.db"), Clock())
+    assert agent is not None
+    waiting = agent.run_once()
+    assert not waiting.ok and "enroll" in waiting.error
+    assert kiosk_main(["enroll", world.office.enrollment_code("c1"), "--config", str(path)]) == 0
+    assert agent.run_once().ok
+
+
 def test_no_server_configured_means_no_agent(tmp_path):
     path = tmp_path / "kiosk.toml"
     path.write_text(f'[device]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
