@@ -1,1 +1,1 @@
-"""Hardware behind small, swappable interfaces: a real back end and a simulated one for each part."""
+"""Hardware behind small, swappable interfaces: a real and a simulated back end for each part."""
