@@ -188,12 +188,13 @@ class SyncAgent:
             self._adopt_time(self.client.server_time())
         try:
             uploaded, rejected = self._upload_all()
+            changed = self._download_all()
         except Refused as error:
             if error.locked_out:
                 self.locked_out = error.message
+                self._reload_credential()  # the office may have re-enrolled this kiosk
             raise
         self.locked_out = ""
-        changed = self._download_all()
         return CycleResult(ok=True, uploaded=uploaded, rejected=rejected, changes_applied=changed)
 
     def _load_credential(self) -> None:
@@ -205,6 +206,16 @@ class SyncAgent:
         except SyncError as error:
             self.locked_out = str(error)
             raise Transient(str(error)) from None
+
+    def _reload_credential(self) -> None:
+        if self._credential_file is None:
+            return
+        try:
+            token = Credential.load(self._credential_file).token
+        except SyncError:
+            return
+        if token != self.client.token:
+            self.client.set_token(token)
 
     def _adopt_time(self, server_wall: datetime) -> None:
         """Take the server's time; shift this boot's events logged while the clock was unsure."""

@@ -85,6 +85,12 @@ def test_agent_started_before_enrollment_picks_the_credential_up(tmp_path, world
     assert not waiting.ok and "enroll" in waiting.error
     assert kiosk_main(["enroll", world.office.enrollment_code("c1"), "--config", str(path)]) == 0
     assert agent.run_once().ok
+    world.office.revoke_kiosk("gate-1")
+    assert not agent.run_once().ok and "revoked" in agent.locked_out
+    assert kiosk_main(["enroll", world.office.enrollment_code("c1"), "--config", str(path)]) == 0
+    assert not agent.run_once().ok  # the refused cycle read the new credential for the next
+    assert agent.run_once().ok
+    assert agent.locked_out == ""
 
 
 def test_no_server_configured_means_no_agent(tmp_path):
