@@ -333,7 +333,6 @@ def apply_delta(office: OfficeSink, delta: Delta) -> None:
         office.set_cursor(str(delta.cursor))
 
 
-
 def build_agent(
     config: Config,
     events: EventSource,
