@@ -69,16 +69,21 @@ def _key(seed: int) -> IssuerKey:
     return IssuerKey(ISSUER, private)
 
 
-def make_world(now: datetime, *, compound: str = "demo", seed: int = 2020) -> DemoWorld:
-    """The demo community; ``compound`` must be the kiosk's ``device.compound``."""
-    key = _key(seed)
+def make_world(
+    now: datetime, *, compound: str = "demo", seed: int = 2020, key: IssuerKey | None = None
+) -> DemoWorld:
+    """The demo community; ``compound`` must be the kiosk's ``device.compound``.
+
+    ``key`` is the issuer (e.g. a real office's signing key); by default one made from ``seed``.
+    """
+    key = key or _key(seed)
     start, end = now - timedelta(days=1), now + timedelta(days=14)
 
     def claims(
         pass_id: str, household: str, name: str, role: Role = Role.RESIDENT, uses: int | None = None
     ) -> PassClaims:
         return PassClaims(
-            ISSUER, pass_id, start, start, end, (compound,), household, role, name, uses
+            key.issuer, pass_id, start, start, end, (compound,), household, role, name, uses
         )
 
     stories = {

@@ -41,9 +41,23 @@ def test_demo_runs_every_story_summarises_the_log_and_takes_pictures(
         tally = log.tally()
         assert tally[("decision", "allow", "ok")] == 3
         assert tally[("decision", "deny", "fever")] == 1
-        assert f"unsynced: {log.count_unsynced()}" in out
+        # Store and forward: the offline steps' backlog reached the office, nothing is left.
+        assert log.count_unsynced() == 0
+        assert "network: cut" in out and "network: back online" in out
+        assert "at the office (http://127.0.0.1:" in out
+        assert out.rstrip().endswith(f"): {log.count()}")
     pictures = sorted(shots.glob("*.png"))
     assert len(pictures) >= 10 and pictures[0].name.startswith("01-")
+
+
+def test_demo_without_office_keeps_every_event_unsynced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--data-dir", str(tmp_path), "--no-office"]) == 0
+    out = capsys.readouterr().out
+    assert "office: +" not in out and "at the office (" not in out
+    with EventLog(tmp_path / "events.db") as log:
+        assert log.count_unsynced() == log.count() > 0
 
 
 def test_runner_counts_failed_ticks_and_is_not_alive_without_good_ones() -> None:

@@ -106,6 +106,7 @@ def simulate(args: argparse.Namespace, data_dir: Path) -> int:
 
     config = load_config(args.config, overrides(args, data_dir))
     app = build(config, sim=True)
+    assert app.sim is not None, "build(sim=True) always gives simulator controls"
     stop = threading.Event()
     loop = threading.Thread(
         target=tick_until, args=(app.kiosk, stop), name="kiosk-loop", daemon=True

@@ -1,0 +1,83 @@
+"""A local office for ``kiosk demo``: a real server on loopback and the kiosk's real sync agent.
+
+The office signs the demo community's passes, knows its households, enrolls the simulated
+kiosk, and receives its events over HTTP after every step of the scripted day, so a newcomer
+sees them arrive at the office.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kiosk.app import App
+from kiosk.clock import boot_id
+from kiosk.demo_world import ISSUER, DemoWorld
+from kiosk.passes import IssuerKey
+from server.local import Office, start_local_server
+from server.models import EventRow
+from sync.agent import AgentSettings, CycleResult, SyncAgent
+from sync.client import Client
+from sync.rejected import RejectedEvents
+
+
+@dataclass
+class DemoOffice:
+    """The office side of the demo: its database, its URL and the kiosk's sync agent."""
+
+    office: Office
+    url: str
+    agent: SyncAgent | None = None
+
+    def signing_key(self) -> IssuerKey:
+        return self.office.signing_key()
+
+    def register(self, world: DemoWorld) -> None:
+        """Tell the office about the demo community: compound and household colours."""
+        self.office.add_compound(world.compound, "Demo compound")
+        for household_id, (colour, until) in world.households.items():
+            self.office.add_household(household_id, world.compound, colour)
+            if until is not None:
+                self.office.set_colour(household_id, colour, until)
+
+    def connect(self, app: App) -> None:
+        """Enroll the kiosk and give it a sync agent talking HTTP to this office."""
+        device = app.config.device
+        token = self.office.enroll_kiosk(device.id, device.compound)
+        client = Client(self.url, token, app.config.sync.timeout_s)
+        rejected = RejectedEvents(device.data_dir / "rejected.db")
+        self.agent = SyncAgent(
+            client,
+            app.log,
+            app.office,
+            app.clock,
+            rejected,
+            boot_id=boot_id(),
+            settings=AgentSettings(batch_size=app.config.sync.batch_size),
+            report=app.kiosk.set_link_status,
+        )
+        app.network.subscribe(self.agent.set_network)
+
+    def sync(self) -> CycleResult:
+        """One sync cycle, as the agent's thread would run it: upload, then download."""
+        assert self.agent is not None, "connect() first"
+        return self.agent.run_once()
+
+    def events_received(self) -> int:
+        with self.office.session() as s:
+            return int(s.scalar(select(func.count()).select_from(EventRow)) or 0)
+
+
+@contextmanager
+def demo_office(folder: Path) -> Iterator[DemoOffice]:
+    """An office database in ``folder`` served on 127.0.0.1 until the block ends."""
+    office = Office.open(folder, issuer=ISSUER)
+    url, stop = start_local_server(folder)
+    try:
+        yield DemoOffice(office, url)
+    finally:
+        stop()
