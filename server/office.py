@@ -60,7 +60,7 @@ def _get(session: Session, model: Any, key: Any, what: str) -> Any:
     return row
 
 
-# --- compounds and households ------------------------------------------------------------------
+# --- compounds and households -----------------------------------------------------------------
 
 
 def add_compound(session: Session, compound_id: str, name: str = "") -> Compound:
@@ -106,7 +106,7 @@ def set_policy(session: Session, compound_id: str, overrides: dict[str, Any]) ->
     record_change(session, compound_id, "policy", dict(overrides))
 
 
-# --- residents and passes ------------------------------------------------------------------------
+# --- residents and passes ---------------------------------------------------------------------
 
 
 def add_resident(
@@ -201,7 +201,7 @@ def revoke_pass(session: Session, pass_id: str, revoked: bool = True) -> Pass:
     return row
 
 
-# --- issuer keys and the trust list --------------------------------------------------------------
+# --- issuer keys and the trust list -----------------------------------------------------------
 
 
 def add_issuer_key(session: Session, issuer: str, *, rotate: bool = True) -> IssuerKey:
@@ -269,7 +269,7 @@ def trust_changed(session: Session) -> None:
     record_change(session, None, "trust", trust_document(session))
 
 
-# --- kiosks --------------------------------------------------------------------------------------
+# --- kiosks -----------------------------------------------------------------------------------
 
 
 def create_enrollment_code(session: Session, compound_id: str, *, hours: float = 24.0) -> str:
