@@ -2,66 +2,117 @@
 
     python -m hw_tests.end_to_end [--sim] [--timeout S] [--yes]
 
-On a device, hold up a pass signed by a key in [trust] files. In --sim a test issuer signs a
-pass and the simulated person shows it; ``--fault untrusted`` shows one from an unknown
-issuer, which must leave the gate shut.
+The pass goes through the kiosk itself (``kiosk.app.build`` and its state machine): camera,
+decoder, verifier, rules, thermometer, event log and relay, with a scratch event log so the
+check leaves the device's log alone. On a device, hold up a pass signed by a key in [trust]
+files and step up to the thermometer. In --sim a test issuer signs a pass and the simulated
+person shows it on simulated time; ``--fault untrusted`` shows one from an unknown issuer,
+which must leave the gate shut.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from drivers.qr import make_decoder
 from hw_tests.harness import CheckFailed, Options, Person, wait_until
 from hw_tests.rig import Rig
-from kiosk.model import Verification
+from kiosk.app import App, build
+from kiosk.config import Config
+from kiosk.demo_scenario import SimTime
 from kiosk.passes.issuer import IssuerKey, issue_pass
 from kiosk.passes.testing import sample_claims
-from kiosk.passes.trust import TrustList, load_trust
-from kiosk.passes.verify import Verifier
+from kiosk.view import KioskView
 
-SIM_OPEN_S = 0.2
+FOREHEAD_C = 36.4  # the simulated person's skin temperature
 
 
-def test_pass(rig: Rig, options: Options) -> tuple[str, TrustList]:
-    """A pass valid now for this compound, and the trust list that accepts it (--sim)."""
+def test_pass(config: Config, options: Options) -> tuple[str, IssuerKey]:
+    """A pass valid now for this compound, and the issuer the kiosk trusts (--sim)."""
     now = datetime.now(UTC)
     key = IssuerKey.generate("Self-test office")
     signer = IssuerKey.generate("Unknown office") if options.fault == "untrusted" else key
-    claims = sample_claims(signer.issuer, compounds=(rig.config.device.compound,),
-                           issued_at=now, not_before=now - timedelta(minutes=5),
-                           expires_at=now + timedelta(hours=1))
-    return issue_pass(signer, claims), key.trust_list()
+    claims = sample_claims(
+        signer.issuer,
+        compounds=(config.device.compound,),
+        issued_at=now,
+        not_before=now - timedelta(minutes=5),
+        expires_at=now + timedelta(hours=1),
+    )
+    return issue_pass(signer, claims), key
+
+
+@contextmanager
+def kiosk(config: Config, sim: bool) -> Iterator[tuple[App, Callable[[], KioskView]]]:
+    """The kiosk on a scratch data folder, and a function that runs one camera frame's tick."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-selftest-") as scratch:
+        device = dataclasses.replace(config.device, data_dir=Path(scratch))
+        scratch_config = dataclasses.replace(config, device=device)
+        frame_s = 1.0 / config.camera.fps
+        if sim:
+            clock = SimTime(datetime.now(UTC))
+            app = build(scratch_config, sim=True, clock=clock.clock, timers=clock.timers)
+
+            def tick() -> KioskView:
+                clock.advance(frame_s)
+                return app.kiosk.tick()
+        else:
+            app = build(scratch_config, sim=False)
+
+            def tick() -> KioskView:
+                time.sleep(frame_s)
+                return app.kiosk.tick()
+
+        with app:
+            yield app, tick
 
 
 def check(rig: Rig, person: Person, options: Options) -> str:
-    """Camera -> decoder -> verifier -> relay, as the kiosk chains them."""
-    camera = rig.camera()
-    relay = rig.relay()
-    decoder = make_decoder(rig.config.camera.decoder)
-    if options.sim:
-        text, trust = test_pass(rig, options)
-    else:
-        text, trust = "", load_trust(rig.config.trust.files)
-    verifier = Verifier(trust)
-    person.ask_to("hold up a valid pass for this compound",
-                  lambda: rig.sim_camera.present(text))
-    seen: list[Verification] = []
+    """A valid pass through the whole kiosk opens the gate; it locks again by itself."""
+    with kiosk(rig.config, options.sim) as (app, tick):
+        text = ""
+        if options.sim:
+            text, key = test_pass(rig.config, options)
+            app.office.set_trust_json(json.dumps(key.trust_list().to_json()))
 
-    def verified() -> bool:
-        frame = camera.read()
-        codes = decoder.decode(frame) if frame is not None else []
-        seen.extend(verifier.verify(code, datetime.now(UTC)) for code in codes)
-        return any(v.valid for v in seen)
+        def show_pass() -> None:
+            assert app.sim is not None
+            app.sim.set_forehead(FOREHEAD_C)
+            app.sim.present_pass(text)
 
-    wait_until(verified, options.timeout_s, "no valid pass was read; refused: "
-               + (", ".join(sorted({str(v.reason) for v in seen})) or "nothing decoded"))
-    open_s = SIM_OPEN_S if options.sim else rig.config.gpio.open_s
-    relay.open(open_s)
-    if not relay.is_open or not person.confirm("did the gate unlock?"):
-        raise CheckFailed("a valid pass was read but the gate did not open")
-    wait_until(lambda: not relay.is_open, open_s + 2.0, "the gate did not lock again by itself")
-    return f"valid pass read, gate open for {open_s:g} s, then locked"
+        person.ask_to("hold up a valid pass for this compound, then step up to the thermometer",
+                      show_pass)
+        views: list[KioskView] = []
+
+        def opened() -> bool:
+            views.append(tick())
+            return views[-1].gate_open
+
+        try:
+            wait_until(opened, options.timeout_s, "no valid pass was read", poll_s=0.0)
+        except CheckFailed as failure:
+            refusals = {str(v.reason) for v in views if v.reason.value != "ok"}
+            said = ", ".join(sorted(refusals)) or "nothing"
+            raise CheckFailed(f"{failure}; the kiosk said: {said}") from None
+        if not person.confirm("did the gate unlock?"):
+            raise CheckFailed("a valid pass was read but the gate did not open")
+        limit = app.config.gpio.open_s + 2.0
+        if options.sim:
+            ticks = round(limit * app.config.camera.fps)
+            if not any(not tick().gate_open for _ in range(ticks)):
+                raise CheckFailed("the gate did not lock again by itself")
+        else:
+            wait_until(lambda: not tick().gate_open, limit, "the gate did not lock again by itself")
+        decisions = [e for e in app.log.recent(10) if e.kind.value == "decision"]
+        celsius = views[-1].temperature_c or 0.0
+        return (f"valid pass read, {celsius:.1f} °C, {len(decisions)} decision logged, "
+                "gate opened and locked again")
 
 
 if __name__ == "__main__":

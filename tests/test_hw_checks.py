@@ -82,18 +82,48 @@ def test_calibration_prints_the_offset_to_set(capsys: pytest.CaptureFixture[str]
 
 
 def test_rig_drops_the_relay_when_a_check_fails_with_the_gate_open() -> None:
-    from hw_tests.harness import CheckFailed, Options, SimPerson
     from hw_tests.rig import Rig
     from kiosk.config import load_config
 
     rig = Rig(load_config(None), sim=True)
     pin = rig.pin(17)
-    # The person denies the gate unlocked: the check fails while the relay is still on.
-    with pytest.raises(CheckFailed, match="did not open"):
-        end_to_end.check(rig, SimPerson("unconfirmed"), Options(sim=True, timeout_s=5))
+    relay = rig.relay()
+    relay.open(5.0)
     assert pin.state
     rig.close()
     assert not pin.state
+
+
+def test_end_to_end_drops_the_relay_when_it_fails_with_the_gate_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hw_tests.harness import CheckFailed, Options, SimPerson
+    from hw_tests.rig import Rig
+    from kiosk.app import build
+    from kiosk.config import load_config
+
+    pins: list[object] = []
+
+    def build_and_watch_the_relay(*args: object, **kwargs: object) -> object:
+        app = build(*args, **kwargs)  # type: ignore[arg-type]
+        assert app.sim is not None
+        pins.append(app.sim.pin_factory.pin(app.config.gpio.relay_pin))
+        return app
+
+    monkeypatch.setattr(end_to_end, "build", build_and_watch_the_relay)
+    rig = Rig(load_config(None), sim=True)
+    # The person denies the gate unlocked: the check fails while the relay is still on.
+    with pytest.raises(CheckFailed, match="did not open"):
+        end_to_end.check(rig, SimPerson("unconfirmed"), Options(sim=True, timeout_s=5))
+    (relay_pin,) = pins
+    assert not relay_pin.state  # type: ignore[attr-defined]
+
+
+def test_end_to_end_goes_through_the_kiosk_and_logs_the_decision(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run("end_to_end") == EXIT_OK
+    assert "1 decision logged, gate opened and locked again" in capsys.readouterr().out
 
 
 def test_fault_without_sim_is_refused() -> None:
