@@ -31,6 +31,7 @@ from sync.protocol import (
     PhotoChange,
     UploadReply,
     UploadRequest,
+    event_to_json,
 )
 
 # The columns the conflict check reads (rows, not ORM objects: a busy compound has many).
@@ -121,25 +122,10 @@ def store_events(
 
 
 def _row(event: Event, now: datetime) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "device_id": event.device_id,
-        "compound_id": event.compound_id,
-        "kind": event.kind.value,
-        "wall_time": event.wall_time,
-        "monotonic": event.monotonic,
-        "boot_id": event.boot_id,
-        "clock_trusted": event.clock_trusted,
-        "reason": event.reason.value,
-        "verdict": None if event.verdict is None else event.verdict.value,
-        "direction": None if event.direction is None else event.direction.value,
-        "pass_id": event.pass_id,
-        "household_id": event.household_id,
-        "temperature_c": event.temperature_c,
-        "data": dict(event.data),
-        "received_at": now,
-        "conflict": False,
-    }
+    """The events-table row: the wire fields, with the time as a datetime for the column."""
+    row = event_to_json(event)
+    row.update(wall_time=event.wall_time, received_at=now, conflict=False)
+    return row
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Sequence[str]:
