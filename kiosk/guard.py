@@ -165,9 +165,9 @@ class GuardDesk:
     def _set_direction(self, command: SetDirection, now: ClockReading) -> CommandResult:
         kiosk = self._kiosk
         kiosk.direction = command.direction
-        event = kiosk.make_event(
-            EventKind.SYSTEM, Reason.OK, now, data={"direction": command.direction.value}
-        )
+        direction = command.direction.value
+        data = {"direction": direction, "detail": f"guard set the lane direction to {direction}"}
+        event = kiosk.make_event(EventKind.SYSTEM, Reason.OK, now, data=data)
         kiosk.record(event)
         return CommandResult(True)
 
