@@ -102,7 +102,7 @@ def test_panel_plays_every_part_of_the_hardware(sim: Sim) -> None:
     loop_once(sim)
     for label in (
         "resident",
-        "38.5",
+        "38.0",
         "nobody",
         "open door",
         "exit button",
@@ -113,7 +113,7 @@ def test_panel_plays_every_part_of_the_hardware(sim: Sim) -> None:
         click(sim, label)
     assert sim.controls.calls == [
         ("present_pass", "KP1:resident"),
-        ("set_forehead", 38.5),
+        ("set_forehead", 38.0),
         ("set_forehead", None),
         ("set_door", True),
         ("press_exit_button", None),

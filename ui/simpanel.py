@@ -18,7 +18,9 @@ from ui import layout, theme
 from ui.canvas import Action, Canvas
 
 PANEL_WIDTH = 360
-FOREHEADS: tuple[float | None, ...] = (36.5, 37.6, 38.5, None)
+# Forehead SKIN temperatures: the kiosk adds the calibration offset (skin reads ~0.5 °C below
+# core) and ambient compensation, so these read as a normal, a borderline-high and a fever.
+FOREHEADS: tuple[float | None, ...] = (36.0, 36.9, 38.0, None)
 
 
 class SimControls(Protocol):
@@ -55,7 +57,7 @@ class SimPanel:
         canvas.text("Pass in front of the camera", bands[0], theme.MUTED, align="left")
         self._pass_buttons(canvas, bands[1 : 1 + n_pass_rows], gap)
         rest = bands[1 + n_pass_rows :]
-        canvas.text("Forehead temperature", rest[0], theme.MUTED, align="left")
+        canvas.text("Forehead skin temperature", rest[0], theme.MUTED, align="left")
         self._forehead_buttons(canvas, rest[1], gap)
         canvas.text("Door, exit button, sensor, network", rest[2], theme.MUTED, align="left")
         self._hardware_buttons(canvas, rest[3], rest[4], view, gap)
