@@ -24,7 +24,7 @@ from kiosk.passes.cose import ALG_EDDSA, HEADER_ALG, HEADER_KID, build_sign1
 from kiosk.passes.issuer import IssuerKey, issue_pass
 from kiosk.passes.transport import encode_kp1
 
-__all__ = ["ISSUER", "DemoWorld", "make_world", "sim_passes"]
+__all__ = ["ISSUER", "DemoWorld", "make_world"]
 
 ISSUER = "Demo community office"
 
@@ -121,14 +121,3 @@ def _photo(number: int) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (96, 96), colour).save(out, format="PNG")
     return out.getvalue()
-
-
-def sim_passes(app: object) -> dict[str, str]:
-    """For ``kiosk sim``: install the demo community into the app's office data and return
-    a button label -> QR text map."""
-    from kiosk.app import App
-
-    assert isinstance(app, App)
-    world = make_world(app.clock.effective_now(), compound=app.config.device.compound)
-    world.install(app.office)
-    return {label: demo.text for label, demo in world.passes.items()}

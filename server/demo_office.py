@@ -57,10 +57,23 @@ class DemoOffice:
             app.clock,
             rejected,
             boot_id=boot_id(),
-            settings=AgentSettings(batch_size=app.config.sync.batch_size),
+            settings=AgentSettings(
+                interval_s=app.config.sync.interval_s,
+                batch_size=app.config.sync.batch_size,
+                max_backoff_s=app.config.sync.max_backoff_s,
+            ),
             report=app.kiosk.set_link_status,
         )
         app.network.subscribe(self.agent.set_network)
+
+    def start_agent(self) -> None:
+        """Sync in the agent's own thread, as on a kiosk (the simulator uses this)."""
+        assert self.agent is not None, "connect() first"
+        self.agent.start()
+
+    def stop_agent(self) -> None:
+        if self.agent is not None:
+            self.agent.stop()
 
     def sync(self) -> CycleResult:
         """One sync cycle, as the agent's thread would run it: upload, then download."""

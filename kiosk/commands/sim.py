@@ -8,9 +8,12 @@ everything the scripted ``kiosk demo`` does. Needs a desktop; without one it say
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,33 +97,53 @@ def run(args: argparse.Namespace) -> int:
 def simulate(args: argparse.Namespace, data_dir: Path) -> int:
     """Build the simulated kiosk, run its loop in the background and the screen in front.
 
-    Needs of other parts: ``kiosk.app.build(config, sim=True)`` returns an App with ``kiosk``
-    (``tick()``, ``view()``, ``submit()``), ``sim`` (SimControls) and ``close()``;
-    ``kiosk.demo_world.sim_passes(app)`` maps a button label to the QR text of a demo pass.
+    A local office server (when the ``server`` extra is installed) signs the demo passes and
+    receives the events through the real sync agent, so "cut network" really holds them back.
     """
     from kiosk.app import build
     from kiosk.config import load_config
-    from kiosk.demo_world import sim_passes
+    from kiosk.demo_world import make_world
     from ui.app import run_ui
     from ui.simpanel import PANEL_WIDTH, SimPanel
 
     config = load_config(args.config, overrides(args, data_dir))
-    app = build(config, sim=True)
-    assert app.sim is not None, "build(sim=True) always gives simulator controls"
-    stop = threading.Event()
-    loop = threading.Thread(
-        target=tick_until, args=(app.kiosk, stop), name="kiosk-loop", daemon=True
-    )
-    try:
+    with ExitStack() as stack:
+        link = stack.enter_context(local_office(data_dir / "office"))
+        app = stack.enter_context(build(config, sim=True))
+        assert app.sim is not None, "build(sim=True) always gives simulator controls"
+        key = link.signing_key() if link is not None else None
+        world = make_world(app.clock.effective_now(), compound=config.device.compound, key=key)
+        world.install(app.office)
+        if link is not None:
+            link.register(world)
+            link.connect(app)
+            stack.callback(link.stop_agent)
+            link.start_agent()
+        stop = threading.Event()
+        loop = threading.Thread(
+            target=tick_until, args=(app.kiosk, stop), name="kiosk-loop", daemon=True
+        )
+        stack.callback(loop.join, 5)
+        stack.callback(stop.set)
         loop.start()
-        panel = SimPanel(app.sim, sim_passes(app))
+        panel = SimPanel(app.sim, {label: demo.text for label, demo in world.passes.items()})
         run_ui(app.kiosk, config.ui, panel=panel, panel_width=PANEL_WIDTH)
-    finally:
-        stop.set()
-        if loop.is_alive():
-            loop.join(timeout=5)
-        app.close()
     return 0
+
+
+@contextmanager
+def local_office(folder: Path) -> Iterator[Any]:
+    """The demo office on loopback, or None (with a note) without the ``server`` extra."""
+    try:
+        from server.demo_office import demo_office
+    except ImportError as error:
+        print(f"note: no office server ({error}); the kiosk runs offline", file=sys.stderr)
+        yield None
+        return
+    logging.getLogger("sync").setLevel(logging.ERROR)  # the screen shows the link state
+    with demo_office(folder) as office:
+        print(f"office server: {office.url}", file=sys.stderr)
+        yield office
 
 
 def tick_until(kiosk: Any, stop: threading.Event, period_s: float = TICK_S) -> None:
