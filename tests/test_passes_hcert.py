@@ -1,9 +1,15 @@
-"""EU Digital COVID Certificates (HC1): the public dgc-testdata cases and generated ones."""
+"""EU Digital COVID Certificates (HC1): generated cases, and the EU's public dgc-testdata.
+
+The EU's test data is not copied into this repository. To run it, clone
+eu-digital-green-certificates/dgc-testdata and point ``DGC_TESTDATA`` at the clone:
+every case of the common set (``common/2DCode/raw/*.json``) then runs against the verifier.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +25,11 @@ from kiosk.passes.base45 import b45encode
 from kiosk.passes.testing import T0, make_dsc, make_hcert, sample_dcc, sign1_bytes
 from kiosk.passes.trust import dsc_kid, trusted_certificate
 
-DGC_DIR = Path(__file__).parent / "vectors" / "dgc-testdata"
+DGC_DIR = Path(os.environ.get("DGC_TESTDATA", "/nonexistent"))
+NO_DGC = (
+    "the EU dgc-testdata cases need DGC_TESTDATA="
+    "<a clone of eu-digital-green-certificates/dgc-testdata>"
+)
 # dgc-testdata expectation -> the reasons that fulfil "False" for it.
 FAILS_AS = {
     "EXPECTEDUNPREFIX": {Reason.UNKNOWN_FORMAT},
@@ -31,27 +41,41 @@ FAILS_AS = {
     # The validation clock is outside the DSC's validity too, which is checked first.
     "EXPECTEDEXPIRATIONCHECK": {Reason.EXPIRED, Reason.NOT_YET_VALID, Reason.KEY_NOT_VALID},
 }
+TIME_REASONS = FAILS_AS["EXPECTEDEXPIRATIONCHECK"]
 # Schema validation and reading the picture are not the verifier's job.
 NOT_CHECKED = {"EXPECTEDSCHEMAVALIDATION", "EXPECTEDPICTUREDECODE", "EXPECTEDVALIDOBJECT"}
 
 
+def _case_files() -> list[Path]:
+    return sorted(DGC_DIR.glob("common/2DCode/raw/*.json"))
+
+
 def _cases() -> list[tuple[str, dict]]:
     cases = []
-    for path in sorted(DGC_DIR.glob("*.json")):
+    for path in _case_files():
         case = json.loads(path.read_text("utf-8"))
-        failing = [k for k, v in case["EXPECTEDRESULTS"].items() if v is False]
-        if not set(failing) <= NOT_CHECKED or not failing:
-            cases.append((path.stem, case))
+        failing = [k for k, v in case.get("EXPECTEDRESULTS", {}).items() if v is False]
+        if "TESTCTX" in case and (not set(failing) <= NOT_CHECKED or not failing):
+            cases.append((f"{path.parts[-4]}-{path.stem}", case))
     return cases
 
 
-@pytest.mark.parametrize(("name", "case"), _cases(), ids=[n for n, _ in _cases()])
+CASES = _cases()
+
+
+@pytest.mark.skipif(not CASES, reason=NO_DGC)
+@pytest.mark.parametrize(
+    ("name", "case"), CASES or [("none", {})], ids=[n for n, _ in CASES] or ["none"]
+)
 def test_dgc_testdata_case(name: str, case: dict) -> None:
     context = case["TESTCTX"]
     cert = x509.load_der_x509_certificate(base64.b64decode(context["CERTIFICATE"]))
     at = datetime.fromisoformat(context["VALIDATIONCLOCK"].replace("Z", "+00:00"))
     v = Verifier(TrustList((trusted_certificate(cert),))).verify(case.get("PREFIX", ""), at)
-    failing = [k for k, ok in case["EXPECTEDRESULTS"].items() if ok is False and k in FAILS_AS]
+    expected = case["EXPECTEDRESULTS"]
+    failing = [k for k, ok in expected.items() if ok is False and k in FAILS_AS]
+    if "EXPECTEDEXPIRATIONCHECK" not in expected and v.reason in TIME_REASONS:
+        return  # the case does not ask for the time checks (dgc-testdata's README)
     if failing:
         assert v.reason in set.union(*(FAILS_AS[k] for k in failing)), v.detail
     else:
@@ -61,8 +85,9 @@ def test_dgc_testdata_case(name: str, case: dict) -> None:
             assert v.credential.hcert == case["JSON"]
 
 
+@pytest.mark.skipif(not CASES, reason=NO_DGC)
 def test_dgc_testdata_has_both_algorithms() -> None:
-    heads = [json.loads(p.read_text()).get("COSE", "")[:40].lower() for p in DGC_DIR.glob("*.json")]
+    heads = [json.loads(p.read_text()).get("COSE", "")[:40].lower() for p in _case_files()]
     assert any("013824" in h for h in heads)  # PS256
     assert any("0126" in h for h in heads)  # ES256
 
