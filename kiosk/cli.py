@@ -7,6 +7,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from kiosk.exc import ConfigError, KioskError
+
 # Subcommand name -> module in kiosk.commands. Modules are imported only when listed
 # here, so adding a command is one line.
 COMMANDS: dict[str, str] = {
@@ -32,8 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; a bad config exits 2, any other kiosk error 1, with its message."""
     args = build_parser().parse_args(argv)
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KioskError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return result
 
 

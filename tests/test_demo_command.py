@@ -123,3 +123,13 @@ def test_run_is_ready_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
             pass
         assert b"STOPPING=1" in messages
         assert "relay off" in err
+
+
+def test_run_with_a_bad_config_says_why_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[thermometer]\ncalibration_ofset_c = 0.5\n")
+    assert main(["run", "--config", str(config), "--no-ui"]) == 2
+    err = capsys.readouterr().err
+    assert "calibration_ofset_c" in err and "Did you mean 'calibration_offset_c'" in err

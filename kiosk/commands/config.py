@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from kiosk.config import DEFAULTS_FILE, SECTIONS, Config, Spec, load_config
-from kiosk.exc import ConfigError
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -28,11 +27,7 @@ def add_parser(sub: Any, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.action == "docs":
         return _emit(render_docs(), args.output)
-    try:
-        config = load_config(args.config)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    config = load_config(args.config)  # kiosk.cli turns a ConfigError into exit 2
     if args.action == "show":
         return _emit(render_toml(config), args.output)
     print(f"ok: {args.config or DEFAULTS_FILE}")

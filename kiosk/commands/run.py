@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from kiosk.exc import ConfigError, KioskError
+from kiosk.exc import KioskError
 from kiosk.sdnotify import notify, watchdog_interval
 
 log = logging.getLogger("kiosk")
@@ -40,15 +39,8 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from kiosk.config import load_config
 
-    try:
-        config = load_config(args.config)
-        return serve(config, ui=not args.no_ui, sim=True if args.sim else None)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KioskError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    config = load_config(args.config)  # kiosk.cli turns a ConfigError into exit 2
+    return serve(config, ui=not args.no_ui, sim=True if args.sim else None)
 
 
 def serve(config: Any, *, ui: bool, sim: bool | None) -> int:

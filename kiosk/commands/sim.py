@@ -17,8 +17,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from kiosk.exc import ConfigError, KioskError
-
 TICK_S = 0.02  # how often the kiosk loop steps the state machine (it never blocks)
 NO_DISPLAY = (
     "kiosk sim opens a window, but there is no desktop here (no DISPLAY or WAYLAND_DISPLAY, "
@@ -83,15 +81,7 @@ def run(args: argparse.Namespace) -> int:
         print(NO_DISPLAY, file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="kiosk-sim-") as scratch:
-        data_dir = args.data_dir or Path(scratch)
-        try:
-            return simulate(args, data_dir)
-        except ConfigError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        except KioskError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+        return simulate(args, args.data_dir or Path(scratch))
 
 
 def simulate(args: argparse.Namespace, data_dir: Path) -> int:
