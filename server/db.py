@@ -40,6 +40,11 @@ def make_engine(url: str | Path, **options: Any) -> Engine:
     except ArgumentError as error:
         raise ServerConfigError(f"{text!r} is not a database URL ({error})") from None
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and Path(parsed.database).is_dir():
+            raise ServerConfigError(
+                f"{parsed.database} is a folder; name the database file, such as "
+                f"{Path(parsed.database) / 'office.db'}"
+            )
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(text, connect_args={"timeout": 30}, **options)
