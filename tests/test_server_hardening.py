@@ -243,4 +243,3 @@ def test_chunked_bodies_are_capped_and_read_only_after_the_credential(tmp_path: 
     enrolling = StreamedBody(total)
     assert post_streamed(app, "/enroll", enrolling, None) == 413
     assert enrolling.read <= enrolling.chunk
-
