@@ -112,23 +112,29 @@ def test_event_ids_are_per_kiosk(world):
 # --- one-time enrollment codes (#8) --------------------------------------------------------------
 
 
+def race_for(world: LoopbackOffice, code: str, devices: list[str]) -> list[int]:
+    """POST /enroll with one code for every device at once; the statuses."""
+    start = threading.Barrier(len(devices))
+    statuses: list[int] = []
+
+    def claim(device: str) -> None:
+        body = {"code": code, "device_id": device}
+        start.wait()
+        statuses.append(requests.post(api(world, "/enroll"), json=body, timeout=60).status_code)
+
+    threads = [threading.Thread(target=claim, args=(d,)) for d in devices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
 def test_an_enrollment_code_enrolls_one_kiosk_under_racing_requests(world):
     racers = 12
     for round_ in range(3):
         code = world.office.enrollment_code("c1")
-        start = threading.Barrier(racers)
-        statuses: list[int] = []
-
-        def claim(n: int, code: str = code, start: threading.Barrier = start) -> None:
-            body = {"code": code, "device_id": f"r{round_}-{n}"}
-            start.wait()
-            statuses.append(requests.post(api(world, "/enroll"), json=body, timeout=60).status_code)
-
-        threads = [threading.Thread(target=claim, args=(n,)) for n in range(racers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = race_for(world, code, [f"r{round_}-{n}" for n in range(racers)])
         assert sorted(statuses) == [200] + [403] * (racers - 1), statuses
 
 
