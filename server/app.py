@@ -80,11 +80,16 @@ async def _json_body(request: Request, limit: int = MAX_BODY) -> Any:
         if len(body) > limit:
             raise BodyTooLarge(limit)
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_not_json)
     except RecursionError:
         raise BadJson("nested too deeply; the protocol needs a few levels") from None
     except ValueError as error:  # also UnicodeDecodeError and the 4,300-digit integer limit
         raise BadJson(str(error)) from None
+
+
+def _not_json(constant: str) -> Any:
+    """Python reads NaN and Infinity; JSON (and PostgreSQL's json type) do not."""
+    raise ValueError(f"{constant} is not a JSON number")
 
 
 class BadJson(ProtocolError):

@@ -249,3 +249,11 @@ def test_chunked_bodies_are_capped_and_read_only_after_the_credential(tmp_path: 
     enrolling = StreamedBody(total)
     assert post_streamed(app, "/enroll", enrolling, None) == 413
     assert enrolling.read <= enrolling.chunk
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(world, constant):
+    token = world.office.enroll_kiosk("k1", "c1")
+    reply = raw_upload(world, token, event_text(data=f'{{"x": {constant}}}'))
+    assert_error(reply, 400, "bad_json", constant)
+    assert_still_serving(world)
