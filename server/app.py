@@ -150,11 +150,10 @@ def create_app(
     async def post_events(request: Request, credentials: Auth) -> JSONResponse:
         # The credential is checked before a byte of the body is read: a stranger cannot make
         # the office read or parse 16 MiB.
-        await run(lambda s: kiosk_of(s, credentials))
+        kiosk: Kiosk = await run(lambda s: kiosk_of(s, credentials))
         body = await _json_body(request)
 
         def work(session: Session) -> UploadReply:
-            kiosk = kiosk_of(session, credentials)  # again: it may have been revoked meanwhile
             upload = UploadRequest.from_json(body, max_batch=max_batch)
             return sync_service.store_events(session, kiosk, upload, now())
 
