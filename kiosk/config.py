@@ -427,8 +427,7 @@ def load_config(path: Path | None, overrides: Mapping[str, Any] | None = None) -
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        return tomllib.loads(_decode(path, path.read_bytes()))
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: configuration file not found. Create it (see docs/configuration.md) "
@@ -438,6 +437,26 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the configuration file: {e.strerror}.") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}. Fix the syntax at that line.") from e
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """The file's text: UTF-8 as TOML requires (a byte-order mark, as some editors add, is fine)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line}: not UTF-8 text (byte 0x{data[e.start]:02X}). "
+            f"Save the file as UTF-8{_guess_encoding(data)}."
+        ) from None
+
+
+def _guess_encoding(data: bytes) -> str:
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return " (it reads as GBK/GB18030, which Chinese Windows editors write by default)"
 
 
 def _nest(overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -26,6 +27,9 @@ from kiosk.model import Reason
 from kiosk.view import KioskView
 
 OFFLINE_STEPS = range(5, 9)  # the network is cut while these steps are played
+# What a run leaves in --data-dir (SQLite files with their -wal/-shm/-journal companions).
+RUN_FILES = ("events.db", "office.db", "rejected.db", "clock.json", "office")
+EARLIER_RUN = "previous"
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -49,12 +53,41 @@ def add_parser(sub: Any, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         if args.data_dir is not None:
+            set_aside_earlier_run(args.data_dir)
             return demo(args.data_dir, args.screenshots, args.language, args.office)
         with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
             return demo(Path(scratch), args.screenshots, args.language, args.office)
     except KioskError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+def set_aside_earlier_run(data_dir: Path) -> None:
+    """The day is played from its start: an earlier run's files move to ``previous/``.
+
+    Kept in place, its log would change the stories (the first resident "already passed in").
+    Only the run before is kept, so repeated runs do not fill the disk.
+    """
+    found = [
+        path
+        for name in RUN_FILES
+        for path in (
+            data_dir / name,
+            *(data_dir / f"{name}{s}" for s in ("-wal", "-shm", "-journal")),
+        )
+        if path.exists()
+    ]
+    if not found:
+        return
+    aside = data_dir / EARLIER_RUN
+    try:
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.mkdir()
+        for path in found:
+            path.rename(aside / path.name)
+    except OSError as error:
+        raise KioskError(f"cannot move the earlier demo's files to {aside}: {error}") from error
+    print(f"The earlier run's files are in {aside}; this run starts the day afresh.\n")
 
 
 def demo_config(data_dir: Path) -> Any:
