@@ -440,6 +440,7 @@ install_kiosk() {
     if [[ -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$want" ]] &&
         "${VENV}/bin/python" -c 'import kiosk, drivers, hw_tests' 2>/dev/null; then
         unchanged "kiosk package ($(cut -c1-12 <<<"$want"))"
+        prefer_apt_gpiozero
         return 0
     fi
     target="${WHEEL:-$SRC_DIR}"
@@ -455,6 +456,21 @@ install_kiosk() {
         printf '%s\n' "$want" >"$STAMP_FILE"
     fi
     changed "kiosk installed from ${target}"
+    prefer_apt_gpiozero
+}
+
+# Raspberry Pi's python3-gpiozero (2.x) is patched for the Pi 5's GPIO chip; PyPI's is not. A venv
+# that pip filled before apt had it keeps PyPI's copy, which hides the system one: remove it.
+prefer_apt_gpiozero() {
+    local version origin
+    version="$(dpkg-query -W -f='${Version}' python3-gpiozero 2>/dev/null || true)"
+    [[ -n "$version" ]] && dpkg --compare-versions "$version" ge 2.0 || return 0
+    origin="$("${VENV}/bin/python" -c 'import gpiozero; print(gpiozero.__file__)' 2>/dev/null ||
+        true)"
+    if [[ "$origin" == "${VENV}/"* ]]; then
+        run "${VENV}/bin/pip" uninstall --quiet --yes gpiozero
+        changed "the venv now uses apt's python3-gpiozero $version"
+    fi
 }
 
 # pygame and pygame-ce both install the package "pygame"; a venv made before the switch has

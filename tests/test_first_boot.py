@@ -241,3 +241,23 @@ def test_unit_has_no_sdl1_variables_and_gives_lgpio_its_folder() -> None:
     unit = _bash("render_unit 17 True")
     assert "SDL_NOMOUSE" not in unit
     assert "Environment=LG_WD=/var/lib/kiosk" in unit and "WorkingDirectory=/var/lib/kiosk" in unit
+
+
+def test_setup_prefers_raspberry_pis_gpiozero_over_pypis_in_the_venv(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    module = venv / "lib/site-packages/gpiozero/__init__.py"
+    (venv / "bin/python").write_text(f"#!/bin/sh\necho {module}\n")
+    (venv / "bin/pip").write_text("#!/bin/sh\necho \"pip $*\"\n")
+    for tool in ("python", "pip"):
+        (venv / "bin" / tool).chmod(0o755)
+    script = f"""
+        VENV={venv}
+        dpkg-query() {{ echo "$APT_VERSION"; }}
+        prefer_apt_gpiozero
+        echo "CHANGES=$CHANGED"
+    """
+    pi_os = _bash(f"APT_VERSION=2.0.1-0+rpt1\n{script}")
+    assert "pip uninstall --quiet --yes gpiozero" in pi_os and "CHANGES=1" in pi_os
+    debian = _bash(f"APT_VERSION=1.6.2-1\n{script}")  # too old: PyPI's stays
+    assert "uninstall" not in debian and "CHANGES=0" in debian
