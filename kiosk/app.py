@@ -2,7 +2,7 @@
 
 ``build(config)`` picks each back end from the configuration; ``build(config, sim=True)``
 forces simulated ones everywhere (synthetic camera frames decoded by the real decoder, the
-real Adafruit MLX90614 driver on an emulated I2C bus, gpiozero's MockFactory pins) and
+device's own MLX90614 SMBus reads on an emulated sensor, gpiozero's MockFactory pins) and
 exposes ``App.sim`` to play the hardware. Nothing else in the kiosk imports ``drivers``.
 """
 
