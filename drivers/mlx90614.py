@@ -23,6 +23,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import smbus2
+from smbus2 import i2c_msg
+
 from drivers.lifecycle import Device
 from kiosk.exc import SensorFault
 
@@ -169,8 +172,6 @@ class Mlx90614Thermometer(Device):
         return problems
 
     def _read_checked(self, register: Register) -> int:
-        from smbus2 import i2c_msg
-
         command = i2c_msg.write(self.address, [register.command])
         reply = i2c_msg.read(self.address, 3)
         try:
@@ -230,12 +231,7 @@ def open_smbus(bus_number: int = 1) -> Any:
     """
     device = f"/dev/i2c-{bus_number}"
     try:
-        from smbus2 import SMBus
-
-        return SMBus(bus_number)
-    except ImportError as error:
-        raise SensorFault(f"cannot read the thermometer: smbus2 is missing ({error}); "
-                          "run setup.sh again") from error
+        return smbus2.SMBus(bus_number)
     except FileNotFoundError as error:
         raise SensorFault(
             f"{device} does not exist: I2C is off or [thermometer] i2c_bus = {bus_number} is "
