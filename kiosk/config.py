@@ -113,6 +113,17 @@ class CameraSettings:
     height: int = field(metadata=spec("Frame height.", lo=120, hi=1080, unit="px"))
     fps: int = field(metadata=spec("Frames per second asked of the camera.", lo=1, hi=30))
     folder: Path | None = field(metadata=spec('Image folder for backend "folder"; "" when unused.'))
+    device: str = field(
+        metadata=spec(
+            'Video device of backend "webcam": "auto" takes the first USB camera '
+            "(/dev/v4l/by-id/usb-*-video-index0); or give a /dev path. A Pi's own /dev/video* "
+            "nodes are its camera receiver, codec and ISP, never a webcam."
+        )
+    )
+
+    def check(self) -> None:
+        if self.device != "auto" and not self.device.startswith("/dev/"):
+            raise Problem("device", f'{self.device!r}: give "auto" or a path under /dev/')
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """``kiosk demo``: the whole kiosk on simulated hardware through a scripted day, in seconds.
 
-Real code paths: the QR decoder reads generated camera frames, the real Adafruit MLX90614
-driver talks to an emulated sensor, the relay and contacts are gpiozero mock pins, decisions
+Real code paths: the QR decoder reads generated camera frames, the device's own MLX90614
+SMBus reads talk to an emulated sensor, the relay and contacts are gpiozero mock pins, decisions
 go into a real SQLite event log. Time is simulated, so a 30-second door alarm takes no wait.
 A local office server (SQLite, on 127.0.0.1) issues the passes and receives the events through
 the kiosk's real sync agent after every step; for a few steps the network is cut, and the
