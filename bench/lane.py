@@ -40,17 +40,14 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.latency import percentile
-from kiosk.app import App, build
-from kiosk.config import load_config
+from bench.latency import new_passes, percentile, simulated_kiosk
+from kiosk.app import App
 from kiosk.demo_scenario import SimTime
-from kiosk.demo_world import DemoWorld, make_world
-from kiosk.passes.issuer import issue_pass
 from kiosk.view import Stage
 
 TARGET_PER_MIN = 30.0
@@ -235,12 +232,6 @@ def _decided(stage: Stage) -> bool:
     return stage in (Stage.OPEN, Stage.DENIED, Stage.GUARD)
 
 
-def new_passes(world: DemoWorld, count: int) -> list[str]:
-    """``count`` residents' passes the kiosk has never seen (same household, new pass ids)."""
-    claims = world.passes["resident"].claims
-    return [issue_pass(world.key, replace(claims, pass_id=f"P-8{n:05d}")) for n in range(count)]
-
-
 def parse_setting(text: str) -> tuple[str, Any]:
     """``section.key=value`` with a TOML value (a bare word is taken as text)."""
     key, sep, raw = text.partition("=")
@@ -254,16 +245,12 @@ def parse_setting(text: str) -> tuple[str, Any]:
 
 def run_lane(persons: int, data_dir: Path, settings: dict[str, Any]) -> tuple[Lane, list[Person]]:
     overrides = {"device.data_dir": str(data_dir), "camera.fps": CAMERA_FPS, **settings}
-    config = load_config(None, overrides)
-    sim_time = SimTime(START)
-    app = build(config, sim=True, clock=sim_time.clock, timers=sim_time.timers)
+    app, sim_time, world = simulated_kiosk(overrides)
     try:
-        world = make_world(START, compound=config.device.compound)
-        world.install(app.office)
         assert app.sim is not None
         app.sim.set_ambient(WALL_C)
         settle = settling_s(app.sim.bus.eeprom[CONFIG_REGISTER])
-        lane = Lane(app, sim_time, ForeheadOptics(WALL_C, settle), 1.0 / config.camera.fps)
+        lane = Lane(app, sim_time, ForeheadOptics(WALL_C, settle), 1.0 / app.config.camera.fps)
         return lane, lane.run(new_passes(world, persons))
     finally:
         app.close()

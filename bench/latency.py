@@ -54,17 +54,27 @@ def new_passes(world: DemoWorld, count: int) -> list[str]:
     return [issue_pass(world.key, replace(claims, pass_id=f"P-9{n:05d}")) for n in range(count)]
 
 
-def measure(runs: int, data_dir: Path, held: bool) -> list[float]:
-    """Milliseconds of the tick that decides and opens, for ``runs`` passages."""
-    overrides: dict[str, Any] = {"device.data_dir": str(data_dir), "thermometer.samples": 1}
-    if held:
-        overrides["policy.anti_passback"] = "off"  # the same resident again and again
+def simulated_kiosk(overrides: dict[str, Any]) -> tuple[App, SimTime, DemoWorld]:
+    """The simulated kiosk on simulated time, the demo community's office data installed."""
     config = load_config(None, overrides)
     sim_time = SimTime(START)
     app = build(config, sim=True, clock=sim_time.clock, timers=sim_time.timers)
     try:
         world = make_world(START, compound=config.device.compound)
         world.install(app.office)
+    except BaseException:
+        app.close()
+        raise
+    return app, sim_time, world
+
+
+def measure(runs: int, data_dir: Path, held: bool) -> list[float]:
+    """Milliseconds of the tick that decides and opens, for ``runs`` passages."""
+    overrides: dict[str, Any] = {"device.data_dir": str(data_dir), "thermometer.samples": 1}
+    if held:
+        overrides["policy.anti_passback"] = "off"  # the same resident again and again
+    app, sim_time, world = simulated_kiosk(overrides)
+    try:
         assert app.sim is not None
         app.sim.set_ambient(25.0)
         app.sim.set_forehead(36.3)
