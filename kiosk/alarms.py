@@ -1,23 +1,48 @@
-"""Alarms a guard must see: raised once, logged, shown until acknowledged."""
+"""Alarms a guard must see: raised once, logged, shown until acknowledged.
+
+The desk knows nothing of the state machine. It is handed a ``Journal`` (writes one event and
+says whether the log took it) and the indicator lamp; the machine above it owns both.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+from drivers.base import Indicator
 from kiosk.model import ClockReading, Event, EventKind, Reason
 from kiosk.view import Alarm, CommandResult
 
-if TYPE_CHECKING:
-    from kiosk.machine import Kiosk
+__all__ = ["Alarms", "Journal", "Noted", "alarm_from"]
 
-__all__ = ["Alarms"]
+
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """An event made for the log, and whether the log took it."""
+
+    event: Event
+    logged: bool
+
+
+class Journal(Protocol):
+    """Makes an event stamped with this kiosk's identity and appends it to the event log."""
+
+    def note(
+        self, kind: EventKind, reason: Reason, now: ClockReading, data: dict[str, Any]
+    ) -> Noted: ...
+
+
+def alarm_from(event: Event, detail: str) -> Alarm:
+    """The on-screen alarm for an alarm event; its id is the event's, so the office can match."""
+    return Alarm(event.event_id, event.reason, event.wall_time, detail)
 
 
 class Alarms:
     """The kiosk's open alarms. One open alarm per reason: a door held open is one alarm."""
 
-    def __init__(self, kiosk: Kiosk) -> None:
-        self._kiosk = kiosk
+    def __init__(self, journal: Journal, indicator: Indicator) -> None:
+        self._journal = journal
+        self._indicator = indicator
         self._open: dict[str, Alarm] = {}
 
     def raise_once(self, reason: Reason, now: ClockReading, detail: str = "") -> Alarm | None:
@@ -25,12 +50,12 @@ class Alarms:
         if any(a.reason is reason for a in self._open.values()):
             return None
         data = {"detail": detail} if detail else {}
-        event = self._kiosk.make_event(EventKind.ALARM, reason, now, data=data)
-        if not self._kiosk.record(event):
+        noted = self._journal.note(EventKind.ALARM, reason, now, data)
+        if not noted.logged:
             detail = f"{detail} (not logged)".strip()
-        alarm = Alarm(event.event_id, reason, now.wall, detail)
+        alarm = alarm_from(noted.event, detail)
         self._open[alarm.alarm_id] = alarm
-        self._kiosk.hw.indicator.show("alarm")
+        self._indicator.show("alarm")
         return alarm
 
     def show_unlogged(self, event: Event, error: str) -> None:
@@ -45,14 +70,12 @@ class Alarms:
         alarm = self._open.get(alarm_id)
         if alarm is None:
             return CommandResult(False, detail=f"no open alarm {alarm_id}")
-        event = self._kiosk.make_event(
-            EventKind.ALARM_ACK, alarm.reason, now, data={"alarm_id": alarm_id}
-        )
-        if not self._kiosk.record(event):
+        noted = self._journal.note(EventKind.ALARM_ACK, alarm.reason, now, {"alarm_id": alarm_id})
+        if not noted.logged:
             return CommandResult(False, alarm.reason, "the event log cannot be written")
         del self._open[alarm_id]
         if not self._open:
-            self._kiosk.hw.indicator.show("idle")
+            self._indicator.show("idle")
         return CommandResult(True, alarm.reason)
 
     def active(self) -> bool:

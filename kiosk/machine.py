@@ -22,11 +22,11 @@ from datetime import timedelta
 from typing import Any
 
 from drivers.base import Contact, FrameSource, Gate, Indicator, QrDecoder, Thermometer
-from kiosk.alarms import Alarms
+from kiosk.alarms import Alarms, Noted
 from kiosk.clock import Clock, boot_id
 from kiosk.config import Config, Policy
 from kiosk.exc import HardwareError, StoreError
-from kiosk.guard import GuardDesk
+from kiosk.guard import GuardDesk, visitor_data
 from kiosk.model import (
     ClockReading,
     Decision,
@@ -43,7 +43,7 @@ from kiosk.model import (
 )
 from kiosk.office import OfficeData
 from kiosk.passes.verify import Verifier
-from kiosk.rules import check_credential, decide
+from kiosk.rules import check_credential, decide, visitor_decision
 from kiosk.store import EventLog
 from kiosk.temperature import Measurement
 from kiosk.view import Command, CommandResult, KioskView, PersonView, RegisterVisitor, Stage
@@ -143,8 +143,8 @@ class Kiosk:
         self.boot_id = boot or boot_id()
         self.backlog_alarm_at = backlog_alarm_at
         self._lock = threading.RLock()
-        self.alarms = Alarms(self)
-        self.guard = GuardDesk(self)
+        self.alarms = Alarms(self, hardware.indicator)
+        self.guard = GuardDesk(config.ui, self, self.alarms.acknowledge)
         self.direction: Direction = config.device.direction
         self.language: str = config.ui.language
         self._stage = Stage.IDLE
@@ -352,7 +352,13 @@ class Kiosk:
 
     def _decide(self, session: Session, reading: TemperatureReading, now: ClockReading) -> Decision:
         if session.visitor is not None:
-            return self.guard.visitor_decision(session, reading, now)
+            return visitor_decision(
+                reading,
+                session.attempt,
+                destination=session.visitor.household_id,
+                household=session.household,
+                policy=self._policy(),
+            )
         assert session.verification is not None
         inputs = self._rule_inputs(session, now)
         return decide(session.verification, reading, session.attempt, **inputs)
@@ -371,7 +377,7 @@ class Kiosk:
         values = dict(data or {})
         if session is not None and session.visitor is not None:
             kind = EventKind.VISITOR
-            values.update(self.guard.visitor_data(session.visitor))
+            values.update(visitor_data(session.visitor))
         if decision.alerts:
             values["alerts"] = [a.value for a in decision.alerts]
         if decision.detail:
@@ -463,6 +469,13 @@ class Kiosk:
             data=data or {},
         )
 
+    def note(
+        self, kind: EventKind, reason: Reason, now: ClockReading, data: dict[str, Any]
+    ) -> Noted:
+        """Make an event of this kiosk and append it (the ``Journal`` the alarm desk writes to)."""
+        event = self.make_event(kind, reason, now, data=data)
+        return Noted(event, self.record(event))
+
     def record(self, event: Event) -> bool:
         """Append to the log; False (and logged to the journal) when the log cannot be written."""
         try:
@@ -474,6 +487,33 @@ class Kiosk:
         self._recent.appendleft(event)
         self._unsynced += 1
         return True
+
+    # --- what the guard desk may ask (kiosk.guard.Lane) ----------------------------------------
+
+    def open_for_guard(self, reason: str, now: ClockReading) -> Event | None:
+        """Log the guard's reason, with the person at the gate if any, and open."""
+        decision = Decision(Verdict.ALLOW, Reason.GUARD_OVERRIDE, detail=reason)
+        session = self.session
+        if session is not None and session.visitor is not None:
+            session = None  # a visitor in registration is logged by its own event
+        data = {"reason": reason}
+        return self.conclude(session, decision, now, kind=EventKind.GUARD_ACTION, data=data)
+
+    def measure_visitor(self, visitor: RegisterVisitor, now: ClockReading) -> None:
+        """Start measuring a visitor the guard registered by hand."""
+        household = self.office.household(visitor.household_id)
+        self.session = Session("", None, None, household, History(), visitor=visitor)
+        self.start_measuring(self.session, now, Stage.MEASURING)
+
+    def turn(self, direction: Direction, now: ClockReading) -> None:
+        """Switch the lane's direction; the log says who turned it."""
+        self.direction = direction
+        detail = f"guard set the lane direction to {direction.value}"
+        data = {"direction": direction.value, "detail": detail}
+        self.record(self.make_event(EventKind.SYSTEM, Reason.OK, now, data=data))
+
+    def set_language(self, language: str) -> None:
+        self.language = language
 
     # --- watchers ------------------------------------------------------------------------------
 
