@@ -3,8 +3,8 @@
 Screens draw through a ``Canvas`` so that every button they draw is also a touch target and
 every text they draw is laid out in its box at the size of its role (and recorded, so tests
 can check nothing overflows, nothing is too small and every text stands out from what is
-under it). Sizes are relative: ``u`` is one unit of a 480-pixel short side, so a layout made
-for the 800×480 panel scales to 1024×600, 1280×720 and 1080×1920 portrait.
+under it). Sizes are relative: ``u`` is one unit of the 800×480 panel, so a layout made for it
+scales to 1024×600, 1280×720 and 1080×1920 portrait.
 """
 
 from __future__ import annotations
@@ -77,8 +77,12 @@ class Canvas:
         return self.height > self.width
 
     def u(self, units: float) -> int:
-        """``units`` of a 480-pixel short side, in pixels of this screen."""
-        return round(units * min(self.width, self.height) / 480)
+        """``units`` of the 800×480 panel, in pixels of this screen.
+
+        One unit is 1/480 of the height of a landscape screen; a portrait screen is as many
+        units wide as the 800-pixel panel, so lines hold as many words on both.
+        """
+        return round(units * min(self.width * 480 / 800, self.height) / 480)
 
     def measure(self, words: str, role: Text) -> int:
         """How wide ``words`` are on one line at the size of ``role``."""
@@ -136,10 +140,10 @@ class Canvas:
         area = area.clip(self.surface.get_rect())
         if not area.width or not area.height:
             return ()
-        pixels = pygame.surfarray.array3d(self.surface.subsurface(area)).reshape(-1, 3)
-        distinct = [(int(r), int(g), int(b)) for r, g, b in np.unique(pixels, axis=0)]
-        distinct.sort(key=theme.luminance)
-        return (distinct[0], distinct[-1])
+        pixels = pygame.surfarray.pixels3d(self.surface.subsurface(area)).reshape(-1, 3)
+        weights = _LINEAR[pixels] @ np.array([0.2126, 0.7152, 0.0722])
+        darkest, lightest = pixels[int(weights.argmin())], pixels[int(weights.argmax())]
+        return tuple((int(c[0]), int(c[1]), int(c[2])) for c in (darkest, lightest))
 
     def button(
         self,
@@ -179,6 +183,10 @@ class Canvas:
             if target.rect.collidepoint(pos):
                 return target
         return None
+
+
+# Linear light of each 8-bit sRGB channel value, for the audit's luminance of every pixel.
+_LINEAR = np.array([theme.luminance((v, 0, 0)) / 0.2126 for v in range(256)])
 
 
 def _edge(align: Align) -> str:

@@ -43,7 +43,7 @@ def draw(canvas: Canvas, view: KioskView, state: UiState, page: Page) -> None:
     tabs, rest = layout.take_top(canvas.surface.get_rect(), canvas.u(68) * tab_rows)
     content, strip = layout.take_bottom(rest, canvas.u(64))
     _tabs(canvas, tabs, state, page, view)
-    pad = canvas.u(10)
+    pad = canvas.u(8)
     PAGES[page](canvas, content.inflate(-2 * pad, -2 * pad), view, state)
     _strip(canvas, strip, view, state)
 
@@ -100,7 +100,8 @@ def _pin_page(canvas: Canvas, box: pygame.Rect, state: UiState) -> None:
     title, dots, _, cancel = layout.rows(left, (0.25, 0.25, 0.25, 0.25), canvas.u(8))
     canvas.text(strings.text(state.language, "pin_title"), title, role=Text.TITLE, lines=2)
     canvas.fill(dots, theme.PANEL, canvas.u(10))
-    canvas.text("●" * len(state.pin) or "—", dots.inflate(-pad, -pad), role=Text.KEY)
+    if state.pin:
+        canvas.text("●" * len(state.pin), dots.inflate(-pad, -pad), role=Text.KEY)
     canvas.button(
         cancel, strings.text(state.language, "cancel"), _go(state, Page.RESIDENT), colour=theme.GREY
     )
@@ -252,7 +253,7 @@ def _setter(state: UiState, name: str, value: object) -> Action:
 def _visitor_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
     gap = canvas.u(8)
     form, pad_box = layout.side_by_side(box, 0.56, gap)
-    phone, household, reasons, register = layout.rows(form, (0.2, 0.2, 0.38, 0.22), gap)
+    phone, household, reasons, register = layout.rows(form, (60, 60, 128, 60), gap)
     _field(canvas, phone, state, Field.PHONE, _grouped(state.phone))
     _field(canvas, household, state, Field.HOUSEHOLD, state.household)
     for cell, code in zip(layout.grid(reasons, 2, 2, gap), strings.VISIT_REASONS, strict=False):

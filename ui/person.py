@@ -73,7 +73,7 @@ def reading(
         return
     canvas.fill(box, theme.WHITE, canvas.u(8))
     pygame.draw.rect(canvas.surface, theme.RED, box, max(2, canvas.u(4)), canvas.u(8))
-    inner = box.inflate(-canvas.u(16), 0)
+    inner = box.inflate(-canvas.u(16), -canvas.u(10))  # clear of the red border
     mark = strings.text(language, "fever_mark")
     width = canvas.measure(mark, Text.CARD) + canvas.u(4)
     figures, word = layout.cols(inner, (inner.width - width, width))
@@ -92,7 +92,7 @@ def draw_card(
     """The resident screen's card: photo, masked name, flat, colour swatch and temperature,
     so a guard beside the gate can compare faces without unlocking anything."""
     line = canvas.u(Text.CARD.px * 1.25)
-    heights = [canvas.u(Text.NAME.px * 1.25), line, line, canvas.u(Text.READING.px * 1.3)]
+    heights = [canvas.u(Text.NAME.px * 1.25), line, line, canvas.u(Text.READING.px * 1.45)]
     gap = canvas.u(4)
     rest = box.height - sum(heights) - gap * len(heights)
     photo, name, flat, colour, temperature = layout.rows(box, [rest, *heights], gap)
