@@ -126,6 +126,10 @@ class FirmwareVm(Device):
         text: str | None = self.request("read_file", path=name)["text"]
         return text
 
+    def run_python(self, code: str) -> Any:
+        """Run MicroPython ``code`` in the VM (the firmware's modules importable); its ``result``."""
+        return self.request("exec", code=code)["result"]
+
     @property
     def relay(self) -> bool:
         return bool(self.state["outputs"]["relay"])
@@ -149,6 +153,8 @@ class PtyBridge(Device):
         self.vm = vm
         self.connected = True
         self.offset_ms = 0
+        self.sniffed = bytearray()  # every byte the control panel sent
+        self.injected_replies: list[bytes] = []
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.path = os.ttyname(self._slave)
@@ -173,6 +179,12 @@ class PtyBridge(Device):
         with self._lock:
             return self.vm.request(op, **args)
 
+    def inject(self, data: bytes) -> None:
+        """Put bytes on the controller's line as if a third party sent them."""
+        with self._lock:
+            tx = self.vm.step(self.now_ms(), data)
+            self.injected_replies.append(tx)
+
     def _pump(self) -> None:
         while not self._stop.is_set():
             ready, _, _ = select.select([self._master], [], [], self._poll_s)
@@ -191,6 +203,8 @@ class PtyBridge(Device):
                     raise
 
     def _exchange(self, rx: bytes) -> None:
+        if self.connected:
+            self.sniffed += rx
         tx = self.vm.step(self.now_ms(), rx if self.connected else b"")
         if tx and self.connected:
             os.write(self._master, tx)

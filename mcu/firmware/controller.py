@@ -52,7 +52,10 @@ class Controller:
                 if self.framer.feed(self.rx[i], now):
                     self._answer(now)
         self.framer.expire(now)
+        online = self.door.online
         self.door.tick(now)
+        if online and not self.door.online:
+            self.pd.sc.end()  # the host must authenticate afresh when it comes back
         self.signals.tick(now)
 
     def _answer(self, now):

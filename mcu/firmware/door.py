@@ -122,6 +122,8 @@ class Door:
             if not self.online:
                 self._energise(self.egress_ms, now)
                 self.events.push(ev.EGRESS, 1, now)
+        elif kind == ev.FIRE and not active and self.fire_opens and self.on:
+            self._drop(now)  # the alarm is over: lock again
         elif kind == ev.DOOR:
             if active:
                 self.opened_at = now

@@ -87,7 +87,7 @@ class Peripheral:
         self.mac_failures = 0
         self.check_errors = 0
         self.refused = 0
-        self._pending_key = None
+        self.handshakes = 0
 
     @property
     def install_mode(self):
@@ -230,6 +230,7 @@ class Peripheral:
     def _challenge(self, f, at, size, seq, mark):
         if size != 8:
             return self._nak(_NAK_CMD_LEN, seq, mark)
+        self.handshakes += 1
         default_key = f[7] == 0
         key = SCBK_D if default_key else self.scbk
         if key is None or (default_key and not self.install_mode):

@@ -93,6 +93,13 @@ class Sim:
                 return True
         return False
 
+    def waiting(self):
+        """The event records waiting for the host: [seq, kind, value]."""
+        ring = self.ctl.events
+        raw = bytearray(ring.count * 8)
+        ring.copy_out(ring.count, raw, 0)
+        return [[raw[i] | raw[i + 1] << 8, raw[i + 2], raw[i + 3]] for i in range(0, len(raw), 8)]
+
     def state(self):
         pd = self.ctl.pd
         door = self.ctl.door
@@ -114,9 +121,12 @@ class Sim:
             "mac_failures": pd.mac_failures,
             "check_errors": pd.check_errors,
             "refused": pd.refused,
+            "handshakes": pd.handshakes,
+            "seq": pd.seq,
             "forced": door.forced,
             "frames_dropped": self.ctl.framer.dropped,
             "events_waiting": self.ctl.events.count,
+            "events": self.waiting(),
             "events_lost": self.ctl.events.lost,
             "boots": self.boots,
             "reset_cause": board.cause,
@@ -155,6 +165,10 @@ def handle(line):
                     return json.dumps({"ok": True, "text": f.read()})
             except OSError:
                 return json.dumps({"ok": True, "text": None})
+        elif op == "exec":  # tests: run MicroPython code next to the firmware, return ``result``
+            scope = {}
+            exec(req["code"], scope)
+            return json.dumps({"ok": True, "result": scope.get("result")})
         elif op != "state":
             raise ValueError("unknown op " + op)
         answer = _sim.state()
