@@ -166,6 +166,7 @@ class OsdpController(Device):
         self.door = RemoteContact(self, 0)
         self.exit_button = RemoteContact(self, 1)
         self.indicator = RemoteIndicator(self)
+        self.also_close: list[Callable[[], None]] = []  # e.g. a simulated controller
         self._stop = threading.Event()
         self._reconnect_s = reconnect_s
         self._watch = threading.Thread(target=self._reconnect, name="osdp-link", daemon=True)
@@ -249,6 +250,8 @@ class OsdpController(Device):
         self._watch.join(5)
         self._cp.stop()
         self._channel.close()
+        for closer in self.also_close:
+            closer()
 
 
 class RemoteGate:
@@ -279,7 +282,11 @@ class RemoteGate:
         return self._ctl.online
 
     def close(self) -> None:
-        self.close_gate()
+        """Drop the relay and close the link (the gate is the last user of it)."""
+        try:
+            self.close_gate()
+        finally:
+            self._ctl.close()
 
 
 class RemoteContact:
