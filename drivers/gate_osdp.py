@@ -96,7 +96,9 @@ class SerialChannel:
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
         except OSError as e:
-            raise HardwareError(f"cannot open the gate controller's port {path}: {e.strerror}") from None
+            raise HardwareError(
+                f"cannot open the gate controller's port {path}: {e.strerror}"
+            ) from None
         tty.setraw(self.fd)
         attrs = termios.tcgetattr(self.fd)
         attrs[4] = attrs[5] = _BAUDS[baud]
@@ -230,7 +232,11 @@ class OsdpController(Device):
         at_ms = int.from_bytes(raw[4:8], "little")
         with self._lock:
             # A reply lost and sent again, or sent again after the link restarted: seen already.
-            if kind != "boot" and self._last_seq is not None and not 0 < (seq - self._last_seq) % 65536 < 32768:
+            if (
+                kind != "boot"
+                and self._last_seq is not None
+                and not 0 < (seq - self._last_seq) % 65536 < 32768
+            ):
                 self.duplicates += 1
                 return
             self._last_seq = seq
@@ -350,7 +356,7 @@ class RemoteIndicator:
 def _stream(osdp: Any, channel: Any) -> Any:
     """libosdp wants a subclass of its ``Channel``; this one hands the calls on."""
 
-    class _Stream(osdp.Channel):  # type: ignore[misc]
+    class _Stream(osdp.Channel):
         def read(self, max_bytes: int) -> bytes:
             return bytes(channel.read(max_bytes))
 

@@ -127,7 +127,7 @@ class FirmwareVm(Device):
         return text
 
     def run_python(self, code: str) -> Any:
-        """Run MicroPython ``code`` in the VM (the firmware's modules importable); its ``result``."""
+        """Run MicroPython ``code`` next to the firmware's modules; returns its ``result``."""
         return self.request("exec", code=code)["result"]
 
     @property

@@ -28,7 +28,10 @@ result = [c.hex(), aes.aes(k, 1).decrypt(c).hex()]
 def test_runs_in_micropython_without_cryptolib_using_the_pure_aes() -> None:
     with board() as vm:
         assert vm.run_python("import sys\nresult = sys.implementation.name") == "micropython"
-        assert vm.run_python("try:\n import cryptolib\n result = 1\nexcept ImportError:\n result = 0") == 0
+        assert (
+            vm.run_python("try:\n import cryptolib\n result = 1\nexcept ImportError:\n result = 0")
+            == 0
+        )
         assert vm.run_python(FIPS197) == [
             "69c4e0d86a7b0430d8cdb78070b4c55a",
             "00112233445566778899aabbccddeeff",
@@ -133,7 +136,9 @@ def test_garbage_and_truncated_frames_are_dropped_and_the_line_recovers() -> Non
         assert state["frames_dropped"] >= 1
         # An intact osdp_ID in plain text (CRC-16) is still answered afterwards.
         frame = bytearray(b"\xff\x53\x01\x09\x00\x04\x61\x00")
-        crc = vm.run_python(f"import link\nresult = link.crc16(bytes.fromhex('{frame[1:].hex()}'), 0, 7)")
+        crc = vm.run_python(
+            f"import link\nresult = link.crc16(bytes.fromhex('{frame[1:].hex()}'), 0, 7)"
+        )
         frame += bytes([crc & 0xFF, crc >> 8])
         reply = vm.advance(10, rx=bytes(frame))
         assert reply[:2] == b"\xff\x53" and reply[2] == 0x81 and reply[6] == 0x45  # osdp_PDID
@@ -142,7 +147,9 @@ def test_garbage_and_truncated_frames_are_dropped_and_the_line_recovers() -> Non
 def test_commands_in_plain_text_are_refused() -> None:
     with board(key=KEY) as vm:
         body = b"\x53\x01\x0c\x00\x04\x68\x00\x05\x0a\x00"  # osdp_OUT pulse, no secure channel
-        crc = vm.run_python(f"import link\nresult = link.crc16(bytes.fromhex('{body.hex()}'), 0, 10)")
+        crc = vm.run_python(
+            f"import link\nresult = link.crc16(bytes.fromhex('{body.hex()}'), 0, 10)"
+        )
         reply = vm.advance(10, rx=body + bytes([crc & 0xFF, crc >> 8]))
         assert reply[5] == 0x41 and reply[6] == 6  # osdp_NAK: security conditions not met
         vm.advance(100)

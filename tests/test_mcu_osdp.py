@@ -79,7 +79,7 @@ def test_a_wrong_key_never_gets_a_session_or_the_relay() -> None:
 
 
 def test_replayed_and_forged_packets_are_refused_and_counted() -> None:
-    with linked() as (vm, bridge, ctl):
+    with linked() as (_vm, bridge, ctl):
         assert ctl.wait_online(15)
         ctl.gate.open(1)
         wait_for(lambda: ctl.gate.is_open)
@@ -105,7 +105,7 @@ def test_replayed_and_forged_packets_are_refused_and_counted() -> None:
 
 
 def test_cable_cut_drops_the_relay_keeps_egress_and_delivers_events_once() -> None:
-    with linked() as (vm, bridge, ctl):
+    with linked() as (_vm, bridge, ctl):
         assert ctl.wait_online(15)
         ctl.gate.open(50)  # far longer than the offline limit (3 s)
         wait_for(lambda: ctl.gate.is_open)
@@ -135,7 +135,7 @@ def test_cable_cut_drops_the_relay_keeps_egress_and_delivers_events_once() -> No
 
 
 def test_controller_reset_in_the_middle_of_a_pulse() -> None:
-    with linked() as (vm, bridge, ctl):
+    with linked() as (_vm, bridge, ctl):
         assert ctl.wait_online(15)
         ctl.gate.open(30)
         wait_for(lambda: ctl.gate.is_open)
@@ -150,7 +150,7 @@ def test_controller_reset_in_the_middle_of_a_pulse() -> None:
 
 
 def test_host_restart_while_events_wait() -> None:
-    with linked() as (vm, bridge, ctl):
+    with linked() as (_vm, bridge, ctl):
         assert ctl.wait_online(15)
         wait_for(lambda: bridge.call("state")["events_waiting"] == 0)
         ctl.close()  # the kiosk process dies

@@ -1,12 +1,13 @@
 """``kiosk mcu``: the gate controller (a Raspberry Pi Pico running mcu/firmware).
 
-  kiosk mcu sim     the firmware in MicroPython on a pseudo-terminal, for any OSDP panel
-  kiosk mcu flash   copy the firmware, its settings and the secure channel key to a Pico
+kiosk mcu sim     the firmware in MicroPython on a pseudo-terminal, for any OSDP panel
+kiosk mcu flash   copy the firmware, its settings and the secure channel key to a Pico
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -40,6 +41,9 @@ def add_parser(sub: Any, name: str) -> None:
     flash.add_argument("--device", default="auto", help="mpremote device (default: auto)")
     flash.add_argument(
         "--key-file", type=Path, default=None, help="key to install (default: [gate] key_file)"
+    )
+    flash.add_argument(
+        "--firmware", type=Path, default=None, help="firmware folder (default: mcu/firmware)"
     )
     flash.add_argument("--dry-run", action="store_true", help="print the mpremote commands only")
     flash.set_defaults(run=run_flash)
@@ -82,16 +86,12 @@ def _config(path: Path | None) -> Any:
 def run_sim(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve(args, print, stop)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
-def serve(
-    args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event
-) -> None:
+def serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event) -> None:
     """Run the simulated controller until ``stop`` (or ``args.seconds``)."""
     from drivers.gate_osdp_sim import FirmwareVm, PtyBridge
 
@@ -100,7 +100,8 @@ def serve(
     key = ensure_key(key_file)
     site = site_settings(config)
     with FirmwareVm(key, site) as vm, PtyBridge(vm) as bridge:
-        say(f"gate controller firmware (MicroPython {vm.run_python('import sys; result = sys.version')})")
+        version = vm.run_python("import sys; result = sys.version")
+        say(f"gate controller firmware (MicroPython {version})")
         say(f"  port:    {bridge.path}   ({site['BAUD']} baud, 8N1)")
         say(f"  address: {site['ADDRESS']}")
         say(f"  key:     {key_file.resolve()}  (secure channel base key, 32 hex digits)")
@@ -131,7 +132,10 @@ def run_flash(args: argparse.Namespace) -> int:
         staging = Path(scratch)
         (staging / "config.json").write_text(json.dumps(site_settings(config), indent=1))
         (staging / "scbk.hex").write_text(key.hex())
-        for command in flash_commands(args.device, FIRMWARE_DIR, staging):
+        firmware = args.firmware or FIRMWARE_DIR
+        if not (firmware / "main.py").is_file():
+            raise ConfigError(f"--firmware {firmware}: no main.py there (give mcu/firmware)")
+        for command in flash_commands(args.device, firmware, staging):
             print("+ " + " ".join(command))
             if args.dry_run:
                 continue

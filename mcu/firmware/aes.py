@@ -97,8 +97,8 @@ def _decrypt(w, s):
         s[:] = t
 
 
-class aes:  # noqa: N801 - the name cryptolib uses
-    """``aes(key, 1)``: AES-128-ECB with ``encrypt(src, dst=None)`` and ``decrypt(src, dst=None)``."""
+class aes:
+    """``aes(key, 1)``: AES-128-ECB; ``encrypt(src, dst=None)``, ``decrypt(src, dst=None)``."""
 
     def __init__(self, key, mode):
         if len(key) != 16 or mode != MODE_ECB:

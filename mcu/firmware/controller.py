@@ -41,7 +41,9 @@ class Controller:
         )
         self.de = pin(cfg.DE_PIN, pin.OUT, value=0) if cfg.DE_PIN >= 0 else None
         self.framer = Framer(cfg.GAP_MS)
-        self.pd = Peripheral(cfg, self.door, self.signals, self.events, KeyFile(cfg.KEY_FILE), random)
+        self.pd = Peripheral(
+            cfg, self.door, self.signals, self.events, KeyFile(cfg.KEY_FILE), random
+        )
         self.rx = bytearray(64)
 
     def tick(self, now):

@@ -8,9 +8,8 @@
 All times are ``time.ticks_ms()`` values handed in by the main loop.
 """
 
-from micropython import const
-
 import events as ev
+from micropython import const
 
 _GRACE_MS = const(3000)  # a door opened this soon after the relay dropped is not forced
 
@@ -136,9 +135,7 @@ class Door:
 
     def _forced(self, now):
         return not (
-            self.on
-            or _since(now, self.off_at) < _GRACE_MS
-            or _since(now, self.exit_at) < _GRACE_MS
+            self.on or _since(now, self.off_at) < _GRACE_MS or _since(now, self.exit_at) < _GRACE_MS
         )
 
     def _fire_holds(self):

@@ -6,10 +6,9 @@ the door is done in a session made with the public install-mode key. A packet th
 its MAC is refused, counted and ends the session, as the standard asks.
 """
 
-from micropython import const
-
 import events as ev
-from link import crc16, checksum
+from link import checksum, crc16
+from micropython import const
 from sc import SCBK_D, Session
 
 # commands
@@ -136,9 +135,10 @@ class Peripheral:
             self.events.drop(self.in_flight)  # the host has the last reply
             self.in_flight = 0
             self.door.host_alive(now)
-        elif not ((scs == 0x11 and cmd == _CHLNG) or (scs == 0x13 and cmd == _SCRYPT)):
-            if scs or self.sc.active or cmd not in _PLAIN_OK:
-                return self._nak(_NAK_SC_COND, seq, mark)
+        elif not ((scs == 0x11 and cmd == _CHLNG) or (scs == 0x13 and cmd == _SCRYPT)) and (
+            scs or self.sc.active or cmd not in _PLAIN_OK
+        ):
+            return self._nak(_NAK_SC_COND, seq, mark)
         if secure and self.sc.default_key and cmd not in _INSTALL_OK:
             return self._nak(_NAK_SC_COND, seq, mark)
         self.seq = seq

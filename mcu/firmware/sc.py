@@ -11,7 +11,7 @@ from micropython import const
 try:
     from cryptolib import aes
 except ImportError:
-    from aes import aes
+    from aes import aes  # type: ignore[assignment]
 
 _ECB = const(1)
 SCBK_D = b"0123456789:;<=>?"  # the default key of install mode (OSDP 2.2, appendix D)
@@ -62,7 +62,7 @@ class Session:
 
     def confirm(self, cp_cryptogram):
         """osdp_SCRYPT: check the host's cryptogram; on success return R-MAC-I, else None."""
-        if self._enc is None:
+        if self._mac1 is None or self._mac2 is None:
             return None
         want = _ecb(self._s_enc, bytes(self.pd_random) + bytes(self.cp_random))
         if not _equal(want, cp_cryptogram):
@@ -91,10 +91,12 @@ class Session:
         iv = bytearray(16)
         for i in range(16):
             iv[i] = ~self.r_mac[i] & 0xFF
+        dec = self._dec
+        assert dec is not None, "no session"
         b = self.block
         for off in range(start, end, 16):
             b[:] = frame[off : off + 16]
-            self._dec.decrypt(bytes(b), b)
+            dec.decrypt(bytes(b), b)
             for i in range(16):
                 b[i] ^= iv[i]
             iv[:] = frame[off : off + 16]
@@ -110,31 +112,35 @@ class Session:
         stop = start + ((end - start) // 16 + 1) * 16
         for i in range(end + 1, stop):
             frame[i] = 0
+        enc = self._enc
+        assert enc is not None, "no session"
         b = self.block
         for i in range(16):
             b[i] = ~self.c_mac[i] & 0xFF
         for off in range(start, stop, 16):
             for i in range(16):
                 b[i] ^= frame[off + i]
-            self._enc.encrypt(bytes(b), b)
+            enc.encrypt(bytes(b), b)
             frame[off : off + 16] = b
         return stop
 
     def _mac(self, frame, end, iv, out):
+        mac1, mac2 = self._mac1, self._mac2
+        assert mac1 is not None and mac2 is not None, "no session"
         b = self.block
         b[:] = iv
         off = 0
         while end - off > 16:
             for i in range(16):
                 b[i] ^= frame[off + i]
-            self._mac1.encrypt(bytes(b), b)
+            mac1.encrypt(bytes(b), b)
             off += 16
         rest = end - off
         for i in range(rest):
             b[i] ^= frame[off + i]
         if rest < 16:
             b[rest] ^= 0x80
-        self._mac2.encrypt(bytes(b), out)
+        mac2.encrypt(bytes(b), out)
 
 
 def _equal(a, b):

@@ -70,7 +70,7 @@ class Signals:
 
     def _colour(self, colour, on_ms, off_ms, now):
         for blinker, bit in ((self.green, _GREEN), (self.red, _RED)):
-            if colour == bit or colour == _AMBER:
+            if colour in (bit, _AMBER):
                 if off_ms:
                     blinker.blink(on_ms, off_ms, 0, now)
                 else:

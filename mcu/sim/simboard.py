@@ -174,6 +174,6 @@ def handle(line):
         answer = _sim.state()
         answer["ok"] = True
         return json.dumps(answer)
-    except Exception as e:  # noqa: BLE001 - every failure goes back to the host as text
+    except Exception as e:
         sys.print_exception(e)
         return json.dumps({"ok": False, "error": type(e).__name__ + ": " + str(e)})
