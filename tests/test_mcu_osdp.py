@@ -68,6 +68,29 @@ def test_secure_channel_relay_pulse_and_input_events() -> None:
         assert seqs == list(range(1, len(seqs) + 1))
 
 
+def test_the_relay_is_never_held_longer_than_max_open_whatever_the_host_asks() -> None:
+    with linked(site={"MAX_OPEN_MS": 2000, "OFFLINE_MS": 60000}) as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        ctl.submit(
+            {"command": osdp_command("Output"), "output_no": 0, "control_code": 2, "timer_count": 0}
+        )  # fmt: skip  (permanent on)
+        wait_for(lambda: bridge.call("state")["outputs"]["relay"])
+        bridge.advance(1900)
+        assert bridge.call("state")["outputs"]["relay"]
+        bridge.advance(200)
+        assert not bridge.call("state")["outputs"]["relay"]
+        ctl.gate.open(50)  # a timed pulse far beyond the limit
+        wait_for(lambda: bridge.call("state")["outputs"]["relay"])
+        bridge.advance(2100)
+        assert not bridge.call("state")["outputs"]["relay"]
+
+
+def osdp_command(name: str) -> int:
+    import osdp
+
+    return int(getattr(osdp.Command, name))
+
+
 def test_a_wrong_key_never_gets_a_session_or_the_relay() -> None:
     with linked(cp_key=WRONG_KEY) as (vm, bridge, ctl):
         wait_for(lambda: bridge.call("state")["handshakes"] >= 2, what="two refused handshakes")
