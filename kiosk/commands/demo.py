@@ -47,6 +47,12 @@ def add_parser(sub: Any, name: str) -> None:
     p.add_argument(
         "--no-office", dest="office", action="store_false", help="run without the office server"
     )
+    p.add_argument(
+        "--gate",
+        choices=["gpio", "osdp"],
+        default="gpio",
+        help="relay on the Pi's pins, or on the gate controller firmware (MicroPython) over OSDP",
+    )
     p.set_defaults(run=run)
 
 
@@ -54,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.data_dir is not None:
             set_aside_earlier_run(args.data_dir)
-            return demo(args.data_dir, args.screenshots, args.language, args.office)
+            return demo(args.data_dir, args.screenshots, args.language, args.office, args.gate)
         with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
-            return demo(Path(scratch), args.screenshots, args.language, args.office)
+            return demo(Path(scratch), args.screenshots, args.language, args.office, args.gate)
     except KioskError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -90,7 +96,7 @@ def set_aside_earlier_run(data_dir: Path) -> None:
     print(f"The earlier run's files are in {aside}; this run starts the day afresh.\n")
 
 
-def demo_config(data_dir: Path) -> Any:
+def demo_config(data_dir: Path, gate: str = "gpio") -> Any:
     from kiosk.config import load_config
 
     return load_config(
@@ -100,17 +106,24 @@ def demo_config(data_dir: Path) -> Any:
             "camera.backend": "sim",
             "thermometer.backend": "sim",
             "gpio.backend": "mock",
+            "gate.backend": gate,
             "ui.fullscreen": False,
         },
     )
 
 
-def demo(data_dir: Path, screenshots: Path | None, language: str, office: bool = True) -> int:
+def demo(
+    data_dir: Path,
+    screenshots: Path | None,
+    language: str,
+    office: bool = True,
+    gate: str = "gpio",
+) -> int:
     from kiosk.app import build
     from kiosk.demo_scenario import Player, SimTime, run_scenario
     from kiosk.demo_world import make_world
 
-    config = demo_config(data_dir)
+    config = demo_config(data_dir, gate)
     # Today, to the minute: the office server stamps its replies with the real time.
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     time = SimTime(start)
