@@ -40,6 +40,8 @@ APT_DEVICE=(python3 python3-venv python3-dev build-essential swig libzbar0 fonts
 APT_OPTIONAL=(python3-picamera2 python3-lgpio espeak-ng)  # installed when apt knows them
 APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
 APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
+# The office web app is tested in a real browser: Debian's Chromium, driven by Playwright.
+APT_TEST+=(chromium)
 
 ######## OPTIONS ########
 MODE="device"
