@@ -159,6 +159,9 @@ def create_app(
         return result
 
     _document_schemas(app)
+    from server import web  # the office's pages share this process and database
+
+    web.mount(app, sessions, now)
     return app
 
 

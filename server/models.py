@@ -60,6 +60,8 @@ class Compound(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)  # policy overrides
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")  # office pages
+    visitor_entries: Mapped[int] = mapped_column(Integer, default=3)  # most a resident may invite
 
 
 class Household(Base):
@@ -68,6 +70,14 @@ class Household(Base):
     compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
     colour: Mapped[str] = mapped_column(String(16), default="white")
     quarantine_until: Mapped[datetime | None]
+    # The flat: building / unit / room ("3-2-501"); empty for households added by id only.
+    building: Mapped[str] = mapped_column(String(40), default="")
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    room: Mapped[str] = mapped_column(String(40), default="")
+    colour_reason: Mapped[str] = mapped_column(String(300), default="")
+    colour_since: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_households_flat", "compound_id", "building", "unit", "room"),)
 
 
 class Holder(Base):
@@ -76,11 +86,12 @@ class Holder(Base):
     __tablename__ = "holders"
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="", index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str] = mapped_column(String(40), default="image/jpeg")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Pass(Base):
@@ -95,6 +106,8 @@ class Pass(Base):
     not_before: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoke_reason: Mapped[str] = mapped_column(String(300), default="")
+    qr_text: Mapped[str | None] = mapped_column(Text)  # shown again on the resident's phone
 
 
 class IssuerKeyRow(Base):
