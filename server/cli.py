@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.exc import KioskError
 from kiosk.model import RiskColour, Role
-from server import office
+from server import datacli, office, retention
 from server.app import DB_ENV
 from server.exc import ServerError
 from server.local import DEFAULT_ISSUER, Office
@@ -60,6 +60,7 @@ def cmd_serve(args: argparse.Namespace, db: Office) -> int:
     options: dict[str, Any] = {"host": args.host, "port": args.port, "access_log": False}
     if args.certfile:
         options.update(ssl_certfile=args.certfile, ssl_keyfile=args.keyfile)
+    retention.PurgeThread(db.sessions).start()  # daemon: deletes what retention lets go
     if args.workers > 1:
         # Each worker process opens the database itself, named by the environment.
         os.environ[DB_ENV] = str(db.sessions.kw["bind"].url.render_as_string(hide_password=False))
@@ -292,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export-events", cmd_export_events, "write the event archive as CSV")
     p.add_argument("--out", type=Path)
     p.add_argument("--compound")
+    datacli.add_commands(add)
     return parser
 
 

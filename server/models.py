@@ -60,6 +60,8 @@ class Compound(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)  # policy overrides
+    # Gate log and visitor data older than this many days are deleted (None: kept).
+    retention_days: Mapped[int | None] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")  # office pages
     visitor_entries: Mapped[int] = mapped_column(Integer, default=3)  # most a resident may invite
 
@@ -169,7 +171,10 @@ class EventRow(Base):
     received_at: Mapped[datetime]
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (Index("ix_events_pass", "compound_id", "pass_id", "wall_time"),)
+    __table_args__ = (
+        Index("ix_events_pass", "compound_id", "pass_id", "wall_time"),
+        Index("ix_events_compound_time", "compound_id", "wall_time"),  # gates page, retention
+    )
 
 
 class Conflict(Base):
@@ -195,3 +200,35 @@ class Change(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_changes_compound_seq", "compound_id", "seq"),)
+
+
+class ColourHistory(Base):
+    """Each colour a household was given, from when: the board's chart of colours over time."""
+
+    __tablename__ = "colour_history"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(String(64))
+    household_id: Mapped[str] = mapped_column(ID)
+    colour: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_colour_history_compound_at", "compound_id", "at"),)
+
+
+class KioskHealth(Base):
+    """What the office last heard from a kiosk: when, its software version and upload backlog."""
+
+    __tablename__ = "kiosk_health"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seen: Mapped[datetime]
+    version: Mapped[str] = mapped_column(String(40), default="")
+    backlog: Mapped[int | None] = mapped_column(Integer)
+
+
+class AlarmAck(Base):
+    """An office person acknowledged a kiosk's alarm (the guard's own acks are events)."""
+
+    __tablename__ = "alarm_acks"
+    event_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime]

@@ -26,6 +26,7 @@ from server.exc import AlreadyExists, NotFound, ServerConfigError
 from server.models import (
     Certificate,
     Change,
+    ColourHistory,
     Compound,
     EnrollmentCode,
     Holder,
@@ -97,6 +98,11 @@ def set_colour(
 def _household_changed(session: Session, row: Household) -> None:
     change = HouseholdChange(row.id, RiskColour(row.colour), row.quarantine_until)
     record_change(session, row.compound_id, "household", change.to_json())
+    session.add(
+        ColourHistory(
+            compound_id=row.compound_id, household_id=row.id, colour=row.colour, at=now_utc()
+        )
+    )
 
 
 def set_policy(session: Session, compound_id: str, overrides: dict[str, Any]) -> None:
