@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kiosk.atomic import write_atomic
-from server import importer, retention
+from server import importer, retention, sheets
 from server.exc import ServerConfigError
 from server.local import Office
 from server.models import Compound
@@ -81,6 +81,23 @@ def cmd_purge(args: argparse.Namespace, db: Office) -> int:
     return 0
 
 
+def cmd_print_passes(args: argparse.Namespace, db: Office) -> int:
+    with db.session() as s:
+        if args.household:
+            holders = sheets.household_holders(s, args.household)
+        elif args.building:
+            compound = args.compound or _only_compound(s)
+            holders = sheets.building_holders(s, compound, args.building)
+        else:
+            holders = sheets.selected_holders(s, args.holder)
+        cards = sheets.cards_for(s, holders, datetime.now(UTC), days=args.days)
+    scope = f"{args.building}号楼" if args.building else ""
+    out = args.out / sheets.sheet_filename(cards, scope)
+    write_atomic(out, sheets.sheet_pdf(cards))
+    print(f"{len(cards)} card(s) on {-(-len(cards) // sheets.PER_PAGE)} A4 page(s): {out}")
+    return 0
+
+
 def add_commands(add: Add) -> None:
     p = add("import", cmd_import, "import households and residents from .xlsx or .csv")
     p.add_argument("file", nargs="?", type=Path, help=".xlsx, or .csv in UTF-8 or GBK")
@@ -94,4 +111,12 @@ def add_commands(add: Add) -> None:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--days", type=int, help=f"1 to {retention.MAX_DAYS}")
     group.add_argument("--keep", action="store_true", help="keep everything (no retention)")
+    p = add("print-passes", cmd_print_passes, "A4 sheets of paper passes (six cards a page)")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--household", help="every resident of this household")
+    group.add_argument("--building", help="every resident of this building (with --compound)")
+    group.add_argument("--holder", type=int, nargs="+", help="these residents (holder ids)")
+    p.add_argument("--compound", help="for --building (default: the only compound)")
+    p.add_argument("--days", type=int, default=180, help="validity of passes signed now")
+    p.add_argument("--out", type=Path, default=Path("."), help="folder for the PDF")
     add("purge", cmd_purge, "delete what is older than each compound's retention, now")
