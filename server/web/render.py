@@ -83,11 +83,15 @@ def page(
     """Render ``template`` for ``viewer``; sets the CSRF cookie the page's forms rely on."""
     lang = language_of(request)
     web = web_of(request)
+    t = i18n.translator(lang)
+    if "errors" in context:  # field -> catalogue key (or words already)
+        words = i18n.catalogue()
+        context["errors"] = {k: t(v) if v in words else v for k, v in context["errors"].items()}
     values = {
         "request": request,
         "viewer": viewer,
         "lang": lang,
-        "t": i18n.translator(lang),
+        "t": t,
         "csrf": csrf.token_for(request),
         "now": web.now(),
         "errors": {},
