@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from kiosk.atomic import write_atomic
-from server import importer, retention, sheets
+from server import export, importer, retention, sheets
 from server.exc import ServerConfigError
 from server.local import Office
 from server.models import Compound
@@ -98,6 +98,22 @@ def cmd_print_passes(args: argparse.Namespace, db: Office) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, db: Office) -> int:
+    with db.session() as s:
+        compound = args.compound or _only_compound(s)
+        found = export.export_events(s, compound, args.start, args.end, args.out.suffix[1:])
+    write_atomic(args.out, found.data)
+    print(f"{found.rows} event(s) of {compound} from {args.start} to {args.end}: {args.out}")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2020-02-24") from None
+
+
 def add_commands(add: Add) -> None:
     p = add("import", cmd_import, "import households and residents from .xlsx or .csv")
     p.add_argument("file", nargs="?", type=Path, help=".xlsx, or .csv in UTF-8 or GBK")
@@ -119,4 +135,9 @@ def add_commands(add: Add) -> None:
     p.add_argument("--compound", help="for --building (default: the only compound)")
     p.add_argument("--days", type=int, default=180, help="validity of passes signed now")
     p.add_argument("--out", type=Path, default=Path("."), help="folder for the PDF")
+    p = add("export", cmd_export, "the gate log as .xlsx or CSV (local time, names, colours)")
+    p.add_argument("--compound", help="default: the only compound")
+    p.add_argument("--from", dest="start", type=_day, required=True, help="first local day")
+    p.add_argument("--to", dest="end", type=_day, required=True, help="last local day")
+    p.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv (with BOM)")
     add("purge", cmd_purge, "delete what is older than each compound's retention, now")

@@ -352,12 +352,17 @@ def template_bytes(filename: str) -> bytes:
     """The empty template with three example rows, as .xlsx or as .csv (UTF-8 with BOM)."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        stream = io.StringIO()
-        csv.writer(stream).writerows([TEMPLATE_HEADER, *TEMPLATE_EXAMPLES])
-        return stream.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+        return csv_bytes([TEMPLATE_HEADER, *TEMPLATE_EXAMPLES])
     if suffix == ".xlsx":
         return xlsx_bytes([TEMPLATE_HEADER, *TEMPLATE_EXAMPLES], title="households")
     raise ImportFileError(f"{filename}: the template is written as .xlsx or .csv")
+
+
+def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
+    """CSV in UTF-8 with a BOM: Excel opens it with the Chinese intact."""
+    stream = io.StringIO()
+    csv.writer(stream).writerows(rows)
+    return stream.getvalue().encode("utf-8-sig")
 
 
 def xlsx_bytes(rows: Iterable[Sequence[object]], *, title: str) -> bytes:

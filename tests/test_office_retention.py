@@ -17,28 +17,14 @@ from server.exc import ServerConfigError
 from server.local import Office
 from server.models import EventRow, Pass
 from server.web.tables import Invitation, User
+from tests import office_data
 
 NOW = datetime(2020, 3, 1, 4, 0, tzinfo=UTC)
 
 
 def add_event(office: Office, compound: str, age_days: float, kind: str = "decision") -> None:
-    at = NOW - timedelta(days=age_days)
-    with office.session() as s:
-        s.add(
-            EventRow(
-                event_id=secrets.token_hex(8),
-                device_id="k1",
-                compound_id=compound,
-                kind=kind,
-                wall_time=at,
-                monotonic=0.0,
-                boot_id="b",
-                clock_trusted=True,
-                reason="ok",
-                data={"visitor_name": "访客"} if kind == "visitor" else {},
-                received_at=at,
-            )
-        )
+    data = {"phone": "13800138000"} if kind == "visitor" else {}
+    office_data.add_event(office, compound, NOW - timedelta(days=age_days), kind=kind, data=data)
 
 
 def ages(office: Office, compound: str) -> list[int]:
