@@ -201,7 +201,10 @@ def test_a_post_without_the_csrf_token_is_refused(world: World) -> None:
     client = world.client("clerk1")
     ids = world.ids["c1"]
     for path, form in (
-        (f"/office/h/{ids.household}/colour", {"colour": "red", "reason": "x", "start": "2026-02-10"}),
+        (
+            f"/office/h/{ids.household}/colour",
+            {"colour": "red", "reason": "x", "start": "2026-02-10"},
+        ),
         (f"/office/reg/{ids.registration}/approve", {}),
     ):
         assert client.post(path, data=form).status_code == 403

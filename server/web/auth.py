@@ -56,6 +56,7 @@ class LoginResult:
     user: User
     token: str  # the cookie value; only its hash is stored
     expires_at: datetime
+    lifetime: timedelta  # for the cookie's Max-Age: the browser's clock need not agree with ours
 
 
 def hash_password(password: str) -> str:
@@ -103,14 +104,19 @@ def add_user(
     return user
 
 
-def login(session: Session, username: str, password: str, address: str, now: datetime) -> User:
-    """The user whose password this is; raises TooManyAttempts or PermissionError."""
+def login(
+    session: Session, username: str, password: str, address: str, now: datetime
+) -> User | None:
+    """The user whose password this is, or None (the failure is recorded: commit it).
+
+    Raises TooManyAttempts while this user name or address has failed too often lately.
+    """
     keys = (f"user:{username.strip().lower()}"[:120], f"addr:{address}"[:120])
     _check_rate(session, keys, now)
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.active or not _verify(user.password_hash, password):
         session.add_all(LoginFailure(key=k, at=now) for k in keys)
-        raise PermissionError("wrong user name or password")
+        return None
     session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
@@ -142,7 +148,7 @@ def start_session(session: Session, user: User, now: datetime) -> LoginResult:
         token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=now + lasts
     )
     session.add(row)
-    return LoginResult(user, token, row.expires_at)
+    return LoginResult(user, token, row.expires_at, lasts)
 
 
 def session_user(session: Session, token: str | None, now: datetime) -> User | None:

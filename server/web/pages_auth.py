@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
+from starlette.responses import Response
 
 from server.web import auth, i18n
 from server.web.access import (
@@ -52,11 +53,11 @@ def login(
     try:
         with web.transaction() as s:
             user = auth.login(s, username, password, address, now)
-            started = auth.start_session(s, user, now)
+            started = None if user is None else auth.start_session(s, user, now)
     except auth.TooManyAttempts as error:
         message = i18n.translator(_lang(request))("login.too_many", minutes=error.minutes)
         return page(request, "login.html", None, status=429, next=next, message=message)
-    except PermissionError:
+    if started is None:  # the failure was committed above: it counts towards the limit
         message = i18n.translator(_lang(request))("login.wrong")
         return page(
             request,
@@ -68,19 +69,19 @@ def login(
             form={"username": username},
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(response, started.token, web.secure_cookies, started.expires_at)
+    set_session_cookie(response, started, web.secure_cookies)
     return response
 
 
-def set_session_cookie(response: object, token: str, secure: bool, expires: object) -> None:
-    response.set_cookie(  # type: ignore[attr-defined]
+def set_session_cookie(response: Response, started: auth.LoginResult, secure: bool) -> None:
+    response.set_cookie(
         SESSION_COOKIE,
-        token,
+        started.token,
         httponly=True,
         samesite="lax",
         secure=secure,
         path="/",
-        expires=expires,
+        max_age=int(started.lifetime.total_seconds()),
     )
 
 

@@ -87,7 +87,7 @@ def register(
     except FormInvalid as invalid:
         return _again(request, viewer, compound, form, invalid.errors)
     response = RedirectResponse(PREFIX + "/me", status_code=303)
-    set_session_cookie(response, started.token, web.secure_cookies, started.expires_at)
+    set_session_cookie(response, started, web.secure_cookies)
     return response
 
 
