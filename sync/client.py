@@ -8,6 +8,7 @@ with the server's code and message: the request itself is wrong and retrying wil
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from kiosk.exc import SyncError
 from sync.protocol import (
     API_PREFIX,
     SERVER_TIME_HEADER,
+    STATUS_HEADER,
     Delta,
     EnrollReply,
     EnrollRequest,
@@ -85,6 +87,13 @@ class Credential:
             raise SyncError(f"{path}: unreadable credential file ({error}); enroll again") from None
 
 
+def software_version() -> str:
+    try:
+        return importlib.metadata.version("checkpoint-kiosk")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 @dataclass
 class Client:
     """Requests to one office server with one credential; ``verify`` is the CA file or True."""
@@ -100,6 +109,8 @@ class Client:
         self._http = self.session or requests.Session()
         self.set_token(self.token)
         self.last_server_time: datetime | None = None
+        # Told to the office with every request (its gates page shows each kiosk's health).
+        self.status: dict[str, str] = {"version": software_version()}
 
     def set_token(self, token: str) -> None:
         """Use a (new) credential from now on."""
@@ -127,6 +138,8 @@ class Client:
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
     ) -> Any:
         url = f"{self.base_url}{API_PREFIX}{path}"
+        status = "; ".join(f"{k}={v}" for k, v in self.status.items())
+        headers = {STATUS_HEADER: status, **(headers or {})}
         try:
             # verify per request: a session-wide value loses to $REQUESTS_CA_BUNDLE in requests.
             reply = self._http.request(

@@ -105,3 +105,13 @@ def page(browser: Any) -> Iterator[Any]:
 def phone_page(browser: Any) -> Iterator[Any]:
     """A tab at a 360 px phone's size, with touch."""
     yield from _page(browser, PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
+
+
+def login(page: Any, server: OfficeServer, username: str, password: str) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto(server.at("/office/login"))
+    page.fill("#f-username", username)
+    page.fill("#f-password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/office/login" not in page.url, f"login as {username} failed: {page.url}"
