@@ -16,6 +16,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -138,6 +139,7 @@ def demo(
             link.connect(app)
             issuer = world.key.issuer
             print(f"Office server {link.url}: passes signed by '{issuer}', kiosk enrolled")
+            print_web_app(link)
         shoot = screenshot_writer(screenshots, language)
         words = reason_words(language)
 
@@ -151,7 +153,28 @@ def demo(
         print_summary(app, data_dir)
         if link is not None:
             print(f"  at the office ({link.url}): {link.events_received()}")
+            if sys.stdin.isatty():
+                keep_serving(link)
     return 0
+
+
+def print_web_app(link: Any) -> None:
+    logins = link.logins
+    print(f"Office web app {link.web_url}")
+    if logins is not None:
+        print(
+            f"  log in as {logins.clerk} / {logins.password} (clerk of {logins.compound}) "
+            f"or {logins.admin} / {logins.password} (office admin)"
+        )
+
+
+def keep_serving(link: Any) -> None:
+    """At a terminal the office stays up after the day, so the browser can look around."""
+    print(f"\nThe office web app keeps running at {link.web_url}; press Ctrl+C to stop.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print()
 
 
 def office_server(folder: Path) -> Any:
