@@ -111,6 +111,7 @@ class PassClaims:
     role: Role
     holder_name: str
     visitor_uses: int | None = None  # None: unlimited
+    host_flat: str | None = None  # a visitor's host, as people write the flat: "3-2-501"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server import sync_service
+from server import gates, sync_service
 from server.exc import ServerError
 from server.models import Kiosk
 from sync.protocol import (
     API_PREFIX,
     MAX_BATCH,
     SERVER_TIME_HEADER,
+    STATUS_HEADER,
     BatchTooLarge,
     EnrollReply,
     EnrollRequest,
@@ -122,9 +123,13 @@ def create_app(
     def run(fn: Callable[[Session], Any]) -> Awaitable[Any]:
         return run_in_threadpool(transaction, sessions, fn)
 
-    def kiosk_of(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Kiosk:
+    def kiosk_of(
+        session: Session, credentials: HTTPAuthorizationCredentials | None, request: Request
+    ) -> Kiosk:
         header = None if credentials is None else f"Bearer {credentials.credentials}"
-        return sync_service.authenticate(session, header)
+        kiosk = sync_service.authenticate(session, header)
+        gates.note_kiosk(session, kiosk.device_id, request.headers.get(STATUS_HEADER), now())
+        return kiosk
 
     @app.get(f"{API_PREFIX}/time", summary="The server's time (also in every reply's header)")
     def get_time() -> dict[str, str]:
@@ -150,7 +155,7 @@ def create_app(
     async def post_events(request: Request, credentials: Auth) -> JSONResponse:
         # The credential is checked before a byte of the body is read: a stranger cannot make
         # the office read or parse 16 MiB.
-        kiosk: Kiosk = await run(lambda s: kiosk_of(s, credentials))
+        kiosk: Kiosk = await run(lambda s: kiosk_of(s, credentials, request))
         body = await _json_body(request)
 
         def work(session: Session) -> UploadReply:
@@ -164,7 +169,8 @@ def create_app(
         request: Request, credentials: Auth, since: Annotated[int, Query(ge=0, le=2**62)] = 0
     ) -> Response:
         def work(session: Session) -> Any:
-            return sync_service.delta(session, kiosk_of(session, credentials), since, now())
+            kiosk = kiosk_of(session, credentials, request)
+            return sync_service.delta(session, kiosk, since, now())
 
         found = await run(work)
         etag = f'"{found.cursor}"'
@@ -173,15 +179,18 @@ def create_app(
         return JSONResponse(found.to_json(), headers={"ETag": etag})
 
     @app.get(f"{API_PREFIX}/conflicts", summary="Offline anti-passback conflicts in this compound")
-    async def get_conflicts(credentials: Auth) -> list[dict[str, Any]]:
+    async def get_conflicts(request: Request, credentials: Auth) -> list[dict[str, Any]]:
         def work(session: Session) -> list[dict[str, Any]]:
-            kiosk = kiosk_of(session, credentials)
+            kiosk = kiosk_of(session, credentials, request)
             return sync_service.conflicts(session, kiosk.compound_id)
 
         result: list[dict[str, Any]] = await run(work)
         return result
 
     _document_schemas(app)
+    from server import web  # the office's pages share this process and database
+
+    web.mount(app, sessions, now)
     return app
 
 

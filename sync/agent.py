@@ -207,6 +207,7 @@ class SyncAgent:
             self._adopt_time(self.client.server_time())
         try:
             uploaded, rejected = self._upload_all()
+            self.client.status["backlog"] = str(self.events.count_unsynced())
             changed = self._download_all()
         except Refused as error:
             if error.locked_out:

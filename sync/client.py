@@ -13,6 +13,7 @@ its own sockets.
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
 import socket
 import threading
@@ -32,6 +33,7 @@ from kiosk.exc import SyncError
 from sync.protocol import (
     API_PREFIX,
     SERVER_TIME_HEADER,
+    STATUS_HEADER,
     Delta,
     EnrollReply,
     EnrollRequest,
@@ -106,6 +108,13 @@ class Credential:
             raise SyncError(f"{path}: unreadable credential file ({error}); enroll again") from None
 
 
+def software_version() -> str:
+    try:
+        return importlib.metadata.version("checkpoint-kiosk")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 @dataclass
 class Client:
     """Requests to one office server with one credential; ``verify`` is the CA file or True.
@@ -129,6 +138,8 @@ class Client:
         self.last_server_time: datetime | None = None
         if self.deadline_s is None:
             self.deadline_s = 3 * self.timeout_s
+        # Told to the office with every request (its gates page shows each kiosk's health).
+        self.status: dict[str, str] = {"version": software_version()}
 
     def set_token(self, token: str) -> None:
         """Use a (new) credential from now on."""
@@ -160,6 +171,8 @@ class Client:
         timer = threading.Timer(self.deadline_s or self.timeout_s, self._cut, (late,))
         timer.daemon = True
         timer.start()
+        status = "; ".join(f"{k}={v}" for k, v in self.status.items())
+        headers = {STATUS_HEADER: status, **(headers or {})}
         try:
             # verify per request: a session-wide value loses to $REQUESTS_CA_BUNDLE in requests.
             reply = self._http.request(

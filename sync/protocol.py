@@ -47,6 +47,8 @@ __all__ = [
 PROTOCOL = "kiosk-sync/1"
 API_PREFIX = "/api/v1"
 SERVER_TIME_HEADER = "X-Server-Time"
+# Kiosk -> office on every request: "version=0.1.0; backlog=3" (the office's gates page).
+STATUS_HEADER = "X-Kiosk-Status"
 MAX_BATCH = 5000  # events per upload request; the server refuses more with 413
 MAX_DATA_CHARS = 4096  # an event's free-form ``data`` as JSON text
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")

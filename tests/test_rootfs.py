@@ -3,7 +3,10 @@
 Builds (or reuses from the cache) an arm64 bookworm root file system with debootstrap, whose
 second stage runs under qemu-aarch64 emulation; copies this checkout in; runs setup.sh inside
 it twice (the second run must change nothing); checks the unit, the user, the venv and the
-config; and runs ``kiosk selftest --sim`` in it, all under emulation.
+config; and runs ``kiosk selftest --sim`` in it, all under emulation. It also checks what a
+first boot on a Pi depends on and a laptop cannot show: the SDL that pygame loads on arm64 has
+KMS/DRM and finds its Mesa libraries, pygame's own wheel would fail the screen check, and lgpio
+loads for the kiosk user only from a folder it can write.
 
 Needs root, debootstrap, qemu-user-static and binfmt_misc support for aarch64; otherwise it
 is skipped with a message saying which is missing. The debootstrap result is cached under
@@ -293,29 +296,80 @@ def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Ch
     assert 'id = "gate-north-1"' in config
     assert hashlib.sha256(pin.encode()).hexdigest() in config
     assert "i2c_arm_baudrate=100000" in (root / "boot/firmware/config.txt").read_text()
-    assert (
-        "RuntimeWatchdogSec=15"
-        in (root / "etc/systemd/system.conf.d/kiosk-watchdog.conf").read_text()
-    )
+    assert "RuntimeWatchdogSec=15" in (
+        root / "etc/systemd/system.conf.d/kiosk-watchdog.conf").read_text()
+    # setup.sh ran from / (chroot's working directory), which the kiosk user cannot write:
+    # its self-test still loaded lgpio, and found KMS/DRM in the SDL pygame loads.
+    assert "[gpiolib] PASS: lgpio" in first.stdout, first.stdout[-4000:]
+    assert "[screen] PASS" in first.stdout and "has kmsdrm" in first.stdout
 
 
 def test_selftest_runs_under_emulation_as_the_kiosk_user(chroot: Chroot) -> None:
     if not (chroot.root / "opt/kiosk/venv/bin/kiosk").exists():
         pytest.skip("setup.sh did not finish in the previous test")
     started = time.monotonic()
-    result = chroot.run(
-        "runuser",
-        "-u",
-        "kiosk",
-        "--",
-        "/opt/kiosk/venv/bin/kiosk",
-        "selftest",
-        "--sim",
-        env={"HOME": "/var/lib/kiosk"},
-    )
+    # From the data folder, as the unit runs it (lgpio's pipe goes there; see the lgpio test).
+    result = chroot.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- "
+                        "/opt/kiosk/venv/bin/kiosk selftest --sim", env={"HOME": "/var/lib/kiosk"})
     TIMINGS["selftest_s"] = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout
+
+
+def _installed(chroot: Chroot) -> Chroot:
+    if not (chroot.root / "opt/kiosk/venv/bin/kiosk").exists():
+        pytest.skip("setup.sh did not finish in the first test")
+    return chroot
+
+
+SDL_PROBE = """
+import json, pygame
+from hw_tests.screen import loaded_sdl, missing_libraries, sdl_video_drivers
+library = loaded_sdl()
+print(json.dumps({"pygame": pygame.version.ver, "sdl": library,
+                  "drivers": sdl_video_drivers(library), "missing": missing_libraries()}))
+"""
+
+
+def test_the_sdl_pygame_loads_on_arm64_has_kmsdrm_and_its_mesa_libraries(chroot: Chroot) -> None:
+    box = _installed(chroot)
+    result = box.run("/opt/kiosk/venv/bin/python", "-c", SDL_PROBE)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.splitlines()[-1])
+    print(f"\narm64 SDL: {found}")
+    assert found["sdl"].startswith("/opt/kiosk/venv/"), found  # the wheel's own SDL
+    assert "kmsdrm" in found["drivers"], found
+    assert found["missing"] == [], found
+    packages = ["libgbm1", "libegl1", "libgles2", "libgl1-mesa-dri", "python3-gpiozero"]
+    status = box.run("dpkg-query", "-W", "-f=${Package} ${Status}\n", *packages)
+    assert status.stdout.count("install ok installed") == len(packages), status.stdout
+
+
+def test_screen_check_fails_loudly_with_pygames_own_wheel(chroot: Chroot) -> None:
+    # pygame's (not pygame-ce's) aarch64 wheel bundles an SDL without KMS/DRM: put it first on
+    # the path and the non-interactive self-test must fail, not skip.
+    box = _installed(chroot)
+    fetched = box.run("/opt/kiosk/venv/bin/pip", "install", "--quiet", "--no-deps",
+                      "--target", "/opt/classic-pygame", "pygame==2.6.1")
+    assert fetched.returncode == 0, fetched.stderr
+    result = box.run("/opt/kiosk/venv/bin/kiosk", "selftest", "--sim", "--non-interactive",
+                     "--only", "screen", env={"PYTHONPATH": "/opt/classic-pygame"})
+    print(f"\n{result.stdout}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "pygame 2.6.1" in result.stdout and "no KMS/DRM video driver" in result.stdout
+
+
+def test_lgpio_needs_a_folder_the_kiosk_user_can_write(chroot: Chroot) -> None:
+    box = _installed(chroot)
+    selftest = ["/opt/kiosk/venv/bin/kiosk", "selftest", "--sim", "--non-interactive",
+                "--only", "gpiolib"]
+    # From / (not writable by kiosk), as setup.sh used to run it: lgpio's import fails.
+    stuck = box.run("runuser", "-u", "kiosk", "--", *selftest)
+    assert stuck.returncode == 1 and "notification pipe in /" in stuck.stdout, stuck.stdout
+    # What setup.sh and the unit do now: LG_WD (and the working directory) is the data folder.
+    fixed = box.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- env "
+                    f"LG_WD=/var/lib/kiosk {' '.join(selftest)}")
+    assert fixed.returncode == 0 and "[gpiolib] PASS" in fixed.stdout, fixed.stdout
 
 
 def test_apt_mirror_is_read_from_deb822_and_one_line_sources(tmp_path: Path) -> None:

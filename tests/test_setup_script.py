@@ -69,8 +69,10 @@ def test_dry_run_numbers_every_step_and_changes_nothing() -> None:
     before = {p: p.exists() for p in paths}
     result = setup("--dry-run", "--unattended", "--device-id", "gate-1")
     assert result.returncode == 0, result.stderr
-    for n in range(1, 13):
-        assert f"[{n}/12]" in result.stdout
+    steps = int(result.stdout.split("[1/", 1)[1].split("]", 1)[0])
+    assert steps >= 12
+    for n in range(1, steps + 1):
+        assert f"[{n}/{steps}]" in result.stdout
     assert "DRY RUN" in result.stdout and "would" in result.stdout
     assert {p: p.exists() for p in before} == before
 
@@ -109,7 +111,7 @@ def test_unit_is_notify_with_watchdog_and_fails_secure() -> None:
 @needs_root
 def test_boot_config_is_written_once_and_keeps_other_lines(tmp_path: Path) -> None:
     config_txt = tmp_path / "config.txt"
-    config_txt.write_text("dtoverlay=vc4-kms-v3d\n")
+    config_txt.write_text("dtoverlay=vc4-kms-v3d\n[pi4]\narm_boost=1\n")
     script = f"""
         config_txt_path() {{ echo {config_txt}; }}
         MODULES_CONF={tmp_path}/modules.conf
@@ -122,8 +124,12 @@ def test_boot_config_is_written_once_and_keeps_other_lines(tmp_path: Path) -> No
     assert "CHANGES=3" in first.stdout, first.stdout + first.stderr
     second = bash(script)
     assert "CHANGES=0" in second.stdout, second.stdout
+    config_txt.chmod(0o755)  # what the vfat boot partition shows, whatever install asked for
+    assert "CHANGES=0" in bash(script).stdout
     text = config_txt.read_text()
-    assert text.startswith("dtoverlay=vc4-kms-v3d\n")
+    assert text.startswith("dtoverlay=vc4-kms-v3d\n[pi4]\narm_boost=1\n")
+    block = text[text.index("# >>> checkpoint-kiosk"):].splitlines()
+    assert block[1] == "[all]"  # our lines must not land under the [pi4] section above
     assert text.count("dtparam=i2c_arm=on,i2c_arm_baudrate=100000") == 1
     assert "camera_auto_detect=1" in text and "dtparam=watchdog=on" in text
     assert "RuntimeWatchdogSec=15" in (tmp_path / "watchdog.conf").read_text()
