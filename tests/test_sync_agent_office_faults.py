@@ -34,6 +34,7 @@ class ScriptedOffice:
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
         self.token = "t"
+        self.status: dict[str, str] = {}  # what the client tells the office about the kiosk
         self.requests: list[list[str]] = []
 
     def upload(self, request: UploadRequest) -> UploadReply:
