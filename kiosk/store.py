@@ -63,6 +63,8 @@ COLUMNS = (
 # Decisions that let someone through count for the offline rules; guard openings for a
 # known person too.
 ADMITTED = "kind IN ('decision', 'guard_action', 'visitor') AND verdict = 'allow'"
+# The exit button opened for someone nobody identified (kiosk.machine, docs/gate-rules.md).
+UNIDENTIFIED_EXIT = "kind = 'decision' AND reason = 'exit_button' AND verdict = 'allow'"
 
 
 def iso(moment: datetime) -> str:
@@ -112,7 +114,7 @@ class EventLog:
         with self._db.errors():
             conn = self._db.connection()
             last = conn.execute(
-                f"SELECT direction FROM events WHERE pass_id = ? AND compound_id = ? "
+                f"SELECT direction, seq FROM events WHERE pass_id = ? AND compound_id = ? "
                 f"AND {ADMITTED} AND direction IS NOT NULL ORDER BY seq DESC LIMIT 1",
                 (pass_id, compound_id),
             ).fetchone()
@@ -122,11 +124,24 @@ class EventLog:
                 (pass_id, compound_id),
             ).fetchone()[0]
             exits = self._household_exits(conn, household_id, now, window)
+            unidentified = bool(last) and self._unidentified_exit_after(conn, compound_id, last[1])
         return History(
             last_direction=Direction(last[0]) if last else None,
+            unidentified_exit_since=unidentified,
             admitted_uses=uses,
             household_exits=exits,
         )
+
+    def _unidentified_exit_after(
+        self, conn: sqlite3.Connection, compound_id: str, seq: int
+    ) -> bool:
+        # A range of the primary key: the events since that passage, however large the log.
+        row = conn.execute(
+            f"SELECT 1 FROM events WHERE seq > ? AND compound_id = ? AND {UNIDENTIFIED_EXIT} "
+            "LIMIT 1",
+            (seq, compound_id),
+        ).fetchone()
+        return row is not None
 
     def _household_exits(
         self, conn: sqlite3.Connection, household_id: str | None, now: datetime, window: timedelta
