@@ -20,7 +20,8 @@ from kiosk.demo_world import ISSUER, DemoWorld
 from kiosk.passes import IssuerKey
 from server.exc import AlreadyExists
 from server.local import Office, start_local_server
-from server.models import EventRow
+from server.models import EventRow, Household
+from server.web.demo import DemoLogins, seed
 from sync.agent import AgentSettings, CycleResult, SyncAgent
 from sync.client import Client
 from sync.rejected import RejectedEvents
@@ -33,6 +34,11 @@ class DemoOffice:
     office: Office
     url: str
     agent: SyncAgent | None = None
+    logins: DemoLogins | None = None  # the office web app's demo accounts, once registered
+
+    @property
+    def web_url(self) -> str:
+        return f"{self.url}/office/"
 
     def signing_key(self) -> IssuerKey:
         return self.office.signing_key()
@@ -47,7 +53,14 @@ class DemoOffice:
         for household_id, (colour, until) in world.households.items():
             with suppress(AlreadyExists):
                 self.office.add_household(household_id, world.compound, colour)
-            self.office.set_colour(household_id, colour, until)
+            if until is not None:
+                self.office.set_colour(household_id, colour, until)
+        with self.office.session() as s:  # flats in all five colours, people, waiting sign-ups
+            for number, household_id in enumerate(world.households):
+                row = s.get(Household, household_id)
+                assert row is not None
+                row.building, row.unit, row.room = "4", "1", f"{101 + number}"  # the stories' flats
+            self.logins = seed(s, world.compound, world.now)
 
     def connect(self, app: App) -> None:
         """Enroll the kiosk and give it a sync agent talking HTTP to this office."""

@@ -45,6 +45,7 @@ def test_demo_runs_every_story_summarises_the_log_and_takes_pictures(
         assert log.count_unsynced() == 0
         assert "network: cut" in out and "network: back online" in out
         assert "at the office (http://127.0.0.1:" in out
+        assert "Office web app http://127.0.0.1:" in out and "log in as clerk / " in out
         assert out.rstrip().endswith(f"): {log.count()}")
     pictures = sorted(shots.glob("*.png"))
     assert len(pictures) >= 10 and pictures[0].name.startswith("01-")
