@@ -213,7 +213,16 @@ def check_credential(
     context = Context(
         claims_or_refusal, compound, history, household, policy, clock, direction, hcert
     )
-    return _verdict([f for rule in RULES if (f := rule(context)) and f.mode is not Mode.OFF])
+    decision = _verdict([f for rule in RULES if (f := rule(context)) and f.mode is not Mode.OFF])
+    if (
+        decision.reason is Reason.HCERT_REQUIRED
+        and hcert
+        and hcert.reason is Reason.CLOCK_UNTRUSTED
+    ):
+        # A certificate the clock cannot judge (see over_interval) is the guard's to check.
+        detail = f"health certificate: {hcert.detail}"
+        return Decision(Verdict.GUARD, Reason.CLOCK_UNTRUSTED, decision.alerts, detail)
+    return decision
 
 
 def over_interval(

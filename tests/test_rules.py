@@ -141,6 +141,30 @@ def test_untrusted_clock_neither_admits_an_expired_pass_nor_refuses_a_valid_one(
         assert "at 2020-02-10 04:00Z but" in decision.detail and "2021-02-09" in decision.detail
 
 
+@pytest.mark.parametrize(
+    ("certificate", "verdict", "reason"),
+    [
+        (HCERT_OK, Verdict.ALLOW, Reason.OK),
+        (Verification(Reason.EXPIRED), Verdict.DENY, Reason.HCERT_REQUIRED),
+        (
+            Verification(Reason.CLOCK_UNTRUSTED, detail="ok at A but expired at B"),
+            Verdict.GUARD,
+            Reason.CLOCK_UNTRUSTED,
+        ),  # the clock cannot tell: the guard checks, nobody is refused
+    ],
+)
+def test_visitor_health_certificate_the_clock_cannot_judge_goes_to_the_guard(
+    certificate: Verification, verdict: Verdict, reason: Reason
+) -> None:
+    decision = check(
+        verified(Role.VISITOR),
+        hcert=certificate,
+        rules=policy(visitor_hcert=Mode.HARD, untrusted_clock=Mode.OFF),
+        trusted=False,
+    )
+    assert (decision.verdict, decision.reason) == (verdict, reason)
+
+
 def test_pass_for_another_compound_is_refused() -> None:
     decision = check(verified(compounds=("other",)))
     assert (decision.verdict, decision.reason) == (Verdict.DENY, Reason.WRONG_COMPOUND)
