@@ -174,7 +174,7 @@ class Kiosk:
         self._aim: Aim | None = None
         self._aim_until = float("-inf")
         self._aim_next = float("-inf")
-        self._clock_alarmed = False
+        self._clock_state = (True, False)  # (trusted, doubted) as last seen
         self._backlog_alarmed = False
         self._recent: deque[Event] = deque(log.recent(recent_size), maxlen=recent_size)
         self._unsynced = log.count_unsynced()
@@ -568,11 +568,12 @@ class Kiosk:
 
     def _watch_clock(self, now: ClockReading) -> None:
         # Untrusted, or trusted while the office's clock disagrees: the guard is told which
-        # clock says what (now.doubt), once per episode.
-        if now.trusted and not now.doubt:
-            self._clock_alarmed = False
-        elif not self._clock_alarmed:
-            self._clock_alarmed = True
+        # clock says what (now.doubt), once each time the clock's state changes.
+        state = (now.trusted, bool(now.doubt))
+        if state == self._clock_state:
+            return
+        self._clock_state = state
+        if state != (True, False):
             detail = now.doubt or "clock not confirmed by NTP or the office"
             self.alarms.raise_once(Reason.CLOCK_UNTRUSTED, now, detail)
 

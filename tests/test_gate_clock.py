@@ -23,7 +23,7 @@ from kiosk.demo_scenario import Player, SimTime
 from kiosk.demo_world import DemoWorld, make_world
 from kiosk.model import Direction, Reason, RiskColour
 from kiosk.passes.issuer import issue_pass
-from kiosk.view import GuardOpen, KioskView, SetDirection, Stage
+from kiosk.view import AcknowledgeAlarm, GuardOpen, KioskView, SetDirection, Stage
 
 TRUE = datetime(2020, 2, 10, 8, 0, tzinfo=UTC)  # the real time in every story
 YEAR = timedelta(days=365)
@@ -103,6 +103,21 @@ def test_office_a_year_ahead_leaves_a_synchronised_kiosk_admitting_valid_passes(
     assert view.stage is Stage.OPEN and view.clock_trusted
     [detail] = gate.alarm_details()
     assert "office clock says 2021-02-09" in detail and "NTP clock says 2020-02-10" in detail
+
+
+def test_clock_set_back_after_the_office_disagreed_is_a_new_alarm(
+    tmp_path: Path, gates: list[Gate]
+) -> None:
+    time = KioskTime(tmp_path, ntp=True)
+    gate = boot(gates, tmp_path, time)
+    gate.office_says(TRUE + YEAR)
+    gate.player.run(1)
+    [alarm] = gate.app.kiosk.view().alarms
+    gate.player.guard(AcknowledgeAlarm(alarm.alarm_id))
+    gate.time.clock.wall = lambda: TRUE.timestamp() - 86400  # someone sets the clock back a day
+    gate.player.run(1)
+    [detail] = gate.alarm_details()
+    assert "system clock says 2020-02-09" in detail and "last trusted time 2020-02-10" in detail
 
 
 def test_office_time_a_year_ahead_is_not_kept_across_a_reboot(
