@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.atomic import write_atomic
 from kiosk.clock import Clock, boot_id, estimate
@@ -285,3 +287,36 @@ def test_estimate_weighs_the_evidence(
     found = estimate(system, server, floor, ntp=ntp, tolerance=30.0)
     assert (found.wall, found.earliest, found.latest, found.trusted) == expected
     assert found.trusted or found.doubt  # an untrusted reading always says why
+
+
+epochs = st.floats(0, 4e9, allow_nan=False)
+
+
+@given(epochs, st.none() | epochs, st.none() | epochs, st.booleans())
+def test_estimate_never_goes_behind_the_floor_and_brackets_its_guess(
+    system: float, server: float | None, floor: float | None, ntp: bool
+) -> None:
+    found = estimate(system, server, floor, ntp=ntp, tolerance=300.0)
+    assert found.earliest <= found.wall <= found.latest
+    if floor is not None:
+        assert found.earliest >= floor - 300.0  # trusted may slew back within the tolerance
+        if not found.trusted:
+            assert found.earliest >= floor
+    if found.trusted:
+        assert found.earliest == found.latest
+        # Trusted means NTP, or the office confirmed by a second clock: never the office alone.
+        assert ntp or (server is not None and found.wall == server)
+    else:
+        assert found.doubt
+
+
+@given(epochs, epochs, st.none() | epochs, st.booleans())
+def test_an_office_time_nobody_confirms_only_widens_what_the_kiosk_knows(
+    system: float, server: float, floor: float | None, ntp: bool
+) -> None:
+    alone = estimate(system, None, floor, ntp=ntp, tolerance=300.0)
+    told = estimate(system, server, floor, ntp=ntp, tolerance=300.0)
+    if alone.trusted:  # NTP: the office changes nothing but the doubt
+        assert (told.wall, told.earliest, told.latest) == (alone.wall, alone.earliest, alone.latest)
+    elif not told.trusted:  # neither admits an expired pass nor refuses a valid one
+        assert told.earliest <= alone.earliest and told.latest >= alone.latest
