@@ -324,6 +324,7 @@ class Kiosk:
             colour=household.colour,
             expires_at=claims.expires_at,
             photo_png=self.office.photo(claims.pass_id),
+            host_flat=claims.host_flat,
         )
 
     def _rule_inputs(self, session: Session, now: ClockReading) -> dict[str, Any]:

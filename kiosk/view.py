@@ -36,6 +36,7 @@ class PersonView:
     colour: RiskColour
     expires_at: datetime
     photo_png: bytes | None = None  # the photo registered at the office, if cached
+    host_flat: str | None = None  # a visitor's host flat: the guard sees "visitor of 3-2-501"
 
 
 class Aim(StrEnum):

@@ -166,8 +166,10 @@ def test_suite_runs_everything_and_summarises(capsys: pytest.CaptureFixture[str]
 
 
 def test_suite_reports_the_failed_check(capsys: pytest.CaptureFixture[str]) -> None:
-    assert suite_main(["--sim", "--only", "door,relay", "--fault", "absent", "--timeout", "0.2"]) \
+    assert (
+        suite_main(["--sim", "--only", "door,relay", "--fault", "absent", "--timeout", "0.2"])
         == EXIT_FAILED
+    )
     assert "FAILED: door" in capsys.readouterr().out
 
 
@@ -200,7 +202,11 @@ def test_non_interactive_device_run_skips_checks_needing_a_person() -> None:
 def test_kiosk_selftest_command_runs_the_suite() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "selftest", "--sim", "--only", "relay,door"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout

@@ -46,6 +46,13 @@ def draw_photo(canvas: Canvas, box: pygame.Rect, png: bytes | None) -> None:
     canvas.surface.blit(photo, photo.get_rect(center=box.center))
 
 
+def role_words(person: PersonView, language: str) -> str:
+    """ "Resident", or for a visitor the flat they come to: "visitor of 3-2-501"."""
+    if person.host_flat:
+        return strings.text(language, "visitor_of", flat=person.host_flat)
+    return strings.text(language, f"role_{person.role}")
+
+
 def swatch(canvas: Canvas, box: pygame.Rect, colour: RiskColour, language: str) -> None:
     """The household colour as a square of that colour with its word beside it."""
     side = min(box.height, canvas.u(30))
@@ -118,7 +125,7 @@ def draw_person(
     draw_photo(canvas, photo, person.photo_png)
     t = strings.text
     lines = [
-        (t(language, "role"), t(language, f"role_{person.role}")),
+        (t(language, "role"), role_words(person, language)),
         (t(language, "household"), person.household_id),
         (t(language, "colour"), ""),
         (t(language, "expires"), person.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")),

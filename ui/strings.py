@@ -266,6 +266,7 @@ UI: dict[str, dict[str, str]] = {
         "colour_yellow": "黄·健康观察",
         "colour_green": "绿·空房",
         "colour_white": "白·正常",
+        "visitor_of": "{flat} 的访客",
     },
     "en": {
         "guard": "Guard",
@@ -338,6 +339,7 @@ UI: dict[str, dict[str, str]] = {
         "colour_yellow": "Yellow: watch",
         "colour_green": "Green: empty flat",
         "colour_white": "White: normal",
+        "visitor_of": "visitor of {flat}",
     },
 }
 
