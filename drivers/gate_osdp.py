@@ -322,6 +322,10 @@ class RemoteContact:
 # pattern -> (LED colour (1 red, 2 green, 0 off), blink, buzzer beeps (0: none))
 _PATTERNS = {"idle": (0, False, 0), "pass": (2, False, 1), "refuse": (1, False, 3),
              "alarm": (1, True, 0)}  # fmt: skip
+# Alarm classes (kiosk.view.AlarmClass): red blinking, and a buzzer rhythm of their own,
+# (on, off) in the osdp_BUZ unit of 100 ms, repeated until the next pattern.
+_ALARM_RHYTHMS = {"alarm-door": (1, 1), "alarm-health": (5, 5), "alarm-person": (2, 12),
+                  "alarm-device": (10, 30)}  # fmt: skip
 
 
 class RemoteIndicator:
@@ -332,12 +336,16 @@ class RemoteIndicator:
         self.pattern = "idle"
 
     def show(self, pattern: str) -> None:
-        try:
+        if pattern in _ALARM_RHYTHMS:
+            (colour, blink, _), (on, off) = _PATTERNS["alarm"], _ALARM_RHYTHMS[pattern]
+            buzzer: tuple[int, int, int] | None = (on, off, 0)  # 0: until the next pattern
+        elif pattern in _PATTERNS:
             colour, blink, beeps = _PATTERNS[pattern]
-        except KeyError:
-            raise ValueError(
-                f"unknown indicator pattern {pattern!r}; choose one of: {', '.join(_PATTERNS)}"
-            ) from None
+            buzzer = (2, 1, beeps) if beeps else None
+        else:
+            known = ", ".join([*_PATTERNS, *_ALARM_RHYTHMS])
+            raise ValueError(f"unknown indicator pattern {pattern!r}; choose one of: {known}")
+        endless = self.pattern in _ALARM_RHYTHMS
         self.pattern = pattern
         if not self._ctl.online:
             return  # the controller shows its own state while the link is down
@@ -345,9 +353,14 @@ class RemoteIndicator:
                           "control_code": 1, "on_count": 5 if blink else 1,
                           "off_count": 5 if blink else 0, "on_color": colour, "off_color": 0,
                           "temporary": False})  # fmt: skip
-        if beeps:
-            self._ctl.submit({"command": _command("Buzzer"), "reader": 0, "control_code": 2,
-                              "on_count": 2, "off_count": 1, "rep_count": beeps})  # fmt: skip
+        if buzzer is None and endless:
+            buzzer, tone = (0, 0, 0), 1  # tone 1: silence an alarm rhythm still playing
+        else:
+            tone = 2
+        if buzzer is not None:
+            on, off, times = buzzer
+            self._ctl.submit({"command": _command("Buzzer"), "reader": 0, "control_code": tone,
+                              "on_count": on, "off_count": off, "rep_count": times})  # fmt: skip
 
     def close(self) -> None:
         pass
