@@ -83,7 +83,7 @@ def draw(
     share = VIEWFINDER_SHARE if shows_viewfinder(view) else LEFT_SHARE
     left, words = layout.side_by_side(main, share, canvas.u(14))
     _draw_left(canvas, left, view, state.language, frame)
-    _draw_words(canvas, words, message(view, state.language), view)
+    _draw_words(canvas, words, message(view, state.language))
 
 
 def _draw_left(
@@ -115,7 +115,7 @@ def _card_colour(view: KioskView) -> theme.Colour:
     return theme.shade(theme.STAGE_BACKGROUND[view.stage], 0.6)
 
 
-def _draw_words(canvas: Canvas, box: pygame.Rect, msg: Message, view: KioskView) -> None:
+def _draw_words(canvas: Canvas, box: pygame.Rect, msg: Message) -> None:
     """Kicker, headline and instruction stacked from the top, each as tall as its lines."""
     gap = canvas.u(8)
     blocks = [
