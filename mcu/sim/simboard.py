@@ -119,6 +119,7 @@ class Sim:
             "secure": pd.sc.active,
             "install_mode": pd.install_mode,
             "mac_failures": pd.mac_failures,
+            "decrypt_failures": pd.decrypt_failures,
             "check_errors": pd.check_errors,
             "refused": pd.refused,
             "handshakes": pd.handshakes,
