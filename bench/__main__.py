@@ -15,6 +15,7 @@ BENCHES = [
     "decode",
     "verify",
     "latency",
+    "lane",
     "idle",
     "eventlog",
     "render",

@@ -12,8 +12,10 @@ from hw_tests import (
     controller,
     door,
     end_to_end,
+    gpiolib,
     indicators,
     relay,
+    screen,
     thermometer,
     touchscreen,
 )
@@ -22,6 +24,8 @@ from hw_tests.runner import Check, Outcome, run_check
 from kiosk.exc import ConfigError
 
 CHECKS: dict[str, Check] = {
+    "screen": screen.check,
+    "gpiolib": gpiolib.check,
     "thermometer": thermometer.check,
     "camera": camera.check,
     "relay": relay.check,

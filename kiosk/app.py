@@ -2,7 +2,7 @@
 
 ``build(config)`` picks each back end from the configuration; ``build(config, sim=True)``
 forces simulated ones everywhere (synthetic camera frames decoded by the real decoder, the
-real Adafruit MLX90614 driver on an emulated I2C bus, gpiozero's MockFactory pins) and
+device's own MLX90614 SMBus reads on an emulated sensor, gpiozero's MockFactory pins) and
 exposes ``App.sim`` to play the hardware. Nothing else in the kiosk imports ``drivers``.
 """
 
@@ -239,29 +239,33 @@ class _Parts:
         if backend == "webcam":
             from drivers.camera_webcam import WebcamCamera
 
-            return WebcamCamera(size=(cam.width, cam.height))
+            return WebcamCamera(size=(cam.width, cam.height), device=cam.device)
         from drivers.camera_picamera2 import Picamera2Camera
 
         return Picamera2Camera(size=(cam.width, cam.height), fps=cam.fps)
 
     def _thermometer(self) -> Thermometer:
         settings = self.config.thermometer
-        from drivers.mlx90614 import Mlx90614Thermometer, open_i2c
+        from drivers.mlx90614 import Mlx90614Thermometer, open_thermometer
 
         if self.simulate or settings.backend == "sim":
             from drivers.mlx90614_sim import EmulatedMlx90614
 
             self.emulated = EmulatedMlx90614(ambient_c=22.0, noise_c=0.03, seed=1)
-            bus: Any = self.emulated
-            return Mlx90614Thermometer(bus, settings.address, settings.retries)
+            return Mlx90614Thermometer(self.emulated, settings.address, settings.retries)
+        # Start anyway whatever keeps the sensor from opening: every measurement then reports
+        # the fault and calls the guard, which beats a kiosk that does not start at all.
         try:
-            bus = open_i2c(settings.i2c_bus)
-            return Mlx90614Thermometer(bus, settings.address, settings.retries)
+            return open_thermometer(settings.i2c_bus, settings.address, settings.retries)
         except SensorFault as error:
-            # Start anyway: every measurement then reports the fault and calls the guard,
-            # which beats a kiosk that does not start at all.
-            log.error("thermometer unavailable: %s", error)
+            log.error("thermometer unavailable, the guard measures by hand: %s", error)
             return MissingThermometer(str(error))
+        except Exception as error:  # a driver's surprise must not keep the gate shut
+            log.exception("thermometer unavailable, the guard measures by hand")
+            return MissingThermometer(
+                f"the thermometer on /dev/i2c-{settings.i2c_bus} could not be opened "
+                f"({type(error).__name__}: {error}); see docs/hardware.md, first boot"
+            )
 
 
 class MissingThermometer:

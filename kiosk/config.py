@@ -114,6 +114,17 @@ class CameraSettings:
     height: int = field(metadata=spec("Frame height.", lo=120, hi=1080, unit="px"))
     fps: int = field(metadata=spec("Frames per second asked of the camera.", lo=1, hi=30))
     folder: Path | None = field(metadata=spec('Image folder for backend "folder"; "" when unused.'))
+    device: str = field(
+        metadata=spec(
+            'Video device of backend "webcam": "auto" takes the first USB camera '
+            "(/dev/v4l/by-id/usb-*-video-index0); or give a /dev path. A Pi's own /dev/video* "
+            "nodes are its camera receiver, codec and ISP, never a webcam."
+        )
+    )
+
+    def check(self) -> None:
+        if self.device != "auto" and not self.device.startswith("/dev/"):
+            raise Problem("device", f'{self.device!r}: give "auto" or a path under /dev/')
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,8 +489,7 @@ def load_config(path: Path | None, overrides: Mapping[str, Any] | None = None) -
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        return tomllib.loads(_decode(path, path.read_bytes()))
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: configuration file not found. Create it (see docs/configuration.md) "
@@ -489,6 +499,26 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the configuration file: {e.strerror}.") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}. Fix the syntax at that line.") from e
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """The file's text: UTF-8 as TOML requires (a byte-order mark, as some editors add, is fine)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line}: not UTF-8 text (byte 0x{data[e.start]:02X}). "
+            f"Save the file as UTF-8{_guess_encoding(data)}."
+        ) from None
+
+
+def _guess_encoding(data: bytes) -> str:
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return " (it reads as GBK/GB18030, which Chinese Windows editors write by default)"
 
 
 def _nest(overrides: Mapping[str, Any]) -> dict[str, Any]:
