@@ -155,11 +155,12 @@ def create_app(
     async def post_events(request: Request, credentials: Auth) -> JSONResponse:
         # The credential is checked before a byte of the body is read: a stranger cannot make
         # the office read or parse 16 MiB.
-        await run(lambda s: kiosk_of(s, credentials))
+        await run(lambda s: kiosk_of(s, credentials, request))
         body = await _json_body(request)
 
         def work(session: Session) -> UploadReply:
-            kiosk = kiosk_of(session, credentials, request)  # again: it may have been revoked meanwhile
+            # Again: the credential may have been revoked while the body was read.
+            kiosk = kiosk_of(session, credentials, request)
             upload = UploadRequest.from_json(body, max_batch=max_batch)
             return sync_service.store_events(session, kiosk, upload, now())
 
