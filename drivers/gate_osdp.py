@@ -10,6 +10,7 @@ this side only asks.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -202,14 +203,25 @@ class OsdpController(Device):
         """Call ``listener`` for every new event (from libosdp's thread)."""
         self._listeners.append(listener)
 
+    def refresh_status(self) -> None:
+        """Ask the controller for its input and output status (osdp_ISTAT, osdp_OSTAT)."""
+        for report in (_STATUS_INPUT, _STATUS_OUTPUT):
+            self.submit({"command": _command("Status"), "type": report})
+
     def _reconnect(self) -> None:
         # libosdp waits minutes before it retries an offline device; a gate wants seconds.
+        was_online = False
         while not self._stop.wait(self._reconnect_s):
             if self.closed:
                 return
             if not self._cp.is_online(self.address):
+                was_online = False
                 self._cp.disable_pd(self.address)
                 self._cp.enable_pd(self.address)
+            elif not was_online and self.online:
+                was_online = True
+                with contextlib.suppress(HardwareError):
+                    self.refresh_status()  # what changed while the link was down
 
     # -- events -------------------------------------------------------------------------
     def _on_event(self, _pd: int, event: dict[str, Any]) -> int:

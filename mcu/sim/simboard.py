@@ -109,6 +109,7 @@ class Sim:
             "now": self.now,
             "tx": bytes(tx).hex(),
             "outputs": {r: board.energised(self.pin(r)) for r in _OUTPUTS},
+            "switched_on": {r: board.rises.get(self.pin(r), 0) for r in _OUTPUTS},
             "inputs": {
                 "door": door.door.active,
                 "exit": door.exit.active,
