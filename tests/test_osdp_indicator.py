@@ -48,10 +48,7 @@ def test_an_alarm_rhythm_is_silenced_by_idle() -> None:
     indicator.show(AlarmClass.DOOR.pattern)
     ctl.sent.clear()
     indicator.show("idle")
-    assert buzzer(ctl.sent) == [(1, 0, 0, 0)]
-    ctl.sent.clear()
-    indicator.show("idle")
-    assert buzzer(ctl.sent) == []  # nothing to silence twice
+    assert buzzer(ctl.sent) == [(1, 0, 0, 0)]  # tone 1: silence
 
 
 def test_an_unknown_pattern_is_refused_by_name() -> None:
