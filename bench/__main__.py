@@ -22,6 +22,7 @@ BENCHES = [
     "upload",
     "fleet",
     "idle_poll",
+    "osdp",
 ]
 
 

@@ -2,7 +2,7 @@
 
 Each run is one kiosk tick on the simulated kiosk: read the camera frame, decode the QR code
 (the real decoder), verify the signature, look up the local history, take the temperature
-sample (the real Adafruit driver on the emulated sensor), append the decision to the SQLite
+sample (the device's own SMBus reads on the emulated sensor), append the decision to the SQLite
 log with a durable commit (the default ``synchronous=FULL``), energise the relay.
 Target: p99 <= 50 ms.
 
