@@ -113,6 +113,7 @@ def make_kiosk(
     trusted: bool = True,
     batch: int = 20,
     time: FakeTime | None = None,
+    timeout_s: float = 2.0,
 ) -> Kiosk:
     token = office.office.enroll_kiosk(device, "c1")
     folder = tmp_path / device
@@ -123,7 +124,7 @@ def make_kiosk(
         flag.touch()
     clock = Clock(time.wall, time.monotonic, ntp_flag=flag)
     log, cache = EventLog(folder / "events.db"), OfficeData(folder / "office.db")
-    client = Client(url, token, timeout_s=2.0)
+    client = Client(url, token, timeout_s=timeout_s)
     kiosk = Kiosk(device, log, cache, clock, None)  # type: ignore[arg-type]
     kiosk.agent = SyncAgent(
         client,
