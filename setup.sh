@@ -45,6 +45,9 @@ APT_PI=(python3-rpi-lgpio raspi-utils python3-lgpio python3-picamera2)
 APT_OPTIONAL=(espeak-ng)  # installed when apt knows them
 APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
 APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
+APT_TEST+=(strace)  # tests/test_store_durability.py watches the event log flush to disk
+# The office web app is tested in a real browser: Debian's Chromium, driven by Playwright.
+APT_TEST+=(chromium)
 
 ######## OPTIONS ########
 MODE="device"
@@ -60,6 +63,7 @@ SERVER_URL=""
 CA_FILE=""
 ENROLL_CODE="${KIOSK_ENROLL_CODE:-}"
 PIN_FILE=""
+FLASH_MCU=false
 
 usage() {
     cat <<'EOF'
@@ -74,6 +78,7 @@ Device mode (default, as root on the kiosk or inside a chroot):
   --wheel FILE           install this wheel instead of the checkout
   --pin-file FILE        also write the new guard PIN to FILE (mode 600) for fleet tooling
   --skip-selftest        do not run the hardware self-test at the end
+  --flash-mcu            flash the gate controller (a Pico on USB, [gate] backend "osdp")
   --dry-run              print every action without doing it
 Laptop / CI mode:
   --sim                  install into ./.venv with the dev extras (no root needed)
@@ -94,6 +99,7 @@ parse_args() {
             --dry-run) DRY_RUN=true ;;
             --unattended) UNATTENDED=true ;;
             --skip-selftest) SELFTEST=false ;;
+            --flash-mcu) FLASH_MCU=true ;;
             --config) need_value "$@"; USER_CONFIG="$2"; shift ;;
             --wheel) need_value "$@"; WHEEL="$2"; shift ;;
             --device-id) need_value "$@"; DEVICE_ID="$2"; shift ;;
@@ -685,7 +691,7 @@ self_test() {
 }
 
 device_mode() {
-    STEPS=12
+    STEPS=13
     if [[ "$DRY_RUN" == false ]]; then
         [[ $EUID -eq 0 ]] || die "device mode needs root (try: sudo $0, or $0 --sim on a laptop)"
         install -d -m 755 "$(dirname "$LOG_FILE")"
@@ -707,6 +713,7 @@ device_mode() {
     enroll
     install_service
     self_test
+    flash_gate_controller
     start_service
     say ""
     if [[ "$CHANGED" -eq 0 ]]; then
@@ -716,6 +723,51 @@ device_mode() {
     else
         say "setup.sh: done, $CHANGED change(s). Reboot when config.txt changed."
     fi
+}
+
+######## GATE CONTROLLER (mcu/) ########
+# Node.js runs the firmware in MicroPython (WebAssembly) for tests, `kiosk mcu sim` and
+# `kiosk sim --gate osdp`; the Pico's stubs type-check it (mcu/mypy.ini).
+MCU_STUBS="micropython-rp2-rpi-pico-stubs>=1.27"
+
+install_mcu_sim() {
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        if ! can_apt; then
+            warn "no Node.js/npm and no apt: the gate controller simulator will not run"
+            return 0
+        fi
+        apt_ensure nodejs npm
+    fi
+    run npm ci --prefix "$SRC_DIR/mcu/sim" --no-audit --no-fund --loglevel=error
+}
+
+install_mcu_typings() {
+    if [[ ! -f typings/rp2/machine.pyi ]]; then
+        run .venv/bin/pip install --quiet --upgrade --target typings/rp2 "$MCU_STUBS"
+    fi
+    # mypy wants a typeshed folder: MicroPython's stdlib stubs plus mypy's own extensions.
+    local shed
+    shed="$(.venv/bin/python -c 'import mypy, os; print(os.path.dirname(mypy.__file__))')"
+    run rm -rf typings/typeshed
+    run mkdir -p typings/typeshed/stubs
+    run cp -r typings/rp2/stdlib typings/typeshed/stdlib
+    run cp -r "$shed/typeshed/stubs/mypy-extensions" typings/typeshed/stubs/
+}
+
+flash_gate_controller() {
+    step "flash the gate controller (optional)"
+    local reply="no"
+    if [[ "$FLASH_MCU" == true ]]; then
+        reply="yes"
+    elif [[ -f "$CONF_FILE" && "$(conf_value gate.backend)" == osdp ]]; then
+        ask reply "flash the gate controller firmware to a Pico on USB now? (yes/no)" "no"
+    fi
+    if [[ "$reply" != yes ]]; then
+        unchanged "not flashed (later: kiosk mcu flash --config $CONF_FILE)"
+        return 0
+    fi
+    run "${VENV}/bin/kiosk" mcu flash --config "$CONF_FILE" --firmware "$SRC_DIR/mcu/firmware"
+    changed "gate controller flashed"
 }
 
 ######## SIM MODE (laptop / CI) ########
@@ -742,6 +794,7 @@ sim_mode() {
     run .venv/bin/pip install --quiet --upgrade pip
     drop_classic_pygame .venv
     run .venv/bin/pip install --quiet -e ".[dev]"
+    install_mcu_sim
     if [[ "$RUN_TESTS" == false ]]; then
         say ""
         say "Ready. Next: .venv/bin/kiosk sim        (or: .venv/bin/pytest)"
@@ -750,6 +803,8 @@ sim_mode() {
     step "lint and type check"
     run .venv/bin/ruff check .
     run .venv/bin/mypy
+    install_mcu_typings
+    run .venv/bin/mypy --config-file mcu/mypy.ini
     step "tests"
     run .venv/bin/pytest -q
     say ""

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from hw_tests import (
     buttons,
     camera,
+    controller,
     door,
     end_to_end,
     gpiolib,
@@ -28,6 +29,7 @@ CHECKS: dict[str, Check] = {
     "thermometer": thermometer.check,
     "camera": camera.check,
     "relay": relay.check,
+    "controller": controller.check,
     "indicators": indicators.check,
     "door": door.check,
     "buttons": buttons.check,

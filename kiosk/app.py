@@ -127,15 +127,23 @@ class _Parts:
         self.opened: list[Any] = []
         self.emulated: Any = None
         self.pin_factory: Any = None
+        self.mcu: Any = None  # the simulated gate controller's PtyBridge, if any
 
     def hardware(self) -> Hardware:
-        gpio = self.config.gpio
         self.pin_factory = self._pin_factory()
+        camera = self._keep(self._camera())
+        decoder = make_decoder(self.config.camera.decoder)
+        thermometer = self._keep(self._thermometer())
+        if self.config.gate.backend == "osdp":
+            ctl = self._keep(self._gate_controller())
+            return Hardware(camera, decoder, thermometer, ctl.gate, ctl.indicator, ctl.door,
+                            ctl.exit_button)  # fmt: skip
+        gpio = self.config.gpio
         debounce = 0.0 if self.simulate else 0.05  # simulated contacts do not bounce
         return Hardware(
-            camera=self._keep(self._camera()),
-            decoder=make_decoder(self.config.camera.decoder),
-            thermometer=self._keep(self._thermometer()),
+            camera=camera,
+            decoder=decoder,
+            thermometer=thermometer,
             gate=self._keep(
                 RelayGate(
                     gpio.relay_pin,
@@ -162,10 +170,41 @@ class _Parts:
             ),
         )
 
+    def _gate_controller(self) -> Any:
+        """[gate] backend "osdp": the kiosk as OSDP control panel; simulated: the firmware
+        in MicroPython on a pseudo-terminal, with a throw-away key."""
+        from drivers.gate_osdp import OsdpController, load_key
+
+        gate, gpio = self.config.gate, self.config.gpio
+        if not self.simulate:
+            if gate.key_file is None:
+                raise ConfigError(
+                    'gate.key_file: [gate] backend "osdp" needs the controller\'s key file;'
+                    " 'kiosk mcu flash' makes one"
+                )
+            return OsdpController(gate.serial_port, gate.address, load_key(gate.key_file),
+                                  baud=gate.baud, max_open_s=gpio.max_open_s)  # fmt: skip
+        import os
+
+        from drivers.gate_osdp_sim import FirmwareVm, PtyBridge
+
+        key = os.urandom(16)
+        vm = FirmwareVm(key, {"ADDRESS": gate.address, "FIRE_OPENS": gate.fire_opens,
+                              "MAX_OPEN_MS": int(gpio.max_open_s * 1000),
+                              "OFFLINE_MS": int(gate.offline_s * 1000)})  # fmt: skip
+        self.mcu = PtyBridge(vm)
+        ctl = OsdpController(self.mcu.path, gate.address, key, max_open_s=gpio.max_open_s)
+        ctl.also_close += [self.mcu.close, vm.close]
+        if not ctl.wait_online(20):
+            ctl.close()
+            raise KioskError("the simulated gate controller did not come online")
+        return ctl
+
     def controls(self, kiosk: Kiosk, network: NetworkSwitch) -> SimControls:
         controls = SimControls(
             kiosk, kiosk.hw.camera, self.emulated, self.pin_factory, self.config.gpio, network
         )
+        controls.mcu = self.mcu
         controls.set_door(False)  # a mock pin floats high, which would read "door open"
         return controls
 

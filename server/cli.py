@@ -20,19 +20,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.exc import KioskError
 from kiosk.model import RiskColour, Role
-from server import office
+from server import datacli, office, retention
 from server.app import DB_ENV
+from server.db import database_url
 from server.exc import ServerError
 from server.local import DEFAULT_ISSUER, Office
 from server.models import EventRow, Holder
-from server.pdf import PassCard, write_pass_pdf
+from server.pdf import PassCard, render_pass_pdf
 
 EXPORT_COLUMNS = [c.name for c in EventRow.__table__.columns if c.name != "id"]
 Command = Callable[[argparse.Namespace, Office], int]
 
 
 def _db(args: argparse.Namespace) -> Office:
-    return Office.open(args.db or os.environ.get(DB_ENV) or "office.db", args.issuer)
+    """The office database: --db, else $KIOSK_SERVER_DB, else ./office.db; a path is the file."""
+    return Office.open(database_url(args.db or os.environ.get(DB_ENV) or "office.db"), args.issuer)
 
 
 def _when(text: str) -> datetime:
@@ -60,6 +62,7 @@ def cmd_serve(args: argparse.Namespace, db: Office) -> int:
     options: dict[str, Any] = {"host": args.host, "port": args.port, "access_log": False}
     if args.certfile:
         options.update(ssl_certfile=args.certfile, ssl_keyfile=args.keyfile)
+    retention.PurgeThread(db.sessions).start()  # daemon: deletes what retention lets go
     if args.workers > 1:
         # Each worker process opens the database itself, named by the environment.
         os.environ[DB_ENV] = str(db.sessions.kw["bind"].url.render_as_string(hide_password=False))
@@ -111,11 +114,13 @@ def cmd_issue_pass(args: argparse.Namespace, db: Office) -> int:
             row.expires_at.date().isoformat(),
             holder.photo,
         )
+        pdf = render_pass_pdf(card)  # before the commit: a card that cannot be made, no pass
     out = Path(args.out)
+    from kiosk.atomic import write_atomic
     from kiosk.passes import write_qr_png
 
     write_qr_png(text, out / f"{card.pass_id}.png")
-    write_pass_pdf(card, out / f"{card.pass_id}.pdf")
+    write_atomic(out / f"{card.pass_id}.pdf", pdf)
     print(f"{card.pass_id}: {out / card.pass_id}.png and .pdf")
     return 0
 
@@ -133,6 +138,36 @@ def cmd_set_colour(args: argparse.Namespace, db: Office) -> int:
     db.set_colour(args.household, RiskColour(args.colour), until)
     print(f"household {args.household}: {args.colour}, quarantine until {until or '-'}")
     return 0
+
+
+def cmd_add_user(args: argparse.Namespace, db: Office) -> int:
+    from server.web.auth import UserRole, add_user
+
+    password = args.password or os.environ.get("KIOSK_USER_PASSWORD") or _ask_password()
+    with db.session() as s:
+        add_user(
+            s,
+            args.username,
+            password,
+            UserRole(args.role),
+            now=datetime.now(UTC),
+            compounds=tuple(args.compound or ()),
+            display_name=args.name or "",
+        )
+    where = f" for {', '.join(args.compound)}" if args.compound else ""
+    print(f"user {args.username} added ({args.role}{where}); log in at /office/login")
+    return 0
+
+
+def _ask_password() -> str:
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise ServerError("give the password with --password or $KIOSK_USER_PASSWORD")
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise ServerError("the two passwords differ")
+    return first
 
 
 def cmd_enroll_code(args: argparse.Namespace, db: Office) -> int:
@@ -245,6 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--until", type=_when, help="quarantine end, e.g. 2020-02-24T12:00+08:00")
     group.add_argument("--days", type=float, help="quarantine for this many days from now")
+    p = add("add-user", cmd_add_user, "add an office web account (the first admin, clerks, ...)")
+    p.add_argument("username")
+    p.add_argument("--role", choices=["admin", "clerk", "supervisor"], default="admin")
+    p.add_argument("--compound", action="append", help="a compound a clerk/supervisor works for")
+    p.add_argument("--name", help="the name shown on the pages")
+    p.add_argument("--password", help="else $KIOSK_USER_PASSWORD, else asked on the terminal")
     p = add("enroll-code", cmd_enroll_code, "make a one-time kiosk enrollment code")
     p.add_argument("--compound", required=True)
     p.add_argument("--hours", type=float, default=24.0)
@@ -256,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export-events", cmd_export_events, "write the event archive as CSV")
     p.add_argument("--out", type=Path)
     p.add_argument("--compound")
+    datacli.add_commands(add)
     return parser
 
 

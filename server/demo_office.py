@@ -8,7 +8,7 @@ sees them arrive at the office.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +18,10 @@ from kiosk.app import App
 from kiosk.clock import boot_id
 from kiosk.demo_world import ISSUER, DemoWorld
 from kiosk.passes import IssuerKey
+from server.exc import AlreadyExists
 from server.local import Office, start_local_server
-from server.models import EventRow
+from server.models import EventRow, Household
+from server.web.demo import DemoLogins, seed
 from sync.agent import AgentSettings, CycleResult, SyncAgent
 from sync.client import Client
 from sync.rejected import RejectedEvents
@@ -32,17 +34,33 @@ class DemoOffice:
     office: Office
     url: str
     agent: SyncAgent | None = None
+    logins: DemoLogins | None = None  # the office web app's demo accounts, once registered
+
+    @property
+    def web_url(self) -> str:
+        return f"{self.url}/office/"
 
     def signing_key(self) -> IssuerKey:
         return self.office.signing_key()
 
     def register(self, world: DemoWorld) -> None:
-        """Tell the office about the demo community: compound and household colours."""
-        self.office.add_compound(world.compound, "Demo compound")
+        """Tell the office about the demo community: compound and household colours.
+
+        An office kept from an earlier run (``--data-dir``) already knows them: it is updated.
+        """
+        with suppress(AlreadyExists):
+            self.office.add_compound(world.compound, "Demo compound")
         for household_id, (colour, until) in world.households.items():
-            self.office.add_household(household_id, world.compound, colour)
+            with suppress(AlreadyExists):
+                self.office.add_household(household_id, world.compound, colour)
             if until is not None:
                 self.office.set_colour(household_id, colour, until)
+        with self.office.session() as s:  # flats in all five colours, people, waiting sign-ups
+            for number, household_id in enumerate(world.households):
+                row = s.get(Household, household_id)
+                assert row is not None
+                row.building, row.unit, row.room = "4", "1", f"{101 + number}"  # the stories' flats
+            self.logins = seed(s, world.compound, world.now)
 
     def connect(self, app: App) -> None:
         """Enroll the kiosk and give it a sync agent talking HTTP to this office."""

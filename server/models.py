@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -60,6 +61,10 @@ class Compound(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)  # policy overrides
+    # Gate log and visitor data older than this many days are deleted (None: kept).
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")  # office pages
+    visitor_entries: Mapped[int] = mapped_column(Integer, default=3)  # most a resident may invite
 
 
 class Household(Base):
@@ -68,6 +73,14 @@ class Household(Base):
     compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
     colour: Mapped[str] = mapped_column(String(16), default="white")
     quarantine_until: Mapped[datetime | None]
+    # The flat: building / unit / room ("3-2-501"); empty for households added by id only.
+    building: Mapped[str] = mapped_column(String(40), default="")
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    room: Mapped[str] = mapped_column(String(40), default="")
+    colour_reason: Mapped[str] = mapped_column(String(300), default="")
+    colour_since: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_households_flat", "compound_id", "building", "unit", "room"),)
 
 
 class Holder(Base):
@@ -76,11 +89,12 @@ class Holder(Base):
     __tablename__ = "holders"
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="", index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str] = mapped_column(String(40), default="image/jpeg")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Pass(Base):
@@ -95,6 +109,8 @@ class Pass(Base):
     not_before: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoke_reason: Mapped[str] = mapped_column(String(300), default="")
+    qr_text: Mapped[str | None] = mapped_column(Text)  # shown again on the resident's phone
 
 
 class IssuerKeyRow(Base):
@@ -136,9 +152,11 @@ class EnrollmentCode(Base):
 
 
 class EventRow(Base):
+    """An uploaded event; its id is unique per kiosk (each kiosk makes its own ids)."""
+
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
-    event_id: Mapped[str] = mapped_column(ID, unique=True)
+    event_id: Mapped[str] = mapped_column(ID)
     device_id: Mapped[str] = mapped_column(String(64), index=True)
     compound_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
@@ -156,7 +174,11 @@ class EventRow(Base):
     received_at: Mapped[datetime]
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (Index("ix_events_pass", "compound_id", "pass_id", "wall_time"),)
+    __table_args__ = (
+        Index("ix_events_pass", "compound_id", "pass_id", "wall_time"),
+        UniqueConstraint("device_id", "event_id", name="uq_events_device_event"),
+        Index("ix_events_compound_time", "compound_id", "wall_time"),  # gates page, retention
+    )
 
 
 class Conflict(Base):
@@ -168,8 +190,14 @@ class Conflict(Base):
     pass_id: Mapped[str] = mapped_column(ID)
     direction: Mapped[str] = mapped_column(String(8))
     first_event_id: Mapped[str] = mapped_column(ID)
-    second_event_id: Mapped[str] = mapped_column(ID, unique=True)
+    second_event_id: Mapped[str] = mapped_column(ID)
     detected_at: Mapped[datetime]
+    first_device_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    second_device_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+    __table_args__ = (
+        UniqueConstraint("second_device_id", "second_event_id", name="uq_conflicts_second"),
+    )
 
 
 class Change(Base):
@@ -182,3 +210,35 @@ class Change(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_changes_compound_seq", "compound_id", "seq"),)
+
+
+class ColourHistory(Base):
+    """Each colour a household was given, from when: the board's chart of colours over time."""
+
+    __tablename__ = "colour_history"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(String(64))
+    household_id: Mapped[str] = mapped_column(ID)
+    colour: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_colour_history_compound_at", "compound_id", "at"),)
+
+
+class KioskHealth(Base):
+    """What the office last heard from a kiosk: when, its software version and upload backlog."""
+
+    __tablename__ = "kiosk_health"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seen: Mapped[datetime]
+    version: Mapped[str] = mapped_column(String(40), default="")
+    backlog: Mapped[int | None] = mapped_column(Integer)
+
+
+class AlarmAck(Base):
+    """An office person acknowledged a kiosk's alarm (the guard's own acks are events)."""
+
+    __tablename__ = "alarm_acks"
+    event_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime]

@@ -26,6 +26,7 @@ from server.exc import AlreadyExists, NotFound, ServerConfigError
 from server.models import (
     Certificate,
     Change,
+    ColourHistory,
     Compound,
     EnrollmentCode,
     Holder,
@@ -84,19 +85,29 @@ def add_household(
 
 
 def set_colour(
-    session: Session, household_id: str, colour: RiskColour, quarantine_until: datetime | None
+    session: Session,
+    household_id: str,
+    colour: RiskColour,
+    quarantine_until: datetime | None,
+    *,
+    since: datetime | None = None,
 ) -> Household:
-    """Set a household's risk colour and quarantine end; kiosks learn it at their next poll."""
+    """Set a household's risk colour (from ``since``, default now) and quarantine end; kiosks
+    learn it at their next poll."""
     row: Household = _get(session, Household, household_id, "household")
     row.colour = colour.value
     row.quarantine_until = quarantine_until
-    _household_changed(session, row)
+    _household_changed(session, row, since)
     return row
 
 
-def _household_changed(session: Session, row: Household) -> None:
+def _household_changed(session: Session, row: Household, since: datetime | None = None) -> None:
     change = HouseholdChange(row.id, RiskColour(row.colour), row.quarantine_until)
     record_change(session, row.compound_id, "household", change.to_json())
+    at = since or now_utc()  # the colour history behind the office's colours-over-time chart
+    session.add(
+        ColourHistory(compound_id=row.compound_id, household_id=row.id, colour=row.colour, at=at)
+    )
 
 
 def set_policy(session: Session, compound_id: str, overrides: dict[str, Any]) -> None:
@@ -136,10 +147,28 @@ def _checked_photo(photo: bytes) -> tuple[bytes, str]:
             "(shrink it to about 300x400 pixels)"
         )
     if photo.startswith(b"\xff\xd8"):
-        return photo, "image/jpeg"
-    if photo.startswith(b"\x89PNG"):
-        return photo, "image/png"
-    raise ServerConfigError("photo must be a JPEG or PNG file")
+        kind = "image/jpeg"
+    elif photo.startswith(b"\x89PNG"):
+        kind = "image/png"
+    else:
+        raise ServerConfigError("photo must be a JPEG or PNG file")
+    _decodes(photo)
+    return photo, kind
+
+
+def _decodes(photo: bytes) -> None:
+    """Decode the whole image now: a truncated file would otherwise fail on the printed pass."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(photo)) as image:
+            image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ServerConfigError(
+            f"photo cannot be read as a picture ({error}); save or export it again"
+        ) from None
 
 
 def _photo_changed(session: Session, holder: Holder) -> None:

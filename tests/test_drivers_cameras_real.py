@@ -105,8 +105,9 @@ def test_picamera2_missing_camera_is_a_camera_error() -> None:
         raise IndexError("list index out of range")
 
     with pytest.raises(CameraError, match="no Pi camera 0 found"):
-        Picamera2Camera(picamera2_module=SimpleNamespace(Picamera2=no_camera),
-                        libcamera_module=LIBCAMERA)
+        Picamera2Camera(
+            picamera2_module=SimpleNamespace(Picamera2=no_camera), libcamera_module=LIBCAMERA
+        )
 
 
 def test_picamera2_missing_library_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

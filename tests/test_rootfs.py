@@ -53,11 +53,15 @@ TIMINGS: dict[str, float] = {}
 def _binfmt_ready() -> bool:
     entry = BINFMT / "qemu-aarch64"
     if not (BINFMT / "status").exists():
-        subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT)],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT)],
+            capture_output=True,
+            check=False,
+        )
     if not entry.exists() and shutil.which("update-binfmts"):
-        subprocess.run(["update-binfmts", "--enable", "qemu-aarch64"],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["update-binfmts", "--enable", "qemu-aarch64"], capture_output=True, check=False
+        )
     return entry.exists() and entry.read_text().startswith("enabled")
 
 
@@ -69,9 +73,11 @@ def missing_prerequisite() -> str | None:
         if shutil.which(tool) is None:
             return f"{tool} is not installed (apt-get install debootstrap qemu-user-static)"
     if not _binfmt_ready():
-        return ("binfmt_misc has no enabled qemu-aarch64 entry, even after "
-                "'update-binfmts --enable qemu-aarch64' (apt-get install binfmt-support "
-                "qemu-user-static; in a container, the host must provide binfmt_misc)")
+        return (
+            "binfmt_misc has no enabled qemu-aarch64 entry, even after "
+            "'update-binfmts --enable qemu-aarch64' (apt-get install binfmt-support "
+            "qemu-user-static; in a container, the host must provide binfmt_misc)"
+        )
     return None
 
 
@@ -110,8 +116,10 @@ def _one_line_uris(text: str) -> Iterator[str]:
 def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
     if result.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n"
-                             f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
     return result
 
 
@@ -125,8 +133,18 @@ def cached_rootfs(mirror: str) -> Path:
     build = CACHE / f"build-{key[:16]}-{os.getpid()}"
     shutil.rmtree(build, ignore_errors=True)
     started = time.monotonic()
-    _run(["debootstrap", f"--arch={ARCH}", "--foreign", f"--variant={VARIANT}",
-          f"--include={INCLUDE}", SUITE, str(build), mirror])
+    _run(
+        [
+            "debootstrap",
+            f"--arch={ARCH}",
+            "--foreign",
+            f"--variant={VARIANT}",
+            f"--include={INCLUDE}",
+            SUITE,
+            str(build),
+            mirror,
+        ]
+    )
     shutil.copy2(shutil.which(QEMU) or QEMU, build / "usr/bin" / QEMU)
     _run(["chroot", str(build), "/debootstrap/debootstrap", "--second-stage"])
     TIMINGS["debootstrap_s"] = time.monotonic() - started
@@ -146,8 +164,9 @@ class Chroot:
 
     def copy_checkout(self) -> None:
         files = _run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT).stdout
-        names = [n for n in files.split("\0") if n and not n.startswith(".venv")
-                 and (ROOT / n).is_file()]
+        names = [
+            n for n in files.split("\0") if n and not n.startswith(".venv") and (ROOT / n).is_file()
+        ]
         dest = self.root / "opt/src"
         for name in names:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
@@ -181,8 +200,9 @@ class Chroot:
     def still_mounted(self) -> list[str]:
         table = Path("/proc/mounts").read_text().split("\n")
         prefix = f"{self.root}/"
-        return [line for line in table if len(line.split()) > 1
-                and line.split()[1].startswith(prefix)]
+        return [
+            line for line in table if len(line.split()) > 1 and line.split()[1].startswith(prefix)
+        ]
 
     def run(
         self, *command: str, env: dict[str, str] | None = None
@@ -193,7 +213,10 @@ class Chroot:
         variables = [f"{k}={v}" for k, v in {**base, **(env or {})}.items()]
         return subprocess.run(
             ["chroot", str(self.root), "/usr/bin/env", "-i", *variables, *command],
-            capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
         )
 
     def remove(self) -> None:
@@ -228,11 +251,19 @@ def chroot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chroot]:
 
 def _setup(box: Chroot, label: str) -> subprocess.CompletedProcess[str]:
     started = time.monotonic()
-    result = box.run("bash", "/opt/src/setup.sh", "--unattended", "--config", "/root/fleet.toml",
-                     "--pin-file", "/root/guard-pin")
+    result = box.run(
+        "bash",
+        "/opt/src/setup.sh",
+        "--unattended",
+        "--config",
+        "/root/fleet.toml",
+        "--pin-file",
+        "/root/guard-pin",
+    )
     TIMINGS[label] = time.monotonic() - started
-    assert result.returncode == 0, f"setup.sh ({label}) failed:\n{result.stdout[-6000:]}\n" \
-        f"{result.stderr[-6000:]}"
+    assert result.returncode == 0, (
+        f"setup.sh ({label}) failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
+    )
     return result
 
 
@@ -247,8 +278,13 @@ def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Ch
 
     root = chroot.root
     unit = (root / "etc/systemd/system/kiosk.service").read_text()
-    for line in ("Type=notify", "WatchdogSec=10", "Restart=always", "User=kiosk",
-                 "ExecStopPost=+/opt/kiosk/bin/kiosk-relay-off 17 dh"):  # active-low board
+    for line in (
+        "Type=notify",
+        "WatchdogSec=10",
+        "Restart=always",
+        "User=kiosk",
+        "ExecStopPost=+/opt/kiosk/bin/kiosk-relay-off 17 dh",
+    ):  # active-low board
         assert line in unit
     assert "network-online" not in unit
     assert (root / "etc/systemd/system/multi-user.target.wants/kiosk.service").is_symlink()
@@ -340,7 +376,8 @@ def test_apt_mirror_is_read_from_deb822_and_one_line_sources(tmp_path: Path) -> 
     (tmp_path / "sources.list.d").mkdir()
     (tmp_path / "sources.list.d/debian.sources").write_text(
         "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n\n"
-        "Types: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\n")
+        "Types: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\n"
+    )
     assert apt_mirror(tmp_path) == "http://mirror.example/debian"
     one_line = "deb [arch=amd64] http://other.example/d bookworm main\n"
     (tmp_path / "sources.list").write_text(one_line)

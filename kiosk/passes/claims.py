@@ -17,6 +17,7 @@ __all__ = [
     "CLAIM_COMPOUNDS",
     "CLAIM_EXP",
     "CLAIM_HOLDER",
+    "CLAIM_HOST_FLAT",
     "CLAIM_HOUSEHOLD",
     "CLAIM_IAT",
     "CLAIM_ISS",
@@ -38,6 +39,7 @@ CLAIM_HOUSEHOLD = -65538
 CLAIM_ROLE = -65539
 CLAIM_HOLDER = -65540
 CLAIM_VISITOR_USES = -65541
+CLAIM_HOST_FLAT = -65542
 
 MAX_TEXT = 200  # bytes of UTF-8 in any one text claim; a QR code has no room for more
 MAX_COMPOUNDS = 32
@@ -61,7 +63,7 @@ def from_numeric_date(value: Any, name: str) -> datetime:
 
 
 def cwt_from_claims(claims: PassClaims) -> dict[int, Any]:
-    """The CWT claims map for ``claims``; the visitor limit is left out when unlimited."""
+    """The CWT claims map for ``claims``; the visitor limit and host are left out when unset."""
     cwt: dict[int, Any] = {
         CLAIM_ISS: claims.issuer,
         CLAIM_EXP: numeric_date(claims.expires_at),
@@ -75,6 +77,8 @@ def cwt_from_claims(claims: PassClaims) -> dict[int, Any]:
     }
     if claims.visitor_uses is not None:
         cwt[CLAIM_VISITOR_USES] = claims.visitor_uses
+    if claims.host_flat is not None:
+        cwt[CLAIM_HOST_FLAT] = claims.host_flat
     return cwt
 
 
@@ -95,6 +99,7 @@ def claims_from_cwt(cwt: Any) -> PassClaims:
         role=_role(_required(cwt, CLAIM_ROLE, "role")),
         holder_name=_text(_required(cwt, CLAIM_HOLDER, "holder name"), "holder name"),
         visitor_uses=_uses(cwt.get(CLAIM_VISITOR_USES)),
+        host_flat=_optional_text(cwt.get(CLAIM_HOST_FLAT), "host flat"),
     )
 
 
@@ -111,6 +116,10 @@ def _text(value: Any, name: str) -> str:
     if len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT:
         raise PassError(Reason.BAD_CLAIMS, f"{name} is longer than {MAX_TEXT} bytes")
     return value
+
+
+def _optional_text(value: Any, name: str) -> str | None:
+    return None if value is None else _text(value, name)
 
 
 def _pass_id(value: Any) -> str:

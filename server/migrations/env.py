@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import server.web.tables  # noqa: F401  (the web app's tables join Base.metadata)
 from server.models import Base
 
 connection = context.config.attributes["connection"]

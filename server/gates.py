@@ -1,0 +1,248 @@
+"""What the gates page shows: the live log, open alarms, each kiosk's health and chart figures.
+
+Kiosks report their software version and upload backlog in the ``X-Kiosk-Status`` header
+(``sync.protocol.STATUS_HEADER``) of every sync request (``note_kiosk``); the rest of their
+health is read from the events they uploaded: whether the clock was trusted, whether the
+thermometer failed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from kiosk.model import EventKind, Reason, RiskColour, Verdict
+from server.exc import NotFound
+from server.models import AlarmAck, ColourHistory, EventRow, Household, Kiosk, KioskHealth
+from server.web.timefmt import end_of_day, start_of_day, zone
+
+ONLINE_WITHIN = timedelta(seconds=150)  # no sync for five 30 s cycles: the kiosk is offline
+SEEN_EVERY = timedelta(seconds=60)  # idle polls write last_seen at most this often
+LIVE_LIMIT = 50
+FIELD_MAX = 40
+
+
+# --- kiosk health ---------------------------------------------------------------------------------
+
+
+def parse_status(header: str | None) -> dict[str, str]:
+    """``version=0.1.0; backlog=3`` as a dict; anything malformed is left out, never an error."""
+    found: dict[str, str] = {}
+    for part in (header or "")[:400].split(";"):
+        key, sep, value = part.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if sep and key in ("version", "backlog") and value and len(value) <= FIELD_MAX:
+            found[key] = value
+    return found
+
+
+def note_kiosk(session: Session, device_id: str, header: str | None, now: datetime) -> None:
+    """Remember that a kiosk was heard from, with the status it reported."""
+    status = parse_status(header)
+    backlog = status.get("backlog", "")
+    count = int(backlog) if backlog.isdigit() and len(backlog) < 10 else None
+    row = session.get(KioskHealth, device_id)
+    if row is None:
+        first = {"device_id": device_id, "last_seen": now, "version": status.get("version", "")}
+        # Two first requests of one kiosk may race: the second insert is a no-op, not an error.
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        session.execute(insert(KioskHealth).values(**first, backlog=count).on_conflict_do_nothing())
+        return
+    version = status.get("version", row.version)
+    count = count if "backlog" in status else row.backlog
+    if now - row.last_seen < SEEN_EVERY and (version, count) == (row.version, row.backlog):
+        return  # an idle poll: no write
+    row.last_seen, row.version, row.backlog = now, version, count
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    device_id: str
+    online: bool
+    last_seen: datetime | None
+    backlog: int | None
+    clock_trusted: bool | None
+    version: str
+    sensor_fault: bool
+    revoked: bool
+
+
+def kiosk_health(session: Session, compound_id: str, now: datetime) -> list[Health]:
+    kiosks = session.scalars(
+        select(Kiosk).where(Kiosk.compound_id == compound_id).order_by(Kiosk.device_id)
+    )
+    return [_health(session, kiosk, now) for kiosk in kiosks]
+
+
+def _health(session: Session, kiosk: Kiosk, now: datetime) -> Health:
+    seen = session.get(KioskHealth, kiosk.device_id)
+    last = _newest(session, EventRow.device_id == kiosk.device_id)
+    thermometer = _newest(
+        session,
+        EventRow.device_id == kiosk.device_id,
+        (EventRow.reason == Reason.SENSOR_FAULT.value) | EventRow.temperature_c.is_not(None),
+    )
+    last_seen = seen.last_seen if seen else None
+    return Health(
+        device_id=kiosk.device_id,
+        online=last_seen is not None and now - last_seen <= ONLINE_WITHIN and not kiosk.revoked,
+        last_seen=last_seen,
+        backlog=seen.backlog if seen else None,
+        clock_trusted=last.clock_trusted if last else None,
+        version=seen.version if seen else "",
+        sensor_fault=thermometer is not None and thermometer.reason == Reason.SENSOR_FAULT.value,
+        revoked=kiosk.revoked,
+    )
+
+
+def _newest(session: Session, *where: Any) -> EventRow | None:
+    query = select(EventRow).where(*where).order_by(EventRow.wall_time.desc()).limit(1)
+    return session.scalars(query).first()
+
+
+# --- live log and alarms --------------------------------------------------------------------------
+
+
+def live_events(session: Session, compound_id: str, after: int = 0) -> list[EventRow]:
+    """The newest events (by arrival) after row id ``after``, newest first."""
+    query = (
+        select(EventRow)
+        .where(EventRow.compound_id == compound_id, EventRow.id > after)
+        .order_by(EventRow.id.desc())
+        .limit(LIVE_LIMIT)
+    )
+    return list(session.scalars(query))
+
+
+def open_alarms(session: Session, compound_id: str) -> list[EventRow]:
+    """Alarms neither the guard (an alarm_ack event) nor the office has acknowledged."""
+    alarms = list(
+        session.scalars(
+            select(EventRow)
+            .where(EventRow.compound_id == compound_id, EventRow.kind == EventKind.ALARM.value)
+            .order_by(EventRow.wall_time.desc())
+            .limit(500)
+        )
+    )
+    if not alarms:
+        return []
+    ids = [a.event_id for a in alarms]
+    acked = set(session.scalars(select(AlarmAck.event_id).where(AlarmAck.event_id.in_(ids))))
+    guard_acks = session.scalars(
+        select(EventRow.data).where(
+            EventRow.compound_id == compound_id,
+            EventRow.kind == EventKind.ALARM_ACK.value,
+            EventRow.wall_time >= alarms[-1].wall_time,  # an ack comes after its alarm
+        )
+    )
+    acked.update(str(d.get("alarm_id")) for d in guard_acks if isinstance(d, dict))
+    return [a for a in alarms if a.event_id not in acked]
+
+
+def acknowledge(session: Session, compound_id: str, event_id: str, by: str, now: datetime) -> None:
+    alarm = session.scalars(
+        select(EventRow).where(
+            EventRow.event_id == event_id,
+            EventRow.compound_id == compound_id,
+            EventRow.kind == EventKind.ALARM.value,
+        )
+    ).first()
+    if alarm is None:
+        raise NotFound(f"no alarm {event_id!r} in {compound_id!r}")
+    if session.get(AlarmAck, event_id) is None:
+        session.add(AlarmAck(event_id=event_id, by=by, at=now))
+
+
+# --- chart figures --------------------------------------------------------------------------------
+
+
+def passages_per_hour(session: Session, compound_id: str, day: date, tz: str) -> list[int]:
+    """Admissions (in and out) in each local hour of ``day``."""
+    times = session.scalars(
+        select(EventRow.wall_time).where(
+            EventRow.compound_id == compound_id,
+            EventRow.kind == EventKind.DECISION.value,
+            EventRow.verdict == Verdict.ALLOW.value,
+            EventRow.wall_time >= start_of_day(day, tz),
+            EventRow.wall_time < end_of_day(day, tz),
+        )
+    )
+    hours = Counter(t.astimezone(zone(tz)).hour for t in times)
+    return [hours.get(h, 0) for h in range(24)]
+
+
+def fevers_per_day(
+    session: Session, compound_id: str, last: date, tz: str, days: int = 14
+) -> list[tuple[date, int]]:
+    """Fever refusals per local day, the ``days`` days up to ``last``."""
+    first = last - timedelta(days=days - 1)
+    times = session.scalars(
+        select(EventRow.wall_time).where(
+            EventRow.compound_id == compound_id,
+            EventRow.reason == Reason.FEVER.value,
+            EventRow.kind == EventKind.DECISION.value,
+            EventRow.wall_time >= start_of_day(first, tz),
+            EventRow.wall_time < end_of_day(last, tz),
+        )
+    )
+    counts = Counter(t.astimezone(zone(tz)).date() for t in times)
+    return [(d, counts.get(d, 0)) for d in _days(first, last)]
+
+
+def colours_per_day(
+    session: Session, compound_id: str, last: date, tz: str, days: int = 14
+) -> list[tuple[date, dict[RiskColour, int]]]:
+    """How many households had each colour at the end of each local day.
+
+    A red or orange household whose quarantine has ended by then counts as white, as the
+    kiosks treat it.
+    """
+    first = last - timedelta(days=days - 1)
+    history = session.execute(
+        select(ColourHistory.household_id, ColourHistory.colour, ColourHistory.at)
+        .where(ColourHistory.compound_id == compound_id, ColourHistory.at < end_of_day(last, tz))
+        .order_by(ColourHistory.at, ColourHistory.id)
+    ).all()
+    quarantine = dict(
+        session.execute(
+            select(Household.id, Household.quarantine_until).where(
+                Household.compound_id == compound_id, Household.quarantine_until.is_not(None)
+            )
+        ).all()
+    )
+    result = []
+    colour: dict[str, str] = {}
+    index = 0
+    for day in _days(first, last):
+        ends = end_of_day(day, tz)
+        while index < len(history) and history[index].at < ends:
+            colour[history[index].household_id] = history[index].colour
+            index += 1
+        result.append((day, _count_colours(colour, quarantine, ends)))
+    return result
+
+
+def _count_colours(
+    colour: dict[str, str], quarantine: dict[str, datetime | None], at: datetime
+) -> dict[RiskColour, int]:
+    counts = dict.fromkeys(RiskColour, 0)
+    for household, name in colour.items():
+        value = RiskColour(name)
+        until = quarantine.get(household)
+        if value in (RiskColour.RED, RiskColour.ORANGE) and until is not None and until <= at:
+            value = RiskColour.WHITE
+        counts[value] += 1
+    return counts
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    return (first + timedelta(days=n) for n in range((last - first).days + 1))

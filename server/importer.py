@@ -1,0 +1,408 @@
+"""Bulk import of households and residents from a spreadsheet (.xlsx or .csv in UTF-8 or GBK).
+
+One row per resident: building, unit, room, the household's colour, the resident's name and
+phone. A row without name and phone adds only the household (an empty flat). ``preview``
+checks every row and lists each rejected one with its row number (as the spreadsheet numbers
+it: the header is row 1) and the reason; ``apply`` adds the valid rows that are not in the
+database yet, so importing the same file twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.model import RiskColour
+from server import office
+from server.exc import NotFound, ServerConfigError
+from server.models import Compound, Holder, Household
+
+MAX_ROWS = 20_000
+MAX_FILE_BYTES = 8 * 1024 * 1024
+NAME_MAX = 50
+PART = re.compile(r"[0-9A-Za-z]{1,8}")  # building, unit, room: "3", "2", "501", "B"
+MOBILE = re.compile(r"1[3-9]\d{9}")
+LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
+
+# Header cells are matched by any of these words, so "姓名 name", "姓名" and "Name" all work.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "building": ("楼栋", "楼号", "building"),
+    "unit": ("单元", "unit"),
+    "room": ("房号", "房间", "room"),
+    "colour": ("颜色", "colour", "color"),
+    "name": ("姓名", "name"),
+    "phone": ("手机", "电话", "phone"),
+}
+REQUIRED = ("building", "unit", "room")
+TEMPLATE_HEADER = [
+    "楼栋 building",
+    "单元 unit",
+    "房号 room",
+    "颜色 colour",
+    "姓名 name",
+    "手机 phone",
+]
+TEMPLATE_EXAMPLES = [
+    ["3", "2", "501", "白", "张伟", "13800138000"],
+    ["3", "2", "501", "白", "李娜", "13900139000"],
+    ["3", "2", "502", "绿", "", ""],
+]
+COLOUR_WORDS = {
+    "红": RiskColour.RED,
+    "橙": RiskColour.ORANGE,
+    "黄": RiskColour.YELLOW,
+    "绿": RiskColour.GREEN,
+    "白": RiskColour.WHITE,
+}
+
+
+class ImportFileError(ServerConfigError):
+    """The file as a whole cannot be read: wrong type, damaged, no header, too big."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flat:
+    building: str
+    unit: str
+    room: str
+
+    @property
+    def label(self) -> str:
+        """How people write a flat: building-unit-room, e.g. 3-2-501."""
+        return f"{self.building}-{self.unit}-{self.room}"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A valid row of the file."""
+
+    number: int
+    flat: Flat
+    colour: RiskColour
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    number: int
+    reason: str
+
+
+@dataclass
+class Preview:
+    """What a file holds: its valid rows, and every rejected row with the reason."""
+
+    rows: list[Row] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    encoding: str = ""
+
+    @property
+    def households(self) -> int:
+        return len({r.flat for r in self.rows})
+
+    @property
+    def residents(self) -> int:
+        return sum(1 for r in self.rows if r.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an import changed; ``known`` rows were in the database already."""
+
+    households_added: int
+    residents_added: int
+    households_known: int
+    residents_known: int
+    rejected: tuple[Rejected, ...]
+
+
+# --- reading the file -----------------------------------------------------------------------------
+
+
+def read_cells(data: bytes, filename: str) -> tuple[list[list[str]], str]:
+    """The file's rows as text cells, and how it was read ("xlsx", "utf-8" or "gbk")."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB; split it")
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx_cells(data, filename), "xlsx"
+    if suffix == ".csv":
+        text, encoding = decode_csv(data, filename)
+        return [list(r) for r in csv.reader(io.StringIO(text))], encoding
+    raise ImportFileError(f"{filename}: import reads .xlsx or .csv files (save the sheet as one)")
+
+
+def decode_csv(data: bytes, filename: str) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) when it decodes as such, else GBK (Excel's Chinese CSV)."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gbk"  # gb18030 is GBK's superset: reads every GBK file
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            f"{filename}: neither UTF-8 nor GBK text; save it as CSV UTF-8"
+        ) from None
+
+
+def _xlsx_cells(data: bytes, filename: str) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise ImportFileError(f"{filename}: not a readable .xlsx file ({error})") from None
+    try:
+        sheet = book.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 501.0 -> "501"; phone numbers typed as numbers
+    return str(value).strip()
+
+
+# --- checking rows --------------------------------------------------------------------------------
+
+
+def preview(data: bytes, filename: str) -> Preview:
+    """Check every row of the file; nothing is written."""
+    cells, encoding = read_cells(data, filename)
+    header_at, columns = _header(cells, filename)
+    result = Preview(encoding=encoding)
+    colours: dict[Flat, tuple[RiskColour, int]] = {}
+    seen: set[tuple[Flat, str]] = set()
+    for index in range(header_at + 1, len(cells)):
+        number = index + 1
+        values = {k: _at(cells[index], i) for k, i in columns.items()}
+        if not any(values.values()):
+            continue  # blank line
+        if len(result.rows) + len(result.rejected) >= MAX_ROWS:
+            raise ImportFileError(f"{filename}: more than {MAX_ROWS} rows; split the file")
+        try:
+            row = check_row(number, values)
+            _check_consistent(row, colours, seen)
+        except RowProblem as problem:
+            result.rejected.append(Rejected(number, str(problem)))
+            continue
+        result.rows.append(row)
+    return result
+
+
+class RowProblem(ValueError):
+    """Why one row cannot be imported."""
+
+
+def check_row(number: int, values: dict[str, str]) -> Row:
+    """A valid Row from one row's cells, or RowProblem saying what to fix."""
+    parts = []
+    for key, word in (("building", "楼栋 building"), ("unit", "单元 unit"), ("room", "房号 room")):
+        text = values.get(key, "").strip()
+        if not text:
+            raise RowProblem(f"{word} is empty")
+        if not PART.fullmatch(text):
+            raise RowProblem(f"{word} {text!r} is not 1-8 letters or digits")
+        parts.append(text)
+    name = " ".join(values.get("name", "").split())
+    phone = normalise_phone(values.get("phone", ""))
+    if len(name) > NAME_MAX:
+        raise RowProblem(f"姓名 name is longer than {NAME_MAX} characters")
+    if phone and not name:
+        raise RowProblem("手机 phone is given but 姓名 name is empty")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise RowProblem(f"姓名 name {name!r} holds control characters")
+    return Row(number, Flat(*parts), parse_colour(values.get("colour", "")), name, phone)
+
+
+def parse_colour(text: str) -> RiskColour:
+    word = text.strip().lower().removesuffix("色")
+    if not word:
+        return RiskColour.WHITE
+    if word in COLOUR_WORDS:
+        return COLOUR_WORDS[word]
+    try:
+        return RiskColour(word)
+    except ValueError:
+        raise RowProblem(
+            f"颜色 colour {text!r} is not one of 红 橙 黄 绿 白 (red orange yellow green white)"
+        ) from None
+
+
+def normalise_phone(text: str) -> str:
+    digits = re.sub(r"[\s()]", "", text).removeprefix("+86").removeprefix("0086")
+    if not digits:
+        return ""
+    if MOBILE.fullmatch(digits) or LANDLINE.fullmatch(digits):
+        return digits
+    raise RowProblem(f"手机 phone {text!r} is not an 11-digit mobile or a landline with area code")
+
+
+def _check_consistent(
+    row: Row, colours: dict[Flat, tuple[RiskColour, int]], seen: set[tuple[Flat, str]]
+) -> None:
+    first = colours.setdefault(row.flat, (row.colour, row.number))
+    if first[0] is not row.colour:
+        raise RowProblem(
+            f"flat {row.flat.label} is {first[0].value} on row {first[1]} "
+            f"but {row.colour.value} here"
+        )
+    if row.name:
+        if (row.flat, row.name) in seen:
+            raise RowProblem(f"{row.name} of {row.flat.label} is listed twice in this file")
+        seen.add((row.flat, row.name))
+
+
+def _header(cells: list[list[str]], filename: str) -> tuple[int, dict[str, int]]:
+    """The header row (the first non-blank row) and which column holds which field."""
+    for index, row in enumerate(cells):
+        if not any(row):
+            continue
+        columns = {}
+        for position, cell in enumerate(row):
+            key = _column_of(cell)
+            if key is not None and key not in columns:
+                columns[key] = position
+        missing = [k for k in REQUIRED if k not in columns]
+        if missing:
+            raise ImportFileError(
+                f"{filename}: row {index + 1} must be the header with the columns "
+                f"{' | '.join(TEMPLATE_HEADER)}; missing {', '.join(missing)} "
+                "(download the template)"
+            )
+        return index, columns
+    raise ImportFileError(f"{filename}: the file is empty")
+
+
+def _column_of(cell: str) -> str | None:
+    text = cell.strip().lower()
+    return next((k for k, words in COLUMNS.items() if any(w in text for w in words)), None)
+
+
+def _at(row: list[str], index: int) -> str:
+    return row[index].strip() if index < len(row) else ""
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def household_id(compound_id: str, flat: Flat) -> str:
+    """A flat's household id, readable by people; unique, as the flat is its last three parts."""
+    return f"{compound_id}-{flat.label}"
+
+
+def apply(session: Session, compound_id: str, found: Preview) -> Outcome:
+    """Add the valid rows not in the database yet; the caller commits."""
+    if session.get(Compound, compound_id) is None:
+        raise NotFound(f"no compound {compound_id!r}; add it first")
+    households = set(
+        session.scalars(select(Household.id).where(Household.compound_id == compound_id))
+    )
+    residents = _residents(session, {household_id(compound_id, r.flat) for r in found.rows})
+    added_h = added_r = known_r = 0
+    flats = {r.flat for r in found.rows}
+    known_h = sum(1 for f in flats if household_id(compound_id, f) in households)
+    for row in found.rows:
+        home = household_id(compound_id, row.flat)
+        if home not in households:
+            added = office.add_household(session, home, compound_id, row.colour)
+            added.building, added.unit, added.room = row.flat.building, row.flat.unit, row.flat.room
+            households.add(home)
+            added_h += 1
+        if not row.name:
+            continue
+        if (home, row.name) in residents:
+            known_r += 1
+            continue
+        office.add_resident(session, row.name, home, phone=row.phone, address=row.flat.label)
+        residents.add((home, row.name))
+        added_r += 1
+    return Outcome(added_h, added_r, known_h, known_r, tuple(found.rejected))
+
+
+def _residents(session: Session, homes: Iterable[str]) -> set[tuple[str, str]]:
+    wanted = sorted(homes)
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(wanted), 500):
+        query = select(Holder.household_id, Holder.name).where(
+            Holder.household_id.in_(wanted[start : start + 500])
+        )
+        found.update((h, n) for h, n in session.execute(query))
+    return found
+
+
+# --- the template ---------------------------------------------------------------------------------
+
+
+def template_bytes(filename: str) -> bytes:
+    """The empty template with three example rows, as .xlsx or as .csv (UTF-8 with BOM)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv":
+        return csv_bytes([TEMPLATE_HEADER, *TEMPLATE_EXAMPLES])
+    if suffix == ".xlsx":
+        return xlsx_bytes([TEMPLATE_HEADER, *TEMPLATE_EXAMPLES], title="households")
+    raise ImportFileError(f"{filename}: the template is written as .xlsx or .csv")
+
+
+def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
+    """CSV in UTF-8 with a BOM: Excel opens it with the Chinese intact."""
+    stream = io.StringIO()
+    csv.writer(stream).writerows(rows)
+    return stream.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(rows: Iterable[Sequence[object]], *, title: str) -> bytes:
+    """A one-sheet workbook; every cell is text so phone numbers and rooms keep their zeros."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛")
+
+
+def sample_rows(households: int, residents_each: int = 1) -> list[list[str]]:
+    """A filled-in template (header first): ``households`` flats in buildings of 60 flats
+    (6 floors x 2 units x 5 rooms), every colour, ``residents_each`` people per flat; for the
+    demo, the tests and the benchmark.
+    """
+    colours = ["白", "白", "白", "白", "黄", "橙", "红", "绿"]
+    rows: list[list[str]] = [list(TEMPLATE_HEADER)]
+    for n in range(households):
+        building, rest = divmod(n, 60)
+        unit, rest = divmod(rest, 30)
+        floor, room = divmod(rest, 5)
+        flat = [str(building + 1), str(unit + 1), f"{floor + 1}0{room + 1}"]
+        colour = colours[n % len(colours)]
+        for person in range(residents_each):
+            name = SURNAMES[(n + person) % len(SURNAMES)] + GIVEN[(n // 7 + person) % len(GIVEN)]
+            phone = f"1{3 + n % 7}{n:05d}{person:04d}"[:11]
+            rows.append([*flat, colour, f"{name}{person or ''}", phone])
+    return rows
+
+
+def rows_of(found: Preview) -> Iterator[str]:
+    """The rejected rows as lines for a terminal."""
+    for rejected in found.rejected:
+        yield f"row {rejected.number}: {rejected.reason}"

@@ -1,0 +1,178 @@
+"""Who is asking and what they may touch: the ONE permission check every page depends on.
+
+    @router.get("/c/{compound_id}/board")
+    def board(viewer: Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))])
+
+``require`` reads the session cookie, refuses other roles, resolves the compound the request
+is about (a path parameter, or a locator that finds an object's compound) and refuses it unless
+the viewer works for it, and checks the CSRF token of every unsafe request. Pages never check
+permissions again; the role/route table test walks every route for every role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.models import Holder, Household, Pass
+from server.web import csrf
+from server.web.auth import STAFF, UserRole, session_user, user_compounds
+from server.web.errors import Forbidden, LoginNeeded, PageNotFound
+from server.web.tables import Registration, User
+
+SESSION_COOKIE = "office_session"
+Locator = Callable[[Session, Mapping[str, Any]], str | None]
+
+ADMINS = (UserRole.ADMIN,)
+CLERKS = (UserRole.ADMIN, UserRole.CLERK)  # change households, residents, colours
+GATE_READERS = (UserRole.ADMIN, UserRole.CLERK, UserRole.SUPERVISOR)  # gate log and alarms
+RESIDENTS = (UserRole.RESIDENT,)
+EVERYONE = (*STAFF, UserRole.RESIDENT)
+
+
+@dataclass
+class Web:
+    """What every page needs: the database, the clock (UTC) and whether cookies are Secure."""
+
+    sessions: sessionmaker[Session]
+    now: Callable[[], datetime]
+    secure_cookies: bool = False
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.sessions.begin() as session:
+            yield session
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The logged-in person and the compound this request is about (checked)."""
+
+    user_id: int
+    username: str
+    role: UserRole
+    compounds: frozenset[str]  # the ones they work for; residents: their household's
+    household_id: str | None = None
+    holder_id: int | None = None
+    compound_id: str | None = None  # the request's compound, already allowed
+    display_name: str = ""
+    all_compounds: bool = field(default=False)
+
+    def may(self, compound_id: str) -> bool:
+        return self.all_compounds or compound_id in self.compounds
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF
+
+
+def web_of(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+def viewer_of(session: Session, user: User) -> Viewer:
+    role = UserRole(user.role)
+    compounds = user_compounds(session, user)
+    if role is UserRole.RESIDENT and user.household_id:
+        household = session.get(Household, user.household_id)
+        compounds = frozenset({household.compound_id} if household else ())
+    return Viewer(
+        user.id,
+        user.username,
+        role,
+        compounds,
+        user.household_id,
+        user.holder_id,
+        display_name=user.display_name,
+        all_compounds=role is UserRole.ADMIN,
+    )
+
+
+def current_viewer(request: Request) -> Viewer | None:
+    """The logged-in viewer or None; for pages anyone may open (login, registration)."""
+    web = web_of(request)
+    with web.transaction() as session:
+        user = session_user(session, request.cookies.get(SESSION_COOKIE), web.now())
+        return None if user is None else viewer_of(session, user)
+
+
+def require(
+    roles: tuple[UserRole, ...], *, compound_from: str | Locator | None = None
+) -> Callable[[Request], Any]:
+    """A dependency giving the Viewer if their role is in ``roles`` and the compound is theirs."""
+    allowed = frozenset(roles)
+
+    async def dependency(request: Request) -> Viewer:
+        await csrf.check(request)
+        viewer = current_viewer(request)
+        if viewer is None:
+            raise LoginNeeded("err.login")
+        if viewer.role not in allowed:
+            raise Forbidden("err.role")
+        if compound_from is None:
+            return viewer
+        compound_id = _compound(request, compound_from)
+        if compound_id is None:
+            raise PageNotFound("err.not_found")
+        if not viewer.may(compound_id):
+            raise Forbidden("err.compound")
+        return _with_compound(viewer, compound_id)
+
+    return dependency
+
+
+async def public(request: Request) -> Viewer | None:
+    """For pages anyone may open: checks the CSRF token of posts, gives the viewer if any."""
+    await csrf.check(request)
+    return current_viewer(request)
+
+
+def _compound(request: Request, source: str | Locator) -> str | None:
+    if isinstance(source, str):
+        value = request.path_params.get(source)
+        return None if value is None else str(value)
+    with web_of(request).transaction() as session:
+        return source(session, request.path_params)
+
+
+def _with_compound(viewer: Viewer, compound_id: str) -> Viewer:
+    from dataclasses import replace
+
+    return replace(viewer, compound_id=compound_id)
+
+
+# --- locators: the compound of the object a path names ---------------------------------------
+
+
+def _int(value: Any) -> int | None:
+    text = str(value)
+    return int(text) if text.isdigit() and len(text) < 18 else None
+
+
+def by_household(session: Session, params: Mapping[str, Any]) -> str | None:
+    row = session.get(Household, str(params.get("household_id")))
+    return None if row is None else row.compound_id
+
+
+def by_holder(session: Session, params: Mapping[str, Any]) -> str | None:
+    key = _int(params.get("holder_id"))
+    holder = None if key is None else session.get(Holder, key)
+    return None if holder is None else by_household(session, {"household_id": holder.household_id})
+
+
+def by_registration(session: Session, params: Mapping[str, Any]) -> str | None:
+    key = _int(params.get("registration_id"))
+    row = None if key is None else session.get(Registration, key)
+    return None if row is None else row.compound_id
+
+
+def by_pass(session: Session, params: Mapping[str, Any]) -> str | None:
+    row = session.get(Pass, str(params.get("pass_id")))
+    return None if row is None else row.compound_id

@@ -1,0 +1,172 @@
+"""Accounts and logins: argon2 password hashes, session tokens, and a login rate limit.
+
+Pure database work on a Session (no HTTP here): ``server.web.access`` turns a cookie into a
+``Viewer`` with these functions, and ``server.cli`` makes the first admin with ``add_user``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from server.exc import AlreadyExists, NotFound, ServerConfigError
+from server.models import Compound
+from server.office import token_hash
+from server.web.tables import LoginFailure, User, UserCompound, WebSession
+
+HASHER = PasswordHasher()
+MIN_PASSWORD = 8
+STAFF_SESSION = timedelta(hours=12)
+RESIDENT_SESSION = timedelta(days=180)  # the resident's phone keeps showing the pass
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 30
+
+
+class UserRole(StrEnum):
+    ADMIN = "admin"  # the whole office: every compound
+    CLERK = "clerk"  # the compounds given to them
+    SUPERVISOR = "supervisor"  # read-only gate log and alarms of their compounds
+    RESIDENT = "resident"  # their own household
+
+
+STAFF = (UserRole.ADMIN, UserRole.CLERK, UserRole.SUPERVISOR)
+
+
+class TooManyAttempts(ServerConfigError):
+    """Too many failed logins lately for this user name or this address."""
+
+    status = 429
+
+    def __init__(self, wait: timedelta) -> None:
+        minutes = max(1, int(wait.total_seconds() // 60) + 1)
+        super().__init__(f"too many failed logins; try again in {minutes} min")
+        self.minutes = minutes
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    user: User
+    token: str  # the cookie value; only its hash is stored
+    expires_at: datetime
+    lifetime: timedelta  # for the cookie's Max-Age: the browser's clock need not agree with ours
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ServerConfigError(f"a password needs at least {MIN_PASSWORD} characters")
+    return HASHER.hash(password)
+
+
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: UserRole,
+    *,
+    now: datetime,
+    compounds: tuple[str, ...] = (),
+    display_name: str = "",
+    holder_id: int | None = None,
+    household_id: str | None = None,
+) -> User:
+    """A new account; clerks and supervisors need at least one compound."""
+    username = username.strip()
+    if not username:
+        raise ServerConfigError("a user needs a user name")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AlreadyExists(f"user {username!r} already exists")
+    if role in (UserRole.CLERK, UserRole.SUPERVISOR) and not compounds:
+        raise ServerConfigError(f"a {role.value} needs --compound (one or more)")
+    for compound_id in compounds:
+        if session.get(Compound, compound_id) is None:
+            raise NotFound(f"no compound {compound_id!r}; add it first")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role.value,
+        display_name=display_name or username,
+        holder_id=holder_id,
+        household_id=household_id,
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    session.add_all(UserCompound(user_id=user.id, compound_id=c) for c in compounds)
+    return user
+
+
+def login(
+    session: Session, username: str, password: str, address: str, now: datetime
+) -> User | None:
+    """The user whose password this is, or None (the failure is recorded: commit it).
+
+    Raises TooManyAttempts while this user name or address has failed too often lately.
+    """
+    keys = (f"user:{username.strip().lower()}"[:120], f"addr:{address}"[:120])
+    _check_rate(session, keys, now)
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.active or not _verify(user.password_hash, password):
+        session.add_all(LoginFailure(key=k, at=now) for k in keys)
+        return None
+    session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = HASHER.hash(password)
+    return user
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_rate(session: Session, keys: tuple[str, str], now: datetime) -> None:
+    since = now - FAILURE_WINDOW
+    for key, limit in zip(keys, (MAX_FAILURES_PER_USER, MAX_FAILURES_PER_ADDRESS), strict=True):
+        query = select(func.count(), func.min(LoginFailure.at)).where(
+            LoginFailure.key == key, LoginFailure.at > since
+        )
+        count, oldest = session.execute(query).one()
+        if count >= limit:
+            raise TooManyAttempts(oldest + FAILURE_WINDOW - now)
+
+
+def start_session(session: Session, user: User, now: datetime) -> LoginResult:
+    token = secrets.token_urlsafe(32)
+    lasts = RESIDENT_SESSION if user.role == UserRole.RESIDENT else STAFF_SESSION
+    row = WebSession(
+        token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=now + lasts
+    )
+    session.add(row)
+    return LoginResult(user, token, row.expires_at, lasts)
+
+
+def session_user(session: Session, token: str | None, now: datetime) -> User | None:
+    """The active user of a session cookie, or None (unknown, expired or deactivated)."""
+    if not token:
+        return None
+    row = session.get(WebSession, token_hash(token))
+    if row is None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def user_compounds(session: Session, user: User) -> frozenset[str]:
+    rows = session.scalars(select(UserCompound.compound_id).where(UserCompound.user_id == user.id))
+    return frozenset(rows)

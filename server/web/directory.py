@@ -1,0 +1,105 @@
+"""The clerk's directory: finding residents by name, phone, flat or pass id; editing them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from server import office
+from server.models import Holder, Household, Pass
+from server.web.errors import FormInvalid
+from server.web.registrations import PHONE, clean_phone
+
+PAGE = 50
+FLAT = re.compile(r"^\s*([^-\s]+)-([^-\s]+)-([^-\s]+)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    holder: Holder
+    flat: Household
+
+
+def search(
+    session: Session, compound_id: str, text: str, page: int = 1
+) -> tuple[list[Found], bool]:
+    """Residents of a compound matching ``text``; and whether there is a next page."""
+    query = (
+        select(Holder, Household)
+        .join(Household, Household.id == Holder.household_id)
+        .where(Household.compound_id == compound_id)
+    )
+    text = text.strip()
+    if text:
+        query = query.where(_matches(text))
+    rows = session.execute(
+        query.order_by(Household.building, Household.unit, Household.room, Holder.id)
+        .offset((max(page, 1) - 1) * PAGE)
+        .limit(PAGE + 1)
+    ).all()
+    return [Found(row[0], row[1]) for row in rows[:PAGE]], len(rows) > PAGE
+
+
+def _matches(text: str) -> ColumnElement[bool]:
+    like = f"%{_escape(text)}%"
+    options: list[ColumnElement[bool]] = [Holder.name.like(like, escape="\\")]
+    digits = clean_phone(text)
+    if digits.isdigit() and len(digits) >= 3:
+        options.append(Holder.phone.like(f"%{digits}%"))
+    flat = FLAT.match(text)
+    if flat:
+        building, unit, room = flat.groups()
+        options.append(
+            (Household.building == building) & (Household.unit == unit) & (Household.room == room)
+        )
+    by_pass = select(Pass.holder_id).where(Pass.pass_id == text.upper())
+    options.append(Holder.id.in_(by_pass))
+    return or_(*options)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def edit(session: Session, holder: Holder, name: str, phone: str) -> dict[str, str]:
+    """Change a resident's name and phone; returns what changed (old -> new) for the audit."""
+    name, phone = name.strip(), clean_phone(phone)
+    errors = {}
+    if not name or len(name) > 60:
+        errors["name"] = "reg.err.required" if not name else "reg.err.name_long"
+    if phone and not PHONE.match(phone):
+        errors["phone"] = "reg.err.phone"
+    if errors:
+        raise FormInvalid(errors)
+    changed = {}
+    if name != holder.name:
+        changed["name"] = f"{holder.name} -> {name}"
+        holder.name = name
+    if phone != holder.phone:
+        changed["phone"] = "changed"  # the audit says that it changed, not the number
+        holder.phone = phone
+    return changed
+
+
+def deactivate(session: Session, holder: Holder) -> list[str]:
+    """A resident who moved away: inactive, and every pass of theirs revoked; returns pass ids."""
+    holder.active = False
+    revoked = []
+    for row in session.scalars(
+        select(Pass).where(Pass.holder_id == holder.id, Pass.revoked.is_(False))
+    ):
+        office.revoke_pass(session, row.pass_id)
+        row.revoke_reason = "deactivated"
+        revoked.append(row.pass_id)
+    return revoked
+
+
+def revoke(session: Session, pass_id: str, reason: str) -> Pass:
+    if not reason.strip():
+        raise FormInvalid({"reason": "reg.err.reason"})
+    row = office.revoke_pass(session, pass_id)
+    row.revoke_reason = reason.strip()[:300]
+    return row

@@ -1,0 +1,280 @@
+"""Clerk pages of one compound: overview and poster, flats, households, residents, search.
+
+A resident's full phone number and photo are shown only on their own page (and the photo's
+URL), and every view of them is written to the audit log; lists show masked phones.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+
+from kiosk.model import RiskColour
+from server import office
+from server.importer import Flat, household_id
+from server.models import Compound, Holder, Household, Pass
+from server.web import directory
+from server.web.access import (
+    ADMINS,
+    CLERKS,
+    Viewer,
+    by_holder,
+    by_household,
+    by_pass,
+    require,
+    web_of,
+)
+from server.web.audit import audit
+from server.web.board import label, natural, shown_colour
+from server.web.errors import FormInvalid
+from server.web.lookup import get_or_404, int_or_404
+from server.web.qr import qr_data_uri
+from server.web.registrations import PENDING
+from server.web.render import PREFIX, page
+from server.web.tables import Registration
+
+router = APIRouter()
+Admin = Annotated[Viewer, Depends(require(ADMINS))]
+Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
+FlatClerk = Annotated[Viewer, Depends(require(CLERKS, compound_from=by_household))]
+PersonClerk = Annotated[Viewer, Depends(require(CLERKS, compound_from=by_holder))]
+PassClerk = Annotated[Viewer, Depends(require(CLERKS, compound_from=by_pass))]
+Text = Annotated[str, Form(max_length=300)]
+PHOTO_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+@router.get("/compounds")
+def compounds(request: Request, viewer: Admin) -> object:
+    with web_of(request).transaction() as s:
+        rows = s.execute(
+            select(Compound, func.count(Household.id))
+            .outerjoin(Household, Household.compound_id == Compound.id)
+            .group_by(Compound.id)
+            .order_by(Compound.id)
+        ).all()
+    return page(request, "compounds.html", viewer, rows=rows)
+
+
+@router.get("/c/{compound_id}/")
+def overview(request: Request, compound_id: str, viewer: Clerk) -> object:
+    with web_of(request).transaction() as s:
+        compound = get_or_404(s, Compound, compound_id)
+        flats = s.scalar(select(func.count()).where(Household.compound_id == compound_id))
+        people = s.scalar(
+            select(func.count())
+            .select_from(Holder)
+            .join(Household, Household.id == Holder.household_id)
+            .where(Household.compound_id == compound_id, Holder.active)
+        )
+        pending = s.scalar(
+            select(func.count()).where(
+                Registration.compound_id == compound_id, Registration.status == PENDING
+            )
+        )
+    poster = str(request.url_for("register_page", compound_id=compound_id))
+    return page(
+        request,
+        "overview.html",
+        viewer,
+        compound=compound,
+        flats=flats,
+        people=people,
+        pending=pending,
+        poster_url=poster,
+        poster_qr=_poster_qr(poster),
+    )
+
+
+def _poster_qr(link: str) -> str:
+    import segno
+
+    uri: str = segno.make_qr(link, error="m").png_data_uri(scale=6, border=4)
+    return uri
+
+
+@router.get("/c/{compound_id}/flats")
+def flats(request: Request, compound_id: str, viewer: Clerk, building: str = "") -> object:
+    web = web_of(request)
+    with web.transaction() as s:
+        compound = get_or_404(s, Compound, compound_id)
+        query = (
+            select(Household, func.count(Holder.id))
+            .outerjoin(Holder, (Holder.household_id == Household.id) & Holder.active)
+            .where(Household.compound_id == compound_id)
+            .group_by(Household.id)
+        )
+        if building:
+            query = query.where(Household.building == building)
+        rows = sorted(
+            s.execute(query).all(),
+            key=lambda r: (natural(r[0].building), natural(r[0].unit), natural(r[0].room)),
+        )
+        now = web.now()
+    listed = [(flat, count, shown_colour(flat, now)) for flat, count in rows]
+    return page(request, "flats.html", viewer, compound=compound, rows=listed, building=building)
+
+
+@router.post("/c/{compound_id}/flats")
+def add_flat(
+    request: Request,
+    compound_id: str,
+    viewer: Clerk,
+    building: Text = "",
+    unit: Text = "",
+    room: Text = "",
+) -> object:
+    parts = {"building": building.strip(), "unit": unit.strip(), "room": room.strip()}
+    missing = {k: "reg.err.required" for k, v in parts.items() if not v or "-" in v}
+    if missing:
+        raise FormInvalid(missing)
+    web = web_of(request)
+    flat = Flat(**parts)
+    with web.transaction() as s:
+        row = office.add_household(
+            s, household_id(compound_id, flat), compound_id, RiskColour.WHITE
+        )
+        row.building, row.unit, row.room = flat.building, flat.unit, flat.room
+        audit(s, viewer, "add_flat", f"household {row.id}", web.now())
+    return RedirectResponse(f"{PREFIX}/c/{compound_id}/flats", status_code=303)
+
+
+@router.get("/h/{household_id}")
+def household(request: Request, household_id: str, viewer: FlatClerk) -> object:
+    web = web_of(request)
+    with web.transaction() as s:
+        flat = get_or_404(s, Household, household_id)
+        compound = get_or_404(s, Compound, flat.compound_id)
+        people = s.scalars(
+            select(Holder).where(Holder.household_id == flat.id).order_by(Holder.id)
+        ).all()
+        passes = s.scalars(
+            select(Pass).where(Pass.household_id == flat.id).order_by(Pass.issued_at.desc())
+        ).all()
+    return page(
+        request,
+        "household.html",
+        viewer,
+        compound=compound,
+        flat=flat,
+        flat_label=label(flat),
+        colour=shown_colour(flat, web.now()),
+        people=people,
+        passes=passes,
+    )
+
+
+@router.get("/p/{holder_id}")
+def person(request: Request, holder_id: str, viewer: PersonClerk) -> object:
+    web = web_of(request)
+    with web.transaction() as s:
+        holder = get_or_404(s, Holder, int_or_404(holder_id))
+        flat = get_or_404(s, Household, holder.household_id)
+        compound = get_or_404(s, Compound, flat.compound_id)
+        passes = s.scalars(
+            select(Pass).where(Pass.holder_id == holder.id).order_by(Pass.issued_at.desc())
+        ).all()
+        audit(s, viewer, "view_phone", f"holder {holder.id}", web.now())
+    form = {"name": holder.name, "phone": holder.phone}
+    return page(
+        request,
+        "person.html",
+        viewer,
+        compound=compound,
+        holder=holder,
+        flat=flat,
+        flat_label=label(flat),
+        passes=passes,
+        form=form,
+    )
+
+
+@router.get("/p/{holder_id}/photo.jpg")
+def photo(request: Request, holder_id: str, viewer: PersonClerk) -> Response:
+    web = web_of(request)
+    with web.transaction() as s:
+        holder = get_or_404(s, Holder, int_or_404(holder_id))
+        if holder.photo is None:
+            return Response(status_code=404)
+        audit(s, viewer, "view_photo", f"holder {holder.id}", web.now())
+        return Response(holder.photo, media_type=holder.photo_type, headers=PHOTO_HEADERS)
+
+
+@router.post("/p/{holder_id}/edit")
+def edit(
+    request: Request, holder_id: str, viewer: PersonClerk, name: Text = "", phone: Text = ""
+) -> object:
+    web = web_of(request)
+    with web.transaction() as s:
+        holder = get_or_404(s, Holder, int_or_404(holder_id))
+        changed = directory.edit(s, holder, name, phone)
+        if changed:
+            audit(s, viewer, "edit", f"holder {holder.id}", web.now(), **changed)
+    return RedirectResponse(f"{PREFIX}/p/{holder_id}", status_code=303)
+
+
+@router.post("/p/{holder_id}/deactivate")
+def deactivate(request: Request, holder_id: str, viewer: PersonClerk) -> object:
+    web = web_of(request)
+    with web.transaction() as s:
+        holder = get_or_404(s, Holder, int_or_404(holder_id))
+        revoked = directory.deactivate(s, holder)
+        audit(s, viewer, "deactivate", f"holder {holder.id}", web.now(), passes=revoked)
+    return RedirectResponse(f"{PREFIX}/p/{holder_id}", status_code=303)
+
+
+@router.post("/p/{holder_id}/issue")
+def issue(request: Request, holder_id: str, viewer: PersonClerk) -> object:
+    web = web_of(request)
+    with web.transaction() as s:
+        holder = get_or_404(s, Holder, int_or_404(holder_id))
+        if not holder.active:
+            raise FormInvalid({"holder": "person.inactive"})
+        row, text = office.issue_resident_pass(s, holder.id, at=web.now())
+        row.qr_text = text
+        audit(s, viewer, "issue", f"pass {row.pass_id}", web.now(), holder=holder.id)
+    return RedirectResponse(f"{PREFIX}/p/{holder_id}", status_code=303)
+
+
+@router.post("/pass/{pass_id}/revoke")
+def revoke(request: Request, pass_id: str, viewer: PassClerk, reason: Text = "") -> object:
+    web = web_of(request)
+    with web.transaction() as s:
+        row = directory.revoke(s, pass_id, reason)
+        audit(s, viewer, "revoke", f"pass {pass_id}", web.now(), reason=row.revoke_reason)
+    back = f"/p/{row.holder_id}" if row.holder_id else f"/h/{row.household_id}"
+    return RedirectResponse(PREFIX + back, status_code=303)
+
+
+@router.get("/c/{compound_id}/search")
+def search(
+    request: Request, compound_id: str, viewer: Clerk, q: str = "", page_no: int = 1
+) -> object:
+    with web_of(request).transaction() as s:
+        compound = get_or_404(s, Compound, compound_id)
+        found, more = (
+            directory.search(s, compound_id, q[:100], page_no) if q.strip() else ([], False)
+        )
+    return page(
+        request,
+        "search.html",
+        viewer,
+        compound=compound,
+        q=q,
+        found=found,
+        more=more,
+        page_no=page_no,
+        label=label,
+    )
+
+
+@router.get("/qr/{pass_id}")
+def pass_qr(request: Request, pass_id: str, viewer: PassClerk) -> object:
+    """A pass's QR on screen (a clerk shows it to a resident who cannot print)."""
+    with web_of(request).transaction() as s:
+        row = get_or_404(s, Pass, pass_id)
+        compound = get_or_404(s, Compound, row.compound_id)
+    qr = qr_data_uri(row.qr_text) if row.qr_text else ""
+    return page(request, "pass_qr.html", viewer, compound=compound, issued=row, qr=qr)

@@ -1,0 +1,67 @@
+"""A resident's photo from a phone camera: checked, turned upright, stripped, cropped, shrunk.
+
+Phones send multi-megabyte JPEGs (or HEIC-converted ones) with EXIF: GPS position, device,
+orientation. We keep none of it: the picture is decoded, rotated as EXIF says, cropped to a
+3:4 portrait around the centre, resized to 300x400 and encoded afresh as a plain JPEG, which
+also fits the kiosk's photo limit (office.MAX_PHOTO_BYTES).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+SIZE = (300, 400)  # width, height: a 3:4 portrait, as on a paper pass
+MIN_SIDE = 120  # smaller than this cannot show a face a guard can compare
+MAX_UPLOAD = 12 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+FORMATS = ("JPEG", "PNG", "WEBP")
+
+
+class PhotoInvalid(ValueError):
+    """The upload is not a usable photo; the message says why and what to do."""
+
+
+def prepare(data: bytes) -> bytes:
+    """The photo as a metadata-free 300x400 JPEG, or PhotoInvalid."""
+    if not data:
+        raise PhotoInvalid("no photo was sent; take one with the camera button")
+    if len(data) > MAX_UPLOAD:
+        raise PhotoInvalid(f"the photo is larger than {MAX_UPLOAD >> 20} MiB")
+    image = _open(data)
+    upright = ImageOps.exif_transpose(image) or image
+    if min(upright.size) < MIN_SIDE:
+        raise PhotoInvalid(
+            f"the photo is too small ({upright.width}x{upright.height}); "
+            f"at least {MIN_SIDE} pixels each side"
+        )
+    portrait = ImageOps.fit(upright.convert("RGB"), SIZE, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    portrait.save(out, "JPEG", quality=85, optimize=True)  # no exif=, no icc: nothing carried
+    return out.getvalue()
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in FORMATS:
+                raise PhotoInvalid(f"a {image.format} file is not a photo we take; use JPEG or PNG")
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoInvalid("the photo has too many pixels")
+            image.load()
+    except PhotoInvalid:
+        raise
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
+        raise PhotoInvalid("the file is not a readable photo (JPEG or PNG)") from None
+    return image

@@ -1,0 +1,150 @@
+"""Self-registration: a resident asks for a pass; a clerk approves (pass issued) or rejects.
+
+Likely duplicates are flagged for the clerk, never refused outright: two people may share a
+phone, and two grandmothers in one flat may share a name. The clerk decides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server import office
+from server.exc import AlreadyExists
+from server.models import Holder, Household
+from server.web.auth import UserRole, add_user
+from server.web.errors import FormInvalid, WebError
+from server.web.tables import Registration, User
+
+PASS_DAYS = 180
+PHONE = re.compile(r"^\+?\d{6,15}$")
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """What the resident typed, already cleaned; ``photo`` is the prepared JPEG."""
+
+    building: str
+    unit: str
+    room: str
+    name: str
+    phone: str
+    password: str
+    photo: bytes
+
+
+def clean_phone(text: str) -> str:
+    return re.sub(r"[\s\-()]", "", text or "")
+
+
+def check_fields(building: str, unit: str, room: str, name: str, phone: str) -> dict[str, str]:
+    """Field -> catalogue key of the problem (empty when all is well)."""
+    errors = {}
+    for field, value in (("building", building), ("unit", unit), ("room", room)):
+        if not value.strip():
+            errors[field] = "reg.err.required"
+    if not name.strip():
+        errors["name"] = "reg.err.required"
+    elif len(name.strip()) > 60:
+        errors["name"] = "reg.err.name_long"
+    if not PHONE.match(clean_phone(phone)):
+        errors["phone"] = "reg.err.phone"
+    return errors
+
+
+def find_flat(session: Session, compound_id: str, building: str, unit: str, room: str) -> Household:
+    found = session.scalar(
+        select(Household).where(
+            Household.compound_id == compound_id,
+            Household.building == building.strip(),
+            Household.unit == unit.strip(),
+            Household.room == room.strip(),
+        )
+    )
+    if found is None:
+        raise FormInvalid({"room": "reg.err.no_flat"})
+    return found
+
+
+def submit(session: Session, compound_id: str, who: Applicant, now: datetime) -> Registration:
+    """Record a registration and its resident account (user name: the phone number)."""
+    flat = find_flat(session, compound_id, who.building, who.unit, who.room)
+    try:
+        user = add_user(
+            session, who.phone, who.password, UserRole.RESIDENT, now=now, display_name=who.name
+        )
+    except AlreadyExists:
+        raise FormInvalid({"phone": "reg.err.phone_taken"}) from None
+    except ValueError:
+        raise FormInvalid({"password": "reg.err.password"}) from None
+    row = Registration(
+        compound_id=compound_id,
+        household_id=flat.id,
+        name=who.name.strip(),
+        phone=who.phone,
+        photo=who.photo,
+        user_id=user.id,
+        status=PENDING,
+        created_at=now,
+        reason="",
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def duplicate_flags(session: Session, row: Registration) -> list[str]:
+    """Catalogue keys of what makes this registration look like someone already known."""
+    flags = []
+    same_phone = select(func.count()).where(Holder.phone == row.phone, Holder.active)
+    pending_phone = select(func.count()).where(
+        Registration.phone == row.phone, Registration.id != row.id, Registration.status == PENDING
+    )
+    if session.scalar(same_phone) or session.scalar(pending_phone):
+        flags.append("dup.phone")
+    same_name = select(func.count()).where(
+        Holder.household_id == row.household_id, Holder.name == row.name, Holder.active
+    )
+    pending_name = select(func.count()).where(
+        Registration.household_id == row.household_id,
+        Registration.name == row.name,
+        Registration.id != row.id,
+        Registration.status == PENDING,
+    )
+    if session.scalar(same_name) or session.scalar(pending_name):
+        flags.append("dup.name_flat")
+    return flags
+
+
+def approve(session: Session, row: Registration, clerk: str, now: datetime) -> Holder:
+    """Make the resident, sign their pass, and give their account the household."""
+    _still_pending(row)
+    holder = office.add_resident(session, row.name, row.household_id, phone=row.phone)
+    holder.photo, holder.photo_type = row.photo, "image/jpeg"
+    session.flush()
+    issued, text = office.issue_resident_pass(session, holder.id, days=PASS_DAYS, at=now)
+    issued.qr_text = text
+    user = session.get(User, row.user_id)
+    if user is not None:
+        user.holder_id, user.household_id = holder.id, row.household_id
+    row.status, row.holder_id = APPROVED, holder.id
+    row.decided_at, row.decided_by = now, clerk
+    return holder
+
+
+def reject(session: Session, row: Registration, clerk: str, reason: str, now: datetime) -> None:
+    _still_pending(row)
+    if not reason.strip():
+        raise FormInvalid({"reason": "reg.err.reason"})
+    row.status, row.reason = REJECTED, reason.strip()[:300]
+    row.decided_at, row.decided_by = now, clerk
+
+
+def _still_pending(row: Registration) -> None:
+    if row.status != PENDING:
+        raise WebError("err.decided", 409)

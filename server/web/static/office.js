@@ -1,0 +1,46 @@
+// The office pages' little JavaScript: a stepped form, photo preview, board filters.
+// Every page works without it; it only shows one step at a time and previews the photo.
+"use strict";
+
+function steppedForm(form) {
+  const steps = Array.from(form.querySelectorAll(".step"));
+  const bars = Array.from(document.querySelectorAll(".steps span"));
+  let current = Math.max(0, steps.findIndex((s) => s.querySelector(".has-error")));
+  function show(index) {
+    current = index;
+    steps.forEach((s, i) => { s.hidden = i !== index; });
+    bars.forEach((b, i) => b.classList.toggle("done", i <= index));
+  }
+  form.querySelectorAll("[data-next]").forEach((b) => b.addEventListener("click", () => {
+    const inputs = Array.from(steps[current].querySelectorAll("input, select"));
+    if (inputs.every((i) => i.reportValidity())) show(current + 1);
+  }));
+  form.querySelectorAll("[data-back]").forEach((b) => b.addEventListener("click", () => show(current - 1)));
+  show(current);
+}
+
+function photoPreview(input) {
+  const img = document.getElementById(input.dataset.preview);
+  input.addEventListener("change", () => {
+    const file = input.files && input.files[0];
+    if (file && img) { img.src = URL.createObjectURL(file); img.hidden = false; }
+  });
+}
+
+function copyButton(button) {
+  button.addEventListener("click", () => {
+    const target = document.getElementById(button.dataset.copy);
+    if (target && navigator.clipboard) navigator.clipboard.writeText(target.value || target.textContent);
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form.stepped").forEach(steppedForm);
+  document.querySelectorAll("input[data-preview]").forEach(photoPreview);
+  document.querySelectorAll("[data-copy]").forEach(copyButton);
+  document.querySelectorAll("select[data-autosubmit]").forEach((s) =>
+    s.addEventListener("change", () => s.form.submit()));
+  if ("serviceWorker" in navigator && document.body.dataset.sw) {
+    navigator.serviceWorker.register(document.body.dataset.sw, { scope: document.body.dataset.swScope });
+  }
+});

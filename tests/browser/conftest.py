@@ -1,0 +1,117 @@
+"""A real browser on a real office server: Debian's Chromium driven by Playwright.
+
+``office_server`` serves a fresh office (temporary SQLite database, signing key made) with
+uvicorn on a free loopback port, as ``kiosk-server serve`` does; ``page`` and ``phone_page``
+are new browser tabs (office PC and 360 px phone). Without Chromium the tests are skipped with
+the reason, except under CI=true, where a missing browser is a failure: CI installs it
+(``./setup.sh --sim --test``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.app import create_app
+from server.local import Office, ServerThread
+
+CHROMIUM = Path(os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium"))
+# Playwright's own browser download is unreachable; Debian's build runs with these switches.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+OFFICE_PC = {"width": 1366, "height": 900}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _browser_missing(reason: str) -> None:
+    if _in_ci():
+        pytest.fail(
+            f"{reason}; CI must run the browser tests (./setup.sh --sim --test installs it)"
+        )
+    pytest.skip(f"{reason}; install it with ./setup.sh --sim --test (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole session (each test gets its own context)."""
+    if not CHROMIUM.is_file():
+        _browser_missing(f"no Chromium at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _browser_missing("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class OfficeServer:
+    """A served office: ``url`` to browse, ``office`` to arrange data behind the browser's back."""
+
+    url: str
+    office: Office
+
+    def at(self, path: str) -> str:
+        return f"{self.url}{path}"
+
+
+@pytest.fixture
+def office_server(tmp_path: Path) -> Iterator[OfficeServer]:
+    """A fresh office (SQLite in tmp_path) served by uvicorn on 127.0.0.1, a free port."""
+    office = Office.open(tmp_path / "office")
+    thread = ServerThread(create_app(office.sessions)).start()
+    try:
+        yield OfficeServer(thread.url, office)
+    finally:
+        thread.stop()
+        office.sessions.kw["bind"].dispose()
+
+
+def _page(browser: Any, viewport: dict[str, int], **options: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=viewport, locale="zh-CN", **options)
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A tab at an office PC's size."""
+    yield from _page(browser, OFFICE_PC)
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    """A tab at a 360 px phone's size, with touch."""
+    yield from _page(browser, PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
+
+
+def login(page: Any, server: OfficeServer, username: str, password: str) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto(server.at("/office/login"))
+    page.fill("#f-username", username)
+    page.fill("#f-password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/office/login" not in page.url, f"login as {username} failed: {page.url}"

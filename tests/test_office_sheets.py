@@ -1,0 +1,115 @@
+"""Printed sheets: six cards a page, each with the compound's name, flat, name, colour, local
+validity and a QR code the kiosk's decoder reads back as the signed pass."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from drivers.qr import ZxingDecoder
+from kiosk.passes import Verifier
+from server import importer, sheets
+from server.cli import main
+from server.local import Office
+from server.models import Holder, Pass
+
+NOW = datetime(2020, 2, 10, 8, 0, 12, 345678, tzinfo=UTC)  # microseconds must never print
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Office:
+    office = Office.open(tmp_path / "office")
+    office.add_compound("c1", "幸福小区")
+    rows = importer.sample_rows(4, residents_each=2)  # 1-1-101 .. 1-1-104, two people each
+    with office.session() as s:
+        importer.apply(s, "c1", importer.preview(importer.xlsx_bytes(rows, title="t"), "h.xlsx"))
+    return office
+
+
+def pdf_text(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def print_holders(office: Office, holders: list[Holder]) -> tuple[bytes, list[sheets.SheetCard]]:
+    with office.session() as s:
+        cards = sheets.cards_for(s, holders, NOW)
+    return sheets.sheet_pdf(cards), cards
+
+
+def all_holders(office: Office) -> list[Holder]:
+    with office.session() as s:
+        return list(s.scalars(select(Holder)))
+
+
+def test_a_household_prints_one_card_per_resident_with_local_validity(office: Office) -> None:
+    with office.session() as s:
+        holders = sheets.household_holders(s, "c1-1-1-101")
+    data, cards = print_holders(office, holders)
+    [page] = pdf_text(data)
+    assert page.count("幸福小区") == 2 and "c1" not in page.replace("c1-", "")
+    assert page.count("1-1-101") == 2
+    assert {c.name for c in cards} <= set(re.findall(r"\w+", page))
+    # 16:00 in Shanghai is 08:00 UTC: local time, to the minute, no offset or microseconds.
+    assert "有效期 2020-02-10 16:00 至 2020-08-08 16:00" in page
+    assert "+00:00" not in page and "345678" not in page and "08:00" not in page
+    assert sheets.sheet_filename(cards) == "1-1-101.pdf"
+    assert sheets.sheet_filename(cards[:1]) == f"1-1-101 {cards[0].name}.pdf"
+
+
+def test_eight_cards_fill_one_page_and_start_a_second(office: Office) -> None:
+    data, cards = print_holders(office, all_holders(office))
+    pages = pdf_text(data)
+    assert [p.count("通行证 P") for p in pages] == [6, 2]
+    assert len(cards) == 8
+    assert "白 W 正常" in pages[0]  # the colour's word and letter, not only the colour
+
+
+def test_building_sheet_holds_every_resident_of_the_building(office: Office) -> None:
+    with office.session() as s:
+        holders = sheets.building_holders(s, "c1", "1")
+    data, _ = print_holders(office, holders)
+    assert sum(p.count("通行证 P") for p in pdf_text(data)) == 8
+
+
+def test_printing_again_reuses_the_current_passes(office: Office) -> None:
+    holders = all_holders(office)
+    _, first = print_holders(office, holders)
+    _, second = print_holders(office, holders)
+    assert [c.pass_id for c in first] == [c.pass_id for c in second]
+    with office.session() as s:
+        assert s.scalar(select(func.count()).select_from(Pass)) == 8
+
+
+def test_the_printed_qr_reads_back_as_the_signed_pass(office: Office) -> None:
+    pdfium = pytest.importorskip("pypdfium2")
+    data, cards = print_holders(office, all_holders(office)[:1])
+    document = pdfium.PdfDocument(data)
+    try:
+        image = document[0].render(scale=300 / 72).to_pil().convert("L")  # a 300 dpi print
+    finally:
+        document.close()
+    [text] = ZxingDecoder().decode(np.asarray(image))
+    assert text == cards[0].qr_text
+    verified = Verifier(office.trust_list()).verify(text, NOW)
+    assert verified.credential is not None and verified.credential.claims is not None
+    assert verified.credential.claims.pass_id == cards[0].pass_id
+
+
+def test_cli_prints_a_household_named_by_its_flat(
+    office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, out = str(tmp_path / "office"), tmp_path / "print"
+    assert main(["--db", db, "print-passes", "--household", "c1-1-1-102", "--out", str(out)]) == 0
+    assert "2 card(s) on 1 A4 page(s)" in capsys.readouterr().out
+    [pdf] = out.iterdir()
+    assert pdf.name == "1-1-102.pdf"
+    assert pdf_text(pdf.read_bytes())[0].count("通行证 P") == 2
+    assert main(["--db", db, "print-passes", "--holder", "999", "--out", str(out)]) == 2
+    assert "no resident 999" in capsys.readouterr().err
