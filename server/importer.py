@@ -25,6 +25,7 @@ from server import office
 from server.exc import NotFound, ServerConfigError
 from server.models import Compound, Holder, Household
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 8 * 1024 * 1024
 NAME_MAX = 50
