@@ -17,6 +17,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from server.web.access import Viewer
+from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
 from tests.webtools import CSRF, PASSWORD, World, make_world
 
 # Audiences: who may use a route (c1's objects are used; "own" means c1).
@@ -181,8 +182,8 @@ def _judge(answer: Any, allowed: bool, method: str, username: str | None) -> str
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return make_world(tmp_path / "office")
+def world(database_url: str) -> World:  # noqa: F811  (SQLite and PostgreSQL)
+    return make_world(database_url)
 
 
 def test_no_route_lets_a_role_see_or_change_what_it_must_not(world: World) -> None:
