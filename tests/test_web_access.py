@@ -46,6 +46,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/compounds"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
+    ("GET", "/c/{compound_id}/settings"): ADMIN,
+    ("POST", "/c/{compound_id}/settings"): ADMIN,
     ("GET", "/c/{compound_id}/"): CLERK,
     ("GET", "/c/{compound_id}/flats"): CLERK,
     ("POST", "/c/{compound_id}/flats"): CLERK,

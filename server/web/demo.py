@@ -118,4 +118,3 @@ def _flat(session: Session, compound_id: str, building: str, unit: str, room: st
     row = session.get(Household, household_id(compound_id, Flat(building, unit, room)))
     assert row is not None
     return row
-
