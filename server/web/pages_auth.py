@@ -16,6 +16,7 @@ from server.web.access import (
     Viewer,
     public,
     require,
+    secure_cookies,
     web_of,
 )
 from server.web.auth import UserRole
@@ -69,7 +70,7 @@ def login(
             form={"username": username},
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(response, started, web.secure_cookies)
+    set_session_cookie(response, started, secure_cookies(request))
     return response
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from server.models import Compound
 from server.web import auth, photos
-from server.web.access import Viewer, public, web_of
+from server.web.access import Viewer, public, secure_cookies, web_of
 from server.web.audit import audit
 from server.web.errors import FormInvalid, PageNotFound
 from server.web.pages_auth import set_session_cookie
@@ -87,7 +87,7 @@ def register(
     except FormInvalid as invalid:
         return _again(request, viewer, compound, form, invalid.errors)
     response = RedirectResponse(PREFIX + "/me", status_code=303)
-    set_session_cookie(response, started, web.secure_cookies)
+    set_session_cookie(response, started, secure_cookies(request))
     return response
 
 
