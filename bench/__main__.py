@@ -21,6 +21,7 @@ BENCHES = [
     "upload",
     "fleet",
     "idle_poll",
+    "office",
 ]
 
 
