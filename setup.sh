@@ -32,14 +32,20 @@ STAMP_FILE="${PREFIX}/installed.sha256"
 BLOCK_BEGIN="# >>> checkpoint-kiosk (setup.sh) >>>"
 BLOCK_END="# <<< checkpoint-kiosk <<<"
 
-# Runtime packages of the kiosk. Build tools are needed because two dependencies of the `pi`
-# extra have no aarch64 wheels on PyPI: sysv_ipc (from adafruit-blinka) and lgpio (built
-# statically from its sdist with PYPI=1 when Raspberry Pi OS's python3-lgpio is absent).
+# Runtime packages of the kiosk. Build tools are needed because lgpio (the `pi` extra) has no
+# aarch64 wheel on PyPI: pip builds it statically from its sdist with PYPI=1 when Raspberry Pi
+# OS's python3-lgpio is absent. SDL in pygame-ce's wheel draws through KMS/DRM and loads Mesa's
+# GBM, EGL, GLES and DRI drivers at run time: without them the screen stays black.
 APT_DEVICE=(python3 python3-venv python3-dev build-essential swig libzbar0 fonts-wqy-microhei
-    i2c-tools libsdl2-2.0-0 ca-certificates)
-APT_OPTIONAL=(python3-picamera2 python3-lgpio espeak-ng)  # installed when apt knows them
+    i2c-tools ca-certificates libgbm1 libegl1 libgles2 libgl1-mesa-dri python3-gpiozero)
+# From Raspberry Pi's own apt repository: its gpiozero (patched for the Pi 5's GPIO chip; the
+# one on PyPI hardcodes gpiochip4), lgpio and its RPi.GPIO shim, pinctrl (raspi-utils) and the
+# camera stack. Installed whenever apt knows them; missing on a Pi, they are a warning.
+APT_PI=(python3-rpi-lgpio raspi-utils python3-lgpio python3-picamera2)
+APT_OPTIONAL=(espeak-ng)  # installed when apt knows them
 APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
 APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
+APT_TEST+=(strace)  # tests/test_store_durability.py watches the event log flush to disk
 # The office web app is tested in a real browser: Debian's Chromium, driven by Playwright.
 APT_TEST+=(chromium)
 
@@ -57,6 +63,7 @@ SERVER_URL=""
 CA_FILE=""
 ENROLL_CODE="${KIOSK_ENROLL_CODE:-}"
 PIN_FILE=""
+FLASH_MCU=false
 
 usage() {
     cat <<'EOF'
@@ -71,6 +78,7 @@ Device mode (default, as root on the kiosk or inside a chroot):
   --wheel FILE           install this wheel instead of the checkout
   --pin-file FILE        also write the new guard PIN to FILE (mode 600) for fleet tooling
   --skip-selftest        do not run the hardware self-test at the end
+  --flash-mcu            flash the gate controller (a Pico on USB, [gate] backend "osdp")
   --dry-run              print every action without doing it
 Laptop / CI mode:
   --sim                  install into ./.venv with the dev extras (no root needed)
@@ -91,6 +99,7 @@ parse_args() {
             --dry-run) DRY_RUN=true ;;
             --unattended) UNATTENDED=true ;;
             --skip-selftest) SELFTEST=false ;;
+            --flash-mcu) FLASH_MCU=true ;;
             --config) need_value "$@"; USER_CONFIG="$2"; shift ;;
             --wheel) need_value "$@"; WHEEL="$2"; shift ;;
             --device-id) need_value "$@"; DEVICE_ID="$2"; shift ;;
@@ -167,13 +176,15 @@ run() {
 }
 
 # Put the text on stdin into FILE (mode, owner) unless FILE already holds exactly that text.
+# Mode "vfat": a file on the boot partition, which has no owners and shows every file as 0755
+# whatever install asked for, so only the content is compared and written.
 # Returns 0 when the file changed (or would change), 1 when it was already right.
 put_file() {
     local file="$1" mode="$2" owner="$3" tmp
     tmp="$(mktemp)"
     cat >"$tmp"
-    if [[ -f "$file" ]] && cmp -s "$tmp" "$file" &&
-        [[ "$(stat -c '%a %U:%G' "$file")" == "${mode} ${owner}" ]]; then
+    if [[ -f "$file" ]] && cmp -s "$tmp" "$file" && { [[ "$mode" == vfat ]] ||
+        [[ "$(stat -c '%a %U:%G' "$file")" == "${mode} ${owner}" ]]; }; then
         rm -f "$tmp"
         return 1
     fi
@@ -183,7 +194,11 @@ put_file() {
         return 0
     fi
     mkdir -p "$(dirname "$file")"
-    install -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$tmp" "$file"
+    if [[ "$mode" == vfat ]]; then
+        cp "$tmp" "$file"
+    else
+        install -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$tmp" "$file"
+    fi
     rm -f "$tmp"
     return 0
 }
@@ -279,7 +294,7 @@ install_packages() {
     step "install apt packages"
     apt_ensure "${APT_DEVICE[@]}"
     local pkg available=()
-    for pkg in "${APT_OPTIONAL[@]}"; do
+    for pkg in "${APT_PI[@]}" "${APT_OPTIONAL[@]}"; do
         if pkg_installed "$pkg" || pkg_available "$pkg"; then
             available+=("$pkg")
         else
@@ -287,6 +302,8 @@ install_packages() {
                 python3-picamera2) warn "python3-picamera2 is not in this system's apt sources" \
                     "(it comes from Raspberry Pi's repository): the Pi camera back end will not work" ;;
                 python3-lgpio) say "  python3-lgpio not in apt: pip builds lgpio from source" ;;
+                python3-rpi-lgpio | raspi-utils) warn "$pkg is not in this system's apt sources" \
+                    "(Raspberry Pi's repository): on a Pi 5 GPIO and kiosk-relay-off need it" ;;
                 *) say "  optional $pkg not in apt: skipped" ;;
             esac
         fi
@@ -307,8 +324,10 @@ config_txt_path() {
 }
 
 config_txt_block() {
+    # [all] first: appended after a [pi4] or [cm5] section, our lines would apply to that board only.
     cat <<EOF
 ${BLOCK_BEGIN}
+[all]
 # I2C for the MLX90614 at 100 kHz (it misbehaves at 400 kHz), camera, hardware watchdog.
 dtparam=i2c_arm=on,i2c_arm_baudrate=100000
 camera_auto_detect=1
@@ -331,7 +350,7 @@ configure_boot() {
         sed "/^${BLOCK_BEGIN}\$/,/^${BLOCK_END}\$/d" "$file" >"$new"
     fi
     config_txt_block >>"$new"
-    if put_file "$file" 644 root:root <"$new"; then
+    if put_file "$file" vfat root:root <"$new"; then
         changed "$file (reboot to apply)"
     else
         unchanged "$file"
@@ -427,6 +446,7 @@ install_kiosk() {
     if [[ -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$want" ]] &&
         "${VENV}/bin/python" -c 'import kiosk, drivers, hw_tests' 2>/dev/null; then
         unchanged "kiosk package ($(cut -c1-12 <<<"$want"))"
+        prefer_apt_gpiozero
         return 0
     fi
     target="${WHEEL:-$SRC_DIR}"
@@ -436,11 +456,37 @@ install_kiosk() {
         say "  lgpio is built from source (PYPI=1: statically linked, no liblgpio needed)"
     fi
     run env PYPI=1 "${VENV}/bin/pip" install --quiet --upgrade pip
+    drop_classic_pygame "$VENV"
     run env PYPI=1 "${VENV}/bin/pip" install --quiet "${target}[pi]"
     if [[ "$DRY_RUN" == false ]]; then
         printf '%s\n' "$want" >"$STAMP_FILE"
     fi
     changed "kiosk installed from ${target}"
+    prefer_apt_gpiozero
+}
+
+# Raspberry Pi's python3-gpiozero (2.x) is patched for the Pi 5's GPIO chip; PyPI's is not. A venv
+# that pip filled before apt had it keeps PyPI's copy, which hides the system one: remove it.
+prefer_apt_gpiozero() {
+    local version origin
+    version="$(dpkg-query -W -f='${Version}' python3-gpiozero 2>/dev/null || true)"
+    [[ -n "$version" ]] && dpkg --compare-versions "$version" ge 2.0 || return 0
+    origin="$("${VENV}/bin/python" -c 'import gpiozero; print(gpiozero.__file__)' 2>/dev/null ||
+        true)"
+    if [[ "$origin" == "${VENV}/"* ]]; then
+        run "${VENV}/bin/pip" uninstall --quiet --yes gpiozero
+        changed "the venv now uses apt's python3-gpiozero $version"
+    fi
+}
+
+# pygame and pygame-ce both install the package "pygame"; a venv made before the switch has
+# the classic one, whose SDL has no KMS/DRM. Remove both so pip installs pygame-ce cleanly.
+drop_classic_pygame() {
+    local venv="$1"
+    if "${venv}/bin/python" -m pip show pygame >/dev/null 2>&1; then
+        run "${venv}/bin/pip" uninstall --quiet --yes pygame pygame-ce
+        changed "removed pygame from $venv (pygame-ce replaces it)"
+    fi
 }
 
 ask() {
@@ -633,8 +679,10 @@ self_test() {
         return 0
     fi
     local status=0
-    runuser -u "$KIOSK_USER" -- env HOME="$DATA_DIR" "${VENV}/bin/kiosk" selftest "${args[@]}" ||
-        status=$?
+    # lgpio makes its notification pipe (.lgd-nfy*) in the working directory when imported:
+    # run from the kiosk's own folder, as the unit does, never from wherever root started us.
+    (cd "$DATA_DIR" && runuser -u "$KIOSK_USER" -- env HOME="$DATA_DIR" LG_WD="$DATA_DIR" \
+        "${VENV}/bin/kiosk" selftest "${args[@]}") || status=$?
     if [[ $status -ne 0 ]]; then
         die "the hardware self-test failed (above); check the wiring (docs/hardware.md)" \
             "or run setup.sh with --skip-selftest and fix it later"
@@ -643,7 +691,7 @@ self_test() {
 }
 
 device_mode() {
-    STEPS=12
+    STEPS=13
     if [[ "$DRY_RUN" == false ]]; then
         [[ $EUID -eq 0 ]] || die "device mode needs root (try: sudo $0, or $0 --sim on a laptop)"
         install -d -m 755 "$(dirname "$LOG_FILE")"
@@ -665,6 +713,7 @@ device_mode() {
     enroll
     install_service
     self_test
+    flash_gate_controller
     start_service
     say ""
     if [[ "$CHANGED" -eq 0 ]]; then
@@ -674,6 +723,51 @@ device_mode() {
     else
         say "setup.sh: done, $CHANGED change(s). Reboot when config.txt changed."
     fi
+}
+
+######## GATE CONTROLLER (mcu/) ########
+# Node.js runs the firmware in MicroPython (WebAssembly) for tests, `kiosk mcu sim` and
+# `kiosk sim --gate osdp`; the Pico's stubs type-check it (mcu/mypy.ini).
+MCU_STUBS="micropython-rp2-rpi-pico-stubs>=1.27"
+
+install_mcu_sim() {
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        if ! can_apt; then
+            warn "no Node.js/npm and no apt: the gate controller simulator will not run"
+            return 0
+        fi
+        apt_ensure nodejs npm
+    fi
+    run npm ci --prefix "$SRC_DIR/mcu/sim" --no-audit --no-fund --loglevel=error
+}
+
+install_mcu_typings() {
+    if [[ ! -f typings/rp2/machine.pyi ]]; then
+        run .venv/bin/pip install --quiet --upgrade --target typings/rp2 "$MCU_STUBS"
+    fi
+    # mypy wants a typeshed folder: MicroPython's stdlib stubs plus mypy's own extensions.
+    local shed
+    shed="$(.venv/bin/python -c 'import mypy, os; print(os.path.dirname(mypy.__file__))')"
+    run rm -rf typings/typeshed
+    run mkdir -p typings/typeshed/stubs
+    run cp -r typings/rp2/stdlib typings/typeshed/stdlib
+    run cp -r "$shed/typeshed/stubs/mypy-extensions" typings/typeshed/stubs/
+}
+
+flash_gate_controller() {
+    step "flash the gate controller (optional)"
+    local reply="no"
+    if [[ "$FLASH_MCU" == true ]]; then
+        reply="yes"
+    elif [[ -f "$CONF_FILE" && "$(conf_value gate.backend)" == osdp ]]; then
+        ask reply "flash the gate controller firmware to a Pico on USB now? (yes/no)" "no"
+    fi
+    if [[ "$reply" != yes ]]; then
+        unchanged "not flashed (later: kiosk mcu flash --config $CONF_FILE)"
+        return 0
+    fi
+    run "${VENV}/bin/kiosk" mcu flash --config "$CONF_FILE" --firmware "$SRC_DIR/mcu/firmware"
+    changed "gate controller flashed"
 }
 
 ######## SIM MODE (laptop / CI) ########
@@ -698,7 +792,9 @@ sim_mode() {
     fi
     step "install the checkout (editable) with the dev extras"
     run .venv/bin/pip install --quiet --upgrade pip
+    drop_classic_pygame .venv
     run .venv/bin/pip install --quiet -e ".[dev]"
+    install_mcu_sim
     if [[ "$RUN_TESTS" == false ]]; then
         say ""
         say "Ready. Next: .venv/bin/kiosk sim        (or: .venv/bin/pytest)"
@@ -707,6 +803,8 @@ sim_mode() {
     step "lint and type check"
     run .venv/bin/ruff check .
     run .venv/bin/mypy
+    install_mcu_typings
+    run .venv/bin/mypy --config-file mcu/mypy.ini
     step "tests"
     run .venv/bin/pytest -q
     say ""

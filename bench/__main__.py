@@ -15,12 +15,14 @@ BENCHES = [
     "decode",
     "verify",
     "latency",
+    "lane",
     "idle",
     "eventlog",
     "render",
     "upload",
     "fleet",
     "idle_poll",
+    "osdp",
     "office",
 ]
 

@@ -2,11 +2,22 @@
 
 Each run is one kiosk tick on the simulated kiosk: read the camera frame, decode the QR code
 (the real decoder), verify the signature, look up the local history, take the temperature
-sample (the real Adafruit driver on the emulated sensor), append the decision to the SQLite
-log with a durable commit, energise the relay. Target: p99 <= 50 ms.
+sample (the device's own SMBus reads on the emulated sensor), append the decision to the SQLite
+log with a durable commit (the default ``synchronous=FULL``), energise the relay.
+Target: p99 <= 50 ms.
 
-    .venv/bin/python -m bench.latency            # 300 runs
-    .venv/bin/python -m bench.latency --quick    # 30 runs
+Two cases, reported apart:
+
+- first sight: every run is a new person with a pass the kiosk has never seen, so the
+  signature is checked and nothing is warm (what a queue of residents costs);
+- held pass: the same resident again and again (anti-passback off for this case only), so
+  the verifier answers the signature from what it remembers (a code held up to the camera).
+
+The temperature is taken as already stable (``thermometer.samples = 1``) so the run is one
+tick of computing; ``bench.lane`` adds the sensor's settling and the person's timing.
+
+    .venv/bin/python -m bench.latency            # 300 runs of each
+    .venv/bin/python -m bench.latency --quick    # 30 runs of each
 """
 
 from __future__ import annotations
@@ -15,13 +26,17 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from kiosk.app import build
+from kiosk.app import App, build
 from kiosk.config import load_config
 from kiosk.demo_scenario import SimTime
-from kiosk.demo_world import make_world
+from kiosk.demo_world import DemoWorld, make_world
+from kiosk.passes.issuer import issue_pass
 from kiosk.view import Stage
 
 TARGET_P99_MS = 50.0
@@ -33,38 +48,70 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def measure(runs: int, data_dir: Path) -> list[float]:
-    config = load_config(
-        None,
-        {
-            "device.data_dir": str(data_dir),
-            "device.cooldown_s": 0,
-            "thermometer.samples": 1,  # "temperature already stable": one reading decides
-            "policy.anti_passback": "off",  # the same resident again and again
-        },
-    )
+def new_passes(world: DemoWorld, count: int) -> list[str]:
+    """``count`` residents' passes the kiosk has never seen (same household, new pass ids)."""
+    claims = world.passes["resident"].claims
+    return [issue_pass(world.key, replace(claims, pass_id=f"P-9{n:05d}")) for n in range(count)]
+
+
+def simulated_kiosk(overrides: dict[str, Any]) -> tuple[App, SimTime, DemoWorld]:
+    """The simulated kiosk on simulated time, the demo community's office data installed."""
+    config = load_config(None, overrides)
     sim_time = SimTime(START)
     app = build(config, sim=True, clock=sim_time.clock, timers=sim_time.timers)
     try:
         world = make_world(START, compound=config.device.compound)
         world.install(app.office)
+    except BaseException:
+        app.close()
+        raise
+    return app, sim_time, world
+
+
+def measure(runs: int, data_dir: Path, held: bool) -> list[float]:
+    """Milliseconds of the tick that decides and opens, for ``runs`` passages."""
+    overrides: dict[str, Any] = {"device.data_dir": str(data_dir), "thermometer.samples": 1}
+    if held:
+        overrides["policy.anti_passback"] = "off"  # the same resident again and again
+    app, sim_time, world = simulated_kiosk(overrides)
+    try:
         assert app.sim is not None
         app.sim.set_ambient(25.0)
         app.sim.set_forehead(36.3)
-        app.sim.present_pass(world.text("resident"))
-        latencies: list[float] = []
-        while len(latencies) < runs:
-            started = time.perf_counter()
-            view = app.kiosk.tick()
-            elapsed = time.perf_counter() - started
-            if view.stage is Stage.OPEN and view.gate_open:
-                latencies.append(elapsed * 1000)
-                sim_time.advance(config.gpio.open_s + 0.1)  # let the relay drop
-                app.kiosk.tick()
-            sim_time.advance(0.1)
+        texts = [world.text("resident")] * runs if held else new_passes(world, runs)
+        latencies = []
+        for text in texts:
+            if not held or text is texts[0]:
+                app.sim.present_pass(text)  # rendering the scene is the world's work: not timed
+            latencies.append(_one_passage(app, sim_time.advance))
         return latencies
     finally:
         app.close()
+
+
+def _one_passage(app: App, advance: Callable[[float], None]) -> float:
+    kiosk, config = app.kiosk, app.config
+    started = time.perf_counter()
+    view = kiosk.tick()
+    elapsed = time.perf_counter() - started
+    if not (view.stage is Stage.OPEN and view.gate_open):
+        detail = f"{view.stage} {view.reason}"
+        raise RuntimeError(f"the pass did not open the gate in one tick: {detail}")
+    advance(config.gpio.open_s + 0.1)  # the relay drops
+    kiosk.tick()  # -> cooldown
+    advance(config.device.cooldown_s + 0.1)
+    kiosk.tick()  # -> idle
+    advance(config.device.cooldown_s + 0.1)  # a code still held counts as new again
+    return elapsed * 1000
+
+
+def report(name: str, latencies: list[float]) -> None:
+    p50, p99 = statistics.median(latencies), percentile(latencies, 99)
+    verdict = "meets" if p99 <= TARGET_P99_MS else "MISSES"
+    print(
+        f"  {name:11s} p50 {p50:5.1f} ms   p99 {p99:5.1f} ms   max {max(latencies):5.1f} ms"
+        f"   ({verdict} p99 <= {TARGET_P99_MS:.0f} ms)"
+    )
 
 
 def main() -> None:
@@ -72,13 +119,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     runs = 30 if args.quick else 300
-    with tempfile.TemporaryDirectory(prefix="bench-latency-") as scratch:
-        latencies = measure(runs, Path(scratch))
-    p50, p99 = statistics.median(latencies), percentile(latencies, 99)
-    print(f"frame-to-relay latency over {runs} runs (durable log write included):")
-    print(f"  p50 {p50:.1f} ms   p99 {p99:.1f} ms   max {max(latencies):.1f} ms")
-    verdict = "meets" if p99 <= TARGET_P99_MS else "MISSES"
-    print(f"  {verdict} the target p99 <= {TARGET_P99_MS:.0f} ms")
+    print(f"frame-to-relay latency, {runs} runs each (durable log write included):")
+    for name, held in (("first sight", False), ("held pass", True)):
+        with tempfile.TemporaryDirectory(prefix="bench-latency-") as scratch:
+            report(name, measure(runs, Path(scratch), held))
 
 
 if __name__ == "__main__":

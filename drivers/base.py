@@ -7,6 +7,7 @@ one composition root that picks them from the configuration.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -26,6 +27,16 @@ class FrameSource(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """A QR code seen but not read: its bounding box in frame pixels."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+
 @runtime_checkable
 class QrDecoder(Protocol):
     """Finds QR codes (QR symbols only) in a luminance frame."""
@@ -34,6 +45,10 @@ class QrDecoder(Protocol):
 
     def decode(self, frame: GreyFrame) -> list[str]:
         """Return the text of every QR code found, possibly none."""
+        ...
+
+    def unread(self) -> tuple[Sighting, ...]:
+        """Codes the last ``decode`` saw but could not read (empty if it cannot tell)."""
         ...
 
 

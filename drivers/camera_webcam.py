@@ -1,7 +1,13 @@
-"""A USB (V4L2) webcam through pygame.camera, for running the kiosk on a laptop."""
+"""A USB (V4L2) webcam through pygame.camera: the Pi's fallback camera, and a laptop's.
+
+The device is named, never guessed from ``/dev/video*``: on a Pi those nodes are the CSI
+receiver (unicam), the codec and the ISP, and opening the first one that answers reads no
+webcam at all. "auto" takes the first USB camera's capture node by its stable udev name.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,7 +16,9 @@ from drivers.base import GreyFrame
 from drivers.lifecycle import Device
 from kiosk.exc import CameraError
 
-__all__ = ["WebcamCamera", "luminance"]
+__all__ = ["BY_ID", "WebcamCamera", "find_usb_camera", "luminance"]
+
+BY_ID = Path("/dev/v4l/by-id")  # udev's stable names; index0 is a camera's capture node
 
 # ITU-R BT.601 luma weights in 1/256ths, the same Y the Pi's ISP gives.
 _WEIGHTS = np.array([77, 150, 29], dtype=np.uint16)
@@ -23,22 +31,25 @@ def luminance(rgb: np.ndarray) -> GreyFrame:
 
 
 class WebcamCamera(Device):
-    """The first (or the named) webcam as a ``drivers.base.FrameSource``.
+    """A webcam (``device``: a /dev path, or "auto" for the first USB camera) as a
+    ``drivers.base.FrameSource``.
 
     ``pygame_module``: the ``pygame`` package (imported when None); needs its ``camera``
     and ``surfarray`` parts. ``read()`` does not wait: None until the webcam has a new frame.
+    ``by_id``: where udev names the cameras (tests point it elsewhere).
     """
 
     def __init__(
         self,
         size: tuple[int, int] = (640, 480),
-        device: str | None = None,
+        device: str = "auto",
         pygame_module: Any = None,
+        by_id: Path = BY_ID,
     ) -> None:
         self.size = size
+        self.device = find_usb_camera(by_id) if device == "auto" else device
         self._pygame = pygame_module if pygame_module is not None else _import_pygame()
         self._pygame.camera.init()
-        self.device = device if device is not None else _first_camera(self._pygame)
         try:
             self._camera = self._pygame.camera.Camera(self.device, size, "RGB")
             self._camera.start()
@@ -70,8 +81,13 @@ def _import_pygame() -> Any:
     return pygame
 
 
-def _first_camera(pygame: Any) -> str:
-    cameras = pygame.camera.list_cameras()
-    if not cameras:
-        raise CameraError("no webcam found (is it plugged in? ls /dev/video*)")
-    return str(cameras[0])
+def find_usb_camera(by_id: Path = BY_ID) -> str:
+    """The capture node of the first USB camera, by its udev name; CameraError when none."""
+    found = sorted(by_id.glob("usb-*-video-index0"))
+    if not found:
+        raise CameraError(
+            f"no USB webcam under {by_id} (is it plugged in? ls -l {by_id}); the Pi's "
+            "/dev/video* nodes are its camera receiver, codec and ISP, not webcams. Plug one "
+            "in, or set [camera] device to its /dev path"
+        )
+    return str(found[0])

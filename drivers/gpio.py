@@ -103,11 +103,18 @@ class RelayGate(Device):
 
 # pattern -> (buzzer (on_s, off_s, times; times None = until changed) or None,
 #             green LED, red LED: "on", "off" or "blink")
+# The alarm classes (kiosk.view.AlarmClass) differ in rhythm, so a guard out of sight of the
+# screen knows by ear whether a door was forced (fast), someone has a fever (even), a flagged
+# pass was shown (a chirp) or the kiosk itself needs help (slow).
 PATTERNS: dict[str, tuple[tuple[float, float, int | None] | None, str, str]] = {
     "idle": (None, "off", "off"),
     "pass": ((0.15, 0.1, 1), "on", "off"),
     "refuse": ((0.15, 0.1, 3), "off", "on"),
     "alarm": ((0.4, 0.2, None), "off", "blink"),
+    "alarm-door": ((0.1, 0.1, None), "off", "blink"),
+    "alarm-health": ((0.5, 0.5, None), "off", "blink"),
+    "alarm-person": ((0.15, 1.2, None), "off", "blink"),
+    "alarm-device": ((1.0, 3.0, None), "off", "blink"),
 }
 
 

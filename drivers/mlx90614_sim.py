@@ -1,17 +1,19 @@
 """An emulated MLX90614 on an emulated I2C bus, for the simulated thermometer back end.
 
-``EmulatedMlx90614`` speaks the ``busio.I2C`` interface that ``adafruit_bus_device`` uses, so
-the simulated kiosk runs the REAL ``adafruit_mlx90614`` driver and our PEC-checked reads
-against it: ``Mlx90614Thermometer(EmulatedMlx90614())``. Faults can be injected to see
-the kiosk react to a flaky or missing sensor.
+``EmulatedMlx90614`` answers ``smbus2.SMBus.i2c_rdwr`` with the same ``i2c_msg`` objects the
+kernel would get, so the simulated kiosk runs the device's own code path down to the ioctl:
+``Mlx90614Thermometer(EmulatedMlx90614())``. It also speaks the ``busio.I2C`` interface that
+``adafruit_bus_device`` uses, so tests run Adafruit's ``adafruit_mlx90614`` driver against the
+same chip. Faults can be injected to see the kiosk react to a flaky or missing sensor.
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import random
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
 from drivers.mlx90614 import (
     AMBIENT,
@@ -27,6 +29,7 @@ __all__ = ["EmulatedMlx90614", "Fault"]
 TOBJ2 = 0x08
 EEPROM = 0x20  # EEPROM commands are 0x20 | cell address
 SMBUS_ADDRESS_CELL = EEPROM | 0x0E
+I2C_M_RD = 0x0001  # linux/i2c.h: this message reads
 # Factory EEPROM words that a driver might read (To max/min, PWM, Ta range, emissivity 1.0,
 # config, SMBus address 0x5A, and an ID).
 FACTORY_EEPROM = {
@@ -61,7 +64,7 @@ def _nack() -> OSError:
 
 
 class EmulatedMlx90614:
-    """A ``busio.I2C``-like bus with one emulated MLX90614 on it.
+    """An I2C bus (``smbus2.SMBus``-like and ``busio.I2C``-like) with one emulated MLX90614.
 
     ``ambient_c``: the die temperature. ``noise_c``: standard deviation of Gaussian noise on
     each object read (a live sensor always jitters a little), from a seeded RNG.
@@ -106,6 +109,29 @@ class EmulatedMlx90614:
     def clear(self) -> None:
         """Remove any injected fault."""
         self.inject(Fault.NONE)
+
+    # --- smbus2.SMBus interface -------------------------------------------------------------
+    def i2c_rdwr(self, *messages: Any) -> None:
+        """One combined transaction of ``smbus2.i2c_msg`` messages (what the I2C_RDWR ioctl
+        does): a one-byte write then a read is an SMBus read-word with repeated start."""
+        if not messages:
+            return
+        self._address(messages[0].addr)
+        out = b""
+        for message in messages:
+            if message.addr != self.address:
+                raise _nack()
+            if message.flags & I2C_M_RD:
+                data = self._reply(out[0]) if out else b""
+                data = (data + b"\xff" * message.len)[: message.len]
+                ctypes.memmove(message.buf, data, message.len)
+            else:
+                out = bytes(message)
+                if len(out) == 4 and out[0] & 0xE0 == EEPROM:
+                    self._write_eeprom(out)
+
+    def close(self) -> None:
+        """Close the bus (nothing to do for an emulation)."""
 
     # --- busio.I2C interface ---------------------------------------------------------------
     def try_lock(self) -> bool:
@@ -176,8 +202,12 @@ class EmulatedMlx90614:
             raise RuntimeError("I2C bus used without try_lock()")
 
     def _select(self, address: int) -> None:
-        """Address the chip; raise the NACK OSError when nobody answers."""
+        """Address the chip through busio (which must hold the lock)."""
         self._require_lock()
+        self._address(address)
+
+    def _address(self, address: int) -> None:
+        """Start a transaction; raise the NACK OSError when nobody answers."""
         self.transactions += 1
         if address != self.address or self._fault is Fault.UNPLUGGED:
             raise _nack()

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter
 
-from drivers.base import GreyFrame, QrDecoder
+from drivers.base import GreyFrame, QrDecoder, Sighting
+from drivers.qrfinder import finder_sightings
 from kiosk.exc import ConfigError, HardwareError
 
 __all__ = ["DECODERS", "PyzbarDecoder", "ZxingDecoder", "make_decoder", "sharpened_upscale"]
@@ -109,6 +110,7 @@ class ZxingDecoder:
         self._fallback = [getattr(self._zx.Binarizer, name) for name in fallback]
         self._enhance = enhance
         self._enhanced = [getattr(self._zx.Binarizer, name) for name in enhanced_binarizers]
+        self._last: tuple[GreyFrame, list[Any]] | None = None  # an unread frame, its candidates
         self._options = dict(
             # In zxing-cpp 3 QRCode also means Micro QR and rMQR. They stay on because their
             # unreadable hits mark the finder patterns of a blurred code (see _region), but
@@ -134,7 +136,18 @@ class ZxingDecoder:
             found.extend(retry)
         if not texts and found and self._enhance is not None:
             texts = self._read_enhanced(frame, found, self._enhance)
+        self._last = None if texts else (frame, found)
         return texts
+
+    def unread(self) -> tuple[Sighting, ...]:
+        """Codes in the last frame that could not be read: zxing's own unreadable candidates,
+        else finder patterns found by ``drivers.qrfinder`` (looked for only when asked)."""
+        if self._last is None:
+            return ()
+        frame, candidates = self._last
+        qr = self._zx.BarcodeFormat.QRCode
+        boxes = [_box(c.position) for c in candidates if c.format == qr]
+        return tuple(boxes) or finder_sightings(frame)
 
     def _read_enhanced(
         self, frame: GreyFrame, candidates: list[Any], enhance: Callable[[GreyFrame], GreyFrame]
@@ -153,6 +166,12 @@ class ZxingDecoder:
         return _unique(code.text for code in found if code.valid and code.format == qr)
 
 
+def _box(position: Any) -> Sighting:
+    corners = _corners(position)
+    (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+    return Sighting(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+
 class PyzbarDecoder:
     """QR decoding with ZBar through pyzbar (needs the ``libzbar0`` apt package).
 
@@ -167,6 +186,7 @@ class PyzbarDecoder:
         self._pyzbar = pyzbar_module if pyzbar_module is not None else _import_pyzbar()
         self._symbols = [self._pyzbar.ZBarSymbol.QRCODE]
         self._try_invert = try_invert
+        self._last: GreyFrame | None = None
 
     def decode(self, frame: GreyFrame) -> list[str]:
         """Return the text of every QR code in ``frame`` (none -> empty list)."""
@@ -174,7 +194,12 @@ class PyzbarDecoder:
         texts = self._scan(frame)
         if not texts and self._try_invert:
             texts = self._scan(255 - frame)
+        self._last = None if texts else frame
         return texts
+
+    def unread(self) -> tuple[Sighting, ...]:
+        """Finder patterns in the last frame when nothing was read (``drivers.qrfinder``)."""
+        return () if self._last is None else finder_sightings(self._last)
 
     def _scan(self, frame: GreyFrame) -> list[str]:
         found = self._pyzbar.decode(frame, symbols=self._symbols)

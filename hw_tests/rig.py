@@ -18,7 +18,7 @@ import numpy as np
 from drivers.base import FrameSource, GreyFrame
 from drivers.gpio import BuzzerLeds, DoorContact, PushButton, RelayGate
 from drivers.lifecycle import Device
-from drivers.mlx90614 import Mlx90614Thermometer, open_i2c
+from drivers.mlx90614 import Mlx90614Thermometer, open_thermometer
 from drivers.mlx90614_sim import EmulatedMlx90614, Fault
 from hw_tests.harness import wait_until
 from kiosk.config import Config, load_config
@@ -97,8 +97,9 @@ class Rig:
         """The MLX90614: on the I2C bus, or an emulated one (with ``fault`` injected)."""
         settings = self.config.thermometer
         if not self.sim:
-            bus = open_i2c(settings.i2c_bus)
-            return self._keep(Mlx90614Thermometer(bus, settings.address, settings.retries))
+            return self._keep(
+                open_thermometer(settings.i2c_bus, settings.address, settings.retries)
+            )
         self.emulator = EmulatedMlx90614(ambient_c=22.0, address=settings.address, noise_c=0.03)
         if self.fault in THERMOMETER_FAULTS and self.fault != Fault.STUCK:
             self.emulator.inject(self.fault)
@@ -194,7 +195,7 @@ def _real_camera(config: Config) -> FrameSource:
     if camera.backend == "webcam":
         from drivers.camera_webcam import WebcamCamera
 
-        return WebcamCamera((camera.width, camera.height))
+        return WebcamCamera((camera.width, camera.height), camera.device)
     if camera.backend == "folder" and camera.folder is not None:
         from drivers.camera_sim import FolderCamera
 

@@ -9,10 +9,13 @@ from collections.abc import Sequence
 from hw_tests import (
     buttons,
     camera,
+    controller,
     door,
     end_to_end,
+    gpiolib,
     indicators,
     relay,
+    screen,
     thermometer,
     touchscreen,
 )
@@ -21,9 +24,12 @@ from hw_tests.runner import Check, Outcome, run_check
 from kiosk.exc import ConfigError
 
 CHECKS: dict[str, Check] = {
+    "screen": screen.check,
+    "gpiolib": gpiolib.check,
     "thermometer": thermometer.check,
     "camera": camera.check,
     "relay": relay.check,
+    "controller": controller.check,
     "indicators": indicators.check,
     "door": door.check,
     "buttons": buttons.check,

@@ -4,6 +4,9 @@
 
 With ``--reference C`` (a clinical thermometer's reading of the person in front of the
 sensor), the check also measures that person and prints the ``calibration_offset_c`` to set.
+The person is measured through the kiosk's own procedure (``kiosk.temperature.measure``, with
+its ambient compensation) with the offset set to zero, so the offset printed is exactly what
+makes the kiosk read the reference at this ambient temperature.
 """
 
 from __future__ import annotations
@@ -12,11 +15,16 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from drivers.mlx90614 import Mlx90614Thermometer
+from drivers.timers import ManualTimers
 from hw_tests.harness import CheckFailed, Options, Person, wait_until
 from hw_tests.rig import Rig
+from kiosk.config import ThermometerSettings
 from kiosk.exc import SensorFault
+from kiosk.model import ReadingStatus, TemperatureReading
+from kiosk.temperature import measure
 
 MIN_READS = 10
 AMBIENT_RANGE_C = (0.0, 45.0)  # a room a kiosk can stand in
@@ -63,8 +71,18 @@ def judge_idle(pairs: list[tuple[float, float]]) -> str:
             f"object {statistics.median(objects):.2f} °C (spread {spread:.2f})")
 
 
-def calibrate(rig: Rig, sensor: Mlx90614Thermometer, person: Person, options: Options,
-              pause: Callable[[], None]) -> str:
+def kiosk_reading(
+    sensor: Mlx90614Thermometer, settings: ThermometerSettings, *, sim: bool
+) -> TemperatureReading:
+    """What the kiosk itself reads for the person in front of the sensor, with no offset."""
+    uncalibrated = replace(settings, calibration_offset_c=0.0)
+    if not sim:
+        return measure(sensor, uncalibrated)
+    time_ = ManualTimers()  # the emulated sensor answers at once: no need to wait for real
+    return measure(sensor, uncalibrated, time_.now, time_.advance)
+
+
+def calibrate(rig: Rig, sensor: Mlx90614Thermometer, person: Person, options: Options) -> str:
     """Measure a person whose temperature is known; return the offset to configure."""
     assert options.reference_c is not None
     settings = rig.config.thermometer
@@ -77,12 +95,15 @@ def calibrate(rig: Rig, sensor: Mlx90614Thermometer, person: Person, options: Op
     person.ask_to("hold your forehead 3-5 cm in front of the sensor", forehead)
     wait_until(lambda: sensor.object() > ambient + settings.presence_delta_c, options.timeout_s,
                "no forehead was seen in front of the sensor")
-    objects = [o for _, o in read_pairs(sensor, max(settings.samples, 5), pause)]
-    offset = round(options.reference_c - statistics.median(objects), 2)
+    reading = kiosk_reading(sensor, settings, sim=options.sim)
+    if reading.status is not ReadingStatus.OK or reading.celsius is None:
+        raise CheckFailed(f"the kiosk could not measure the forehead: {reading.detail}")
+    offset = round(options.reference_c - reading.celsius, 2)
     if abs(offset) > 3:
         raise CheckFailed(f"offset {offset:+.2f} °C is beyond ±3 °C: too far from the sensor, "
                           "or a wide-angle (BAA) sensor variant? See docs/hardware.md")
-    return f"set [thermometer] calibration_offset_c = {offset:.2f}"
+    return (f"kiosk reads {reading.celsius:.2f} °C uncalibrated at ambient "
+            f"{reading.ambient_c:.1f} °C; set [thermometer] calibration_offset_c = {offset:.2f}")
 
 
 def check(rig: Rig, person: Person, options: Options) -> str:
@@ -95,7 +116,7 @@ def check(rig: Rig, person: Person, options: Options) -> str:
 
     result = judge_idle(read_pairs(sensor, max(options.repeat, MIN_READS), pause))
     if options.reference_c is not None:
-        result += "; " + calibrate(rig, sensor, person, options, pause)
+        result += "; " + calibrate(rig, sensor, person, options)
     return result
 
 

@@ -1,43 +1,88 @@
-"""Alarms a guard must see: raised once, logged, shown until acknowledged."""
+"""Alarms a guard must see: raised once, logged, shown until acknowledged.
+
+Each alarm says what (reason, detail), where (this kiosk), since when and, for an alarm about a
+pass, who (the masked holder, so the banner can name them). The indicator plays the buzzer
+pattern of the most urgent open alarm's class, so a guard can tell a forced door from a fever
+by ear.
+
+The desk knows nothing of the state machine. It is handed a ``Journal`` (writes one event and
+says whether the log took it) and the indicator lamp; the machine above it owns both.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+from drivers.base import Indicator
 from kiosk.model import ClockReading, Event, EventKind, Reason
-from kiosk.view import Alarm, CommandResult
+from kiosk.view import Alarm, CommandResult, PersonView, alarm_pattern
 
-if TYPE_CHECKING:
-    from kiosk.machine import Kiosk
+__all__ = ["Alarms", "Journal", "Noted", "alarm_from"]
 
-__all__ = ["Alarms"]
+
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """An event made for the log, and whether the log took it."""
+
+    event: Event
+    logged: bool
+
+
+class Journal(Protocol):
+    """Makes an event stamped with this kiosk's identity and appends it to the event log."""
+
+    def note(
+        self, kind: EventKind, reason: Reason, now: ClockReading, data: dict[str, Any]
+    ) -> Noted: ...
+
+
+def alarm_from(
+    event: Event, detail: str, place: str = "", person: PersonView | None = None
+) -> Alarm:
+    """The on-screen alarm for an alarm event; its id is the event's, so the office can match."""
+    return Alarm(event.event_id, event.reason, event.wall_time, detail, False, place, person)
 
 
 class Alarms:
-    """The kiosk's open alarms. One open alarm per reason: a door held open is one alarm."""
+    """The kiosk's open alarms. One open alarm per reason and person: a door held open is one
+    alarm, two quarantined residents trying to leave are two."""
 
-    def __init__(self, kiosk: Kiosk) -> None:
-        self._kiosk = kiosk
+    def __init__(self, journal: Journal, indicator: Indicator, place: str = "") -> None:
+        self._journal = journal
+        self._indicator = indicator
+        self._place = place
         self._open: dict[str, Alarm] = {}
 
-    def raise_once(self, reason: Reason, now: ClockReading, detail: str = "") -> Alarm | None:
-        """Log and show an alarm for ``reason`` unless one is already open."""
-        if any(a.reason is reason for a in self._open.values()):
+    def raise_once(
+        self,
+        reason: Reason,
+        now: ClockReading,
+        detail: str = "",
+        person: PersonView | None = None,
+    ) -> Alarm | None:
+        """Log and show an alarm for ``reason`` (about ``person``) unless one is already open."""
+        who = person.pass_id if person is not None else None
+        if any(a.reason is reason and _who(a) == who for a in self._open.values()):
             return None
-        data = {"detail": detail} if detail else {}
-        event = self._kiosk.make_event(EventKind.ALARM, reason, now, data=data)
-        if not self._kiosk.record(event):
+        data: dict[str, Any] = {"detail": detail} if detail else {}
+        if person is not None:
+            data |= {"pass_id": person.pass_id, "household_id": person.household_id}
+        noted = self._journal.note(EventKind.ALARM, reason, now, data)
+        if not noted.logged:
             detail = f"{detail} (not logged)".strip()
-        alarm = Alarm(event.event_id, reason, now.wall, detail)
+        alarm = alarm_from(noted.event, detail, self._place, person)
         self._open[alarm.alarm_id] = alarm
-        self._kiosk.hw.indicator.show("alarm")
+        self._indicator.show(self.pattern())
         return alarm
 
     def show_unlogged(self, event: Event, error: str) -> None:
         """The log refused an event: tell the guard on screen (the one place left to tell)."""
         detail = f"event log cannot be written: {error}"
         if not any(a.detail == detail for a in self._open.values()):
-            alarm = Alarm(event.event_id, Reason.LOG_FAULT, event.wall_time, detail)
+            alarm = Alarm(
+                event.event_id, Reason.LOG_FAULT, event.wall_time, detail, place=self._place
+            )
             self._open[alarm.alarm_id] = alarm
 
     def acknowledge(self, alarm_id: str, now: ClockReading) -> CommandResult:
@@ -45,18 +90,23 @@ class Alarms:
         alarm = self._open.get(alarm_id)
         if alarm is None:
             return CommandResult(False, detail=f"no open alarm {alarm_id}")
-        event = self._kiosk.make_event(
-            EventKind.ALARM_ACK, alarm.reason, now, data={"alarm_id": alarm_id}
-        )
-        if not self._kiosk.record(event):
+        noted = self._journal.note(EventKind.ALARM_ACK, alarm.reason, now, {"alarm_id": alarm_id})
+        if not noted.logged:
             return CommandResult(False, alarm.reason, "the event log cannot be written")
         del self._open[alarm_id]
-        if not self._open:
-            self._kiosk.hw.indicator.show("idle")
+        self._indicator.show(self.pattern())
         return CommandResult(True, alarm.reason)
 
     def active(self) -> bool:
         return bool(self._open)
 
+    def pattern(self) -> str:
+        """The indicator pattern for what is open now ("idle" when nothing is)."""
+        return alarm_pattern(tuple(self._open.values()))
+
     def view(self) -> tuple[Alarm, ...]:
         return tuple(self._open.values())
+
+
+def _who(alarm: Alarm) -> str | None:
+    return alarm.person.pass_id if alarm.person is not None else None

@@ -2,7 +2,7 @@
 
 ``build(config)`` picks each back end from the configuration; ``build(config, sim=True)``
 forces simulated ones everywhere (synthetic camera frames decoded by the real decoder, the
-real Adafruit MLX90614 driver on an emulated I2C bus, gpiozero's MockFactory pins) and
+device's own MLX90614 SMBus reads on an emulated sensor, gpiozero's MockFactory pins) and
 exposes ``App.sim`` to play the hardware. Nothing else in the kiosk imports ``drivers``.
 """
 
@@ -127,15 +127,23 @@ class _Parts:
         self.opened: list[Any] = []
         self.emulated: Any = None
         self.pin_factory: Any = None
+        self.mcu: Any = None  # the simulated gate controller's PtyBridge, if any
 
     def hardware(self) -> Hardware:
-        gpio = self.config.gpio
         self.pin_factory = self._pin_factory()
+        camera = self._keep(self._camera())
+        decoder = make_decoder(self.config.camera.decoder)
+        thermometer = self._keep(self._thermometer())
+        if self.config.gate.backend == "osdp":
+            ctl = self._keep(self._gate_controller())
+            return Hardware(camera, decoder, thermometer, ctl.gate, ctl.indicator, ctl.door,
+                            ctl.exit_button)  # fmt: skip
+        gpio = self.config.gpio
         debounce = 0.0 if self.simulate else 0.05  # simulated contacts do not bounce
         return Hardware(
-            camera=self._keep(self._camera()),
-            decoder=make_decoder(self.config.camera.decoder),
-            thermometer=self._keep(self._thermometer()),
+            camera=camera,
+            decoder=decoder,
+            thermometer=thermometer,
             gate=self._keep(
                 RelayGate(
                     gpio.relay_pin,
@@ -162,10 +170,41 @@ class _Parts:
             ),
         )
 
+    def _gate_controller(self) -> Any:
+        """[gate] backend "osdp": the kiosk as OSDP control panel; simulated: the firmware
+        in MicroPython on a pseudo-terminal, with a throw-away key."""
+        from drivers.gate_osdp import OsdpController, load_key
+
+        gate, gpio = self.config.gate, self.config.gpio
+        if not self.simulate:
+            if gate.key_file is None:
+                raise ConfigError(
+                    'gate.key_file: [gate] backend "osdp" needs the controller\'s key file;'
+                    " 'kiosk mcu flash' makes one"
+                )
+            return OsdpController(gate.serial_port, gate.address, load_key(gate.key_file),
+                                  baud=gate.baud, max_open_s=gpio.max_open_s)  # fmt: skip
+        import os
+
+        from drivers.gate_osdp_sim import FirmwareVm, PtyBridge
+
+        key = os.urandom(16)
+        vm = FirmwareVm(key, {"ADDRESS": gate.address, "FIRE_OPENS": gate.fire_opens,
+                              "MAX_OPEN_MS": int(gpio.max_open_s * 1000),
+                              "OFFLINE_MS": int(gate.offline_s * 1000)})  # fmt: skip
+        self.mcu = PtyBridge(vm)
+        ctl = OsdpController(self.mcu.path, gate.address, key, max_open_s=gpio.max_open_s)
+        ctl.also_close += [self.mcu.close, vm.close]
+        if not ctl.wait_online(20):
+            ctl.close()
+            raise KioskError("the simulated gate controller did not come online")
+        return ctl
+
     def controls(self, kiosk: Kiosk, network: NetworkSwitch) -> SimControls:
         controls = SimControls(
             kiosk, kiosk.hw.camera, self.emulated, self.pin_factory, self.config.gpio, network
         )
+        controls.mcu = self.mcu
         controls.set_door(False)  # a mock pin floats high, which would read "door open"
         return controls
 
@@ -200,29 +239,33 @@ class _Parts:
         if backend == "webcam":
             from drivers.camera_webcam import WebcamCamera
 
-            return WebcamCamera(size=(cam.width, cam.height))
+            return WebcamCamera(size=(cam.width, cam.height), device=cam.device)
         from drivers.camera_picamera2 import Picamera2Camera
 
         return Picamera2Camera(size=(cam.width, cam.height), fps=cam.fps)
 
     def _thermometer(self) -> Thermometer:
         settings = self.config.thermometer
-        from drivers.mlx90614 import Mlx90614Thermometer, open_i2c
+        from drivers.mlx90614 import Mlx90614Thermometer, open_thermometer
 
         if self.simulate or settings.backend == "sim":
             from drivers.mlx90614_sim import EmulatedMlx90614
 
             self.emulated = EmulatedMlx90614(ambient_c=22.0, noise_c=0.03, seed=1)
-            bus: Any = self.emulated
-            return Mlx90614Thermometer(bus, settings.address, settings.retries)
+            return Mlx90614Thermometer(self.emulated, settings.address, settings.retries)
+        # Start anyway whatever keeps the sensor from opening: every measurement then reports
+        # the fault and calls the guard, which beats a kiosk that does not start at all.
         try:
-            bus = open_i2c(settings.i2c_bus)
-            return Mlx90614Thermometer(bus, settings.address, settings.retries)
+            return open_thermometer(settings.i2c_bus, settings.address, settings.retries)
         except SensorFault as error:
-            # Start anyway: every measurement then reports the fault and calls the guard,
-            # which beats a kiosk that does not start at all.
-            log.error("thermometer unavailable: %s", error)
+            log.error("thermometer unavailable, the guard measures by hand: %s", error)
             return MissingThermometer(str(error))
+        except Exception as error:  # a driver's surprise must not keep the gate shut
+            log.exception("thermometer unavailable, the guard measures by hand")
+            return MissingThermometer(
+                f"the thermometer on /dev/i2c-{settings.i2c_bus} could not be opened "
+                f"({type(error).__name__}: {error}); see docs/hardware.md, first boot"
+            )
 
 
 class MissingThermometer:

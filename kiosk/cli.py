@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "demo": "demo",
     "run": "run",
     "selftest": "selftest",
+    "mcu": "mcu",
 }
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "CameraSettings",
     "Config",
     "DeviceSettings",
+    "GateSettings",
     "GpioSettings",
     "LogSettings",
     "Policy",
@@ -113,6 +114,17 @@ class CameraSettings:
     height: int = field(metadata=spec("Frame height.", lo=120, hi=1080, unit="px"))
     fps: int = field(metadata=spec("Frames per second asked of the camera.", lo=1, hi=30))
     folder: Path | None = field(metadata=spec('Image folder for backend "folder"; "" when unused.'))
+    device: str = field(
+        metadata=spec(
+            'Video device of backend "webcam": "auto" takes the first USB camera '
+            "(/dev/v4l/by-id/usb-*-video-index0); or give a /dev path. A Pi's own /dev/video* "
+            "nodes are its camera receiver, codec and ISP, never a webcam."
+        )
+    )
+
+    def check(self) -> None:
+        if self.device != "auto" and not self.device.startswith("/dev/"):
+            raise Problem("device", f'{self.device!r}: give "auto" or a path under /dev/')
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +258,55 @@ class GpioSettings:
             if pin in seen:
                 raise Problem(name, f"uses the same pin ({pin}) as {seen[pin]}")
             seen[pin] = name
+
+
+GATE_BAUDS = (9600, 19200, 38400, 57600, 115200, 230400)
+
+
+def _baud_problem(baud: int) -> str:
+    return "" if baud in GATE_BAUDS else f"{baud} is not one of {', '.join(map(str, GATE_BAUDS))}"
+
+
+@dataclass(frozen=True, slots=True)
+class GateSettings:
+    """[gate] what drives the relay: the Pi's own pins, or the gate controller (mcu/) over OSDP."""
+
+    backend: Literal["gpio", "osdp"] = field(
+        metadata=spec(
+            "gpio: relay, door contact and exit button on the Pi's pins ([gpio]); osdp: on the"
+            " gate controller (a Pico running mcu/), which the kiosk commands over OSDP with"
+            " the secure channel and which keeps the door safe when the kiosk cannot."
+        )
+    )
+    serial_port: str = field(
+        metadata=spec(
+            "Serial port of the gate controller (osdp).",
+            pattern=r"/\S+",
+            hint="an absolute device path such as /dev/ttyUSB0",
+        )
+    )
+    baud: int = field(
+        metadata=spec("Line speed to the gate controller (osdp).", unit="baud", check=_baud_problem)
+    )
+    address: int = field(metadata=spec("OSDP address of the gate controller (osdp).", lo=0, hi=126))
+    key_file: Path | None = field(
+        metadata=spec(
+            "File with the secure channel key, 32 hex digits, mode 600 (osdp);"
+            " 'kiosk mcu flash' writes it and the same key to the controller."
+        )
+    )
+    offline_s: float = field(
+        metadata=spec(
+            "The controller drops the relay when the kiosk's polls stop this long"
+            " ('kiosk mcu flash' writes it to the controller).",
+            lo=1,
+            hi=60,
+            unit="s",
+        )
+    )
+    fire_opens: bool = field(
+        metadata=spec("A fire alarm on the controller's fire input holds the door unlocked.")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +456,7 @@ class Config:
     camera: CameraSettings
     thermometer: ThermometerSettings
     gpio: GpioSettings
+    gate: GateSettings
     policy: Policy
     sync: SyncSettings
     ui: UiSettings
@@ -427,8 +489,7 @@ def load_config(path: Path | None, overrides: Mapping[str, Any] | None = None) -
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        return tomllib.loads(_decode(path, path.read_bytes()))
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: configuration file not found. Create it (see docs/configuration.md) "
@@ -438,6 +499,26 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the configuration file: {e.strerror}.") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}. Fix the syntax at that line.") from e
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """The file's text: UTF-8 as TOML requires (a byte-order mark, as some editors add, is fine)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line}: not UTF-8 text (byte 0x{data[e.start]:02X}). "
+            f"Save the file as UTF-8{_guess_encoding(data)}."
+        ) from None
+
+
+def _guess_encoding(data: bytes) -> str:
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return " (it reads as GBK/GB18030, which Chinese Windows editors write by default)"
 
 
 def _nest(overrides: Mapping[str, Any]) -> dict[str, Any]:

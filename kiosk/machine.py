@@ -21,12 +21,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from drivers.base import Contact, FrameSource, Gate, Indicator, QrDecoder, Thermometer
-from kiosk.alarms import Alarms
+from drivers.base import Contact, FrameSource, Gate, GreyFrame, Indicator, QrDecoder, Thermometer
+from kiosk.aim import AIM_EVERY_S, AIM_HOLD_S, aim_for
+from kiosk.alarms import Alarms, Noted
 from kiosk.clock import Clock, boot_id
 from kiosk.config import Config, Policy
 from kiosk.exc import HardwareError, StoreError
-from kiosk.guard import GuardDesk
+from kiosk.guard import GuardDesk, visitor_data
 from kiosk.model import (
     ClockReading,
     Decision,
@@ -43,10 +44,10 @@ from kiosk.model import (
 )
 from kiosk.office import OfficeData
 from kiosk.passes.verify import Verifier
-from kiosk.rules import check_credential, decide
+from kiosk.rules import check_credential, decide, visitor_decision
 from kiosk.store import EventLog
 from kiosk.temperature import Measurement
-from kiosk.view import Command, CommandResult, KioskView, PersonView, RegisterVisitor, Stage
+from kiosk.view import Aim, Command, CommandResult, KioskView, PersonView, RegisterVisitor, Stage
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ ALARMING = frozenset(
         Reason.HCERT_REQUIRED,
     }
 )
+# Refusals a guard must see, with the person's photo and flat, not just a line in the log.
+ALARMING_REFUSALS = frozenset({Reason.FEVER, Reason.QUARANTINE, Reason.EMPTY_FLAT, Reason.REVOKED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +146,8 @@ class Kiosk:
         self.boot_id = boot or boot_id()
         self.backlog_alarm_at = backlog_alarm_at
         self._lock = threading.RLock()
-        self.alarms = Alarms(self)
-        self.guard = GuardDesk(self)
+        self.alarms = Alarms(self, hardware.indicator, place=config.device.id)
+        self.guard = GuardDesk(config.ui, self, self.alarms.acknowledge)
         self.direction: Direction = config.device.direction
         self.language: str = config.ui.language
         self._stage = Stage.IDLE
@@ -160,7 +163,11 @@ class Kiosk:
         self._door_since = 0.0
         self._door_held_alarmed = False
         self._exit_pressed = False
-        self._link: tuple[bool, int | None] = (False, None)
+        self._link: tuple[bool | None, int | None] = (None, None)  # None: not heard yet
+        self._frame: GreyFrame | None = None  # the newest camera frame (the viewfinder's)
+        self._aim: Aim | None = None
+        self._aim_until = float("-inf")
+        self._aim_next = float("-inf")
         self._clock_alarmed = False
         self._backlog_alarmed = False
         self._recent: deque[Event] = deque(log.recent(recent_size), maxlen=recent_size)
@@ -196,6 +203,10 @@ class Kiosk:
             self._publish()
             return result
 
+    def frame(self) -> GreyFrame | None:
+        """The newest camera frame the decoder was given (read-only; for the viewfinder)."""
+        return self._frame
+
     def set_link_status(self, online: bool, backlog: int | None = None) -> None:
         """The sync agent's report: office reachable or not, and events still to upload."""
         self._link = (online, backlog)
@@ -228,7 +239,7 @@ class Kiosk:
         self._person = None
         self._temperature = None
         self.show(Stage.IDLE)
-        self.hw.indicator.show("alarm" if self.alarms.active() else "idle")
+        self.hw.indicator.show(self.alarms.pattern())
 
     def show(
         self,
@@ -248,7 +259,26 @@ class Kiosk:
             return []
         if frame is None:
             return []
-        return [t for t in self.hw.decoder.decode(frame) if not self._still_held(t, now.monotonic)]
+        texts = self.hw.decoder.decode(frame)
+        self._frame = frame
+        self._watch_aim(texts, frame, now.monotonic)
+        return [t for t in texts if not self._still_held(t, now.monotonic)]
+
+    def _watch_aim(self, texts: list[str], frame: GreyFrame, mono: float) -> None:
+        """Keep the viewfinder's hint while a code is seen but not read (and a moment after).
+
+        The decoder is asked what it saw at most every ``AIM_EVERY_S``: a hint needs no more,
+        and the camera's full frame rate stays with decoding."""
+        if texts:
+            self._aim, self._aim_until = None, float("-inf")
+            return
+        if mono >= self._aim_next:
+            self._aim_next = mono + AIM_EVERY_S
+            aim = aim_for(self.hw.decoder.unread(), frame.shape[1])
+            if aim is not None:
+                self._aim, self._aim_until = aim, mono + AIM_HOLD_S
+        if mono >= self._aim_until:
+            self._aim = None
 
     def _still_held(self, text: str, mono: float) -> bool:
         """True for the code just handled while it stays in view (and ``cooldown_s`` after)."""
@@ -353,7 +383,13 @@ class Kiosk:
 
     def _decide(self, session: Session, reading: TemperatureReading, now: ClockReading) -> Decision:
         if session.visitor is not None:
-            return self.guard.visitor_decision(session, reading, now)
+            return visitor_decision(
+                reading,
+                session.attempt,
+                destination=session.visitor.household_id,
+                household=session.household,
+                policy=self._policy(),
+            )
         assert session.verification is not None
         inputs = self._rule_inputs(session, now)
         return decide(session.verification, reading, session.attempt, **inputs)
@@ -372,7 +408,7 @@ class Kiosk:
         values = dict(data or {})
         if session is not None and session.visitor is not None:
             kind = EventKind.VISITOR
-            values.update(self.guard.visitor_data(session.visitor))
+            values.update(visitor_data(session.visitor))
         if decision.alerts:
             values["alerts"] = [a.value for a in decision.alerts]
         if decision.detail:
@@ -398,7 +434,9 @@ class Kiosk:
         mono = now.monotonic
         for alert in decision.alerts:
             if alert in ALARMING:
-                self.alarms.raise_once(alert, now, decision.detail)
+                self.alarms.raise_once(alert, now, decision.detail, self._person)
+        if decision.verdict is Verdict.DENY and decision.reason in ALARMING_REFUSALS:
+            self.alarms.raise_once(decision.reason, now, decision.detail, self._person)
         if decision.verdict is Verdict.ALLOW:
             self.open_gate(now)
             self.show(Stage.OPEN, decision.reason, decision.verdict, mono + self.open_s)
@@ -406,7 +444,7 @@ class Kiosk:
             session.attempt += 1
             self.start_measuring(session, now, Stage.REMEASURE)
         elif decision.verdict is Verdict.GUARD:
-            self.alarms.raise_once(decision.reason, now, decision.detail)
+            self.alarms.raise_once(decision.reason, now, decision.detail, self._person)
             until = mono + self.config.device.read_timeout_s
             self.show(Stage.GUARD, decision.reason, decision.verdict, until)
         else:
@@ -415,7 +453,7 @@ class Kiosk:
 
     def _log_failed(self, decision: Decision) -> None:
         # Nothing may pass unlogged: keep the gate shut and ask for the guard.
-        self.hw.indicator.show("alarm")
+        self.hw.indicator.show(self.alarms.pattern())
         until = self._now.monotonic + self.config.device.read_timeout_s
         self.show(Stage.GUARD, decision.reason, Verdict.GUARD, until)
 
@@ -464,6 +502,13 @@ class Kiosk:
             data=data or {},
         )
 
+    def note(
+        self, kind: EventKind, reason: Reason, now: ClockReading, data: dict[str, Any]
+    ) -> Noted:
+        """Make an event of this kiosk and append it (the ``Journal`` the alarm desk writes to)."""
+        event = self.make_event(kind, reason, now, data=data)
+        return Noted(event, self.record(event))
+
     def record(self, event: Event) -> bool:
         """Append to the log; False (and logged to the journal) when the log cannot be written."""
         try:
@@ -475,6 +520,33 @@ class Kiosk:
         self._recent.appendleft(event)
         self._unsynced += 1
         return True
+
+    # --- what the guard desk may ask (kiosk.guard.Lane) ----------------------------------------
+
+    def open_for_guard(self, reason: str, now: ClockReading) -> Event | None:
+        """Log the guard's reason, with the person at the gate if any, and open."""
+        decision = Decision(Verdict.ALLOW, Reason.GUARD_OVERRIDE, detail=reason)
+        session = self.session
+        if session is not None and session.visitor is not None:
+            session = None  # a visitor in registration is logged by its own event
+        data = {"reason": reason}
+        return self.conclude(session, decision, now, kind=EventKind.GUARD_ACTION, data=data)
+
+    def measure_visitor(self, visitor: RegisterVisitor, now: ClockReading) -> None:
+        """Start measuring a visitor the guard registered by hand."""
+        household = self.office.household(visitor.household_id)
+        self.session = Session("", None, None, household, History(), visitor=visitor)
+        self.start_measuring(self.session, now, Stage.MEASURING)
+
+    def turn(self, direction: Direction, now: ClockReading) -> None:
+        """Switch the lane's direction; the log says who turned it."""
+        self.direction = direction
+        detail = f"guard set the lane direction to {direction.value}"
+        data = {"direction": direction.value, "detail": detail}
+        self.record(self.make_event(EventKind.SYSTEM, Reason.OK, now, data=data))
+
+    def set_language(self, language: str) -> None:
+        self.language = language
 
     # --- watchers ------------------------------------------------------------------------------
 
@@ -490,7 +562,7 @@ class Kiosk:
         online, backlog = self._link
         if backlog is not None:
             self._unsynced = backlog
-        if online or self._unsynced < self.backlog_alarm_at:
+        if online is not False or self._unsynced < self.backlog_alarm_at:
             self._backlog_alarmed = False
         elif not self._backlog_alarmed:
             self._backlog_alarmed = True
@@ -546,6 +618,7 @@ class Kiosk:
             clock_trusted=self._now.trusted,
             gate_open=self.hw.gate.is_open,
             door_open=self._door_open,
+            aim=self._aim if self._stage in (Stage.IDLE, Stage.READING) else None,
             sequence=self._view.sequence,
         )
         if view != self._view:

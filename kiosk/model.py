@@ -220,3 +220,16 @@ class Event:
     household_id: str | None = None
     temperature_c: float | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Someone let through at another kiosk of the compound, as the office passes it on."""
+
+    device_id: str
+    event_id: str
+    compound_id: str
+    wall_time: datetime
+    direction: Direction
+    pass_id: str | None = None
+    household_id: str | None = None

@@ -46,7 +46,7 @@ from kiosk.model import (
     Verification,
 )
 
-__all__ = ["Policy", "check_credential", "decide"]
+__all__ = ["Policy", "check_credential", "decide", "temperature_decision", "visitor_decision"]
 
 QUARANTINE_COLOURS = frozenset({RiskColour.RED, RiskColour.ORANGE})
 
@@ -250,6 +250,27 @@ def decide(
     if before.verdict is not Verdict.ALLOW:
         return before
     return temperature_decision(before, reading, attempt, policy)
+
+
+def visitor_decision(
+    reading: TemperatureReading,
+    attempt: int,
+    *,
+    destination: str,
+    household: HouseholdStatus,
+    policy: Policy,
+) -> Decision:
+    """A visitor registered by hand (no pass): the destination's quarantine, then the fever rule."""
+    before = Decision(Verdict.ALLOW, Reason.VISITOR_REGISTERED)
+    if household.colour in QUARANTINE_COLOURS and policy.quarantine is not Mode.OFF:
+        detail = f"household {destination}"
+        if policy.quarantine is Mode.HARD:
+            return Decision(Verdict.DENY, Reason.QUARANTINE, detail=f"{detail} in quarantine")
+        before = Decision(Verdict.ALLOW, Reason.VISITOR_REGISTERED, (Reason.QUARANTINE,))
+    decision = temperature_decision(before, reading, attempt, policy)
+    if decision.verdict is Verdict.ALLOW:
+        return Decision(Verdict.ALLOW, Reason.VISITOR_REGISTERED, decision.alerts, decision.detail)
+    return decision
 
 
 def temperature_decision(

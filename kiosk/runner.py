@@ -1,4 +1,5 @@
-"""The kiosk loop thread: ``Kiosk.tick`` at the camera's frame rate, and proof of life."""
+"""The kiosk loop thread: ``Kiosk.tick`` at the camera's frame rate, and proof of life of it and
+of the UI thread (what the systemd watchdog is fed on)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KioskRunner"]
+__all__ = ["KioskRunner", "Pulse", "StopWatch", "watchdog_problem"]
 
 
 class Tickable(Protocol):
@@ -78,3 +79,49 @@ class KioskRunner:
             started = self._monotonic()
             self.step()
             delay = max(0.0, self.period_s - (self._monotonic() - started))
+
+
+class Pulse:
+    """When a thread last showed it is alive; ``fresh()`` tells whether that was recent.
+
+    The UI thread beats through ``StopWatch.is_set``, which its loop asks at least every
+    frame; a UI stuck in a draw or a driver call stops beating, and the watchdog notices.
+    Creation counts as a beat, so a thread gets ``max_age_s`` to start.
+    """
+
+    def __init__(
+        self, max_age_s: float, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.max_age_s = max_age_s
+        self._monotonic = monotonic
+        self.last = monotonic()
+
+    def beat(self) -> None:
+        self.last = self._monotonic()
+
+    def age(self) -> float:
+        """Seconds since the last beat."""
+        return self._monotonic() - self.last
+
+    def fresh(self) -> bool:
+        return self.age() <= self.max_age_s
+
+
+class StopWatch:
+    """A stop flag for the UI loop whose every ``is_set()`` is also the UI's heartbeat."""
+
+    def __init__(self, stop: threading.Event, pulse: Pulse) -> None:
+        self.stop, self.pulse = stop, pulse
+
+    def is_set(self) -> bool:
+        self.pulse.beat()
+        return self.stop.is_set()
+
+
+def watchdog_problem(runner: KioskRunner, ui: Pulse | None) -> str | None:
+    """Why the systemd watchdog must not be fed now, or None when the kiosk is healthy."""
+    if not runner.alive():
+        return "kiosk loop not ticking"
+    if ui is not None and not ui.fresh():
+        return f"UI thread silent for {ui.age():.1f} s (hung in a draw or a driver?)"
+    return None

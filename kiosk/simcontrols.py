@@ -80,8 +80,14 @@ class SimControls:
     def set_ambient(self, celsius: float) -> None:
         self.bus.set_ambient(celsius)
 
+    mcu: Any = None  # with [gate] backend "osdp": the simulated controller's PtyBridge
+
     def set_door(self, open: bool) -> None:
         """Open or close the door (the reed switch: closed = magnet = pin low)."""
+        if self.mcu is not None:
+            self.mcu.call("drive", input="door", active=open)
+            self._wait_contact(self.kiosk.hw.door, open)
+            return
         pin = self.pin_factory.pin(self.gpio.door_pin)
         if open:
             pin.drive_high()
@@ -91,12 +97,26 @@ class SimControls:
 
     def press_exit_button(self) -> None:
         """Press and release the request-to-exit button."""
+        if self.mcu is not None:
+            for pressed in (True, False):
+                self.mcu.call("drive", input="exit", active=pressed)
+                self._wait_contact(self.kiosk.hw.exit_button, pressed)
+            return
         pin = self.pin_factory.pin(self.gpio.exit_button_pin)
         button = self.kiosk.hw.exit_button
         pin.drive_low()
         button.active  # noqa: B018 -- settle: the kiosk latches the press
         pin.drive_high()
         button.active  # noqa: B018
+
+    @staticmethod
+    def _wait_contact(contact: Any, active: bool, timeout_s: float = 5.0) -> None:
+        # The controller reports inputs as events over OSDP: wait for the kiosk to hear it.
+        pause = threading.Event()
+        for _ in range(int(timeout_s / 0.01)):
+            if contact.active == active:
+                return
+            pause.wait(0.01)
 
     def unplug_sensor(self, unplugged: bool) -> None:
         self.inject_sensor_fault("unplugged" if unplugged else None)

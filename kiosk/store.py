@@ -3,7 +3,10 @@
 SQLite in WAL mode with ``synchronous=FULL``: when ``append`` returns, the event survives a
 power cut. The log is also the kiosk's memory for the offline rules (anti-passback, visitor
 uses, household exits): ``history`` counts every local event, including the ones not yet
-uploaded, so an offline gate cannot admit the same pass twice.
+uploaded, so an offline gate cannot admit the same pass twice. The compound's other kiosks
+report through the office: their passages arrive with each download (``merge_passages``) and
+``history`` counts them beside the kiosk's own, so an in-lane and an out-lane kiosk agree on
+where a person is, and what a kiosk has not heard yet it decides without.
 
 Times are stored as UTC ISO-8601 text with a fixed shape (microseconds, ``+00:00``), so text
 order is time order and range queries can use an index.
@@ -18,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk.model import Direction, Event, EventKind, History, Reason, Verdict
+from kiosk.model import Direction, Event, EventKind, History, Passage, Reason, Verdict
 from kiosk.sqlitedb import Database
 
 __all__ = ["MIGRATIONS", "EventLog", "iso"]
@@ -53,6 +56,22 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE household_id IS NOT NULL;
     CREATE INDEX events_unsynced ON events (seq) WHERE synced = 0;
     CREATE INDEX events_synced_time ON events (wall_time) WHERE synced = 1;
+    """,
+    """
+    CREATE TABLE passages (
+        device_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        compound_id TEXT NOT NULL,
+        wall_time TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        pass_id TEXT,
+        household_id TEXT,
+        PRIMARY KEY (device_id, event_id)
+    );
+    CREATE INDEX passages_pass ON passages (pass_id, compound_id, wall_time)
+        WHERE pass_id IS NOT NULL;
+    CREATE INDEX passages_household ON passages (household_id, wall_time)
+        WHERE household_id IS NOT NULL;
     """,
 )
 
@@ -108,24 +127,41 @@ class EventLog:
         now: datetime,
         window: timedelta,
     ) -> History:
-        """What this kiosk's log says about a pass and its household (synced or not)."""
+        """What this kiosk knows of a pass and its household: its own log (synced or not) and
+        the passages at the compound's other kiosks that the office has passed on."""
         with self._db.errors():
             conn = self._db.connection()
-            last = conn.execute(
-                f"SELECT direction FROM events WHERE pass_id = ? AND compound_id = ? "
-                f"AND {ADMITTED} AND direction IS NOT NULL ORDER BY seq DESC LIMIT 1",
-                (pass_id, compound_id),
-            ).fetchone()
-            uses = conn.execute(
-                f"SELECT count(*) FROM events WHERE pass_id = ? AND compound_id = ? "
-                f"AND {ADMITTED} AND direction = 'in'",
+            return History(
+                last_direction=self._last_direction(conn, pass_id, compound_id),
+                admitted_uses=self._uses(conn, pass_id, compound_id),
+                household_exits=self._household_exits(conn, household_id, now, window),
+            )
+
+    def _last_direction(
+        self, conn: sqlite3.Connection, pass_id: str, compound_id: str
+    ) -> Direction | None:
+        """The later of this kiosk's last passage (log order) and the others' (by time)."""
+        own = conn.execute(
+            f"SELECT direction, wall_time FROM events WHERE pass_id = ? AND compound_id = ? "
+            f"AND {ADMITTED} AND direction IS NOT NULL ORDER BY seq DESC LIMIT 1",
+            (pass_id, compound_id),
+        ).fetchone()
+        other = conn.execute(
+            "SELECT direction, wall_time FROM passages WHERE pass_id = ? AND compound_id = ? "
+            "ORDER BY wall_time DESC LIMIT 1",
+            (pass_id, compound_id),
+        ).fetchone()
+        latest = other if own is None or (other is not None and other[1] > own[1]) else own
+        return None if latest is None else Direction(latest[0])
+
+    def _uses(self, conn: sqlite3.Connection, pass_id: str, compound_id: str) -> int:
+        return int(
+            conn.execute(
+                f"SELECT (SELECT count(*) FROM events WHERE pass_id = ?1 AND compound_id = ?2 "
+                f"AND {ADMITTED} AND direction = 'in') + (SELECT count(*) FROM passages "
+                f"WHERE pass_id = ?1 AND compound_id = ?2 AND direction = 'in')",
                 (pass_id, compound_id),
             ).fetchone()[0]
-            exits = self._household_exits(conn, household_id, now, window)
-        return History(
-            last_direction=Direction(last[0]) if last else None,
-            admitted_uses=uses,
-            household_exits=exits,
         )
 
     def _household_exits(
@@ -134,11 +170,40 @@ class EventLog:
         if not household_id:
             return ()
         rows = conn.execute(
-            f"SELECT wall_time FROM events WHERE household_id = ? AND wall_time > ? "
-            f"AND wall_time <= ? AND {ADMITTED} AND direction = 'out' ORDER BY wall_time",
+            f"SELECT wall_time FROM events WHERE household_id = ?1 AND wall_time > ?2 "
+            f"AND wall_time <= ?3 AND {ADMITTED} AND direction = 'out' "
+            f"UNION ALL SELECT wall_time FROM passages WHERE household_id = ?1 "
+            f"AND wall_time > ?2 AND wall_time <= ?3 AND direction = 'out' ORDER BY wall_time",
             (household_id, iso(now - window), iso(now)),
         ).fetchall()
         return tuple(datetime.fromisoformat(r[0]) for r in rows)
+
+    def merge_passages(self, passages: Iterable[Passage]) -> int:
+        """Add passages at other kiosks (from the office); returns how many were new.
+
+        Idempotent: a passage already known, or one of this kiosk's own events coming back,
+        is skipped, so a download repeated after a crash counts nothing twice.
+        """
+        rows = [
+            (
+                p.device_id,
+                p.event_id,
+                p.compound_id,
+                iso(p.wall_time),
+                p.direction.value,
+                p.pass_id,
+                p.household_id,
+            )
+            for p in passages
+        ]
+        with self._db.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO passages SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS "
+                "(SELECT 1 FROM events WHERE event_id = ?2 AND device_id = ?1)",
+                rows,
+            )
+            return conn.total_changes - before
 
     def recent(self, limit: int = 20) -> list[Event]:
         """The newest ``limit`` events, newest first."""
@@ -184,11 +249,13 @@ class EventLog:
             return conn.total_changes - before
 
     def purge(self, older_than: datetime) -> int:
-        """Delete synced events older than ``older_than``; unsynced events are never deleted."""
+        """Delete synced events (and other kiosks' passages) older than ``older_than``;
+        unsynced events are never deleted. Returns how many of this kiosk's events went."""
         with self._db.transaction() as conn:
             cursor = conn.execute(
                 "DELETE FROM events WHERE synced = 1 AND wall_time < ?", (iso(older_than),)
             )
+            conn.execute("DELETE FROM passages WHERE wall_time < ?", (iso(older_than),))
             return cursor.rowcount
 
     def correct_untrusted(self, boot_id: str, offset_s: float) -> int:

@@ -39,13 +39,69 @@ class PersonView:
     host_flat: str | None = None  # a visitor's host flat: the guard sees "visitor of 3-2-501"
 
 
+class Aim(StrEnum):
+    """What the viewfinder asks of a person whose code is seen but cannot be read yet."""
+
+    HOLD_STILL = "hold_still"  # a code of a readable size, blurred or half seen
+    CLOSER = "closer"  # a code too small in the picture
+
+
+class AlarmClass(StrEnum):
+    """Kinds of alarm a guard tells apart by ear: each has its own buzzer pattern."""
+
+    DOOR = "door"  # forced or held open: someone may be getting in
+    HEALTH = "health"  # a fever
+    PERSON = "person"  # a pass the rules flagged: quarantine, empty flat, cancelled pass ...
+    DEVICE = "device"  # the kiosk itself: thermometer, log, clock, backlog
+
+    @property
+    def pattern(self) -> str:
+        """The indicator pattern that plays while an alarm of this class is open."""
+        return f"alarm-{self.value}"
+
+
+# Most urgent first: the buzzer plays the pattern of the most urgent open alarm.
+ALARM_URGENCY = (AlarmClass.DOOR, AlarmClass.HEALTH, AlarmClass.PERSON, AlarmClass.DEVICE)
+_ALARM_CLASSES: dict[Reason, AlarmClass] = {
+    Reason.DOOR_FORCED_OPEN: AlarmClass.DOOR,
+    Reason.DOOR_HELD_OPEN: AlarmClass.DOOR,
+    Reason.FEVER: AlarmClass.HEALTH,
+    Reason.SENSOR_FAULT: AlarmClass.DEVICE,
+    Reason.LOG_FAULT: AlarmClass.DEVICE,
+    Reason.CLOCK_UNTRUSTED: AlarmClass.DEVICE,
+    Reason.OFFLINE_BACKLOG: AlarmClass.DEVICE,
+}
+
+
+def alarm_class(reason: Reason) -> AlarmClass:
+    """The class of an alarm raised for ``reason`` (a flagged pass unless listed)."""
+    return _ALARM_CLASSES.get(reason, AlarmClass.PERSON)
+
+
+def alarm_pattern(alarms: tuple[Alarm, ...] | list[Alarm]) -> str:
+    """The indicator pattern for these open alarms: the most urgent class, or "idle"."""
+    classes = {alarm_class(a.reason) for a in alarms if not a.acknowledged}
+    for kind in ALARM_URGENCY:
+        if kind in classes:
+            return kind.pattern
+    return "idle"
+
+
 @dataclass(frozen=True, slots=True)
 class Alarm:
+    """An open alarm: what (reason, detail), where (place), since when, who (when known)."""
+
     alarm_id: str  # the event id of the alarm event
     reason: Reason
     raised_at: datetime
     detail: str = ""
     acknowledged: bool = False
+    place: str = ""  # the kiosk (gate) it was raised at
+    person: PersonView | None = None  # the pass holder it is about, if any
+
+    @property
+    def kind(self) -> AlarmClass:
+        return alarm_class(self.reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +115,12 @@ class KioskView:
     alarms: tuple[Alarm, ...] = ()
     recent_events: tuple[Event, ...] = ()
     guard_unlocked: bool = False
-    online: bool = False
+    online: bool | None = None  # None: no contact with the office yet since start-up
     unsynced_events: int = 0
     clock_trusted: bool = True
     gate_open: bool = False
     door_open: bool = False
+    aim: Aim | None = None  # a code in view that cannot be read yet: how to hold it
     sequence: int = 0  # increases with every published view
 
 

@@ -45,6 +45,7 @@ from sync.protocol import (
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024 * 1024
+MAX_ENROLL_BODY = 4 * 1024  # enrollment needs no credential: read little from strangers
 DB_ENV = "KIOSK_SERVER_DB"  # the database URL, for ``app_from_env`` in worker processes
 bearer = HTTPBearer(auto_error=False, description="The kiosk credential from /enroll")
 Clock = Callable[[], datetime]
@@ -68,20 +69,40 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(ErrorReply(code, message).to_json(), status_code=status)
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request, limit: int = MAX_BODY) -> Any:
+    """The body as JSON, read as it streams in and refused as soon as it passes ``limit`` bytes
+    (a chunked body has no Content-Length to check up front)."""
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY:
-        raise BatchTooLarge(int(length), MAX_BODY)
-    body = await request.body()
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise BodyTooLarge(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge(limit)
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return json.loads(body, parse_constant=_not_json)
+    except RecursionError:
+        raise BadJson("nested too deeply; the protocol needs a few levels") from None
+    except ValueError as error:  # also UnicodeDecodeError and the 4,300-digit integer limit
         raise BadJson(str(error)) from None
+
+
+def _not_json(constant: str) -> Any:
+    """Python reads NaN and Infinity; JSON (and PostgreSQL's json type) do not."""
+    raise ValueError(f"{constant} is not a JSON number")
 
 
 class BadJson(ProtocolError):
     def __init__(self, problem: str) -> None:
         super().__init__("body", f"not JSON ({problem})")
+
+
+class BodyTooLarge(ProtocolError):
+    """More bytes than the endpoint reads; same answer as a batch over the event limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("body", f"larger than {limit // 1024} KiB")
 
 
 def create_app(
@@ -121,7 +142,7 @@ def create_app(
         responses={200: {"content": {"application/json": {"schema": _schema(EnrollReply)}}}},
     )
     async def post_enroll(request: Request) -> JSONResponse:
-        enroll = EnrollRequest.from_json(await _json_body(request))
+        enroll = EnrollRequest.from_json(await _json_body(request, MAX_ENROLL_BODY))
         reply = await run(lambda s: sync_service.enroll(s, enroll, now()))
         return JSONResponse(reply.to_json())
 
@@ -132,10 +153,14 @@ def create_app(
         responses={200: {"content": {"application/json": {"schema": _schema(UploadReply)}}}},
     )
     async def post_events(request: Request, credentials: Auth) -> JSONResponse:
+        # The credential is checked before a byte of the body is read: a stranger cannot make
+        # the office read or parse 16 MiB.
+        await run(lambda s: kiosk_of(s, credentials, request))
         body = await _json_body(request)
 
         def work(session: Session) -> UploadReply:
-            kiosk = kiosk_of(session, credentials, request)  # before the costly checks
+            # Again: the credential may have been revoked while the body was read.
+            kiosk = kiosk_of(session, credentials, request)
             upload = UploadRequest.from_json(body, max_batch=max_batch)
             return sync_service.store_events(session, kiosk, upload, now())
 
@@ -222,7 +247,7 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProtocolError)
     async def protocol_error(_: Request, error: ProtocolError) -> JSONResponse:
-        if isinstance(error, BatchTooLarge):
+        if isinstance(error, BatchTooLarge | BodyTooLarge):
             return _error(413, ErrorCode.BATCH_TOO_LARGE.value, f"{error}; split the batch")
         code = ErrorCode.BAD_JSON if isinstance(error, BadJson) else ErrorCode.INVALID
         return _error(400, code.value, str(error))

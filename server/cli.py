@@ -22,17 +22,19 @@ from kiosk.exc import KioskError
 from kiosk.model import RiskColour, Role
 from server import datacli, office, retention
 from server.app import DB_ENV
+from server.db import database_url
 from server.exc import ServerError
 from server.local import DEFAULT_ISSUER, Office
 from server.models import EventRow, Holder
-from server.pdf import PassCard, write_pass_pdf
+from server.pdf import PassCard, render_pass_pdf
 
 EXPORT_COLUMNS = [c.name for c in EventRow.__table__.columns if c.name != "id"]
 Command = Callable[[argparse.Namespace, Office], int]
 
 
 def _db(args: argparse.Namespace) -> Office:
-    return Office.open(args.db or os.environ.get(DB_ENV) or "office.db", args.issuer)
+    """The office database: --db, else $KIOSK_SERVER_DB, else ./office.db; a path is the file."""
+    return Office.open(database_url(args.db or os.environ.get(DB_ENV) or "office.db"), args.issuer)
 
 
 def _when(text: str) -> datetime:
@@ -112,11 +114,13 @@ def cmd_issue_pass(args: argparse.Namespace, db: Office) -> int:
             row.expires_at.date().isoformat(),
             holder.photo,
         )
+        pdf = render_pass_pdf(card)  # before the commit: a card that cannot be made, no pass
     out = Path(args.out)
+    from kiosk.atomic import write_atomic
     from kiosk.passes import write_qr_png
 
     write_qr_png(text, out / f"{card.pass_id}.png")
-    write_pass_pdf(card, out / f"{card.pass_id}.pdf")
+    write_atomic(out / f"{card.pass_id}.pdf", pdf)
     print(f"{card.pass_id}: {out / card.pass_id}.png and .pdf")
     return 0
 

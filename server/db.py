@@ -40,6 +40,11 @@ def make_engine(url: str | Path, **options: Any) -> Engine:
     except ArgumentError as error:
         raise ServerConfigError(f"{text!r} is not a database URL ({error})") from None
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and Path(parsed.database).is_dir():
+            raise ServerConfigError(
+                f"{parsed.database} is a folder; name the database file, such as "
+                f"{Path(parsed.database) / 'office.db'}"
+            )
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(text, connect_args={"timeout": 30}, **options)
@@ -53,18 +58,20 @@ def make_engine(url: str | Path, **options: Any) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives power cuts, loses no txn
+    # FULL: in WAL mode NORMAL skips the fsync at commit, so a power cut can take back the last
+    # transactions after the kiosk was told "stored" and marked its events synced.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+    """Bring the schema to the newest Alembic revision of every branch."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")  # branches made in parallel are all applied
 
 
 def open_database(url: str | Path) -> sessionmaker[Session]:

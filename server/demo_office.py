@@ -8,7 +8,7 @@ sees them arrive at the office.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from kiosk.app import App
 from kiosk.clock import boot_id
 from kiosk.demo_world import ISSUER, DemoWorld
 from kiosk.passes import IssuerKey
+from server.exc import AlreadyExists
 from server.local import Office, start_local_server
 from server.models import EventRow, Household
 from server.web.demo import DemoLogins, seed
@@ -43,10 +44,15 @@ class DemoOffice:
         return self.office.signing_key()
 
     def register(self, world: DemoWorld) -> None:
-        """Tell the office about the demo community: compound and household colours."""
-        self.office.add_compound(world.compound, "Demo compound")
+        """Tell the office about the demo community: compound and household colours.
+
+        An office kept from an earlier run (``--data-dir``) already knows them: it is updated.
+        """
+        with suppress(AlreadyExists):
+            self.office.add_compound(world.compound, "Demo compound")
         for household_id, (colour, until) in world.households.items():
-            self.office.add_household(household_id, world.compound, colour)
+            with suppress(AlreadyExists):
+                self.office.add_household(household_id, world.compound, colour)
             if until is not None:
                 self.office.set_colour(household_id, colour, until)
         with self.office.session() as s:  # flats in all five colours, people, waiting sign-ups

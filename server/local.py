@@ -30,8 +30,16 @@ from sync.protocol import EnrollRequest
 DEFAULT_ISSUER = "Community Office"
 
 
-def default_url(data_dir: Path) -> str:
-    return f"sqlite:///{Path(data_dir).resolve() / 'office.db'}"
+DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def default_url(path: Path) -> str:
+    """The SQLite URL for ``path``: a database file itself (a file, or a name ending in .db,
+    .sqlite or .sqlite3), else a data folder holding ``office.db``."""
+    path = Path(path).resolve()
+    if path.is_file() or (path.suffix in DB_SUFFIXES and not path.is_dir()):
+        return f"sqlite:///{path}"
+    return f"sqlite:///{path / 'office.db'}"
 
 
 @dataclass

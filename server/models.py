@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -151,9 +152,11 @@ class EnrollmentCode(Base):
 
 
 class EventRow(Base):
+    """An uploaded event; its id is unique per kiosk (each kiosk makes its own ids)."""
+
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
-    event_id: Mapped[str] = mapped_column(ID, unique=True)
+    event_id: Mapped[str] = mapped_column(ID)
     device_id: Mapped[str] = mapped_column(String(64), index=True)
     compound_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
@@ -173,6 +176,7 @@ class EventRow(Base):
 
     __table_args__ = (
         Index("ix_events_pass", "compound_id", "pass_id", "wall_time"),
+        UniqueConstraint("device_id", "event_id", name="uq_events_device_event"),
         Index("ix_events_compound_time", "compound_id", "wall_time"),  # gates page, retention
     )
 
@@ -186,8 +190,14 @@ class Conflict(Base):
     pass_id: Mapped[str] = mapped_column(ID)
     direction: Mapped[str] = mapped_column(String(8))
     first_event_id: Mapped[str] = mapped_column(ID)
-    second_event_id: Mapped[str] = mapped_column(ID, unique=True)
+    second_event_id: Mapped[str] = mapped_column(ID)
     detected_at: Mapped[datetime]
+    first_device_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    second_device_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+    __table_args__ = (
+        UniqueConstraint("second_device_id", "second_event_id", name="uq_conflicts_second"),
+    )
 
 
 class Change(Base):

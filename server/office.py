@@ -147,10 +147,28 @@ def _checked_photo(photo: bytes) -> tuple[bytes, str]:
             "(shrink it to about 300x400 pixels)"
         )
     if photo.startswith(b"\xff\xd8"):
-        return photo, "image/jpeg"
-    if photo.startswith(b"\x89PNG"):
-        return photo, "image/png"
-    raise ServerConfigError("photo must be a JPEG or PNG file")
+        kind = "image/jpeg"
+    elif photo.startswith(b"\x89PNG"):
+        kind = "image/png"
+    else:
+        raise ServerConfigError("photo must be a JPEG or PNG file")
+    _decodes(photo)
+    return photo, kind
+
+
+def _decodes(photo: bytes) -> None:
+    """Decode the whole image now: a truncated file would otherwise fail on the printed pass."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(photo)) as image:
+            image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ServerConfigError(
+            f"photo cannot be read as a picture ({error}); save or export it again"
+        ) from None
 
 
 def _photo_changed(session: Session, holder: Holder) -> None:

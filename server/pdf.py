@@ -17,6 +17,7 @@ from fpdf import FPDF
 from kiosk.atomic import write_atomic
 from kiosk.exc import FontMissing
 from kiosk.passes import write_qr_png
+from server.exc import ServerConfigError
 
 CJK_FONTS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
@@ -55,6 +56,11 @@ def _font(pdf: FPDF, card: PassCard, fonts: tuple[Path, ...]) -> str:
 
 def write_pass_pdf(card: PassCard, path: Path, *, fonts: tuple[Path, ...] = CJK_FONTS) -> None:
     """Write the card as a one-page PDF (A6 portrait), atomically."""
+    write_atomic(Path(path), render_pass_pdf(card, fonts=fonts))
+
+
+def render_pass_pdf(card: PassCard, *, fonts: tuple[Path, ...] = CJK_FONTS) -> bytes:
+    """The card as PDF bytes; ServerConfigError when the holder's photo cannot be drawn."""
     pdf = FPDF(unit="mm", format=(105, 148))  # A6
     pdf.set_auto_page_break(False)
     pdf.add_page()
@@ -66,11 +72,16 @@ def write_pass_pdf(card: PassCard, path: Path, *, fonts: tuple[Path, ...] = CJK_
         0, 5, f"{card.compound_id} / {card.household_id}", align="C", new_x="LMARGIN", new_y="NEXT"
     )
     if card.photo is not None:
-        pdf.image(io.BytesIO(card.photo), x=37, y=26, w=31, h=40, keep_aspect_ratio=True)
+        try:
+            pdf.image(io.BytesIO(card.photo), x=37, y=26, w=31, h=40, keep_aspect_ratio=True)
+        except (OSError, ValueError, SyntaxError) as error:
+            raise ServerConfigError(
+                f"the photo of {card.name!r} cannot be drawn ({error}); add it again"
+            ) from None
     with tempfile.TemporaryDirectory() as folder:
         qr = Path(folder) / "qr.png"
         write_qr_png(card.text, qr, scale=6, border=2)
         pdf.image(str(qr), x=22, y=70, w=61, h=61)
     pdf.set_xy(10, 133)
     pdf.cell(0, 5, f"{card.pass_id}  ·  valid until {card.expires}", align="C")
-    write_atomic(Path(path), bytes(pdf.output()))
+    return bytes(pdf.output())

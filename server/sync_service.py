@@ -1,9 +1,12 @@
 """The server side of the sync protocol: enrollment, authentication, event upload, deltas.
 
-Upload is idempotent on ``event_id`` (INSERT ... ON CONFLICT DO NOTHING RETURNING): a retry
-after a lost reply, a replay or two racing requests never store an event twice. After storing,
-admitted events are compared with their neighbours in time to flag offline anti-passback
-conflicts: two kiosks of one compound letting one pass through in the same direction.
+Upload is idempotent on (kiosk, ``event_id``) (INSERT ... ON CONFLICT DO NOTHING RETURNING): a
+retry after a lost reply, a replay or two racing requests never store an event twice, and one
+kiosk's ids never shadow another's. An event for another compound than the kiosk's is refused
+on its own; the rest of the batch is stored. After storing, admitted events are compared with
+their neighbours in time to flag offline anti-passback conflicts (two kiosks of one compound
+letting one pass through in the same direction) and passed on to the compound's other kiosks
+as passages in their next delta.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, or_, select, update
+from sqlalchemy import CursorResult, Row, Table, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from kiosk.model import Event, EventKind, Verdict
+from kiosk.model import Event, EventKind, Passage, Verdict
 from server.exc import AlreadyExists, CodeInvalid, DeviceMismatch, KioskRevoked, Unauthorized
 from server.models import Change, Conflict, EnrollmentCode, EventRow, Kiosk
 from server.office import token_hash
@@ -27,11 +30,15 @@ from sync.protocol import (
     Delta,
     EnrollReply,
     EnrollRequest,
+    ErrorCode,
     HouseholdChange,
     PhotoChange,
+    Refusal,
     UploadReply,
     UploadRequest,
     event_to_json,
+    passage_from_json,
+    passage_to_json,
 )
 
 # The columns the conflict check reads (rows, not ORM objects: a busy compound has many).
@@ -45,6 +52,7 @@ ADMISSION_COLUMNS = (
 Admission = Row[str, str, str, str | None, str | None]
 EVENTS = cast(Table, EventRow.__table__)
 CONFLICTS = cast(Table, Conflict.__table__)
+CHANGES = cast(Table, Change.__table__)
 CHUNK = 500  # rows per INSERT: stays below SQLite's bound-parameter limit
 DELTA_PAGE = 500  # change-log rows per delta reply
 # Two admissions further apart than this are not compared: the office looks for a person let
@@ -56,14 +64,26 @@ CONFLICT_WINDOW = timedelta(hours=12)
 
 
 def enroll(session: Session, request: EnrollRequest, now: datetime) -> EnrollReply:
-    """Trade a one-time code for a new credential; the code cannot be used again."""
-    code = session.get(EnrollmentCode, token_hash(request.code), with_for_update=True)
-    if code is None:
-        raise CodeInvalid("unknown enrollment code; ask the office for a new one")
-    if code.used_at is not None:
-        raise CodeInvalid("this enrollment code was already used; ask the office for a new one")
-    if code.expires_at < now:
-        raise CodeInvalid("this enrollment code has expired; ask the office for a new one")
+    """Trade a one-time code for a new credential; the code cannot be used again.
+
+    The code is claimed by one conditional UPDATE (``WHERE used_at IS NULL``): of any number of
+    racing requests exactly one changes the row, on SQLite and PostgreSQL alike.
+    """
+    code_hash = token_hash(request.code)
+    claim = (
+        update(EnrollmentCode)
+        .where(
+            EnrollmentCode.code_hash == code_hash,
+            EnrollmentCode.used_at.is_(None),
+            EnrollmentCode.expires_at >= now,
+        )
+        .values(used_at=now, used_by=request.device_id)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], session.execute(claim)).rowcount != 1:
+        raise _why_not(session.get(EnrollmentCode, code_hash))
+    code = session.get(EnrollmentCode, code_hash)
+    assert code is not None  # claimed just now
     kiosk = session.get(Kiosk, request.device_id)
     if kiosk is not None and not kiosk.revoked and kiosk.compound_id != code.compound_id:
         raise AlreadyExists(f"device id {request.device_id!r} is enrolled in another compound")
@@ -74,8 +94,15 @@ def enroll(session: Session, request: EnrollRequest, now: datetime) -> EnrollRep
     # Enrolling again (new SD card, or after a revocation) replaces the old credential.
     kiosk.token_hash, kiosk.revoked, kiosk.compound_id = token_hash(token), False, code.compound_id
     kiosk.enrolled_at = now
-    code.used_at, code.used_by = now, request.device_id
     return EnrollReply(request.device_id, code.compound_id, token, now)
+
+
+def _why_not(code: EnrollmentCode | None) -> CodeInvalid:
+    if code is None:
+        return CodeInvalid("unknown enrollment code; ask the office for a new one")
+    if code.used_at is not None:
+        return CodeInvalid("this enrollment code was already used; ask the office for a new one")
+    return CodeInvalid("this enrollment code has expired; ask the office for a new one")
 
 
 def authenticate(session: Session, authorization: str | None) -> Kiosk:
@@ -99,26 +126,43 @@ def authenticate(session: Session, authorization: str | None) -> Kiosk:
 def store_events(
     session: Session, kiosk: Kiosk, request: UploadRequest, now: datetime
 ) -> UploadReply:
-    """Store a batch; ids already on the server are reported as known, not stored again."""
+    """Store a batch; ids this kiosk already sent are reported as known, not stored again."""
     foreign = [e.event_id for e in request.events if e.device_id != kiosk.device_id]
     if request.device_id != kiosk.device_id or foreign:
         raise DeviceMismatch(
             f"this credential belongs to {kiosk.device_id!r}; it may only upload its own events "
             f"(body names {request.device_id!r}, {len(foreign)} event(s) of another device)"
         )
+    refused = _wrong_compound(request.events, kiosk.compound_id)
+    taken = [e for e in request.events if e.event_id not in refused]
     stored: set[str] = set()
-    rows = [_row(e, now) for e in request.events]
+    rows = [_row(e, now) for e in taken]
     for start in range(0, len(rows), CHUNK):
         stored.update(_insert_new(session, rows[start : start + CHUNK]))
-    new = [e for e in request.events if e.event_id in stored]
+    new = [e for e in taken if e.event_id in stored]
     conflicts = _flag_conflicts(session, new, now)
-    ordered = list(dict.fromkeys(e.event_id for e in request.events))
+    _pass_on(session, kiosk.compound_id, new)
+    ordered = list(dict.fromkeys(e.event_id for e in taken))
     return UploadReply(
         stored=tuple(i for i in ordered if i in stored),
         known=tuple(i for i in ordered if i not in stored),
         conflicts=tuple(conflicts),
         server_time=now,
+        refused=tuple(refused.values()),
     )
+
+
+def _wrong_compound(events: Iterable[Event], compound: str) -> dict[str, Refusal]:
+    """Events a kiosk sent for a compound it is not enrolled in: refused one by one."""
+    return {
+        e.event_id: Refusal(
+            e.event_id,
+            ErrorCode.WRONG_COMPOUND.value,
+            f"event is for compound {e.compound_id!r}; this kiosk is enrolled in {compound!r}",
+        )
+        for e in events
+        if e.compound_id != compound
+    }
 
 
 def _row(event: Event, now: datetime) -> dict[str, Any]:
@@ -129,14 +173,14 @@ def _row(event: Event, now: datetime) -> dict[str, Any]:
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Sequence[str]:
-    """Insert rows whose event_id is new; return the ids actually inserted.
+    """Insert rows whose (device, event_id) is new; return the ids actually inserted.
 
     One cached statement executed with many parameter sets: SQLAlchemy batches it into
     multi-row INSERT ... RETURNING ("insertmanyvalues") without recompiling per batch.
     """
     statement = (
         _insert(session, EVENTS)
-        .on_conflict_do_nothing(index_elements=["event_id"])
+        .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
         .returning(EVENTS.c.event_id)
     )
     return session.connection().execute(statement, rows).scalars().all()
@@ -146,6 +190,41 @@ def _insert(session: Session, table: Table) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+# What the kiosks count as a passage (kiosk.store.ADMITTED): a guard opening or a registered
+# visitor lets someone through as much as a scanned pass does.
+PASSAGE_KINDS = frozenset({EventKind.DECISION, EventKind.GUARD_ACTION, EventKind.VISITOR})
+
+
+def _pass_on(session: Session, compound: str, new: Iterable[Event]) -> None:
+    """Put the batch's passages in the compound's change log, for its other kiosks."""
+    rows = [
+        {"compound_id": compound, "kind": "passage", "payload": passage_to_json(passage)}
+        for passage in map(_passage, new)
+        if passage is not None
+    ]
+    if rows:
+        session.execute(_insert(session, CHANGES), rows)
+
+
+def _passage(event: Event) -> Passage | None:
+    if (
+        event.kind not in PASSAGE_KINDS
+        or event.verdict is not Verdict.ALLOW
+        or event.direction is None
+        or (event.pass_id is None and event.household_id is None)
+    ):
+        return None
+    return Passage(
+        event.device_id,
+        event.event_id,
+        event.compound_id,
+        event.wall_time,
+        event.direction,
+        event.pass_id,
+        event.household_id,
+    )
 
 
 def _admitted(event: Event) -> bool:
@@ -166,8 +245,8 @@ def _flag_conflicts(session: Session, new: Iterable[Event], now: datetime) -> li
         for pair in _same_direction_pairs(history)
     ]
     flagged = _record_conflicts(session, pairs, now)
-    new_ids = {e.event_id for e in admitted}
-    return [i for i in flagged if i in new_ids]
+    new_keys = {(e.device_id, e.event_id) for e in admitted}
+    return [event_id for device, event_id in flagged if (device, event_id) in new_keys]
 
 
 def _histories(session: Session, events: list[Event]) -> dict[tuple[str, str], list[Admission]]:
@@ -212,8 +291,9 @@ def _same_direction_pairs(history: list[Admission]) -> Iterable[tuple[Admission,
 
 def _record_conflicts(
     session: Session, pairs: list[tuple[Admission, Admission]], now: datetime
-) -> list[str]:
-    """Store conflicts not yet known (a race with another upload stores each once)."""
+) -> list[tuple[str, str]]:
+    """Store conflicts not yet known (a race with another upload stores each once); returns
+    the (device, event id) of every event newly involved."""
     if not pairs:
         return []
     rows = [
@@ -222,23 +302,35 @@ def _record_conflicts(
             "pass_id": first.pass_id or "",
             "direction": first.direction or "",
             "first_event_id": first.event_id,
+            "first_device_id": first.device_id,
             "second_event_id": second.event_id,
+            "second_device_id": second.device_id,
             "detected_at": now,
         }
         for first, second in pairs
     ]
     statement = (
         _insert(session, CONFLICTS)
-        .on_conflict_do_nothing(index_elements=["second_event_id"])
-        .returning(CONFLICTS.c.second_event_id)
+        .on_conflict_do_nothing(index_elements=["second_device_id", "second_event_id"])
+        .returning(CONFLICTS.c.second_device_id, CONFLICTS.c.second_event_id)
     )
-    seconds = set(session.connection().execute(statement, rows).scalars())
-    ids = sorted(
-        {first.event_id for first, second in pairs if second.event_id in seconds} | seconds
+    seconds = {(d, i) for d, i in session.connection().execute(statement, rows)}
+    keys = sorted(
+        {
+            key
+            for first, second in pairs
+            if (second.device_id, second.event_id) in seconds
+            for key in ((first.device_id, first.event_id), (second.device_id, second.event_id))
+        }
     )
-    # Sorted ids lock rows in one order in every transaction, so two uploads cannot deadlock here.
-    session.execute(update(EventRow).where(EventRow.event_id.in_(ids)).values(conflict=True))
-    return ids
+    # Sorted keys lock rows in one order in every transaction, so two uploads cannot deadlock.
+    if keys:
+        session.execute(
+            update(EventRow)
+            .where(tuple_(EventRow.device_id, EventRow.event_id).in_(keys))
+            .values(conflict=True)
+        )
+    return keys
 
 
 def conflicts(session: Session, compound_id: str | None = None) -> list[dict[str, Any]]:
@@ -252,7 +344,9 @@ def conflicts(session: Session, compound_id: str | None = None) -> list[dict[str
             "pass_id": c.pass_id,
             "direction": c.direction,
             "first_event_id": c.first_event_id,
+            "first_device_id": c.first_device_id,
             "second_event_id": c.second_event_id,
+            "second_device_id": c.second_device_id,
             "detected_at": c.detected_at.isoformat(),
         }
         for c in session.scalars(query)
@@ -300,9 +394,12 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
     photos: dict[str, PhotoChange] = {}
     trust: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
+    passages: list[Passage] = []
     for row in rows:
         payload = row.payload
-        if row.kind == "revoke":
+        if row.kind == "passage":
+            passages.append(passage_from_json(payload, "change"))
+        elif row.kind == "revoke":
             revoked[payload["pass_id"]] = bool(payload["revoked"])
         elif row.kind == "household":
             households[payload["household_id"]] = HouseholdChange.from_json(payload, "change")
@@ -322,4 +419,5 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
         trust=trust,
         policy=policy,
         more=more,
+        passages=tuple(passages),
     )

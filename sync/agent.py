@@ -14,6 +14,17 @@ backoff with jitter. A 413 halves the batch. Another 4xx for a batch is narrowed
 halving until the one bad event is found; that event is kept in ``RejectedEvents`` with the
 server's message and acknowledged, so the queue moves on. A revoked or unknown credential
 stops uploading (events stay queued) until the office re-enrolls the kiosk.
+
+One event must not hold the queue up, yet a broken office must not empty it into
+``RejectedEvents``. So before blaming an event the agent sends an empty batch: an office that
+refuses that too refuses everything (an older office, say), and the events stay queued while
+``alarm`` carries the office's message. A batch that gets 5xx ``STUCK_AFTER`` times in a row from
+an office that takes the empty batch is split the same way, and the event it fails on is set
+aside with the office's answer. A reply naming ids that were not sent is a protocol error:
+nothing is marked.
+
+The download carries the passages at the compound's other kiosks; they go into the event log
+(``merge_passages``) before the office data, so the offline rules count the whole compound.
 """
 
 from __future__ import annotations
@@ -32,9 +43,9 @@ from typing import Protocol
 from kiosk.clock import boot_id
 from kiosk.config import Config
 from kiosk.exc import SyncError
-from kiosk.model import ClockReading, Event, RiskColour
-from sync.client import Client, Credential, Refused, Transient
-from sync.protocol import Delta, ErrorCode, UploadRequest
+from kiosk.model import ClockReading, Event, Passage, RiskColour
+from sync.client import Client, Credential, Refused, ServerFault, Transient
+from sync.protocol import Delta, ErrorCode, UploadReply, UploadRequest
 from sync.rejected import RejectedEvents
 
 log = logging.getLogger(__name__)
@@ -42,6 +53,8 @@ log = logging.getLogger(__name__)
 __all__ = ["AgentSettings", "CycleResult", "LinkReport", "SyncAgent", "apply_delta", "build_agent"]
 
 LinkReport = Callable[[bool, int], None]  # (online, backlog), e.g. Kiosk.set_link_status
+Alarm = Callable[[str], None]  # the office's words when it refuses every upload
+STUCK_AFTER = 3  # 5xx answers in a row to the same batch before the agent splits it
 
 
 class EventSource(Protocol):
@@ -49,6 +62,7 @@ class EventSource(Protocol):
     def mark_synced(self, event_ids: Iterable[str]) -> int: ...
     def count_unsynced(self) -> int: ...
     def correct_untrusted(self, boot_id: str, offset_s: float) -> int: ...
+    def merge_passages(self, passages: Iterable[Passage]) -> int: ...
 
 
 class ClockLike(Protocol):
@@ -105,6 +119,7 @@ class SyncAgent:
         report: LinkReport | None = None,
         rand: Callable[[], float] = random.random,
         credential_file: Path | None = None,
+        alarm: Alarm | None = None,
     ) -> None:
         self.client = client
         self.events = events
@@ -122,8 +137,12 @@ class SyncAgent:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._alarm = alarm
+        self._stuck = ("", 0)  # (first event id of the failing batch, 5xx answers in a row)
+        self._takes_uploads: bool | None = None  # this cycle's answer to the empty batch
         self.online = False
         self.locked_out = ""  # the server's message while the credential is refused
+        self.alarm = ""  # the office's message while it refuses every upload
 
     # --- the thread ------------------------------------------------------------------------------
 
@@ -240,41 +259,125 @@ class SyncAgent:
 
     def _upload_all(self) -> tuple[int, int]:
         uploaded = rejected = 0
+        self._takes_uploads = None
         while batch := self.events.unsynced(self._batch):
             acked, refused = self._send(batch)
             uploaded, rejected = uploaded + acked, rejected + refused
             if acked + refused == 0:
                 break  # nothing moved: do not spin on the same batch
+        self._set_alarm("")
         return uploaded, rejected
 
     def _send(self, batch: list[Event]) -> tuple[int, int]:
-        """Upload ``batch``; returns (acknowledged, rejected). Raises Transient or lock-out."""
-        device = batch[0].device_id
+        """Upload ``batch``; returns (acknowledged, set aside). Raises Transient or lock-out."""
         try:
-            reply = self.client.upload(UploadRequest(device, tuple(batch)))
+            return self._attempt(batch)
+        except ServerFault as error:
+            return self._server_fault(batch, error)
+
+    def _attempt(self, batch: list[Event]) -> tuple[int, int]:
+        """One upload of ``batch``; a 4xx is dealt with here, a 5xx raised."""
+        try:
+            reply = self.client.upload(UploadRequest(batch[0].device_id, tuple(batch)))
         except Refused as error:
             return self._refused(batch, error)
+        return self._take(batch, reply)
+
+    def _take(self, batch: list[Event], reply: UploadReply) -> tuple[int, int]:
+        """Mark what the office acknowledged and set aside what it refused for good."""
+        sent = {e.event_id: e for e in batch}
+        named = [*reply.acknowledged, *reply.conflicts, *(r.event_id for r in reply.refused)]
+        strays = sorted({i for i in named if i not in sent})
+        if strays:
+            raise Transient(
+                f"protocol error: the office's reply names {len(strays)} event id(s) that were "
+                f"not sent ({', '.join(strays[:3])}); nothing marked as synced"
+            )
+        self._stuck = ("", 0)
+        for refusal in reply.refused:
+            self._reject(sent[refusal.event_id], 200, refusal.code, refusal.message)
         self.events.mark_synced(list(reply.acknowledged))
         if reply.conflicts:
             log.warning("office flagged anti-passback conflicts: %s", ", ".join(reply.conflicts))
-        return len(reply.acknowledged), 0
+        return len(reply.acknowledged), len(reply.refused)
 
     def _refused(self, batch: list[Event], error: Refused) -> tuple[int, int]:
         if error.locked_out or error.code not in PER_EVENT:
             raise error
         if error.code == ErrorCode.BATCH_TOO_LARGE and len(batch) > 1:
             self._batch = max(1, len(batch) // 2)
+        elif not self._office_takes_uploads(batch[0].device_id):
+            message = f"the office refuses every upload: {error.message or error}"
+            self._set_alarm(message)
+            raise Transient(f"{message}; {len(batch)}+ event(s) stay queued")
         if len(batch) == 1:
-            return 0, self._reject(batch[0], error)
+            return 0, self._reject(batch[0], error.status, error.code, error.message)
+        return self._halves(batch)
+
+    def _server_fault(self, batch: list[Event], error: ServerFault) -> tuple[int, int]:
+        """A 5xx: retry later, unless this batch keeps failing on an office that works."""
+        head = batch[0].event_id
+        count = self._stuck[1] + 1 if self._stuck[0] == head else 1
+        self._stuck = (head, count)
+        if count < STUCK_AFTER or not self._office_takes_uploads(batch[0].device_id):
+            raise error
+        log.warning(
+            "HTTP %d %d times for the batch from %s: splitting it", error.status, count, head
+        )
+        self._stuck = ("", 0)
+        return self._isolate(batch, error)
+
+    def _isolate(self, batch: list[Event], error: ServerFault) -> tuple[int, int]:
+        """Halve a batch the office fails on until the event to blame is alone; set it aside
+        with the office's answer and deliver the rest."""
+        if len(batch) == 1:
+            return 0, self._reject(batch[0], error.status, error.code, error.message)
+        half, acked, refused = len(batch) // 2, 0, 0
+        for part in (batch[:half], batch[half:]):
+            try:
+                done = self._attempt(part)
+            except ServerFault as again:
+                done = self._isolate(part, again)
+            acked, refused = acked + done[0], refused + done[1]
+        return acked, refused
+
+    def _halves(self, batch: list[Event]) -> tuple[int, int]:
         half = len(batch) // 2
         first, second = self._send(batch[:half]), self._send(batch[half:])
         return first[0] + second[0], first[1] + second[1]
 
-    def _reject(self, event: Event, error: Refused) -> int:
-        log.error("office refused event %s: %s", event.event_id, error)
-        self.rejected.add(event, error.status, error.code, error.message)
+    def _office_takes_uploads(self, device: str) -> bool:
+        """Whether the office takes an empty batch (asked once a cycle): if not, the fault
+        lies with the office, not with the events."""
+        if self._takes_uploads is None:
+            try:
+                self.client.upload(UploadRequest(device, ()))
+                self._takes_uploads = True
+            except Refused as error:
+                if error.locked_out:
+                    raise
+                self._takes_uploads = False
+            except Transient:
+                self._takes_uploads = False
+        return self._takes_uploads
+
+    def _reject(self, event: Event, status: int, code: str, message: str) -> int:
+        log.error("office refused event %s: HTTP %d %s: %s", event.event_id, status, code, message)
+        self.rejected.add(event, status, code, message)
         self.events.mark_synced([event.event_id])
         return 1
+
+    def _set_alarm(self, message: str) -> None:
+        if message == self.alarm:
+            return
+        self.alarm = message
+        if message:
+            log.error("%s", message)
+        if self._alarm is not None and message:
+            try:
+                self._alarm(message)
+            except Exception:
+                log.exception("could not raise the sync alarm")
 
     # --- download --------------------------------------------------------------------------------
 
@@ -286,6 +389,10 @@ class SyncAgent:
             if found is None:
                 return changed
             self._adopt_time(found.server_time)
+            if found.passages:
+                # Idempotent, so it may go before the cursor's transaction: a crash between
+                # the two downloads the passages again and counts each once.
+                self.events.merge_passages(found.passages)
             if found.cursor != since or not found.empty:
                 apply_delta(self.office, found)
                 changed = changed or not found.empty
@@ -341,6 +448,7 @@ def build_agent(
     clock: ClockLike,
     *,
     report: LinkReport | None = None,
+    alarm: Alarm | None = None,
 ) -> SyncAgent | None:
     """The agent for a kiosk's [sync] settings; None when no server is configured."""
     sync = config.sync
@@ -369,4 +477,5 @@ def build_agent(
         settings=settings,
         report=report,
         credential_file=sync.credential_file,
+        alarm=alarm,
     )

@@ -3,6 +3,11 @@
 Faults are sorted into two errors the agent acts on differently:
 ``Transient`` (no answer, timeout, 5xx: keep the events, retry later) and ``Refused`` (a 4xx
 with the server's code and message: the request itself is wrong and retrying will not help).
+A 5xx is a ``ServerFault``, a Transient that keeps the server's answer.
+
+requests' timeout bounds each socket read, so a server sending one byte a second never times
+out; every request therefore also has a whole-request deadline, after which the client cuts
+its own sockets.
 """
 
 from __future__ import annotations
@@ -10,12 +15,18 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import json
+import socket
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from kiosk.atomic import write_atomic
 from kiosk.exc import SyncError
@@ -34,11 +45,21 @@ from sync.protocol import (
     parse_time,
 )
 
-__all__ = ["Client", "Credential", "Refused", "Transient", "enroll"]
+__all__ = ["Client", "Credential", "Refused", "ServerFault", "Transient", "enroll"]
 
 
 class Transient(SyncError):
     """The server did not answer usefully (down, timeout, cut connection, 5xx): retry later."""
+
+
+class ServerFault(Transient):
+    """The server answered 5xx; ``status`` and ``message`` are its answer."""
+
+    def __init__(self, what: str, status: int, reply: ErrorReply) -> None:
+        super().__init__(f"{what}: HTTP {status} {reply.error}: {reply.message}")
+        self.status = status
+        self.code = reply.error
+        self.message = reply.message
 
 
 class Refused(SyncError):
@@ -96,19 +117,27 @@ def software_version() -> str:
 
 @dataclass
 class Client:
-    """Requests to one office server with one credential; ``verify`` is the CA file or True."""
+    """Requests to one office server with one credential; ``verify`` is the CA file or True.
+
+    ``timeout_s`` bounds each wait for the network; ``deadline_s`` (default three times that)
+    bounds a whole request, however slowly the server trickles its answer.
+    """
 
     base_url: str
     token: str
     timeout_s: float = 10.0
     verify: str | bool = True
     session: requests.Session | None = None
+    deadline_s: float | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._http = self.session or requests.Session()
+        self._connections = _track_connections(self._http)
         self.set_token(self.token)
         self.last_server_time: datetime | None = None
+        if self.deadline_s is None:
+            self.deadline_s = 3 * self.timeout_s
         # Told to the office with every request (its gates page shows each kiosk's health).
         self.status: dict[str, str] = {"version": software_version()}
 
@@ -138,6 +167,10 @@ class Client:
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
     ) -> Any:
         url = f"{self.base_url}{API_PREFIX}{path}"
+        late = threading.Event()
+        timer = threading.Timer(self.deadline_s or self.timeout_s, self._cut, (late,))
+        timer.daemon = True
+        timer.start()
         status = "; ".join(f"{k}={v}" for k, v in self.status.items())
         headers = {STATUS_HEADER: status, **(headers or {})}
         try:
@@ -146,12 +179,32 @@ class Client:
                 method, url, json=body, headers=headers, timeout=self.timeout_s, verify=self.verify
             )
         except requests.exceptions.SSLError as error:
+            if late.is_set():
+                raise self._late(method, path) from None
             message = f"the server's certificate is not trusted: {error}"
             raise Refused(0, ErrorReply("tls", message)) from None
         except requests.RequestException as error:
+            if late.is_set():
+                raise self._late(method, path) from None
             raise Transient(f"{method} {path}: {type(error).__name__}: {error}") from None
+        finally:
+            timer.cancel()
+        if late.is_set():
+            raise self._late(method, path)
         self._note_time(reply)
         return _body(reply, f"{method} {path}")
+
+    def _cut(self, late: threading.Event) -> None:
+        """The deadline passed: shut this client's sockets so the blocked read returns."""
+        late.set()
+        for connection in list(self._connections):
+            sock = connection.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def _late(self, method: str, path: str) -> Transient:
+        return Transient(f"{method} {path}: no whole answer within {self.deadline_s:g} s; cut")
 
     def _note_time(self, reply: requests.Response) -> None:
         stamp = reply.headers.get(SERVER_TIME_HEADER)
@@ -161,10 +214,40 @@ class Client:
                 self.last_server_time = parse_time(stamp, SERVER_TIME_HEADER)
 
 
+def _track_connections(http: requests.Session) -> weakref.WeakSet[HTTPConnection]:
+    """Make the session's http and https connections register themselves in the returned set
+    (so a deadline can reach their sockets; requests offers no other way to them)."""
+    connections: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
+
+    class Tracked(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            connections.add(self)
+
+    class TrackedTls(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            connections.add(self)
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = Tracked
+
+    class TlsPool(HTTPSConnectionPool):
+        ConnectionCls = TrackedTls
+
+    for adapter in http.adapters.values():
+        if isinstance(adapter, HTTPAdapter):
+            adapter.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TlsPool}
+    return connections
+
+
 def _body(reply: requests.Response, what: str) -> Any:
     if reply.status_code == 304:
         return None
-    if reply.status_code >= 500 or reply.status_code in (408, 429):
+    if reply.status_code >= 500:
+        answer = ErrorReply.from_body(reply.content, reply.status_code)
+        raise ServerFault(what, reply.status_code, answer)
+    if reply.status_code in (408, 429):
         raise Transient(f"{what}: HTTP {reply.status_code} {reply.text[:200]}")
     if reply.status_code >= 400:
         raise Refused(reply.status_code, ErrorReply.from_body(reply.content, reply.status_code))

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from kiosk.exc import SyncError
-from kiosk.model import Direction, Event, EventKind, Reason, RiskColour, Verdict
+from kiosk.model import Direction, Event, EventKind, Passage, Reason, RiskColour, Verdict
 
 __all__ = [
     "API_PREFIX",
@@ -33,12 +33,15 @@ __all__ = [
     "HouseholdChange",
     "PhotoChange",
     "ProtocolError",
+    "Refusal",
     "UploadReply",
     "UploadRequest",
     "event_from_json",
     "event_to_json",
     "format_time",
     "parse_time",
+    "passage_from_json",
+    "passage_to_json",
 ]
 
 PROTOCOL = "kiosk-sync/1"
@@ -51,6 +54,8 @@ MAX_DATA_CHARS = 4096  # an event's free-form ``data`` as JSON text
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 DEVICE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # as kiosk.config's device id
 EVENT_FIELDS = frozenset(Event.__dataclass_fields__)
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # times on the wire
+MAX_DATA_DEPTH = 16  # nesting of an event's ``data``
 
 
 class ProtocolError(SyncError, ValueError):
@@ -71,6 +76,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"  # 401: no or unknown credential
     KIOSK_REVOKED = "kiosk_revoked"  # 403: the office locked this kiosk out
     DEVICE_MISMATCH = "device_mismatch"  # 403: events of another device
+    WRONG_COMPOUND = "wrong_compound"  # per event in an upload reply: not the kiosk's compound
     CODE_INVALID = "enrollment_code_invalid"  # 403: unknown, used or expired code
     DEVICE_TAKEN = "device_taken"  # 409: another kiosk already holds this device id
     NOT_FOUND = "not_found"  # 404
@@ -100,6 +106,10 @@ def parse_time(value: Any, where: str) -> datetime:
         raise ProtocolError(where, f"{value[:40]!r} is not an ISO 8601 time") from None
     if when.tzinfo is None:
         raise ProtocolError(where, f"{value[:40]!r} has no UTC offset (add Z)")
+    # Years 1 and 9999 overflow as soon as a zone or a window is applied; a Pi without a
+    # battery clock starts at 1970, so that is the earliest time a kiosk can honestly send.
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise ProtocolError(where, f"{value[:40]!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
     return when.astimezone(UTC)
 
 
@@ -133,9 +143,13 @@ def _number(doc: Mapping[str, Any], name: str, where: str, *, optional: bool = F
         return math.nan
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ProtocolError(f"{where}.{name}", f"expected a number, got {_kind(value)}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ProtocolError(f"{where}.{name}", "is too large for a number") from None
+    if not math.isfinite(number):
         raise ProtocolError(f"{where}.{name}", "must be a finite number")
-    return float(value)
+    return number
 
 
 def _enum(enum: type[E], value: Any, where: str) -> E:
@@ -218,9 +232,58 @@ def _data(value: Any, where: str) -> dict[str, Any]:
     import json  # local: only this check needs the text form
 
     doc = dict(_object(value, where))
-    if len(json.dumps(doc, ensure_ascii=False)) > MAX_DATA_CHARS:
+    if _depth(doc) > MAX_DATA_DEPTH:
+        raise ProtocolError(where, f"nested deeper than {MAX_DATA_DEPTH} levels")
+    text = json.dumps(doc, ensure_ascii=False)
+    if len(text) > MAX_DATA_CHARS:
         raise ProtocolError(where, f"longer than {MAX_DATA_CHARS} characters as JSON")
+    _unicode(text, where)
     return doc
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (iteratively: no recursion to exhaust)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            todo.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _unicode(text: str, where: str) -> None:
+    """Refuse text that is not valid Unicode (a lone surrogate from a JSON \\ud800 escape)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ProtocolError(where, f"not valid Unicode ({error.reason} at {error.start})") from None
+
+
+def passage_to_json(passage: Passage) -> dict[str, Any]:
+    """A passage at another kiosk, as the delta carries it."""
+    return {
+        "device_id": passage.device_id,
+        "event_id": passage.event_id,
+        "compound_id": passage.compound_id,
+        "wall_time": format_time(passage.wall_time),
+        "direction": passage.direction.value,
+        "pass_id": passage.pass_id,
+        "household_id": passage.household_id,
+    }
+
+
+def passage_from_json(value: Any, where: str) -> Passage:
+    doc = _object(value, where)
+    return Passage(
+        device_id=_ident(doc.get("device_id"), f"{where}.device_id", DEVICE_RE),
+        event_id=_ident(doc.get("event_id"), f"{where}.event_id"),
+        compound_id=_ident(doc.get("compound_id"), f"{where}.compound_id", DEVICE_RE),
+        wall_time=parse_time(doc.get("wall_time"), f"{where}.wall_time"),
+        direction=_enum(Direction, doc.get("direction"), f"{where}.direction"),
+        pass_id=_optional_id(doc, "pass_id", where),
+        household_id=_optional_id(doc, "household_id", where),
+    )
 
 
 # --- enrollment -------------------------------------------------------------------------------
@@ -243,6 +306,7 @@ class EnrollRequest:
         code = _typed(doc, "code", str, "body")
         if not 4 <= len(code) <= 128:
             raise ProtocolError("body.code", "must be 4 to 128 characters")
+        _unicode(code, "body.code")
         return cls(code, _ident(doc.get("device_id"), "body.device_id", DEVICE_RE))
 
 
@@ -308,13 +372,38 @@ class BatchTooLarge(ProtocolError):
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """One event of a batch the server will never store, and why (the rest were taken)."""
+
+    event_id: str
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "code": self.code, "message": self.message}
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> Refusal:
+        doc = _object(value, where)
+        return cls(
+            _ident(doc.get("event_id"), f"{where}.event_id"),
+            _typed(doc, "code", str, where),
+            _typed(doc, "message", str, where),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class UploadReply:
-    """Which ids the server stored now and which it already had: both are acknowledged."""
+    """Which ids the server stored now and which it already had: both are acknowledged.
+
+    ``refused`` events are not stored and never will be (an older office omits the field).
+    """
 
     stored: tuple[str, ...]
     known: tuple[str, ...]
     conflicts: tuple[str, ...]  # stored ids flagged as offline anti-passback conflicts
     server_time: datetime
+    refused: tuple[Refusal, ...] = ()
 
     @property
     def acknowledged(self) -> tuple[str, ...]:
@@ -325,17 +414,20 @@ class UploadReply:
             "stored": list(self.stored),
             "known": list(self.known),
             "conflicts": list(self.conflicts),
+            "refused": [r.to_json() for r in self.refused],
             "server_time": format_time(self.server_time),
         }
 
     @classmethod
     def from_json(cls, value: Any) -> UploadReply:
         doc = _object(value, "reply")
+        refused = _typed(doc, "refused", list, "reply") if "refused" in doc else []
         return cls(
             _ids(doc, "stored"),
             _ids(doc, "known"),
             _ids(doc, "conflicts"),
             parse_time(doc.get("server_time"), "reply.server_time"),
+            tuple(Refusal.from_json(r, f"reply.refused[{i}]") for i, r in enumerate(refused)),
         )
 
 
@@ -414,6 +506,8 @@ class Delta:
     ``revoked`` maps pass ids to their new state (True: revoked, False: revocation lifted).
     ``trust`` is a whole ``kiosk-trust/1`` document (issuer keys and health-certificate signers)
     and ``policy`` the whole set of policy overrides: each replaces the previous one when present.
+    ``passages`` are people let through at the compound's other kiosks, oldest first: the
+    kiosk counts them with its own log for anti-passback, visitor uses and exit quotas.
     ``more`` says another page follows: ask again at once with the new cursor.
     """
 
@@ -426,10 +520,11 @@ class Delta:
     trust: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
     more: bool = False
+    passages: tuple[Passage, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.revoked or self.households or self.photos) and (
+        return not (self.revoked or self.households or self.photos or self.passages) and (
             self.trust is None and self.policy is None
         )
 
@@ -445,6 +540,7 @@ class Delta:
             "trust": self.trust,
             "policy": self.policy,
             "more": self.more,
+            "passages": [passage_to_json(p) for p in self.passages],
         }
 
     @classmethod
@@ -457,6 +553,7 @@ class Delta:
             raise ProtocolError("delta.revoked", "values must be true or false")
         households = _typed(doc, "households", list, "delta")
         photos = _typed(doc, "photos", list, "delta")
+        passages = _typed(doc, "passages", list, "delta") if "passages" in doc else []
         return cls(
             since=_typed(doc, "since", int, "delta"),
             cursor=_typed(doc, "cursor", int, "delta"),
@@ -472,6 +569,9 @@ class Delta:
             trust=None if doc.get("trust") is None else dict(_object(doc["trust"], "delta.trust")),
             policy=_policy(doc.get("policy")),
             more=_typed(doc, "more", bool, "delta"),
+            passages=tuple(
+                passage_from_json(p, f"delta.passages[{i}]") for i, p in enumerate(passages)
+            ),
         )
 
 

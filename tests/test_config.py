@@ -209,6 +209,26 @@ def test_malformed_toml_names_the_line(tmp_path: Path) -> None:
     assert "not valid TOML" in message and "line 3" in message
 
 
+def test_file_not_in_utf8_is_a_clear_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.cli import main
+
+    path = tmp_path / "kiosk.toml"
+    path.write_bytes('[device]\nid = "gate-3"  # 东门\n'.encode("gbk"))
+    with pytest.raises(ConfigError, match=r"line 2: not UTF-8 text .*Save the file as UTF-8.*GBK"):
+        load_config(path)
+    assert main(["config", "check", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not UTF-8" in err and "Traceback" not in err
+
+
+def test_file_with_a_utf8_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_bytes('\ufeff[device]\nid = "gate-3"  # 东门\n'.encode())
+    assert load_config(path).device.id == "gate-3"
+
+
 def test_section_written_as_a_value_is_refused(tmp_path: Path) -> None:
     assert "must be a [device] table" in error_for(tmp_path, 'device = "gate"\n')
 

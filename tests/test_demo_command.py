@@ -51,6 +51,22 @@ def test_demo_runs_every_story_summarises_the_log_and_takes_pictures(
     assert len(pictures) >= 10 and pictures[0].name.startswith("01-")
 
 
+def test_demo_run_twice_in_the_same_data_dir_plays_the_day_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--data-dir", str(tmp_path)]) == 0
+    with EventLog(tmp_path / "events.db") as log:
+        first = log.count()
+    capsys.readouterr()
+    assert main(["demo", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "already exists" not in out and "earlier run's files are in" in out
+    with EventLog(tmp_path / "events.db") as log:
+        assert log.count() == first and log.count_unsynced() == 0
+    with EventLog(tmp_path / "previous" / "events.db") as log:
+        assert log.count() == first
+
+
 def test_demo_without_office_keeps_every_event_unsynced(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -134,3 +150,18 @@ def test_run_with_a_bad_config_says_why_and_exits_2(
     assert main(["run", "--config", str(config), "--no-ui"]) == 2
     err = capsys.readouterr().err
     assert "calibration_ofset_c" in err and "Did you mean 'calibration_offset_c'" in err
+
+
+def test_office_kept_from_an_earlier_session_takes_the_demo_community_again(
+    tmp_path: Path,
+) -> None:
+    # kiosk sim --data-dir D keeps its office between sessions: registering again updates it.
+    from datetime import UTC, datetime
+
+    from kiosk.demo_world import make_world
+    from server.demo_office import demo_office
+
+    world = make_world(datetime(2020, 2, 10, 8, 0, tzinfo=UTC))
+    for _ in range(2):
+        with demo_office(tmp_path / "office") as link:
+            link.register(world)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -104,8 +105,9 @@ def test_picamera2_missing_camera_is_a_camera_error() -> None:
         raise IndexError("list index out of range")
 
     with pytest.raises(CameraError, match="no Pi camera 0 found"):
-        Picamera2Camera(picamera2_module=SimpleNamespace(Picamera2=no_camera),
-                        libcamera_module=LIBCAMERA)
+        Picamera2Camera(
+            picamera2_module=SimpleNamespace(Picamera2=no_camera), libcamera_module=LIBCAMERA
+        )
 
 
 def test_picamera2_missing_library_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,7 +156,7 @@ def _pygame(cameras: list[str]) -> tuple[SimpleNamespace, list[FakePygameCamera]
 
 def test_webcam_gives_luminance_frames_row_major() -> None:
     module, made = _pygame(["/dev/video0"])
-    with WebcamCamera((8, 6), pygame_module=module) as camera:
+    with WebcamCamera((8, 6), "/dev/video0", pygame_module=module) as camera:
         assert made[0].device == "/dev/video0" and made[0].started
         frame = camera.read()
         assert frame is not None and frame.shape == (6, 8)
@@ -164,10 +166,30 @@ def test_webcam_gives_luminance_frames_row_major() -> None:
     assert not made[0].started
 
 
-def test_webcam_absent_is_a_camera_error() -> None:
-    module, _ = _pygame([])
-    with pytest.raises(CameraError, match="no webcam found"):
-        WebcamCamera(pygame_module=module)
+def _pi_video_nodes(by_id: Path, *usb: str) -> None:
+    """/dev/v4l/by-id as udev makes it on a Pi: platform nodes plus the USB cameras named."""
+    by_id.mkdir()
+    for name in ("platform-fe801000.csi-video-index0", "platform-bcm2835-codec-video-index0",
+                 *usb):
+        (by_id / name).symlink_to("../../video0")
+
+
+def test_webcam_auto_takes_the_usb_capture_node_never_the_pis_own(tmp_path: Path) -> None:
+    # pygame lists /dev/video0 first: on a Pi that is the CSI receiver (unicam).
+    module, made = _pygame(["/dev/video0", "/dev/video1", "/dev/video10"])
+    by_id = tmp_path / "by-id"
+    _pi_video_nodes(by_id, "usb-Logitech_C270_200901010001-video-index1",
+                    "usb-Logitech_C270_200901010001-video-index0")
+    with WebcamCamera((8, 6), pygame_module=module, by_id=by_id):
+        assert made[0].device == str(by_id / "usb-Logitech_C270_200901010001-video-index0")
+
+
+def test_webcam_absent_is_a_camera_error_that_names_the_setting(tmp_path: Path) -> None:
+    module, made = _pygame(["/dev/video0"])  # only the Pi's own nodes
+    _pi_video_nodes(tmp_path / "by-id")
+    with pytest.raises(CameraError, match=r"no USB webcam.*\[camera\] device"):
+        WebcamCamera(pygame_module=module, by_id=tmp_path / "by-id")
+    assert made == []
 
 
 def test_luminance_weights() -> None:

@@ -54,8 +54,14 @@ def _small_blurred_pass(seed: int = 0) -> tuple[str, np.ndarray]:
     text = issue_pass(fixed_issuer_key(), sample_claims())
     code_px = 150.0
     blur_px = 0.48 * code_px / qr_modules(text)
-    style = FrameStyle(code_px=code_px, blur_px=blur_px, noise=4.0, contrast=0.7,
-                       rotation_deg=5.0, background_seed=3)
+    style = FrameStyle(
+        code_px=code_px,
+        blur_px=blur_px,
+        noise=4.0,
+        contrast=0.7,
+        rotation_deg=5.0,
+        background_seed=3,
+    )
     assert within_spec(text, style)
     return text, render_frame(text, style, np.random.default_rng(seed))
 

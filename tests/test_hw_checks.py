@@ -75,10 +75,37 @@ def test_broken_part_fails_its_check(
 
 def test_calibration_prints_the_offset_to_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("thermometer", "--reference", "36.6") == EXIT_OK
-    # The simulated forehead reads 35.9 °C (plus sensor noise), so 36.6 needs about +0.70.
+    # The simulated forehead reads 35.9 °C (plus sensor noise) at 22 °C ambient, which the
+    # kiosk compensates by 0.1 x (25 - 22) = +0.3 °C: 36.6 needs about +0.40, not +0.70.
     found = re.search(r"calibration_offset_c = (-?\d+\.\d\d)", capsys.readouterr().out)
     assert found is not None
-    assert float(found.group(1)) == pytest.approx(0.70, abs=0.05)
+    assert float(found.group(1)) == pytest.approx(0.40, abs=0.05)
+
+
+@pytest.mark.parametrize("ambient_c", [15.0, 22.0, 32.0])
+def test_calibrated_kiosk_reads_the_reference_at_any_ambient(ambient_c: float) -> None:
+    from dataclasses import replace
+
+    from drivers.timers import ManualTimers
+    from hw_tests.harness import Options, SimPerson
+    from hw_tests.rig import Rig
+    from kiosk.config import load_config
+    from kiosk.temperature import measure
+
+    rig = Rig(load_config(None), sim=True)
+    sensor = rig.thermometer()
+    assert rig.emulator is not None
+    rig.emulator.set_ambient(ambient_c)
+    options = Options(sim=True, reference_c=36.6, timeout_s=1.0)
+    printed = thermometer.calibrate(rig, sensor, SimPerson(), options)
+    found = re.search(r"calibration_offset_c = (-?\d+\.\d\d)", printed)
+    assert found is not None
+    # The kiosk, set up with that offset, measures the same person at the same ambient.
+    settings = replace(rig.config.thermometer, calibration_offset_c=float(found.group(1)))
+    time_ = ManualTimers()
+    reading = measure(sensor, settings, time_.now, time_.advance)
+    rig.close()
+    assert reading.celsius == pytest.approx(36.6, abs=0.1)
 
 
 def test_rig_drops_the_relay_when_a_check_fails_with_the_gate_open() -> None:
@@ -139,8 +166,10 @@ def test_suite_runs_everything_and_summarises(capsys: pytest.CaptureFixture[str]
 
 
 def test_suite_reports_the_failed_check(capsys: pytest.CaptureFixture[str]) -> None:
-    assert suite_main(["--sim", "--only", "door,relay", "--fault", "absent", "--timeout", "0.2"]) \
+    assert (
+        suite_main(["--sim", "--only", "door,relay", "--fault", "absent", "--timeout", "0.2"])
         == EXIT_FAILED
+    )
     assert "FAILED: door" in capsys.readouterr().out
 
 
@@ -173,7 +202,11 @@ def test_non_interactive_device_run_skips_checks_needing_a_person() -> None:
 def test_kiosk_selftest_command_runs_the_suite() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "selftest", "--sim", "--only", "relay,door"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout

@@ -22,7 +22,7 @@ from kiosk.exc import TrustListError
 from kiosk.model import CredentialKind, Reason
 from kiosk.passes import TrustList, Verifier, load_trust
 from kiosk.passes.base45 import b45encode
-from kiosk.passes.testing import T0, make_dsc, make_hcert, sample_dcc, sign1_bytes
+from kiosk.passes.testing import T0, Dsc, make_dsc, make_hcert, sample_dcc, sign1_bytes
 from kiosk.passes.trust import dsc_kid, trusted_certificate
 
 DGC_DIR = Path(os.environ.get("DGC_TESTDATA", "/nonexistent"))
@@ -172,6 +172,49 @@ def test_pem_file_gives_the_spec_kid(tmp_path: Path) -> None:
     der = dsc.certificate.public_bytes(Encoding.DER)
     assert [k.kid for k in trust.keys] == [dsc_kid(der)]
     assert trust.keys[0].issuer == "XX"
+
+
+# BasicConstraints { cA BOOLEAN DEFAULT FALSE } with the default written out: BER, not DER.
+EXPLICIT_CA_FALSE = ("2.5.29.19", bytes.fromhex("3003010100"))
+EMPTY_EKU = ("2.5.29.37", bytes.fromhex("3000"))  # zero identifiers: allowed by the hcert spec
+TESTS_ONLY_EKU = ("2.5.29.37", bytes.fromhex("300d060b2b060104018e378f650101"))  # ...1847.2021.1.1
+
+
+@pytest.mark.parametrize(
+    ("extensions", "signs_vaccinations"),
+    [
+        ([EXPLICIT_CA_FALSE], True),
+        ([EXPLICIT_CA_FALSE, EMPTY_EKU], True),
+        ([EMPTY_EKU], True),
+        ([EXPLICIT_CA_FALSE, TESTS_ONLY_EKU], False),  # the usage limit is still read
+    ],
+)
+def test_signer_certificate_that_is_not_strict_der_loads_and_verifies(
+    tmp_path: Path, extensions: list[tuple[str, bytes]], signs_vaccinations: bool
+) -> None:
+    dsc = make_dsc(raw_extensions=extensions)
+    with pytest.raises(ValueError):
+        dsc.certificate.extensions  # noqa: B018 -- cryptography's strict DER refuses it
+    pem = tmp_path / "national.pem"
+    other = make_dsc().certificate
+    pem.write_bytes(dsc.certificate.public_bytes(Encoding.PEM) + other.public_bytes(Encoding.PEM))
+    trust = load_trust([pem])
+    assert len(trust.keys) == 2  # one odd certificate no longer loses the whole file
+    der = base64.b64decode("".join(pem.read_text().split("-----")[2].split()))
+    assert trust.keys[0].kid == dsc_kid(der) == dsc.kid
+    verified = Verifier(trust).verify(make_hcert(dsc), T0)
+    assert verified.valid is signs_vaccinations, verified
+
+
+def test_signer_certificate_not_strict_der_still_needs_a_matching_signature(
+    tmp_path: Path,
+) -> None:
+    dsc = make_dsc(raw_extensions=[EXPLICIT_CA_FALSE])
+    impostor = Dsc(make_dsc().key, dsc.certificate)  # the signer's kid, another key
+    pem = tmp_path / "national.pem"
+    pem.write_bytes(dsc.certificate.public_bytes(Encoding.PEM))
+    forged = make_hcert(impostor)
+    assert Verifier(load_trust([pem])).verify(forged, T0).reason is Reason.BAD_SIGNATURE
 
 
 def test_broken_pem_file_names_the_file(tmp_path: Path) -> None:

@@ -3,7 +3,10 @@
 Builds (or reuses from the cache) an arm64 bookworm root file system with debootstrap, whose
 second stage runs under qemu-aarch64 emulation; copies this checkout in; runs setup.sh inside
 it twice (the second run must change nothing); checks the unit, the user, the venv and the
-config; and runs ``kiosk selftest --sim`` in it, all under emulation.
+config; and runs ``kiosk selftest --sim`` in it, all under emulation. It also checks what a
+first boot on a Pi depends on and a laptop cannot show: the SDL that pygame loads on arm64 has
+KMS/DRM and finds its Mesa libraries, pygame's own wheel would fail the screen check, and lgpio
+loads for the kiosk user only from a folder it can write.
 
 Needs root, debootstrap, qemu-user-static and binfmt_misc support for aarch64; otherwise it
 is skipped with a message saying which is missing. The debootstrap result is cached under
@@ -50,11 +53,15 @@ TIMINGS: dict[str, float] = {}
 def _binfmt_ready() -> bool:
     entry = BINFMT / "qemu-aarch64"
     if not (BINFMT / "status").exists():
-        subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT)],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT)],
+            capture_output=True,
+            check=False,
+        )
     if not entry.exists() and shutil.which("update-binfmts"):
-        subprocess.run(["update-binfmts", "--enable", "qemu-aarch64"],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["update-binfmts", "--enable", "qemu-aarch64"], capture_output=True, check=False
+        )
     return entry.exists() and entry.read_text().startswith("enabled")
 
 
@@ -66,9 +73,11 @@ def missing_prerequisite() -> str | None:
         if shutil.which(tool) is None:
             return f"{tool} is not installed (apt-get install debootstrap qemu-user-static)"
     if not _binfmt_ready():
-        return ("binfmt_misc has no enabled qemu-aarch64 entry, even after "
-                "'update-binfmts --enable qemu-aarch64' (apt-get install binfmt-support "
-                "qemu-user-static; in a container, the host must provide binfmt_misc)")
+        return (
+            "binfmt_misc has no enabled qemu-aarch64 entry, even after "
+            "'update-binfmts --enable qemu-aarch64' (apt-get install binfmt-support "
+            "qemu-user-static; in a container, the host must provide binfmt_misc)"
+        )
     return None
 
 
@@ -107,8 +116,10 @@ def _one_line_uris(text: str) -> Iterator[str]:
 def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
     if result.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n"
-                             f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
     return result
 
 
@@ -122,8 +133,18 @@ def cached_rootfs(mirror: str) -> Path:
     build = CACHE / f"build-{key[:16]}-{os.getpid()}"
     shutil.rmtree(build, ignore_errors=True)
     started = time.monotonic()
-    _run(["debootstrap", f"--arch={ARCH}", "--foreign", f"--variant={VARIANT}",
-          f"--include={INCLUDE}", SUITE, str(build), mirror])
+    _run(
+        [
+            "debootstrap",
+            f"--arch={ARCH}",
+            "--foreign",
+            f"--variant={VARIANT}",
+            f"--include={INCLUDE}",
+            SUITE,
+            str(build),
+            mirror,
+        ]
+    )
     shutil.copy2(shutil.which(QEMU) or QEMU, build / "usr/bin" / QEMU)
     _run(["chroot", str(build), "/debootstrap/debootstrap", "--second-stage"])
     TIMINGS["debootstrap_s"] = time.monotonic() - started
@@ -143,8 +164,9 @@ class Chroot:
 
     def copy_checkout(self) -> None:
         files = _run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT).stdout
-        names = [n for n in files.split("\0") if n and not n.startswith(".venv")
-                 and (ROOT / n).is_file()]
+        names = [
+            n for n in files.split("\0") if n and not n.startswith(".venv") and (ROOT / n).is_file()
+        ]
         dest = self.root / "opt/src"
         for name in names:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
@@ -178,8 +200,9 @@ class Chroot:
     def still_mounted(self) -> list[str]:
         table = Path("/proc/mounts").read_text().split("\n")
         prefix = f"{self.root}/"
-        return [line for line in table if len(line.split()) > 1
-                and line.split()[1].startswith(prefix)]
+        return [
+            line for line in table if len(line.split()) > 1 and line.split()[1].startswith(prefix)
+        ]
 
     def run(
         self, *command: str, env: dict[str, str] | None = None
@@ -190,7 +213,10 @@ class Chroot:
         variables = [f"{k}={v}" for k, v in {**base, **(env or {})}.items()]
         return subprocess.run(
             ["chroot", str(self.root), "/usr/bin/env", "-i", *variables, *command],
-            capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
         )
 
     def remove(self) -> None:
@@ -225,11 +251,19 @@ def chroot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chroot]:
 
 def _setup(box: Chroot, label: str) -> subprocess.CompletedProcess[str]:
     started = time.monotonic()
-    result = box.run("bash", "/opt/src/setup.sh", "--unattended", "--config", "/root/fleet.toml",
-                     "--pin-file", "/root/guard-pin")
+    result = box.run(
+        "bash",
+        "/opt/src/setup.sh",
+        "--unattended",
+        "--config",
+        "/root/fleet.toml",
+        "--pin-file",
+        "/root/guard-pin",
+    )
     TIMINGS[label] = time.monotonic() - started
-    assert result.returncode == 0, f"setup.sh ({label}) failed:\n{result.stdout[-6000:]}\n" \
-        f"{result.stderr[-6000:]}"
+    assert result.returncode == 0, (
+        f"setup.sh ({label}) failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
+    )
     return result
 
 
@@ -244,8 +278,13 @@ def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Ch
 
     root = chroot.root
     unit = (root / "etc/systemd/system/kiosk.service").read_text()
-    for line in ("Type=notify", "WatchdogSec=10", "Restart=always", "User=kiosk",
-                 "ExecStopPost=+/opt/kiosk/bin/kiosk-relay-off 17 dh"):  # active-low board
+    for line in (
+        "Type=notify",
+        "WatchdogSec=10",
+        "Restart=always",
+        "User=kiosk",
+        "ExecStopPost=+/opt/kiosk/bin/kiosk-relay-off 17 dh",
+    ):  # active-low board
         assert line in unit
     assert "network-online" not in unit
     assert (root / "etc/systemd/system/multi-user.target.wants/kiosk.service").is_symlink()
@@ -259,24 +298,86 @@ def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Ch
     assert "i2c_arm_baudrate=100000" in (root / "boot/firmware/config.txt").read_text()
     assert "RuntimeWatchdogSec=15" in (
         root / "etc/systemd/system.conf.d/kiosk-watchdog.conf").read_text()
+    # setup.sh ran from / (chroot's working directory), which the kiosk user cannot write:
+    # its self-test still loaded lgpio, and found KMS/DRM in the SDL pygame loads.
+    assert "[gpiolib] PASS: lgpio" in first.stdout, first.stdout[-4000:]
+    assert "[screen] PASS" in first.stdout and "has kmsdrm" in first.stdout
 
 
 def test_selftest_runs_under_emulation_as_the_kiosk_user(chroot: Chroot) -> None:
     if not (chroot.root / "opt/kiosk/venv/bin/kiosk").exists():
         pytest.skip("setup.sh did not finish in the previous test")
     started = time.monotonic()
-    result = chroot.run("runuser", "-u", "kiosk", "--", "/opt/kiosk/venv/bin/kiosk",
-                        "selftest", "--sim", env={"HOME": "/var/lib/kiosk"})
+    # From the data folder, as the unit runs it (lgpio's pipe goes there; see the lgpio test).
+    result = chroot.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- "
+                        "/opt/kiosk/venv/bin/kiosk selftest --sim", env={"HOME": "/var/lib/kiosk"})
     TIMINGS["selftest_s"] = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout
+
+
+def _installed(chroot: Chroot) -> Chroot:
+    if not (chroot.root / "opt/kiosk/venv/bin/kiosk").exists():
+        pytest.skip("setup.sh did not finish in the first test")
+    return chroot
+
+
+SDL_PROBE = """
+import json, pygame
+from hw_tests.screen import loaded_sdl, missing_libraries, sdl_video_drivers
+library = loaded_sdl()
+print(json.dumps({"pygame": pygame.version.ver, "sdl": library,
+                  "drivers": sdl_video_drivers(library), "missing": missing_libraries()}))
+"""
+
+
+def test_the_sdl_pygame_loads_on_arm64_has_kmsdrm_and_its_mesa_libraries(chroot: Chroot) -> None:
+    box = _installed(chroot)
+    result = box.run("/opt/kiosk/venv/bin/python", "-c", SDL_PROBE)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.splitlines()[-1])
+    print(f"\narm64 SDL: {found}")
+    assert found["sdl"].startswith("/opt/kiosk/venv/"), found  # the wheel's own SDL
+    assert "kmsdrm" in found["drivers"], found
+    assert found["missing"] == [], found
+    packages = ["libgbm1", "libegl1", "libgles2", "libgl1-mesa-dri", "python3-gpiozero"]
+    status = box.run("dpkg-query", "-W", "-f=${Package} ${Status}\n", *packages)
+    assert status.stdout.count("install ok installed") == len(packages), status.stdout
+
+
+def test_screen_check_fails_loudly_with_pygames_own_wheel(chroot: Chroot) -> None:
+    # pygame's (not pygame-ce's) aarch64 wheel bundles an SDL without KMS/DRM: put it first on
+    # the path and the non-interactive self-test must fail, not skip.
+    box = _installed(chroot)
+    fetched = box.run("/opt/kiosk/venv/bin/pip", "install", "--quiet", "--no-deps",
+                      "--target", "/opt/classic-pygame", "pygame==2.6.1")
+    assert fetched.returncode == 0, fetched.stderr
+    result = box.run("/opt/kiosk/venv/bin/kiosk", "selftest", "--sim", "--non-interactive",
+                     "--only", "screen", env={"PYTHONPATH": "/opt/classic-pygame"})
+    print(f"\n{result.stdout}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "pygame 2.6.1" in result.stdout and "no KMS/DRM video driver" in result.stdout
+
+
+def test_lgpio_needs_a_folder_the_kiosk_user_can_write(chroot: Chroot) -> None:
+    box = _installed(chroot)
+    selftest = ["/opt/kiosk/venv/bin/kiosk", "selftest", "--sim", "--non-interactive",
+                "--only", "gpiolib"]
+    # From / (not writable by kiosk), as setup.sh used to run it: lgpio's import fails.
+    stuck = box.run("runuser", "-u", "kiosk", "--", *selftest)
+    assert stuck.returncode == 1 and "notification pipe in /" in stuck.stdout, stuck.stdout
+    # What setup.sh and the unit do now: LG_WD (and the working directory) is the data folder.
+    fixed = box.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- env "
+                    f"LG_WD=/var/lib/kiosk {' '.join(selftest)}")
+    assert fixed.returncode == 0 and "[gpiolib] PASS" in fixed.stdout, fixed.stdout
 
 
 def test_apt_mirror_is_read_from_deb822_and_one_line_sources(tmp_path: Path) -> None:
     (tmp_path / "sources.list.d").mkdir()
     (tmp_path / "sources.list.d/debian.sources").write_text(
         "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n\n"
-        "Types: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\n")
+        "Types: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\n"
+    )
     assert apt_mirror(tmp_path) == "http://mirror.example/debian"
     one_line = "deb [arch=amd64] http://other.example/d bookworm main\n"
     (tmp_path / "sources.list").write_text(one_line)

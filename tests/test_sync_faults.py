@@ -110,10 +110,11 @@ def make_kiosk(
     wall: datetime = T0,
     trusted: bool = True,
     batch: int = 20,
+    time: FakeTime | None = None,
 ) -> Kiosk:
     token = office.office.enroll_kiosk(device, "c1")
     folder = tmp_path / device
-    time = FakeTime(wall)
+    time = time or FakeTime(wall)
     flag = folder / "ntp-synchronized"
     folder.mkdir()
     if trusted:

@@ -33,7 +33,9 @@ events = st.builds(
     Event,
     event_id=ids,
     kind=st.sampled_from(EventKind),
-    wall_time=st.datetimes(timezones=st.just(UTC)),
+    wall_time=st.datetimes(
+        min_value=datetime(1970, 1, 1), max_value=datetime(2999, 12, 31), timezones=st.just(UTC)
+    ),
     monotonic=st.floats(0, 1e9),
     boot_id=ids,
     clock_trusted=st.booleans(),

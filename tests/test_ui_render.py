@@ -9,8 +9,9 @@ from pathlib import Path
 import pygame
 import pytest
 
-from kiosk.model import Reason, Verdict
-from kiosk.view import KioskView, Stage
+from kiosk.model import Reason
+from kiosk.view import KioskView
+from tests.test_ui_legibility import resident_views
 from ui import samples, strings
 from ui.render import render_to_png, still_screen
 from ui.screen import Screen
@@ -52,23 +53,6 @@ def assert_layout_ok(screen: Screen) -> None:
     if area.size == (800, 480):
         for button in canvas.buttons:
             assert min(button.rect.size) >= 60, f"{button.label!r} is only {button.rect.size}"
-
-
-def resident_views() -> list[tuple[str, KioskView]]:
-    views = list(samples.stage_views().items())
-    for reason in Reason:
-        view = replace(
-            samples.BASE,
-            stage=Stage.DENIED,
-            reason=reason,
-            verdict=Verdict.DENY,
-            person=samples.person(),
-            temperature_c=36.8,
-        )
-        views.append((f"denied-{reason}", view))
-        views.append((f"open-{reason}", replace(view, stage=Stage.OPEN, verdict=Verdict.ALLOW)))
-        views.append((f"guard-{reason}", replace(view, stage=Stage.GUARD, verdict=Verdict.GUARD)))
-    return views
 
 
 @pytest.mark.parametrize("language", strings.LANGUAGES)

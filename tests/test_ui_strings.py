@@ -7,8 +7,8 @@ import pytest
 
 from kiosk.exc import FontMissing
 from kiosk.model import Reason
-from kiosk.view import Stage
-from ui import fonts, strings
+from kiosk.view import Aim, Stage
+from ui import fonts, linebreak, strings
 from ui.mask import mask_name, mask_phone, mask_phones_in
 
 
@@ -18,10 +18,61 @@ def font() -> pygame.font.Font:
     return pygame.font.Font(str(fonts.find_cjk_font()), 40)
 
 
+# Words a resident at a gate does not know: engineering names of what went wrong.
+JARGON = (
+    "签名",
+    "密钥",
+    "签发",
+    "编码",
+    "COSE",
+    "signature",
+    "issuer key",
+    "encoding",
+    "claims",
+    "anti-passback",
+    "backlog",
+    "CWT",
+    "kid",
+)
+# A hint tells a resident what to do now or whom to ask: it names an action or a person.
+ACTIONS = {
+    "zh-CN": ("请", "保安", "社区", "可以", "正在", "第一次"),
+    "en": (
+        "please",
+        "guard",
+        "office",
+        "scan",
+        "come",
+        "go",
+        "step",
+        "hold",
+        "rest",
+        "ask",
+        "report",
+        "get",
+        "renew",
+        "see",
+        "show",
+        "use",
+        "you",
+        "close",
+        "the first",
+    ),
+}
+
+
 @pytest.mark.parametrize("language", strings.LANGUAGES)
-def test_every_reason_has_words(language: str) -> None:
-    for reason in Reason:
-        assert strings.reason_words(language, reason).title.strip(), reason
+@pytest.mark.parametrize("reason", list(Reason))
+def test_every_reason_has_plain_words_and_what_to_do(language: str, reason: Reason) -> None:
+    """The table test: a title and a hint in both languages, in a resident's words."""
+    words = strings.reason_words(language, reason)
+    assert words.title.strip(), reason
+    if reason is not Reason.OK:
+        assert words.hint.strip(), f"{reason} says what happened but not what to do now"
+        hint = words.hint.lower()
+        assert any(a in hint for a in ACTIONS[language]), f"{reason}: {words.hint!r}"
+    for term in JARGON:
+        assert term.lower() not in (words.title + words.hint).lower(), (reason, term)
 
 
 @pytest.mark.parametrize("language", strings.LANGUAGES)
@@ -36,6 +87,7 @@ def test_languages_have_the_same_keys() -> None:
     assert strings.ALARMS[zh].keys() == strings.ALARMS[en].keys()
     assert strings.REASONS[zh].keys() == strings.REASONS[en].keys() == set(Reason)
     assert strings.STAGES[zh].keys() == strings.STAGES[en].keys() == set(Stage)
+    assert strings.AIMS[zh].keys() == strings.AIMS[en].keys() == set(Aim)
 
 
 def test_preset_reasons_have_labels() -> None:
@@ -57,6 +109,7 @@ def all_words() -> str:
         parts += [w for words in strings.REASONS[language].values() for w in words]
         parts += [w for words in strings.STAGES[language].values() for w in words]
         parts += list(strings.ALARMS[language].values()) + list(strings.UI[language].values())
+        parts += list(strings.AIMS[language].values())
     return "".join(parts) + "●—←▲▼°·…"
 
 
@@ -116,3 +169,59 @@ def test_balanced_wrap_leaves_no_orphan(font: pygame.font.Font) -> None:
     lines = fonts.balanced_wrap(words, width, font)
     assert len(lines) == 2 and "".join(lines) == words
     assert min(len(line) for line in lines) >= len(words) // 3
+
+
+def every_string() -> list[tuple[str, str]]:
+    """(language, text) of every string a screen can show."""
+    found = []
+    for language in strings.LANGUAGES:
+        texts = [w for words in strings.REASONS[language].values() for w in words]
+        texts += [w for words in strings.STAGES[language].values() for w in words]
+        texts += list(strings.ALARMS[language].values()) + list(strings.UI[language].values())
+        texts += list(strings.AIMS[language].values())
+        found += [(language, t.format_map(_Filled())) for t in texts if t]
+    return found
+
+
+class _Filled(dict[str, str]):
+    """Fills every ``{name}`` of a template with a number, as the screens do."""
+
+    def __missing__(self, key: str) -> str:
+        return "42"
+
+
+def test_line_breaking_over_every_string_at_every_width(font: pygame.font.Font) -> None:
+    """No line starts with closing punctuation or ends with an opening bracket; English and
+    numbers with their units are never split, at any width down to a few characters."""
+    for language, text in every_string():
+        full = font.size(text)[0]
+        for width in range(font.size("通行")[0], full + 40, 23):
+            lines = fonts.wrap(text, width, font)
+            assert linebreak.breaks_ok(lines), (text, width, lines)
+            assert "".join(lines).replace(" ", "") == text.replace(" ", ""), (text, lines)
+            if language == "en":
+                assert " ".join(lines).split() == text.split(), (text, width, lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        ("通行证无效（签名错误）", ("通行证无效（", "签名错误）")),
+        ("请在一旁稍候，或联系保安", ("请在一旁稍候", "，或联系保安")),
+        ("体温 38.4 °C", ("体温 38.4", "°C")),
+    ],
+)
+def test_the_breaks_a_typesetter_forbids_are_refused(text: str, bad: tuple[str, str]) -> None:
+    assert not linebreak.breaks_ok(list(bad))
+    pieces = linebreak.units(text)
+    assert "".join(pieces) == text
+    cut = len(bad[0])
+    assert cut not in _boundaries(pieces), f"{text!r} may be broken after {bad[0]!r}"
+
+
+def _boundaries(pieces: list[str]) -> set[int]:
+    at, found = 0, set()
+    for piece in pieces:
+        at += len(piece)
+        found.add(at)
+    return found

@@ -1,9 +1,10 @@
 """One frame being drawn: the surface, its scale, the touch targets on it and a record of its text.
 
 Screens draw through a ``Canvas`` so that every button they draw is also a touch target and
-every text they draw is fitted to its box (and recorded, so tests can check nothing overflows).
-Sizes are relative: ``u`` is one unit of a 480-pixel short side, so a layout made for the
-800×480 panel scales to 1024×600, 1280×720 and 1080×1920 portrait.
+every text they draw is laid out in its box at the size of its role (and recorded, so tests
+can check nothing overflows, nothing is too small and every text stands out from what is
+under it). Sizes are relative: ``u`` is one unit of the 800×480 panel, so a layout made for it
+scales to 1024×600, 1280×720 and 1080×1920 portrait.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pygame
 
 from kiosk.view import Command
 from ui import theme
 from ui.fonts import FontBook
-from ui.theme import Colour
+from ui.theme import Colour, Text
 
 Action = Callable[[], Command | None]
 Align = Literal["left", "center", "right"]
@@ -35,13 +37,21 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class TextRecord:
-    """One text drawn in a frame: its box, the area the glyphs took and whether it was cut."""
+    """One text drawn in a frame: its box, the area the glyphs took and whether it was cut.
+
+    ``lines`` are the lines as broken; ``under`` is the darkest and lightest colour found
+    under the glyphs before they were drawn (only when the canvas ``audits``).
+    """
 
     text: str
     box: pygame.Rect
     drawn: pygame.Rect
     size: int
     clipped: bool
+    role: Text
+    colour: Colour
+    lines: tuple[str, ...]
+    under: tuple[Colour, ...] = ()
 
 
 @dataclass
@@ -52,6 +62,7 @@ class Canvas:
     fonts: FontBook
     buttons: list[Button] = field(default_factory=list)
     texts: list[TextRecord] = field(default_factory=list)
+    audits: bool = False  # record the colours under each text (tests; costs time per frame)
 
     @property
     def width(self) -> int:
@@ -66,8 +77,21 @@ class Canvas:
         return self.height > self.width
 
     def u(self, units: float) -> int:
-        """``units`` of a 480-pixel short side, in pixels of this screen."""
-        return round(units * min(self.width, self.height) / 480)
+        """``units`` of the 800×480 panel, in pixels of this screen.
+
+        One unit is 1/480 of the height of a landscape screen; a portrait screen is as many
+        units wide as the 800-pixel panel, so lines hold as many words on both.
+        """
+        return round(units * min(self.width * 480 / 800, self.height) / 480)
+
+    def measure(self, words: str, role: Text) -> int:
+        """How wide ``words`` are on one line at the size of ``role``."""
+        return int(self.fonts.font(self.u(role.px)).size(words)[0])
+
+    def height_of(self, words: str, width: int, role: Text, lines: int) -> int:
+        """How tall ``words`` are when laid out in ``width`` on at most ``lines`` lines."""
+        fit = self.fonts.fit(words, width, 1 << 16, self.u(role.px), lines)
+        return fit.line_height * len(fit.lines)
 
     def reset(self) -> None:
         """Forget the previous frame's targets and text."""
@@ -83,27 +107,43 @@ class Canvas:
         box: pygame.Rect,
         colour: Colour = theme.WHITE,
         *,
-        max_px: int | None = None,
-        min_px: int | None = None,
+        role: Text = Text.BODY,
         lines: int = 1,
         align: Align = "center",
     ) -> pygame.Rect:
-        """Draw ``words`` as large as fits ``box`` (up to ``max_px``), vertically centred."""
-        max_px = max_px or box.height
-        min_px = min_px or self.u(13)
-        fit = self.fonts.fit(words, box.width, box.height, max_px, min(min_px, max_px), lines)
+        """Draw ``words`` at the size of ``role`` in ``box``, on up to ``lines`` lines, centred
+        vertically; what does not fit ends in "…" and is recorded as clipped."""
+        fit = self.fonts.fit(words, box.width, box.height, self.u(role.px), lines)
         total_h = fit.line_height * len(fit.lines)
         y = box.top + (box.height - total_h) // 2
         drawn = pygame.Rect(box.centerx, y, 0, 0)
+        placed = []
         for line in fit.lines:
             glyphs = self.fonts.render(line, fit.size, colour)
             at = glyphs.get_rect(top=y)
             setattr(at, _edge(align), getattr(box, _edge(align)))
-            self.surface.blit(glyphs, at)
+            placed.append((glyphs, at))
             drawn = drawn.union(at) if drawn.width else at
             y += fit.line_height
-        self.texts.append(TextRecord(words, box.copy(), drawn, fit.size, fit.clipped))
+        under = self._colours_under(drawn) if self.audits else ()
+        for glyphs, at in placed:
+            self.surface.blit(glyphs, at)
+        self.texts.append(
+            TextRecord(
+                words, box.copy(), drawn, fit.size, fit.clipped, role, colour, fit.lines, under
+            )
+        )
         return drawn
+
+    def _colours_under(self, area: pygame.Rect) -> tuple[Colour, ...]:
+        """The darkest and the lightest pixel under ``area`` (by WCAG luminance)."""
+        area = area.clip(self.surface.get_rect())
+        if not area.width or not area.height:
+            return ()
+        pixels = pygame.surfarray.pixels3d(self.surface.subsurface(area)).reshape(-1, 3)
+        weights = _LINEAR[pixels] @ np.array([0.2126, 0.7152, 0.0722])
+        darkest, lightest = pixels[int(weights.argmin())], pixels[int(weights.argmax())]
+        return tuple((int(c[0]), int(c[1]), int(c[2])) for c in (darkest, lightest))
 
     def button(
         self,
@@ -114,6 +154,7 @@ class Canvas:
         colour: Colour = theme.PANEL_HI,
         text_colour: Colour = theme.WHITE,
         selected: bool = False,
+        role: Text = Text.BUTTON,
         lines: int = 1,
     ) -> None:
         """Draw a button; a touch on it runs ``action`` (None: drawn greyed out, not a target)."""
@@ -124,13 +165,13 @@ class Canvas:
             pygame.draw.rect(
                 self.surface, theme.WHITE, rect, width=max(2, self.u(3)), border_radius=radius
             )
-        pad = self.u(6)
+        pad = self.u(4)
         inner = rect.inflate(-2 * pad, -2 * pad)
         self.text(
             label,
             inner,
-            text_colour if action is not None else theme.MUTED,
-            max_px=min(inner.height, self.u(30)),
+            text_colour if action is not None else theme.DISABLED_TEXT,
+            role=role,
             lines=lines,
         )
         if action is not None:
@@ -142,6 +183,10 @@ class Canvas:
             if target.rect.collidepoint(pos):
                 return target
         return None
+
+
+# Linear light of each 8-bit sRGB channel value, for the audit's luminance of every pixel.
+_LINEAR = np.array([theme.luminance((v, 0, 0)) / 0.2126 for v in range(256)])
 
 
 def _edge(align: Align) -> str:

@@ -11,6 +11,7 @@ from kiosk.view import KioskView
 from ui import layout, strings, theme
 from ui.canvas import Action, Canvas
 from ui.state import UiState
+from ui.theme import Text
 
 
 def temperature(celsius: float | None) -> str:
@@ -27,21 +28,39 @@ def direction_word(language: str, direction: Direction) -> str:
     return strings.text(language, "dir_in" if direction is Direction.IN else "dir_out")
 
 
-def status_items(view: KioskView, language: str) -> list[tuple[str, theme.Colour]]:
-    """Short facts for the status bar, each with its colour (warnings in amber or red)."""
+def link_item(view: KioskView, language: str) -> tuple[str, theme.Colour]:
+    """Whether the office is reachable: unknown until the first contact since start-up."""
     t = strings.text
-    items = [
-        (t(language, "online"), theme.GREEN) if view.online else (t(language, "offline"), theme.RED)
-    ]
+    if view.online is None:
+        return t(language, "link_unknown"), theme.AMBER_TEXT
+    if view.online:
+        return t(language, "online"), theme.GREEN_TEXT
+    return t(language, "offline"), theme.RED_TEXT
+
+
+def status_items(view: KioskView, language: str) -> list[tuple[str, theme.Colour]]:
+    """Short facts for the status bar, each with its colour (warnings in amber or red).
+
+    The gate relay ("unlocked") and the door contact ("ajar") have words of their own.
+    """
+    t = strings.text
+    items = [link_item(view, language)]
     if view.unsynced_events:
-        items.append((t(language, "unsynced", n=view.unsynced_events), theme.AMBER))
+        items.append((t(language, "unsynced", n=view.unsynced_events), theme.AMBER_TEXT))
     if not view.clock_trusted:
-        items.append((t(language, "clock_bad"), theme.AMBER))
+        items.append((t(language, "clock_bad"), theme.AMBER_TEXT))
     if view.gate_open:
-        items.append((t(language, "gate_open"), theme.GREEN))
+        items.append((t(language, "gate_open"), theme.GREEN_TEXT))
     if view.door_open:
-        items.append((t(language, "door_open"), theme.AMBER))
+        items.append((t(language, "door_open"), theme.AMBER_TEXT))
     return items
+
+
+BAR_U = 64  # room for a 60-pixel guard button at 800×480
+
+
+def bar_height(canvas: Canvas) -> int:
+    return canvas.u(BAR_U)
 
 
 def status_bar(
@@ -49,24 +68,42 @@ def status_bar(
 ) -> None:
     """Direction badge, connection and log state; on the right an optional guard button."""
     canvas.fill(box, theme.BAR)
-    pad = canvas.u(6)
+    pad = canvas.u(2)
     inner = box.inflate(-2 * pad, -2 * pad)
     if button is not None:
-        inner, guard = layout.cols(inner, (0.8, 0.2), pad)
+        width = canvas.u(120)
+        inner, guard = layout.cols(inner, (inner.width - width, width), canvas.u(8))
         canvas.button(guard, strings.text(state.language, "guard"), button)
-    badge, facts = layout.cols(inner, (0.12, 0.88), pad)
+    badge_w = canvas.measure(direction_word(state.language, view.direction), Text.STATUS)
+    badge, facts = layout.cols(
+        inner, (badge_w + canvas.u(24), inner.width - badge_w - canvas.u(24)), canvas.u(12)
+    )
     canvas.fill(badge, theme.ACCENT, canvas.u(6))
-    canvas.text(direction_word(state.language, view.direction), badge.inflate(-pad, -pad))
-    items = status_items(view, state.language)
-    for cell, (words, colour) in zip(layout.cols(facts, len(items), pad), items, strict=True):
-        canvas.text(words, cell.inflate(0, -pad), colour, max_px=canvas.u(22))
+    canvas.text(direction_word(state.language, view.direction), badge, role=Text.STATUS)
+    flow(canvas, facts, status_items(view, state.language), Text.STATUS)
+
+
+def flow(
+    canvas: Canvas, box: pygame.Rect, items: list[tuple[str, theme.Colour]], role: Text
+) -> None:
+    """Items left to right, each as wide as its words; the last takes what room is left."""
+    gap = canvas.u(18)
+    left = box.left
+    for i, (words, colour) in enumerate(items):
+        last = i == len(items) - 1
+        width = box.right - left if last else canvas.measure(words, role) + canvas.u(2)
+        cell = pygame.Rect(left, box.top, max(0, width), box.height)
+        canvas.text(words, cell, colour, role=role, align="left")
+        left = cell.right + gap
 
 
 def toast(canvas: Canvas, state: UiState, now: float) -> None:
     """The latest guard-action message along the bottom edge, while it is fresh."""
     if state.toast is None or now >= state.toast.until:
         return
-    band = pygame.Rect(0, 0, canvas.width - canvas.u(40), canvas.u(56))
+    band = pygame.Rect(0, 0, canvas.width - canvas.u(40), canvas.u(68))
     band.midbottom = (canvas.width // 2, canvas.height - canvas.u(12))
     canvas.fill(band, theme.GREEN if state.toast.ok else theme.RED, canvas.u(10))
-    canvas.text(state.toast.text, band.inflate(-canvas.u(16), -canvas.u(10)), lines=2)
+    canvas.text(
+        state.toast.text, band.inflate(-canvas.u(16), -canvas.u(6)), role=Text.BODY, lines=2
+    )

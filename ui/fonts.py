@@ -1,13 +1,12 @@
-"""Finding a font that draws Chinese, and fitting text into boxes by shrinking it.
+"""Finding a font that draws Chinese, and laying text out in boxes at one size.
 
-Text is never clipped silently: ``FontBook.fit`` picks the largest size at which the text,
-wrapped onto at most ``max_lines`` lines, fits its box; callers record when even the smallest
-size does not fit so tests can catch it.
+Text is never clipped silently: ``FontBook.fit`` wraps the text at the size of its role onto
+at most ``max_lines`` lines; when it still does not fit, the last line ends in "…" and the fit
+says so, so tests catch it. Text is never shrunk to fit: one role, one size.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from collections import OrderedDict
@@ -18,6 +17,7 @@ from typing import NamedTuple, TypeVar
 import pygame
 
 from kiosk.exc import FontMissing
+from ui.linebreak import units
 
 T = TypeVar("T")
 
@@ -27,8 +27,7 @@ KNOWN_CJK_FONTS = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),  # Debian fonts-noto-cjk
     Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),  # Arch, Fedora
 )
-# Latin words (with their trailing space) stay whole; any other character may start a line.
-_TOKENS = re.compile(r"[0-9A-Za-z'’.,:;!?()%°/+*#@&\-]+\s*|\s+|.")
+ELLIPSIS = "…"
 
 
 @lru_cache(maxsize=1)
@@ -77,10 +76,10 @@ class Fit(NamedTuple):
 
 
 def wrap(words: str, width: int, measure: pygame.font.Font) -> list[str]:
-    """Greedy wrapping: Latin words stay whole, Chinese may break between any two characters."""
+    """Greedy wrapping at the breaks ``ui.linebreak`` allows (Latin words stay whole)."""
     lines: list[str] = []
     line = ""
-    for token in _TOKENS.findall(words):
+    for token in units(words):
         trial = line + token
         if line and measure.size(trial.rstrip())[0] > width:
             lines.append(line.rstrip())
@@ -141,31 +140,27 @@ class FontBook:
             self._fonts[size] = pygame.font.Font(str(self.path), size)
         return self._fonts[size]
 
-    def fit(
-        self, words: str, width: int, height: int, max_px: int, min_px: int, max_lines: int
-    ) -> Fit:
-        """The largest size (from ``max_px`` down to ``min_px``) at which ``words`` fit the box."""
-        key = (words, width, height, max_px, min_px, max_lines)
+    def fit(self, words: str, width: int, height: int, size: int, max_lines: int) -> Fit:
+        """``words`` at ``size`` wrapped onto at most ``max_lines`` lines of ``width``."""
+        key = (words, width, height, size, max_lines)
         fit = self._fits.get(key)
         if fit is None:
-            fit = self._search(words, width, height, max(min_px, max_px), min_px, max_lines)
+            fit = self._layout(words, width, height, size, max_lines)
             _remember(self._fits, key, fit, self._cache_size)
         return fit
 
-    def _search(
-        self, words: str, width: int, height: int, max_px: int, min_px: int, max_lines: int
-    ) -> Fit:
-        size = max_px
-        while True:
-            font = self.font(size)
-            lines = balanced_wrap(words, width, font) if max_lines > 1 else [words]
-            line_h = font.get_linesize()
-            fits = len(lines) <= max_lines and len(lines) * line_h <= height
-            if fits and all(font.size(line)[0] <= width for line in lines):
-                return Fit(size, tuple(lines), line_h, clipped=False)
-            if size <= min_px:
-                return Fit(size, tuple(lines[:max_lines]), line_h, clipped=True)
-            size = max(min_px, min(size - 1, int(size * 0.92)))
+    def _layout(self, words: str, width: int, height: int, size: int, max_lines: int) -> Fit:
+        font = self.font(size)
+        line_h = font.get_linesize()
+        room = max(1, min(max_lines, height // line_h))
+        lines = balanced_wrap(words, width, font) if room > 1 else [words]
+        if len(lines) <= room and all(font.size(line)[0] <= width for line in lines):
+            return Fit(size, tuple(lines), line_h, clipped=False)
+        if room > 1 and len(lines) > room:
+            lines = wrap(words, width, font)  # greedy: as much as possible before the cut
+        kept = lines[:room]
+        kept[-1] = _shorten(kept[-1], width, font)
+        return Fit(size, tuple(kept), line_h, clipped=True)
 
     def render(self, line: str, size: int, colour: tuple[int, int, int]) -> pygame.Surface:
         """One line of anti-aliased text, cached (redraws of an unchanged screen cost a blit)."""
@@ -177,6 +172,14 @@ class FontBook:
         else:
             self._renders.move_to_end(key)
         return surface
+
+
+def _shorten(line: str, width: int, font: pygame.font.Font) -> str:
+    """``line`` cut short with an ellipsis so that it fits ``width``."""
+    line = line.rstrip()
+    while line and font.size(line + ELLIPSIS)[0] > width:
+        line = line[:-1].rstrip()
+    return line + ELLIPSIS
 
 
 def _remember(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pygame
 
-from kiosk.model import Direction, Event, EventKind
+from kiosk.model import Direction, Event, EventKind, Reason, Verdict
 from kiosk.view import (
     AcknowledgeAlarm,
     Alarm,
@@ -19,6 +19,7 @@ from kiosk.view import (
     RegisterVisitor,
     SetDirection,
     SetLanguage,
+    Stage,
     UnlockGuard,
 )
 from ui import chrome, layout, strings, theme
@@ -27,6 +28,7 @@ from ui.keypad import PHONE_KEYS, PIN_KEYS, keypad, paged_rows
 from ui.mask import mask_phone
 from ui.person import draw_person
 from ui.state import GUARD_TABS, Field, Page, UiState
+from ui.theme import Text
 
 Drawer = Callable[[Canvas, pygame.Rect, KioskView, UiState], None]
 
@@ -39,9 +41,9 @@ def draw(canvas: Canvas, view: KioskView, state: UiState, page: Page) -> None:
         return
     tab_rows = 2 if canvas.portrait else 1  # a tall screen is narrow: tabs in two rows
     tabs, rest = layout.take_top(canvas.surface.get_rect(), canvas.u(68) * tab_rows)
-    content, strip = layout.take_bottom(rest, canvas.u(30) * tab_rows)
+    content, strip = layout.take_bottom(rest, canvas.u(64))
     _tabs(canvas, tabs, state, page, view)
-    pad = canvas.u(10)
+    pad = canvas.u(8)
     PAGES[page](canvas, content.inflate(-2 * pad, -2 * pad), view, state)
     _strip(canvas, strip, view, state)
 
@@ -57,34 +59,49 @@ def _tabs(canvas: Canvas, box: pygame.Rect, state: UiState, page: Page, view: Ki
     canvas.fill(box, theme.BAR)
     n_rows = box.height // canvas.u(68)
     n_cols = -(-(len(GUARD_TABS) + 1) // n_rows)
-    cells = layout.grid(box.inflate(-canvas.u(8), -canvas.u(8)), n_rows, n_cols, canvas.u(8))
+    cells = layout.grid(box.inflate(-canvas.u(8), -canvas.u(8)), n_rows, n_cols, canvas.u(4))
     for cell, tab in zip(cells, GUARD_TABS, strict=False):
         label = strings.text(state.language, f"tab_{tab}")
         pending = sum(not a.acknowledged for a in view.alarms)
         if tab is Page.ALARMS and pending:
             label += f" {pending}"
         colour = theme.RED if tab is Page.ALARMS and pending else theme.PANEL_HI
-        canvas.button(cell, label, _go(state, tab), colour=colour, selected=tab is page)
-    canvas.button(cells[-1], strings.text(state.language, "lock"), LockGuard, colour=theme.GREY)
+        canvas.button(
+            cell, label, _go(state, tab), colour=colour, selected=tab is page, role=Text.BODY
+        )
+    canvas.button(
+        cells[-1],
+        strings.text(state.language, "lock"),
+        LockGuard,
+        colour=theme.GREY,
+        role=Text.BODY,
+    )
 
 
 def _strip(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
-    """What the gate is doing while the guard works: stage words and status facts."""
+    """What the gate screen shows while the guard works (stage and reason), and status facts."""
     canvas.fill(box, theme.BAR)
-    split = layout.rows if canvas.portrait else layout.cols
-    stage, facts = split(box.inflate(-canvas.u(12), -canvas.u(4)), (0.4, 0.6), canvas.u(8))
-    canvas.text(strings.stage_words(state.language, view.stage).title, stage, align="left")
-    items = chrome.status_items(view, state.language)
-    canvas.text("  ·  ".join(words for words, _ in items), facts, theme.MUTED, align="right")
+    stage, facts = layout.rows(box.inflate(-canvas.u(12), -canvas.u(4)), 2)
+    canvas.text(gate_screen_words(view, state.language), stage, role=Text.BODY, align="left")
+    chrome.flow(canvas, facts, chrome.status_items(view, state.language), Text.BODY)
+
+
+def gate_screen_words(view: KioskView, language: str) -> str:
+    """ "At the gate: not allowed through · temperature high": the stage with its reason."""
+    words = strings.stage_words(language, view.stage).title
+    if view.reason is not Reason.OK and view.stage in (Stage.DENIED, Stage.GUARD, Stage.OPEN):
+        words += " · " + strings.reason_words(language, view.reason).title
+    return strings.text(language, "at_gate") + ("：" if language == "zh-CN" else ": ") + words
 
 
 def _pin_page(canvas: Canvas, box: pygame.Rect, state: UiState) -> None:
     pad = canvas.u(14)
     left, pad_box = layout.side_by_side(box.inflate(-2 * pad, -2 * pad), 0.42, pad)
     title, dots, _, cancel = layout.rows(left, (0.25, 0.25, 0.25, 0.25), canvas.u(8))
-    canvas.text(strings.text(state.language, "pin_title"), title, lines=2, max_px=canvas.u(34))
+    canvas.text(strings.text(state.language, "pin_title"), title, role=Text.TITLE, lines=2)
     canvas.fill(dots, theme.PANEL, canvas.u(10))
-    canvas.text("●" * len(state.pin) or "—", dots.inflate(-pad, -pad), max_px=canvas.u(40))
+    if state.pin:
+        canvas.text("●" * len(state.pin), dots.inflate(-pad, -pad), role=Text.KEY)
     canvas.button(
         cancel, strings.text(state.language, "cancel"), _go(state, Page.RESIDENT), colour=theme.GREY
     )
@@ -108,9 +125,7 @@ def _pin_page(canvas: Canvas, box: pygame.Rect, state: UiState) -> None:
 def _alarms_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
     alarms = sorted(view.alarms, key=lambda a: (a.acknowledged, -a.raised_at.timestamp()))
     if not alarms:
-        canvas.text(
-            strings.text(state.language, "no_alarms"), box, theme.MUTED, max_px=canvas.u(36)
-        )
+        canvas.text(strings.text(state.language, "no_alarms"), box, theme.MUTED, role=Text.TITLE)
         return
     rows, first = paged_rows(
         canvas, box, len(alarms), canvas.u(76), state.scroll, _scroll_to(state)
@@ -121,18 +136,23 @@ def _alarms_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiSta
 
 def _alarm_row(canvas: Canvas, row: pygame.Rect, alarm: Alarm, language: str) -> None:
     canvas.fill(
-        row, theme.PANEL if alarm.acknowledged else theme.shade(theme.RED, 0.55), canvas.u(8)
+        row, theme.PANEL if alarm.acknowledged else theme.shade(theme.ALARM, 0.7), canvas.u(8)
     )
     gap = canvas.u(8)
     words, ack = layout.cols(
-        row.inflate(-gap, -gap), (row.width - canvas.u(150), canvas.u(134)), gap
+        row.inflate(-gap, -gap), (row.width - canvas.u(176), canvas.u(160)), gap
     )
-    title, detail = layout.rows(words, (0.58, 0.42))
-    canvas.text(strings.alarm_title(language, alarm.reason), title, align="left")
-    when = chrome.clock_time(alarm.raised_at)
-    canvas.text(f"{when}  {alarm.detail}".strip(), detail, theme.MUTED, align="left")
+    title, detail = layout.rows(words, (0.55, 0.45))
+    what = strings.alarm_title(language, alarm.reason)
+    if alarm.person is not None:
+        what += f"  {alarm.person.masked_name} {alarm.person.household_id}"
+    canvas.text(what, title, role=Text.BUTTON, align="left")
+    facts = (chrome.clock_time(alarm.raised_at), alarm.place, alarm.detail)
+    canvas.text(
+        " · ".join(f for f in facts if f), detail, theme.MUTED, role=Text.BODY, align="left"
+    )
     if alarm.acknowledged:
-        canvas.text(strings.text(language, "acked"), ack, theme.MUTED)
+        canvas.text(strings.text(language, "acked"), ack, theme.MUTED, role=Text.BODY)
     else:
         canvas.button(ack, strings.text(language, "ack"), _ack(alarm.alarm_id), colour=theme.ACCENT)
 
@@ -151,22 +171,29 @@ def _scroll_to(state: UiState) -> Callable[[int], None]:
 def _events_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
     events = sorted(view.recent_events, key=lambda e: e.wall_time, reverse=True)
     if not events:
-        canvas.text(
-            strings.text(state.language, "no_events"), box, theme.MUTED, max_px=canvas.u(36)
-        )
+        canvas.text(strings.text(state.language, "no_events"), box, theme.MUTED, role=Text.TITLE)
         return
     rows, first = paged_rows(
         canvas, box, len(events), canvas.u(44), state.scroll, _scroll_to(state)
     )
     for i, (row, event) in enumerate(zip(rows, events[first:], strict=False)):
         canvas.fill(row, theme.PANEL if i % 2 else theme.shade(theme.PANEL, 1.25), canvas.u(6))
-        colour = theme.RED if event.kind is EventKind.ALARM else theme.WHITE
         canvas.text(
             event_line(event, state.language),
-            row.inflate(-canvas.u(12), -canvas.u(6)),
-            colour,
+            row.inflate(-canvas.u(12), -canvas.u(4)),
+            event_colour(event),
+            role=Text.BODY,
             align="left",
         )
+
+
+def event_colour(event: Event) -> theme.Colour:
+    """Alarms in red, refusals in amber, everything else white: the same rule for every row."""
+    if event.kind is EventKind.ALARM:
+        return theme.RED_TEXT
+    if event.verdict in (Verdict.DENY, Verdict.GUARD):
+        return theme.AMBER_TEXT
+    return theme.WHITE
 
 
 def event_line(event: Event, language: str) -> str:
@@ -189,17 +216,16 @@ def event_line(event: Event, language: str) -> str:
 
 def _person_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
     if view.person is None:
-        canvas.text(
-            strings.text(state.language, "no_person"), box, theme.MUTED, max_px=canvas.u(36)
-        )
+        canvas.text(strings.text(state.language, "no_person"), box, theme.MUTED, role=Text.TITLE)
         return
-    draw_person(canvas, box, view.person, view.temperature_c, state.language)
+    fever = view.reason in (Reason.FEVER, Reason.REMEASURE)
+    draw_person(canvas, box, view.person, view.temperature_c, state.language, fever)
 
 
 def _open_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
     gap = canvas.u(8)
     title, choices, go = layout.rows(box, (0.14, 0.62, 0.24), gap)
-    canvas.text(strings.text(state.language, "open_pick"), title, max_px=canvas.u(30))
+    canvas.text(strings.text(state.language, "open_pick"), title, role=Text.TITLE)
     n_cols = 2 if canvas.portrait else 3
     cells = layout.grid(choices, -(-len(strings.OPEN_REASONS) // n_cols), n_cols, gap)
     for cell, code in zip(cells, strings.OPEN_REASONS, strict=False):
@@ -227,7 +253,7 @@ def _setter(state: UiState, name: str, value: object) -> Action:
 def _visitor_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
     gap = canvas.u(8)
     form, pad_box = layout.side_by_side(box, 0.56, gap)
-    phone, household, reasons, register = layout.rows(form, (0.2, 0.2, 0.38, 0.22), gap)
+    phone, household, reasons, register = layout.rows(form, (60, 60, 128, 60), gap)
     _field(canvas, phone, state, Field.PHONE, _grouped(state.phone))
     _field(canvas, household, state, Field.HOUSEHOLD, state.household)
     for cell, code in zip(layout.grid(reasons, 2, 2, gap), strings.VISIT_REASONS, strict=False):
@@ -299,7 +325,7 @@ def _settings_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiS
     items = chrome.status_items(view, state.language)
     for cell, (words, colour) in zip(layout.cols(facts, len(items), gap), items, strict=True):
         canvas.fill(cell, theme.PANEL, canvas.u(8))
-        canvas.text(words, cell.inflate(-gap, -gap), colour, max_px=canvas.u(28), lines=2)
+        canvas.text(words, cell.inflate(-gap, -gap), colour, role=Text.BODY, lines=2)
 
 
 def _choice_row(
@@ -307,7 +333,7 @@ def _choice_row(
 ) -> None:
     gap = canvas.u(10)
     head, *cells = layout.cols(box, [1.0] + [1.2] * len(choices), gap)
-    canvas.text(label, head, align="left", max_px=canvas.u(30))
+    canvas.text(label, head, role=Text.BUTTON, align="left")
     for cell, (words, selected, action) in zip(cells, choices, strict=True):
         canvas.button(cell, words, action, selected=selected)
 

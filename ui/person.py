@@ -9,9 +9,11 @@ from functools import lru_cache
 
 import pygame
 
+from kiosk.model import RiskColour
 from kiosk.view import PersonView
 from ui import chrome, layout, strings, theme
 from ui.canvas import Canvas
+from ui.theme import Text
 
 
 @lru_cache(maxsize=8)
@@ -51,10 +53,73 @@ def role_words(person: PersonView, language: str) -> str:
     return strings.text(language, f"role_{person.role}")
 
 
-def draw_person(
-    canvas: Canvas, box: pygame.Rect, person: PersonView, celsius: float | None, language: str
+def swatch(canvas: Canvas, box: pygame.Rect, colour: RiskColour, language: str) -> None:
+    """The household colour as a square of that colour with its word beside it."""
+    side = min(box.height, canvas.u(30))
+    square = pygame.Rect(0, 0, side, side)
+    square.midleft = (box.left, box.centery)
+    canvas.fill(square, theme.RISK_COLOUR[colour], canvas.u(4))
+    pygame.draw.rect(canvas.surface, theme.WHITE, square, max(1, canvas.u(2)), canvas.u(4))
+    words = box.copy()
+    words.left, words.width = square.right + canvas.u(8), box.width - side - canvas.u(8)
+    canvas.text(strings.text(language, f"colour_{colour}"), words, role=Text.CARD, align="left")
+
+
+def reading(
+    canvas: Canvas,
+    box: pygame.Rect,
+    celsius: float | None,
+    fever: bool,
+    language: str,
+    role: Text = Text.READING,
 ) -> None:
-    """Photo on one side, masked name and pass details on the other."""
+    """The temperature; a fever is marked: white plate, red figures and the word "high"."""
+    words = chrome.temperature(celsius) or "—"
+    if not fever:
+        canvas.text(words, box, role=role, align="left")
+        return
+    canvas.fill(box, theme.WHITE, canvas.u(8))
+    pygame.draw.rect(canvas.surface, theme.RED, box, max(2, canvas.u(4)), canvas.u(8))
+    inner = box.inflate(-canvas.u(16), -canvas.u(10))  # clear of the red border
+    mark = strings.text(language, "fever_mark")
+    width = canvas.measure(mark, Text.CARD) + canvas.u(4)
+    figures, word = layout.cols(inner, (inner.width - width, width))
+    canvas.text(words, figures, theme.RED, role=role, align="left")
+    canvas.text(mark, word, theme.RED, role=Text.CARD, align="right")
+
+
+def draw_card(
+    canvas: Canvas,
+    box: pygame.Rect,
+    person: PersonView,
+    celsius: float | None,
+    fever: bool,
+    language: str,
+) -> None:
+    """The resident screen's card: photo, masked name, flat, colour swatch and temperature,
+    so a guard beside the gate can compare faces without unlocking anything."""
+    line = canvas.u(Text.CARD.px * 1.25)
+    heights = [canvas.u(Text.NAME.px * 1.25), line, line, canvas.u(Text.READING.px * 1.45)]
+    gap = canvas.u(4)
+    rest = box.height - sum(heights) - gap * len(heights)
+    photo, name, flat, colour, temperature = layout.rows(box, [rest, *heights], gap)
+    draw_photo(canvas, photo, person.photo_png)
+    canvas.text(person.masked_name, name, role=Text.NAME, align="left")
+    flat_words = f"{strings.text(language, 'flat')} {person.household_id}"
+    canvas.text(flat_words, flat, role=Text.CARD, align="left")
+    swatch(canvas, colour, person.colour, language)
+    reading(canvas, temperature, celsius, fever, language)
+
+
+def draw_person(
+    canvas: Canvas,
+    box: pygame.Rect,
+    person: PersonView,
+    celsius: float | None,
+    language: str,
+    fever: bool = False,
+) -> None:
+    """Photo on one side, masked name and pass details on the other (the guard's page)."""
     gap = canvas.u(12)
     photo, details = layout.side_by_side(box, 0.36, gap)
     draw_photo(canvas, photo, person.photo_png)
@@ -62,15 +127,19 @@ def draw_person(
     lines = [
         (t(language, "role"), role_words(person, language)),
         (t(language, "household"), person.household_id),
-        (t(language, "colour"), t(language, f"colour_{person.colour}")),
+        (t(language, "colour"), ""),
         (t(language, "expires"), person.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")),
         (t(language, "pass_id"), person.pass_id),
-        (t(language, "temperature"), chrome.temperature(celsius) or "—"),
+        (t(language, "temperature"), ""),
     ]
     name, *cells = layout.rows(details, [1.6] + [1.0] * len(lines), canvas.u(4))
-    canvas.text(person.masked_name, name, align="left", max_px=canvas.u(48))
+    canvas.text(person.masked_name, name, role=Text.NAME, align="left")
     for cell, (label, value) in zip(cells, lines, strict=True):
         head, body = layout.cols(cell, (0.38, 0.62), canvas.u(8))
-        canvas.text(label, head, theme.MUTED, align="left", max_px=canvas.u(26))
-        colour = theme.RISK_COLOUR[person.colour] if label == t(language, "colour") else theme.WHITE
-        canvas.text(value, body, colour, align="left", max_px=canvas.u(26))
+        canvas.text(label, head, theme.MUTED, role=Text.BODY, align="left")
+        if label == t(language, "colour"):
+            swatch(canvas, body, person.colour, language)
+        elif label == t(language, "temperature"):
+            reading(canvas, body, celsius, fever, language, Text.BODY)
+        else:
+            canvas.text(value, body, role=Text.BODY, align="left")

@@ -1,7 +1,8 @@
-"""The resident screen: one big message a person can read from a metre away.
+"""The resident screen: one big message a person can read from a metre and a half away.
 
-Idle prompt, "reading", the temperature while measuring, a large green "please pass" or a red
-refusal with its reason in plain words, and the masked name of the pass holder.
+Status bar on top, then the alarm banner while any alarm is open, then two columns: on the
+left the viewfinder (idle), the person's card (a decision) or a pictogram; on the right a
+small line, the headline and the instruction, each at the one size of its role.
 """
 
 from __future__ import annotations
@@ -12,14 +13,21 @@ import pygame
 
 from kiosk.model import Reason
 from kiosk.view import KioskView, Stage
-from ui import chrome, layout, strings, theme
+from ui import banner, chrome, layout, strings, theme, viewfinder
 from ui.canvas import Action, Canvas
 from ui.icons import draw_stage_icon
+from ui.person import draw_card
 from ui.state import UiState
+from ui.theme import Text
+from ui.viewfinder import GreyFrame
+
+VIEWFINDER_STAGES = frozenset({Stage.IDLE, Stage.READING})
+FEVER_REASONS = frozenset({Reason.FEVER, Reason.REMEASURE})
+LEFT_SHARE = 0.34
 
 
 class Message(NamedTuple):
-    """What the resident reads: a small line above, the headline and a hint below."""
+    """What the resident reads: a small line above, the headline and what to do now."""
 
     kicker: str
     headline: str
@@ -42,45 +50,80 @@ def message(view: KioskView, language: str) -> Message:
         return Message(
             "", reason.title if view.reason is Reason.REMEASURE else stage.title, stage.hint
         )
+    if view.stage in VIEWFINDER_STAGES and view.aim is not None:
+        return Message("", stage.title, strings.aim_words(language, view.aim))
     return Message("", stage.title, stage.hint)
 
 
 def _open_note(reason: Reason, words: strings.Words, language: str) -> str:
-    """Under a green "please pass": why it was opened, or a reminder (health monitoring)."""
+    """Under a green "please go through": why it was opened, or a reminder (health watch)."""
     if reason is Reason.OK:
         return ""
     if reason is Reason.MONITORED:
-        return words.title + ("，" if language == "zh-CN" else ": ") + words.hint
+        return words.hint
     return words.title
 
 
-def draw(canvas: Canvas, view: KioskView, state: UiState, open_guard: Action) -> None:
+def draw(
+    canvas: Canvas,
+    view: KioskView,
+    state: UiState,
+    open_guard: Action,
+    frame: GreyFrame | None = None,
+) -> None:
     """The whole resident screen, with the guard button in the status bar."""
-    bar, main = layout.take_top(canvas.surface.get_rect(), canvas.u(72))
+    bar, rest = layout.take_top(canvas.surface.get_rect(), chrome.bar_height(canvas))
+    alarms, main = layout.take_top(rest, banner.height(canvas, view.alarms))
     canvas.fill(main, theme.STAGE_BACKGROUND[view.stage])
     chrome.status_bar(canvas, bar, view, state, open_guard)
-    pad = canvas.u(16)
+    banner.draw(canvas, alarms, view.alarms, state.language)
+    pad = canvas.u(8)
     main = main.inflate(-2 * pad, -2 * pad)
-    icon, words = layout.side_by_side(main, 0.26, pad)
-    draw_stage_icon(canvas.surface, view.stage, icon.inflate(-pad, -pad))
+    left, words = layout.side_by_side(main, LEFT_SHARE, canvas.u(14))
+    _draw_left(canvas, left, view, state.language, frame)
     _draw_words(canvas, words, message(view, state.language), view)
 
 
+def _draw_left(
+    canvas: Canvas, box: pygame.Rect, view: KioskView, language: str, frame: GreyFrame | None
+) -> None:
+    if view.stage in VIEWFINDER_STAGES and view.person is None:
+        viewfinder.draw(canvas, box, frame, view.aim)
+    elif view.person is not None:
+        canvas.fill(box.inflate(canvas.u(8), canvas.u(8)), _card_colour(view), canvas.u(12))
+        fever = view.reason in FEVER_REASONS
+        draw_card(canvas, box, view.person, view.temperature_c, fever, language)
+        # The verdict's pictogram as a badge on the card's corner, for those who cannot read.
+        side = canvas.u(64)
+        badge = pygame.Rect(box.right - side, box.top, side, side)
+        draw_stage_icon(canvas.surface, view.stage, badge)
+    else:
+        side = min(box.width, box.height)
+        draw_stage_icon(
+            canvas.surface, view.stage, box.inflate(side - box.width, side - box.height)
+        )
+
+
+def _card_colour(view: KioskView) -> theme.Colour:
+    return theme.shade(theme.STAGE_BACKGROUND[view.stage], 0.6)
+
+
 def _draw_words(canvas: Canvas, box: pygame.Rect, msg: Message, view: KioskView) -> None:
-    kicker, headline, hint, info = layout.rows(box, (0.14, 0.36, 0.22, 0.28), canvas.u(4))
-    if msg.kicker:
-        canvas.text(msg.kicker, kicker, max_px=canvas.u(40))
-    canvas.text(msg.headline, headline, lines=2, max_px=canvas.u(84), min_px=canvas.u(24))
-    if msg.hint:
-        canvas.text(msg.hint, hint, lines=2, max_px=canvas.u(34), min_px=canvas.u(16))
-    _draw_info(canvas, info, view)
-
-
-def _draw_info(canvas: Canvas, box: pygame.Rect, view: KioskView) -> None:
-    """Masked name and temperature side by side (either may be missing)."""
-    name = view.person.masked_name if view.person is not None else ""
-    reading = chrome.temperature(view.temperature_c)
-    parts = [p for p in (name, reading) if p]
-    for cell, words in zip(layout.cols(box, len(parts) or 1, canvas.u(8)), parts, strict=False):
-        canvas.fill(cell, theme.shade(theme.STAGE_BACKGROUND[view.stage], 0.7), canvas.u(12))
-        canvas.text(words, cell.inflate(-canvas.u(12), -canvas.u(8)), max_px=canvas.u(64))
+    """Kicker, headline and instruction stacked from the top, each as tall as its lines."""
+    gap = canvas.u(8)
+    blocks = [
+        (msg.kicker, Text.KICKER, 1),
+        (msg.headline, Text.HEADLINE, 2),
+        (msg.hint, Text.INSTRUCTION, 2),
+    ]
+    heights = [
+        canvas.height_of(words, box.width, role, lines) if words else 0
+        for words, role, lines in blocks
+    ]
+    spare = box.height - sum(heights) - gap * (len(heights) - 1)
+    top = box.top + max(0, spare) // 3
+    for (words, role, lines), height in zip(blocks, heights, strict=True):
+        if words:
+            area = pygame.Rect(box.left, top, box.width, min(height, box.bottom - top))
+            canvas.text(words, area, role=role, lines=lines, align="left")
+            top += height + gap

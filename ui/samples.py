@@ -6,11 +6,14 @@ import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
 import pygame
 
 from kiosk.model import Direction, Event, EventKind, Reason, RiskColour, Role, Verdict
 from kiosk.view import (
     AcknowledgeAlarm,
+    Aim,
     Alarm,
     Command,
     CommandResult,
@@ -26,6 +29,7 @@ from kiosk.view import (
 )
 
 AT = datetime(2020, 2, 14, 8, 30, tzinfo=UTC)
+PLACE = "gate-1"
 
 
 def sample_photo(size: tuple[int, int] = (120, 160)) -> bytes:
@@ -78,14 +82,42 @@ def event(
 
 
 def alarms() -> tuple[Alarm, ...]:
+    who = person()
     return (
-        Alarm("al-1", Reason.FEVER, AT + timedelta(minutes=3), "38.4 °C"),
-        Alarm("al-2", Reason.QUARANTINE, AT + timedelta(minutes=5), "3-2-501"),
-        Alarm("al-3", Reason.DOOR_HELD_OPEN, AT + timedelta(minutes=6), "45 s"),
+        Alarm("al-1", Reason.FEVER, AT + timedelta(minutes=3), "38.4 °C", place=PLACE, person=who),
         Alarm(
-            "al-4", Reason.REVOKED, AT + timedelta(minutes=1), "P-2020-000777", acknowledged=True
+            "al-2",
+            Reason.QUARANTINE,
+            AT + timedelta(minutes=5),
+            "3-2-501",
+            place=PLACE,
+            person=person(RiskColour.RED),
+        ),
+        Alarm("al-3", Reason.DOOR_HELD_OPEN, AT + timedelta(minutes=6), "45 s", place=PLACE),
+        Alarm(
+            "al-4",
+            Reason.REVOKED,
+            AT + timedelta(minutes=1),
+            "P-2020-000777",
+            acknowledged=True,
+            place=PLACE,
         ),
     )
+
+
+def door_alarm() -> Alarm:
+    """The alarm a door forced open raises (no pass, so nobody to name)."""
+    return Alarm(
+        "al-5", Reason.DOOR_FORCED_OPEN, AT + timedelta(minutes=8), "door opened", place=PLACE
+    )
+
+
+def camera_frame(text: str | None = None, seed: int = 0) -> npt.NDArray[np.uint8]:
+    """A simulated camera frame (a hand holding ``text`` as a QR code, or an empty scene)."""
+    from drivers.frames import random_style, render_frame  # the simulator's own frames
+
+    rng = np.random.default_rng(seed)
+    return render_frame(text, random_style(rng, hard=0), rng, (640, 480))
 
 
 def events() -> tuple[Event, ...]:
@@ -106,7 +138,7 @@ BASE = KioskView(stage=Stage.IDLE, online=True, sequence=1)
 
 def stage_views() -> dict[str, KioskView]:
     """One view per resident-screen situation, named for file names."""
-    return {
+    views = {
         "idle": BASE,
         "reading": replace(BASE, stage=Stage.READING),
         "measuring": replace(BASE, stage=Stage.MEASURING, person=person(), temperature_c=36.4),
@@ -146,7 +178,13 @@ def stage_views() -> dict[str, KioskView]:
             BASE, stage=Stage.GUARD, reason=Reason.SENSOR_FAULT, verdict=Verdict.GUARD
         ),
         "cooldown": replace(BASE, stage=Stage.COOLDOWN),
+        "aim": replace(BASE, aim=Aim.CLOSER),
+        "door-alarm": replace(BASE, alarms=(door_alarm(),), door_open=True),
+        "alarms": replace(BASE, alarms=alarms(), door_open=True),
+        "link-unknown": replace(BASE, online=None),
     }
+    views["fever-alarm"] = replace(views["fever"], alarms=(*alarms(), door_alarm()))
+    return views
 
 
 def guard_view() -> KioskView:

@@ -1,7 +1,9 @@
 """One screen session: reads the kiosk's view, draws the right page, turns touches into commands.
 
-It never waits on the kiosk: it only calls ``view()`` and ``submit()``. The loop that owns the
-display (``ui.app.run_ui``) asks it whether a redraw is due, so an idle screen costs nothing.
+It never waits on the kiosk: it only calls ``view()`` and ``submit()`` (and ``frame()`` for
+the viewfinder, when the kiosk has a camera). The loop that owns the display
+(``ui.app.run_ui``) asks it whether a redraw is due, so an idle screen costs nothing but the
+viewfinder, which is redrawn at most ``VIEWFINDER_FPS`` times a second.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from ui.canvas import Button, Canvas
 from ui.fonts import FontBook
 from ui.speech import Speaker
 from ui.state import Page, UiState
+from ui.viewfinder import FramePort, GreyFrame
 
 # Said aloud only when something is asked of the person or decided; the idle prompt is not.
 QUIET_STAGES = frozenset({Stage.IDLE, Stage.READING, Stage.COOLDOWN})
+VIEWFINDER_FPS = 10.0  # enough to aim a phone; the decoder keeps the camera's full rate
 
 
 class KioskPort(Protocol):
@@ -52,8 +56,10 @@ class Screen:
         speaker: Speaker | None = None,
         panel: Panel | None = None,
         panel_surface: pygame.Surface | None = None,
+        frames: FramePort | None = None,
     ) -> None:
         self.kiosk = kiosk
+        self.frames = frames if frames is not None else _frames_of(kiosk)
         self.clock = clock
         self.guard_lock_s = guard_lock_s
         self.fonts = fonts or FontBook()
@@ -65,6 +71,8 @@ class Screen:
         self.results: list[tuple[Command, CommandResult]] = []  # what this session submitted
         self._drawn: tuple[int, float | None] | None = None
         self._dirty = True
+        self._frame: GreyFrame | None = None  # the camera frame drawn last
+        self._frame_at = float("-inf")
 
     # Input ---------------------------------------------------------------------------------
 
@@ -128,7 +136,22 @@ class Screen:
             self._dirty = True
         toast = self.state.toast
         key = (view.sequence, toast.until if toast is not None and now < toast.until else None)
-        return self._dirty or key != self._drawn
+        return self._dirty or key != self._drawn or self._new_frame(view, now)
+
+    def _shows_viewfinder(self, view: KioskView) -> bool:
+        return (
+            self.frames is not None
+            and self.state.shown_page(view) is Page.RESIDENT
+            and view.stage in resident.VIEWFINDER_STAGES
+            and view.person is None
+        )
+
+    def _new_frame(self, view: KioskView, now: float) -> bool:
+        """A newer camera frame is there and the viewfinder is due for one."""
+        if not self._shows_viewfinder(view) or now - self._frame_at < 1 / VIEWFINDER_FPS:
+            return False
+        assert self.frames is not None
+        return self.frames.frame() is not self._frame
 
     def invalidate(self) -> None:
         """Redraw on the next frame (the window was uncovered or resized)."""
@@ -142,7 +165,8 @@ class Screen:
         canvas.reset()
         page = self.state.shown_page(view)
         if page is Page.RESIDENT:
-            resident.draw(canvas, view, self.state, self._open_guard)
+            frame = self._take_frame(view, now)
+            resident.draw(canvas, view, self.state, self._open_guard, frame)
             self._speak(view)
         else:
             guard.draw(canvas, view, self.state, page)
@@ -158,6 +182,13 @@ class Screen:
         self._dirty = False
         return view
 
+    def _take_frame(self, view: KioskView, now: float) -> GreyFrame | None:
+        if not self._shows_viewfinder(view):
+            return None
+        assert self.frames is not None
+        self._frame, self._frame_at = self.frames.frame(), now
+        return self._frame
+
     def _open_guard(self) -> None:
         self.state.go(Page.PIN)
         self.state.pin = ""
@@ -170,3 +201,8 @@ class Screen:
             " ".join(w for w in (words.kicker, words.headline, words.hint) if w),
             self.state.language,
         )
+
+
+def _frames_of(kiosk: KioskPort) -> FramePort | None:
+    """The kiosk itself when it offers camera frames (``Kiosk.frame``), else None."""
+    return kiosk if isinstance(kiosk, FramePort) else None

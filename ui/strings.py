@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from kiosk.model import Reason
-from kiosk.view import Stage
+from kiosk.view import Aim, Stage
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
@@ -23,138 +23,170 @@ class Words(NamedTuple):
 
 
 R = Reason
+# Written for a resident at the gate, not for an engineer: the title says what happened in
+# everyday words, the hint says what to do now and whom to ask.
 REASONS: dict[str, dict[Reason, Words]] = {
     "zh-CN": {
         R.OK: Words("请通行"),
-        R.UNKNOWN_FORMAT: Words("无法识别此二维码", "请出示社区通行证"),
-        R.BAD_ENCODING: Words("二维码已损坏", "请重新出示，或联系保安"),
-        R.BAD_COSE: Words("通行证无效", "请联系保安"),
-        R.BAD_CLAIMS: Words("通行证信息不完整", "请到社区办公室重新办理"),
-        R.UNKNOWN_KEY: Words("签发单位未登记", "请联系保安"),
-        R.KEY_NOT_VALID: Words("签发密钥已失效", "请到社区办公室更换通行证"),
-        R.BAD_SIGNATURE: Words("通行证无效（签名错误）", "请联系保安"),
-        R.EXPIRED: Words("通行证已过期", "请到社区办公室续办"),
-        R.NOT_YET_VALID: Words("通行证尚未生效", "请在生效时间后再来"),
-        R.REVOKED: Words("通行证已注销", "请联系保安"),
-        R.WRONG_COMPOUND: Words("非本小区通行证", "请联系保安"),
-        R.QUARANTINE: Words("住户正在居家隔离", "隔离期间请留在家中，需要帮助请联系社区"),
-        R.MONITORED: Words("健康监测中", "请每天报告体温"),
-        R.EMPTY_FLAT: Words("此房屋登记为空置", "请联系保安"),
-        R.ANTI_PASSBACK: Words("已按此方向通行过", "请先从另一方向通行，或联系保安"),
-        R.VISITOR_LIMIT: Words("访客通行次数已用完", "请联系被访住户重新申请"),
-        R.CURFEW: Words("当前时段不能通行", "请在开放时间内通行"),
-        R.EXIT_QUOTA: Words("今日家庭外出次数已用完", "每户每天外出次数有限，明天再来"),
-        R.HCERT_REQUIRED: Words("需要健康证明", "请出示健康证明二维码"),
-        R.FEVER: Words("体温偏高", "请在一旁稍候后重新测量，或联系保安"),
-        R.REMEASURE: Words("请保持不动，再测一次", "第一次测量偏高"),
-        R.NO_FOREHEAD: Words("未测到体温", "请靠近测温器，露出额头"),
-        R.SENSOR_FAULT: Words("测温器故障", "请联系保安人工测温"),
-        R.LOG_FAULT: Words("记录无法保存", "闸门保持关闭，请联系保安"),
-        R.CLOCK_UNTRUSTED: Words("设备时钟未校准", "请联系保安"),
+        R.UNKNOWN_FORMAT: Words("这不是小区通行证", "请打开社区通行证二维码再扫"),
+        R.BAD_ENCODING: Words("二维码没有读清楚", "请把手机拿稳，再扫一次"),
+        R.BAD_COSE: Words("通行证无法识别", "请找门口保安帮忙"),
+        R.BAD_CLAIMS: Words("通行证信息不全", "请到社区居委会重新办理"),
+        R.UNKNOWN_KEY: Words("不是本社区发的通行证", "请找门口保安帮忙"),
+        R.KEY_NOT_VALID: Words("通行证需要换新", "请到社区居委会换新通行证"),
+        R.BAD_SIGNATURE: Words("通行证无法核实", "请找门口保安帮忙"),
+        R.EXPIRED: Words("通行证已过期", "请到社区居委会续办"),
+        R.NOT_YET_VALID: Words("通行证还没生效", "请到生效时间后再来"),
+        R.REVOKED: Words("通行证已停用", "请找门口保安或社区居委会"),
+        R.WRONG_COMPOUND: Words("不是本小区的通行证", "请找门口保安登记"),
+        R.QUARANTINE: Words("您家正在居家隔离", "请回家；买菜看病请打社区电话"),
+        R.MONITORED: Words("您家在健康观察期", "请每天向社区报告体温"),
+        R.EMPTY_FLAT: Words("这套房登记为空房", "请找门口保安核实"),
+        R.ANTI_PASSBACK: Words("上次进出没有扫码", "每次进出都要扫码，请找保安登记"),
+        R.VISITOR_LIMIT: Words("访客通行次数已用完", "请让您拜访的住户重新申请"),
+        R.CURFEW: Words("现在不能通行", "请在开放时间再来，急事找保安"),
+        R.EXIT_QUOTA: Words("今天您家外出次数已用完", "请明天再出门，急事找保安"),
+        R.HCERT_REQUIRED: Words("还需要健康证明", "请再出示健康证明二维码"),
+        R.FEVER: Words("体温偏高", "请在旁边休息几分钟再测，保安会帮您"),
+        R.REMEASURE: Words("请站好不动，再测一次", "第一次测的体温偏高"),
+        R.NO_FOREHEAD: Words("没有测到体温", "请靠近测温器，露出额头"),
+        R.SENSOR_FAULT: Words("测温器出故障了", "请找保安人工测温"),
+        R.LOG_FAULT: Words("设备出故障了", "门不会打开，请找保安"),
+        R.CLOCK_UNTRUSTED: Words("设备时间不准", "请找保安"),
         R.GUARD_OVERRIDE: Words("保安已开门", "请通行"),
-        R.DOOR_HELD_OPEN: Words("门未关好", "请随手关门"),
-        R.DOOR_FORCED_OPEN: Words("门被强行打开", "已通知保安"),
-        R.OFFLINE_BACKLOG: Words("网络断开，记录待上传", "请检查网络连接"),
+        R.DOOR_HELD_OPEN: Words("门没有关好", "请随手关门"),
+        R.DOOR_FORCED_OPEN: Words("门被强行打开", "保安正在赶来"),
+        R.OFFLINE_BACKLOG: Words("暂时连不上社区办公室", "可以照常通行，保安会处理"),
         R.VISITOR_REGISTERED: Words("访客已登记", "请通行"),
-        R.EXIT_BUTTON: Words("出门按钮开门", "请通行"),
+        R.EXIT_BUTTON: Words("出门按钮开的门", "请通行"),
     },
     "en": {
-        R.OK: Words("Please pass"),
-        R.UNKNOWN_FORMAT: Words("Code not recognised", "Please show your community pass"),
-        R.BAD_ENCODING: Words("Damaged code", "Show it again, or see the guard"),
-        R.BAD_COSE: Words("Invalid pass", "Please see the guard"),
+        R.OK: Words("Please go through"),
+        R.UNKNOWN_FORMAT: Words(
+            "This is not a community pass", "Open your community pass code and scan again"
+        ),
+        R.BAD_ENCODING: Words("The code could not be read", "Hold your phone still and scan again"),
+        R.BAD_COSE: Words("This pass cannot be checked", "Please ask the guard at the gate"),
         R.BAD_CLAIMS: Words(
-            "Pass data incomplete", "Please get a new pass at the community office"
+            "This pass is missing details", "Get a new pass at the community office"
         ),
-        R.UNKNOWN_KEY: Words("Unknown issuer", "Please see the guard"),
+        R.UNKNOWN_KEY: Words("Not a pass of this community", "Please ask the guard at the gate"),
         R.KEY_NOT_VALID: Words(
-            "Issuer key no longer valid", "Please renew your pass at the office"
+            "This pass must be replaced", "Get a new pass at the community office"
         ),
-        R.BAD_SIGNATURE: Words("Invalid pass (signature)", "Please see the guard"),
-        R.EXPIRED: Words("Pass expired", "Please renew it at the community office"),
-        R.NOT_YET_VALID: Words("Pass not valid yet", "Please come back once it is valid"),
-        R.REVOKED: Words("Pass revoked", "Please see the guard"),
-        R.WRONG_COMPOUND: Words("Pass for another community", "Please see the guard"),
+        R.BAD_SIGNATURE: Words(
+            "This pass could not be verified", "Please ask the guard at the gate"
+        ),
+        R.EXPIRED: Words("Your pass has expired", "Renew it at the community office"),
+        R.NOT_YET_VALID: Words("Your pass is not valid yet", "Come back when it starts"),
+        R.REVOKED: Words("This pass has been cancelled", "See the guard or the community office"),
+        R.WRONG_COMPOUND: Words("A pass of another community", "Please register with the guard"),
         R.QUARANTINE: Words(
-            "Household in home quarantine", "Please stay at home; call the office if you need help"
+            "Your household is in quarantine", "Go home; for food or a doctor call the office"
         ),
-        R.MONITORED: Words("Under health monitoring", "Please report your temperature daily"),
-        R.EMPTY_FLAT: Words("Flat registered as empty", "Please see the guard"),
+        R.MONITORED: Words(
+            "Your household is under watch", "Report your temperature to the office daily"
+        ),
+        R.EMPTY_FLAT: Words("This flat is listed as empty", "Please let the guard check it"),
         R.ANTI_PASSBACK: Words(
-            "Already passed this way", "Use the other direction first, or see the guard"
+            "Your last pass was not scanned", "Scan every time; the guard will help now"
         ),
-        R.VISITOR_LIMIT: Words("Visitor pass used up", "Ask your host to apply again"),
-        R.CURFEW: Words("Outside opening hours", "Please come back during opening hours"),
+        R.VISITOR_LIMIT: Words(
+            "This visitor pass is used up", "Ask the family you visit to apply again"
+        ),
+        R.CURFEW: Words(
+            "The gate is closed at this hour", "Come back in opening hours; emergency: guard"
+        ),
         R.EXIT_QUOTA: Words(
-            "Household exits used up today", "Exits per household are limited; try tomorrow"
+            "No more outings today", "Your household used them; emergency: see the guard"
         ),
         R.HCERT_REQUIRED: Words(
-            "Health certificate required", "Please show your health certificate code"
+            "A health certificate is needed", "Please also show your certificate code"
         ),
-        R.FEVER: Words("Temperature high", "Please wait a moment and re-measure, or see the guard"),
+        R.FEVER: Words("High temperature", "Rest a few minutes, then measure again"),
         R.REMEASURE: Words("Stand still, measuring again", "The first reading was high"),
-        R.NO_FOREHEAD: Words(
-            "No temperature taken", "Step closer and show your forehead to the sensor"
+        R.NO_FOREHEAD: Words("No temperature taken", "Step closer, show your forehead"),
+        R.SENSOR_FAULT: Words(
+            "The thermometer is not working", "The guard will take your temperature"
         ),
-        R.SENSOR_FAULT: Words("Thermometer fault", "Please see the guard for a manual check"),
-        R.LOG_FAULT: Words("Log cannot be saved", "The gate stays shut; please see the guard"),
-        R.CLOCK_UNTRUSTED: Words("Clock not verified", "Please see the guard"),
-        R.GUARD_OVERRIDE: Words("Opened by the guard", "Please pass"),
-        R.DOOR_HELD_OPEN: Words("Door held open", "Please close the door behind you"),
-        R.DOOR_FORCED_OPEN: Words("Door forced open", "The guard has been alerted"),
-        R.OFFLINE_BACKLOG: Words("Offline, events waiting to upload", "Please check the network"),
-        R.VISITOR_REGISTERED: Words("Visitor registered", "Please pass"),
-        R.EXIT_BUTTON: Words("Opened by the exit button", "Please pass"),
+        R.LOG_FAULT: Words("The kiosk has a fault", "The gate stays shut; please see the guard"),
+        R.CLOCK_UNTRUSTED: Words("The kiosk clock is not set", "Please see the guard"),
+        R.GUARD_OVERRIDE: Words("Opened by the guard", "Please go through"),
+        R.DOOR_HELD_OPEN: Words("The door is left open", "Please close the door behind you"),
+        R.DOOR_FORCED_OPEN: Words("The door was forced open", "The guard has been called"),
+        R.OFFLINE_BACKLOG: Words(
+            "No connection to the office", "You can still pass; the guard will see to it"
+        ),
+        R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
+        R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
     },
 }
 
 # How a stage reads when its reason adds nothing (the idle prompt, "reading", ...).
 STAGES: dict[str, dict[Stage, Words]] = {
     "zh-CN": {
-        Stage.IDLE: Words("请出示通行证", "将二维码对准摄像头"),
-        Stage.READING: Words("正在读取…", "请保持不动"),
-        Stage.MEASURING: Words("请测量体温", "请将额头靠近测温器"),
-        Stage.REMEASURE: Words("请保持不动，再测一次", "第一次测量偏高"),
+        Stage.IDLE: Words("请出示通行证", "把二维码对准摄像头"),
+        Stage.READING: Words("正在读取…", "请拿稳别动"),
+        Stage.MEASURING: Words("请测量体温", "请把额头靠近测温器"),
+        Stage.REMEASURE: Words("请站好不动，再测一次", "第一次测的体温偏高"),
         Stage.OPEN: Words("请通行"),
-        Stage.DENIED: Words("禁止通行"),
-        Stage.GUARD: Words("请联系保安", "设备无法判断，请保安处理"),
-        Stage.COOLDOWN: Words("请稍候", "下一位马上开始"),
+        Stage.DENIED: Words("不能通行"),
+        Stage.GUARD: Words("请找保安", "设备无法判断，保安会来帮您"),
+        Stage.COOLDOWN: Words("请稍等", "下一位马上开始"),
     },
     "en": {
         Stage.IDLE: Words("Show your pass", "Hold the QR code up to the camera"),
         Stage.READING: Words("Reading…", "Hold still"),
-        Stage.MEASURING: Words(
-            "Measure your temperature", "Bring your forehead close to the sensor"
-        ),
+        Stage.MEASURING: Words("Measure your temperature", "Bring your forehead to the sensor"),
         Stage.REMEASURE: Words("Stand still, measuring again", "The first reading was high"),
-        Stage.OPEN: Words("Please pass"),
-        Stage.DENIED: Words("Not allowed"),
+        Stage.OPEN: Words("Please go through"),
+        Stage.DENIED: Words("Not allowed through"),
         Stage.GUARD: Words("Please see the guard", "The kiosk cannot decide; the guard will help"),
         Stage.COOLDOWN: Words("Please wait", "Next person in a moment"),
     },
+}
+
+# What the viewfinder says when it sees a code it cannot read yet.
+AIMS: dict[str, dict[Aim, str]] = {
+    "zh-CN": {Aim.HOLD_STILL: "请拿稳别动", Aim.CLOSER: "请拿近一点"},
+    "en": {Aim.HOLD_STILL: "Hold still", Aim.CLOSER: "Bring it closer"},
 }
 
 # Alarms whose headline differs from the refusal words a resident sees.
 ALARMS: dict[str, dict[Reason, str]] = {
     "zh-CN": {
         R.FEVER: "发热人员",
-        R.REVOKED: "出示已注销通行证",
-        R.QUARANTINE: "隔离住户试图外出",
-        R.EMPTY_FLAT: "空置房屋通行证被使用",
+        R.REVOKED: "出示已停用通行证",
+        R.QUARANTINE: "隔离住户想要外出",
+        R.EMPTY_FLAT: "空房通行证被使用",
         R.SENSOR_FAULT: "测温器故障",
         R.LOG_FAULT: "事件记录无法写入",
-        R.CLOCK_UNTRUSTED: "时钟不可信",
+        R.CLOCK_UNTRUSTED: "设备时钟不可信",
         R.OFFLINE_BACKLOG: "离线且有待上传记录",
+        R.DOOR_HELD_OPEN: "门长时间未关",
+        R.DOOR_FORCED_OPEN: "门被强行打开",
+        R.ANTI_PASSBACK: "进出记录不连续",
+        R.CURFEW: "非开放时段通行",
+        R.EXIT_QUOTA: "超出家庭外出次数",
+        R.VISITOR_LIMIT: "访客次数已用完",
+        R.HCERT_REQUIRED: "缺少健康证明",
     },
     "en": {
         R.FEVER: "Fever detected",
-        R.REVOKED: "Revoked pass shown",
+        R.REVOKED: "Cancelled pass shown",
         R.QUARANTINE: "Quarantine exit attempt",
         R.EMPTY_FLAT: "Empty-flat pass used",
         R.SENSOR_FAULT: "Thermometer fault",
         R.LOG_FAULT: "Event log cannot be written",
         R.CLOCK_UNTRUSTED: "Untrusted clock",
         R.OFFLINE_BACKLOG: "Offline with a backlog",
+        R.DOOR_HELD_OPEN: "Door held open",
+        R.DOOR_FORCED_OPEN: "Door forced open",
+        R.ANTI_PASSBACK: "Passage not scanned",
+        R.CURFEW: "Passage in closed hours",
+        R.EXIT_QUOTA: "Household exit quota used",
+        R.VISITOR_LIMIT: "Visitor pass used up",
+        R.HCERT_REQUIRED: "No health certificate",
     },
 }
 
@@ -194,12 +226,19 @@ UI: dict[str, dict[str, str]] = {
         "direction": "方向",
         "dir_in": "进",
         "dir_out": "出",
-        "online": "在线",
-        "offline": "离线",
+        "online": "已联网",
+        "link_unknown": "联网未知",
+        "offline": "未联网",
         "unsynced": "待上传 {n} 条",
         "clock_bad": "时钟未校准",
-        "gate_open": "闸门开",
-        "door_open": "门开",
+        "fever_mark": "偏高",
+        "alarm_since": "{t}起",
+        "more_alarms": "还有 {n} 条警报",
+        "alarm_touch": "保安点此处理",
+        "at_gate": "门口",
+        "flat": "房号",
+        "gate_open": "闸门已解锁",
+        "door_open": "门开着",
         "household": "住户",
         "role": "身份",
         "colour": "风险等级",
@@ -222,12 +261,12 @@ UI: dict[str, dict[str, str]] = {
         "role_visitor": "访客",
         "role_staff": "工作人员",
         "role_delivery": "配送",
+        "colour_red": "红·居家隔离",
+        "colour_orange": "橙·居家隔离",
+        "colour_yellow": "黄·健康观察",
+        "colour_green": "绿·空房",
+        "colour_white": "白·正常",
         "visitor_of": "{flat} 的访客",
-        "colour_red": "红（居家隔离）",
-        "colour_orange": "橙（居家隔离）",
-        "colour_yellow": "黄（健康监测）",
-        "colour_green": "绿（空置房屋）",
-        "colour_white": "白（正常）",
     },
     "en": {
         "guard": "Guard",
@@ -261,11 +300,18 @@ UI: dict[str, dict[str, str]] = {
         "dir_in": "In",
         "dir_out": "Out",
         "online": "Online",
+        "link_unknown": "Online?",
         "offline": "Offline",
         "unsynced": "{n} to upload",
-        "clock_bad": "Clock not verified",
-        "gate_open": "Gate open",
-        "door_open": "Door open",
+        "clock_bad": "Clock unset",
+        "fever_mark": "High",
+        "alarm_since": "since {t}",
+        "more_alarms": "{n} more alarms",
+        "alarm_touch": "Guard: touch here",
+        "at_gate": "At the gate",
+        "flat": "Flat",
+        "gate_open": "Gate unlocked",
+        "door_open": "Door ajar",
         "household": "Household",
         "role": "Role",
         "colour": "Risk colour",
@@ -288,12 +334,12 @@ UI: dict[str, dict[str, str]] = {
         "role_visitor": "Visitor",
         "role_staff": "Staff",
         "role_delivery": "Delivery",
+        "colour_red": "Red: quarantine",
+        "colour_orange": "Orange: quarantine",
+        "colour_yellow": "Yellow: watch",
+        "colour_green": "Green: empty flat",
+        "colour_white": "White: normal",
         "visitor_of": "visitor of {flat}",
-        "colour_red": "Red (home quarantine)",
-        "colour_orange": "Orange (home quarantine)",
-        "colour_yellow": "Yellow (monitored)",
-        "colour_green": "Green (empty flat)",
-        "colour_white": "White (normal)",
     },
 }
 
@@ -318,6 +364,11 @@ def reason_words(language: str, reason: Reason) -> Words:
 def stage_words(language: str, stage: Stage) -> Words:
     """The default prompt of a stage."""
     return STAGES[language][stage]
+
+
+def aim_words(language: str, aim: Aim) -> str:
+    """The viewfinder's hint for a code it sees but cannot read yet."""
+    return AIMS[language][aim]
 
 
 def alarm_title(language: str, reason: Reason) -> str:

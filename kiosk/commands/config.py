@@ -129,6 +129,11 @@ an alert the guard sees (and the log records), `off` skips the rule. Choices mad
 with k = `ambient_coefficient`. Forehead skin reads about 0.5 °C below core temperature, and
 lower still in a cold entryway; calibrate `calibration_offset_c` and k per site against a
 clinical thermometer. The threshold `policy.fever_threshold_c` applies to the estimate.
+
+`kiosk selftest --only thermometer --reference C` measures the person through this same
+estimate (compensation included, offset zero) and prints the offset that makes the kiosk read
+C; an offset computed from the raw object value alone would be wrong by the compensation
+(+1.0 °C at 15 °C ambient, -0.7 °C at 32 °C with the shipped k).
 """
 
 

@@ -1,7 +1,7 @@
 """``kiosk demo``: the whole kiosk on simulated hardware through a scripted day, in seconds.
 
-Real code paths: the QR decoder reads generated camera frames, the real Adafruit MLX90614
-driver talks to an emulated sensor, the relay and contacts are gpiozero mock pins, decisions
+Real code paths: the QR decoder reads generated camera frames, the device's own MLX90614
+SMBus reads talk to an emulated sensor, the relay and contacts are gpiozero mock pins, decisions
 go into a real SQLite event log. Time is simulated, so a 30-second door alarm takes no wait.
 A local office server (SQLite, on 127.0.0.1) issues the passes and receives the events through
 the kiosk's real sync agent after every step; for a few steps the network is cut, and the
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -27,6 +28,9 @@ from kiosk.model import Reason
 from kiosk.view import KioskView
 
 OFFLINE_STEPS = range(5, 9)  # the network is cut while these steps are played
+# What a run leaves in --data-dir (SQLite files with their -wal/-shm/-journal companions).
+RUN_FILES = ("events.db", "office.db", "rejected.db", "clock.json", "office")
+EARLIER_RUN = "previous"
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -44,21 +48,56 @@ def add_parser(sub: Any, name: str) -> None:
     p.add_argument(
         "--no-office", dest="office", action="store_false", help="run without the office server"
     )
+    p.add_argument(
+        "--gate",
+        choices=["gpio", "osdp"],
+        default="gpio",
+        help="relay on the Pi's pins, or on the gate controller firmware (MicroPython) over OSDP",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         if args.data_dir is not None:
-            return demo(args.data_dir, args.screenshots, args.language, args.office)
+            set_aside_earlier_run(args.data_dir)
+            return demo(args.data_dir, args.screenshots, args.language, args.office, args.gate)
         with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
-            return demo(Path(scratch), args.screenshots, args.language, args.office)
+            return demo(Path(scratch), args.screenshots, args.language, args.office, args.gate)
     except KioskError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
 
-def demo_config(data_dir: Path) -> Any:
+def set_aside_earlier_run(data_dir: Path) -> None:
+    """The day is played from its start: an earlier run's files move to ``previous/``.
+
+    Kept in place, its log would change the stories (the first resident "already passed in").
+    Only the run before is kept, so repeated runs do not fill the disk.
+    """
+    found = [
+        path
+        for name in RUN_FILES
+        for path in (
+            data_dir / name,
+            *(data_dir / f"{name}{s}" for s in ("-wal", "-shm", "-journal")),
+        )
+        if path.exists()
+    ]
+    if not found:
+        return
+    aside = data_dir / EARLIER_RUN
+    try:
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.mkdir()
+        for path in found:
+            path.rename(aside / path.name)
+    except OSError as error:
+        raise KioskError(f"cannot move the earlier demo's files to {aside}: {error}") from error
+    print(f"The earlier run's files are in {aside}; this run starts the day afresh.\n")
+
+
+def demo_config(data_dir: Path, gate: str = "gpio") -> Any:
     from kiosk.config import load_config
 
     return load_config(
@@ -68,17 +107,24 @@ def demo_config(data_dir: Path) -> Any:
             "camera.backend": "sim",
             "thermometer.backend": "sim",
             "gpio.backend": "mock",
+            "gate.backend": gate,
             "ui.fullscreen": False,
         },
     )
 
 
-def demo(data_dir: Path, screenshots: Path | None, language: str, office: bool = True) -> int:
+def demo(
+    data_dir: Path,
+    screenshots: Path | None,
+    language: str,
+    office: bool = True,
+    gate: str = "gpio",
+) -> int:
     from kiosk.app import build
     from kiosk.demo_scenario import Player, SimTime, run_scenario
     from kiosk.demo_world import make_world
 
-    config = demo_config(data_dir)
+    config = demo_config(data_dir, gate)
     # Today, to the minute: the office server stamps its replies with the real time.
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     time = SimTime(start)

@@ -2,8 +2,10 @@
 
 Builds the kiosk from the configuration, runs the kiosk loop in its own thread, the sync
 agent when a server is configured, and the touch UI in the main thread (pygame wants it).
-Tells systemd when it is ready, sends watchdog heartbeats only while the kiosk loop is alive,
-and on SIGTERM or SIGINT drops the relay and closes everything.
+Tells systemd when it is ready, sends watchdog heartbeats only while both the kiosk loop and the
+UI thread are alive (a hung either one gets the service restarted), runs on without a screen
+when none opens (the gate still works; the journal says why), and on SIGTERM or SIGINT drops
+the relay and closes everything.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from kiosk.exc import KioskError
+from kiosk.exc import DisplayError, KioskError
 from kiosk.sdnotify import notify, watchdog_interval
 
 log = logging.getLogger("kiosk")
 
 HOUSEKEEPING_S = 3600.0  # how often synced events past retention are purged
+UI_SILENT_S = 8.0  # a UI that has not polled for this long is hung (it polls every 50 ms)
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -46,26 +49,38 @@ def run(args: argparse.Namespace) -> int:
 def serve(config: Any, *, ui: bool, sim: bool | None) -> int:
     """Run until SIGTERM/SIGINT (or the UI window closes)."""
     from kiosk.app import build
-    from kiosk.runner import KioskRunner
+    from kiosk.runner import KioskRunner, Pulse, StopWatch
 
     stop = threading.Event()
     _on_signals(stop)
     app = build(config, sim=sim)
     runner = KioskRunner(app.kiosk, 1.0 / config.camera.fps)
+    ui_pulse = Pulse(UI_SILENT_S) if ui else None
     agent = None
     try:
         runner.start()
         agent = _start_agent(app)
         keeper = threading.Thread(
-            target=_heartbeat, args=(app, runner, stop), name="kiosk-watchdog", daemon=True
+            target=_heartbeat,
+            args=(app, runner, stop, lambda: ui_pulse),
+            name="kiosk-watchdog",
+            daemon=True,
         )
         keeper.start()
         notify("READY=1")
         log.info("kiosk %s ready at compound %s", config.device.id, config.device.compound)
-        if ui:
+        if ui_pulse is not None:
             from ui.app import run_ui
 
-            run_ui(app.kiosk, config.ui, stop=stop)
+            try:
+                run_ui(app.kiosk, config.ui, stop=StopWatch(stop, ui_pulse))
+            except DisplayError as error:
+                # Restarting cannot bring a screen; the gate, its exit button and the sync
+                # keep working without one, and `systemctl status kiosk` says what is wrong.
+                log.error("no screen, running without one: %s", error)
+                notify(f"STATUS=no screen: {error}")
+                ui_pulse = None
+                stop.wait()
             stop.set()
         else:
             stop.wait()
@@ -105,16 +120,20 @@ def _start_agent(app: Any) -> Any:
     return agent
 
 
-def _heartbeat(app: Any, runner: Any, stop: threading.Event) -> None:
-    """Watchdog heartbeats while the kiosk loop is alive; hourly purge of old synced events."""
+def _heartbeat(app: Any, runner: Any, stop: threading.Event, ui_pulse: Any) -> None:
+    """Watchdog heartbeats while the kiosk loop and the UI (``ui_pulse()``, None when there is
+    none) are alive; hourly purge of old synced events."""
+    from kiosk.runner import watchdog_problem
+
     interval = watchdog_interval() or 5.0
     retention = timedelta(days=app.config.log.retention_days)
     purged_at = float("-inf")
     while not stop.wait(interval):
-        if runner.alive():
+        problem = watchdog_problem(runner, ui_pulse())
+        if problem is None:
             notify("WATCHDOG=1")
         else:
-            log.error("kiosk loop not ticking; withholding the watchdog heartbeat")
+            log.error("%s; withholding the watchdog heartbeat (systemd restarts us)", problem)
         reading = app.clock.read()
         if reading.monotonic - purged_at >= HOUSEKEEPING_S and reading.trusted:
             purged_at = reading.monotonic

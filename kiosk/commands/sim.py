@@ -47,6 +47,12 @@ def add_parser(sub: Any, name: str) -> None:
         help="keep the event log here (default: a temporary folder, removed on exit)",
     )
     p.add_argument("--speech", action="store_true", help="speak prompts with espeak-ng")
+    p.add_argument(
+        "--gate",
+        choices=["gpio", "osdp"],
+        default=None,
+        help="relay on the Pi's pins, or on the gate controller firmware (MicroPython) over OSDP",
+    )
     p.set_defaults(run=run)
 
 
@@ -71,6 +77,8 @@ def overrides(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         values["ui.width"], values["ui.height"] = args.size
     if args.speech:
         values["ui.speech"] = True
+    if args.gate:
+        values["gate.backend"] = args.gate
     return values
 
 

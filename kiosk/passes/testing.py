@@ -126,8 +126,13 @@ def make_dsc(
     not_before: datetime = T0 - timedelta(days=365),
     not_after: datetime = T0 + timedelta(days=365),
     usages: Iterable[str] = (),
+    raw_extensions: Iterable[tuple[str, bytes]] = (),
 ) -> Dsc:
-    """A self-signed DSC; ``usages`` are extended key usage OIDs (dotted text)."""
+    """A self-signed DSC; ``usages`` are extended key usage OIDs (dotted text).
+
+    ``raw_extensions`` are (OID, value bytes) added as they are, e.g. BER that is not DER, as
+    some national signers issue.
+    """
     key: SigningKey = (
         ec.generate_private_key(ec.SECP256R1())
         if alg == "ES256"
@@ -151,6 +156,9 @@ def make_dsc(
     oids = [ObjectIdentifier(u) for u in usages]
     if oids:
         builder = builder.add_extension(x509.ExtendedKeyUsage(oids), critical=False)
+    for oid, value in raw_extensions:
+        raw = x509.UnrecognizedExtension(ObjectIdentifier(oid), value)
+        builder = builder.add_extension(raw, critical=False)
     return Dsc(key, builder.sign(key, hashes.SHA256()))
 
 

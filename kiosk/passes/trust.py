@@ -55,9 +55,7 @@ HCERT_USAGES = {
     for zero in ("", ".0")
     for n, kind in ((1, "t"), (2, "v"), (3, "r"))
 }
-# An extendedKeyUsage extension holding an empty SEQUENCE ("zero identifiers", which the
-# spec allows) is not valid DER for cryptography; its exact bytes, non-critical or critical.
-EMPTY_EKU = (bytes.fromhex("0603551d2504023000"), bytes.fromhex("0603551d250101ff04023000"))
+EKU_OID = bytes.fromhex("551d25")  # 2.5.29.37, extendedKeyUsage, as its DER content bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,15 +307,69 @@ def _subject_name(cert: x509.Certificate) -> str:
 def _usages(cert: x509.Certificate) -> frozenset[str]:
     """The HCERT types a DSC may sign; empty when not limited (no or an empty EKU)."""
     try:
-        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        eku: Iterable[ObjectIdentifier] = cert.extensions.get_extension_for_class(
+            x509.ExtendedKeyUsage
+        ).value
     except x509.ExtensionNotFound:
         return frozenset()
-    except ValueError as error:
-        if any(empty in cert.tbs_certificate_bytes for empty in EMPTY_EKU):
-            return frozenset()
-        raise TrustListError(f"certificate extensions cannot be read ({error})") from None
+    except ValueError:
+        # cryptography reads extensions as strict DER only. National signers issue certificates
+        # that are valid BER but not DER (BasicConstraints with an explicit cA FALSE, an EKU
+        # with zero identifiers, which the hcert spec allows). The kiosk needs one extension
+        # from them, so it reads that one itself; the pass's signature check stays strict.
+        eku = lenient_eku(cert.tbs_certificate_bytes)
     # Other extended key usages in a DSC are not about health certificates: ignored.
     return frozenset(HCERT_USAGES[oid] for oid in eku if oid in HCERT_USAGES)
+
+
+def lenient_eku(tbs: bytes) -> list[ObjectIdentifier]:
+    """The extendedKeyUsage identifiers in a TBSCertificate read as BER (none: no EKU)."""
+    try:
+        ((_, fields),) = _tlvs(tbs)  # TBSCertificate ::= SEQUENCE
+        for tag, explicit in _tlvs(fields):
+            if tag != 0xA3:  # [3] EXPLICIT Extensions
+                continue
+            ((_, extensions),) = _tlvs(explicit)
+            for _, extension in _tlvs(extensions):
+                parts = _tlvs(extension)  # extnID, critical (optional), extnValue
+                if parts[0] == (0x06, EKU_OID):
+                    ((_, purposes),) = _tlvs(parts[-1][1])
+                    return [_oid(value) for kind, value in _tlvs(purposes) if kind == 0x06]
+    except (ValueError, IndexError) as error:
+        raise TrustListError(f"certificate extensions cannot be read ({error})") from None
+    return []
+
+
+def _tlvs(data: bytes) -> list[tuple[int, bytes]]:
+    """The (tag, content) elements in ``data``: BER with definite lengths, one-byte tags."""
+    items, at = [], 0
+    while at < len(data):
+        tag, length = data[at], data[at + 1]
+        at += 2
+        if length & 0x80:
+            size = length & 0x7F
+            if not 0 < size <= 4:
+                raise ValueError("indefinite or oversized length")
+            length = int.from_bytes(data[at : at + size], "big")
+            at += size
+        if at + length > len(data):
+            raise ValueError("element runs past its parent")
+        items.append((tag, data[at : at + length]))
+        at += length
+    return items
+
+
+def _oid(content: bytes) -> ObjectIdentifier:
+    arcs, value = [], 0
+    for byte in content:
+        value = value << 7 | byte & 0x7F
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    if not arcs:
+        raise ValueError("empty object identifier")
+    first = min(arcs[0] // 40, 2)
+    return ObjectIdentifier(".".join(map(str, [first, arcs[0] - 40 * first, *arcs[1:]])))
 
 
 def _pem(der: bytes) -> str:

@@ -1,0 +1,373 @@
+"""The gate through the gate controller (mcu/): the kiosk is the OSDP control panel.
+
+libosdp's ``ControlPanel`` speaks OSDP v2.2 with the secure channel (AES-128, the key in a
+file) to the controller over a serial line. ``OsdpController`` owns that link and gives the
+kiosk the usual parts: ``gate`` (drivers.base.Gate), ``door`` and ``exit_button``
+(drivers.base.Contact, fed by the controller's events) and ``indicator``. The controller
+keeps the door safe by itself when this side hangs or the cable is cut (docs/hardware.md);
+this side only asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import termios
+import threading
+import tty
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drivers.lifecycle import Device
+from kiosk.exc import ConfigError, HardwareError
+
+__all__ = [
+    "EVENT_KINDS",
+    "ControllerEvent",
+    "OsdpController",
+    "SerialChannel",
+    "load_key",
+]
+
+log = logging.getLogger(__name__)
+
+VENDOR = 0x4B434B  # the controller's osdp_MFGREP vendor code (mcu/firmware/pd.py)
+RECORD = 8
+EVENT_KINDS = {
+    1: "door",
+    2: "exit",
+    3: "tamper",
+    4: "fire",
+    5: "held_open",
+    6: "forced_open",
+    7: "host_link",
+    8: "boot",
+    9: "egress",
+    10: "relay",
+    11: "auth_failed",
+}
+_BAUDS = {9600: termios.B9600, 19200: termios.B19200, 38400: termios.B38400,
+          57600: termios.B57600, 115200: termios.B115200, 230400: termios.B230400}  # fmt: skip
+_OUT_TEMPORARY_ON = 5
+_OUT_PERMANENT_OFF = 1
+_STATUS_INPUT = 0  # osdp.StatusReportType
+_STATUS_OUTPUT = 1
+_EVENT_MFGREP = 3  # osdp.Event
+_EVENT_STATUS = 4
+
+
+def load_key(path: Path) -> bytes:
+    """The 16-byte secure channel base key from a file of 32 hex digits."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except OSError as e:
+        raise ConfigError(
+            f"gate.key_file: cannot read {path} ({e.strerror}); "
+            "make one with 'kiosk mcu flash' or 'kiosk mcu key'"
+        ) from None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != 16:
+        raise ConfigError(f"gate.key_file: {path} must hold 32 hex digits (a 128-bit key)")
+    return key
+
+
+def _osdp() -> Any:
+    try:
+        import osdp
+    except ImportError:
+        raise HardwareError(
+            "libosdp is not installed: pip install 'checkpoint-kiosk[osdp]'"
+        ) from None
+    return osdp
+
+
+class SerialChannel:
+    """A raw, non-blocking serial port (or pseudo-terminal) as libosdp's byte stream."""
+
+    def __init__(self, path: str, baud: int) -> None:
+        if baud not in _BAUDS:
+            raise ConfigError(f"gate.baud: {baud} is not one of {sorted(_BAUDS)}")
+        try:
+            self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError as e:
+            raise HardwareError(
+                f"cannot open the gate controller's port {path}: {e.strerror}"
+            ) from None
+        tty.setraw(self.fd)
+        attrs = termios.tcgetattr(self.fd)
+        attrs[4] = attrs[5] = _BAUDS[baud]
+        termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+
+    def read(self, max_bytes: int) -> bytes:
+        try:
+            return os.read(self.fd, max_bytes)
+        except (BlockingIOError, InterruptedError):
+            return b""
+
+    def write(self, buf: bytes) -> int:
+        try:
+            return os.write(self.fd, buf)
+        except (BlockingIOError, InterruptedError):
+            return 0
+
+    def flush(self) -> None:
+        termios.tcflush(self.fd, termios.TCIFLUSH)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerEvent:
+    """One event record from the controller: numbered, with the controller's time in ms."""
+
+    seq: int
+    kind: str
+    value: int
+    at_ms: int
+
+
+class OsdpController(Device):
+    """The OSDP control panel for one gate controller; its parts are the kiosk's drivers."""
+
+    def __init__(
+        self,
+        port: str,
+        address: int,
+        key: bytes,
+        *,
+        baud: int = 115200,
+        max_open_s: float = 10.0,
+        reconnect_s: float = 2.0,
+        channel: Any = None,
+    ) -> None:
+        osdp = _osdp()
+        self.address = address
+        self.max_open_s = max_open_s
+        self.events: list[ControllerEvent] = []  # everything received, in order
+        self.duplicates = 0
+        self._last_seq: int | None = None
+        self._relay = False
+        self._inputs = [False] * 4
+        self._listeners: list[Callable[[ControllerEvent], None]] = []
+        self._lock = threading.Lock()
+        self._channel = channel or SerialChannel(port, baud)
+        info = osdp.PDInfo(
+            address, _stream(osdp, self._channel), scbk=key, flags=[osdp.LibFlag.EnforceSecure]
+        )
+        self._cp = osdp.ControlPanel([info], log_level=osdp.LogLevel.Error)
+        self._cp.set_event_handler(self._on_event)
+        self._cp.start()
+        self.gate = RemoteGate(self)
+        self.door = RemoteContact(self, 0)
+        self.exit_button = RemoteContact(self, 1)
+        self.indicator = RemoteIndicator(self)
+        self.also_close: list[Callable[[], None]] = []  # e.g. a simulated controller
+        self._stop = threading.Event()
+        self._reconnect_s = reconnect_s
+        self._watch = threading.Thread(target=self._reconnect, name="osdp-link", daemon=True)
+        self._watch.start()
+
+    # -- link ---------------------------------------------------------------------------
+    @property
+    def online(self) -> bool:
+        """True while the controller answers over a secure channel."""
+        self._check_open()
+        return bool(self._cp.is_online(self.address) and self._cp.is_sc_active(self.address))
+
+    def wait_online(self, timeout_s: float) -> bool:
+        """Wait (up to ``timeout_s``) for the secure channel; False if it did not come up."""
+        stop = threading.Event()
+        for _ in range(max(1, int(timeout_s / 0.02))):
+            if self.online:
+                return True
+            stop.wait(0.02)
+        return self.online
+
+    def submit(self, command: dict[str, Any]) -> None:
+        """Queue one OSDP command; HardwareError when the controller is not reachable."""
+        self._check_open()
+        if not self.online:
+            raise HardwareError(f"gate controller {self.address} is offline")
+        if not self._cp.submit_command(self.address, command):
+            raise HardwareError("libosdp refused the command (queue full?)")
+
+    def subscribe(self, listener: Callable[[ControllerEvent], None]) -> None:
+        """Call ``listener`` for every new event (from libosdp's thread)."""
+        self._listeners.append(listener)
+
+    def _reconnect(self) -> None:
+        # libosdp waits minutes before it retries an offline device; a gate wants seconds.
+        while not self._stop.wait(self._reconnect_s):
+            if self.closed:
+                return
+            if not self._cp.is_online(self.address):
+                self._cp.disable_pd(self.address)
+                self._cp.enable_pd(self.address)
+
+    # -- events -------------------------------------------------------------------------
+    def _on_event(self, _pd: int, event: dict[str, Any]) -> int:
+        kind = event.get("event")
+        if kind == _EVENT_MFGREP and event.get("vendor_code") == VENDOR:
+            data = event.get("data", b"")
+            for off in range(0, len(data) - RECORD + 1, RECORD):
+                self._record(data[off : off + RECORD])
+        elif kind == _EVENT_STATUS and event.get("report"):
+            report = event["report"]
+            if event.get("type") == _STATUS_OUTPUT:
+                self._relay = bool(report[0])
+            elif event.get("type") == _STATUS_INPUT and len(report) >= 4:
+                self._inputs = [bool(b) for b in report[:4]]
+        return 0
+
+    def _record(self, raw: bytes) -> None:
+        seq = raw[0] | raw[1] << 8
+        kind = EVENT_KINDS.get(raw[2], f"kind{raw[2]}")
+        at_ms = int.from_bytes(raw[4:8], "little")
+        with self._lock:
+            # A reply lost and sent again, or sent again after the link restarted: seen already.
+            if (
+                kind != "boot"
+                and self._last_seq is not None
+                and not 0 < (seq - self._last_seq) % 65536 < 32768
+            ):
+                self.duplicates += 1
+                return
+            self._last_seq = seq
+            record = ControllerEvent(seq, kind, raw[3], at_ms)
+            self.events.append(record)
+        if kind == "relay":
+            self._relay = bool(raw[3])
+        elif kind == "boot":
+            self._relay = False  # a controller starts with the relay off
+        elif kind in ("door", "exit", "tamper", "fire"):
+            self._inputs[("door", "exit", "tamper", "fire").index(kind)] = bool(raw[3])
+        for listener in list(self._listeners):
+            listener(record)
+
+    def _release(self) -> None:
+        self._stop.set()
+        self._watch.join(5)
+        self._cp.stop()
+        self._channel.close()
+        for closer in self.also_close:
+            closer()
+
+
+class RemoteGate:
+    """The relay on the controller (drivers.base.Gate): commands out, status back."""
+
+    def __init__(self, ctl: OsdpController) -> None:
+        self._ctl = ctl
+
+    @property
+    def is_open(self) -> bool:
+        return self._ctl._relay
+
+    def open(self, seconds: float) -> None:
+        """Pulse the relay for ``seconds``; the controller enforces its own maximum too."""
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError(f"open time must be a positive number of seconds, got {seconds}")
+        tenths = math.ceil(min(seconds, self._ctl.max_open_s) * 10)
+        self._ctl.submit({"command": _command("Output"), "output_no": 0,
+                          "control_code": _OUT_TEMPORARY_ON, "timer_count": tenths})  # fmt: skip
+
+    def close_gate(self) -> None:
+        if self._ctl.closed or not self._relay_known_or_online():
+            return  # unreachable: the controller drops the relay by itself
+        self._ctl.submit({"command": _command("Output"), "output_no": 0,
+                          "control_code": _OUT_PERMANENT_OFF, "timer_count": 0})  # fmt: skip
+
+    def _relay_known_or_online(self) -> bool:
+        return self._ctl.online
+
+    def close(self) -> None:
+        """Drop the relay and close the link (the gate is the last user of it)."""
+        try:
+            self.close_gate()
+        finally:
+            self._ctl.close()
+
+
+class RemoteContact:
+    """Door contact or exit button wired to the controller (drivers.base.Contact)."""
+
+    def __init__(self, ctl: OsdpController, index: int) -> None:
+        self._ctl = ctl
+        self._index = index
+        self._callback: Callable[[bool], None] | None = None
+        ctl.subscribe(self._on_event)
+
+    @property
+    def active(self) -> bool:
+        return self._ctl._inputs[self._index]
+
+    def when_changed(self, callback: Callable[[bool], None] | None) -> None:
+        self._callback = callback
+
+    def _on_event(self, event: ControllerEvent) -> None:
+        if event.kind == ("door", "exit")[self._index] and self._callback is not None:
+            self._callback(bool(event.value))
+
+    def close(self) -> None:
+        self._callback = None
+
+
+# pattern -> (LED colour (1 red, 2 green, 0 off), blink, buzzer beeps (0: none))
+_PATTERNS = {"idle": (0, False, 0), "pass": (2, False, 1), "refuse": (1, False, 3),
+             "alarm": (1, True, 0)}  # fmt: skip
+
+
+class RemoteIndicator:
+    """LEDs and buzzer on the controller (drivers.base.Indicator) via osdp_LED / osdp_BUZ."""
+
+    def __init__(self, ctl: OsdpController) -> None:
+        self._ctl = ctl
+        self.pattern = "idle"
+
+    def show(self, pattern: str) -> None:
+        try:
+            colour, blink, beeps = _PATTERNS[pattern]
+        except KeyError:
+            raise ValueError(
+                f"unknown indicator pattern {pattern!r}; choose one of: {', '.join(_PATTERNS)}"
+            ) from None
+        self.pattern = pattern
+        if not self._ctl.online:
+            return  # the controller shows its own state while the link is down
+        self._ctl.submit({"command": _command("LED"), "reader": 0, "led_number": 0,
+                          "control_code": 1, "on_count": 5 if blink else 1,
+                          "off_count": 5 if blink else 0, "on_color": colour, "off_color": 0,
+                          "temporary": False})  # fmt: skip
+        if beeps:
+            self._ctl.submit({"command": _command("Buzzer"), "reader": 0, "control_code": 2,
+                              "on_count": 2, "off_count": 1, "rep_count": beeps})  # fmt: skip
+
+    def close(self) -> None:
+        pass
+
+
+def _stream(osdp: Any, channel: Any) -> Any:
+    """libosdp wants a subclass of its ``Channel``; this one hands the calls on."""
+
+    class _Stream(osdp.Channel):
+        def read(self, max_bytes: int) -> bytes:
+            return bytes(channel.read(max_bytes))
+
+        def write(self, buf: bytes) -> int:
+            return int(channel.write(buf))
+
+        def flush(self) -> None:
+            channel.flush()
+
+    return _Stream()
+
+
+def _command(name: str) -> int:
+    return int(getattr(_osdp().Command, name))

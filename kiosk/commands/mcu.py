@@ -1,0 +1,149 @@
+"""``kiosk mcu``: the gate controller (a Raspberry Pi Pico running mcu/firmware).
+
+kiosk mcu sim     the firmware in MicroPython on a pseudo-terminal, for any OSDP panel
+kiosk mcu flash   copy the firmware, its settings and the secure channel key to a Pico
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk.exc import ConfigError, HardwareError
+
+DEFAULT_SIM_KEY = Path("mcu-sim.key")
+
+
+def add_parser(sub: Any, name: str) -> None:
+    p = sub.add_parser(name, help="the gate controller: simulate it, or flash it to a Pico")
+    verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+    sim = verbs.add_parser("sim", help="run the firmware in MicroPython on a pseudo-terminal")
+    sim.add_argument("--config", type=Path, default=None, help="kiosk TOML ([gate], [gpio])")
+    sim.add_argument(
+        "--key-file",
+        type=Path,
+        default=None,
+        help=f"secure channel key (made if missing; default: [gate] key_file or {DEFAULT_SIM_KEY})",
+    )
+    sim.add_argument("--seconds", type=float, default=0, help="stop after this long (0: Ctrl-C)")
+    sim.set_defaults(run=run_sim)
+    flash = verbs.add_parser("flash", help="copy firmware, settings and key to a Pico (mpremote)")
+    flash.add_argument("--config", type=Path, default=None, help="kiosk TOML ([gate], [gpio])")
+    flash.add_argument("--device", default="auto", help="mpremote device (default: auto)")
+    flash.add_argument(
+        "--key-file", type=Path, default=None, help="key to install (default: [gate] key_file)"
+    )
+    flash.add_argument(
+        "--firmware", type=Path, default=None, help="firmware folder (default: mcu/firmware)"
+    )
+    flash.add_argument("--dry-run", action="store_true", help="print the mpremote commands only")
+    flash.set_defaults(run=run_flash)
+
+
+def site_settings(config: Any) -> dict[str, Any]:
+    """The controller's config.json: what the kiosk's configuration asks it to enforce."""
+    gate, gpio = config.gate, config.gpio
+    return {
+        "ADDRESS": gate.address,
+        "BAUD": gate.baud,
+        "MAX_OPEN_MS": int(gpio.max_open_s * 1000),
+        "OFFLINE_MS": int(gate.offline_s * 1000),
+        "HELD_OPEN_MS": int(gpio.door_held_open_s * 1000),
+        "FIRE_OPENS": gate.fire_opens,
+    }
+
+
+def ensure_key(path: Path) -> bytes:
+    """The key in ``path``; a new random one (file mode 600) when the file does not exist."""
+    from drivers.gate_osdp import load_key
+
+    if path.exists():
+        return load_key(path)
+    key = os.urandom(16)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key.hex() + "\n")
+    print(f"new secure channel key written to {path} (mode 600)")
+    return key
+
+
+def _config(path: Path | None) -> Any:
+    from kiosk.config import load_config
+
+    return load_config(path)
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(args, print, stop)
+    return 0
+
+
+def serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event) -> None:
+    """Run the simulated controller until ``stop`` (or ``args.seconds``)."""
+    from drivers.gate_osdp_sim import FirmwareVm, PtyBridge
+
+    config = _config(args.config)
+    key_file = args.key_file or config.gate.key_file or DEFAULT_SIM_KEY
+    key = ensure_key(key_file)
+    site = site_settings(config)
+    with FirmwareVm(key, site) as vm, PtyBridge(vm) as bridge:
+        version = vm.run_python("import sys; result = sys.version")
+        say(f"gate controller firmware (MicroPython {version})")
+        say(f"  port:    {bridge.path}   ({site['BAUD']} baud, 8N1)")
+        say(f"  address: {site['ADDRESS']}")
+        say(f"  key:     {key_file.resolve()}  (secure channel base key, 32 hex digits)")
+        say("Point an OSDP control panel at the port; Ctrl-C stops.")
+        sys.stdout.flush()
+        stop.wait(args.seconds or None)
+
+
+def flash_commands(device: str, firmware: Path, staging: Path) -> list[list[str]]:
+    """The mpremote invocations that install the firmware and its files on a Pico."""
+    base = [sys.executable, "-m", "mpremote", "connect", device]
+    files = sorted(str(p) for p in firmware.glob("*.py"))
+    copy = [*base, "fs", "cp", *files, str(staging / "config.json"), str(staging / "scbk.hex"), ":"]
+    return [copy, [*base, "reset"]]
+
+
+def run_flash(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from drivers.gate_osdp_sim import FIRMWARE_DIR
+
+    config = _config(args.config)
+    key_file = args.key_file or config.gate.key_file
+    if key_file is None:
+        raise ConfigError("gate.key_file: give --key-file or set [gate] key_file in the config")
+    key = ensure_key(key_file)
+    with tempfile.TemporaryDirectory(prefix="kiosk-mcu-") as scratch:
+        staging = Path(scratch)
+        (staging / "config.json").write_text(json.dumps(site_settings(config), indent=1))
+        (staging / "scbk.hex").write_text(key.hex())
+        firmware = args.firmware or FIRMWARE_DIR
+        if not (firmware / "main.py").is_file():
+            raise ConfigError(f"--firmware {firmware}: no main.py there (give mcu/firmware)")
+        for command in flash_commands(args.device, firmware, staging):
+            print("+ " + " ".join(command))
+            if args.dry_run:
+                continue
+            done = subprocess.run(command, check=False)
+            if done.returncode != 0:
+                raise HardwareError(
+                    "mpremote failed: is the Pico plugged in with MicroPython on it? "
+                    "(docs/hardware.md, 'Gate controller')"
+                )
+    print("the controller enforces: " + json.dumps(site_settings(config)))
+    return 0

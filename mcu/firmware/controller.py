@@ -1,0 +1,73 @@
+"""Wires the board's pins and UART to the door, the signals and the OSDP peripheral."""
+
+import events as ev
+from door import Door, Input
+from events import EventRing
+from keys import KeyFile
+from link import Framer
+from pd import Peripheral
+from signals import Signals
+
+
+class Controller:
+    """Everything the main loop runs; ``machine`` is the real module or the simulated one."""
+
+    def __init__(self, machine, cfg, now, random):
+        pin = machine.Pin
+        self.relay = pin(cfg.RELAY_PIN, pin.OUT, value=0)  # first: the relay off
+
+        def inp(number, active_high):
+            return Input(pin(number, pin.IN, pin.PULL_UP), active_high, cfg.DEBOUNCE_MS)
+
+        inputs = (
+            inp(cfg.DOOR_PIN, cfg.DOOR_ACTIVE_HIGH),
+            inp(cfg.EXIT_PIN, cfg.EXIT_ACTIVE_HIGH),
+            inp(cfg.TAMPER_PIN, cfg.TAMPER_ACTIVE_HIGH),
+            inp(cfg.FIRE_PIN, cfg.FIRE_ACTIVE_HIGH),
+        )
+        self.events = EventRing(cfg.EVENTS)
+        self.events.push(ev.BOOT, machine.reset_cause(), now)
+        self.door = Door(self.relay, inputs, self.events, cfg, now)
+        self.signals = Signals(
+            pin(cfg.GREEN_PIN, pin.OUT, value=0),
+            pin(cfg.RED_PIN, pin.OUT, value=0),
+            pin(cfg.BUZZER_PIN, pin.OUT, value=0),
+        )
+        if not cfg.SERIAL:
+            uid = machine.unique_id()
+            cfg.SERIAL = uid[-4] | uid[-3] << 8 | uid[-2] << 16 | uid[-1] << 24
+        self.uart = machine.UART(
+            cfg.UART_ID, baudrate=cfg.BAUD, tx=pin(cfg.TX_PIN), rx=pin(cfg.RX_PIN), rxbuf=512
+        )
+        self.de = pin(cfg.DE_PIN, pin.OUT, value=0) if cfg.DE_PIN >= 0 else None
+        self.framer = Framer(cfg.GAP_MS)
+        self.pd = Peripheral(
+            cfg, self.door, self.signals, self.events, KeyFile(cfg.KEY_FILE), random
+        )
+        self.rx = bytearray(64)
+
+    def tick(self, now):
+        """One pass: read the line, answer whole frames, run the door's timers."""
+        while self.uart.any():
+            n = self.uart.readinto(self.rx) or 0
+            for i in range(n):
+                if self.framer.feed(self.rx[i], now):
+                    self._answer(now)
+        self.framer.expire(now)
+        online = self.door.online
+        self.door.tick(now)
+        if online and not self.door.online:
+            self.pd.sc.end()  # the host must authenticate afresh when it comes back
+        self.signals.tick(now)
+
+    def _answer(self, now):
+        fr = self.framer
+        n = self.pd.handle(fr.frame, fr.length, fr.has_mark, now)
+        fr.reset()
+        if n:
+            if self.de:
+                self.de.value(1)  # RS-485: talk, then listen again as soon as it is sent
+            self.uart.write(memoryview(self.pd.tx)[:n])
+            self.uart.flush()
+            if self.de:
+                self.de.value(0)

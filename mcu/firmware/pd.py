@@ -1,0 +1,308 @@
+"""The OSDP v2.2 peripheral device: one command frame in, one reply frame out.
+
+Only the handshake and identification (osdp_ID, osdp_CAP, osdp_CHLNG, osdp_SCRYPT) are
+answered in plain text; everything else needs the secure channel, and nothing that moves
+the door is done in a session made with the public install-mode key. A packet that fails
+its MAC is refused, counted and ends the session, as the standard asks.
+"""
+
+import events as ev
+from link import checksum, crc16
+from micropython import const
+from sc import SCBK_D, Session
+
+# commands
+_POLL = const(0x60)
+_ID = const(0x61)
+_CAP = const(0x62)
+_LSTAT = const(0x64)
+_ISTAT = const(0x65)
+_OSTAT = const(0x66)
+_OUT = const(0x68)
+_LED = const(0x69)
+_BUZ = const(0x6A)
+_KEYSET = const(0x75)
+_CHLNG = const(0x76)
+_SCRYPT = const(0x77)
+# replies
+_ACK = const(0x40)
+_NAK = const(0x41)
+_PDID = const(0x45)
+_PDCAP = const(0x46)
+_LSTATR = const(0x48)
+_ISTATR = const(0x49)
+_OSTATR = const(0x4A)
+_CCRYPT = const(0x76)
+_RMAC_I = const(0x78)
+_MFGREP = const(0x90)
+# NAK reasons
+_NAK_CMD_LEN = const(2)
+_NAK_UNKNOWN = const(3)
+_NAK_SEQ = const(4)
+_NAK_SC_UNSUP = const(5)
+_NAK_SC_COND = const(6)
+_NAK_RECORD = const(9)
+
+_CTRL_CRC = const(4)
+_CTRL_SCB = const(8)
+_BROADCAST = const(0x7F)
+_BATCH = const(8)  # event records per reply
+
+VENDOR = b"\x4b\x43\x4b"  # private vendor code carried by our osdp_MFGREP event replies
+_PLAIN_OK = (_ID, _CAP)
+_INSTALL_OK = (_POLL, _ID, _CAP, _LSTAT, _ISTAT, _OSTAT, _KEYSET)
+_CAPS = bytes(
+    (
+        1, 1, 4,  # contact status monitoring: door, exit button, tamper, fire
+        2, 1, 1,  # output control: the relay
+        4, 1, 2,  # LEDs: green, red
+        5, 1, 1,  # buzzer
+        8, 1, 0,  # CRC-16
+        9, 1, 1,  # AES-128 secure channel, default key in install mode
+        10, 0, 1,  # receive buffer: 256 bytes
+    )
+)  # fmt: skip
+
+
+class Peripheral:
+    """Answers the host's commands for the door, its signals and the secure channel."""
+
+    def __init__(self, cfg, door, signals, events, keys, random):
+        self.address = cfg.ADDRESS
+        self.serial = cfg.SERIAL
+        self.door = door
+        self.signals = signals
+        self.events = events
+        self.keys = keys
+        self.scbk = keys.load()
+        self.random = random
+        self.sc = Session()
+        self.out = bytearray(96)  # reply data before framing
+        self.tx = bytearray(128)
+        self.tx_len = 0
+        self.seq = -1  # sequence number of the last command answered
+        self.last_cmd = 0
+        self.in_flight = 0  # event records sent in the last reply, not yet acknowledged
+        self.mac_failures = 0
+        self.check_errors = 0
+        self.refused = 0
+        self.handshakes = 0
+
+    @property
+    def install_mode(self):
+        return self.scbk is None
+
+    def handle(self, f, n, mark, now):
+        """Answer the frame ``f[:n]``; returns the reply's length in ``tx`` (0: stay silent)."""
+        addr = f[1]
+        if addr & 0x80 or ((addr & 0x7F) != self.address and addr != _BROADCAST):
+            return 0  # another device's traffic on a shared bus
+        ctrl = f[4]
+        end = n - 2 if ctrl & _CTRL_CRC else n - 1
+        if ctrl & _CTRL_CRC:
+            ok = crc16(f, 0, end) == f[end] | (f[end + 1] << 8)
+        else:
+            ok = checksum(f, 0, end) == f[end]
+        if not ok:
+            self.check_errors += 1
+            return 0
+        seq = ctrl & 3
+        body = 5 + (f[5] if ctrl & _CTRL_SCB else 0)
+        if body >= end:
+            return self._nak(_NAK_CMD_LEN, seq, mark)
+        cmd = f[body]
+        if seq == 0:  # the host (re)starts the conversation
+            self.sc.end()
+            self.in_flight = 0
+        elif seq == self.seq and self.tx_len and cmd == self.last_cmd:
+            return self.tx_len  # our reply was lost: the same bytes again
+        elif seq != (self.seq % 3) + 1:
+            return self._nak(_NAK_SEQ, seq, mark)
+        scs = f[6] if ctrl & _CTRL_SCB else 0
+        secure = scs in (0x15, 0x17)
+        stop = end
+        if secure:
+            if not self.sc.active:
+                return self._nak(_NAK_SC_COND, seq, mark)
+            stop = end - 4
+            if stop <= body or not self.sc.check_mac(f, stop, stop):
+                return self._auth_failed(seq, mark, now)
+            if scs == 0x17:
+                plain = self.sc.decrypt(f, body + 1, stop)
+                if plain < 0:
+                    return self._auth_failed(seq, mark, now)
+                stop = body + 1 + plain
+            self.events.drop(self.in_flight)  # the host has the last reply
+            self.in_flight = 0
+            self.door.host_alive(now)
+        elif not ((scs == 0x11 and cmd == _CHLNG) or (scs == 0x13 and cmd == _SCRYPT)) and (
+            scs or self.sc.active or cmd not in _PLAIN_OK
+        ):
+            return self._nak(_NAK_SC_COND, seq, mark)
+        if secure and self.sc.default_key and cmd not in _INSTALL_OK:
+            return self._nak(_NAK_SC_COND, seq, mark)
+        self.seq = seq
+        self.last_cmd = cmd
+        return self._command(cmd, f, body + 1, stop, seq, mark, now)
+
+    def _command(self, cmd, f, at, stop, seq, mark, now):
+        size = stop - at
+        out = self.out
+        if cmd == _POLL:
+            if self.events.count:
+                out[0:3] = VENDOR
+                n = self.events.copy_out(_BATCH, out, 3)
+                self.in_flight = n // ev.RECORD
+                return self._reply(_MFGREP, 3 + n, seq, mark)
+            return self._reply(_ACK, 0, seq, mark)
+        if cmd == _ID:
+            out[0:3] = VENDOR
+            out[3] = 1  # model
+            out[4] = 1  # version
+            for i in range(4):
+                out[5 + i] = (self.serial >> (8 * i)) & 0xFF
+            out[9:12] = b"\x01\x00\x00"  # firmware 1.0.0
+            return self._reply(_PDID, 12, seq, mark)
+        if cmd == _CAP:
+            out[: len(_CAPS)] = _CAPS
+            return self._reply(_PDCAP, len(_CAPS), seq, mark)
+        if cmd == _LSTAT:
+            out[0] = 1 if self.door.tamper.active else 0
+            out[1] = 0  # power: no monitoring of the supply
+            return self._reply(_LSTATR, 2, seq, mark)
+        if cmd == _ISTAT:
+            return self._reply(_ISTATR, self.door.input_states(out, 0), seq, mark)
+        if cmd == _OSTAT:
+            out[0] = 1 if self.door.on else 0
+            return self._reply(_OSTATR, 1, seq, mark)
+        if cmd == _OUT:
+            return self._output(f, at, size, seq, mark, now)
+        if cmd == _LED:
+            if size == 0 or size % 14:
+                return self._nak(_NAK_CMD_LEN, seq, mark)
+            for r in range(at, stop, 14):
+                self.signals.led(f, r, now)
+            return self._reply(_ACK, 0, seq, mark)
+        if cmd == _BUZ:
+            if size != 5:
+                return self._nak(_NAK_CMD_LEN, seq, mark)
+            self.signals.buzz(f[at + 1], f[at + 2], f[at + 3], f[at + 4], now)
+            return self._reply(_ACK, 0, seq, mark)
+        if cmd == _KEYSET:
+            return self._keyset(f, at, size, seq, mark)
+        if cmd == _CHLNG:
+            return self._challenge(f, at, size, seq, mark)
+        if cmd == _SCRYPT:
+            return self._confirm(f, at, size, seq, mark, now)
+        return self._nak(_NAK_UNKNOWN, seq, mark)
+
+    def _output(self, f, at, size, seq, mark, now):
+        if size == 0 or size % 4:
+            return self._nak(_NAK_CMD_LEN, seq, mark)
+        for r in range(at, at + size, 4):
+            if f[r] != 0:
+                return self._nak(_NAK_RECORD, seq, mark)
+        for r in range(at, at + size, 4):
+            code = f[r + 1]
+            ms = (f[r + 2] | (f[r + 3] << 8)) * 100
+            if code in (1, 3, 6):  # permanent off / temporary off
+                self.door.release(now)
+            elif code in (2, 4):  # permanent on: still bounded by max_open_ms
+                self.door.pulse(self.door.max_open_ms, now)
+            elif code == 5:  # timed pulse (timer 0: as long as allowed)
+                self.door.pulse(ms or self.door.max_open_ms, now)
+        self.out[0] = 1 if self.door.on else 0
+        return self._reply(_OSTATR, 1, seq, mark)
+
+    def _keyset(self, f, at, size, seq, mark):
+        if size != 18 or f[at] != 1 or f[at + 1] != 16:
+            return self._nak(_NAK_CMD_LEN, seq, mark)
+        if not (self.sc.active and self.sc.default_key and self.install_mode):
+            self.refused += 1
+            return self._nak(_NAK_SC_COND, seq, mark)
+        key = bytes(f[at + 2 : at + 18])
+        self.keys.save(key)
+        self.scbk = key
+        n = self._reply(_ACK, 0, seq, mark)
+        self.sc.end()  # the host starts a new session with the new key
+        return n
+
+    def _challenge(self, f, at, size, seq, mark):
+        if size != 8:
+            return self._nak(_NAK_CMD_LEN, seq, mark)
+        self.handshakes += 1
+        default_key = f[7] == 0
+        key = SCBK_D if default_key else self.scbk
+        if key is None or (default_key and not self.install_mode):
+            self.refused += 1
+            return self._nak(_NAK_SC_COND, seq, mark)
+        pd_random = self.random(8)
+        crypt = self.sc.challenge(key, f[at : at + 8], pd_random, default_key)
+        out = self.out
+        out[0:3] = VENDOR
+        out[3] = 1
+        for i in range(4):
+            out[4 + i] = (self.serial >> (8 * i)) & 0xFF
+        out[8:16] = pd_random
+        out[16:32] = crypt
+        return self._reply(_CCRYPT, 32, seq, mark, 0x12, 0 if default_key else 1)
+
+    def _confirm(self, f, at, size, seq, mark, now):
+        if size != 16:
+            return self._nak(_NAK_CMD_LEN, seq, mark)
+        rmac = self.sc.confirm(f[at : at + 16])
+        if rmac is None:
+            self.refused += 1
+            self.events.push(ev.AUTH, 2, now)
+            return self._nak(_NAK_SC_UNSUP, seq, mark)
+        self.out[0:16] = rmac
+        return self._reply(_RMAC_I, 16, seq, mark, 0x14, 1)  # a handshake reply: no MAC
+
+    def _auth_failed(self, seq, mark, now):
+        self.mac_failures += 1
+        self.in_flight = 0
+        self.sc.end()
+        self.events.push(ev.AUTH, 1, now)
+        return self._nak(_NAK_SC_COND, seq, mark)
+
+    def _nak(self, reason, seq, mark):
+        self.out[0] = reason
+        self.seq = seq
+        self.last_cmd = 0  # a NAK is never re-sent for a repeated sequence number
+        return self._reply(_NAK, 1, seq, mark)
+
+    def _reply(self, code, n, seq, mark, scs=0, scb_param=0):
+        t = self.tx
+        s = 1 if mark else 0
+        t[0] = 0xFF
+        t[s] = 0x53
+        t[s + 1] = self.address | 0x80
+        ctrl = seq | _CTRL_CRC
+        p = s + 5
+        secure = self.sc.active
+        if scs:
+            ctrl |= _CTRL_SCB
+            t[p], t[p + 1], t[p + 2] = 3, scs, scb_param
+            p += 3
+        elif secure:
+            ctrl |= _CTRL_SCB
+            t[p], t[p + 1] = 2, 0x18 if n else 0x16
+            p += 2
+        t[p] = code
+        p += 1
+        t[p : p + n] = self.out[:n]
+        end = p + n
+        if secure and not scs and n:
+            end = self.sc.encrypt(t, p, end)
+        total = end - s + (4 if secure and not scs else 0) + 2
+        t[s + 2] = total & 0xFF
+        t[s + 3] = total >> 8
+        t[s + 4] = ctrl
+        if secure and not scs:
+            self.sc.sign(memoryview(t)[s:], end - s)
+            end += 4
+        crc = crc16(t, s, end)
+        t[end] = crc & 0xFF
+        t[end + 1] = crc >> 8
+        self.tx_len = end + 2
+        return self.tx_len

@@ -1,0 +1,41 @@
+"""Every benchmark runs to the end in its --quick mode and prints its figures.
+
+No timing is asserted (benchmarks print figures; the machine running the tests is not the
+kiosk): this only keeps ``python -m bench`` from rotting as the code it measures changes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import BENCHES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", BENCHES)
+def test_bench_runs_in_quick_mode(name: str) -> None:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip(), f"bench.{name} printed nothing"
+
+
+def test_every_bench_module_is_registered() -> None:
+    modules = {p.stem for p in (ROOT / "bench").glob("*.py")} - {"__init__", "__main__"}
+    helpers = {"corpus"}  # writes a frame corpus; the decode benchmark runs it
+    assert modules - helpers == set(BENCHES)

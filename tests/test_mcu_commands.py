@@ -1,0 +1,101 @@
+"""`kiosk mcu sim`, `kiosk mcu flash`, the controller's hardware check, the demo over OSDP."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from drivers.gate_osdp import OsdpController, load_key
+from hw_tests.controller import check as controller_check
+from hw_tests.harness import EXIT_OK, Skipped
+from hw_tests.runner import main as run_check
+from kiosk.app import build
+from kiosk.cli import main
+from kiosk.commands import mcu
+from kiosk.config import load_config
+from kiosk.exc import ConfigError
+from kiosk.store import EventLog
+from tests.mcu_support import wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_flash_dry_run_makes_a_private_key_and_installs_the_kiosks_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_file = tmp_path / "gate.key"
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[gate]\naddress = 7\noffline_s = 3.0\n[gpio]\nmax_open_s = 8.0\n")
+    args = ["mcu", "flash", "--config", str(config), "--key-file", str(key_file), "--dry-run"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(load_key(key_file)) == 16
+    assert "-m mpremote connect auto fs cp" in out and "main.py" in out and "scbk.hex :" in out
+    enforced = json.loads(out.split("the controller enforces: ", 1)[1])
+    assert enforced["ADDRESS"] == 7 and enforced["OFFLINE_MS"] == 3000
+    assert enforced["MAX_OPEN_MS"] == 8000
+    assert main(args) == 0  # the key is kept, not replaced
+    assert "new secure channel key" not in capsys.readouterr().out
+
+
+def test_flash_refuses_a_bad_key_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key_file = tmp_path / "gate.key"
+    key_file.write_text("not hex\n")
+    assert main(["mcu", "flash", "--key-file", str(key_file), "--dry-run"]) == 2
+    assert "32 hex digits" in capsys.readouterr().err
+
+
+def test_sim_serves_the_firmware_on_a_pty_that_a_panel_can_use(tmp_path: Path) -> None:
+    lines: list[str] = []
+    stop = threading.Event()
+    args = argparse.Namespace(config=None, key_file=tmp_path / "sim.key", seconds=0)
+    server = threading.Thread(target=mcu.serve, args=(args, lines.append, stop))
+    server.start()
+    try:
+        port = wait_for(lambda: next((ln.split()[1] for ln in lines if "port:" in ln), None))
+        assert any("address: 1" in ln for ln in lines)
+        assert any(str(tmp_path / "sim.key") in ln for ln in lines)
+        with OsdpController(port, 1, load_key(tmp_path / "sim.key")) as ctl:
+            assert ctl.wait_online(15)
+    finally:
+        stop.set()
+        server.join(10)
+
+
+def test_controller_check_passes_in_simulation() -> None:
+    assert run_check("controller", controller_check, ["--sim", "--yes"]) == EXIT_OK
+
+
+def test_controller_check_is_skipped_for_the_gpio_back_end() -> None:
+    from hw_tests.harness import Options, SimPerson
+    from hw_tests.rig import Rig
+
+    options = Options(sim=False, yes=True, interactive=False)
+    with pytest.raises(Skipped, match="gpio"):
+        controller_check(Rig(load_config(None), sim=True), SimPerson(), options)
+
+
+def test_osdp_back_end_needs_its_key_file_on_a_real_kiosk(tmp_path: Path) -> None:
+    config = load_config(None, {"gate.backend": "osdp", "device.data_dir": str(tmp_path),
+                                "camera.backend": "sim", "thermometer.backend": "sim",
+                                "gpio.backend": "mock"})  # fmt: skip
+    with pytest.raises(ConfigError, match="key_file"):
+        build(config, sim=False)
+
+
+def test_demo_runs_with_the_gate_controller(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["demo", "--gate", "osdp", "--no-office", "--data-dir", str(tmp_path)]
+    assert main(args) == 0
+    with EventLog(tmp_path / "events.db") as log:
+        tally = log.tally()
+    assert tally[("decision", "allow", "ok")] == 3
+    assert tally[("decision", "deny", "fever")] == 1
+    assert tally[("decision", "allow", "exit_button")] == 1

@@ -1,0 +1,225 @@
+"""libosdp's control panel against the MicroPython firmware, over a pseudo-terminal.
+
+The kiosk side (drivers.gate_osdp, built on libosdp) and the controller (mcu/firmware in
+MicroPython 1.27) meet on a pty as they would on an RS-485 line. libosdp keeps its own
+real-time clock, so these tests wait for conditions; the controller's clock is moved on
+by the test (``bridge.advance``) wherever a timeout matters.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from drivers.gate_osdp import OsdpController
+from kiosk.exc import HardwareError
+from tests.mcu_support import KEY, WRONG_KEY, kinds, linked, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def crc16(data: bytes) -> int:
+    crc = 0x1D0F
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+        crc &= 0xFFFF
+    return crc
+
+
+def frames(stream: bytes) -> list[bytes]:
+    """Split a captured line into OSDP frames (from SOM, without the mark byte)."""
+    out, i = [], 0
+    while (i := stream.find(b"\x53", i)) >= 0 and i + 4 < len(stream):
+        n = stream[i + 2] | stream[i + 3] << 8
+        frame = stream[i : i + n]
+        if len(frame) == n and n >= 7 and crc16(frame[:-2]) == frame[-2] | frame[-1] << 8:
+            out.append(frame)
+            i += n
+        else:
+            i += 1
+    return out
+
+
+def with_seq(frame: bytes, seq: int) -> bytes:
+    """The same frame with another sequence number and a correct CRC (no secret needed)."""
+    body = bytearray(frame[:-2])
+    body[4] = (body[4] & ~3) | seq
+    crc = crc16(bytes(body))
+    return b"\xff" + bytes(body) + bytes([crc & 0xFF, crc >> 8])
+
+
+def test_secure_channel_relay_pulse_and_input_events() -> None:
+    with linked() as (vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        assert vm.state["secure"]
+        ctl.gate.open(2)
+        wait_for(lambda: ctl.gate.is_open, what="output status: relay on")
+        assert vm.relay
+        bridge.advance(2100)
+        wait_for(lambda: not ctl.gate.is_open, what="relay back off")
+        bridge.call("drive", input="door", active=True)
+        wait_for(lambda: ("door", 1) in kinds(ctl), what="door event")
+        assert ctl.door.active
+        bridge.call("drive", input="exit", active=True)
+        wait_for(lambda: ("exit", 1) in kinds(ctl), what="exit button event")
+        assert ctl.exit_button.active
+        seqs = [e.seq for e in ctl.events]
+        assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_the_relay_is_never_held_longer_than_max_open_whatever_the_host_asks() -> None:
+    with linked(site={"MAX_OPEN_MS": 2000, "OFFLINE_MS": 60000}) as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        ctl.submit(
+            {"command": osdp_command("Output"), "output_no": 0, "control_code": 2, "timer_count": 0}
+        )  # fmt: skip  (permanent on)
+        wait_for(lambda: bridge.call("state")["outputs"]["relay"])
+        bridge.advance(1900)
+        assert bridge.call("state")["outputs"]["relay"]
+        bridge.advance(200)
+        assert not bridge.call("state")["outputs"]["relay"]
+        ctl.gate.open(50)  # a timed pulse far beyond the limit
+        wait_for(lambda: bridge.call("state")["outputs"]["relay"])
+        bridge.advance(2100)
+        assert not bridge.call("state")["outputs"]["relay"]
+
+
+def osdp_command(name: str) -> int:
+    import osdp
+
+    return int(getattr(osdp.Command, name))
+
+
+def test_a_wrong_key_never_gets_a_session_or_the_relay() -> None:
+    with linked(cp_key=WRONG_KEY) as (vm, bridge, ctl):
+        wait_for(lambda: bridge.call("state")["handshakes"] >= 2, what="two refused handshakes")
+        assert not ctl.online
+        assert not vm.state["secure"]
+        with pytest.raises(HardwareError, match="offline"):
+            ctl.gate.open(2)
+        assert not vm.state["outputs"]["relay"]
+
+
+def test_replayed_and_forged_packets_are_refused_and_counted() -> None:
+    with linked() as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        ctl.gate.open(1)
+        wait_for(lambda: ctl.gate.is_open)
+        bridge.advance(1100)
+        wait_for(lambda: not bridge.call("state")["outputs"]["relay"])
+        captured = [f for f in frames(bytes(bridge.sniffed)) if f[7] == 0x68]  # osdp_OUT
+        assert captured and captured[0][6] == 0x17  # sent encrypted, with a MAC
+        forged = bytearray(captured[0])
+        forged[9] ^= 0x01  # one bit of the encrypted timer
+        for attack in (bytes(forged), captured[0]):  # forged, then replayed
+            bridge.connected = False  # the attacker has the line to itself
+            state = bridge.call("state")
+            before, expected = state["mac_failures"], state["seq"] % 3 + 1
+            bridge.inject(with_seq(attack, expected))  # sequence number fixed up: MAC decides
+            state = bridge.call("state")
+            assert state["mac_failures"] == before + 1
+            assert bridge.injected_replies[-1][6] == 0x41  # osdp_NAK
+            assert not state["outputs"]["relay"] and not state["secure"]
+            bridge.connected = True
+            wait_for(lambda: ctl.online and bridge.call("state")["secure"], 30, "new session")
+        wait_for(lambda: kinds(ctl).count(("auth_failed", 1)) == 2, what="MAC failures reported")
+        assert not ctl.gate.is_open
+
+
+def test_cable_cut_drops_the_relay_keeps_egress_and_delivers_events_once() -> None:
+    with linked() as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        ctl.gate.open(50)  # far longer than the offline limit (3 s)
+        wait_for(lambda: ctl.gate.is_open)
+        bridge.connected = False
+        bridge.advance(2900)
+        assert bridge.call("state")["outputs"]["relay"]
+        bridge.advance(200)
+        state = bridge.call("state")
+        assert not state["outputs"]["relay"] and not state["online"]
+        bridge.call("drive", input="exit", active=True)
+        bridge.advance(100)
+        assert bridge.call("state")["outputs"]["relay"]  # egress with the host away
+        bridge.call("drive", input="exit", active=False)
+        bridge.call("drive", input="door", active=True)
+        bridge.advance(100)
+        bridge.call("drive", input="door", active=False)
+        bridge.advance(100)
+        waiting = bridge.call("state")["events_waiting"]
+        assert waiting >= 6
+        bridge.connected = True
+        wait_for(lambda: ctl.online and bridge.call("state")["events_waiting"] == 0, 30)
+        got = kinds(ctl)
+        for event in [("host_link", 0), ("egress", 1), ("exit", 1), ("door", 1), ("door", 0)]:
+            assert got.count(event) == 1, event
+        seqs = [e.seq for e in ctl.events]
+        assert seqs == list(range(1, len(seqs) + 1))  # every record once, none lost
+
+
+def test_controller_reset_in_the_middle_of_a_pulse() -> None:
+    with linked() as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        ctl.gate.open(30)
+        wait_for(lambda: ctl.gate.is_open)
+        bridge.call("reset")
+        assert not bridge.call("state")["outputs"]["relay"]
+        assert bridge.call("state")["boots"] == 2
+        wait_for(lambda: ctl.online and bridge.call("state")["events_waiting"] == 0, 30)
+        assert ("boot", 1) in kinds(ctl)  # reset cause 1: power on / reset button
+        bridge.advance(1000)
+        assert not bridge.call("state")["outputs"]["relay"]  # nothing re-opens it
+        assert not ctl.gate.is_open
+
+
+def test_host_restart_while_events_wait() -> None:
+    with linked() as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        wait_for(lambda: bridge.call("state")["events_waiting"] == 0)
+        ctl.close()  # the kiosk process dies
+        bridge.advance(3100)
+        for name in ("door", "exit"):
+            bridge.call("drive", input=name, active=True)
+            bridge.advance(100)
+            bridge.call("drive", input=name, active=False)
+            bridge.advance(100)
+        assert bridge.call("state")["events_waiting"] >= 5
+        fresh = OsdpController(bridge.path, 1, KEY, max_open_s=60, reconnect_s=0.5)
+        try:
+            wait_for(lambda: fresh.online and bridge.call("state")["events_waiting"] == 0, 30)
+            got = kinds(fresh)
+            for event in [("door", 1), ("door", 0), ("exit", 1), ("exit", 0)]:
+                assert got.count(event) == 1, event
+            assert fresh.duplicates == 0
+        finally:
+            fresh.close()
+
+
+def test_install_mode_takes_the_key_from_the_control_panel() -> None:
+    osdp = pytest.importorskip("osdp")
+    from drivers.gate_osdp import SerialChannel
+
+    with linked(key=None) as (vm, bridge, ctl):
+        ctl.close()  # the kiosk's panel insists on the secure channel: use a plain libosdp one
+        assert vm.read_file("scbk.hex") is None
+        channel = SerialChannel(bridge.path, 115200)
+
+        class Stream(osdp.Channel):
+            def read(self, n: int) -> bytes:
+                return channel.read(n)
+
+            def write(self, buf: bytes) -> int:
+                return channel.write(buf)
+
+            def flush(self) -> None:
+                channel.flush()
+
+        cp = osdp.ControlPanel([osdp.PDInfo(1, Stream(), scbk=KEY)], log_level=osdp.LogLevel.Error)
+        cp.start()
+        try:
+            wait_for(lambda: bridge.call("read_file", path="scbk.hex")["text"] == KEY.hex())
+            wait_for(lambda: cp.is_sc_active(1) and bridge.call("state")["secure"])
+            assert not bridge.call("state")["install_mode"]
+        finally:
+            cp.stop()
+            channel.close()

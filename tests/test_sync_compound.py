@@ -1,0 +1,180 @@
+"""Rules that hold across a compound: two kiosks, one office, the real sync agent and rules.
+
+Kiosk A is the in-lane, kiosk B the out-lane. Each decides with the kiosk's own rules on what
+its event log knows (``EventLog.history``), logs its decision, and syncs with the office over
+loopback; the office passes each kiosk's passages on to the other in the delta.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Policy, load_config
+from kiosk.model import Direction, EventKind, PassClaims, Reason, Role, Verdict
+from kiosk.passes import Verifier, issue_pass
+from kiosk.rules import check_credential
+from server.app import create_app
+from server.local import Office, ServerThread
+from tests.pg import LoopbackOffice, database_url, postgres  # noqa: F401 (fixtures)
+from tests.test_sync_faults import T0, FakeTime, Kiosk, make_event, make_kiosk
+
+COMPOUND = "c1"
+
+
+@pytest.fixture
+def time() -> FakeTime:
+    """The one clock of the kiosks and the office (their clocks agree here)."""
+    return FakeTime(T0)
+
+
+@pytest.fixture
+def office(database_url: str, time: FakeTime) -> Iterator[LoopbackOffice]:  # noqa: F811
+    office = Office.open(database_url)
+    office.add_compound(COMPOUND)
+    office.add_household("h1", COMPOUND)
+    app = create_app(office.sessions, clock=lambda: datetime.fromtimestamp(time.wall_s, UTC))
+    world = LoopbackOffice(office, ServerThread(app).start())
+    yield world
+    world.server.stop()
+
+
+class Lane:
+    """One kiosk at a lane: decides with the kiosk's rules on its own history, logs, syncs."""
+
+    def __init__(self, kiosk: Kiosk, time: FakeTime, office: LoopbackOffice, policy: Policy):
+        self.kiosk, self.time, self.policy = kiosk, time, policy
+        self.verifier = Verifier(office.office.trust_list())
+
+    def show(self, text: str, direction: Direction) -> tuple[Verdict, Reason]:
+        self.time.wall_s += 60  # a minute between people
+        now = self.kiosk.clock.read()
+        verification = self.verifier.verify(text, now.wall)
+        assert verification.credential is not None and verification.credential.claims
+        claims = verification.credential.claims
+        window = timedelta(days=self.policy.exit_quota_days)
+        history = self.kiosk.log.history(
+            claims.pass_id, claims.household_id, COMPOUND, now.wall, window
+        )
+        decision = check_credential(
+            verification,
+            compound=COMPOUND,
+            history=history,
+            household=self.kiosk.office.household(claims.household_id),
+            policy=self.policy,
+            clock=now,
+            direction=direction,
+        )
+        self.kiosk.log.append(
+            make_event(
+                self.kiosk.device,
+                self.kiosk.clock,
+                kind=EventKind.DECISION,
+                verdict=decision.verdict,
+                reason=decision.reason,
+                direction=direction,
+                pass_id=claims.pass_id,
+                household_id=claims.household_id,
+            )
+        )
+        return decision.verdict, decision.reason
+
+    def sync(self) -> None:
+        assert self.kiosk.agent.run_once().ok
+
+
+@pytest.fixture
+def lanes(tmp_path: Path, office: LoopbackOffice, time: FakeTime) -> tuple[Lane, Lane]:
+    policy = load_config(None, {"policy.exit_quota": "hard"}).policy
+    a, b = (make_kiosk(tmp_path, office, office.url, d, time=time) for d in ("A", "B"))
+    return Lane(a, time, office, policy), Lane(b, time, office, policy)
+
+
+def sign(office: LoopbackOffice, household: str, role: Role, uses: int | None = None) -> str:
+    key = office.office.signing_key()
+    claims = PassClaims(
+        issuer=key.issuer,
+        pass_id=f"P-{household}-{role.value}-{uses}",
+        issued_at=T0 - timedelta(days=1),
+        not_before=T0 - timedelta(days=1),
+        expires_at=T0 + timedelta(days=30),
+        compounds=(COMPOUND,),
+        household_id=household,
+        role=role,
+        holder_name="Wang",
+        visitor_uses=uses,
+    )
+    return issue_pass(key, claims)
+
+
+def both_sync(*lanes: Lane) -> None:
+    for lane in lanes:
+        lane.sync()
+    for lane in lanes:  # the second download brings what the others uploaded after
+        lane.sync()
+
+
+ALLOW = (Verdict.ALLOW, Reason.OK)
+
+
+def test_in_at_a_out_at_b_in_at_a_is_allowed(office, lanes):
+    a, b = lanes
+    resident = sign(office, "h1", Role.RESIDENT)
+    assert a.show(resident, Direction.IN) == ALLOW
+    both_sync(a, b)
+    assert b.show(resident, Direction.OUT) == ALLOW
+    both_sync(a, b)
+    assert a.show(resident, Direction.IN) == ALLOW
+    both_sync(a, b)
+    assert b.show(resident, Direction.IN) == (Verdict.DENY, Reason.ANTI_PASSBACK)
+    assert office.office.conflicts() == []
+
+
+def test_a_two_entry_visitor_pass_is_refused_a_third_time_at_either_kiosk(office, lanes):
+    a, b = lanes
+    visitor = sign(office, "h1", Role.VISITOR, uses=2)
+    assert a.show(visitor, Direction.IN) == ALLOW
+    both_sync(a, b)
+    assert b.show(visitor, Direction.OUT) == ALLOW
+    both_sync(a, b)
+    assert b.show(visitor, Direction.IN) == ALLOW
+    both_sync(a, b)
+    assert a.show(visitor, Direction.OUT) == ALLOW
+    both_sync(a, b)
+    assert a.show(visitor, Direction.IN) == (Verdict.DENY, Reason.VISITOR_LIMIT)
+    assert b.show(visitor, Direction.IN) == (Verdict.DENY, Reason.VISITOR_LIMIT)
+
+
+def test_the_household_exit_quota_counts_exits_at_every_kiosk(office, lanes):
+    a, b = lanes
+    first = sign(office, "h1", Role.RESIDENT)
+    second = sign(office, "h1", Role.RESIDENT, uses=7)  # another member of the household
+    assert b.show(first, Direction.OUT) == ALLOW
+    both_sync(a, b)
+    assert a.show(second, Direction.OUT) == (Verdict.DENY, Reason.EXIT_QUOTA)
+
+
+def test_offline_kiosks_decide_on_what_they_know_and_the_office_flags_it(office, lanes):
+    a, b = lanes
+    resident = sign(office, "h1", Role.RESIDENT)
+    assert a.show(resident, Direction.IN) == ALLOW
+    assert b.show(resident, Direction.IN) == ALLOW  # B has not heard from A: it cannot know
+    both_sync(a, b)
+    [conflict] = office.office.conflicts(COMPOUND)
+    assert conflict["direction"] == "in" and conflict["pass_id"] == "P-h1-resident-None"
+    assert {conflict["first_device_id"], conflict["second_device_id"]} == {"A", "B"}
+    assert a.show(resident, Direction.IN) == (Verdict.DENY, Reason.ANTI_PASSBACK)
+
+
+def test_a_kiosk_does_not_count_its_own_passages_twice(office, lanes):
+    a, b = lanes
+    visitor = sign(office, "h1", Role.VISITOR, uses=2)
+    assert a.show(visitor, Direction.IN) == ALLOW
+    both_sync(a, b)
+    both_sync(a, b)  # A's own passage comes back in the delta: skipped
+    now = a.kiosk.clock.read().wall
+    history = a.kiosk.log.history("P-h1-visitor-2", "h1", COMPOUND, now, timedelta(days=1))
+    assert history.admitted_uses == 1

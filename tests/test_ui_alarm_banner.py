@@ -1,0 +1,116 @@
+"""An alarm driven through the real kiosk (simulated door contact, real state machine, real log)
+stays on the main screen until a guard acknowledges it, and sounds its own buzzer pattern."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pygame
+import pytest
+
+from kiosk.app import App, build
+from kiosk.commands.demo import demo_config
+from kiosk.demo_scenario import Player, SimTime
+from kiosk.demo_world import make_world
+from kiosk.model import EventKind, Reason
+from kiosk.view import AlarmClass, Stage
+from ui import strings
+from ui.screen import Screen
+from ui.state import Page
+from ui.theme import Text
+
+START = datetime(2020, 2, 10, 8, 0, tzinfo=UTC)
+PIN = "1234"
+
+
+class Gate:
+    def __init__(self, app: App, time: SimTime) -> None:
+        self.app, self.time = app, time
+        self.player = Player(app, time)
+        assert app.sim is not None
+        self.sim = app.sim
+        self.screen = Screen(
+            app.kiosk, pygame.Surface((800, 480)), language="en", clock=time.timers.now
+        )
+
+    def banner(self) -> list[str]:
+        """The banner lines on the screen as drawn now (empty when there is no banner)."""
+        self.screen.draw()
+        return [t.text for t in self.screen.canvas.texts if t.role is Text.BANNER]
+
+    def touch(self, label: str) -> None:
+        [button] = [b for b in self.screen.canvas.buttons if b.label == label]
+        self.screen.touch(button.rect.center)
+        self.screen.draw()
+
+    def pattern(self) -> str:
+        return str(self.app.hardware.indicator.pattern)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def gate(tmp_path: Path) -> Iterator[Gate]:
+    time = SimTime(START)
+    app = build(demo_config(tmp_path), sim=True, clock=time.clock, timers=time.timers)
+    make_world(START, compound=app.config.device.compound).install(app.office)
+    yield Gate(app, time)
+    app.close()
+
+
+def test_a_forced_door_stays_on_the_main_screen_until_acknowledged(gate: Gate) -> None:
+    title = strings.alarm_title("en", Reason.DOOR_FORCED_OPEN)
+    assert gate.banner() == []
+    gate.sim.set_door(True)  # the simulated reed switch: open, with the relay never energised
+    gate.player.run(1.0)
+    [what, where] = gate.banner()
+    assert what == title
+    assert gate.app.config.device.id in where and "since 08:00" in where
+    assert gate.pattern() == AlarmClass.DOOR.pattern
+
+    gate.sim.set_door(False)  # the door shut again: the alarm is not over until seen
+    gate.player.run(120.0)
+    assert gate.app.kiosk.view().stage is Stage.IDLE
+    assert gate.banner()[0] == title
+    assert gate.pattern() == AlarmClass.DOOR.pattern
+
+    gate.touch("Guard")
+    assert gate.screen.state.shown_page(gate.app.kiosk.view()) is Page.PIN
+    for digit in PIN:
+        gate.touch(digit)
+    gate.touch("OK")
+    gate.touch("Lock")  # locking the panel is not acknowledging
+    assert gate.banner()[0] == title
+
+    gate.touch("Guard")
+    for digit in PIN:
+        gate.touch(digit)
+    gate.touch("OK")
+    assert gate.screen.state.page is Page.ALARMS
+    gate.touch("Ack")
+    gate.touch("Lock")
+    assert gate.banner() == []
+    assert gate.pattern() == "idle"
+    kinds = [e.kind for e in gate.app.log.recent(10)]
+    assert EventKind.ALARM in kinds and EventKind.ALARM_ACK in kinds
+
+
+def test_a_fever_alarm_names_the_person_and_the_flat(gate: Gate) -> None:
+    world = make_world(START, compound=gate.app.config.device.compound)
+    gate.sim.set_ambient(25.0)
+    gate.sim.set_forehead(39.0)
+    gate.sim.present_pass(world.text("resident"))
+    gate.player.stage(Stage.DENIED, limit_s=30)
+    [fever] = [a for a in gate.app.kiosk.view().alarms if a.reason is Reason.FEVER]
+    assert fever.person is not None and fever.person.masked_name == "王*华"
+    lines = gate.banner()
+    assert any("王*华" in line and fever.person.household_id in line for line in lines)
+    assert gate.pattern() in (AlarmClass.HEALTH.pattern, "refuse")
+
+
+def test_each_alarm_class_has_its_own_buzzer_pattern() -> None:
+    from drivers.gpio import PATTERNS
+
+    rhythms = [PATTERNS[kind.pattern][0] for kind in AlarmClass]
+    assert len(set(rhythms)) == len(AlarmClass)
+    assert all(r is not None and r[2] is None for r in rhythms)  # until acknowledged
