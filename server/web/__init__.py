@@ -50,6 +50,9 @@ def create_web_app(
 
     @web.middleware("http")
     async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
+        if "\x00" in request.scope["path"] or "%00" in request.url.query:
+            # No database stores NUL in text (PostgreSQL refuses it): say so, do not fail.
+            return _error_page(request, 400, "err.nul")
         response: Response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
@@ -17,7 +17,8 @@ from server.web.audit import audit
 from server.web.auth import STAFF, UserRole, add_user
 from server.web.lookup import get_or_404
 from server.web.render import PREFIX, page
-from server.web.tables import User, UserCompound
+from server.web.tables import AuditEntry, User, UserCompound
+from server.web.timefmt import DEFAULT_ZONE
 
 router = APIRouter()
 Admin = Annotated[Viewer, Depends(require(ADMINS))]
@@ -165,3 +166,36 @@ def _settings_errors(name: str, timezone: str, visitor_entries: str) -> dict[str
     if not visitor_entries.strip().isdigit() or not 1 <= int(visitor_entries) <= 20:
         errors["visitor_entries"] = "settings.err.entries"
     return errors
+
+
+AUDIT_PAGE = 100
+
+
+@router.get("/admin/audit")
+def audit_log(
+    request: Request,
+    viewer: Admin,
+    who: str = "",
+    compound: str = "",
+    page_no: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> object:
+    """Who did or saw what: newest first, filtered by user name and compound."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if who.strip():
+        query = query.where(AuditEntry.username == who.strip())
+    if compound.strip():
+        query = query.where(AuditEntry.compound_id == compound.strip())
+    start = (max(page_no, 1) - 1) * AUDIT_PAGE
+    with web_of(request).transaction() as s:
+        rows = s.scalars(query.offset(start).limit(AUDIT_PAGE + 1)).all()
+    return page(
+        request,
+        "audit.html",
+        viewer,
+        rows=rows[:AUDIT_PAGE],
+        more=len(rows) > AUDIT_PAGE,
+        page_no=max(page_no, 1),
+        who=who,
+        compound_filter=compound,
+        zone=DEFAULT_ZONE,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
@@ -250,7 +250,11 @@ def revoke(request: Request, pass_id: str, viewer: PassClerk, reason: Text = "")
 
 @router.get("/c/{compound_id}/search")
 def search(
-    request: Request, compound_id: str, viewer: Clerk, q: str = "", page_no: int = 1
+    request: Request,
+    compound_id: str,
+    viewer: Clerk,
+    q: str = "",
+    page_no: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> object:
     with web_of(request).transaction() as s:
         compound = get_or_404(s, Compound, compound_id)
