@@ -26,7 +26,7 @@ from sqlalchemy import select
 from server import office
 from server.models import Holder, Pass
 from server.web import demo
-from tests.browser.conftest import OfficeServer
+from tests.browser.conftest import OfficeServer, login
 from tests.webtools import cheap_hashing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,14 +39,6 @@ def keep(shot: Path, name: str) -> None:
     if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, SHOTS / name)
-
-
-def log_in(page: Any, server: OfficeServer, username: str, password: str) -> None:
-    page.goto(server.at("/office/login"))
-    page.fill("#f-username", username)
-    page.fill("#f-password", password)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -83,7 +75,7 @@ def test_phone_registration_approval_and_my_pass_that_kiosk_scan_accepts(
     phone.wait_for_url("**/office/me")
     assert "等待社区办公室审核" in phone.inner_text("#status")
 
-    log_in(page, server, demo.CLERK, demo.PASSWORD)
+    login(page, server, demo.CLERK, demo.PASSWORD)
     page.goto(server.at("/office/c/c1/approvals"))
     card = page.locator("article.card", has_text="周丽")
     assert card.count() == 1
@@ -140,7 +132,7 @@ def test_colour_change_reaches_the_board_and_the_kiosk_refuses_the_exit(
         link.sync()
         assert leave(kiosk, player, text).stage is Stage.OPEN  # white: may go out
 
-        log_in(page, server, demo.CLERK, demo.PASSWORD)
+        login(page, server, demo.CLERK, demo.PASSWORD)
         page.goto(server.at("/office/c/c1/board"))
         page.click(f"#flat-{household}")
         page.check("input[name=colour][value=red]")
@@ -214,4 +206,3 @@ class sim_kiosk:
 
     def __exit__(self, *exc: object) -> None:
         self.stack.close()
-
