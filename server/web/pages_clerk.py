@@ -28,7 +28,7 @@ from server.web.access import (
     web_of,
 )
 from server.web.audit import audit
-from server.web.board import label, natural, shown_colour
+from server.web.board import buildings, label, natural, shown_colour
 from server.web.errors import FormInvalid
 from server.web.lookup import get_or_404, int_or_404
 from server.web.qr import qr_data_uri
@@ -113,8 +113,17 @@ def flats(request: Request, compound_id: str, viewer: Clerk, building: str = "")
             key=lambda r: (natural(r[0].building), natural(r[0].unit), natural(r[0].room)),
         )
         now = web.now()
+        names = buildings(s, compound_id)
     listed = [(flat, count, shown_colour(flat, now)) for flat, count in rows]
-    return page(request, "flats.html", viewer, compound=compound, rows=listed, building=building)
+    return page(
+        request,
+        "flats.html",
+        viewer,
+        compound=compound,
+        rows=listed,
+        building=building,
+        buildings=names,
+    )
 
 
 @router.post("/c/{compound_id}/flats")
