@@ -414,7 +414,7 @@ def sample_rows(households: int, residents_each: int = 1) -> list[list[str]]:
         for person in range(residents_each):
             name = SURNAMES[(n + person) % len(SURNAMES)] + GIVEN[(n // 7 + person) % len(GIVEN)]
             phone = f"1{3 + n % 7}{n:05d}{person:04d}"[:11]
-            rows.append([*flat, colour, f"{name}{person or ''}", phone])
+            rows.append([*flat, colour, name, phone])  # distinct within a flat
     return rows
 
 

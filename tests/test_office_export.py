@@ -108,7 +108,7 @@ def test_bad_requests_are_refused_clearly(
 def test_cli_export_writes_the_file(
     office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db, out = str(tmp_path / "office"), tmp_path / "log.xlsx"
+    db, out = str(tmp_path / "office" / "office.db"), tmp_path / "log.xlsx"
     args = ["--db", db, "export", "--compound", "c1", "--from", "2020-02-10", "--to", "2020-02-10"]
     assert main([*args, "--out", str(out)]) == 0
     assert "2 event(s) of c1" in capsys.readouterr().out

@@ -168,7 +168,12 @@ def test_unreadable_files_get_a_clear_error(data: bytes, name: str, words: str) 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_the_template_imports_as_it_is(office: Office, tmp_path: Path, suffix: str) -> None:
     template = tmp_path / f"template{suffix}"
-    assert main(["--db", str(tmp_path / "office"), "import", "--template", str(template)]) == 0
+    assert (
+        main(
+            ["--db", str(tmp_path / "office" / "office.db"), "import", "--template", str(template)]
+        )
+        == 0
+    )
     found = preview(template.read_bytes(), template.name)
     assert (found.households, found.residents, found.rejected) == (2, 2, [])
 
@@ -178,7 +183,7 @@ def test_cli_dry_run_lists_rejects_and_imports_nothing(
 ) -> None:
     sheet = tmp_path / "h.xlsx"
     sheet.write_bytes(xlsx_bytes(broken_rows(), title="t"))
-    db = str(tmp_path / "office")
+    db = str(tmp_path / "office" / "office.db")
     assert main(["--db", db, "import", str(sheet), "--dry-run"]) == 1
     out = capsys.readouterr().out
     assert "row 12: 房号 room is empty" in out
@@ -194,5 +199,5 @@ def test_cli_dry_run_lists_rejects_and_imports_nothing(
 def test_cli_without_a_file_says_what_to_give(
     office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--db", str(tmp_path / "office"), "import"]) == 2
+    assert main(["--db", str(tmp_path / "office" / "office.db"), "import"]) == 2
     assert "name the file to import" in capsys.readouterr().err

@@ -144,7 +144,7 @@ def test_purge_thread_purges_when_started(office: Office) -> None:
 def test_cli_sets_retention_and_purges(
     office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(tmp_path / "office")
+    db = str(tmp_path / "office" / "office.db")
     add_event(office, "c1", 3650)  # ten years before NOW: older than any retention today
     assert main(["--db", db, "retention", "--compound", "c1", "--days", "30"]) == 0
     assert main(["--db", db, "purge"]) == 0

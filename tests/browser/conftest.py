@@ -115,3 +115,13 @@ def login(page: Any, server: OfficeServer, username: str, password: str) -> None
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "/office/login" not in page.url, f"login as {username} failed: {page.url}"
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def keep_screenshot(page: Any, name: str) -> None:
+    """Save the page as a README screenshot (not under CI, which works on a throwaway clone)."""
+    if not _in_ci():
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / name), full_page=True)
