@@ -84,9 +84,7 @@ def test_every_word_a_template_asks_for_is_in_the_catalogue() -> None:
     words = i18n.catalogue()
     asked = set()
     for template in TEMPLATES.glob("*.html"):
-        asked |= set(
-            re.findall(r"""\bt\(["']([a-z_][a-z0-9_.-]*)["']""", template.read_text())
-        )
+        asked |= set(re.findall(r"""\bt\(["']([a-z_][a-z0-9_.-]*)["']""", template.read_text()))
     # keys ending in "." or "_" are prefixes joined with a value (t("colour." ~ c))
     missing = sorted(k for k in asked if k not in words and not k.endswith(("_", ".")))
     assert not missing
