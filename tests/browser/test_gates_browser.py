@@ -17,6 +17,10 @@ from sync.protocol import UploadRequest
 from tests.browser.conftest import OfficeServer, keep_screenshot, login
 
 PASSWORD = "correct horse"
+# A function, not an expression: the page's CSP forbids the eval Playwright polls expressions with.
+CHARTS_DRAWN = (
+    "() => [...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth)"
+)
 
 
 def upload(server: OfficeServer, token: str, *events: dict[str, Any]) -> None:
@@ -81,12 +85,15 @@ def test_an_uploaded_event_appears_in_the_live_log_without_reloading(
     assert "发热" in row.text_content() and "38.4" in row.text_content()
     assert page.evaluate("window.notReloaded") is True
     assert "<" in row.text_content() and page.evaluate("window.hacked") is None and not dialogs
+    # Text a kiosk sends (an alarm's detail) arrives as text, never as markup.
+    upload(office_server, token, {"kind": EventKind.ALARM, "reason": Reason.DOOR_HELD_OPEN,
+                                  "data": {"detail": "<b id=injected>held</b>"}})  # fmt: skip
+    page.wait_for_function("() => document.querySelector('#alarms').textContent.includes('<b id=')")
+    assert page.query_selector("#injected") is None
     page.wait_for_selector("#health td.state-online")
     assert "0.1.0" in page.text_content("#health")
     assert len(page.query_selector_all("img.chart")) == 3
-    page.wait_for_function(
-        "[...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)"
-    )
+    page.wait_for_function(CHARTS_DRAWN)
 
 
 def test_screenshot_of_a_busy_morning(page: Any, office_server: OfficeServer) -> None:
@@ -105,8 +112,6 @@ def test_screenshot_of_a_busy_morning(page: Any, office_server: OfficeServer) ->
     upload(office_server, token, *sorted(morning, key=lambda e: e["at"]))  # as a kiosk sends
     login(page, office_server, "super1", PASSWORD)
     page.goto(office_server.at("/office/c/c1/gates"))
-    page.wait_for_function(
-        "[...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)"
-    )
+    page.wait_for_function(CHARTS_DRAWN)
     assert "门未关" in page.text_content("#alarms")
     keep_screenshot(page, "office-gates.png")

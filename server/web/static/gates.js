@@ -40,8 +40,7 @@ function showAlarms(list, alarms, section) {
     li.className = "alarm";
     const strong = document.createElement("strong");
     strong.textContent = a.reason;
-    li.append(strong);
-    li.insertAdjacentHTML("beforeend", ` · ${a.kiosk} · ${a.time}` + (a.detail ? ` · ${a.detail}` : ""));
+    li.append(strong, ` · ${a.kiosk} · ${a.time}` + (a.detail ? ` · ${a.detail}` : ""));
     if (section.dataset.csrf) {
       const form = document.createElement("form");
       form.method = "post";
