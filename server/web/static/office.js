@@ -56,6 +56,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-copy]").forEach(copyButton);
   document.querySelectorAll("select[data-autosubmit]").forEach((s) =>
     s.addEventListener("change", () => s.form.submit()));
+  if (document.body.dataset.forget && window.caches) caches.delete("office-pass-v1");  // logged out
   if ("serviceWorker" in navigator && document.body.dataset.sw) {
     navigator.serviceWorker.register(document.body.dataset.sw, { scope: document.body.dataset.swScope });
   }
