@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +17,8 @@ from server.local import Office
 from server.models import EventRow, Pass
 from server.web.tables import Invitation, User
 from tests import office_data
+from tests.office_data import db_of
+from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
 
 NOW = datetime(2020, 3, 1, 4, 0, tzinfo=UTC)
 
@@ -73,8 +74,8 @@ def add_visitor_invitation(office: Office, age_days: float) -> str:
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Office:
-    office = Office.open(tmp_path / "office")
+def office(database_url: str) -> Office:  # noqa: F811
+    office = Office.open(database_url)
     office.add_compound("c1")
     office.add_compound("c2")
     office.add_household("h1", "c1")
@@ -142,9 +143,10 @@ def test_purge_thread_purges_when_started(office: Office) -> None:
 
 
 def test_cli_sets_retention_and_purges(
-    office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: Office,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    db = str(tmp_path / "office" / "office.db")
+    db = db_of(office)
     add_event(office, "c1", 3650)  # ten years before NOW: older than any retention today
     assert main(["--db", db, "retention", "--compound", "c1", "--days", "30"]) == 0
     assert main(["--db", db, "purge"]) == 0
