@@ -23,6 +23,9 @@ from drivers.gate_osdp_sim import FirmwareVm, PtyBridge
 
 BAUD = 115200
 OUT_FRAME_BYTES = 31  # mark, header, security block, osdp_OUT, one AES block, MAC, CRC
+REFRESH_MS = 20.0  # libosdp's ControlPanel thread runs the link every 20 ms
+POLL_OVERLAP_MS = 5.0  # worst case: a poll and its reply are on the line first
+RP2040_FIRMWARE_MS = 1.5  # frame, CRC, MAC check, decrypt, pin: MicroPython + cryptolib (C)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -106,6 +109,12 @@ def main() -> None:
     print(
         "  ratio VM p50 / wire time: "
         f"{percentile(to_pin, 50) / wire_ms:.1f}x (libosdp's 20 ms refresh cycle included)"
+    )
+    p50 = REFRESH_MS / 2 + wire_ms + RP2040_FIRMWARE_MS
+    p99 = REFRESH_MS + POLL_OVERLAP_MS + wire_ms + RP2040_FIRMWARE_MS
+    print(
+        f"  RP2040 on paper: p50 ~{p50:.0f} ms, p99 ~{p99:.0f} ms (refresh wait + wire +"
+        f" {RP2040_FIRMWARE_MS} ms firmware); add the relay's own 5-10 ms, as for gpio"
     )
 
 

@@ -10,6 +10,7 @@ this side only asks.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -202,14 +203,25 @@ class OsdpController(Device):
         """Call ``listener`` for every new event (from libosdp's thread)."""
         self._listeners.append(listener)
 
+    def refresh_status(self) -> None:
+        """Ask the controller for its input and output status (osdp_ISTAT, osdp_OSTAT)."""
+        for report in (_STATUS_INPUT, _STATUS_OUTPUT):
+            self.submit({"command": _command("Status"), "type": report})
+
     def _reconnect(self) -> None:
         # libosdp waits minutes before it retries an offline device; a gate wants seconds.
+        was_online = False
         while not self._stop.wait(self._reconnect_s):
             if self.closed:
                 return
             if not self._cp.is_online(self.address):
+                was_online = False
                 self._cp.disable_pd(self.address)
                 self._cp.enable_pd(self.address)
+            elif not was_online and self.online:
+                was_online = True
+                with contextlib.suppress(HardwareError):
+                    self.refresh_status()  # what changed while the link was down
 
     # -- events -------------------------------------------------------------------------
     def _on_event(self, _pd: int, event: dict[str, Any]) -> int:
@@ -319,35 +331,41 @@ class RemoteContact:
         self._callback = None
 
 
-# pattern -> (LED colour (1 red, 2 green, 0 off), blink, buzzer beeps (0: none))
-_PATTERNS = {"idle": (0, False, 0), "pass": (2, False, 1), "refuse": (1, False, 3),
-             "alarm": (1, True, 0)}  # fmt: skip
-
-
 class RemoteIndicator:
-    """LEDs and buzzer on the controller (drivers.base.Indicator) via osdp_LED / osdp_BUZ."""
+    """LEDs and buzzer on the controller (drivers.base.Indicator) via osdp_LED / osdp_BUZ.
+
+    The patterns are the gpio back end's (``drivers.gpio.PATTERNS``), in OSDP's 100 ms units.
+    """
 
     def __init__(self, ctl: OsdpController) -> None:
         self._ctl = ctl
         self.pattern = "idle"
 
     def show(self, pattern: str) -> None:
+        from drivers.gpio import PATTERNS
+
         try:
-            colour, blink, beeps = _PATTERNS[pattern]
+            beeps, green, red = PATTERNS[pattern]
         except KeyError:
             raise ValueError(
-                f"unknown indicator pattern {pattern!r}; choose one of: {', '.join(_PATTERNS)}"
+                f"unknown indicator pattern {pattern!r}; choose one of: {', '.join(PATTERNS)}"
             ) from None
         self.pattern = pattern
         if not self._ctl.online:
             return  # the controller shows its own state while the link is down
+        colour = 2 if green != "off" else 1 if red != "off" else 0  # OSDP: 1 red, 2 green
+        blink = "blink" in (green, red)
         self._ctl.submit({"command": _command("LED"), "reader": 0, "led_number": 0,
                           "control_code": 1, "on_count": 5 if blink else 1,
                           "off_count": 5 if blink else 0, "on_color": colour, "off_color": 0,
                           "temporary": False})  # fmt: skip
-        if beeps:
-            self._ctl.submit({"command": _command("Buzzer"), "reader": 0, "control_code": 2,
-                              "on_count": 2, "off_count": 1, "rep_count": beeps})  # fmt: skip
+        if beeps is None:
+            buzz = {"control_code": 1, "on_count": 0, "off_count": 0, "rep_count": 0}
+        else:
+            on_s, off_s, times = beeps
+            buzz = {"control_code": 2, "on_count": max(1, round(on_s * 10)),
+                    "off_count": round(off_s * 10), "rep_count": times or 0}  # fmt: skip
+        self._ctl.submit({"command": _command("Buzzer"), "reader": 0, **buzz})
 
     def close(self) -> None:
         pass

@@ -5,6 +5,8 @@ No control panel here: what the controller does on its own, on an exact, test-dr
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from drivers.gate_osdp_sim import FirmwareVm
@@ -154,3 +156,32 @@ def test_commands_in_plain_text_are_refused() -> None:
         assert reply[5] == 0x41 and reply[6] == 6  # osdp_NAK: security conditions not met
         vm.advance(100)
         assert not vm.relay
+
+
+def _crc16(data: bytes) -> int:
+    crc = 0x1D0F
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+        crc &= 0xFFFF
+    return crc
+
+
+def test_well_framed_nonsense_is_answered_or_ignored_never_acted_on() -> None:
+    """Frames with a valid CRC but random control bytes, security blocks and commands."""
+    rng = random.Random(11)
+    replies = 0
+    with board(key=KEY) as vm:
+        for _ in range(150):
+            body = bytes(rng.randrange(256) for _ in range(rng.randrange(2, 40)))
+            ctrl = rng.choice([0x04, 0x05, 0x06, 0x07, 0x0C, 0x0D]) | (rng.randrange(2) << 3)
+            frame = bytearray([0x53, 0x01, 0, 0, ctrl]) + body
+            size = len(frame) + 2
+            frame[2], frame[3] = size & 0xFF, size >> 8
+            crc = _crc16(bytes(frame))
+            replies += bool(vm.advance(2, rx=bytes(frame) + bytes([crc & 0xFF, crc >> 8])))
+            assert not vm.relay
+        state = vm.state
+        assert state["boots"] == 1 and not state["secure"]
+        assert replies > 100  # parsed and answered (mostly osdp_NAK), not crashed on

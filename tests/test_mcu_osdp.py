@@ -68,6 +68,22 @@ def test_secure_channel_relay_pulse_and_input_events() -> None:
         assert seqs == list(range(1, len(seqs) + 1))
 
 
+def test_status_reports_leds_and_buzzer() -> None:
+    with linked() as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        bridge.call("drive", input="tamper", active=True)
+        bridge.advance(100)
+        ctl._inputs = [False] * 4  # forget what the events said: the report must tell
+        ctl.refresh_status()
+        wait_for(lambda: ctl._inputs == [False, False, True, False], what="osdp_ISTATR")
+        ctl.indicator.show("pass")
+        wait_for(lambda: bridge.call("state")["outputs"]["green"], what="green LED on")
+        wait_for(lambda: bridge.call("state")["switched_on"]["buzzer"] == 1, what="one beep")
+        ctl.indicator.show("refuse")
+        wait_for(lambda: bridge.call("state")["outputs"]["red"], what="red LED on")
+        assert not bridge.call("state")["outputs"]["green"]
+
+
 def test_the_relay_is_never_held_longer_than_max_open_whatever_the_host_asks() -> None:
     with linked(site={"MAX_OPEN_MS": 2000, "OFFLINE_MS": 60000}) as (_vm, bridge, ctl):
         assert ctl.wait_online(15)

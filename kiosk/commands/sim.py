@@ -77,7 +77,7 @@ def overrides(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         values["ui.width"], values["ui.height"] = args.size
     if args.speech:
         values["ui.speech"] = True
-    if args.gate:
+    if getattr(args, "gate", None):
         values["gate.backend"] = args.gate
     return values
 

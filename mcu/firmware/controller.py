@@ -70,4 +70,6 @@ class Controller:
             self.uart.write(memoryview(self.pd.tx)[:n])
             self.uart.flush()
             if self.de:
+                while not self.uart.txdone():  # the last stop bit, not just an empty FIFO
+                    pass
                 self.de.value(0)

@@ -56,6 +56,13 @@ class Door:
         self.relay = relay
         self.relay.value(0)  # off at boot, before anything else
         self.door, self.exit, self.tamper, self.fire = inputs
+        # built once: the main loop allocates nothing while the line is quiet
+        self._watched = (
+            (self.door, ev.DOOR),
+            (self.exit, ev.EXIT),
+            (self.tamper, ev.TAMPER),
+            (self.fire, ev.FIRE),
+        )
         self.events = events
         self.max_open_ms = cfg.MAX_OPEN_MS
         self.offline_ms = cfg.OFFLINE_MS
@@ -96,12 +103,7 @@ class Door:
             self.events.push(ev.HOST, 0, now)
             if not self._fire_holds():
                 self._drop(now)
-        for inp, kind in (
-            (self.door, ev.DOOR),
-            (self.exit, ev.EXIT),
-            (self.tamper, ev.TAMPER),
-            (self.fire, ev.FIRE),
-        ):
+        for inp, kind in self._watched:
             if inp.changed(now):
                 self.events.push(kind, 1 if inp.active else 0, now)
                 self._on_input(kind, inp.active, now)

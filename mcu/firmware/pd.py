@@ -84,6 +84,7 @@ class Peripheral:
         self.last_cmd = 0
         self.in_flight = 0  # event records sent in the last reply, not yet acknowledged
         self.mac_failures = 0
+        self.decrypt_failures = 0  # MAC right, data block malformed: a broken host
         self.check_errors = 0
         self.refused = 0
         self.handshakes = 0
@@ -126,10 +127,12 @@ class Peripheral:
                 return self._nak(_NAK_SC_COND, seq, mark)
             stop = end - 4
             if stop <= body or not self.sc.check_mac(f, stop, stop):
+                self.mac_failures += 1
                 return self._auth_failed(seq, mark, now)
             if scs == 0x17:
                 plain = self.sc.decrypt(f, body + 1, stop)
                 if plain < 0:
+                    self.decrypt_failures += 1
                     return self._auth_failed(seq, mark, now)
                 stop = body + 1 + plain
             self.events.drop(self.in_flight)  # the host has the last reply
@@ -259,7 +262,6 @@ class Peripheral:
         return self._reply(_RMAC_I, 16, seq, mark, 0x14, 1)  # a handshake reply: no MAC
 
     def _auth_failed(self, seq, mark, now):
-        self.mac_failures += 1
         self.in_flight = 0
         self.sc.end()
         self.events.push(ev.AUTH, 1, now)

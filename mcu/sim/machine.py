@@ -18,6 +18,7 @@ class _Board:
         self.fed = 0
         self.cause = PWRON_RESET
         self.timers = []
+        self.rises = {}  # pin id -> times the firmware switched it on
 
     def power_cycle(self, cause):
         """A reset: pins float, the UART and the watchdog stop, timers die."""
@@ -85,7 +86,10 @@ class Pin:
     def value(self, v=None):
         if v is None:
             return board.level(self.id)
-        board.pins[self.id][2] = 1 if v else 0
+        state = board.pins[self.id]
+        if v and not state[2]:
+            board.rises[self.id] = board.rises.get(self.id, 0) + 1
+        state[2] = 1 if v else 0
         return None
 
     def on(self):

@@ -109,6 +109,7 @@ class Sim:
             "now": self.now,
             "tx": bytes(tx).hex(),
             "outputs": {r: board.energised(self.pin(r)) for r in _OUTPUTS},
+            "switched_on": {r: board.rises.get(self.pin(r), 0) for r in _OUTPUTS},
             "inputs": {
                 "door": door.door.active,
                 "exit": door.exit.active,
@@ -119,6 +120,7 @@ class Sim:
             "secure": pd.sc.active,
             "install_mode": pd.install_mode,
             "mac_failures": pd.mac_failures,
+            "decrypt_failures": pd.decrypt_failures,
             "check_errors": pd.check_errors,
             "refused": pd.refused,
             "handshakes": pd.handshakes,
