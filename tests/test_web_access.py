@@ -69,6 +69,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/p/{holder_id}/deactivate"): CLERK,
     ("POST", "/p/{holder_id}/issue"): CLERK,
     ("POST", "/pass/{pass_id}/revoke"): CLERK,
+    ("POST", "/h/{household_id}/residents"): CLERK,
+    ("POST", "/p/{holder_id}/photo"): CLERK,
     ("GET", "/qr/{pass_id}"): CLERK,
 }
 # Forms a route needs to do its job (others get only the CSRF token).
