@@ -35,6 +35,7 @@ class ScriptedOffice:
         self.answer = answer
         self.token = "t"
         self.requests: list[list[str]] = []
+        self.status: dict[str, str] = {}  # what sync.client.Client tells the office
 
     def upload(self, request: UploadRequest) -> UploadReply:
         self.requests.append([e.event_id for e in request.events])
