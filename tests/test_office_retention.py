@@ -153,3 +153,26 @@ def test_cli_sets_retention_and_purges(
     assert "deleted 1 event(s)" in capsys.readouterr().out
     assert main(["--db", db, "retention", "--compound", "nope", "--days", "30"]) == 2
     assert "no compound 'nope'" in capsys.readouterr().err
+
+
+def test_serve_purges_in_the_background(
+    office: Office, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    add_event(office, "c1", 10)
+    with office.session() as s:
+        retention.set_retention(s, "c1", 5)
+    started: list[retention.PurgeThread] = []
+    real_start = retention.PurgeThread.start
+
+    def start(thread: retention.PurgeThread) -> retention.PurgeThread:
+        thread._clock = lambda: NOW  # the purge runs at the test's time
+        started.append(real_start(thread))
+        return thread
+
+    monkeypatch.setattr(retention.PurgeThread, "start", start)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started[0].stop())  # serve, then quit
+    assert main(["--db", db_of(office), "serve", "--port", "1"]) == 0
+    assert started and started[0].runs == 1
+    assert ages(office, "c1") == []
