@@ -114,3 +114,29 @@ def test_each_alarm_class_has_its_own_buzzer_pattern() -> None:
     rhythms = [PATTERNS[kind.pattern][0] for kind in AlarmClass]
     assert len(set(rhythms)) == len(AlarmClass)
     assert all(r is not None and r[2] is None for r in rhythms)  # until acknowledged
+
+
+def test_the_registered_photo_is_on_the_decision_screen(gate: Gate) -> None:
+    """The office's photo (a JPEG in the kiosk's photo store, by pass) beside the verdict, with
+    the masked name, the flat and the colour word: no PIN needed to compare faces."""
+    import io
+
+    from PIL import Image
+
+    orange = (230, 120, 30)
+    jpeg = io.BytesIO()
+    Image.new("RGB", (120, 160), orange).save(jpeg, "JPEG")
+    gate.app.office.put_photo("P-0101", jpeg.getvalue())
+    world = make_world(START, compound=gate.app.config.device.compound)
+    gate.sim.set_ambient(25.0)
+    gate.sim.set_forehead(36.3)
+    gate.sim.present_pass(world.text("resident"))
+    view = gate.player.stage(Stage.OPEN, limit_s=30)
+    assert view.person is not None and view.person.photo_png is not None
+    gate.screen.draw()
+    texts = [t.text for t in gate.screen.canvas.texts]
+    assert "王*华" in texts and f"Flat {view.person.household_id}" in texts
+    assert strings.text("en", f"colour_{view.person.colour}") in texts
+    surface = gate.screen.canvas.surface
+    photo_pixels = [surface.get_at((x, 150))[:3] for x in range(20, 260, 10)]
+    assert any(all(abs(a - b) < 12 for a, b in zip(p, orange, strict=True)) for p in photo_pixels)

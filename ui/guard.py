@@ -26,7 +26,7 @@ from ui import chrome, layout, strings, theme
 from ui.canvas import Action, Canvas
 from ui.keypad import PHONE_KEYS, PIN_KEYS, keypad, paged_rows
 from ui.mask import mask_phone
-from ui.person import draw_person
+from ui.person import draw_person, draw_photo
 from ui.state import GUARD_TABS, Field, Page, UiState
 from ui.theme import Text
 
@@ -142,6 +142,11 @@ def _alarm_row(canvas: Canvas, row: pygame.Rect, alarm: Alarm, language: str) ->
     words, ack = layout.cols(
         row.inflate(-gap, -gap), (row.width - canvas.u(176), canvas.u(160)), gap
     )
+    if alarm.person is not None:
+        # The registered photo, so the guard knows whom to look for at the gate.
+        photo_w = words.height * 3 // 4
+        photo, words = layout.cols(words, (photo_w, words.width - photo_w - gap), gap)
+        draw_photo(canvas, photo, alarm.person.photo_png)
     title, detail = layout.rows(words, (0.55, 0.45))
     what = strings.alarm_title(language, alarm.reason)
     if alarm.person is not None:

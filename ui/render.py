@@ -15,16 +15,22 @@ from ui import strings
 from ui.fonts import FontBook
 from ui.screen import Screen
 from ui.state import Page
+from ui.viewfinder import GreyFrame
 
 
 class StillKiosk:
-    """A kiosk that always shows one view and turns every command down (for still pictures)."""
+    """A kiosk that always shows one view (and one camera frame, if given) and turns every
+    command down (for still pictures)."""
 
-    def __init__(self, view: KioskView) -> None:
+    def __init__(self, view: KioskView, frame: GreyFrame | None = None) -> None:
         self._view = view
+        self._frame = frame
 
     def view(self) -> KioskView:
         return self._view
+
+    def frame(self) -> GreyFrame | None:
+        return self._frame
 
     def submit(self, command: Command) -> CommandResult:
         return CommandResult(False, Reason.OK, "a still picture takes no commands")
@@ -45,11 +51,14 @@ def still_screen(
     size: tuple[int, int] = (800, 480),
     language: str = strings.DEFAULT_LANGUAGE,
     page: Page | str = Page.RESIDENT,
+    frame: GreyFrame | None = None,
 ) -> Screen:
-    """A screen session over ``view`` on an off-screen surface, opened at ``page``."""
+    """A screen session over ``view`` on an off-screen surface, opened at ``page``; ``frame``
+    is the camera picture for the viewfinder (none: the QR pictogram in its place)."""
     if not pygame.font.get_init():
         pygame.font.init()
-    screen = Screen(StillKiosk(view), pygame.Surface(size), language=language, fonts=shared_fonts())
+    kiosk = StillKiosk(view, frame)
+    screen = Screen(kiosk, pygame.Surface(size), language=language, fonts=shared_fonts())
     screen.state.page = Page(page)
     return screen
 
@@ -59,9 +68,10 @@ def render_surface(
     size: tuple[int, int] = (800, 480),
     language: str = strings.DEFAULT_LANGUAGE,
     page: Page | str = Page.RESIDENT,
+    frame: GreyFrame | None = None,
 ) -> pygame.Surface:
     """``view`` drawn at ``size`` in ``language`` on ``page``."""
-    screen = still_screen(view, size, language, page)
+    screen = still_screen(view, size, language, page, frame)
     screen.draw()
     return screen.canvas.surface
 
@@ -74,6 +84,7 @@ def render_to_png(
     *,
     page: Page | str = Page.RESIDENT,
     optimise: bool = False,
+    frame: GreyFrame | None = None,
 ) -> Path:
     """Draw ``view`` headless and save it as a PNG (``optimise``: 256-colour palette, smaller).
 
@@ -82,7 +93,7 @@ def render_to_png(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    surface = render_surface(view, size, language, page)
+    surface = render_surface(view, size, language, page, frame)
     if optimise:
         _save_palette_png(surface, path)
     else:

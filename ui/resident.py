@@ -23,7 +23,8 @@ from ui.viewfinder import GreyFrame
 
 VIEWFINDER_STAGES = frozenset({Stage.IDLE, Stage.READING})
 FEVER_REASONS = frozenset({Reason.FEVER, Reason.REMEASURE})
-LEFT_SHARE = 0.34
+LEFT_SHARE = 0.34  # the person's card
+VIEWFINDER_SHARE = 0.42  # the camera picture: big enough to aim a phone by
 
 
 class Message(NamedTuple):
@@ -79,15 +80,16 @@ def draw(
     banner.draw(canvas, alarms, view.alarms, state.language)
     pad = canvas.u(8)
     main = main.inflate(-2 * pad, -2 * pad)
-    left, words = layout.side_by_side(main, LEFT_SHARE, canvas.u(14))
+    share = VIEWFINDER_SHARE if shows_viewfinder(view) else LEFT_SHARE
+    left, words = layout.side_by_side(main, share, canvas.u(14))
     _draw_left(canvas, left, view, state.language, frame)
-    _draw_words(canvas, words, message(view, state.language), view)
+    _draw_words(canvas, words, message(view, state.language))
 
 
 def _draw_left(
     canvas: Canvas, box: pygame.Rect, view: KioskView, language: str, frame: GreyFrame | None
 ) -> None:
-    if view.stage in VIEWFINDER_STAGES and view.person is None:
+    if shows_viewfinder(view):
         viewfinder.draw(canvas, box, frame, view.aim)
     elif view.person is not None:
         canvas.fill(box.inflate(canvas.u(8), canvas.u(8)), _card_colour(view), canvas.u(12))
@@ -104,11 +106,16 @@ def _draw_left(
         )
 
 
+def shows_viewfinder(view: KioskView) -> bool:
+    """Idle or reading with nobody identified yet: the left column shows the camera."""
+    return view.stage in VIEWFINDER_STAGES and view.person is None
+
+
 def _card_colour(view: KioskView) -> theme.Colour:
     return theme.shade(theme.STAGE_BACKGROUND[view.stage], 0.6)
 
 
-def _draw_words(canvas: Canvas, box: pygame.Rect, msg: Message, view: KioskView) -> None:
+def _draw_words(canvas: Canvas, box: pygame.Rect, msg: Message) -> None:
     """Kicker, headline and instruction stacked from the top, each as tall as its lines."""
     gap = canvas.u(8)
     blocks = [

@@ -178,7 +178,7 @@ def stage_views() -> dict[str, KioskView]:
             BASE, stage=Stage.GUARD, reason=Reason.SENSOR_FAULT, verdict=Verdict.GUARD
         ),
         "cooldown": replace(BASE, stage=Stage.COOLDOWN),
-        "aim": replace(BASE, aim=Aim.CLOSER),
+        "aim": replace(BASE, aim=Aim.HOLD_STILL),
         "door-alarm": replace(BASE, alarms=(door_alarm(),), door_open=True),
         "alarms": replace(BASE, alarms=alarms(), door_open=True),
         "link-unknown": replace(BASE, online=None),

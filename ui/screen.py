@@ -142,8 +142,7 @@ class Screen:
         return (
             self.frames is not None
             and self.state.shown_page(view) is Page.RESIDENT
-            and view.stage in resident.VIEWFINDER_STAGES
-            and view.person is None
+            and resident.shows_viewfinder(view)
         )
 
     def _new_frame(self, view: KioskView, now: float) -> bool:

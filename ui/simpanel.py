@@ -96,11 +96,12 @@ class SimPanel:
             self._act(self._unplug, not self.unplugged),
             selected=self.unplugged,
         )
+        cut = view.online is False  # None: the office has not answered yet, nothing is cut
         canvas.button(
             network,
-            "reconnect" if not view.online else "cut network",
-            self._act(self.controls.set_network, not view.online),
-            selected=not view.online,
+            "reconnect" if cut else "cut network",
+            self._act(self.controls.set_network, cut),
+            selected=cut,
         )
 
     def _show(self, label: str, text: str | None) -> None:

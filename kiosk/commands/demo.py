@@ -140,7 +140,7 @@ def demo(
             issuer = world.key.issuer
             print(f"Office server {link.url}: passes signed by '{issuer}', kiosk enrolled")
             print_web_app(link)
-        shoot = screenshot_writer(screenshots, language)
+        shoot = screenshot_writer(screenshots, language, app.kiosk.frame)
         words = reason_words(language)
 
         def on_step(step: Any) -> None:
@@ -247,8 +247,11 @@ def print_summary(app: Any, data_dir: Path) -> None:
     print(f"  not yet at the office: {app.log.count_unsynced()}")
 
 
-def screenshot_writer(folder: Path | None, language: str) -> Callable[[int, str, KioskView], None]:
-    """Save each step's screen as a PNG, if asked and if pygame can draw off screen."""
+def screenshot_writer(
+    folder: Path | None, language: str, camera: Callable[[], Any] = lambda: None
+) -> Callable[[int, str, KioskView], None]:
+    """Save each step's screen as a PNG, if asked and if pygame can draw off screen;
+    ``camera`` gives the frame the idle screen's viewfinder shows."""
     if folder is None:
         return lambda number, title, view: None
     try:
@@ -260,7 +263,8 @@ def screenshot_writer(folder: Path | None, language: str) -> Callable[[int, str,
     def shoot(number: int, title: str, view: KioskView) -> None:
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40]
         try:
-            render_to_png(view, folder / f"{number:02d}-{slug}.png", language=language)
+            path = folder / f"{number:02d}-{slug}.png"
+            render_to_png(view, path, language=language, frame=camera())
         except Exception as error:  # a picture must not stop the demo
             print(f"note: screenshot {number} failed: {error}")
 
