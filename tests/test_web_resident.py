@@ -157,6 +157,7 @@ def test_a_rejected_resident_sees_why(world: World) -> None:
     assert "不是本小区居民" in phone.get("/office/me").text
     again = clerk.post(f"/office/reg/{reg.id}/approve", data={"csrf": CSRF})
     assert again.status_code == 409
+    assert clerk.get(f"/office/reg/{reg.id}/photo.jpg").status_code == 404  # not kept
     _, retry = register(world, room="101")  # the same phone may try again, with another flat
     assert retry.status_code == 303
     assert "等待社区办公室审核" in phone.get("/office/me").text

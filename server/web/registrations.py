@@ -149,6 +149,7 @@ def approve(session: Session, row: Registration, clerk: str, now: datetime) -> H
         user.holder_id, user.household_id = holder.id, row.household_id
     row.status, row.holder_id = APPROVED, holder.id
     row.decided_at, row.decided_by = now, clerk
+    row.photo = b""  # it lives on the resident now; no second copy
     return holder
 
 
@@ -158,6 +159,7 @@ def reject(session: Session, row: Registration, clerk: str, reason: str, now: da
         raise FormInvalid({"reason": "reg.err.reason"})
     row.status, row.reason = REJECTED, reason.strip()[:300]
     row.decided_at, row.decided_by = now, clerk
+    row.photo = b""  # a refused person's face is not kept
 
 
 def _still_pending(row: Registration) -> None:
