@@ -231,3 +231,15 @@ def test_a_new_photo_reaches_the_kiosks(world: World) -> None:
     with world.office.session() as s:
         found = sync_service.delta(s, s.get(Kiosk, "k1"), start, world.clock())
     assert [p.holder_id for p in found.photos] == [str(holder)]
+
+
+def test_registrations_from_one_address_are_limited(world: World) -> None:
+    from server.web.pages_register import REGISTRATIONS_PER_HOUR
+
+    for number in range(REGISTRATIONS_PER_HOUR):
+        _, answer = register(world, phone=f"1350000{number:04d}")
+        assert answer.status_code == 303
+    _, flooded = register(world, phone="13600000000")
+    assert flooded.status_code == 429 and "登记次数过多" in flooded.text
+    world.clock.moment += timedelta(hours=1, seconds=1)
+    assert register(world, phone="13600000000")[1].status_code == 303

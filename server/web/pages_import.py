@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -78,17 +78,8 @@ async def preview(
         found = importer.preview(data, file.filename)
     except importer.ImportFileError as error:
         return _refused(request, viewer, compound, str(error))
-    return page(
-        request,
-        "import.html",
-        viewer,
-        compound=compound,
-        found=found,
-        shown=found.rejected[:SHOWN_REJECTS],
-        done=None,
-        filename=file.filename,
-        payload=base64.b64encode(data).decode("ascii"),
-    )
+    payload = base64.b64encode(data).decode("ascii")
+    return _checked(request, viewer, compound, found, filename=file.filename, payload=payload)
 
 
 @router.post("/c/{compound_id}/import/confirm")
@@ -118,12 +109,13 @@ def confirm(
             residents=outcome.residents_added,
             rejected=len(outcome.rejected),
         )
-    return page(
-        request,
-        "import.html",
-        viewer,
-        compound=compound,
-        found=found,
-        shown=found.rejected[:SHOWN_REJECTS],
-        done=outcome,
-    )
+    return _checked(request, viewer, compound, found, done=outcome)
+
+
+def _checked(
+    request: Request, viewer: Viewer, compound: Compound, found: importer.Preview, **more: Any
+) -> Response:
+    """The page with a file's check: counts and rejected rows (and what was imported)."""
+    more.setdefault("done", None)
+    shown = found.rejected[:SHOWN_REJECTS]
+    return page(request, "import.html", viewer, compound=compound, found=found, shown=shown, **more)
