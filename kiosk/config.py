@@ -358,7 +358,16 @@ class Policy:
     )
     untrusted_clock: Mode = field(
         metadata=spec(
-            "The kiosk's clock is not known to be right (no NTP, no server time since boot)."
+            "The kiosk's clock is not known to be right (no NTP, and no second clock confirms "
+            "the office's time). Pass validity and quarantine ends are checked against every "
+            "plausible time whatever this mode (docs/gate-rules.md)."
+        )
+    )
+    exit_button: Literal["egress", "alarm"] = field(
+        metadata=spec(
+            "The request-to-exit button always opens: it is the way out, also when the event log "
+            "cannot be written. egress: an ordinary, logged exit. alarm: this compound enforces "
+            "exit rules at an exit lane with a scan, so a press also raises an alarm."
         )
     )
 

@@ -172,6 +172,7 @@ def test_out_of_range_values_are_refused(tmp_path: Path, text: str, expected: st
         ),
         ('[camera]\nbackend = "picamera"\n', 'Did you mean "picamera2"?'),
         ('[ui]\nlanguage = "fr"\n', 'must be one of "zh-CN", "en"'),
+        ('[policy]\nexit_button = "egres"\n', 'must be one of "egress", "alarm"'),
     ],
 )
 def test_bad_choices_are_refused(tmp_path: Path, text: str, expected: str) -> None:

@@ -304,7 +304,8 @@ def test_untrusted_clock_is_corrected_from_the_server_before_upload(tmp_path, of
     events = kiosk.record(3)
     assert all(not e.clock_trusted for e in events)
     assert kiosk.agent.run_once().ok
-    assert kiosk.clock.read().trusted
+    reading = kiosk.clock.read()  # the office's time is the estimate; alone it is not trusted
+    assert abs((reading.wall - datetime.now(UTC)).total_seconds()) < 120
     with office.office.session() as s:
         rows = s.scalars(select(EventRow)).all()
     for row in rows:
