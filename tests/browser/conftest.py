@@ -48,9 +48,13 @@ def _browser_missing(reason: str) -> None:
     pytest.skip(f"{reason}; install it with ./setup.sh --sim --test (apt-get install chromium)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the whole session (each test gets its own context)."""
+    """One headless Chromium for the browser tests (each test gets its own context).
+
+    Package scope, not session: Playwright's sync API keeps an event loop running in this
+    thread while it is open, and later tests that call asyncio.run() would fail.
+    """
     if not CHROMIUM.is_file():
         _browser_missing(f"no Chromium at {CHROMIUM}")
     try:
