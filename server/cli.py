@@ -63,6 +63,8 @@ def cmd_serve(args: argparse.Namespace, db: Office) -> int:
     if args.certfile:
         options.update(ssl_certfile=args.certfile, ssl_keyfile=args.keyfile)
     retention.PurgeThread(db.sessions).start()  # daemon: deletes what retention lets go
+    scheme = "https" if args.certfile else "http"
+    print(f"office web app: {scheme}://{args.host}:{args.port}/office/ (kiosk-server add-user ...)")
     if args.workers > 1:
         # Each worker process opens the database itself, named by the environment.
         os.environ[DB_ENV] = str(db.sessions.kw["bind"].url.render_as_string(hide_password=False))
