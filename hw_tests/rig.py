@@ -29,6 +29,7 @@ __all__ = ["CAMERA_FAULTS", "DEVICE_CONFIG", "THERMOMETER_FAULTS", "FaultyCamera
 DEVICE_CONFIG = Path("/etc/kiosk/kiosk.toml")
 THERMOMETER_FAULTS = frozenset(f.value for f in Fault if f is not Fault.NONE)
 CAMERA_FAULTS = frozenset({"black", "frozen", "no_frames", "blur"})
+INDICATOR_FAULTS = frozenset({"one_rhythm"})
 
 
 def load_rig_config(path: Path | None) -> Config:
@@ -73,6 +74,13 @@ def _box_blur(frame: GreyFrame, size: int) -> GreyFrame:
         sums = np.cumsum(np.pad(out, ((0, 0), (pad + 1, pad))), axis=1)
         out = ((sums[:, size:] - sums[:, :-size]) / size).T
     return out.astype(np.uint8)
+
+
+class OneRhythm(BuzzerLeds):
+    """Indicators that play one rhythm for every alarm (what the indicator check must catch)."""
+
+    def show(self, pattern: str) -> None:
+        super().show("alarm" if pattern.startswith("alarm") else pattern)
 
 
 class Rig:
@@ -132,8 +140,9 @@ class Rig:
     def indicators(self) -> BuzzerLeds:
         """Buzzer and LEDs (start off)."""
         gpio = self.config.gpio
+        kind = OneRhythm if self.fault in INDICATOR_FAULTS else BuzzerLeds
         return self._keep(
-            BuzzerLeds(gpio.buzzer_pin, gpio.led_green_pin, gpio.led_red_pin, self.pin_factory)
+            kind(gpio.buzzer_pin, gpio.led_green_pin, gpio.led_red_pin, self.pin_factory)
         )
 
     def door(self) -> DoorContact:

@@ -49,7 +49,16 @@ from kiosk.passes.verify import Verifier
 from kiosk.rules import check_credential, decide, over_interval, visitor_decision
 from kiosk.store import EventLog
 from kiosk.temperature import Measurement
-from kiosk.view import Aim, Command, CommandResult, KioskView, PersonView, RegisterVisitor, Stage
+from kiosk.view import (
+    Aim,
+    AlarmCode,
+    Command,
+    CommandResult,
+    KioskView,
+    PersonView,
+    RegisterVisitor,
+    Stage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +271,9 @@ class Kiosk:
         try:
             frame = self.hw.camera.read()
         except HardwareError as error:
-            self.alarms.raise_once(Reason.SENSOR_FAULT, now, f"camera: {error}")
+            self.alarms.raise_once(
+                Reason.SENSOR_FAULT, now, f"camera: {error}", code=AlarmCode.CAMERA_FAULT
+            )
             return []
         if frame is None:
             return []
@@ -452,7 +463,9 @@ class Kiosk:
             if alert in ALARMING:
                 self.alarms.raise_once(alert, now, decision.detail, self._person)
         if decision.verdict is Verdict.DENY and decision.reason in ALARMING_REFUSALS:
-            self.alarms.raise_once(decision.reason, now, decision.detail, self._person)
+            fever = decision.reason is Reason.FEVER and self._temperature is not None
+            value = f"{self._temperature:.1f}" if fever else ""
+            self.alarms.raise_once(decision.reason, now, decision.detail, self._person, value=value)
         if decision.verdict is Verdict.ALLOW:
             self.open_gate(now)
             self.show(Stage.OPEN, decision.reason, decision.verdict, mono + self.open_s)
@@ -586,7 +599,7 @@ class Kiosk:
         elif not self._backlog_alarmed:
             self._backlog_alarmed = True
             detail = f"{self._unsynced} events wait for the office"
-            self.alarms.raise_once(Reason.OFFLINE_BACKLOG, now, detail)
+            self.alarms.raise_once(Reason.OFFLINE_BACKLOG, now, detail, value=str(self._unsynced))
 
     def _watch_door(self, now: ClockReading) -> None:
         mono = now.monotonic
@@ -598,7 +611,8 @@ class Kiosk:
         held = mono - self._door_since
         if door_open and not self._door_held_alarmed and held > self.config.gpio.door_held_open_s:
             self._door_held_alarmed = True
-            self.alarms.raise_once(Reason.DOOR_HELD_OPEN, now, f"door open for {held:.0f} s")
+            detail, value = f"door open for {held:.0f} s", f"{held:.0f}"
+            self.alarms.raise_once(Reason.DOOR_HELD_OPEN, now, detail, value=value)
         self._door_open = door_open
 
     def _on_exit_button(self, pressed: bool) -> None:

@@ -60,6 +60,7 @@ def test_each_check_passes_in_simulation(name: str) -> None:
         ("camera", "blur", "blurred"),
         ("relay", "unconfirmed", "no click heard"),
         ("indicators", "unconfirmed", "check the LEDs"),
+        ("indicators", "one_rhythm", "the alarms sound alike"),
         ("door", "absent", "never read open"),
         ("buttons", "absent", "no press"),
         ("touchscreen", "absent", "was not tapped"),
