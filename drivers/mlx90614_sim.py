@@ -88,6 +88,7 @@ class EmulatedMlx90614:
         self._fault_reads = 0
         self._frozen: dict[int, int] = {}
         self._locked = False
+        self._corrupted = 0
         self.transactions = 0
 
     # --- controls -------------------------------------------------------------------------
@@ -228,7 +229,11 @@ class EmulatedMlx90614:
         pec = smbus_pec(read_word_frame(self.address, command, lsb, msb))
         reply = bytes((lsb, msb, pec))
         if self._fault is Fault.CORRUPT and self._spend_fault():
-            reply = bytes((lsb ^ 0x40, msb ^ 0x01, pec))  # PEC computed before the flips
+            # PEC computed before the flips. Noise flips a different bit each time: the MSB
+            # bit walks 0..6, so two corrupted reads of one value never agree.
+            flip = 1 << self._corrupted % 7
+            self._corrupted += 1
+            reply = bytes((lsb ^ 0x40, msb ^ flip, pec))
         return reply
 
     def _word(self, command: int) -> int:
