@@ -3,8 +3,10 @@
 ``EmulatedMlx90614`` answers ``smbus2.SMBus.i2c_rdwr`` with the same ``i2c_msg`` objects the
 kernel would get, so the simulated kiosk runs the device's own code path down to the ioctl:
 ``Mlx90614Thermometer(EmulatedMlx90614())``. It also speaks the ``busio.I2C`` interface that
-``adafruit_bus_device`` uses, so tests run Adafruit's ``adafruit_mlx90614`` driver against the
-same chip. Faults can be injected to see the kiosk react to a flaky or missing sensor.
+``adafruit_bus_device`` uses, so with ``[thermometer] driver = "adafruit"`` Adafruit's own
+``adafruit_mlx90614`` driver reads the same chip:
+``AdafruitMlx90614Thermometer(EmulatedMlx90614())``. Faults can be injected to see the kiosk
+react to a flaky or missing sensor.
 """
 
 from __future__ import annotations
