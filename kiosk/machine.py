@@ -1,4 +1,4 @@
-"""The kiosk state machine: idle → read → verify → measure → decide → open or refuse → cooldown.
+"""The kiosk state machine: idle → read → verify → measure → decide → open or refuse.
 
 Every part is passed in (camera, decoder, thermometer, gate, indicator, contacts, verifier,
 event log, office data, clock), so tests drive it with fakes and a hand-moved clock.
@@ -10,6 +10,13 @@ Order that matters: a decision is appended to the event log (durably) BEFORE the
 energised. If the log cannot be written, the gate stays shut and the guard is called.
 The one exception is the exit button: it is the way out and always opens. Its event waits in
 memory until the log takes it again, and the log fault is an alarm (docs/gate-rules.md).
+
+Pacing a lane: one opening is one passage. The relay drops the moment the door shuts behind
+the person (no tailgating window), and the screen invites the next person as soon as the one
+let through has lowered the pass or opened the door. The next person is read and measured
+while the first walks through; if they are let through before the door has shut, the decision
+waits (Stage.COOLDOWN, "please wait") and is logged and acted on once the door is shut. The
+gate never opens for a second person while it is open, or the door open, for the first.
 """
 
 from __future__ import annotations
@@ -109,6 +116,8 @@ class Session:
     attempt: int = 1
     visitor: RegisterVisitor | None = None
     deadline: float = 0.0  # for waiting on a second code
+    # An "open" decided while the gate is still open for the person before (not yet logged).
+    waiting: tuple[Decision, TemperatureReading | None] | None = None
 
 
 def mask_name(name: str) -> str:
@@ -163,6 +172,9 @@ class Kiosk:
         self.session: Session | None = None
         self._held: tuple[str, float] | None = None  # (code, monotonic last seen)
         self._authorized_until = float("-inf")
+        self._granted = False  # an opening not yet used up: relay on, or its passage under way
+        self._passing = False  # the door opened during the current opening
+        self._held_in_view = False  # the held code was in the newest frame
         self._door_open = False
         self._door_since = 0.0
         self._door_held_alarmed = False
@@ -232,11 +244,31 @@ class Kiosk:
             self._look_for_second_code(now)
         elif self._stage in (Stage.MEASURING, Stage.REMEASURE):
             self._measure(now)
+        elif self._stage is Stage.OPEN:
+            self._watch_person_leaving(now)
+        elif self._stage is Stage.COOLDOWN:
+            self._open_when_free(now)
         elif mono >= self._stage_until:
-            if self._stage is Stage.OPEN:
-                self.show(Stage.COOLDOWN, until=mono + self.config.device.cooldown_s)
-            else:
-                self._back_to_idle(mono)
+            self._back_to_idle(mono)
+
+    def _watch_person_leaving(self, now: ClockReading) -> None:
+        """Invite the next person once the one let through has lowered the pass or gone."""
+        self._codes(now)  # keeps the held code's state up to date
+        session = self.session
+        lowered = session is not None and bool(session.text) and not self._held_in_view
+        if self._passing or not self._granted or lowered:
+            self._back_to_idle(now.monotonic)
+
+    def _open_when_free(self, now: ClockReading) -> None:
+        """Act on a held decision once the door has shut behind the person before."""
+        session = self.session
+        assert session is not None and session.waiting is not None
+        if not self._granted:
+            decision, reading = session.waiting
+            session.waiting = None
+            self.conclude(session, decision, now, reading)
+        elif now.monotonic >= self._stage_until:
+            self._back_to_idle(now.monotonic)  # nothing was logged: the gate did not open
 
     def _back_to_idle(self, mono: float) -> None:
         if self._held is not None:
@@ -246,7 +278,8 @@ class Kiosk:
         self._person = None
         self._temperature = None
         self.show(Stage.IDLE)
-        self.hw.indicator.show(self.alarms.pattern())
+        if not self._granted:  # the person let through keeps the green light
+            self.hw.indicator.show(self.alarms.pattern())
 
     def show(
         self,
@@ -268,6 +301,7 @@ class Kiosk:
             return []
         texts = self.hw.decoder.decode(frame)
         self._frame = frame
+        self._held_in_view = self._held is not None and self._held[0] in texts
         self._watch_aim(texts, frame, now.monotonic)
         return [t for t in texts if not self._still_held(t, now.monotonic)]
 
@@ -299,7 +333,7 @@ class Kiosk:
     def _look_for_pass(self, now: ClockReading) -> None:
         codes = self._codes(now)
         if codes:
-            self._held = (codes[0], now.monotonic)
+            self._held, self._held_in_view = (codes[0], now.monotonic), True
             self.start_pass(codes[0], now)
 
     def start_pass(self, text: str, now: ClockReading) -> None:
@@ -378,7 +412,7 @@ class Kiosk:
             return
         codes = [c for c in self._codes(now) if c != session.text]
         if codes:
-            self._held = (codes[0], now.monotonic)
+            self._held, self._held_in_view = (codes[0], now.monotonic), True
             session.hcert = self._verify(codes[0], now)
             self._check_credential(session, now)
 
@@ -420,7 +454,16 @@ class Kiosk:
         kind: EventKind = EventKind.DECISION,
         data: dict[str, Any] | None = None,
     ) -> Event | None:
-        """Log the decision durably, then act on it (open, refuse, re-measure, call the guard)."""
+        """Log the decision durably, then act on it (open, refuse, re-measure, call the guard).
+
+        A person let through while the gate is still open for the one before waits, unlogged,
+        until the door has shut behind that one (``_open_when_free``)."""
+        if self._must_wait(session, decision, kind):
+            assert session is not None
+            session.waiting = (decision, reading)
+            until = now.monotonic + self.config.device.read_timeout_s
+            self.show(Stage.COOLDOWN, decision.reason, until=until)
+            return None
         values = dict(data or {})
         if session is not None and session.visitor is not None:
             kind = EventKind.VISITOR
@@ -445,6 +488,11 @@ class Kiosk:
             return None
         self._act(session, decision, now)
         return event
+
+    def _must_wait(self, session: Session | None, decision: Decision, kind: EventKind) -> bool:
+        # The guard's own opening is a person's deliberate act and is not held back.
+        lane_decision = kind is EventKind.DECISION and session is not None
+        return lane_decision and decision.verdict is Verdict.ALLOW and self._granted
 
     def _act(self, session: Session | None, decision: Decision, now: ClockReading) -> None:
         mono = now.monotonic
@@ -482,6 +530,16 @@ class Kiosk:
         self.hw.gate.open(self.open_s)
         self.hw.indicator.show("pass")
         self._authorized_until = now.monotonic + self.open_s + DOOR_GRACE_S
+        self._granted, self._passing = True, False
+
+    def _end_opening(self, now: ClockReading, relock: bool) -> None:
+        """The opening is used up: relock at once, and a door opened from now on is forced."""
+        if relock:
+            self.hw.gate.close_gate()
+            self._authorized_until = now.monotonic
+        self._granted = self._passing = False
+        if self._stage not in (Stage.OPEN, Stage.DENIED, Stage.GUARD):  # they show their own
+            self.hw.indicator.show(self.alarms.pattern())
 
     # --- events ------------------------------------------------------------------------------
 
@@ -593,8 +651,13 @@ class Kiosk:
         door_open = self.hw.door.active
         if door_open and not self._door_open:
             self._door_since, self._door_held_alarmed = mono, False
+            self._passing = self._granted
             if not self.hw.gate.is_open and mono > self._authorized_until:
                 self.alarms.raise_once(Reason.DOOR_FORCED_OPEN, now, "door opened without a pass")
+        if self._passing and self._door_open and not door_open:
+            self._end_opening(now, relock=True)  # shut behind the person: no one else follows
+        elif self._granted and not self._passing and not self.hw.gate.is_open:
+            self._end_opening(now, relock=False)  # the relay dropped and nobody went through
         held = mono - self._door_since
         if door_open and not self._door_held_alarmed and held > self.config.gpio.door_held_open_s:
             self._door_held_alarmed = True
