@@ -65,11 +65,13 @@ class FaultyCamera(Device):
 
 
 def _box_blur(frame: GreyFrame, size: int) -> GreyFrame:
-    """A strong blur (separable box filter): what a camera focused at infinity sees up close."""
-    kernel = np.ones(size) / size
-    out = frame.astype(np.float32)
-    out = np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="same"), 1, out)
-    out = np.apply_along_axis(lambda c: np.convolve(c, kernel, mode="same"), 0, out)
+    """A strong blur (box filter, zero outside the frame; ``size`` odd): what a camera focused
+    at infinity sees up close. Running sums keep it a few ms per frame, even on a busy CI."""
+    out: np.ndarray = frame.astype(np.float32)
+    pad = size // 2
+    for _ in range(2):  # rows, then (transposed) columns
+        sums = np.cumsum(np.pad(out, ((0, 0), (pad + 1, pad))), axis=1)
+        out = ((sums[:, size:] - sums[:, :-size]) / size).T
     return out.astype(np.uint8)
 
 
