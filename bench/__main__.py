@@ -23,6 +23,7 @@ BENCHES = [
     "fleet",
     "idle_poll",
     "osdp",
+    "office",
 ]
 
 

@@ -3,7 +3,7 @@
 ``Rig`` opens each part on demand, remembers it, and ``close()`` turns every output off and
 releases everything, so a check that fails half-way leaves the relay dropped and the buzzer
 quiet. With ``sim=True`` the parts are the simulated back ends the simulator and CI use:
-gpiozero's ``MockFactory`` pins, ``EmulatedMlx90614`` under the real driver, and
+gpiozero's ``MockFactory`` pins, ``EmulatedMlx90614`` under the configured driver, and
 ``SimulatedCamera``; ``fault`` breaks one of them on purpose.
 """
 
@@ -15,10 +15,11 @@ from typing import Any, Self
 
 import numpy as np
 
+from drivers import thermometers
 from drivers.base import FrameSource, GreyFrame
 from drivers.gpio import BuzzerLeds, DoorContact, PushButton, RelayGate
 from drivers.lifecycle import Device
-from drivers.mlx90614 import Mlx90614Thermometer, open_thermometer
+from drivers.mlx90614 import CheckedThermometer
 from drivers.mlx90614_sim import EmulatedMlx90614, Fault
 from hw_tests.harness import wait_until
 from kiosk.config import Config, load_config
@@ -29,6 +30,7 @@ __all__ = ["CAMERA_FAULTS", "DEVICE_CONFIG", "THERMOMETER_FAULTS", "FaultyCamera
 DEVICE_CONFIG = Path("/etc/kiosk/kiosk.toml")
 THERMOMETER_FAULTS = frozenset(f.value for f in Fault if f is not Fault.NONE)
 CAMERA_FAULTS = frozenset({"black", "frozen", "no_frames", "blur"})
+INDICATOR_FAULTS = frozenset({"one_rhythm"})
 
 
 def load_rig_config(path: Path | None) -> Config:
@@ -75,6 +77,13 @@ def _box_blur(frame: GreyFrame, size: int) -> GreyFrame:
     return out.astype(np.uint8)
 
 
+class OneRhythm(BuzzerLeds):
+    """Indicators that play one rhythm for every alarm (what the indicator check must catch)."""
+
+    def show(self, pattern: str) -> None:
+        super().show("alarm" if pattern.startswith("alarm") else pattern)
+
+
 class Rig:
     """Opens the kiosk's parts (real or simulated) and closes them all, outputs off."""
 
@@ -95,17 +104,22 @@ class Rig:
         return device
 
     # --- parts ---------------------------------------------------------------------------
-    def thermometer(self) -> Mlx90614Thermometer:
-        """The MLX90614: on the I2C bus, or an emulated one (with ``fault`` injected)."""
+    def thermometer(self) -> CheckedThermometer:
+        """The MLX90614 read by the configured driver: on the I2C bus, or an emulated one
+        (with ``fault`` injected)."""
         settings = self.config.thermometer
         if not self.sim:
             return self._keep(
-                open_thermometer(settings.i2c_bus, settings.address, settings.retries)
+                thermometers.open_device(
+                    settings.driver, settings.i2c_bus, settings.address, settings.retries
+                )
             )
         self.emulator = EmulatedMlx90614(ambient_c=22.0, address=settings.address, noise_c=0.03)
         if self.fault in THERMOMETER_FAULTS and self.fault != Fault.STUCK:
             self.emulator.inject(self.fault)
-        sensor = Mlx90614Thermometer(self.emulator, settings.address, settings.retries)
+        sensor = thermometers.on_bus(
+            settings.driver, self.emulator, settings.address, settings.retries
+        )
         if self.fault == Fault.STUCK:  # frozen after the probe, as a hung sensor would be
             self.emulator.inject(Fault.STUCK)
         return self._keep(sensor)
@@ -132,8 +146,9 @@ class Rig:
     def indicators(self) -> BuzzerLeds:
         """Buzzer and LEDs (start off)."""
         gpio = self.config.gpio
+        kind = OneRhythm if self.fault in INDICATOR_FAULTS else BuzzerLeds
         return self._keep(
-            BuzzerLeds(gpio.buzzer_pin, gpio.led_green_pin, gpio.led_red_pin, self.pin_factory)
+            kind(gpio.buzzer_pin, gpio.led_green_pin, gpio.led_red_pin, self.pin_factory)
         )
 
     def door(self) -> DoorContact:

@@ -11,12 +11,12 @@ says whether the log took it) and the indicator lamp; the machine above it owns 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from drivers.base import Indicator
 from kiosk.model import ClockReading, Event, EventKind, Reason
-from kiosk.view import Alarm, CommandResult, PersonView, alarm_pattern
+from kiosk.view import Alarm, AlarmCode, CommandResult, PersonView, alarm_code, alarm_pattern
 
 __all__ = ["Alarms", "Journal", "Noted", "alarm_from"]
 
@@ -40,8 +40,20 @@ class Journal(Protocol):
 def alarm_from(
     event: Event, detail: str, place: str = "", person: PersonView | None = None
 ) -> Alarm:
-    """The on-screen alarm for an alarm event; its id is the event's, so the office can match."""
-    return Alarm(event.event_id, event.reason, event.wall_time, detail, False, place, person)
+    """The on-screen alarm for an alarm event; its id is the event's, so the office can match.
+    The code and value come from the event's data (what ``Alarms.raise_once`` logged)."""
+    code = event.data.get("code")
+    return Alarm(
+        event.event_id,
+        event.reason,
+        event.wall_time,
+        detail,
+        False,
+        place,
+        person,
+        AlarmCode(code) if code in set(AlarmCode) else None,
+        str(event.data.get("value", "")),
+    )
 
 
 class Alarms:
@@ -60,18 +72,27 @@ class Alarms:
         now: ClockReading,
         detail: str = "",
         person: PersonView | None = None,
+        *,
+        code: AlarmCode | None = None,
+        value: str = "",
     ) -> Alarm | None:
-        """Log and show an alarm for ``reason`` (about ``person``) unless one is already open."""
+        """Log and show an alarm for ``reason`` (about ``person``) unless one is already open.
+
+        ``code`` and ``value`` are what the screens put in words (the code defaults to the
+        reason's); ``detail`` is the engineer's note, kept in the log only.
+        """
         who = person.pass_id if person is not None else None
         if any(a.reason is reason and _who(a) == who for a in self._open.values()):
             return None
-        data: dict[str, Any] = {"detail": detail} if detail else {}
+        data: dict[str, Any] = {"code": (code or alarm_code(reason)).value}
+        data |= {"value": value} if value else {}
+        data |= {"detail": detail} if detail else {}
         if person is not None:
             data |= {"pass_id": person.pass_id, "household_id": person.household_id}
         noted = self._journal.note(EventKind.ALARM, reason, now, data)
         if not noted.logged:
             detail = f"{detail} (not logged)".strip()
-        alarm = alarm_from(noted.event, detail, self._place, person)
+        alarm = replace(alarm_from(noted.event, detail, self._place, person), logged=noted.logged)
         self._open[alarm.alarm_id] = alarm
         self._indicator.show(self.pattern())
         return alarm
@@ -81,7 +102,13 @@ class Alarms:
         detail = f"event log cannot be written: {error}"
         if not any(a.detail == detail for a in self._open.values()):
             alarm = Alarm(
-                event.event_id, Reason.LOG_FAULT, event.wall_time, detail, place=self._place
+                event.event_id,
+                Reason.LOG_FAULT,
+                event.wall_time,
+                detail,
+                place=self._place,
+                code=AlarmCode.LOG_UNWRITABLE,
+                logged=False,
             )
             self._open[alarm.alarm_id] = alarm
 

@@ -18,7 +18,7 @@ __all__ = ["DOOR_GRACE_S", "Doorway"]
 
 DOOR_GRACE_S = 3.0  # the door may open this long after the relay dropped
 
-Alarm = Callable[[Reason, ClockReading, str], None]
+Alarm = Callable[[Reason, ClockReading, str, str], None]  # reason, now, detail, value
 
 
 class Doorway:
@@ -51,11 +51,11 @@ class Doorway:
             self._door_since, self._door_held_alarmed = mono, False
             self.passing = self.busy
             if not self._gate.is_open and mono > self._authorized_until:
-                self._alarm(Reason.DOOR_FORCED_OPEN, now, "door opened without a pass")
+                self._alarm(Reason.DOOR_FORCED_OPEN, now, "door opened without a pass", "")
         held = mono - self._door_since
         if door_open and not self._door_held_alarmed and held > self._gpio.door_held_open_s:
             self._door_held_alarmed = True
-            self._alarm(Reason.DOOR_HELD_OPEN, now, f"door open for {held:.0f} s")
+            self._alarm(Reason.DOOR_HELD_OPEN, now, f"door open for {held:.0f} s", f"{held:.0f}")
         shut_behind = self.passing and self.door_open and not door_open
         unused = self.busy and not self.passing and not self._gate.is_open
         self.door_open = door_open

@@ -9,7 +9,7 @@ from kiosk.model import ClockReading, Reason
 
 __all__ = ["HealthWatch"]
 
-Alarm = Callable[[Reason, ClockReading, str], None]
+Alarm = Callable[[Reason, ClockReading, str, str], None]  # reason, now, detail, value
 
 
 class HealthWatch:
@@ -33,7 +33,7 @@ class HealthWatch:
         self._clock_state = state
         if state != (True, False):
             detail = now.doubt or "clock not confirmed by NTP or the office"
-            self._alarm(Reason.CLOCK_UNTRUSTED, now, detail)
+            self._alarm(Reason.CLOCK_UNTRUSTED, now, detail, "")
 
     def watch_link(self, now: ClockReading, unsynced: int) -> None:
         """Alarm once when offline with ``unsynced`` events at or above the limit."""
@@ -41,4 +41,5 @@ class HealthWatch:
             self._backlog_alarmed = False
         elif not self._backlog_alarmed:
             self._backlog_alarmed = True
-            self._alarm(Reason.OFFLINE_BACKLOG, now, f"{unsynced} events wait for the office")
+            detail = f"{unsynced} events wait for the office"
+            self._alarm(Reason.OFFLINE_BACKLOG, now, detail, str(unsynced))

@@ -60,7 +60,15 @@ from kiosk.recorder import Recorder
 from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
 from kiosk.temperature import Measurement
-from kiosk.view import Command, CommandResult, KioskView, PersonView, RegisterVisitor, Stage
+from kiosk.view import (
+    AlarmCode,
+    Command,
+    CommandResult,
+    KioskView,
+    PersonView,
+    RegisterVisitor,
+    Stage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +214,8 @@ class Kiosk:
     def stage(self) -> Stage:
         return self._stage
 
-    def _alarm(self, reason: Reason, now: ClockReading, detail: str) -> None:
-        self.alarms.raise_once(reason, now, detail)
+    def _alarm(self, reason: Reason, now: ClockReading, detail: str, value: str = "") -> None:
+        self.alarms.raise_once(reason, now, detail, value=value)
 
     # --- the steps ---------------------------------------------------------------------------
 
@@ -268,7 +276,9 @@ class Kiosk:
         try:
             return self.codes.read(self.hw.camera, self.hw.decoder, now.monotonic)
         except HardwareError as error:
-            self.alarms.raise_once(Reason.SENSOR_FAULT, now, f"camera: {error}")
+            self.alarms.raise_once(
+                Reason.SENSOR_FAULT, now, f"camera: {error}", code=AlarmCode.CAMERA_FAULT
+            )
             return []
 
     def _look_for_pass(self, now: ClockReading) -> None:
@@ -383,7 +393,9 @@ class Kiosk:
             if alert in ALARMING:
                 self.alarms.raise_once(alert, now, decision.detail, self._person)
         if decision.verdict is Verdict.DENY and decision.reason in ALARMING_REFUSALS:
-            self.alarms.raise_once(decision.reason, now, decision.detail, self._person)
+            fever = decision.reason is Reason.FEVER and self._temperature is not None
+            value = f"{self._temperature:.1f}" if fever else ""
+            self.alarms.raise_once(decision.reason, now, decision.detail, self._person, value=value)
         if decision.verdict is Verdict.ALLOW:
             self.open_gate(now)
             self.show(Stage.OPEN, decision.reason, decision.verdict, mono + self.config.gpio.open_s)

@@ -73,6 +73,53 @@ _ALARM_CLASSES: dict[Reason, AlarmClass] = {
 }
 
 
+class AlarmCode(StrEnum):
+    """What an alarm's detail line says, as a stable code: the log keeps the code and its
+    value, the UI turns both into words (``ui.strings.ALARM_DETAILS``)."""
+
+    DOOR_FORCED = "door_forced"  # the door opened with no pass and no exit button
+    DOOR_HELD = "door_held"  # value: seconds the door has been open
+    FEVER = "fever"  # value: the temperature in °C, one decimal
+    THERMOMETER_FAULT = "thermometer_fault"
+    CAMERA_FAULT = "camera_fault"
+    LOG_UNWRITABLE = "log_unwritable"
+    CLOCK_UNTRUSTED = "clock_untrusted"
+    BACKLOG = "backlog"  # value: events waiting for the office
+    QUARANTINE = "quarantine"
+    EMPTY_FLAT = "empty_flat"
+    REVOKED = "revoked"
+    CURFEW = "curfew"
+    EXIT_QUOTA = "exit_quota"
+    VISITOR_LIMIT = "visitor_limit"
+    ANTI_PASSBACK = "anti_passback"
+    HCERT_REQUIRED = "hcert_required"
+    CHECK_PERSON = "check_person"  # any other refusal the guard must look at
+
+
+_ALARM_CODES: dict[Reason, AlarmCode] = {
+    Reason.DOOR_FORCED_OPEN: AlarmCode.DOOR_FORCED,
+    Reason.DOOR_HELD_OPEN: AlarmCode.DOOR_HELD,
+    Reason.FEVER: AlarmCode.FEVER,
+    Reason.SENSOR_FAULT: AlarmCode.THERMOMETER_FAULT,
+    Reason.LOG_FAULT: AlarmCode.LOG_UNWRITABLE,
+    Reason.CLOCK_UNTRUSTED: AlarmCode.CLOCK_UNTRUSTED,
+    Reason.OFFLINE_BACKLOG: AlarmCode.BACKLOG,
+    Reason.QUARANTINE: AlarmCode.QUARANTINE,
+    Reason.EMPTY_FLAT: AlarmCode.EMPTY_FLAT,
+    Reason.REVOKED: AlarmCode.REVOKED,
+    Reason.CURFEW: AlarmCode.CURFEW,
+    Reason.EXIT_QUOTA: AlarmCode.EXIT_QUOTA,
+    Reason.VISITOR_LIMIT: AlarmCode.VISITOR_LIMIT,
+    Reason.ANTI_PASSBACK: AlarmCode.ANTI_PASSBACK,
+    Reason.HCERT_REQUIRED: AlarmCode.HCERT_REQUIRED,
+}
+
+
+def alarm_code(reason: Reason) -> AlarmCode:
+    """The detail code of an alarm raised for ``reason`` when the raiser names none."""
+    return _ALARM_CODES.get(reason, AlarmCode.CHECK_PERSON)
+
+
 def alarm_class(reason: Reason) -> AlarmClass:
     """The class of an alarm raised for ``reason`` (a flagged pass unless listed)."""
     return _ALARM_CLASSES.get(reason, AlarmClass.PERSON)
@@ -89,7 +136,11 @@ def alarm_pattern(alarms: tuple[Alarm, ...] | list[Alarm]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Alarm:
-    """An open alarm: what (reason, detail), where (place), since when, who (when known)."""
+    """An open alarm: what (reason, code and value), where (place), since when, who (when known).
+
+    ``detail`` is the engineer's English note kept in the log; screens show ``code`` and
+    ``value`` in words instead (the code defaults to the reason's).
+    """
 
     alarm_id: str  # the event id of the alarm event
     reason: Reason
@@ -98,6 +149,13 @@ class Alarm:
     acknowledged: bool = False
     place: str = ""  # the kiosk (gate) it was raised at
     person: PersonView | None = None  # the pass holder it is about, if any
+    code: AlarmCode | None = None
+    value: str = ""  # the code's one parameter, language-neutral: "38.4", "45", "512"
+    logged: bool = True  # False: the event log refused the alarm event
+
+    def __post_init__(self) -> None:
+        if self.code is None:
+            object.__setattr__(self, "code", alarm_code(self.reason))
 
     @property
     def kind(self) -> AlarmClass:

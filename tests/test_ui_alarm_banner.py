@@ -15,7 +15,7 @@ from kiosk.commands.demo import demo_config
 from kiosk.demo_scenario import Player, SimTime
 from kiosk.demo_world import make_world
 from kiosk.model import EventKind, Reason
-from kiosk.view import AlarmClass, Stage
+from kiosk.view import AlarmClass, AlarmCode, Stage
 from ui import strings
 from ui.screen import Screen
 from ui.state import Page
@@ -95,6 +95,39 @@ def test_a_forced_door_stays_on_the_main_screen_until_acknowledged(gate: Gate) -
     assert EventKind.ALARM in kinds and EventKind.ALARM_ACK in kinds
 
 
+def test_the_guard_reads_a_door_alarm_in_chinese_and_the_log_keeps_its_code(gate: Gate) -> None:
+    """The state machine writes a code and a value, never words: the Chinese guard page shows
+    the Chinese words of that code, and the log's alarm event carries the code."""
+    gate.sim.set_door(True)
+    gate.player.run(1.0)
+    [alarm] = gate.app.kiosk.view().alarms
+    assert alarm.code is AlarmCode.DOOR_FORCED
+    [event] = [e for e in gate.app.log.recent(10) if e.kind is EventKind.ALARM]
+    assert event.data["code"] == "door_forced"
+    zh = Screen(
+        gate.app.kiosk, pygame.Surface((800, 480)), language="zh-CN", clock=gate.time.timers.now
+    )
+    zh.draw()
+    for label in (strings.text("zh-CN", "guard"), *PIN, strings.text("zh-CN", "ok")):
+        [button] = [b for b in zh.canvas.buttons if b.label == label]
+        zh.touch(button.rect.center)
+        zh.draw()
+    assert zh.state.page is Page.ALARMS
+    words = strings.ALARM_DETAILS["zh-CN"][AlarmCode.DOOR_FORCED]
+    shown = [t.text for t in zh.canvas.texts]
+    assert any(words in text for text in shown), shown
+    assert not any("door opened" in text for text in shown)
+
+
+def test_a_held_door_says_for_how_long_in_both_languages(gate: Gate) -> None:
+    gate.sim.set_door(True)
+    gate.player.run(gate.app.config.gpio.door_held_open_s + 2.0)
+    [held] = [a for a in gate.app.kiosk.view().alarms if a.reason is Reason.DOOR_HELD_OPEN]
+    assert held.code is AlarmCode.DOOR_HELD and held.value.isdigit()
+    assert f"{held.value} 秒" in strings.alarm_detail("zh-CN", held)
+    assert f"{held.value} s" in strings.alarm_detail("en", held)
+
+
 def test_a_fever_alarm_names_the_person_and_the_flat(gate: Gate) -> None:
     world = make_world(START, compound=gate.app.config.device.compound)
     gate.sim.set_ambient(25.0)
@@ -106,6 +139,8 @@ def test_a_fever_alarm_names_the_person_and_the_flat(gate: Gate) -> None:
     lines = gate.banner()
     assert any("王*华" in line and fever.person.household_id in line for line in lines)
     assert gate.pattern() in (AlarmClass.HEALTH.pattern, "refuse")
+    assert fever.value == "39.0" or fever.value.startswith(("38.", "39."))
+    assert any(f"{fever.value} °C" in line for line in lines)
 
 
 def test_each_alarm_class_has_its_own_buzzer_pattern() -> None:

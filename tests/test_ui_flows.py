@@ -161,14 +161,25 @@ def test_visitor_phone_takes_digits_only(window: pygame.Surface) -> None:
     assert (ui.screen.state.phone, ui.screen.state.household) == ("138", "-")
 
 
-def test_acknowledge_alarm_newest_first(window: pygame.Surface) -> None:
+def test_the_alarms_page_puts_the_most_urgent_alarm_on_top(window: pygame.Surface) -> None:
+    """As the banner does: door before fever before a flagged pass, whatever their age."""
     ui = Driver(window, busy(), language="en")
     ui.unlock()
     ui.tap("Ack")
-    assert ui.kiosk.commands[-1] == AcknowledgeAlarm("al-3")  # door held open: the newest
+    assert ui.kiosk.commands[-1] == AcknowledgeAlarm("al-3")  # door held open
     ui.tap("Ack")
-    assert ui.kiosk.commands[-1] == AcknowledgeAlarm("al-2")
-    assert [a.alarm_id for a in ui.kiosk.view().alarms if not a.acknowledged] == ["al-1"]
+    assert ui.kiosk.commands[-1] == AcknowledgeAlarm("al-1")  # fever, older than al-2
+    assert [a.alarm_id for a in ui.kiosk.view().alarms if not a.acknowledged] == ["al-2"]
+
+
+def test_alarms_of_one_class_are_newest_first(window: pygame.Surface) -> None:
+    older = replace(samples.door_alarm(), alarm_id="al-old", raised_at=samples.AT)
+    view = replace(samples.guard_view(), alarms=(older, samples.door_alarm()), guard_unlocked=False)
+    kiosk = samples.FakeKiosk(view)
+    ui = Driver(window, kiosk, language="en")
+    ui.unlock()
+    ui.tap("Ack")
+    assert ui.kiosk.commands[-1] == AcknowledgeAlarm("al-5")
 
 
 def test_language_and_direction(window: pygame.Surface) -> None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from kiosk.model import Reason, Verdict
-from kiosk.view import Aim, KioskView, Stage
+from kiosk.view import Aim, AlarmCode, KioskView, Stage
 from ui import linebreak, resident, samples, strings, theme
 from ui.canvas import TextRecord
 from ui.render import still_screen
@@ -58,6 +58,12 @@ def screens(language: str, size: tuple[int, int]) -> list[tuple[str, Screen]]:
         found.append((name, _draw(view, size, language, Page.RESIDENT)))
     for page in GUARD_PAGES:
         found.append((f"guard-{page}", _draw(samples.guard_view(), size, language, page)))
+    for code in AlarmCode:
+        # Each alarm's words, on the guard's page and in the banner of the main screen.
+        alarm = (samples.alarm_of(code, logged=False),)
+        view = replace(samples.guard_view(), alarms=alarm)
+        found.append((f"alarm-{code}", _draw(view, size, language, Page.ALARMS)))
+        found.append((f"banner-{code}", _draw(view, size, language, Page.RESIDENT)))
     found.append(("pin", _draw(samples.BASE, size, language, Page.PIN)))
     toast = Toast(strings.text(language, "failed") + ": " + "x" * 20, False, float("inf"))
     found.append(("toast", _draw(samples.BASE, size, language, Page.RESIDENT, toast)))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import pygame
 import pytest
 
 from kiosk.exc import FontMissing
 from kiosk.model import Reason
-from kiosk.view import Aim, Stage
-from ui import fonts, linebreak, strings
+from kiosk.view import Aim, AlarmCode, Stage
+from ui import fonts, linebreak, samples, strings
 from ui.mask import mask_name, mask_phone, mask_phones_in
 
 
@@ -76,6 +79,34 @@ def test_every_reason_has_plain_words_and_what_to_do(language: str, reason: Reas
 
 
 @pytest.mark.parametrize("language", strings.LANGUAGES)
+@pytest.mark.parametrize("code", list(AlarmCode))
+def test_every_alarm_code_has_words_with_its_value(language: str, code: AlarmCode) -> None:
+    """The alarm table test: every code the kiosk logs reads as words in both languages, its
+    value is in them, and nothing of the engineer's English note leaks onto the screen."""
+    alarm = samples.alarm_of(code)
+    words = strings.alarm_detail(language, alarm)
+    assert words.strip() and "{" not in words, (code, words)
+    assert alarm.value in words, f"{code}: the value {alarm.value!r} is not shown"
+    if language == "zh-CN":
+        assert not re.search("[A-Za-z]", words.replace("°C", "")), (code, words)
+    for term in JARGON:
+        assert term.lower() not in words.lower(), (code, term)
+    unlogged = strings.alarm_detail(language, replace(alarm, logged=False))
+    assert unlogged.startswith(words) and unlogged != words
+
+
+def test_every_alarm_the_kiosk_raises_has_its_own_code() -> None:
+    """A reason the state machine raises alarms for never falls back to the generic words."""
+    from kiosk.machine import ALARMING, ALARMING_REFUSALS
+    from kiosk.view import alarm_code
+
+    raised = ALARMING | ALARMING_REFUSALS | {r for r in Reason if r.name.startswith("DOOR_")}
+    assert all(alarm_code(r) is not AlarmCode.CHECK_PERSON for r in raised)
+    assert strings.ALARM_DETAILS["zh-CN"].keys() == strings.ALARM_DETAILS["en"].keys()
+    assert set(strings.ALARM_DETAILS["en"]) == set(AlarmCode)
+
+
+@pytest.mark.parametrize("language", strings.LANGUAGES)
 def test_every_stage_has_words(language: str) -> None:
     for stage in Stage:
         assert strings.stage_words(language, stage).title.strip(), stage
@@ -109,7 +140,8 @@ def all_words() -> str:
         parts += [w for words in strings.REASONS[language].values() for w in words]
         parts += [w for words in strings.STAGES[language].values() for w in words]
         parts += list(strings.ALARMS[language].values()) + list(strings.UI[language].values())
-        parts += list(strings.AIMS[language].values())
+        parts += [*strings.AIMS[language].values(), strings.NOT_LOGGED[language]]
+        parts += [strings.alarm_detail(language, samples.alarm_of(code)) for code in AlarmCode]
     return "".join(parts) + "●—←▲▼°·…"
 
 
@@ -180,6 +212,8 @@ def every_string() -> list[tuple[str, str]]:
         texts += list(strings.ALARMS[language].values()) + list(strings.UI[language].values())
         texts += list(strings.AIMS[language].values())
         found += [(language, t.format_map(_Filled())) for t in texts if t]
+        alarms = [samples.alarm_of(code, logged=False) for code in AlarmCode]
+        found += [(language, strings.alarm_detail(language, a)) for a in alarms]
     return found
 
 

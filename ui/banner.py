@@ -14,11 +14,17 @@ MAX_ROWS = 3  # more open alarms than this: the last row counts the rest
 ROW_U = 40
 
 
+_URGENCY = {kind: i for i, kind in enumerate(ALARM_URGENCY)}
+
+
+def by_urgency(alarm: Alarm) -> tuple[int, float]:
+    """Sort key: most urgent class first, then newest first (the banner and the guard's page)."""
+    return _URGENCY[alarm.kind], -alarm.raised_at.timestamp()
+
+
 def open_alarms(alarms: tuple[Alarm, ...]) -> list[Alarm]:
     """Unacknowledged alarms, most urgent class first, then newest first."""
-    waiting = [a for a in alarms if not a.acknowledged]
-    order = {kind: i for i, kind in enumerate(ALARM_URGENCY)}
-    return sorted(waiting, key=lambda a: (order[a.kind], -a.raised_at.timestamp()))
+    return sorted((a for a in alarms if not a.acknowledged), key=by_urgency)
 
 
 def height(canvas: Canvas, alarms: tuple[Alarm, ...]) -> int:
@@ -50,8 +56,8 @@ def draw(canvas: Canvas, box: pygame.Rect, alarms: tuple[Alarm, ...], language: 
 def line(alarm: Alarm, language: str) -> tuple[str, str]:
     """What and who (left), where and since when (right)."""
     what = strings.alarm_title(language, alarm.reason)
-    if alarm.kind is AlarmClass.HEALTH and alarm.detail:
-        what += " " + alarm.detail
+    if alarm.kind is AlarmClass.HEALTH and alarm.value:
+        what += f" {alarm.value} °C"
     if alarm.person is not None:
         what += f"  {alarm.person.masked_name} {alarm.person.household_id}"
     since = strings.text(language, "alarm_since", t=alarm.raised_at.astimezone().strftime("%H:%M"))

@@ -22,7 +22,7 @@ from kiosk.view import (
     Stage,
     UnlockGuard,
 )
-from ui import chrome, layout, strings, theme
+from ui import banner, chrome, layout, strings, theme
 from ui.canvas import Action, Canvas
 from ui.keypad import PHONE_KEYS, PIN_KEYS, keypad, paged_rows
 from ui.mask import mask_phone
@@ -122,13 +122,18 @@ def _pin_page(canvas: Canvas, box: pygame.Rect, state: UiState) -> None:
     )
 
 
+# An alarm row: the headline and who, then when, where and what to do on up to two lines.
+ALARM_ROW_U = 112
+
+
 def _alarms_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
-    alarms = sorted(view.alarms, key=lambda a: (a.acknowledged, -a.raised_at.timestamp()))
+    # Open before acknowledged, then as the banner orders them: the most urgent on top.
+    alarms = sorted(view.alarms, key=lambda a: (a.acknowledged, *banner.by_urgency(a)))
     if not alarms:
         canvas.text(strings.text(state.language, "no_alarms"), box, theme.MUTED, role=Text.TITLE)
         return
     rows, first = paged_rows(
-        canvas, box, len(alarms), canvas.u(76), state.scroll, _scroll_to(state)
+        canvas, box, len(alarms), canvas.u(ALARM_ROW_U), state.scroll, _scroll_to(state)
     )
     for row, alarm in zip(rows, alarms[first:], strict=False):
         _alarm_row(canvas, row, alarm, state.language)
@@ -147,14 +152,19 @@ def _alarm_row(canvas: Canvas, row: pygame.Rect, alarm: Alarm, language: str) ->
         photo_w = words.height * 3 // 4
         photo, words = layout.cols(words, (photo_w, words.width - photo_w - gap), gap)
         draw_photo(canvas, photo, alarm.person.photo_png)
-    title, detail = layout.rows(words, (0.55, 0.45))
+    title, detail = layout.rows(words, (0.36, 0.64))
     what = strings.alarm_title(language, alarm.reason)
     if alarm.person is not None:
         what += f"  {alarm.person.masked_name} {alarm.person.household_id}"
     canvas.text(what, title, role=Text.BUTTON, align="left")
-    facts = (chrome.clock_time(alarm.raised_at), alarm.place, alarm.detail)
+    facts = (chrome.clock_time(alarm.raised_at), alarm.place, strings.alarm_detail(language, alarm))
     canvas.text(
-        " · ".join(f for f in facts if f), detail, theme.MUTED, role=Text.BODY, align="left"
+        " · ".join(f for f in facts if f),
+        detail,
+        theme.MUTED,
+        role=Text.BODY,
+        lines=2,
+        align="left",
     )
     if alarm.acknowledged:
         canvas.text(strings.text(language, "acked"), ack, theme.MUTED, role=Text.BODY)

@@ -15,6 +15,7 @@ from kiosk.view import (
     AcknowledgeAlarm,
     Aim,
     Alarm,
+    AlarmCode,
     Command,
     CommandResult,
     GuardOpen,
@@ -26,6 +27,7 @@ from kiosk.view import (
     SetLanguage,
     Stage,
     UnlockGuard,
+    alarm_code,
 )
 
 AT = datetime(2020, 2, 14, 8, 30, tzinfo=UTC)
@@ -84,7 +86,15 @@ def event(
 def alarms() -> tuple[Alarm, ...]:
     who = person()
     return (
-        Alarm("al-1", Reason.FEVER, AT + timedelta(minutes=3), "38.4 °C", place=PLACE, person=who),
+        Alarm(
+            "al-1",
+            Reason.FEVER,
+            AT + timedelta(minutes=3),
+            "38.4 °C",
+            place=PLACE,
+            person=who,
+            value="38.4",
+        ),
         Alarm(
             "al-2",
             Reason.QUARANTINE,
@@ -93,7 +103,14 @@ def alarms() -> tuple[Alarm, ...]:
             place=PLACE,
             person=person(RiskColour.RED),
         ),
-        Alarm("al-3", Reason.DOOR_HELD_OPEN, AT + timedelta(minutes=6), "45 s", place=PLACE),
+        Alarm(
+            "al-3",
+            Reason.DOOR_HELD_OPEN,
+            AT + timedelta(minutes=6),
+            "door open for 45 s",
+            place=PLACE,
+            value="45",
+        ),
         Alarm(
             "al-4",
             Reason.REVOKED,
@@ -109,6 +126,37 @@ def door_alarm() -> Alarm:
     """The alarm a door forced open raises (no pass, so nobody to name)."""
     return Alarm(
         "al-5", Reason.DOOR_FORCED_OPEN, AT + timedelta(minutes=8), "door opened", place=PLACE
+    )
+
+
+# A value of the kind each code's words take (the longest the kiosk writes).
+_VALUES = {AlarmCode.DOOR_HELD: "3600", AlarmCode.FEVER: "41.9", AlarmCode.BACKLOG: "100000"}
+_ABOUT_NOBODY = {
+    AlarmCode.DOOR_FORCED: Reason.DOOR_FORCED_OPEN,
+    AlarmCode.DOOR_HELD: Reason.DOOR_HELD_OPEN,
+    AlarmCode.THERMOMETER_FAULT: Reason.SENSOR_FAULT,
+    AlarmCode.CAMERA_FAULT: Reason.SENSOR_FAULT,
+    AlarmCode.LOG_UNWRITABLE: Reason.LOG_FAULT,
+    AlarmCode.CLOCK_UNTRUSTED: Reason.CLOCK_UNTRUSTED,
+    AlarmCode.BACKLOG: Reason.OFFLINE_BACKLOG,
+}
+
+
+_PERSON_REASONS = {alarm_code(r): r for r in Reason if alarm_code(r) is not AlarmCode.CHECK_PERSON}
+
+
+def alarm_of(code: AlarmCode, logged: bool = True) -> Alarm:
+    """One alarm with ``code``, as the kiosk raises it (about a person unless a door or device)."""
+    reason = _ABOUT_NOBODY.get(code) or _PERSON_REASONS.get(code, Reason.EXPIRED)
+    return Alarm(
+        f"al-{code}",
+        reason,
+        AT + timedelta(minutes=9),
+        place=PLACE,
+        person=None if code in _ABOUT_NOBODY else person(RiskColour.RED),
+        code=code,
+        value=_VALUES.get(code, ""),
+        logged=logged,
     )
 
 

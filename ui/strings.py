@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from kiosk.model import Reason
-from kiosk.view import Aim, Stage
+from kiosk.view import Aim, Alarm, AlarmCode, Stage, alarm_code
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
@@ -189,6 +189,53 @@ ALARMS: dict[str, dict[Reason, str]] = {
         R.HCERT_REQUIRED: "No health certificate",
     },
 }
+
+A = AlarmCode
+# An alarm's detail line for the guard: what happened and what to do. The kiosk logs the code
+# and one value; ``{value}`` is that value, ``{person}`` the masked holder and flat, ``{place}``
+# the gate. A template uses only the fields its code always has.
+ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
+    "zh-CN": {
+        A.DOOR_FORCED: "没有刷通行证门就开了，请去门口查看",
+        A.DOOR_HELD: "门已开着 {value} 秒，请去关门",
+        A.FEVER: "体温 {value} °C，请带到一旁复测",
+        A.THERMOMETER_FAULT: "测温器读数不可信，请用手持体温计",
+        A.CAMERA_FAULT: "摄像头没有画面，请人工查验通行证",
+        A.LOG_UNWRITABLE: "记录写不进存储卡，门不会自动打开",
+        A.CLOCK_UNTRUSTED: "设备时间未校准，请联系社区维护",
+        A.BACKLOG: "{value} 条记录等待上传，请检查网络",
+        A.QUARANTINE: "隔离住户想出门，请劝回并报告社区",
+        A.EMPTY_FLAT: "登记为空房的通行证，请核实身份",
+        A.REVOKED: "已停用的通行证，请核实身份",
+        A.CURFEW: "非开放时段，请问明情况",
+        A.EXIT_QUOTA: "今天外出次数已用完，请问明情况",
+        A.VISITOR_LIMIT: "访客次数已用完，请联系被访住户",
+        A.ANTI_PASSBACK: "上次进出没有扫码，请问明情况",
+        A.HCERT_REQUIRED: "没有出示健康证明，请查验",
+        A.CHECK_PERSON: "请核实此人后再放行",
+    },
+    "en": {
+        A.DOOR_FORCED: "Opened without a pass: go and look",
+        A.DOOR_HELD: "Open for {value} s: please close it",
+        A.FEVER: "{value} °C: measure again aside",
+        A.THERMOMETER_FAULT: "Readings unreliable: use a hand thermometer",
+        A.CAMERA_FAULT: "No camera picture: check passes by hand",
+        A.LOG_UNWRITABLE: "Storage refuses events: the gate stays shut",
+        A.CLOCK_UNTRUSTED: "Clock not set: call maintenance",
+        A.BACKLOG: "{value} events wait for upload: check the network",
+        A.QUARANTINE: "Quarantined resident leaving: send home, tell the office",
+        A.EMPTY_FLAT: "Pass of an empty flat: check who it is",
+        A.REVOKED: "Cancelled pass: check who it is",
+        A.CURFEW: "Outside opening hours: ask why",
+        A.EXIT_QUOTA: "Outings used up today: ask why",
+        A.VISITOR_LIMIT: "Visits used up: call the host family",
+        A.ANTI_PASSBACK: "Last passage not scanned: ask why",
+        A.HCERT_REQUIRED: "No health certificate: check it",
+        A.CHECK_PERSON: "Check this person before letting them through",
+    },
+}
+# Added to an alarm the event log did not take.
+NOT_LOGGED = {"zh-CN": "（未记入日志）", "en": " (not logged)"}
 
 # Preset reasons a guard picks from (the code is logged; the words are shown).
 OPEN_REASONS = ("forgot_pass", "medical", "emergency", "delivery", "maintenance", "scanner_fault")
@@ -374,3 +421,11 @@ def aim_words(language: str, aim: Aim) -> str:
 def alarm_title(language: str, reason: Reason) -> str:
     """The guard's headline for an alarm raised for ``reason``."""
     return ALARMS[language].get(reason) or REASONS[language][reason].title
+
+
+def alarm_detail(language: str, alarm: Alarm) -> str:
+    """The guard's detail line of ``alarm``: its code's words with value, person and place."""
+    code = alarm.code or alarm_code(alarm.reason)
+    who = f"{alarm.person.masked_name} {alarm.person.household_id}" if alarm.person else ""
+    words = ALARM_DETAILS[language][code].format(value=alarm.value, person=who, place=alarm.place)
+    return words if alarm.logged else words + NOT_LOGGED[language]
