@@ -18,9 +18,27 @@ FLAT = re.compile(r"^\s*([^-\s]+)-([^-\s]+)-([^-\s]+)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
+class Person:
+    """What a search result shows of a resident (not the photo, which the ORM row would load)."""
+
+    id: int
+    name: str
+    phone: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FlatRef:
+    id: str
+    building: str
+    unit: str
+    room: str
+
+
+@dataclass(frozen=True, slots=True)
 class Found:
-    holder: Holder
-    flat: Household
+    holder: Person
+    flat: FlatRef
 
 
 def search(
@@ -28,7 +46,16 @@ def search(
 ) -> tuple[list[Found], bool]:
     """Residents of a compound matching ``text``; and whether there is a next page."""
     query = (
-        select(Holder, Household)
+        select(
+            Holder.id,
+            Holder.name,
+            Holder.phone,
+            Holder.active,
+            Household.id,
+            Household.building,
+            Household.unit,
+            Household.room,
+        )
         .join(Household, Household.id == Holder.household_id)
         .where(Household.compound_id == compound_id)
     )
@@ -40,7 +67,8 @@ def search(
         .offset((max(page, 1) - 1) * PAGE)
         .limit(PAGE + 1)
     ).all()
-    return [Found(row[0], row[1]) for row in rows[:PAGE]], len(rows) > PAGE
+    found = [Found(Person(*row[:4]), FlatRef(*row[4:])) for row in rows[:PAGE]]
+    return found, len(rows) > PAGE
 
 
 def _matches(text: str) -> ColumnElement[bool]:
@@ -48,7 +76,7 @@ def _matches(text: str) -> ColumnElement[bool]:
     options: list[ColumnElement[bool]] = [Holder.name.like(like, escape="\\")]
     digits = clean_phone(text)
     if digits.isdigit() and len(digits) >= 3:
-        options.append(Holder.phone.like(f"%{digits}%"))
+        options.append(_phone_starts(digits))
     flat = FLAT.match(text)
     if flat:
         building, unit, room = flat.groups()
@@ -58,6 +86,14 @@ def _matches(text: str) -> ColumnElement[bool]:
     by_pass = select(Pass.holder_id).where(Pass.pass_id == text.upper())
     options.append(Holder.id.in_(by_pass))
     return or_(*options)
+
+
+def _phone_starts(digits: str) -> ColumnElement[bool]:
+    """Phones starting with ``digits``, as a range the phone index answers on any database."""
+    if digits.strip("9") == "":  # every digit string at or above "99..9" starts with it
+        return Holder.phone >= digits
+    above = str(int(digits) + 1).zfill(len(digits))
+    return (Holder.phone >= digits) & (Holder.phone < above)
 
 
 def _escape(text: str) -> str:

@@ -12,11 +12,20 @@ from server.models import Compound, Household
 from server.web import timefmt
 from server.web.access import CLERKS, Viewer, by_household, require, web_of
 from server.web.audit import audit
-from server.web.board import COLOURS, QUARANTINE, QUARANTINE_DAYS, board, buildings, change_colour
+from server.web.board import (
+    COLOURS,
+    QUARANTINE,
+    QUARANTINE_DAYS,
+    FlatCells,
+    board,
+    buildings,
+    change_colour,
+)
 from server.web.board import label as flat_label
 from server.web.errors import FormInvalid
+from server.web.i18n import translator
 from server.web.lookup import get_or_404
-from server.web.render import PREFIX, page
+from server.web.render import PREFIX, language_of, page
 
 router = APIRouter()
 Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
@@ -48,6 +57,7 @@ def board_page(
         colours=COLOURS,
         buildings=names,
         chosen={"colour": colour, "building": building},
+        cells=FlatCells(translator(language_of(request))),
     )
 
 
