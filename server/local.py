@@ -130,7 +130,9 @@ class ServerThread:
     def __init__(
         self, app: Any, port: int = 0, *, certfile: Path | None = None, keyfile: Path | None = None
     ) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio then sets TCP_NODELAY on each connection (it checks the
+        # proto); with proto 0 every reply waited ~40 ms for the client's delayed ACK (Nagle).
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", port))
         self.port: int = self._socket.getsockname()[1]

@@ -7,6 +7,7 @@ end of its last day); from that moment the board shows it white, exactly when th
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -116,42 +117,58 @@ def board(
     return view
 
 
+def _escape(text: str) -> str:
+    """Text as HTML (& < > " '), as Jinja's autoescape would; str, not Markup: cheaper."""
+    return html.escape(text, quote=True)
+
+
+CellCache = dict[FlatView, str]
+CACHE_LIMIT = 100_000  # flats' cells kept per language; emptied when full
+
+
 class FlatCells:
     """The flats of a unit as HTML, every value escaped; each colour's words looked up once.
 
     The board draws thousands of flats: one Jinja loop with three ``t()`` calls per flat took
-    most of the page's time, so the words of each colour and each "days left" are made once.
+    most of the page's time, so the words of each colour and each "days left" are made once,
+    and a flat's cell is kept in ``cache`` (per language) until what it shows changes.
     """
 
-    def __init__(self, t: Callable[..., str]) -> None:
+    def __init__(self, t: Callable[..., str], cache: CellCache | None = None) -> None:
         self.t = t
+        self.cache: CellCache = {} if cache is None else cache
         self.words: dict[str, tuple[str, str]] = {}
         self.days: dict[int, str] = {}
 
     def __call__(self, flats: Iterable[FlatView]) -> Markup:
-        return Markup("\n".join(self.cell(f) for f in flats))
+        if len(self.cache) > CACHE_LIMIT:
+            self.cache.clear()
+        cache = self.cache
+        return Markup("\n".join(cache.get(f) or self.cell(f) for f in flats))
 
     def cell(self, f: FlatView) -> str:
-        hid, text, colour = escape(f.household_id), escape(f.label), escape(f.colour)
+        hid, text, colour = _escape(f.household_id), _escape(f.label), _escape(f.colour)
         word, letter = self.words.get(f.colour) or self.colour_words(f.colour)
-        why = f" · {escape(f.reason)}" if f.reason else ""
-        href = escape(url(f"/h/{f.household_id}/colour"))
+        why = f" · {_escape(f.reason)}" if f.reason else ""
+        href = _escape(url(f"/h/{f.household_id}/colour"))
         days = "" if f.days_left is None else self.left(f.days_left)
-        return (
+        made = (
             f'<a class="flat colour-{colour}" id="flat-{hid}" data-colour="{colour}" '
             f'href="{href}" title="{text} · {word}{why}">'
             f'<span class="letter">{letter}</span>'
-            f"<span>{escape(f.room) if f.room else text}</span>{days}</a>"
+            f"<span>{_escape(f.room) if f.room else text}</span>{days}</a>"
         )
+        self.cache[f] = made
+        return made
 
     def colour_words(self, colour: str) -> tuple[str, str]:
-        found = (escape(self.t("colour." + colour)), escape(self.t("colour_letter." + colour)))
+        found = (_escape(self.t("colour." + colour)), _escape(self.t("colour_letter." + colour)))
         self.words[colour] = found
         return found
 
     def left(self, n: int) -> str:
         if n not in self.days:
-            self.days[n] = f'<span class="days">{escape(self.t("board.days_left", n=n))}</span>'
+            self.days[n] = f'<span class="days">{_escape(self.t("board.days_left", n=n))}</span>'
         return self.days[n]
 
 

@@ -16,6 +16,7 @@ from server.web.board import (
     COLOURS,
     QUARANTINE,
     QUARANTINE_DAYS,
+    CellCache,
     FlatCells,
     board,
     buildings,
@@ -29,6 +30,7 @@ from server.web.render import PREFIX, language_of, page
 
 router = APIRouter()
 Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
+CELLS: dict[str, CellCache] = {}  # language -> flat -> its cell on the board
 FlatClerk = Annotated[Viewer, Depends(require(CLERKS, compound_from=by_household))]
 
 
@@ -37,6 +39,7 @@ def board_page(
     request: Request, compound_id: str, viewer: Clerk, colour: str = "", building: str = ""
 ) -> object:
     web = web_of(request)
+    lang = language_of(request)
     with web.transaction() as s:
         compound = get_or_404(s, Compound, compound_id)
         view = board(
@@ -57,7 +60,7 @@ def board_page(
         colours=COLOURS,
         buildings=names,
         chosen={"colour": colour, "building": building},
-        cells=FlatCells(translator(language_of(request))),
+        cells=FlatCells(translator(lang), CELLS.setdefault(lang, {})),
     )
 
 
