@@ -132,7 +132,7 @@ STAGES: dict[str, dict[Stage, Words]] = {
         Stage.OPEN: Words("请通行"),
         Stage.DENIED: Words("不能通行"),
         Stage.GUARD: Words("请找保安", "设备无法判断，保安会来帮您"),
-        Stage.COOLDOWN: Words("请稍等", "下一位马上开始"),
+        Stage.COOLDOWN: Words("请稍等", "门关好后就为您开门"),
     },
     "en": {
         Stage.IDLE: Words("Show your pass", "Hold the QR code up to the camera"),
@@ -142,7 +142,7 @@ STAGES: dict[str, dict[Stage, Words]] = {
         Stage.OPEN: Words("Please go through"),
         Stage.DENIED: Words("Not allowed through"),
         Stage.GUARD: Words("Please see the guard", "The kiosk cannot decide; the guard will help"),
-        Stage.COOLDOWN: Words("Please wait", "Next person in a moment"),
+        Stage.COOLDOWN: Words("Please wait", "The gate opens for you once the door has closed"),
     },
 }
 
