@@ -24,6 +24,7 @@ BENCHES = [
     "fleet",
     "idle_poll",
     "osdp",
+    "office",
 ]
 
 

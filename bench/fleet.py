@@ -5,7 +5,9 @@
     .venv/bin/python -m bench.fleet --db sqlite     # only one back end
 
 The server runs as ``kiosk-server serve`` in its own processes (PostgreSQL: a throwaway cluster
-from Debian's postgresql package, cores + 1 workers; SQLite: 1 worker, as SQLite has one writer).
+from Debian's postgresql package with its default durability, fsync and synchronous_commit on,
+cores + 1 workers; SQLite: WAL with synchronous=FULL as the office runs it, 1 worker, as SQLite
+has one writer).
 Each kiosk is a thread with its own HTTP session: upload a batch, poll the delta, repeat.
 Prints events/s and the p50/p99 latency of uploads and polls. Target on PostgreSQL: at least
 5,000 events/s.
@@ -171,9 +173,11 @@ def main() -> int:
         if _pg_bin() is None:
             print("PostgreSQL: skipped, the postgresql package is not installed")
             return 0
-        cluster = PostgresCluster().start()
+        cluster = PostgresCluster().start(durable=True)
         try:
             workers = max(2, (os.cpu_count() or 2) + 1)
+            durability = cluster.settings("fsync", "synchronous_commit", "wal_sync_method")
+            print("PostgreSQL defaults: " + ", ".join(f"{k}={v}" for k, v in durability.items()))
             report(
                 "PostgreSQL", run(cluster.new_database(), kiosks, batches, size, workers), TARGET_PG
             )

@@ -2,10 +2,10 @@
 
 The whole kiosk runs as shipped (state machine, real QR decoder on rendered camera frames,
 verifier, rules, SQLite event log with its default durable commits, relay and door contact on
-gpiozero's MockFactory, the real Adafruit driver on the emulated MLX90614), with the default
-configuration except the camera at 30 frames per second. Time is simulated where the world
-waits (``SimTime``: the frame interval, the sensor, the person) and real where the kiosk
-computes: every tick's measured CPU time moves the simulated clock on, so a slow tick delays
+gpiozero's MockFactory, the kiosk's PEC-checked MLX90614 driver on the emulated sensor), with
+the default configuration except the camera at 30 frames per second. Time is simulated where
+the world waits (``SimTime``: the frame interval, the sensor, the person) and real where the
+kiosk computes: every tick's measured time moves the simulated clock on, so a slow tick delays
 the verdict and drops frames as it would on the device.
 
 The lane, per person (all persons are residents with a pass the kiosk has never seen, at a

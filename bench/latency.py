@@ -68,8 +68,8 @@ def simulated_kiosk(overrides: dict[str, Any]) -> tuple[App, SimTime, DemoWorld]
     return app, sim_time, world
 
 
-def measure(runs: int, data_dir: Path, held: bool) -> list[float]:
-    """Milliseconds of the tick that decides and opens, for ``runs`` passages."""
+def measure(runs: int, data_dir: Path, held: bool) -> list[tuple[float, float]]:
+    """(wall, CPU) milliseconds of the tick that decides and opens, for ``runs`` passages."""
     overrides: dict[str, Any] = {"device.data_dir": str(data_dir), "thermometer.samples": 1}
     if held:
         overrides["policy.anti_passback"] = "off"  # the same resident again and again
@@ -89,11 +89,11 @@ def measure(runs: int, data_dir: Path, held: bool) -> list[float]:
         app.close()
 
 
-def _one_passage(app: App, advance: Callable[[float], None]) -> float:
+def _one_passage(app: App, advance: Callable[[float], None]) -> tuple[float, float]:
     kiosk, config = app.kiosk, app.config
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.thread_time()
     view = kiosk.tick()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
     if not (view.stage is Stage.OPEN and view.gate_open):
         detail = f"{view.stage} {view.reason}"
         raise RuntimeError(f"the pass did not open the gate in one tick: {detail}")
@@ -102,15 +102,21 @@ def _one_passage(app: App, advance: Callable[[float], None]) -> float:
     advance(config.device.cooldown_s + 0.1)
     kiosk.tick()  # -> idle
     advance(config.device.cooldown_s + 0.1)  # a code still held counts as new again
-    return elapsed * 1000
+    return elapsed * 1000, cpu * 1000
 
 
-def report(name: str, latencies: list[float]) -> None:
+def report(name: str, runs: list[tuple[float, float]]) -> None:
+    """The wall-clock figures (the target), and the CPU part of them for a shared machine."""
+    latencies, cpu = [wall for wall, _ in runs], [c for _, c in runs]
     p50, p99 = statistics.median(latencies), percentile(latencies, 99)
     verdict = "meets" if p99 <= TARGET_P99_MS else "MISSES"
     print(
         f"  {name:11s} p50 {p50:5.1f} ms   p99 {p99:5.1f} ms   max {max(latencies):5.1f} ms"
         f"   ({verdict} p99 <= {TARGET_P99_MS:.0f} ms)"
+    )
+    print(
+        f"  {'':11s} CPU p50 {statistics.median(cpu):5.1f} ms   p99 {percentile(cpu, 99):5.1f} ms"
+        "   (the rest is waiting: fsync, and other processes on a shared machine)"
     )
 
 

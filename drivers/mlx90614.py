@@ -7,9 +7,11 @@ back as a plausible number and 0xFFFF as 1037.55 °C; we already did our own PEC
 its ``I2CDevice``. Going straight to ``smbus2`` keeps those reads and drops what only got in the
 way on a Pi: Blinka's ``import board`` (which imports lgpio, which needs a writable working
 directory), its refusal of any bus but 1, and the five different exceptions it raises when the
-bus is missing. The emulated sensor (``drivers.mlx90614_sim``) answers the same ``i2c_rdwr``
-calls with the same ``i2c_msg`` objects, and still speaks ``busio.I2C`` so tests check that
-Adafruit's driver reads the same temperatures from it (docs/hardware.md, "Thermometer driver").
+bus is missing. That is the default, ``[thermometer] driver = "smbus2"``; ``driver =
+"adafruit"`` reads through Adafruit's driver instead (``drivers.mlx90614_adafruit``), checked
+by the same ``CheckedThermometer`` (docs/hardware.md, "Thermometer driver"). The emulated
+sensor (``drivers.mlx90614_sim``) answers the same ``i2c_rdwr`` calls with the same
+``i2c_msg`` objects, and speaks ``busio.I2C`` for Adafruit's driver.
 
 Every reply is refused unless it is right: a PEC mismatch, the error flag (bit 15), a value
 outside what the sensor can measure, or a value frozen for many reads. Transient faults are
@@ -33,10 +35,15 @@ __all__ = [
     "AMBIENT",
     "DEFAULT_ADDRESS",
     "OBJECT",
+    "BadRead",
+    "CheckedThermometer",
     "Mlx90614Thermometer",
+    "NoAnswer",
     "Register",
     "SMBusLike",
     "celsius_to_raw",
+    "check_raw",
+    "no_answer_fault",
     "open_smbus",
     "open_thermometer",
     "raw_to_celsius",
@@ -46,7 +53,10 @@ __all__ = [
 DEFAULT_ADDRESS = 0x5A
 KELVIN_PER_LSB = 0.02
 ERROR_FLAG = 0x8000
+SATURATED = 0x7FFF  # the largest 15-bit value: what a pegged or half-read register shows
 RETRY_DELAY_S = 0.005  # lets the sensor's SMBus state machine reset after a NACK or a glitch
+
+
 class Register:
     """A temperature register of the RAM and what the sensor can report in it (°C)."""
 
@@ -95,26 +105,24 @@ class SMBusLike(Protocol):
     def close(self) -> None: ...
 
 
-class Mlx90614Thermometer(Device):
-    """An MLX90614 on an SMBus, implementing ``drivers.base.Thermometer``.
+class CheckedThermometer(Device):
+    """An MLX90614 whose every reading is checked, retried, and watched for freezing.
 
-    ``bus``: an ``smbus2.SMBus`` (see ``open_smbus``) or ``drivers.mlx90614_sim.EmulatedMlx90614``.
-    ``retries``: extra attempts after a failed read, each after ``retry_delay_s`` (``sleep``
-    is injected by tests). ``stuck_reads``: this many identical object readings in a row mean
-    the value is frozen (a live sensor's object reading always jitters by a few 0.02 K steps);
-    None turns it off. ``owns_bus``: close the bus on ``close()`` (``open_thermometer`` sets it).
+    Implements ``drivers.base.Thermometer``; a back end supplies ``_read_raw`` (one read of
+    a register, raising ``BadRead``). ``retries``: extra attempts after a failed read, each
+    after ``retry_delay_s`` (``sleep`` is injected by tests). ``stuck_reads``: this many
+    identical object readings in a row mean the value is frozen (a live sensor's object
+    reading always jitters by a few 0.02 K steps); None turns it off.
     """
 
     def __init__(
         self,
-        bus: SMBusLike,
         address: int = DEFAULT_ADDRESS,
         retries: int = 3,
         *,
         stuck_reads: int | None = 200,
         retry_delay_s: float = RETRY_DELAY_S,
         sleep: Callable[[float], None] = time.sleep,
-        owns_bus: bool = False,
     ) -> None:
         if retries < 0:
             raise ValueError(f"retries must be 0 or more, got {retries}")
@@ -123,8 +131,6 @@ class Mlx90614Thermometer(Device):
         self.stuck_reads = stuck_reads
         self.retry_delay_s = retry_delay_s
         self._sleep = sleep
-        self._bus = bus
-        self._owns_bus = owns_bus
         self._last_object: int | None = None
         self._repeats = 0
         self._probe()
@@ -139,15 +145,15 @@ class Mlx90614Thermometer(Device):
         self._watch_frozen(raw)
         return raw_to_celsius(raw)
 
+    def _read_raw(self, register: Register) -> int:
+        """One checked read of ``register``; raises BadRead (NoAnswer when nothing answered)."""
+        raise NotImplementedError
+
     def _probe(self) -> None:
         """Refuse to start when nothing acknowledges the address (a bad reply is not that)."""
         problems = self._attempts(AMBIENT)
-        if isinstance(problems, list) and all(isinstance(p, _NoAnswer) for p in problems):
-            raise SensorFault(
-                f"no MLX90614 answers at I2C address 0x{self.address:02X} ({problems[-1]}); "
-                "check its wiring (SDA to GPIO 2, SCL to GPIO 3, 3.3 V), power and the "
-                "address: i2cdetect -y 1 should show it"
-            )
+        if isinstance(problems, list) and all(isinstance(p, NoAnswer) for p in problems):
+            raise no_answer_fault(self.address, str(problems[-1]))
 
     def _read(self, register: Register) -> int:
         self._check_open()
@@ -159,26 +165,17 @@ class Mlx90614Thermometer(Device):
             f"last: {problems[-1]}. Check the sensor's wiring and its 100 kHz bus."
         )
 
-    def _attempts(self, register: Register) -> int | list[_BadRead]:
+    def _attempts(self, register: Register) -> int | list[BadRead]:
         """The raw value of the first good read, or what went wrong in each attempt."""
-        problems: list[_BadRead] = []
+        problems: list[BadRead] = []
         for attempt in range(self.retries + 1):
             if attempt:
                 self._sleep(self.retry_delay_s)
             try:
-                return self._read_checked(register)
-            except _BadRead as problem:
+                return self._read_raw(register)
+            except BadRead as problem:
                 problems.append(problem)
         return problems
-
-    def _read_checked(self, register: Register) -> int:
-        command = i2c_msg.write(self.address, [register.command])
-        reply = i2c_msg.read(self.address, 3)
-        try:
-            self._bus.i2c_rdwr(command, reply)  # one transaction: repeated start, no stop
-        except OSError as error:
-            raise _NoAnswer(f"no answer on the bus ({error})") from error
-        return _validate(self.address, register, bytearray(bytes(reply)))
 
     def _watch_frozen(self, raw: int) -> None:
         self._repeats = self._repeats + 1 if raw == self._last_object else 1
@@ -189,31 +186,81 @@ class Mlx90614Thermometer(Device):
                 f"{raw_to_celsius(raw):.2f} °C for {self._repeats} reads; power-cycle the sensor"
             )
 
+
+class Mlx90614Thermometer(CheckedThermometer):
+    """An MLX90614 on an SMBus, every reply PEC-checked (``[thermometer] driver = "smbus2"``).
+
+    ``bus``: an ``smbus2.SMBus`` (see ``open_smbus``) or ``drivers.mlx90614_sim.EmulatedMlx90614``.
+    ``owns_bus``: close the bus on ``close()`` (``open_thermometer`` sets it). The other
+    arguments are ``CheckedThermometer``'s.
+    """
+
+    def __init__(
+        self,
+        bus: SMBusLike,
+        address: int = DEFAULT_ADDRESS,
+        retries: int = 3,
+        *,
+        stuck_reads: int | None = 200,
+        retry_delay_s: float = RETRY_DELAY_S,
+        sleep: Callable[[float], None] = time.sleep,
+        owns_bus: bool = False,
+    ) -> None:
+        self._bus = bus
+        self._owns_bus = owns_bus
+        super().__init__(
+            address, retries, stuck_reads=stuck_reads, retry_delay_s=retry_delay_s, sleep=sleep
+        )
+
+    def _read_raw(self, register: Register) -> int:
+        command = i2c_msg.write(self.address, [register.command])
+        reply = i2c_msg.read(self.address, 3)
+        try:
+            self._bus.i2c_rdwr(command, reply)  # one transaction: repeated start, no stop
+        except OSError as error:
+            raise NoAnswer(f"no answer on the bus ({error})") from error
+        return _validate(self.address, register, bytearray(bytes(reply)))
+
     def _release(self) -> None:
         if self._owns_bus:
             self._bus.close()
 
 
-class _BadRead(Exception):
-    """One read that cannot be trusted (internal; retried, then turned into SensorFault)."""
+class BadRead(Exception):
+    """One read that cannot be trusted (retried, then turned into a SensorFault)."""
 
 
-class _NoAnswer(_BadRead):
+class NoAnswer(BadRead):
     """Nothing acknowledged the transaction (NACK, timeout, bus error)."""
 
 
+def no_answer_fault(address: int, detail: str) -> SensorFault:
+    """The SensorFault for a sensor that does not answer at all, saying what to check."""
+    return SensorFault(
+        f"no MLX90614 answers at I2C address 0x{address:02X} ({detail}); "
+        "check its wiring (SDA to GPIO 2, SCL to GPIO 3, 3.3 V), power and the "
+        "address: i2cdetect -y 1 should show it"
+    )
+
+
 def _validate(address: int, register: Register, reply: bytearray) -> int:
-    """Return the raw value of a LSB/MSB/PEC reply, or raise _BadRead saying what is wrong."""
+    """Return the raw value of a LSB/MSB/PEC reply, or raise BadRead saying what is wrong."""
     lsb, msb, pec = reply
     expected = smbus_pec(read_word_frame(address, register.command, lsb, msb))
     if pec != expected:
-        raise _BadRead(f"PEC mismatch (got 0x{pec:02X}, expected 0x{expected:02X})")
-    raw = msb << 8 | lsb
+        raise BadRead(f"PEC mismatch (got 0x{pec:02X}, expected 0x{expected:02X})")
+    return check_raw(register, msb << 8 | lsb)
+
+
+def check_raw(register: Register, raw: int) -> int:
+    """Return ``raw`` if the sensor can really have reported it, else raise BadRead."""
     if raw & ERROR_FLAG:
-        raise _BadRead(f"error flag set (raw 0x{raw:04X})")
+        raise BadRead(f"error flag set (raw 0x{raw:04X})")
+    if raw == SATURATED:
+        raise BadRead(f"saturated value (raw 0x{raw:04X})")
     celsius = raw_to_celsius(raw)
     if not register.low_c <= celsius <= register.high_c:
-        raise _BadRead(
+        raise BadRead(
             f"{celsius:.2f} °C is outside the sensor's range "
             f"{register.low_c:g}..{register.high_c:g} °C"
         )

@@ -3,8 +3,10 @@
 ``EmulatedMlx90614`` answers ``smbus2.SMBus.i2c_rdwr`` with the same ``i2c_msg`` objects the
 kernel would get, so the simulated kiosk runs the device's own code path down to the ioctl:
 ``Mlx90614Thermometer(EmulatedMlx90614())``. It also speaks the ``busio.I2C`` interface that
-``adafruit_bus_device`` uses, so tests run Adafruit's ``adafruit_mlx90614`` driver against the
-same chip. Faults can be injected to see the kiosk react to a flaky or missing sensor.
+``adafruit_bus_device`` uses, so with ``[thermometer] driver = "adafruit"`` Adafruit's own
+``adafruit_mlx90614`` driver reads the same chip:
+``AdafruitMlx90614Thermometer(EmulatedMlx90614())``. Faults can be injected to see the kiosk
+react to a flaky or missing sensor.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class EmulatedMlx90614:
         self._fault_reads = 0
         self._frozen: dict[int, int] = {}
         self._locked = False
+        self._corrupted = 0
         self.transactions = 0
 
     # --- controls -------------------------------------------------------------------------
@@ -228,7 +231,11 @@ class EmulatedMlx90614:
         pec = smbus_pec(read_word_frame(self.address, command, lsb, msb))
         reply = bytes((lsb, msb, pec))
         if self._fault is Fault.CORRUPT and self._spend_fault():
-            reply = bytes((lsb ^ 0x40, msb ^ 0x01, pec))  # PEC computed before the flips
+            # PEC computed before the flips. Noise flips a different bit each time: the MSB
+            # bit walks 0..6, so two corrupted reads of one value never agree.
+            flip = 1 << self._corrupted % 7
+            self._corrupted += 1
+            reply = bytes((lsb ^ 0x40, msb ^ flip, pec))
         return reply
 
     def _word(self, command: int) -> int:

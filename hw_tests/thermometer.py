@@ -1,4 +1,4 @@
-"""Thermometer check: the MLX90614 answers with PEC-valid, plausible, live readings.
+"""Thermometer check: the MLX90614 answers with checked, plausible, live readings.
 
     python -m hw_tests.thermometer [--sim] [--repeat N] [--reference C]
 
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from drivers.mlx90614 import Mlx90614Thermometer
+from drivers.mlx90614 import CheckedThermometer
 from drivers.timers import ManualTimers
 from hw_tests.harness import CheckFailed, Options, Person, wait_until
 from hw_tests.rig import Rig
@@ -33,9 +33,9 @@ MAX_IDLE_SPREAD_C = 1.0
 SIM_FOREHEAD_C = 35.9
 
 
-def read_pairs(sensor: Mlx90614Thermometer, count: int, pause: Callable[[], None]) -> list[
-    tuple[float, float]
-]:
+def read_pairs(
+    sensor: CheckedThermometer, count: int, pause: Callable[[], None]
+) -> list[tuple[float, float]]:
     """``count`` (ambient, object) readings; a SensorFault becomes a CheckFailed."""
     pairs = []
     for _ in range(count):
@@ -62,17 +62,23 @@ def judge_idle(pairs: list[tuple[float, float]]) -> str:
             )
     spread = max(objects) - min(objects)
     if spread > MAX_IDLE_SPREAD_C:
-        raise CheckFailed(f"object readings spread {spread:.2f} °C with nobody there: garbage on "
-                          "the bus? Check the 100 kHz setting and the cable length")
+        raise CheckFailed(
+            f"object readings spread {spread:.2f} °C with nobody there: garbage on "
+            "the bus? Check the 100 kHz setting and the cable length"
+        )
     if spread == 0 and len(objects) >= MIN_READS:
-        raise CheckFailed(f"{len(objects)} identical object readings ({objects[0]:.2f} °C): the "
-                          "sensor is frozen; power-cycle it")
-    return (f"{len(pairs)} PEC-valid reads: ambient {statistics.median(ambient):.2f} °C, "
-            f"object {statistics.median(objects):.2f} °C (spread {spread:.2f})")
+        raise CheckFailed(
+            f"{len(objects)} identical object readings ({objects[0]:.2f} °C): the "
+            "sensor is frozen; power-cycle it"
+        )
+    return (
+        f"{len(pairs)} PEC-valid reads: ambient {statistics.median(ambient):.2f} °C, "
+        f"object {statistics.median(objects):.2f} °C (spread {spread:.2f})"
+    )
 
 
 def kiosk_reading(
-    sensor: Mlx90614Thermometer, settings: ThermometerSettings, *, sim: bool
+    sensor: CheckedThermometer, settings: ThermometerSettings, *, sim: bool
 ) -> TemperatureReading:
     """What the kiosk itself reads for the person in front of the sensor, with no offset."""
     uncalibrated = replace(settings, calibration_offset_c=0.0)
@@ -82,7 +88,7 @@ def kiosk_reading(
     return measure(sensor, uncalibrated, time_.now, time_.advance)
 
 
-def calibrate(rig: Rig, sensor: Mlx90614Thermometer, person: Person, options: Options) -> str:
+def calibrate(rig: Rig, sensor: CheckedThermometer, person: Person, options: Options) -> str:
     """Measure a person whose temperature is known; return the offset to configure."""
     assert options.reference_c is not None
     settings = rig.config.thermometer
@@ -93,17 +99,24 @@ def calibrate(rig: Rig, sensor: Mlx90614Thermometer, person: Person, options: Op
         rig.emulator.set_object(SIM_FOREHEAD_C)
 
     person.ask_to("hold your forehead 3-5 cm in front of the sensor", forehead)
-    wait_until(lambda: sensor.object() > ambient + settings.presence_delta_c, options.timeout_s,
-               "no forehead was seen in front of the sensor")
+    wait_until(
+        lambda: sensor.object() > ambient + settings.presence_delta_c,
+        options.timeout_s,
+        "no forehead was seen in front of the sensor",
+    )
     reading = kiosk_reading(sensor, settings, sim=options.sim)
     if reading.status is not ReadingStatus.OK or reading.celsius is None:
         raise CheckFailed(f"the kiosk could not measure the forehead: {reading.detail}")
     offset = round(options.reference_c - reading.celsius, 2)
     if abs(offset) > 3:
-        raise CheckFailed(f"offset {offset:+.2f} °C is beyond ±3 °C: too far from the sensor, "
-                          "or a wide-angle (BAA) sensor variant? See docs/hardware.md")
-    return (f"kiosk reads {reading.celsius:.2f} °C uncalibrated at ambient "
-            f"{reading.ambient_c:.1f} °C; set [thermometer] calibration_offset_c = {offset:.2f}")
+        raise CheckFailed(
+            f"offset {offset:+.2f} °C is beyond ±3 °C: too far from the sensor, "
+            "or a wide-angle (BAA) sensor variant? See docs/hardware.md"
+        )
+    return (
+        f"kiosk reads {reading.celsius:.2f} °C uncalibrated at ambient "
+        f"{reading.ambient_c:.1f} °C; set [thermometer] calibration_offset_c = {offset:.2f}"
+    )
 
 
 def check(rig: Rig, person: Person, options: Options) -> str:
@@ -121,8 +134,13 @@ def check(rig: Rig, person: Person, options: Options) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--reference", type=float, default=None, metavar="C",
-                        help="a clinical thermometer's reading of the person measured")
+    parser.add_argument(
+        "--reference",
+        type=float,
+        default=None,
+        metavar="C",
+        help="a clinical thermometer's reading of the person measured",
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 ``build(config)`` picks each back end from the configuration; ``build(config, sim=True)``
 forces simulated ones everywhere (synthetic camera frames decoded by the real decoder, the
-device's own MLX90614 SMBus reads on an emulated sensor, gpiozero's MockFactory pins) and
+configured MLX90614 driver reading an emulated sensor, gpiozero's MockFactory pins) and
 exposes ``App.sim`` to play the hardware. Nothing else in the kiosk imports ``drivers``.
 """
 
@@ -246,25 +246,30 @@ class _Parts:
 
     def _thermometer(self) -> Thermometer:
         settings = self.config.thermometer
-        from drivers.mlx90614 import Mlx90614Thermometer, open_thermometer
+        from drivers import thermometers
 
         if self.simulate or settings.backend == "sim":
             from drivers.mlx90614_sim import EmulatedMlx90614
 
             self.emulated = EmulatedMlx90614(ambient_c=22.0, noise_c=0.03, seed=1)
-            return Mlx90614Thermometer(self.emulated, settings.address, settings.retries)
+            return thermometers.on_bus(
+                settings.driver, self.emulated, settings.address, settings.retries
+            )
         # Start anyway whatever keeps the sensor from opening: every measurement then reports
         # the fault and calls the guard, which beats a kiosk that does not start at all.
         try:
-            return open_thermometer(settings.i2c_bus, settings.address, settings.retries)
+            return thermometers.open_device(
+                settings.driver, settings.i2c_bus, settings.address, settings.retries
+            )
         except SensorFault as error:
             log.error("thermometer unavailable, the guard measures by hand: %s", error)
             return MissingThermometer(str(error))
         except Exception as error:  # a driver's surprise must not keep the gate shut
             log.exception("thermometer unavailable, the guard measures by hand")
             return MissingThermometer(
-                f"the thermometer on /dev/i2c-{settings.i2c_bus} could not be opened "
-                f"({type(error).__name__}: {error}); see docs/hardware.md, first boot"
+                f"the thermometer on /dev/i2c-{settings.i2c_bus} could not be opened by the "
+                f"{settings.driver} driver ({type(error).__name__}: {error}); see "
+                "docs/hardware.md, first boot"
             )
 
 

@@ -1,16 +1,23 @@
-"""The kiosk's idea of the time, and whether to believe it.
+"""The kiosk's idea of the time, how sure it is, and what it may believe from the office.
 
 A Raspberry Pi has no battery-backed clock: after a power cut without network it boots with the
-time it last saved (fake-hwclock) or even 1970. An attacker could also set the clock back to make
-an expired pass valid again. So:
+time it last saved (fake-hwclock) or even 1970. Someone could set the clock back to revive an
+expired pass, or forward to end a quarantine; the office server's clock can be wrong too. So
+the clock weighs its evidence (``estimate``, a pure function) and says how sure it is:
 
-- The last trusted wall time is saved (atomically, at most once a minute) in a state file.
-- The clock is trusted when (systemd-timesyncd says NTP is synchronized OR a server time was
-  observed this boot) AND it is not behind the last trusted time by more than a tolerance.
-- While untrusted, the time the kiosk uses never goes below the last trusted time plus the
-  monotonic time elapsed since then, so an expired pass stays expired.
-- A server time, once observed, is carried forward on the monotonic clock: later jumps of the
-  system clock do not move it.
+- NTP-synchronised system time is trusted and kept: the office's time never moves it. When the
+  office disagrees by more than the tolerance, the reading says which clock says what (the
+  kiosk raises an alarm).
+- The last trusted time is saved (atomically, at most once a minute) and carried forward on the
+  monotonic clock: it is a proven lower bound. Nothing moves the kiosk's time behind it.
+- Without NTP, the office's time is evidence, not truth. It becomes the kiosk's estimate, and is
+  trusted only when an independent clock agrees (the system clock, or the last trusted time
+  carried on the monotonic clock this boot). Office time alone is never saved as trusted.
+- An untrusted reading carries the interval of plausible times [earliest, latest]. The gate's
+  rules check validity at both ends, so an untrusted clock can neither admit a pass that has
+  expired at every plausible time nor refuse one valid at every plausible time; a pass whose
+  validity changes inside the interval goes to the guard (docs/gate-rules.md).
+- Once an office time is taken, later jumps of the system clock do not move it.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +40,64 @@ log = logging.getLogger(__name__)
 NTP_FLAG = Path("/run/systemd/timesync/synchronized")
 BOOT_ID_FILE = Path("/proc/sys/kernel/random/boot_id")
 _FALLBACK_BOOT_ID = str(uuid.uuid4())  # one per process where the kernel gives none
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """What the kiosk may believe about the time (epoch seconds) and why."""
+
+    wall: float  # the best estimate: what events are stamped with
+    earliest: float  # no plausible time is earlier
+    latest: float  # nor later (as far as the evidence goes)
+    trusted: bool
+    doubt: str = ""  # which clock says what, when they disagree or nothing confirms the time
+
+
+def estimate(
+    system: float, server: float | None, floor: float | None, *, ntp: bool, tolerance: float
+) -> Estimate:
+    """Weigh the system clock, the office's time and the last trusted time (all carried to now).
+
+    ``server`` and ``floor`` are None when unknown; ``ntp``: the system clock is NTP-synchronised.
+    """
+    behind = floor is not None and system < floor - tolerance
+    if ntp and not behind:
+        if server is not None and abs(server - system) > tolerance:
+            doubt = f"{_says('office clock', server)}; {_says('NTP clock', system)}: kept"
+            return Estimate(system, system, system, True, doubt)
+        return Estimate(system, system, system, True)
+    if server is not None and floor is not None and server < floor - tolerance:
+        why = f"{_says('office clock', server)}, before the last trusted time {_text(floor)}"
+        return _unconfirmed(system, None, floor, f"{why}: ignored")
+    if server is None:
+        return _unconfirmed(system, None, floor, "no NTP, no office time")
+    witnesses = [floor] if behind else [system, floor]
+    if any(w is not None and abs(server - w) <= tolerance for w in witnesses):
+        return Estimate(server, server, server, True)
+    return _unconfirmed(system, server, floor, "office time not confirmed by another clock")
+
+
+def _unconfirmed(system: float, server: float | None, floor: float | None, why: str) -> Estimate:
+    """Untrusted: the interval spans every clock not proven wrong; never before ``floor``."""
+    plausible = [t for t in (system, server, floor) if t is not None]
+    if floor is not None:
+        plausible = [t for t in plausible if t >= floor]
+    earliest = floor if floor is not None else min(plausible)
+    wall = server if server is not None else max(plausible)
+    parts = [why, _says("system clock", system)]
+    if server is not None:
+        parts.append(_says("office clock", server))
+    if floor is not None:
+        parts.append(f"last trusted time {_text(floor)}")
+    return Estimate(wall, earliest, max(plausible), False, "; ".join(parts))
+
+
+def _says(name: str, epoch: float) -> str:
+    return f"{name} says {_text(epoch)}"
+
+
+def _text(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def boot_id(path: Path = BOOT_ID_FILE) -> str:
@@ -69,40 +135,46 @@ class Clock:
     # --- public -------------------------------------------------------------------------------
 
     def read(self) -> ClockReading:
-        """The time to use now: trusted, or never below the last trusted time plus elapsed."""
+        """The time to use now, how sure the kiosk is, and the interval of plausible times."""
         with self._lock:
             mono = self.monotonic()
-            candidate = self._candidate(mono)
-            floor = self._floor_at(mono)
-            trusted = self._source_trusted() and (
-                floor is None or candidate >= floor - self._tolerance_s
+            found = estimate(
+                self.wall(),
+                self._server_at(mono),
+                self._floor_at(mono),
+                ntp=self._ntp_synchronized(),
+                tolerance=self._tolerance_s,
             )
-            if trusted:
-                self._floor = (candidate, mono)
-                self._persist(candidate, mono, force=False)
-            effective = candidate if trusted or floor is None else max(candidate, floor)
-            return ClockReading(datetime.fromtimestamp(effective, UTC), mono, trusted)
+            if found.trusted:
+                self._floor = (found.wall, mono)
+                self._persist(found.wall, mono, force=False)
+        return ClockReading(
+            _utc(found.wall),
+            mono,
+            found.trusted,
+            earliest=_utc(found.earliest),
+            latest=_utc(found.latest),
+            doubt=found.doubt,
+        )
 
     def effective_now(self) -> datetime:
         """The wall time expiry checks use (timezone-aware UTC)."""
         return self.read().wall
 
     def observe_server_time(self, server_wall: datetime) -> float:
-        """Adopt the office server's time; return how far the system clock was off (seconds).
+        """Take the office server's time as evidence; return how far the system clock is off.
 
-        Positive means the system clock was behind the server.
+        Positive means the system clock is behind the server. Whether the kiosk believes the
+        office is ``read()``'s business (see ``estimate``); nothing is saved here.
         """
         if server_wall.tzinfo is None:
             raise ValueError("server time must be timezone-aware (UTC)")
         server = server_wall.timestamp()
         with self._lock:
-            mono = self.monotonic()
+            self._server = (server, self.monotonic())
             correction = server - self.wall()
-            self._server = (server, mono)
-            self._floor = (server, mono)
-            self._persist(server, mono, force=True)
         if abs(correction) > self._tolerance_s:
-            log.warning("system clock off by %.0f s; using the server's time", correction)
+            log.warning("system clock and office clock differ by %.0f s", correction)
         return correction
 
     @property
@@ -114,18 +186,15 @@ class Clock:
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _source_trusted(self) -> bool:
-        return self._server is not None or self._ntp_synchronized()
-
     def _ntp_synchronized(self) -> bool:
         return self._ntp_flag.exists()
 
-    def _candidate(self, mono: float) -> float:
-        """NTP-disciplined system time if available, else the server time carried forward."""
-        if self._server is not None and not self._ntp_synchronized():
-            server, then = self._server
-            return server + (mono - then)
-        return self.wall()
+    def _server_at(self, mono: float) -> float | None:
+        """The office's time carried forward on the monotonic clock."""
+        if self._server is None:
+            return None
+        server, then = self._server
+        return server + (mono - then)
 
     def _floor_at(self, mono: float) -> float | None:
         if self._floor is None:
@@ -163,3 +232,7 @@ class Clock:
         except OSError as e:
             # A full or read-only disk must not stop the gate; the floor stays in memory.
             log.error("cannot save clock state %s: %s", self._state_file, e)
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)

@@ -131,7 +131,17 @@ class CameraSettings:
 class ThermometerSettings:
     """[thermometer] the forehead thermometer and the measuring procedure."""
 
-    backend: Literal["mlx90614", "sim"] = field(metadata=spec("Thermometer back end."))
+    backend: Literal["mlx90614", "sim"] = field(
+        metadata=spec('Thermometer back end: the sensor on I²C, or an emulated one ("sim").')
+    )
+    driver: Literal["smbus2", "adafruit"] = field(
+        metadata=spec(
+            "Software that reads the MLX90614 (the emulated one too): smbus2 checks every "
+            "reply's PEC on /dev/i2c-N; adafruit is Adafruit's adafruit_mlx90614 on Blinka "
+            "(bus 1 only, no PEC: each reading is read twice and must agree). "
+            'See docs/hardware.md, "Thermometer driver".'
+        )
+    )
     i2c_bus: int = field(metadata=spec("I²C bus number (/dev/i2c-N).", lo=0, hi=20))
     address: int = field(
         metadata=spec("I²C address of the MLX90614 (0x5A from the factory).", lo=0x03, hi=0x77)
@@ -219,6 +229,12 @@ class ThermometerSettings:
     def check(self) -> None:
         if self.plausible_min_c >= self.plausible_max_c:
             raise Problem("plausible_min_c", "must be below plausible_max_c")
+        if self.driver == "adafruit" and self.i2c_bus != 1:
+            raise Problem(
+                "i2c_bus",
+                f'{self.i2c_bus}: driver "adafruit" reads bus 1 only (Blinka\'s board pins); '
+                'set i2c_bus = 1 or driver = "smbus2"',
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,7 +374,16 @@ class Policy:
     )
     untrusted_clock: Mode = field(
         metadata=spec(
-            "The kiosk's clock is not known to be right (no NTP, no server time since boot)."
+            "The kiosk's clock is not known to be right (no NTP, and no second clock confirms "
+            "the office's time). Pass validity and quarantine ends are checked against every "
+            "plausible time whatever this mode (docs/gate-rules.md)."
+        )
+    )
+    exit_button: Literal["egress", "alarm"] = field(
+        metadata=spec(
+            "The request-to-exit button always opens: it is the way out, also when the event log "
+            "cannot be written. egress: an ordinary, logged exit. alarm: this compound enforces "
+            "exit rules at an exit lane with a scan, so a press also raises an alarm."
         )
     )
 

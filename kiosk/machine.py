@@ -8,6 +8,8 @@ camera's frame rate. The UI calls the thread-safe ``view()`` and ``submit()``.
 
 Order that matters: a decision is appended to the event log (durably) BEFORE the relay is
 energised. If the log cannot be written, the gate stays shut and the guard is called.
+The one exception is the exit button: it is the way out and always opens. Its event waits in
+memory until the log takes it again, and the log fault is an alarm (docs/gate-rules.md).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from kiosk.model import (
 )
 from kiosk.office import OfficeData
 from kiosk.passes.verify import Verifier
-from kiosk.rules import check_credential, decide, visitor_decision
+from kiosk.rules import check_credential, decide, over_interval, visitor_decision
 from kiosk.store import EventLog
 from kiosk.temperature import Measurement
 from kiosk.view import (
@@ -63,6 +65,8 @@ log = logging.getLogger(__name__)
 __all__ = ["Hardware", "Kiosk", "Session", "mask_name"]
 
 RESULT_S = 3.0  # how long a refusal stays on screen
+LOG_RETRY_S = 5.0  # how often events kept in memory are offered to a failing log again
+UNWRITTEN_MAX = 10_000  # exit-button events kept in memory while the log is down
 DOOR_GRACE_S = 3.0  # the door may open this long after the relay dropped
 # Soft-rule alerts that need a guard's eyes, not just a line in the log.
 ALARMING = frozenset(
@@ -172,12 +176,14 @@ class Kiosk:
         self._door_since = 0.0
         self._door_held_alarmed = False
         self._exit_pressed = False
+        self._unwritten: deque[Event] = deque(maxlen=UNWRITTEN_MAX)
+        self._retry_at = 0.0
         self._link: tuple[bool | None, int | None] = (None, None)  # None: not heard yet
         self._frame: GreyFrame | None = None  # the newest camera frame (the viewfinder's)
         self._aim: Aim | None = None
         self._aim_until = float("-inf")
         self._aim_next = float("-inf")
-        self._clock_alarmed = False
+        self._clock_state = (True, False)  # (trusted, doubted) as last seen
         self._backlog_alarmed = False
         self._recent: deque[Event] = deque(log.recent(recent_size), maxlen=recent_size)
         self._unsynced = log.count_unsynced()
@@ -196,6 +202,7 @@ class Kiosk:
             self._watch_link(now)
             self._watch_door(now)
             self._watch_exit_button(now)
+            self._write_unwritten(now.monotonic)
             self._step(now)
             self.guard.expire(now.monotonic)
             return self._publish()
@@ -309,13 +316,22 @@ class Kiosk:
     def start_pass(self, text: str, now: ClockReading) -> None:
         """Verify a code and apply the rules that need no temperature."""
         self.show(Stage.READING)
-        verification = self._verifier().verify(text, now.wall)
+        verification = self._verify(text, now)
         claims = verification.credential.claims if verification.credential else None
         household = self.office.household(claims.household_id) if claims else HouseholdStatus()
         history = self._history(claims, now) if claims else History()
         self.session = Session(text, verification, claims, household, history)
         self._person = self._person_view(claims, household)
         self._check_credential(self.session, now)
+
+    def _verify(self, text: str, now: ClockReading) -> Verification:
+        """Verify at the earliest and the latest plausible time (once, when the clock is sure)."""
+        verifier = self._verifier()
+        earliest, latest = now.span
+        at_latest = verifier.verify(text, latest)
+        if earliest == latest:
+            return at_latest
+        return over_interval(verifier.verify(text, earliest), at_latest, now)
 
     def _history(self, claims: PassClaims, now: ClockReading) -> History:
         window = timedelta(days=self._policy().exit_quota_days)
@@ -374,7 +390,7 @@ class Kiosk:
         codes = [c for c in self._codes(now) if c != session.text]
         if codes:
             self._held = (codes[0], now.monotonic)
-            session.hcert = self._verifier().verify(codes[0], now.wall)
+            session.hcert = self._verify(codes[0], now)
             self._check_credential(session, now)
 
     def start_measuring(self, session: Session, now: ClockReading, stage: Stage) -> None:
@@ -564,11 +580,14 @@ class Kiosk:
     # --- watchers ------------------------------------------------------------------------------
 
     def _watch_clock(self, now: ClockReading) -> None:
-        if now.trusted:
-            self._clock_alarmed = False
-        elif not self._clock_alarmed:
-            self._clock_alarmed = True
-            detail = "clock not confirmed by NTP or the office"
+        # Untrusted, or trusted while the office's clock disagrees: the guard is told which
+        # clock says what (now.doubt), once each time the clock's state changes.
+        state = (now.trusted, bool(now.doubt))
+        if state == self._clock_state:
+            return
+        self._clock_state = state
+        if state != (True, False):
+            detail = now.doubt or "clock not confirmed by NTP or the office"
             self.alarms.raise_once(Reason.CLOCK_UNTRUSTED, now, detail)
 
     def _watch_link(self, now: ClockReading) -> None:
@@ -602,16 +621,27 @@ class Kiosk:
             self._exit_pressed = True
 
     def _watch_exit_button(self, now: ClockReading) -> None:
+        """Egress: open for whoever pressed, logged or not; an alarm where exits are scanned."""
         if not self._exit_pressed:
             return
         self._exit_pressed = False
-        decision = Decision(Verdict.ALLOW, Reason.EXIT_BUTTON)
         event = self.make_event(EventKind.DECISION, Reason.EXIT_BUTTON, now, verdict=Verdict.ALLOW)
         event = replace(event, direction=Direction.OUT)
-        if self.record(event):
-            self.open_gate(now)
-        else:
-            self._log_failed(decision)
+        if not self.record(event):
+            self._unwritten.append(event)  # record() has put the log fault on screen
+            self._retry_at = now.monotonic + LOG_RETRY_S
+        self.open_gate(now)
+        if self._policy().exit_button == "alarm":
+            detail = "exit button used: in this compound people leave through the exit lane"
+            self.alarms.raise_once(Reason.EXIT_BUTTON, now, detail)
+
+    def _write_unwritten(self, mono: float) -> None:
+        """Offer the events kept in memory to the log again, oldest first, now and then."""
+        if not self._unwritten or mono < self._retry_at:
+            return
+        self._retry_at = mono + LOG_RETRY_S
+        while self._unwritten and self.record(self._unwritten[0]):
+            self._unwritten.popleft()
 
     # --- the view ----------------------------------------------------------------------------
 

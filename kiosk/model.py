@@ -169,13 +169,30 @@ class History:
     last_direction: Direction | None = None  # last admitted direction in this compound
     admitted_uses: int = 0  # admissions with this pass so far
     household_exits: tuple[datetime, ...] = ()  # recent admitted exits of the household
+    # Someone left by the exit button (nobody identified) after this pass's last passage: it
+    # may have been its holder, so coming back in is no anti-passback violation.
+    unidentified_exit_since: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ClockReading:
+    """The time to use, how sure the kiosk is, and the interval of times that are plausible.
+
+    A trusted reading's interval is just ``wall``; an untrusted one spans what the clocks say
+    (never before the last trusted time). ``doubt`` says which clock says what.
+    """
+
     wall: datetime  # timezone-aware UTC
     monotonic: float
     trusted: bool
+    earliest: datetime | None = None  # None: ``wall``
+    latest: datetime | None = None  # None: ``wall``
+    doubt: str = ""
+
+    @property
+    def span(self) -> tuple[datetime, datetime]:
+        """(earliest, latest) plausible time."""
+        return (self.earliest or self.wall, self.latest or self.wall)
 
 
 @dataclass(frozen=True, slots=True)

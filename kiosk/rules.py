@@ -10,8 +10,13 @@ whose mode is off are skipped. ``check_credential`` runs them before measuring (
 
 Choices made here (see docs/configuration.md, [policy]):
 - A red/orange household may always come home; leaving is refused until ``quarantine_until``
-  (on the kiosk's clock). No end date means "until the office clears it". After the end the
-  household counts as white, even before the office's update arrives.
+  has passed at every plausible time (the earliest time the kiosk's clock allows, which is
+  trusted time carried forward: a clock running ahead ends no quarantine). No end date means
+  "until the office clears it". After the end the household counts as white, even before the
+  office's update arrives.
+- A credential is checked at both ends of the clock's interval of plausible times
+  (``over_interval``): the same answer at both ends is the answer; different answers mean
+  the clock cannot tell, and the guard decides (docs/gate-rules.md).
 - Curfew: residents may come home but not leave; visitors and delivery may leave but not
   enter; staff are exempt (they run the checkpoint around the clock).
 - Exit quota counts the household's admitted exits in the last ``exit_quota_days`` days and
@@ -46,7 +51,14 @@ from kiosk.model import (
     Verification,
 )
 
-__all__ = ["Policy", "check_credential", "decide", "temperature_decision", "visitor_decision"]
+__all__ = [
+    "Policy",
+    "check_credential",
+    "decide",
+    "over_interval",
+    "temperature_decision",
+    "visitor_decision",
+]
 
 QUARANTINE_COLOURS = frozenset({RiskColour.RED, RiskColour.ORANGE})
 
@@ -79,7 +91,8 @@ def _quarantine(c: Context) -> Finding | None:
     if c.direction is not Direction.OUT or c.household.colour not in QUARANTINE_COLOURS:
         return None
     until = c.household.quarantine_until
-    if until is not None and c.clock.wall >= _aware(until):
+    earliest, _ = c.clock.span
+    if until is not None and earliest >= _aware(until):
         return None
     end = until.isoformat() if until else "cleared by the office"
     return Finding(Reason.QUARANTINE, c.policy.quarantine, f"quarantine until {end}")
@@ -101,6 +114,8 @@ def _colour(c: Context) -> Finding | None:
 def _anti_passback(c: Context) -> Finding | None:
     if c.history.last_direction is not c.direction:
         return None
+    if c.direction is Direction.IN and c.history.unidentified_exit_since:
+        return None  # they may have left by the exit button: the way back in stays open
     return Finding(Reason.ANTI_PASSBACK, c.policy.anti_passback, f"already passed {c.direction}")
 
 
@@ -198,10 +213,36 @@ def check_credential(
     context = Context(
         claims_or_refusal, compound, history, household, policy, clock, direction, hcert
     )
-    return _verdict([f for rule in RULES if (f := rule(context)) and f.mode is not Mode.OFF])
+    decision = _verdict([f for rule in RULES if (f := rule(context)) and f.mode is not Mode.OFF])
+    if (
+        decision.reason is Reason.HCERT_REQUIRED
+        and hcert
+        and hcert.reason is Reason.CLOCK_UNTRUSTED
+    ):
+        # A certificate the clock cannot judge (see over_interval) is the guard's to check.
+        detail = f"health certificate: {hcert.detail}"
+        return Decision(Verdict.GUARD, Reason.CLOCK_UNTRUSTED, decision.alerts, detail)
+    return decision
+
+
+def over_interval(
+    at_earliest: Verification, at_latest: Verification, clock: ClockReading
+) -> Verification:
+    """One verdict on a credential checked at both ends of the clock's plausible interval."""
+    if at_earliest.reason is at_latest.reason:
+        return at_latest
+    earliest, latest = (f"{t:%Y-%m-%d %H:%M}Z" for t in clock.span)
+    detail = (
+        f"{at_earliest.reason.value} at {earliest} but {at_latest.reason.value} at {latest}; "
+        "the clock cannot tell which"
+    )
+    credential = at_earliest.credential or at_latest.credential
+    return Verification(Reason.CLOCK_UNTRUSTED, credential, detail)
 
 
 def _claims(v: Verification, compound: str) -> PassClaims | Decision:
+    if v.reason is Reason.CLOCK_UNTRUSTED:
+        return Decision(Verdict.GUARD, v.reason, detail=v.detail)  # see over_interval
     if not v.valid:
         return Decision(Verdict.DENY, v.reason, detail=v.detail)
     claims = v.credential.claims if v.credential is not None else None

@@ -73,6 +73,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX passages_household ON passages (household_id, wall_time)
         WHERE household_id IS NOT NULL;
     """,
+    """
+    CREATE INDEX events_exit_button ON events (compound_id, wall_time)
+        WHERE reason = 'exit_button';
+    """,
 )
 
 COLUMNS = (
@@ -82,6 +86,9 @@ COLUMNS = (
 # Decisions that let someone through count for the offline rules; guard openings for a
 # known person too.
 ADMITTED = "kind IN ('decision', 'guard_action', 'visitor') AND verdict = 'allow'"
+# The exit button opened for someone nobody identified (kiosk.machine, docs/gate-rules.md).
+# (reason first: the partial index events_exit_button serves it.)
+UNIDENTIFIED_EXIT = "reason = 'exit_button' AND kind = 'decision' AND verdict = 'allow'"
 
 
 def iso(moment: datetime) -> str:
@@ -131,16 +138,21 @@ class EventLog:
         the passages at the compound's other kiosks that the office has passed on."""
         with self._db.errors():
             conn = self._db.connection()
+            last = self._last_passage(conn, pass_id, compound_id)
             return History(
-                last_direction=self._last_direction(conn, pass_id, compound_id),
+                last_direction=None if last is None else Direction(last[0]),
                 admitted_uses=self._uses(conn, pass_id, compound_id),
                 household_exits=self._household_exits(conn, household_id, now, window),
+                unidentified_exit_since=(
+                    last is not None and self._unidentified_exit_after(conn, compound_id, last[1])
+                ),
             )
 
-    def _last_direction(
+    def _last_passage(
         self, conn: sqlite3.Connection, pass_id: str, compound_id: str
-    ) -> Direction | None:
-        """The later of this kiosk's last passage (log order) and the others' (by time)."""
+    ) -> tuple[str, str] | None:
+        """(direction, wall_time) of the later of this kiosk's last passage (log order) and the
+        others' (by time)."""
         own = conn.execute(
             f"SELECT direction, wall_time FROM events WHERE pass_id = ? AND compound_id = ? "
             f"AND {ADMITTED} AND direction IS NOT NULL ORDER BY seq DESC LIMIT 1",
@@ -152,7 +164,7 @@ class EventLog:
             (pass_id, compound_id),
         ).fetchone()
         latest = other if own is None or (other is not None and other[1] > own[1]) else own
-        return None if latest is None else Direction(latest[0])
+        return None if latest is None else (latest[0], latest[1])
 
     def _uses(self, conn: sqlite3.Connection, pass_id: str, compound_id: str) -> int:
         return int(
@@ -163,6 +175,16 @@ class EventLog:
                 (pass_id, compound_id),
             ).fetchone()[0]
         )
+
+    def _unidentified_exit_after(
+        self, conn: sqlite3.Connection, compound_id: str, wall_time: str
+    ) -> bool:
+        row = conn.execute(
+            f"SELECT 1 FROM events WHERE {UNIDENTIFIED_EXIT} AND compound_id = ? AND wall_time > ? "
+            "LIMIT 1",
+            (compound_id, wall_time),
+        ).fetchone()
+        return row is not None
 
     def _household_exits(
         self, conn: sqlite3.Connection, household_id: str | None, now: datetime, window: timedelta

@@ -155,12 +155,10 @@ def create_app(
     async def post_events(request: Request, credentials: Auth) -> JSONResponse:
         # The credential is checked before a byte of the body is read: a stranger cannot make
         # the office read or parse 16 MiB.
-        await run(lambda s: kiosk_of(s, credentials, request))
+        kiosk: Kiosk = await run(lambda s: kiosk_of(s, credentials, request))
         body = await _json_body(request)
 
         def work(session: Session) -> UploadReply:
-            # Again: the credential may have been revoked while the body was read.
-            kiosk = kiosk_of(session, credentials, request)
             upload = UploadRequest.from_json(body, max_batch=max_batch)
             return sync_service.store_events(session, kiosk, upload, now())
 

@@ -54,10 +54,18 @@ def _options(title: str, **extra: object) -> dict[str, object]:
     }
 
 
+def _whole_numbers(chart: pygal.graph.graph.Graph, totals: Sequence[int]) -> None:
+    """Counts of people: ticks at whole numbers (pygal would mark 0.1, 0.2, ... for a 1)."""
+    top = max(max(totals, default=0), 1)
+    step = max(1, -(-top // 8))
+    chart.y_labels = list(range(0, top + step, step))
+
+
 def passages_per_hour_svg(counts: Sequence[int], title: str, series: str) -> str:
     chart = pygal.Bar(style=_style("#2563eb"), show_legend=False, **_options(title))
     chart.x_labels = [f"{h:02d}" for h in range(24)]
     chart.add(series, list(counts))
+    _whole_numbers(chart, counts)
     return str(chart.render(is_unicode=True))
 
 
@@ -65,6 +73,7 @@ def fevers_per_day_svg(days: Sequence[tuple[date, int]], title: str, series: str
     chart = pygal.Bar(style=_style("#dc2626"), show_legend=False, **_options(title))
     chart.x_labels = [d.strftime("%m-%d") for d, _ in days]
     chart.add(series, [n for _, n in days])
+    _whole_numbers(chart, [n for _, n in days])
     return str(chart.render(is_unicode=True))
 
 
@@ -82,4 +91,5 @@ def colours_per_day_svg(
     chart.x_labels = [d.strftime("%m-%d") for d, _ in days]
     for colour in order:
         chart.add(names[colour], [counts.get(colour, 0) for _, counts in days])
+    _whole_numbers(chart, [sum(counts.values()) for _, counts in days])
     return str(chart.render(is_unicode=True))

@@ -22,7 +22,6 @@ from kiosk.exc import KioskError
 from kiosk.model import RiskColour, Role
 from server import datacli, office, retention
 from server.app import DB_ENV
-from server.db import database_url
 from server.exc import ServerError
 from server.local import DEFAULT_ISSUER, Office
 from server.models import EventRow, Holder
@@ -33,8 +32,9 @@ Command = Callable[[argparse.Namespace, Office], int]
 
 
 def _db(args: argparse.Namespace) -> Office:
-    """The office database: --db, else $KIOSK_SERVER_DB, else ./office.db; a path is the file."""
-    return Office.open(database_url(args.db or os.environ.get(DB_ENV) or "office.db"), args.issuer)
+    """The office database: --db, else $KIOSK_SERVER_DB, else ./office.db. A path ending in .db
+    (or naming a file) is the database file; a folder holds office.db."""
+    return Office.open(args.db or os.environ.get(DB_ENV) or "office.db", args.issuer)
 
 
 def _when(text: str) -> datetime:
@@ -63,6 +63,8 @@ def cmd_serve(args: argparse.Namespace, db: Office) -> int:
     if args.certfile:
         options.update(ssl_certfile=args.certfile, ssl_keyfile=args.keyfile)
     retention.PurgeThread(db.sessions).start()  # daemon: deletes what retention lets go
+    scheme = "https" if args.certfile else "http"
+    print(f"office web app: {scheme}://{args.host}:{args.port}/office/ (kiosk-server add-user ...)")
     if args.workers > 1:
         # Each worker process opens the database itself, named by the environment.
         os.environ[DB_ENV] = str(db.sessions.kw["bind"].url.render_as_string(hide_password=False))

@@ -21,7 +21,7 @@ from kiosk.passes import IssuerKey
 from server.exc import AlreadyExists
 from server.local import Office, start_local_server
 from server.models import EventRow, Household
-from server.web.demo import DemoLogins, seed
+from server.web.demo import ADMIN, CLERK, PASSWORD, DemoLogins, seed
 from sync.agent import AgentSettings, CycleResult, SyncAgent
 from sync.client import Client
 from sync.rejected import RejectedEvents
@@ -48,8 +48,11 @@ class DemoOffice:
 
         An office kept from an earlier run (``--data-dir``) already knows them: it is updated.
         """
-        with suppress(AlreadyExists):
+        try:
             self.office.add_compound(world.compound, "Demo compound")
+            kept = False
+        except AlreadyExists:
+            kept = True  # an office kept from an earlier session (kiosk sim --data-dir)
         for household_id, (colour, until) in world.households.items():
             with suppress(AlreadyExists):
                 self.office.add_household(household_id, world.compound, colour)
@@ -60,7 +63,10 @@ class DemoOffice:
                 row = s.get(Household, household_id)
                 assert row is not None
                 row.building, row.unit, row.room = "4", "1", f"{101 + number}"  # the stories' flats
-            self.logins = seed(s, world.compound, world.now)
+            if kept:
+                self.logins = DemoLogins(CLERK, ADMIN, PASSWORD, world.compound)
+            else:
+                self.logins = seed(s, world.compound, world.now)
 
     def connect(self, app: App) -> None:
         """Enroll the kiosk and give it a sync agent talking HTTP to this office."""

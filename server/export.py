@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.exc import NotFound, ServerConfigError
-from server.importer import csv_bytes, xlsx_bytes
+from server.importer import XLSX_TYPE, csv_bytes, xlsx_bytes
 from server.models import Compound, EventRow, Holder, Household, Pass
 from server.visitors import host_flat
 from server.web.tables import Invitation
@@ -66,9 +66,6 @@ def export_events(
         return Export(csv_bytes([HEADER, *rows]), name, "text/csv; charset=utf-8", len(rows))
     data = xlsx_bytes([HEADER, *rows], title="gate log")
     return Export(data, name, XLSX_TYPE, len(rows))
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def log_rows(session: Session, compound: Compound, first: date, last: date) -> Iterator[list[Any]]:

@@ -171,6 +171,14 @@ def _decodes(photo: bytes) -> None:
         ) from None
 
 
+def set_photo(session: Session, holder_id: int, photo: bytes) -> Holder:
+    """Give a resident a new photo; kiosks show the guard the new face after their next poll."""
+    holder: Holder = _get(session, Holder, holder_id, "resident")
+    holder.photo, holder.photo_type = _checked_photo(photo)
+    _photo_changed(session, holder)
+    return holder
+
+
 def _photo_changed(session: Session, holder: Holder) -> None:
     household: Household = _get(session, Household, holder.household_id, "household")
     pass_ids = session.scalars(select(Pass.pass_id).where(Pass.holder_id == holder.id)).all()

@@ -122,12 +122,13 @@ class PurgeThread:
         return purged
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        while True:  # a purge at start, even when stopped at once, then every ``every``
             try:
                 self.run_once()
             except Exception:  # a failed purge must not end the server; it is tried again
                 log.exception("retention purge failed")
-            self._stop.wait(self._every.total_seconds())
+            if self._stop.wait(self._every.total_seconds()):
+                return
 
     def start(self) -> PurgeThread:
         self._thread.start()

@@ -170,6 +170,8 @@ def sheet_filename(cards: Sequence[SheetCard], scope: str = "") -> str:
 
 def sheet_pdf(cards: Sequence[SheetCard]) -> bytes:
     """A4 pages with up to six cards each, cut marks at every card corner."""
+    if not cards:
+        raise NotFound("nobody to print: no active resident was chosen")
     font = find_cjk_font()
     if font is None:
         raise FontMissing("no CJK font to print Chinese passes; install fonts-wqy-microhei")

@@ -55,6 +55,8 @@ CONFLICTS = cast(Table, Conflict.__table__)
 CHANGES = cast(Table, Change.__table__)
 CHUNK = 500  # rows per INSERT: stays below SQLite's bound-parameter limit
 DELTA_PAGE = 500  # change-log rows per delta reply
+PASSAGES_PER_ROW = 100  # passages in one change-log row
+PASSAGES_PER_DELTA = 2000  # a reply stops after the row that reaches this many passages
 # Two admissions further apart than this are not compared: the office looks for a person let
 # through twice in one direction the same day, and the check stays one index range per batch.
 CONFLICT_WINDOW = timedelta(hours=12)
@@ -198,11 +200,16 @@ PASSAGE_KINDS = frozenset({EventKind.DECISION, EventKind.GUARD_ACTION, EventKind
 
 
 def _pass_on(session: Session, compound: str, new: Iterable[Event]) -> None:
-    """Put the batch's passages in the compound's change log, for its other kiosks."""
+    """Put the batch's passages in the compound's change log, for its other kiosks (a few
+    change rows per batch, not one per passage: this is on every upload's path)."""
+    passages = [passage_to_json(p) for p in map(_passage, new) if p is not None]
     rows = [
-        {"compound_id": compound, "kind": "passage", "payload": passage_to_json(passage)}
-        for passage in map(_passage, new)
-        if passage is not None
+        {
+            "compound_id": compound,
+            "kind": "passages",
+            "payload": {"passages": passages[start : start + PASSAGES_PER_ROW]},
+        }
+        for start in range(0, len(passages), PASSAGES_PER_ROW)
     ]
     if rows:
         session.execute(_insert(session, CHANGES), rows)
@@ -395,10 +402,14 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
     trust: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
     passages: list[Passage] = []
+    cursor = since
     for row in rows:
-        payload = row.payload
-        if row.kind == "passage":
-            passages.append(passage_from_json(payload, "change"))
+        payload, cursor = row.payload, row.seq
+        if row.kind == "passages":
+            passages.extend(passage_from_json(p, "change") for p in payload["passages"])
+            if len(passages) >= PASSAGES_PER_DELTA:
+                more = True  # the rest of the page in the next reply: replies stay small
+                break
         elif row.kind == "revoke":
             revoked[payload["pass_id"]] = bool(payload["revoked"])
         elif row.kind == "household":
@@ -411,7 +422,7 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
             policy = payload
     return Delta(
         since=since,
-        cursor=rows[-1].seq,
+        cursor=cursor,
         server_time=now,
         revoked=revoked,
         households=tuple(households.values()),

@@ -242,7 +242,11 @@ class SyncAgent:
         before = self.clock.read()
         self.clock.observe_server_time(server_wall)
         if not before.trusted:
-            offset = (server_wall - before.wall).total_seconds()
+            # Shift by what the clock took from the office: nothing when it refused the office's
+            # time (behind the last trusted time, or overruled by NTP).
+            after = self.clock.read()
+            offset = (after.wall - before.wall).total_seconds()
+            offset -= after.monotonic - before.monotonic
             fixed = self.events.correct_untrusted(self.boot_id, offset)
             if fixed:
                 log.info("corrected the time of %d event(s) by %.1f s", fixed, offset)

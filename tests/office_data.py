@@ -30,3 +30,8 @@ def add_event(office: Office, compound: str, at: datetime, **fields: Any) -> str
     with office.session() as s:
         s.add(EventRow(**row))
     return event_id
+
+
+def db_of(office: Office) -> str:
+    """The office's database URL, as ``kiosk-server --db`` takes it."""
+    return str(office.sessions.kw["bind"].url.render_as_string(hide_password=False))

@@ -53,11 +53,14 @@ class PostgresCluster:
     def _run(self, *args: str) -> None:
         subprocess.run([*self._prefix, *args], check=True, capture_output=True, timeout=120)
 
-    def start(self) -> PostgresCluster:
+    def start(self, *, durable: bool = False) -> PostgresCluster:
+        """Start the cluster. Tests skip the syncs (a throwaway cluster has nothing to lose);
+        ``durable`` keeps PostgreSQL's defaults, as an office runs it (benchmarks)."""
         initdb, pg_ctl = str(self.bin / "initdb"), str(self.bin / "pg_ctl")
         self._run(initdb, "-D", str(self.data), "-A", "trust", "-U", self.user, "--no-sync")
-        options = f"-k {self.dir} -c listen_addresses='' -p {self.port} -c fsync=off"
-        options += " -c max_connections=300 -c synchronous_commit=off"
+        options = f"-k {self.dir} -c listen_addresses='' -p {self.port} -c max_connections=300"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off"
         self._run(
             pg_ctl, "-D", str(self.data), "-o", options, "-w", "-l", str(self.dir / "log"), "start"
         )
@@ -66,6 +69,15 @@ class PostgresCluster:
     def stop(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def settings(self, *names: str) -> dict[str, str]:
+        """The running server's values of ``names`` (SHOW), to report what was measured."""
+        import psycopg
+
+        with psycopg.connect(
+            host=str(self.dir), port=self.port, user=self.user, dbname="postgres"
+        ) as conn:
+            return {n: str(conn.execute(f"SHOW {n}").fetchone()[0]) for n in names}  # type: ignore[index]
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@/{database}?host={self.dir}&port={self.port}"

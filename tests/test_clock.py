@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.atomic import write_atomic
-from kiosk.clock import Clock, boot_id
+from kiosk.clock import Clock, boot_id, estimate
 
 TRUSTED_AT = datetime(2020, 2, 10, 4, 0, tzinfo=UTC)
 T0 = TRUSTED_AT.timestamp()
@@ -90,22 +92,34 @@ def test_untrusted_time_follows_a_wall_clock_that_is_ahead(tmp_path: Path, no_nt
     assert not reading.trusted and reading.wall == at(T0 + 86400)
 
 
-def test_server_time_observed_trusts_and_reports_the_offset(tmp_path: Path, no_ntp: Path) -> None:
+def test_server_time_alone_is_the_estimate_but_not_trusted(tmp_path: Path, no_ntp: Path) -> None:
     t = FakeTime(wall=0.0)
-    clock = make_clock(t, no_ntp, tmp_path / "clock.json")
+    state = tmp_path / "clock.json"
+    clock = make_clock(t, no_ntp, state)
     assert not clock.read().trusted
     correction = clock.observe_server_time(TRUSTED_AT)
     assert correction == T0
     t.advance(30)
     reading = clock.read()
-    assert reading.trusted and reading.wall == at(T0 + 30)
-    assert clock.last_trusted == at(T0 + 30)
+    assert not reading.trusted and reading.wall == at(T0 + 30)
+    assert reading.span == (at(30), at(T0 + 30))  # nothing rules out either clock
+    assert "office clock says 2020-02-10 04:00:30Z" in reading.doubt
+    assert clock.last_trusted is None and not state.exists()  # never saved as trusted
+
+
+def test_server_time_confirmed_by_the_system_clock_is_trusted(no_ntp: Path) -> None:
+    t = FakeTime(wall=T0 - 5)  # e.g. a battery clock a few seconds off
+    clock = make_clock(t, no_ntp, None)
+    assert clock.observe_server_time(TRUSTED_AT) == pytest.approx(5)
+    reading = clock.read()
+    assert reading.trusted and reading.wall == TRUSTED_AT and reading.doubt == ""
 
 
 def test_server_time_is_carried_on_the_monotonic_clock(no_ntp: Path) -> None:
     t = FakeTime(wall=T0 - 5)
     clock = make_clock(t, no_ntp, None)
-    assert clock.observe_server_time(TRUSTED_AT) == pytest.approx(5)
+    clock.observe_server_time(TRUSTED_AT)
+    assert clock.read().trusted
     t.wall_s = 0.0  # someone sets the system clock to 1970
     t.mono_s += 10
     reading = clock.read()
@@ -139,14 +153,16 @@ def test_small_step_back_within_tolerance_stays_trusted(ntp: Path) -> None:
     assert reading.trusted and reading.wall == at(T0 - 2)
 
 
-def test_server_time_repairs_a_clock_set_back(ntp: Path) -> None:
+def test_nothing_moves_the_time_back_behind_the_last_trusted_time(ntp: Path) -> None:
     t = FakeTime(T0)
     clock = make_clock(t, ntp, None)
     clock.read()
     t.wall_s -= 3600
     assert not clock.read().trusted
-    clock.observe_server_time(at(T0 - 3600))  # the server agrees: the old time was wrong
-    assert clock.read().trusted
+    clock.observe_server_time(at(T0 - 3600))  # the office agrees with the clock set back
+    reading = clock.read()
+    assert not reading.trusted and reading.span == (TRUSTED_AT, TRUSTED_AT)
+    assert "before the last trusted time 2020-02-10 04:00:00Z: ignored" in reading.doubt
 
 
 def test_saved_time_survives_a_reboot(tmp_path: Path, ntp: Path, no_ntp: Path) -> None:
@@ -194,3 +210,116 @@ def test_boot_id_falls_back_to_one_random_id_per_process(tmp_path: Path) -> None
     missing = tmp_path / "absent"
     assert boot_id(missing) == boot_id(missing)
     assert len(boot_id(missing)) == 36
+
+
+# --- an office clock that is wrong (issue 9, item 3) -------------------------------------------
+
+YEAR = 365 * 86400.0
+
+
+def test_office_a_year_ahead_does_not_move_an_ntp_synchronised_kiosk(
+    tmp_path: Path, ntp: Path, no_ntp: Path
+) -> None:
+    state = tmp_path / "clock.json"
+    t = FakeTime(T0)
+    clock = make_clock(t, ntp, state)
+    clock.observe_server_time(at(T0 + YEAR))
+    reading = clock.read()
+    assert reading.trusted and reading.wall == TRUSTED_AT and reading.span[1] == TRUSTED_AT
+    assert "office clock says 2021-02-09 04:00:00Z" in reading.doubt
+    assert "NTP clock says 2020-02-10 04:00:00Z" in reading.doubt
+    assert json.loads(state.read_text())["last_trusted_epoch"] == T0
+    # Across a reboot, synchronised or not, the office's year is nowhere.
+    assert make_clock(FakeTime(T0 + 60), ntp, state).read().wall == at(T0 + 60)
+    offline = make_clock(FakeTime(wall=0.0, mono=2.0), no_ntp, state)
+    assert offline.last_trusted == at(T0 + 60)
+    assert offline.read().span == (at(T0 + 60), at(T0 + 60))
+
+
+def test_office_a_year_behind_is_ignored_by_an_untrusted_kiosk(
+    tmp_path: Path, no_ntp: Path
+) -> None:
+    state = tmp_path / "clock.json"
+    save_state(state, T0)
+    clock = make_clock(FakeTime(T0), no_ntp, state)  # fake-hwclock: the saved time
+    clock.observe_server_time(at(T0 - YEAR))
+    reading = clock.read()
+    assert not reading.trusted and reading.span == (TRUSTED_AT, TRUSTED_AT)
+    assert reading.wall == TRUSTED_AT
+    assert "office clock says 2019-02-10 04:00:00Z, before the last trusted" in reading.doubt
+
+
+def test_office_a_year_ahead_widens_an_untrusted_kiosks_interval(
+    tmp_path: Path, no_ntp: Path
+) -> None:
+    state = tmp_path / "clock.json"
+    save_state(state, T0)
+    clock = make_clock(FakeTime(T0), no_ntp, state)
+    clock.observe_server_time(at(T0 + YEAR))
+    reading = clock.read()
+    assert not reading.trusted and reading.wall == at(T0 + YEAR)
+    assert reading.span == (TRUSTED_AT, at(T0 + YEAR))
+    assert json.loads(state.read_text())["last_trusted_epoch"] == T0  # not saved as trusted
+
+
+@pytest.mark.parametrize(
+    ("system", "server", "floor", "ntp", "expected"),
+    [
+        # (wall, earliest, latest, trusted)
+        (100.0, None, None, True, (100.0, 100.0, 100.0, True)),
+        (100.0, 1e9, None, True, (100.0, 100.0, 100.0, True)),  # NTP keeps its own time
+        (100.0, None, 5000.0, True, (5000.0, 5000.0, 5000.0, False)),  # set back behind floor
+        (100.0, None, None, False, (100.0, 100.0, 100.0, False)),
+        (100.0, None, 50.0, False, (100.0, 50.0, 100.0, False)),  # ahead of the floor: maybe
+        (100.0, 110.0, None, False, (110.0, 110.0, 110.0, True)),  # two clocks agree
+        (0.0, 5000.0, 4990.0, False, (5000.0, 5000.0, 5000.0, True)),  # agrees with floor
+        (0.0, 9e8, 5000.0, False, (9e8, 5000.0, 9e8, False)),  # office far ahead: evidence
+        (6000.0, 10.0, 5000.0, False, (6000.0, 5000.0, 6000.0, False)),  # office behind floor
+    ],
+)
+def test_estimate_weighs_the_evidence(
+    system: float,
+    server: float | None,
+    floor: float | None,
+    ntp: bool,
+    expected: tuple[float, float, float, bool],
+) -> None:
+    found = estimate(system, server, floor, ntp=ntp, tolerance=30.0)
+    assert (found.wall, found.earliest, found.latest, found.trusted) == expected
+    assert found.trusted or found.doubt  # an untrusted reading always says why
+
+
+epochs = st.floats(0, 4e9, allow_nan=False)
+
+
+@given(epochs, st.none() | epochs, st.none() | epochs, st.booleans())
+def test_estimate_never_goes_behind_the_floor_and_brackets_its_guess(
+    system: float, server: float | None, floor: float | None, ntp: bool
+) -> None:
+    found = estimate(system, server, floor, ntp=ntp, tolerance=300.0)
+    assert found.earliest <= found.wall <= found.latest
+    if floor is not None:
+        assert found.earliest >= floor - 300.0  # trusted may slew back within the tolerance
+        if not found.trusted:
+            assert found.earliest >= floor
+    if found.trusted:
+        assert found.earliest == found.latest
+        # Trusted means NTP, or the office confirmed by a second clock: never the office alone.
+        if not ntp:
+            assert server is not None and found.wall == server
+            witnesses = [system] if floor is None else [system, floor]
+            assert any(abs(server - w) <= 300.0 for w in witnesses)
+    else:
+        assert found.doubt
+
+
+@given(epochs, epochs, st.none() | epochs, st.booleans())
+def test_an_office_time_nobody_confirms_only_widens_what_the_kiosk_knows(
+    system: float, server: float, floor: float | None, ntp: bool
+) -> None:
+    alone = estimate(system, None, floor, ntp=ntp, tolerance=300.0)
+    told = estimate(system, server, floor, ntp=ntp, tolerance=300.0)
+    if alone.trusted:  # NTP: the office changes nothing but the doubt
+        assert (told.wall, told.earliest, told.latest) == (alone.wall, alone.earliest, alone.latest)
+    elif not told.trusted:  # neither admits an expired pass nor refuses a valid one
+        assert told.earliest <= alone.earliest and told.latest >= alone.latest

@@ -172,6 +172,7 @@ def test_out_of_range_values_are_refused(tmp_path: Path, text: str, expected: st
         ),
         ('[camera]\nbackend = "picamera"\n', 'Did you mean "picamera2"?'),
         ('[ui]\nlanguage = "fr"\n', 'must be one of "zh-CN", "en"'),
+        ('[policy]\nexit_button = "egres"\n', 'must be one of "egress", "alarm"'),
     ],
 )
 def test_bad_choices_are_refused(tmp_path: Path, text: str, expected: str) -> None:
@@ -257,3 +258,45 @@ def test_policy_changes_are_checked_like_the_file() -> None:
 def test_config_policy_is_the_rules_policy() -> None:
     assert isinstance(load_config(None), Config)
     assert isinstance(load_config(None).policy, Policy)
+
+
+# --- [thermometer] driver ----------------------------------------------------------------------
+def test_thermometer_driver_defaults_to_smbus2_and_takes_adafruit(tmp_path: Path) -> None:
+    assert load_config(None).thermometer.driver == "smbus2"
+    path = write(tmp_path, '[thermometer]\ndriver = "adafruit"\n')
+    assert load_config(path).thermometer.driver == "adafruit"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[thermometer]\ndriver = "adafruits"\n', 'Did you mean "adafruit"?'),
+        ('[thermometer]\ndriver = "smbus"\n', 'Did you mean "smbus2"?'),
+        ("[thermometer]\ndriver = 2\n", "must be one of"),
+        ('[thermometer]\ndriverr = "adafruit"\n', "Did you mean 'driver'?"),
+        (
+            '[thermometer]\ndriver = "adafruit"\ni2c_bus = 3\n',
+            'driver "adafruit" reads bus 1 only',
+        ),
+    ],
+)
+def test_a_wrong_thermometer_driver_is_refused_with_a_suggestion(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    assert expected in error_for(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("driver", "back_end"),
+    [("smbus2", "Mlx90614Thermometer"), ("adafruit", "AdafruitMlx90614Thermometer")],
+)
+def test_the_composition_root_wires_the_configured_driver(
+    tmp_path: Path, driver: str, back_end: str
+) -> None:
+    from kiosk.app import build
+
+    config = load_config(None, {"device.data_dir": str(tmp_path), "thermometer.driver": driver})
+    with build(config, sim=True) as app:
+        thermometer = app.hardware.thermometer
+        assert type(thermometer).__name__ == back_end
+        assert thermometer.ambient() == pytest.approx(22.0, abs=0.02)  # the emulated chip

@@ -1,16 +1,19 @@
-"""The MLX90614 back end: our PEC-checked SMBus reads and Adafruit's driver on the emulated chip."""
+"""The MLX90614 back ends on the emulated chip: our PEC-checked SMBus reads (driver = "smbus2")
+and Adafruit's driver checked by the kiosk (driver = "adafruit")."""
 
 from __future__ import annotations
 
 import errno
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import adafruit_mlx90614
 import pytest
 import smbus2
 
-from drivers import mlx90614
+from drivers import mlx90614, mlx90614_adafruit, thermometers
 from drivers.base import Thermometer
 from drivers.mlx90614 import (
     Mlx90614Thermometer,
@@ -21,8 +24,17 @@ from drivers.mlx90614 import (
     read_word_frame,
     smbus_pec,
 )
+from drivers.mlx90614_adafruit import (
+    AdafruitMlx90614Thermometer,
+    open_adafruit_thermometer,
+    open_busio,
+)
 from drivers.mlx90614_sim import EmulatedMlx90614, Fault
+from drivers.timers import ManualTimers
+from kiosk.config import ThermometerSettings, load_config
 from kiosk.exc import DeviceClosed, SensorFault
+from kiosk.model import ReadingStatus, TemperatureReading
+from kiosk.temperature import measure
 
 RESOLUTION = 0.02  # one register step
 
@@ -264,3 +276,177 @@ def test_open_thermometer_closes_the_bus_it_opened(monkeypatch: pytest.MonkeyPat
 def _unplug(chip: EmulatedMlx90614) -> EmulatedMlx90614:
     chip.inject(Fault.UNPLUGGED)
     return chip
+
+
+# --- driver = "adafruit": Adafruit's driver, checked as hard as a driver without PEC allows ----
+BACK_ENDS = {
+    "smbus2": Mlx90614Thermometer,
+    "adafruit": AdafruitMlx90614Thermometer,
+}
+SETTINGS = load_config(None).thermometer
+
+
+def _measure(sensor: Thermometer, settings: ThermometerSettings = SETTINGS) -> TemperatureReading:
+    """The kiosk's own measuring procedure, on an injected clock."""
+    timers = ManualTimers()
+    return measure(sensor, settings, timers.now, timers.advance)
+
+
+@pytest.mark.parametrize("driver", sorted(BACK_ENDS))
+def test_both_back_ends_measure_a_forehead_through_the_kiosk(driver: str) -> None:
+    chip = EmulatedMlx90614(ambient_c=22.0, noise_c=0.03, seed=1)
+    chip.set_object(36.0)
+    sensor = thermometers.on_bus(driver, chip, 0x5A, 2)  # type: ignore[arg-type]
+    assert type(sensor) is BACK_ENDS[driver]
+    reading = _measure(sensor)
+    assert reading.status is ReadingStatus.OK, reading.detail
+    assert reading.object_c == pytest.approx(36.0, abs=0.1)
+    assert reading.ambient_c == pytest.approx(22.0, abs=RESOLUTION)
+
+
+def test_both_back_ends_read_the_same_values(bus: EmulatedMlx90614) -> None:
+    ours, theirs = Mlx90614Thermometer(bus), AdafruitMlx90614Thermometer(bus)
+    for celsius in (-20.0, 20.0, 36.6, 39.1, 300.0):
+        bus.set_object(celsius)
+        assert theirs.object() == ours.object() == pytest.approx(celsius, abs=RESOLUTION)
+    assert theirs.ambient() == ours.ambient()
+
+
+def test_adafruit_back_end_rejects_the_error_word_the_driver_reads_as_1037_55(
+    bus: EmulatedMlx90614,
+) -> None:
+    sensor = AdafruitMlx90614Thermometer(bus, retries=2, sleep=lambda s: None)
+    bus.inject(Fault.ERROR_FLAG)
+    assert adafruit_mlx90614.MLX90614(bus).object_temperature == pytest.approx(1037.55)
+    with pytest.raises(SensorFault, match=r"RAM 0x07\).*failed 3 reads.*error flag set.*wiring"):
+        sensor.object()
+    reading = _measure(sensor)
+    assert reading.status is ReadingStatus.FAULT and "error flag" in reading.detail
+
+
+@pytest.mark.parametrize("driver", sorted(BACK_ENDS))
+def test_both_back_ends_reject_the_saturated_word(bus: EmulatedMlx90614, driver: str) -> None:
+    sensor = BACK_ENDS[driver](bus, retries=0)
+    bus.set_object(raw_to_celsius(0x7FFF))  # 382.19 °C: inside the datasheet range, never real
+    with pytest.raises(SensorFault, match=r"saturated value \(raw 0x7FFF\)"):
+        sensor.object()
+
+
+def test_adafruit_back_end_rejects_a_corrupted_read_and_retries(bus: EmulatedMlx90614) -> None:
+    naps: list[float] = []
+    sensor = AdafruitMlx90614Thermometer(bus, retries=1, sleep=naps.append)
+    bus.inject(Fault.CORRUPT, reads=1)  # one read flipped: Adafruit's driver would return it
+    assert sensor.object() == pytest.approx(36.6, abs=RESOLUTION)
+    assert naps == [0.005]  # the disagreeing pair was thrown away, the pause kept
+    bus.inject(Fault.CORRUPT)  # every read flipped, each differently
+    assert adafruit_mlx90614.MLX90614(bus).object_temperature != pytest.approx(36.6, abs=1)
+    with pytest.raises(SensorFault, match=r"RAM 0x07\) failed 2 reads; last: .*wiring"):
+        sensor.object()
+    assert bus.transactions > 4  # both attempts read twice
+
+
+def test_adafruit_back_end_is_fooled_without_the_agreement_check(
+    bus: EmulatedMlx90614,
+) -> None:
+    # Two corrupted reads, both plausible (40.2 and 45.3 °C): only their disagreement tells.
+    sensor = AdafruitMlx90614Thermometer(bus, retries=0, agree_c=1000.0)
+    bus.inject(Fault.CORRUPT)
+    assert sensor.object() != pytest.approx(36.6, abs=1)
+    bus.clear()
+    checked = AdafruitMlx90614Thermometer(bus, retries=0)
+    bus.inject(Fault.CORRUPT)
+    with pytest.raises(SensorFault, match=r"two reads disagree \(-?[\d.]+ and -?[\d.]+ °C"):
+        checked.object()
+
+
+def test_adafruit_back_end_retries_nacks_and_reports_an_unplugged_sensor(
+    bus: EmulatedMlx90614,
+) -> None:
+    sensor = AdafruitMlx90614Thermometer(bus, retries=3, sleep=lambda s: None)
+    bus.inject(Fault.NACK, reads=3)
+    assert sensor.ambient() == pytest.approx(21.0, abs=RESOLUTION)
+    bus.inject(Fault.UNPLUGGED)
+    with pytest.raises(SensorFault, match=r"no answer on the bus.*Remote I/O error"):
+        sensor.object()
+    with pytest.raises(SensorFault, match="no MLX90614 answers at I2C address 0x5A"):
+        AdafruitMlx90614Thermometer(bus)
+
+
+def test_adafruit_back_end_detects_a_frozen_sensor(bus: EmulatedMlx90614) -> None:
+    noisy = EmulatedMlx90614(ambient_c=21.0, noise_c=0.03, seed=3)
+    sensor = AdafruitMlx90614Thermometer(noisy, stuck_reads=20)
+    noisy.inject(Fault.STUCK)
+    with pytest.raises(SensorFault, match=r"frozen at .* for 20 reads"):
+        for _ in range(20):
+            sensor.object()
+
+
+class FakeLgpioError(Exception):
+    """lgpio.error is an Exception, not an OSError."""
+
+
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        (ValueError("No I2C device"), r"I2C is off\. Run setup\.sh"),
+        (FileNotFoundError(errno.ENOENT, "/dev/i2c-1"), r"I2C is off\. Run setup\.sh"),
+        (PermissionError(errno.EACCES, "Permission denied"), r"'i2c' group"),
+        (FakeLgpioError("can not open gpiochip"), r"FakeLgpioError.*folder it can write"),
+    ],
+)
+def test_every_failure_of_blinka_to_open_the_bus_is_a_sensor_fault_that_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, error: Exception, advice: str
+) -> None:
+    def refuse(scl: object, sda: object) -> None:
+        raise error
+
+    monkeypatch.setitem(sys.modules, "board", SimpleNamespace(SCL=3, SDA=2))
+    monkeypatch.setitem(sys.modules, "busio", SimpleNamespace(I2C=refuse))
+    with pytest.raises(SensorFault, match=advice):
+        open_adafruit_thermometer(1)
+
+
+@pytest.mark.parametrize("module", ["board", "adafruit_mlx90614"])
+def test_missing_blinka_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, bus: EmulatedMlx90614, module: str
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # what an uninstalled module does: ImportError
+    fault = r"/opt/kiosk/venv/bin/pip install .*adafruit-blinka.*driver = \"smbus2\""
+    with pytest.raises(SensorFault, match=fault):
+        if module == "board":
+            open_busio(1)
+        else:
+            AdafruitMlx90614Thermometer(bus)
+
+
+def test_blinka_reads_bus_1_only() -> None:
+    with pytest.raises(SensorFault, match=r'bus 1 only.*i2c_bus = 2.*driver = "smbus2"'):
+        open_busio(2)
+
+
+def test_open_adafruit_thermometer_releases_the_bus(monkeypatch: pytest.MonkeyPatch) -> None:
+    released: list[bool] = []
+
+    class Blinka(EmulatedMlx90614):
+        def deinit(self) -> None:
+            released.append(True)
+
+    chip = Blinka(ambient_c=21.0)
+    monkeypatch.setattr(mlx90614_adafruit, "open_busio", lambda number: chip)
+    with open_adafruit_thermometer(1) as sensor:
+        assert sensor.ambient() == pytest.approx(21.0, abs=RESOLUTION)
+    assert released == [True]
+    chip.inject(Fault.UNPLUGGED)
+    with pytest.raises(SensorFault, match="no MLX90614 answers"):
+        open_adafruit_thermometer(1)
+    assert released == [True, True]  # a failed probe releases the bus too
+
+
+@pytest.mark.parametrize("driver", sorted(BACK_ENDS))
+def test_open_device_opens_the_chosen_driver(monkeypatch: pytest.MonkeyPatch, driver: str) -> None:
+    chip = EmulatedMlx90614(ambient_c=21.0)
+    monkeypatch.setattr(mlx90614, "open_smbus", lambda number: chip)
+    monkeypatch.setattr(mlx90614_adafruit, "open_busio", lambda number: chip)
+    with thermometers.open_device(driver, 1, 0x5A, 2) as sensor:  # type: ignore[arg-type]
+        assert type(sensor) is BACK_ENDS[driver]
+        assert sensor.ambient() == pytest.approx(21.0, abs=RESOLUTION)

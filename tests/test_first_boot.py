@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -50,6 +51,13 @@ class FakeLgpioError(Exception):
     """What lgpio raises (lgpio.error is no OSError)."""
 
 
+def _refuse(error: Exception) -> Any:
+    def open_bus(*args: object) -> None:
+        raise error
+
+    return open_bus
+
+
 @pytest.mark.parametrize("error", [FakeLgpioError("'can not open gpiochip'"),
                                    ValueError("No Hardware I2C on (scl,sda)=(3, 2)")])
 def test_any_surprise_while_opening_the_sensor_still_starts_the_kiosk(
@@ -63,6 +71,30 @@ def test_any_surprise_while_opening_the_sensor_still_starts_the_kiosk(
         name = type(error).__name__
         with pytest.raises(SensorFault, match=rf"/dev/i2c-1 could not be opened.*{name}"):
             app.hardware.thermometer.ambient()
+        assert app.kiosk.view() is not None
+
+
+@pytest.mark.parametrize(
+    ("modules", "advice"),
+    [
+        ({"board": None}, r"pip install .*adafruit-blinka"),  # Blinka not installed
+        ({"board": SimpleNamespace(SCL=3, SDA=2),
+          "busio": SimpleNamespace(I2C=_refuse(ValueError("No Hardware I2C")))}, "I2C is off"),
+        ({"board": SimpleNamespace(SCL=3, SDA=2),
+          "busio": SimpleNamespace(I2C=_refuse(FakeLgpioError("can not open gpiochip")))},
+         "folder it can write"),
+    ],
+)
+def test_kiosk_starts_degraded_when_blinka_cannot_open_the_bus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modules: dict[str, Any], advice: str
+) -> None:
+    for name, module in modules.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    with build(_device_config(tmp_path, **{"thermometer.driver": "adafruit"})) as app:
+        thermometer = app.hardware.thermometer
+        assert isinstance(thermometer, MissingThermometer)
+        with pytest.raises(SensorFault, match=advice):
+            thermometer.object()
         assert app.kiosk.view() is not None
 
 

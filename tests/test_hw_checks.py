@@ -23,6 +23,7 @@ from hw_tests.harness import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from hw_tests.runner import main
 from hw_tests.suite import CHECKS, summary
 from hw_tests.suite import main as suite_main
+from kiosk.cli import main as kiosk_main
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = {
@@ -74,6 +75,31 @@ def test_broken_part_fails_its_check(
     # keeps a loaded machine from turning "blurred" into "no frames". The others must wait it out.
     timeout = "30" if name == "camera" and fault != "no_frames" else "0.3"
     assert run(name, "--fault", fault, "--timeout", timeout) == EXIT_FAILED
+    assert words in capsys.readouterr().out
+
+
+def _adafruit_config(tmp_path: Path) -> str:
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[thermometer]\ndriver = "adafruit"\n', encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        (None, "°C"),
+        ("unplugged", "no MLX90614 answers"),
+        ("corrupt", "two reads disagree"),
+        ("error_flag", "error flag"),
+        ("stuck", "frozen"),
+    ],
+)
+def test_thermometer_check_reads_through_adafruits_driver(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str | None, words: str
+) -> None:
+    broken = ["--fault", fault] if fault else []
+    expected = EXIT_FAILED if fault else EXIT_OK
+    assert run("thermometer", "--config", _adafruit_config(tmp_path), *broken) == expected
     assert words in capsys.readouterr().out
 
 
@@ -201,6 +227,17 @@ def test_non_interactive_device_run_skips_checks_needing_a_person() -> None:
     with pytest.raises(Skipped):
         person.ask_to("open the door", lambda: None)
     assert person.confirm("did it click?")
+
+
+@pytest.mark.parametrize("driver", ["smbus2", "adafruit"])
+def test_kiosk_selftest_reads_the_thermometer_with_either_driver(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], driver: str
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[thermometer]\ndriver = "{driver}"\n', encoding="utf-8")
+    args = ["selftest", "--sim", "--only", "thermometer", "--config", str(config)]
+    assert kiosk_main(args) == EXIT_OK
+    assert "all checks passed" in capsys.readouterr().out
 
 
 def test_kiosk_selftest_command_runs_the_suite() -> None:

@@ -18,7 +18,8 @@ from server.exc import ServerConfigError
 from server.export import HEADER, export_events
 from server.local import Office
 from server.models import Household
-from tests.office_data import add_event
+from tests.office_data import add_event, db_of
+from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
 
 DAY = date(2020, 2, 10)
 # Shanghai's 10 February runs from 16:00 UTC on the 9th to 16:00 UTC on the 10th.
@@ -29,8 +30,8 @@ NEXT_DAY = datetime(2020, 2, 10, 16, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Office:
-    office = Office.open(tmp_path / "office")
+def office(database_url: str) -> Office:  # noqa: F811
+    office = Office.open(database_url)
     office.add_compound("c1", "幸福小区")
     office.add_household("c1-3-2-501", "c1", RiskColour.RED)
     with office.session() as s:
@@ -106,9 +107,11 @@ def test_bad_requests_are_refused_clearly(
 
 
 def test_cli_export_writes_the_file(
-    office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: Office,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    db, out = str(tmp_path / "office"), tmp_path / "log.xlsx"
+    db, out = db_of(office), tmp_path / "log.xlsx"
     args = ["--db", db, "export", "--compound", "c1", "--from", "2020-02-10", "--to", "2020-02-10"]
     assert main([*args, "--out", str(out)]) == 0
     assert "2 event(s) of c1" in capsys.readouterr().out

@@ -22,14 +22,15 @@ from sync.client import Client, software_version
 from sync.protocol import STATUS_HEADER
 from sync.rejected import RejectedEvents
 from tests.office_data import add_event
+from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
 from tests.webtools import World, make_world
 
 NOW = datetime(2026, 2, 10, 2, 0, tzinfo=UTC)  # make_world's clock: 10:00 in Shanghai
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return make_world(tmp_path / "office", NOW)
+def world(database_url: str) -> World:  # noqa: F811
+    return make_world(database_url, NOW)  # type: ignore[arg-type]
 
 
 def enroll(world: World, device: str = "gate-1") -> str:

@@ -15,6 +15,8 @@ from server.cli import main
 from server.importer import ImportFileError, preview, sample_rows, xlsx_bytes
 from server.local import Office
 from server.models import Holder, Household
+from tests.office_data import db_of
+from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
 
 # (row index in the data, cell index, bad value, words the reason must contain)
 BROKEN = [
@@ -40,8 +42,8 @@ def as_csv(rows: list[list[str]], encoding: str) -> bytes:
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Office:
-    office = Office.open(tmp_path / "office")
+def office(database_url: str) -> Office:  # noqa: F811
+    office = Office.open(database_url)
     office.add_compound("c1", "幸福小区")
     return office
 
@@ -166,19 +168,25 @@ def test_unreadable_files_get_a_clear_error(data: bytes, name: str, words: str) 
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
-def test_the_template_imports_as_it_is(office: Office, tmp_path: Path, suffix: str) -> None:
+def test_the_template_imports_as_it_is(
+    office: Office,
+    tmp_path: Path,
+    suffix: str,
+) -> None:
     template = tmp_path / f"template{suffix}"
-    assert main(["--db", str(tmp_path / "office"), "import", "--template", str(template)]) == 0
+    assert main(["--db", db_of(office), "import", "--template", str(template)]) == 0
     found = preview(template.read_bytes(), template.name)
     assert (found.households, found.residents, found.rejected) == (2, 2, [])
 
 
 def test_cli_dry_run_lists_rejects_and_imports_nothing(
-    office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: Office,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     sheet = tmp_path / "h.xlsx"
     sheet.write_bytes(xlsx_bytes(broken_rows(), title="t"))
-    db = str(tmp_path / "office")
+    db = db_of(office)
     assert main(["--db", db, "import", str(sheet), "--dry-run"]) == 1
     out = capsys.readouterr().out
     assert "row 12: 房号 room is empty" in out
@@ -192,7 +200,9 @@ def test_cli_dry_run_lists_rejects_and_imports_nothing(
 
 
 def test_cli_without_a_file_says_what_to_give(
-    office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: Office,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["--db", str(tmp_path / "office"), "import"]) == 2
+    assert main(["--db", db_of(office), "import"]) == 2
     assert "name the file to import" in capsys.readouterr().err

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +17,8 @@ from server.local import Office
 from server.models import EventRow, Pass
 from server.web.tables import Invitation, User
 from tests import office_data
+from tests.office_data import db_of
+from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
 
 NOW = datetime(2020, 3, 1, 4, 0, tzinfo=UTC)
 
@@ -73,8 +74,8 @@ def add_visitor_invitation(office: Office, age_days: float) -> str:
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Office:
-    office = Office.open(tmp_path / "office")
+def office(database_url: str) -> Office:  # noqa: F811
+    office = Office.open(database_url)
     office.add_compound("c1")
     office.add_compound("c2")
     office.add_household("h1", "c1")
@@ -142,12 +143,36 @@ def test_purge_thread_purges_when_started(office: Office) -> None:
 
 
 def test_cli_sets_retention_and_purges(
-    office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: Office,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    db = str(tmp_path / "office")
+    db = db_of(office)
     add_event(office, "c1", 3650)  # ten years before NOW: older than any retention today
     assert main(["--db", db, "retention", "--compound", "c1", "--days", "30"]) == 0
     assert main(["--db", db, "purge"]) == 0
     assert "deleted 1 event(s)" in capsys.readouterr().out
     assert main(["--db", db, "retention", "--compound", "nope", "--days", "30"]) == 2
     assert "no compound 'nope'" in capsys.readouterr().err
+
+
+def test_serve_purges_in_the_background(
+    office: Office, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    add_event(office, "c1", 10)
+    with office.session() as s:
+        retention.set_retention(s, "c1", 5)
+    started: list[retention.PurgeThread] = []
+    real_start = retention.PurgeThread.start
+
+    def start(thread: retention.PurgeThread) -> retention.PurgeThread:
+        thread._clock = lambda: NOW  # the purge runs at the test's time
+        started.append(real_start(thread))
+        return thread
+
+    monkeypatch.setattr(retention.PurgeThread, "start", start)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started[0].stop())  # serve, then quit
+    assert main(["--db", db_of(office), "serve", "--port", "1"]) == 0
+    assert started and started[0].runs == 1
+    assert ages(office, "c1") == []

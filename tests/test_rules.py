@@ -28,7 +28,7 @@ from kiosk.model import (
     Verdict,
     Verification,
 )
-from kiosk.rules import check_credential, decide, in_curfew
+from kiosk.rules import check_credential, decide, in_curfew, over_interval
 
 # 2020-02-10 12:00 in Shanghai.
 NOON = datetime(2020, 2, 10, 4, 0, tzinfo=UTC)
@@ -74,6 +74,7 @@ def check(
     rules: Policy = POLICY,
     at: datetime = NOON,
     trusted: bool = True,
+    earliest: datetime | None = None,
     hcert: Verification | None = None,
 ) -> Decision:
     return check_credential(
@@ -82,7 +83,7 @@ def check(
         history=history or History(),
         household=household or HouseholdStatus(),
         policy=rules,
-        clock=ClockReading(at, 100.0, trusted),
+        clock=ClockReading(at, 100.0, trusted, earliest=earliest, latest=earliest and at),
         direction=direction,
         hcert=hcert,
     )
@@ -114,6 +115,54 @@ def quarantined(days_left: float | None) -> HouseholdStatus:
 def test_invalid_pass_is_refused_with_its_reason(reason: Reason) -> None:
     decision = check(Verification(reason, detail="why"))
     assert decision == Decision(Verdict.DENY, reason, detail="why")
+
+
+@pytest.mark.parametrize(
+    ("at_earliest", "at_latest", "verdict", "reason"),
+    [
+        (Reason.OK, Reason.OK, Verdict.ALLOW, Reason.OK),  # valid at every plausible time
+        (Reason.EXPIRED, Reason.EXPIRED, Verdict.DENY, Reason.EXPIRED),  # expired at every one
+        (Reason.NOT_YET_VALID, Reason.NOT_YET_VALID, Verdict.DENY, Reason.NOT_YET_VALID),
+        (Reason.OK, Reason.EXPIRED, Verdict.GUARD, Reason.CLOCK_UNTRUSTED),  # the clock decides
+        (Reason.NOT_YET_VALID, Reason.OK, Verdict.GUARD, Reason.CLOCK_UNTRUSTED),
+    ],
+)
+def test_untrusted_clock_neither_admits_an_expired_pass_nor_refuses_a_valid_one(
+    at_earliest: Reason, at_latest: Reason, verdict: Verdict, reason: Reason
+) -> None:
+    clock = ClockReading(NOON + timedelta(days=365), 1.0, False, NOON, NOON + timedelta(days=365))
+    credential = verified().credential
+    combined = over_interval(
+        Verification(at_earliest, credential), Verification(at_latest, credential), clock
+    )
+    decision = check(combined, trusted=False, rules=policy(untrusted_clock=Mode.OFF))
+    assert (decision.verdict, decision.reason) == (verdict, reason)
+    if verdict is Verdict.GUARD:
+        assert "at 2020-02-10 04:00Z but" in decision.detail and "2021-02-09" in decision.detail
+
+
+@pytest.mark.parametrize(
+    ("certificate", "verdict", "reason"),
+    [
+        (HCERT_OK, Verdict.ALLOW, Reason.OK),
+        (Verification(Reason.EXPIRED), Verdict.DENY, Reason.HCERT_REQUIRED),
+        (
+            Verification(Reason.CLOCK_UNTRUSTED, detail="ok at A but expired at B"),
+            Verdict.GUARD,
+            Reason.CLOCK_UNTRUSTED,
+        ),  # the clock cannot tell: the guard checks, nobody is refused
+    ],
+)
+def test_visitor_health_certificate_the_clock_cannot_judge_goes_to_the_guard(
+    certificate: Verification, verdict: Verdict, reason: Reason
+) -> None:
+    decision = check(
+        verified(Role.VISITOR),
+        hcert=certificate,
+        rules=policy(visitor_hcert=Mode.HARD, untrusted_clock=Mode.OFF),
+        trusted=False,
+    )
+    assert (decision.verdict, decision.reason) == (verdict, reason)
 
 
 def test_pass_for_another_compound_is_refused() -> None:
@@ -151,6 +200,27 @@ def test_quarantine_ends_offline_on_kiosk_clock() -> None:
     assert check(direction=Direction.OUT, household=household, at=after) == Decision(
         Verdict.ALLOW, Reason.OK
     )
+
+
+@pytest.mark.parametrize(
+    ("last_trusted_day", "clock_day", "trusted", "verdict", "reason"),
+    [
+        (20, 20, True, Verdict.ALLOW, Reason.OK),  # 14 days over on trusted time
+        (0, 20, False, Verdict.DENY, Reason.QUARANTINE),  # a clock 20 days ahead ends nothing
+        (13, 20, False, Verdict.DENY, Reason.QUARANTINE),  # trusted time is still before the end
+        (15, 20, False, Verdict.ALLOW, Reason.OK),  # over even at the earliest plausible time
+    ],
+)
+def test_quarantine_ends_only_on_trusted_time(
+    last_trusted_day: int, clock_day: int, trusted: bool, verdict: Verdict, reason: Reason
+) -> None:
+    household = quarantined(14)
+    earliest = None if trusted else NOON + timedelta(days=last_trusted_day)
+    at = NOON + timedelta(days=clock_day)
+    decision = check(
+        direction=Direction.OUT, household=household, at=at, trusted=trusted, earliest=earliest
+    )
+    assert (decision.verdict, decision.reason) == (verdict, reason)
 
 
 @pytest.mark.parametrize(
@@ -217,6 +287,20 @@ def test_first_use_allowed() -> None:
 def test_second_entry_without_exit_refused() -> None:
     decision = check(history=History(last_direction=Direction.IN))
     assert (decision.verdict, decision.reason) == (Verdict.DENY, Reason.ANTI_PASSBACK)
+
+
+@pytest.mark.parametrize(
+    ("last", "direction", "verdict"),
+    [
+        (Direction.IN, Direction.IN, Verdict.ALLOW),  # may have left by the button: let back in
+        (Direction.OUT, Direction.OUT, Verdict.DENY),  # the button is no way out twice
+    ],
+)
+def test_reentry_after_unidentified_exit_allowed(
+    last: Direction, direction: Direction, verdict: Verdict
+) -> None:
+    history = History(last_direction=last, unidentified_exit_since=True)
+    assert check(direction=direction, history=history).verdict is verdict
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,10 @@ from kiosk.model import (
     TemperatureReading,
     Verdict,
 )
-from kiosk.rules import check_credential, decide
-from tests.test_rules import POLICY, verified
+from kiosk.passes import TrustList, Verifier
+from kiosk.passes.issuer import IssuerKey, issue_pass
+from kiosk.rules import check_credential, decide, over_interval
+from tests.test_rules import POLICY, claims, verified
 
 MODES = [f.name for f in dataclasses.fields(Policy) if f.type in ("Mode", Mode)]
 times = st.datetimes(
@@ -117,3 +119,46 @@ def test_no_fever_reading_at_or_above_threshold_opens_the_gate(
         direction=Direction.IN,
     )
     assert decision.opens_gate == (celsius < POLICY.fever_threshold_c)
+
+
+# --- an untrusted clock: validity over the interval of plausible times ------------------------
+
+ISSUER = IssuerKey.generate("office-1")
+VERIFIER = Verifier(TrustList((ISSUER.trusted_key(),)))
+T = datetime(2020, 2, 10, 4, 0, tzinfo=UTC)
+hours = st.integers(-24 * 400, 24 * 400).map(lambda h: timedelta(hours=h))
+
+
+@given(hours, st.integers(1, 24 * 400), hours, st.integers(0, 24 * 400))
+def test_untrusted_clock_never_admits_an_expired_pass_nor_refuses_a_valid_one(
+    starts: timedelta, lasts_h: int, earliest: timedelta, width_h: int
+) -> None:
+    not_before, expires = T + starts, T + starts + timedelta(hours=lasts_h)
+    low, high = T + earliest, T + earliest + timedelta(hours=width_h)
+    pass_text = issue_pass(
+        ISSUER,
+        claims(
+            issuer=ISSUER.issuer, not_before=not_before, issued_at=not_before, expires_at=expires
+        ),
+    )
+    clock = ClockReading(high, 0.0, width_h == 0, earliest=low, latest=high)
+    seen = over_interval(VERIFIER.verify(pass_text, low), VERIFIER.verify(pass_text, high), clock)
+    decision = check_credential(
+        seen,
+        compound="demo",
+        history=History(),
+        household=HouseholdStatus(),
+        policy=all_modes(Mode.OFF),
+        clock=clock,
+        direction=Direction.IN,
+    )
+
+    def valid_at(t: datetime) -> bool:
+        return not_before <= t + VERIFIER.leeway and t < expires
+
+    if decision.verdict is Verdict.ALLOW:
+        assert valid_at(low) and valid_at(high)  # and so at every time between
+    else:
+        assert decision.verdict in (Verdict.DENY, Verdict.GUARD)
+        if decision.verdict is Verdict.DENY:
+            assert not valid_at(low) and not valid_at(high)

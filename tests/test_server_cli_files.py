@@ -22,10 +22,14 @@ def test_db_option_names_the_database_file(tmp_path: Path, monkeypatch: pytest.M
         assert conn.execute("SELECT count(*) FROM issuer_keys").fetchone() == (1,)
 
 
-def test_db_option_naming_a_folder_says_to_name_the_file(tmp_path: Path, capsys):
-    assert cli.main(["--db", str(tmp_path), "init"]) == 2
+def test_db_option_naming_a_folder_keeps_office_db_in_it(tmp_path: Path):
+    assert cli.main(["--db", str(tmp_path), "init"]) == 0
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".db"] == ["office.db"]
+
+
+def test_a_sqlite_url_naming_a_folder_says_to_name_the_file(tmp_path: Path, capsys):
+    assert cli.main(["--db", f"sqlite:///{tmp_path}", "init"]) == 2
     assert "is a folder" in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == []
 
 
 def office_with_household(tmp_path: Path) -> Path:

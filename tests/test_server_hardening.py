@@ -227,7 +227,10 @@ def post_streamed(app: Any, path: str, body: StreamedBody, token: str | None) ->
         if message["type"] == "http.response.start":
             statuses.append(message["status"])
 
-    asyncio.run(app(scope, body.receive, send))
+    # Its own thread and event loop: the suite may already run a loop in this one.
+    worker = threading.Thread(target=asyncio.run, args=(app(scope, body.receive, send),))
+    worker.start()
+    worker.join()
     return statuses[0]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import uuid
@@ -80,6 +81,22 @@ def test_history_of_household_exits_respects_the_window(log: EventLog) -> None:
     assert history.last_direction is Direction.OUT  # anti-passback has no window
 
 
+def test_history_says_when_someone_unidentified_left_after_the_pass(log: EventLog) -> None:
+    def exit_button(minutes: float) -> Event:
+        return dataclasses.replace(
+            event(minutes, pass_id=None, household=None, direction=Direction.OUT),
+            reason=Reason.EXIT_BUTTON,
+        )
+
+    log.append(exit_button(0))  # before the pass came in: says nothing about its holder
+    log.append(event(1, direction=Direction.IN))
+    window = timedelta(days=1)
+    assert not log.history("P-1", "H-1", "C01", T0, window).unidentified_exit_since
+    log.append(exit_button(2))
+    history = log.history("P-1", "H-1", "C01", T0, window)
+    assert history.last_direction is Direction.IN and history.unidentified_exit_since
+
+
 def test_unknown_pass_has_empty_history(log: EventLog) -> None:
     history = log.history("nobody", None, "C01", T0, timedelta(days=1))
     assert history.last_direction is None and history.admitted_uses == 0
@@ -142,7 +159,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 
 
 def test_full_disk_is_a_store_error_and_loses_nothing_written(tmp_path: Path) -> None:
-    log = EventLog(tmp_path / "events.db", max_pages=12)
+    log = EventLog(tmp_path / "events.db", max_pages=14)  # the schema takes 13
     written = []
     with pytest.raises(StoreError, match="full"):
         for i in range(10_000):

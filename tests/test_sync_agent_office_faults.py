@@ -34,7 +34,9 @@ class ScriptedOffice:
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
         self.token = "t"
+        self.status: dict[str, str] = {}  # what the client tells the office about the kiosk
         self.requests: list[list[str]] = []
+        self.status: dict[str, str] = {}  # what sync.client.Client tells the office
 
     def upload(self, request: UploadRequest) -> UploadReply:
         self.requests.append([e.event_id for e in request.events])

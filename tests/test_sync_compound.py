@@ -7,11 +7,13 @@ loopback; the office passes each kiosk's passages on to the other in the delta.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from kiosk.config import Policy, load_config
 from kiosk.model import Direction, EventKind, PassClaims, Reason, Role, Verdict
@@ -178,3 +180,21 @@ def test_a_kiosk_does_not_count_its_own_passages_twice(office, lanes):
     now = a.kiosk.clock.read().wall
     history = a.kiosk.log.history("P-h1-visitor-2", "h1", COMPOUND, now, timedelta(days=1))
     assert history.admitted_uses == 1
+
+
+def test_a_busy_compound_reaches_a_new_kiosk_in_bounded_replies(tmp_path, office, time):
+    """2,500 passages at A: B's first download is one reply of at most ~2,000, then the rest."""
+    # Big batches on a busy machine: wait as long as a loaded office may take.
+    a = make_kiosk(tmp_path, office, office.url, "A", time=time, batch=500, timeout_s=60)
+    a.log.extend(make_event("A", a.clock, direction=Direction.OUT) for _ in range(2500))
+    assert a.agent.run_once().uploaded == 2500
+    token = office.office.enroll_kiosk("B", COMPOUND)
+    reply = requests.get(
+        f"{office.url}/api/v1/delta?since=0", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert reply["more"] is True and 2000 <= len(reply["passages"]) < 2100
+
+    b = make_kiosk(tmp_path, office, office.url, "B", time=time, timeout_s=60)
+    assert b.agent.run_once().ok
+    with sqlite3.connect(tmp_path / "B" / "events.db") as conn:
+        assert conn.execute("SELECT count(*) FROM passages").fetchone() == (2500,)

@@ -6,6 +6,7 @@ After every scenario each event is on the server exactly once.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import threading
 import uuid
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from kiosk.clock import Clock
@@ -111,6 +113,7 @@ def make_kiosk(
     trusted: bool = True,
     batch: int = 20,
     time: FakeTime | None = None,
+    timeout_s: float = 2.0,
 ) -> Kiosk:
     token = office.office.enroll_kiosk(device, "c1")
     folder = tmp_path / device
@@ -121,7 +124,7 @@ def make_kiosk(
         flag.touch()
     clock = Clock(time.wall, time.monotonic, ntp_flag=flag)
     log, cache = EventLog(folder / "events.db"), OfficeData(folder / "office.db")
-    client = Client(url, token, timeout_s=2.0)
+    client = Client(url, token, timeout_s=timeout_s)
     kiosk = Kiosk(device, log, cache, clock, None)  # type: ignore[arg-type]
     kiosk.agent = SyncAgent(
         client,
@@ -135,6 +138,13 @@ def make_kiosk(
         rand=lambda: 1.0,
     )
     return kiosk
+
+
+def picture(kind: str) -> bytes:
+    """A small real image (the office decodes every photo it is given)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 40), (200, 150, 120)).save(buffer, kind)
+    return buffer.getvalue()
 
 
 def server_counts(office: LoopbackOffice, events: list[Event]) -> dict[str, int]:
@@ -304,7 +314,8 @@ def test_untrusted_clock_is_corrected_from_the_server_before_upload(tmp_path, of
     events = kiosk.record(3)
     assert all(not e.clock_trusted for e in events)
     assert kiosk.agent.run_once().ok
-    assert kiosk.clock.read().trusted
+    reading = kiosk.clock.read()  # the office's time is the estimate; alone it is not trusted
+    assert abs((reading.wall - datetime.now(UTC)).total_seconds()) < 120
     with office.office.session() as s:
         rows = s.scalars(select(EventRow)).all()
     for row in rows:
@@ -317,7 +328,7 @@ def test_untrusted_clock_is_corrected_from_the_server_before_upload(tmp_path, of
 
 
 def test_delta_reaches_the_kiosk_cache_and_idle_poll_is_not_modified(tmp_path, office, proxy):
-    jpeg = b"\xff\xd8\xff\xe0 fake jpeg"
+    jpeg = picture("JPEG")
     holder = office.office.add_resident("李四", "h1", photo=jpeg)
     text = office.office.issue_pass(holder)
     with office.office.session() as s:
@@ -349,7 +360,7 @@ def test_delta_reaches_the_kiosk_cache_and_idle_poll_is_not_modified(tmp_path, o
 def test_photos_of_another_compound_are_not_sent(tmp_path, office, proxy):
     office.office.add_compound("c2")
     office.office.add_household("h2", "c2")
-    holder = office.office.add_resident("王五", "h2", photo=b"\x89PNG fake")
+    holder = office.office.add_resident("王五", "h2", photo=picture("PNG"))
     office.office.issue_pass(holder)
     kiosk = make_kiosk(tmp_path, office, proxy.url)
     assert kiosk.agent.run_once().ok

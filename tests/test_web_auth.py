@@ -150,3 +150,16 @@ def test_lists_show_masked_phones_only(world: World) -> None:
         html = client.get(path).text
         assert "13800000001" not in html and "13900000001" not in html, path
     assert "138****0001" in client.get(f"/office/h/{household}").text
+
+
+def test_cookies_are_secure_over_https(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(world.app, base_url="https://office.example", follow_redirects=False)
+    client.cookies.set("office_csrf", CSRF)
+    login = client.get("/office/login")
+    answer = client.post(
+        "/office/login", data={"csrf": CSRF, "username": "clerk1", "password": PASSWORD}
+    )
+    assert "secure" in answer.headers["set-cookie"].lower()
+    assert login.status_code == 200

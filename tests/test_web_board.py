@@ -140,7 +140,7 @@ def test_the_board_and_the_kiosk_agree_when_a_quarantine_ends(world: World) -> N
 def _refuses_exit(rule, row: Household, moment) -> bool:  # type: ignore[no-untyped-def]
     from types import SimpleNamespace
 
-    from kiosk.model import Direction, RiskColour
+    from kiosk.model import ClockReading, Direction, RiskColour
 
     household = SimpleNamespace(
         colour=RiskColour(row.colour), quarantine_until=row.quarantine_until
@@ -148,7 +148,7 @@ def _refuses_exit(rule, row: Household, moment) -> bool:  # type: ignore[no-unty
     context = SimpleNamespace(
         direction=Direction.OUT,
         household=household,
-        clock=SimpleNamespace(wall=moment),
+        clock=ClockReading(moment, 0.0, True),  # the kiosk's clock, trusted
         policy=SimpleNamespace(quarantine="deny"),
     )
     return rule(context) is not None

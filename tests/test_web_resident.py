@@ -157,6 +157,10 @@ def test_a_rejected_resident_sees_why(world: World) -> None:
     assert "不是本小区居民" in phone.get("/office/me").text
     again = clerk.post(f"/office/reg/{reg.id}/approve", data={"csrf": CSRF})
     assert again.status_code == 409
+    assert clerk.get(f"/office/reg/{reg.id}/photo.jpg").status_code == 404  # not kept
+    _, retry = register(world, room="101")  # the same phone may try again, with another flat
+    assert retry.status_code == 303
+    assert "等待社区办公室审核" in phone.get("/office/me").text
 
 
 def test_invite_a_visitor_gives_a_link_with_a_visitor_pass(world: World, tmp_path: Path) -> None:
@@ -197,3 +201,45 @@ def test_passages_are_only_the_own_households(world: World) -> None:
     office_data.add_event(world.office, "c1", world.clock(), household_id="c1-1-1-102")
     html = world.client("13800000001").get("/office/me/passages").text
     assert html.count("<tr><td>") == 1
+
+
+def test_a_clerk_adds_a_resident_by_hand_with_a_photo_and_a_pass(world: World) -> None:
+    clerk = world.client("clerk1")
+    form = {"csrf": CSRF, "name": "孙奶奶", "phone": ""}
+    files = {"photo": ("p.jpg", jpeg((900, 1200)), "image/jpeg")}
+    answer = clerk.post("/office/h/c1-1-1-102/residents", data=form, files=files)
+    assert answer.status_code == 303
+    page = clerk.get(answer.headers["location"]).text
+    assert "孙奶奶" in page and "/photo.jpg" in page and "/office/qr/P" in page
+    bad = clerk.post("/office/h/c1-1-1-102/residents", data={**form, "name": " "})
+    assert bad.status_code == 422 and "必填" in bad.text
+
+
+def test_a_new_photo_reaches_the_kiosks(world: World) -> None:
+    from server import sync_service
+    from server.models import Kiosk
+
+    world.office.enroll_kiosk("k1", "c1")
+    holder = world.ids["c1"].holder
+    with world.office.session() as s:
+        start = sync_service.delta(s, s.get(Kiosk, "k1"), 0, world.clock()).cursor
+    files = {"photo": ("p.jpg", jpeg((600, 800), (10, 200, 10)), "image/jpeg")}
+    clerk = world.client("clerk1")
+    assert (
+        clerk.post(f"/office/p/{holder}/photo", data={"csrf": CSRF}, files=files).status_code == 303
+    )
+    with world.office.session() as s:
+        found = sync_service.delta(s, s.get(Kiosk, "k1"), start, world.clock())
+    assert [p.holder_id for p in found.photos] == [str(holder)]
+
+
+def test_registrations_from_one_address_are_limited(world: World) -> None:
+    from server.web.pages_register import REGISTRATIONS_PER_HOUR
+
+    for number in range(REGISTRATIONS_PER_HOUR):
+        _, answer = register(world, phone=f"1350000{number:04d}")
+        assert answer.status_code == 303
+    _, flooded = register(world, phone="13600000000")
+    assert flooded.status_code == 429 and "登记次数过多" in flooded.text
+    world.clock.moment += timedelta(hours=1, seconds=1)
+    assert register(world, phone="13600000000")[1].status_code == 303

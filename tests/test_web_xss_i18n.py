@@ -84,9 +84,7 @@ def test_every_word_a_template_asks_for_is_in_the_catalogue() -> None:
     words = i18n.catalogue()
     asked = set()
     for template in TEMPLATES.glob("*.html"):
-        asked |= set(
-            re.findall(r"""\bt\(["']([a-z_][a-z0-9_.-]*)["']""", template.read_text())
-        )
+        asked |= set(re.findall(r"""\bt\(["']([a-z_][a-z0-9_.-]*)["']""", template.read_text()))
     # keys ending in "." or "_" are prefixes joined with a value (t("colour." ~ c))
     missing = sorted(k for k in asked if k not in words and not k.endswith(("_", ".")))
     assert not missing
@@ -118,3 +116,13 @@ def test_masking() -> None:
     assert mask_phone("123") == "***"
     assert mask_name("王小华") == "王*华" and mask_name("王华") == "王*"
     assert mask_name("Liu Yang") == "L** Y***"
+
+
+def test_the_compounds_time_zone_is_a_setting(world: World) -> None:
+    admin = world.client("admin")
+    form = {"csrf": CSRF, "name": "小区1", "timezone": "Asia/Urumqi", "visitor_entries": "3"}
+    assert admin.post("/office/c/c1/settings", data=form).status_code == 303
+    html = world.client("clerk1").get("/office/c/c1/approvals").text
+    assert "2026-02-10 08:00" in html  # Urumqi is UTC+6
+    bad = admin.post("/office/c/c1/settings", data={**form, "timezone": "Mars/Olympus"})
+    assert bad.status_code == 422 and "未知的时区" in bad.text

@@ -102,7 +102,8 @@ def cheap_hashing() -> None:
     auth.HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
-def make_world(folder: Path, now: datetime | None = None) -> World:
+def make_world(folder: Path | str, now: datetime | None = None) -> World:
+    """The two-compound world in ``folder`` (SQLite) or at a database URL."""
     cheap_hashing()
     clock = Clock(now or datetime(2026, 2, 10, 2, 0, tzinfo=UTC))
     o = Office.open(folder)

@@ -108,18 +108,22 @@ To set it by hand:
 Each rule in `[policy]` has a mode: `hard` refuses the person, `soft` lets them pass and raises
 an alert the guard sees (and the log records), `off` skips the rule. Choices made by the rules:
 
-- Red/orange households may always come home; leaving is refused until `quarantine_until` on
-  the kiosk's own clock, so the quarantine ends on time even while offline. A quarantine without
-  an end date lasts until the office clears it.
+- Red/orange households may always come home; leaving is refused until `quarantine_until` has
+  passed on trusted time (the kiosk's own, so the quarantine ends on time even while offline; a
+  clock running ahead ends nothing). A quarantine without an end date lasts until the office
+  clears it.
 - Curfew: residents may come home but not leave; visitors and delivery may leave but not
   enter; staff are exempt. Hours are local time in `policy.timezone` and may span midnight.
 - The exit quota counts the household's admitted exits in the last `exit_quota_days` days
   (including exits not yet uploaded) and applies to residents leaving.
 - Visitor health certificates (`visitor_hcert`) and the visitor use limit apply to visitors
   entering only: nobody is kept inside by them.
-- Anti-passback compares with the last admitted direction of the same pass in this compound.
-- `untrusted_clock`: the clock is trusted once NTP is synchronized or the office server's time
-  has been seen since boot, and it has not gone back behind the last trusted time.
+- Anti-passback compares with the last admitted direction of the same pass in this compound;
+  after an exit by the exit button (nobody identified) the way back in stays open.
+- `untrusted_clock`: the clock is trusted when NTP is synchronized, or when the office's time
+  is confirmed by a second clock, and it has not gone back behind the last trusted time. Pass
+  validity is checked at every plausible time whatever the mode: see docs/gate-rules.md.
+- `exit_button`: the exit button always opens (see docs/gate-rules.md).
 
 ## Temperature estimate
 

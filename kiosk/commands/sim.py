@@ -99,6 +99,7 @@ def simulate(args: argparse.Namespace, data_dir: Path) -> int:
     receives the events through the real sync agent, so "cut network" really holds them back.
     """
     from kiosk.app import build
+    from kiosk.commands.demo import print_web_app
     from kiosk.config import load_config
     from kiosk.demo_world import make_world
     from ui.app import run_ui
@@ -114,6 +115,7 @@ def simulate(args: argparse.Namespace, data_dir: Path) -> int:
         world.install(app.office)
         if link is not None:
             link.register(world)
+            print_web_app(link)
             link.connect(app)
             stack.callback(link.stop_agent)
             link.start_agent()

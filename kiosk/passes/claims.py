@@ -43,6 +43,7 @@ CLAIM_HOST_FLAT = -65542
 
 MAX_TEXT = 200  # bytes of UTF-8 in any one text claim; a QR code has no room for more
 MAX_COMPOUNDS = 32
+_ROLES = {role.value: role for role in Role}
 
 
 def numeric_date(when: datetime) -> int:
@@ -111,9 +112,10 @@ def _required(cwt: Mapping[Any, Any], label: int, name: str) -> Any:
 
 
 def _text(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value or value.isspace():
         raise PassError(Reason.BAD_CLAIMS, f"{name} is not a non-empty text")
-    if len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT:
+    # A character is at most 4 bytes of UTF-8: only a text this long needs counting.
+    if len(value) > MAX_TEXT // 4 and len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT:
         raise PassError(Reason.BAD_CLAIMS, f"{name} is longer than {MAX_TEXT} bytes")
     return value
 
@@ -134,15 +136,15 @@ def _pass_id(value: Any) -> str:
 def _compounds(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_COMPOUNDS:
         raise PassError(Reason.BAD_CLAIMS, f"compounds is not a list of 1-{MAX_COMPOUNDS} ids")
-    return tuple(_text(v, "compound id") for v in value)
+    return tuple([_text(v, "compound id") for v in value])
 
 
 def _role(value: Any) -> Role:
-    try:
-        return Role(value)
-    except (ValueError, TypeError):
-        choices = ", ".join(r.value for r in Role)
-        raise PassError(Reason.BAD_CLAIMS, f"role {value!r} is not one of {choices}") from None
+    role = _ROLES.get(value) if isinstance(value, str) else None
+    if role is None:
+        choices = ", ".join(_ROLES)
+        raise PassError(Reason.BAD_CLAIMS, f"role {value!r} is not one of {choices}")
+    return role
 
 
 def _uses(value: Any) -> int | None:

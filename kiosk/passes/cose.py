@@ -106,7 +106,11 @@ def parse_sign1(data: bytes) -> Sign1:
     if not isinstance(item, list | tuple) or len(item) != 4:
         raise PassError(Reason.BAD_COSE, "COSE_Sign1 is not an array of 4")
     protected_raw, unprotected, payload, signature = item
-    if not all(isinstance(x, bytes) for x in (protected_raw, payload, signature)):
+    if not (
+        isinstance(protected_raw, bytes)
+        and isinstance(payload, bytes)
+        and isinstance(signature, bytes)
+    ):
         raise PassError(Reason.BAD_COSE, "COSE_Sign1 fields have the wrong types")
     if not isinstance(unprotected, Mapping):
         raise PassError(Reason.BAD_COSE, "unprotected header is not a map")

@@ -25,9 +25,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from server.exc import ServerError
+from server.web import i18n
 from server.web.access import Web, current_viewer
-from server.web.errors import LoginNeeded, WebError
-from server.web.render import PREFIX, page
+from server.web.errors import FormInvalid, LoginNeeded, WebError
+from server.web.render import PREFIX, language_of, page
 
 log = logging.getLogger(__name__)
 STATIC = __path__[0] + "/static"
@@ -50,6 +51,9 @@ def create_web_app(
 
     @web.middleware("http")
     async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
+        if "\x00" in request.scope["path"] or "%00" in request.url.query:
+            # No database stores NUL in text (PostgreSQL refuses it): say so, do not fail.
+            return _error_page(request, 400, "err.nul")
         response: Response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -85,6 +89,10 @@ def _install_error_pages(web: FastAPI) -> None:
         if isinstance(error, LoginNeeded) and request.method == "GET":
             target = quote(PREFIX + request.url.path.removeprefix(PREFIX), safe="/")
             return RedirectResponse(f"{PREFIX}/login?next={target}", status_code=303)
+        if isinstance(error, FormInvalid):  # a form without a page of its own to show it on
+            t = i18n.translator(language_of(request))
+            words = "; ".join(t(v) if v in i18n.catalogue() else v for v in error.errors.values())
+            return _error_page(request, error.status, words)
         return _error_page(request, error.status, error.message)
 
     @web.exception_handler(ServerError)

@@ -42,7 +42,7 @@ class Web:
 
     sessions: sessionmaker[Session]
     now: Callable[[], datetime]
-    secure_cookies: bool = False
+    secure_cookies: bool = False  # also on for every request that came over HTTPS
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -75,6 +75,11 @@ class Viewer:
 def web_of(request: Request) -> Web:
     web: Web = request.app.state.web
     return web
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies carry Secure when served over TLS (``kiosk-server serve --certfile``)."""
+    return web_of(request).secure_cookies or request.url.scheme == "https"
 
 
 def viewer_of(session: Session, user: User) -> Viewer:

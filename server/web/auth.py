@@ -115,7 +115,8 @@ def login(
     _check_rate(session, keys, now)
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.active or not _verify(user.password_hash, password):
-        session.add_all(LoginFailure(key=k, at=now) for k in keys)
+        for key in keys:
+            count_attempt(session, key, now)
         return None
     session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
     if HASHER.check_needs_rehash(user.password_hash):
@@ -131,14 +132,25 @@ def _verify(stored: str, password: str) -> bool:
 
 
 def _check_rate(session: Session, keys: tuple[str, str], now: datetime) -> None:
-    since = now - FAILURE_WINDOW
     for key, limit in zip(keys, (MAX_FAILURES_PER_USER, MAX_FAILURES_PER_ADDRESS), strict=True):
-        query = select(func.count(), func.min(LoginFailure.at)).where(
-            LoginFailure.key == key, LoginFailure.at > since
-        )
-        count, oldest = session.execute(query).one()
-        if count >= limit:
-            raise TooManyAttempts(oldest + FAILURE_WINDOW - now)
+        check_attempts(session, key, limit, FAILURE_WINDOW, now)
+
+
+def check_attempts(
+    session: Session, key: str, limit: int, window: timedelta, now: datetime
+) -> None:
+    """Raise TooManyAttempts when ``key`` was counted ``limit`` times within ``window``."""
+    query = select(func.count(), func.min(LoginFailure.at)).where(
+        LoginFailure.key == key, LoginFailure.at > now - window
+    )
+    count, oldest = session.execute(query).one()
+    if count >= limit:
+        raise TooManyAttempts(oldest + window - now)
+
+
+def count_attempt(session: Session, key: str, now: datetime) -> None:
+    """Count one attempt of ``key`` (a failed login, a self-registration) for the limits."""
+    session.add(LoginFailure(key=key[:120], at=now))
 
 
 def start_session(session: Session, user: User, now: datetime) -> LoginResult:

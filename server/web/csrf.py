@@ -48,6 +48,8 @@ async def check(request: Request) -> None:
         form = await request.form(max_part_size=MAX_FORM_BYTES)
     except Exception as error:  # python-multipart's errors have no common base class
         raise WebError(f"the form could not be read ({error})", 400) from None
+    if any(isinstance(v, str) and "\x00" in v for v in form.values()):
+        raise WebError("err.nul", 400)
     sent = form.get(FIELD)
     cookie = request.cookies.get(COOKIE, "")
     if not isinstance(sent, str) or not cookie or not secrets.compare_digest(sent, cookie):

@@ -80,9 +80,12 @@ def flats() -> list[Flat]:
 
 
 def seed(session: Session, compound_id: str, now: datetime) -> DemoLogins:
-    """Fill ``compound_id`` (which must exist) with the demo's flats, people and logins."""
+    """Fill ``compound_id`` (which must exist) with the demo's flats, people and logins, once."""
     compound = session.get(Compound, compound_id)
     assert compound is not None, "add the compound first"
+    logins = DemoLogins(CLERK, ADMIN, PASSWORD, compound_id)
+    if session.scalar(select(User.id).where(User.username == CLERK)) is not None:
+        return logins  # an office kept from an earlier run: seeded already
     compound.name = "幸福里小区（演示）"
     zone = compound.timezone
     for flat in flats():
@@ -111,11 +114,10 @@ def seed(session: Session, compound_id: str, now: datetime) -> DemoLogins:
         compounds=(compound_id,),
         display_name="社区工作人员",
     )
-    return DemoLogins(CLERK, ADMIN, PASSWORD, compound_id)
+    return logins
 
 
 def _flat(session: Session, compound_id: str, building: str, unit: str, room: str) -> Household:
     row = session.get(Household, household_id(compound_id, Flat(building, unit, room)))
     assert row is not None
     return row
-

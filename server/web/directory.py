@@ -64,8 +64,8 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def edit(session: Session, holder: Holder, name: str, phone: str) -> dict[str, str]:
-    """Change a resident's name and phone; returns what changed (old -> new) for the audit."""
+def check_person(name: str, phone: str) -> tuple[str, str]:
+    """A resident's name and phone (optional) cleaned, or FormInvalid."""
     name, phone = name.strip(), clean_phone(phone)
     errors = {}
     if not name or len(name) > 60:
@@ -74,6 +74,12 @@ def edit(session: Session, holder: Holder, name: str, phone: str) -> dict[str, s
         errors["phone"] = "reg.err.phone"
     if errors:
         raise FormInvalid(errors)
+    return name, phone
+
+
+def edit(session: Session, holder: Holder, name: str, phone: str) -> dict[str, str]:
+    """Change a resident's name and phone; returns what changed (old -> new) for the audit."""
+    name, phone = check_person(name, phone)
     changed = {}
     if name != holder.name:
         changed["name"] = f"{holder.name} -> {name}"

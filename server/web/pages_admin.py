@@ -1,10 +1,12 @@
-"""Office admins: the accounts of clerks and gate supervisors (residents register themselves)."""
+"""Office admins: accounts of clerks and gate supervisors (residents register themselves) and
+each compound's settings: name, time zone of its pages, most entries a visitor pass may allow."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
@@ -13,8 +15,10 @@ from server.models import Compound
 from server.web.access import ADMINS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.auth import STAFF, UserRole, add_user
+from server.web.lookup import get_or_404
 from server.web.render import PREFIX, page
-from server.web.tables import User, UserCompound
+from server.web.tables import AuditEntry, User, UserCompound
+from server.web.timefmt import DEFAULT_ZONE
 
 router = APIRouter()
 Admin = Annotated[Viewer, Depends(require(ADMINS))]
@@ -87,3 +91,111 @@ def create(
             **_listing(request),
         )
     return RedirectResponse(PREFIX + "/admin/users", status_code=303)
+
+
+AdminOf = Annotated[Viewer, Depends(require(ADMINS, compound_from="compound_id"))]
+
+
+@router.get("/c/{compound_id}/settings")
+def settings_page(request: Request, compound_id: str, viewer: AdminOf) -> object:
+    with web_of(request).transaction() as s:
+        compound = get_or_404(s, Compound, compound_id)
+    form = {
+        "name": compound.name,
+        "timezone": compound.timezone,
+        "visitor_entries": str(compound.visitor_entries),
+    }
+    return page(request, "settings.html", viewer, compound=compound, form=form)
+
+
+@router.post("/c/{compound_id}/settings")
+def save_settings(
+    request: Request,
+    compound_id: str,
+    viewer: AdminOf,
+    name: Text = "",
+    timezone: Text = "",
+    visitor_entries: Text = "",
+) -> object:
+    web = web_of(request)
+    form = {"name": name, "timezone": timezone, "visitor_entries": visitor_entries}
+    errors = _settings_errors(name, timezone, visitor_entries)
+    with web.transaction() as s:
+        compound = get_or_404(s, Compound, compound_id)
+        if errors:
+            return page(
+                request,
+                "settings.html",
+                viewer,
+                status=422,
+                compound=compound,
+                form=form,
+                errors=errors,
+            )
+        before = {
+            "name": compound.name,
+            "timezone": compound.timezone,
+            "visitor_entries": compound.visitor_entries,
+        }
+        compound.name, compound.timezone = name.strip(), timezone.strip()
+        compound.visitor_entries = int(visitor_entries)
+        audit(
+            s,
+            viewer,
+            "settings",
+            f"compound {compound_id}",
+            web.now(),
+            before=before,
+            after={
+                "name": compound.name,
+                "timezone": compound.timezone,
+                "visitor_entries": compound.visitor_entries,
+            },
+        )
+    return RedirectResponse(f"{PREFIX}/c/{compound_id}/settings", status_code=303)
+
+
+def _settings_errors(name: str, timezone: str, visitor_entries: str) -> dict[str, str]:
+    errors = {}
+    if not name.strip():
+        errors["name"] = "reg.err.required"
+    try:
+        ZoneInfo(timezone.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "settings.err.zone"
+    if not visitor_entries.strip().isdigit() or not 1 <= int(visitor_entries) <= 20:
+        errors["visitor_entries"] = "settings.err.entries"
+    return errors
+
+
+AUDIT_PAGE = 100
+
+
+@router.get("/admin/audit")
+def audit_log(
+    request: Request,
+    viewer: Admin,
+    who: str = "",
+    compound: str = "",
+    page_no: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> object:
+    """Who did or saw what: newest first, filtered by user name and compound."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if who.strip():
+        query = query.where(AuditEntry.username == who.strip())
+    if compound.strip():
+        query = query.where(AuditEntry.compound_id == compound.strip())
+    start = (max(page_no, 1) - 1) * AUDIT_PAGE
+    with web_of(request).transaction() as s:
+        rows = s.scalars(query.offset(start).limit(AUDIT_PAGE + 1)).all()
+    return page(
+        request,
+        "audit.html",
+        viewer,
+        rows=rows[:AUDIT_PAGE],
+        more=len(rows) > AUDIT_PAGE,
+        page_no=max(page_no, 1),
+        who=who,
+        compound_filter=compound,
+        zone=DEFAULT_ZONE,
+    )

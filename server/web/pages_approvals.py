@@ -12,7 +12,7 @@ from server.models import Compound, Household
 from server.web.access import CLERKS, Viewer, by_registration, require, web_of
 from server.web.audit import audit
 from server.web.board import label
-from server.web.errors import FormInvalid
+from server.web.errors import FormInvalid, PageNotFound
 from server.web.lookup import get_or_404, int_or_404
 from server.web.registrations import PENDING, approve, duplicate_flags, reject
 from server.web.render import PREFIX, page
@@ -51,6 +51,8 @@ def registration_photo(request: Request, registration_id: str, viewer: RegClerk)
     web = web_of(request)
     with web.transaction() as s:
         row = get_or_404(s, Registration, int_or_404(registration_id))
+        if not row.photo:  # decided: the photo moved to the resident or was dropped
+            raise PageNotFound("err.not_found")
         audit(s, viewer, "view_photo", f"registration {row.id}", web.now())
         data = row.photo
     return Response(data, media_type="image/jpeg", headers=PHOTO_HEADERS)

@@ -16,9 +16,11 @@ from server.web.access import (
     Viewer,
     public,
     require,
+    secure_cookies,
     web_of,
 )
 from server.web.auth import UserRole
+from server.web.errors import Forbidden
 from server.web.render import PREFIX, page
 from server.web.tables import UserCompound
 
@@ -69,7 +71,7 @@ def login(
             form={"username": username},
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(response, started, web.secure_cookies)
+    set_session_cookie(response, started, secure_cookies(request))
     return response
 
 
@@ -122,6 +124,8 @@ def home(request: Request, viewer: Anyone) -> RedirectResponse:
             .where(UserCompound.user_id == viewer.user_id)
             .order_by(UserCompound.compound_id)
         )
+    if first is None:
+        raise Forbidden("err.no_compound")
     if viewer.role is UserRole.SUPERVISOR:
         return RedirectResponse(f"{PREFIX}/c/{first}/gates", status_code=303)
     return RedirectResponse(f"{PREFIX}/c/{first}/", status_code=303)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
@@ -28,7 +28,7 @@ from server.web.access import (
     web_of,
 )
 from server.web.audit import audit
-from server.web.board import label, natural, shown_colour
+from server.web.board import buildings, label, natural, shown_colour
 from server.web.errors import FormInvalid
 from server.web.lookup import get_or_404, int_or_404
 from server.web.qr import qr_data_uri
@@ -113,8 +113,17 @@ def flats(request: Request, compound_id: str, viewer: Clerk, building: str = "")
             key=lambda r: (natural(r[0].building), natural(r[0].unit), natural(r[0].room)),
         )
         now = web.now()
+        names = buildings(s, compound_id)
     listed = [(flat, count, shown_colour(flat, now)) for flat, count in rows]
-    return page(request, "flats.html", viewer, compound=compound, rows=listed, building=building)
+    return page(
+        request,
+        "flats.html",
+        viewer,
+        compound=compound,
+        rows=listed,
+        building=building,
+        buildings=names,
+    )
 
 
 @router.post("/c/{compound_id}/flats")
@@ -250,7 +259,11 @@ def revoke(request: Request, pass_id: str, viewer: PassClerk, reason: Text = "")
 
 @router.get("/c/{compound_id}/search")
 def search(
-    request: Request, compound_id: str, viewer: Clerk, q: str = "", page_no: int = 1
+    request: Request,
+    compound_id: str,
+    viewer: Clerk,
+    q: str = "",
+    page_no: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> object:
     with web_of(request).transaction() as s:
         compound = get_or_404(s, Compound, compound_id)

@@ -31,7 +31,7 @@ Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
 CHARTS = ("hourly", "fevers", "colours")
 
 
-def _compound(session: Session, compound_id: str) -> Compound:
+def compound_or_404(session: Session, compound_id: str) -> Compound:
     compound = session.get(Compound, compound_id)
     if compound is None:
         raise PageNotFound("err.not_found")
@@ -44,7 +44,7 @@ def gates_page(request: Request, compound_id: str, viewer: Reader) -> Response:
     t = i18n.translator(language_of(request))
     now = web.now()
     with web.transaction() as s:
-        compound = _compound(s, compound_id)
+        compound = compound_or_404(s, compound_id)
         events = gates.live_events(s, compound_id)
         rows = log_rows(s, compound, events, t)
         alarms = [alarm_row(a, compound, t) for a in gates.open_alarms(s, compound_id)]
@@ -75,7 +75,7 @@ def gates_live(
     web = web_of(request)
     t = i18n.translator(language_of(request))
     with web.transaction() as s:
-        compound = _compound(s, compound_id)
+        compound = compound_or_404(s, compound_id)
         events = gates.live_events(s, compound_id, after)
         body = {
             "after": events[0].id if events else after,
@@ -104,7 +104,7 @@ def chart(request: Request, compound_id: str, name: str, viewer: Reader) -> Resp
     web = web_of(request)
     t = i18n.translator(language_of(request))
     with web.transaction() as s:
-        compound = _compound(s, compound_id)
+        compound = compound_or_404(s, compound_id)
         svg = _chart(s, compound, name, web.now(), t)
     headers = {"Content-Security-Policy": charts.SVG_CSP, "Cache-Control": "private, max-age=60"}
     return Response(svg, media_type="image/svg+xml", headers=headers)

@@ -7,22 +7,24 @@ long form). The resident is logged in at once and sees "waiting for the office" 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from server.models import Compound
-from server.web import auth, photos
-from server.web.access import Viewer, public, web_of
+from server.web import auth, i18n, photos
+from server.web.access import Viewer, public, secure_cookies, web_of
 from server.web.audit import audit
 from server.web.errors import FormInvalid, PageNotFound
 from server.web.pages_auth import set_session_cookie
 from server.web.registrations import Applicant, check_fields, clean_phone, submit
-from server.web.render import PREFIX, page
+from server.web.render import PREFIX, language_of, page
 from server.web.tables import User
 
 router = APIRouter()
+REGISTRATIONS_PER_HOUR = 20  # from one address: a family, or a clerk helping at the gate
 Maybe = Annotated[Viewer | None, Depends(public)]
 Text = Annotated[str, Form(max_length=200)]
 
@@ -69,8 +71,11 @@ def register(
     who = Applicant(building, unit, room, name.strip(), clean_phone(phone), password, prepared)
     web = web_of(request)
     now = web.now()
+    flood = f"register:{request.client.host if request.client else '?'}"
     try:
         with web.transaction() as s:
+            auth.check_attempts(s, flood, REGISTRATIONS_PER_HOUR, timedelta(hours=1), now)
+            auth.count_attempt(s, flood, now)
             row = submit(s, compound_id, who, now)
             user = s.get(User, row.user_id)
             assert user is not None
@@ -86,8 +91,11 @@ def register(
             )
     except FormInvalid as invalid:
         return _again(request, viewer, compound, form, invalid.errors)
+    except auth.TooManyAttempts as error:
+        message = i18n.translator(language_of(request))("reg.too_many", minutes=error.minutes)
+        return page(request, "error.html", viewer, status=429, status_code=429, message=message)
     response = RedirectResponse(PREFIX + "/me", status_code=303)
-    set_session_cookie(response, started, web.secure_cookies)
+    set_session_cookie(response, started, secure_cookies(request))
     return response
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from server import office
 from server.exc import AlreadyExists
 from server.models import Holder, Household
-from server.web.auth import UserRole, add_user
+from server.web.auth import UserRole, add_user, hash_password
 from server.web.errors import FormInvalid, WebError
 from server.web.tables import Registration, User
 
@@ -75,7 +75,7 @@ def submit(session: Session, compound_id: str, who: Applicant, now: datetime) ->
     """Record a registration and its resident account (user name: the phone number)."""
     flat = find_flat(session, compound_id, who.building, who.unit, who.room)
     try:
-        user = add_user(
+        user = _rejected_account(session, who) or add_user(
             session, who.phone, who.password, UserRole.RESIDENT, now=now, display_name=who.name
         )
     except AlreadyExists:
@@ -96,6 +96,21 @@ def submit(session: Session, compound_id: str, who: Applicant, now: datetime) ->
     session.add(row)
     session.flush()
     return row
+
+
+def _rejected_account(session: Session, who: Applicant) -> User | None:
+    """The account of an earlier sign-up with this phone that was rejected: it may try again.
+
+    Such an account has no household and no pass, so taking it over gives nothing away.
+    """
+    user = session.scalar(select(User).where(User.username == who.phone))
+    if user is None or user.role != UserRole.RESIDENT.value or user.household_id is not None:
+        return None
+    statuses = session.scalars(select(Registration.status).where(Registration.user_id == user.id))
+    if any(status != REJECTED for status in statuses):
+        return None
+    user.password_hash, user.display_name = hash_password(who.password), who.name
+    return user
 
 
 def duplicate_flags(session: Session, row: Registration) -> list[str]:
@@ -134,6 +149,7 @@ def approve(session: Session, row: Registration, clerk: str, now: datetime) -> H
         user.holder_id, user.household_id = holder.id, row.household_id
     row.status, row.holder_id = APPROVED, holder.id
     row.decided_at, row.decided_by = now, clerk
+    row.photo = b""  # it lives on the resident now; no second copy
     return holder
 
 
@@ -143,6 +159,7 @@ def reject(session: Session, row: Registration, clerk: str, reason: str, now: da
         raise FormInvalid({"reason": "reg.err.reason"})
     row.status, row.reason = REJECTED, reason.strip()[:300]
     row.decided_at, row.decided_by = now, clerk
+    row.photo = b""  # a refused person's face is not kept
 
 
 def _still_pending(row: Registration) -> None:

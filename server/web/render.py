@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from server.web import csrf, i18n, timefmt
-from server.web.access import Viewer, web_of
+from server.web.access import Viewer, secure_cookies, web_of
 
 TEMPLATES = Path(__file__).with_name("templates")
 PREFIX = "/office"
@@ -100,7 +100,7 @@ def page(
     }
     html = ENV.get_template(template).render(values)
     response = HTMLResponse(html, status_code=status)
-    csrf.set_cookie(request, response, web.secure_cookies)
+    csrf.set_cookie(request, response, secure_cookies(request))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"

@@ -63,7 +63,8 @@ class AuditEntry(Base):
 
 
 class LoginFailure(Base):
-    """A failed login, counted per user name and per client address to slow guessing."""
+    """A counted attempt: a failed login (per user name and per client address, to slow
+    guessing) or a self-registration (per client address, to stop flooding the queue)."""
 
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)

@@ -48,9 +48,13 @@ def _browser_missing(reason: str) -> None:
     pytest.skip(f"{reason}; install it with ./setup.sh --sim --test (apt-get install chromium)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the whole session (each test gets its own context)."""
+    """One headless Chromium for the browser tests (each test gets its own context).
+
+    Package scope, not session: Playwright's sync API keeps an event loop running in this
+    thread while it is open, and later tests that call asyncio.run() would fail.
+    """
     if not CHROMIUM.is_file():
         _browser_missing(f"no Chromium at {CHROMIUM}")
     try:
@@ -115,3 +119,13 @@ def login(page: Any, server: OfficeServer, username: str, password: str) -> None
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "/office/login" not in page.url, f"login as {username} failed: {page.url}"
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def keep_screenshot(page: Any, name: str) -> None:
+    """Save the page as a README screenshot (not under CI, which works on a throwaway clone)."""
+    if not _in_ci():
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / name), full_page=True)

@@ -8,6 +8,8 @@ function steppedForm(form) {
   let current = Math.max(0, steps.findIndex((s) => s.querySelector(".has-error")));
   function show(index) {
     current = index;
+    const summary = steps[index] && steps[index].querySelector("[data-summary]");
+    if (summary) summarise(form, summary);
     steps.forEach((s, i) => { s.hidden = i !== index; });
     bars.forEach((b, i) => b.classList.toggle("done", i <= index));
   }
@@ -17,6 +19,20 @@ function steppedForm(form) {
   }));
   form.querySelectorAll("[data-back]").forEach((b) => b.addEventListener("click", () => show(current - 1)));
   show(current);
+}
+
+// The last step repeats what was typed, so the resident checks it before sending.
+function summarise(form, list) {
+  const value = (name) => (form.elements[name] ? form.elements[name].value : "");
+  const flat = [value("building"), value("unit"), value("room")].join("-");
+  const rows = [[list.dataset.flat, flat], [list.dataset.name, value("name")], [list.dataset.phone, value("phone")]];
+  list.replaceChildren(...rows.flatMap(([label, text]) => {
+    const dt = document.createElement("dt");
+    const dd = document.createElement("dd");
+    dt.textContent = label;
+    dd.textContent = text;  // text, never HTML
+    return [dt, dd];
+  }));
 }
 
 function photoPreview(input) {
@@ -40,6 +56,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-copy]").forEach(copyButton);
   document.querySelectorAll("select[data-autosubmit]").forEach((s) =>
     s.addEventListener("change", () => s.form.submit()));
+  if (document.body.dataset.forget && window.caches) caches.delete("office-pass-v1");  // logged out
   if ("serviceWorker" in navigator && document.body.dataset.sw) {
     navigator.serviceWorker.register(document.body.dataset.sw, { scope: document.body.dataset.swScope });
   }

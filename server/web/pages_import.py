@@ -1,0 +1,121 @@
+"""Bulk import of a compound's households and residents: upload, preview, confirm.
+
+The preview lists every rejected row with its number and reason and changes nothing. The
+confirm form carries the checked file back (base64); it is checked again before anything is
+written, so what is imported is exactly what the clerk previewed, and a tampered form can do
+no more than uploading another file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from server import importer
+from server.models import Compound
+from server.web.access import CLERKS, Viewer, require, web_of
+from server.web.audit import audit
+from server.web.errors import PageNotFound
+from server.web.pages_gates import compound_or_404
+from server.web.render import page
+
+router = APIRouter()
+Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
+SHOWN_REJECTS = 500  # a page lists at most this many rejected rows (the count says the rest)
+
+
+def _refused(request: Request, viewer: Viewer, compound: Compound, message: str) -> Response:
+    """The upload form again, with why the file was not read beside it."""
+    return page(
+        request,
+        "import.html",
+        viewer,
+        status=400,
+        compound=compound,
+        found=None,
+        done=None,
+        errors={"file": message},
+    )
+
+
+@router.get("/c/{compound_id}/import")
+def import_page(request: Request, compound_id: str, viewer: Clerk) -> Response:
+    with web_of(request).transaction() as s:
+        compound = compound_or_404(s, compound_id)
+    return page(request, "import.html", viewer, compound=compound, found=None, done=None)
+
+
+@router.get("/c/{compound_id}/import/template.{kind}")
+def template(request: Request, compound_id: str, kind: str, viewer: Clerk) -> Response:
+    if kind not in ("xlsx", "csv"):
+        raise PageNotFound("err.not_found")
+    name = f"households-template.{kind}"
+    media = "text/csv; charset=utf-8" if kind == "csv" else importer.XLSX_TYPE
+    return Response(
+        importer.template_bytes(name),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/c/{compound_id}/import")
+async def preview(
+    request: Request,
+    compound_id: str,
+    viewer: Clerk,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    with web_of(request).transaction() as s:
+        compound = compound_or_404(s, compound_id)
+    if file is None or not file.filename:
+        return _refused(request, viewer, compound, "import.no_file")
+    data = await file.read(importer.MAX_FILE_BYTES + 1)
+    try:
+        found = importer.preview(data, file.filename)
+    except importer.ImportFileError as error:
+        return _refused(request, viewer, compound, str(error))
+    payload = base64.b64encode(data).decode("ascii")
+    return _checked(request, viewer, compound, found, filename=file.filename, payload=payload)
+
+
+@router.post("/c/{compound_id}/import/confirm")
+def confirm(
+    request: Request,
+    compound_id: str,
+    viewer: Clerk,
+    payload: Annotated[str, Form(max_length=12 * 2**20)] = "",
+    filename: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    web = web_of(request)
+    with web.transaction() as s:
+        compound = compound_or_404(s, compound_id)
+    try:
+        found = importer.preview(base64.b64decode(payload, validate=True), filename or "upload")
+    except (binascii.Error, ValueError):  # ImportFileError is a ValueError too
+        return _refused(request, viewer, compound, "import.expired")
+    with web.transaction() as s:
+        outcome = importer.apply(s, compound_id, found)
+        audit(
+            s,
+            viewer,
+            "import",
+            filename[:200],
+            web.now(),
+            households=outcome.households_added,
+            residents=outcome.residents_added,
+            rejected=len(outcome.rejected),
+        )
+    return _checked(request, viewer, compound, found, done=outcome)
+
+
+def _checked(
+    request: Request, viewer: Viewer, compound: Compound, found: importer.Preview, **more: Any
+) -> Response:
+    """The page with a file's check: counts and rejected rows (and what was imported)."""
+    more.setdefault("done", None)
+    shown = found.rejected[:SHOWN_REJECTS]
+    return page(request, "import.html", viewer, compound=compound, found=found, shown=shown, **more)

@@ -1,0 +1,115 @@
+"""Downloads of one compound for clerks: the gate log for spreadsheets and paper passes.
+
+Both hold names (and the sheets photos), so each is written to the audit log. Printing signs a
+pass for a resident who has none, so it is a POST with the CSRF token, never a link.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server import export, sheets
+from server.exc import NotFound
+from server.models import Holder, Household
+from server.web.access import CLERKS, Viewer, require, web_of
+from server.web.audit import audit
+from server.web.pages_gates import compound_or_404
+from server.web.render import page
+from server.web.timefmt import today
+
+router = APIRouter()
+Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
+
+
+def download(data: bytes, filename: str, media_type: str, *, inline: bool = False) -> Response:
+    """A file reply whose Chinese name survives every browser (RFC 6266 filename*)."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    disposition = "inline" if inline else "attachment"
+    header = f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(data, media_type=media_type, headers={"Content-Disposition": header})
+
+
+@router.get("/c/{compound_id}/export")
+def export_log(
+    request: Request,
+    compound_id: str,
+    viewer: Clerk,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
+) -> Response:
+    """The form; with ``from`` and ``to`` the file itself."""
+    web = web_of(request)
+    with web.transaction() as s:
+        compound = compound_or_404(s, compound_id)
+        if start is None or end is None:
+            last = today(web.now(), compound.timezone)
+            form = {"from": (last - timedelta(days=6)).isoformat(), "to": last.isoformat()}
+            return page(request, "export.html", viewer, compound=compound, form=form)
+        found = export.export_events(s, compound_id, start, end, format)
+        audit(s, viewer, "export", f"{start}~{end}", web.now(), rows=found.rows, format=format)
+    return download(found.data, found.filename, found.media_type)
+
+
+@router.get("/c/{compound_id}/sheets")
+def sheets_page(request: Request, compound_id: str, viewer: Clerk) -> Response:
+    with web_of(request).transaction() as s:
+        compound = compound_or_404(s, compound_id)
+        buildings = sorted(
+            set(
+                s.scalars(
+                    select(Household.building).where(
+                        Household.compound_id == compound_id, Household.building != ""
+                    )
+                )
+            ),
+            key=lambda b: (len(b), b),
+        )
+    return page(request, "sheets.html", viewer, compound=compound, buildings=buildings)
+
+
+@router.post("/c/{compound_id}/sheets")
+def print_sheets(
+    request: Request,
+    compound_id: str,
+    viewer: Clerk,
+    household: Annotated[str, Form(max_length=200)] = "",
+    building: Annotated[str, Form(max_length=40)] = "",
+    holder: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    """A4 sheets of a household, a building or chosen residents of this compound (PDF)."""
+    web = web_of(request)
+    with web.transaction() as s:
+        holders, scope = _chosen(s, compound_id, household, building, holder or [])
+        cards = sheets.cards_for(s, holders, web.now())
+        audit(s, viewer, "print_passes", scope, web.now(), cards=len(cards))
+    data = sheets.sheet_pdf(cards)
+    return download(data, sheets.sheet_filename(cards, scope), "application/pdf", inline=True)
+
+
+def _chosen(
+    session: Session, compound_id: str, household: str, building: str, holder_ids: list[int]
+) -> tuple[list[Holder], str]:
+    """The residents to print, never of another compound (their ids 404 as unknown)."""
+    if household:
+        row = session.get(Household, household)
+        if row is None or row.compound_id != compound_id:
+            raise NotFound(f"no household {household!r} in this compound")
+        return sheets.household_holders(session, household), row.id
+    if building:
+        return sheets.building_holders(session, compound_id, building), f"{building}号楼"
+    chosen = sheets.selected_holders(session, holder_ids[:600])
+    for person in chosen:
+        home = session.get(Household, person.household_id)
+        if home is None or home.compound_id != compound_id:
+            raise NotFound(f"no resident {person.id} in this compound")
+    if not chosen:
+        raise NotFound("choose a household, a building or residents to print")
+    return chosen, ""
