@@ -212,6 +212,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.VISITOR_LIMIT: "访客次数已用完，请联系被访住户",
         A.ANTI_PASSBACK: "上次进出没有扫码，请问明情况",
         A.HCERT_REQUIRED: "没有出示健康证明，请查验",
+        A.EXIT_BUTTON: "有人按出门按钮离开，本小区出门要扫码",
         A.CHECK_PERSON: "请核实此人后再放行",
     },
     "en": {
@@ -231,6 +232,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.VISITOR_LIMIT: "Visits used up: call the host family",
         A.ANTI_PASSBACK: "Last passage not scanned: ask why",
         A.HCERT_REQUIRED: "No health certificate: check it",
+        A.EXIT_BUTTON: "Someone left by the exit button: exits must be scanned",
         A.CHECK_PERSON: "Check this person before letting them through",
     },
 }
