@@ -139,6 +139,7 @@ _ABOUT_NOBODY = {
     AlarmCode.LOG_UNWRITABLE: Reason.LOG_FAULT,
     AlarmCode.CLOCK_UNTRUSTED: Reason.CLOCK_UNTRUSTED,
     AlarmCode.BACKLOG: Reason.OFFLINE_BACKLOG,
+    AlarmCode.EXIT_BUTTON: Reason.EXIT_BUTTON,
 }
 
 
