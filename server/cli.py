@@ -23,7 +23,7 @@ from kiosk.model import RiskColour, Role
 from server import datacli, office, retention
 from server.app import DB_ENV
 from server.exc import ServerError
-from server.local import DEFAULT_ISSUER, Office
+from server.local import DEFAULT_ISSUER, Office, settle_heap
 from server.models import EventRow, Holder
 from server.pdf import PassCard, render_pass_pdf
 
@@ -65,6 +65,7 @@ def cmd_serve(args: argparse.Namespace, db: Office) -> int:
     retention.PurgeThread(db.sessions).start()  # daemon: deletes what retention lets go
     scheme = "https" if args.certfile else "http"
     print(f"office web app: {scheme}://{args.host}:{args.port}/office/ (kiosk-server add-user ...)")
+    settle_heap()
     if args.workers > 1:
         # Each worker process opens the database itself, named by the environment.
         os.environ[DB_ENV] = str(db.sessions.kw["bind"].url.render_as_string(hide_password=False))

@@ -4,13 +4,14 @@ start of the phone number, by flat and by pass id, one page at a time."""
 
 from __future__ import annotations
 
+import gc
 import socket
 from pathlib import Path
 
 import pytest
 
 from server import office
-from server.local import ServerThread
+from server.local import ServerThread, settle_heap
 from server.web import directory
 from server.web.board import FlatCells, FlatView
 from tests.webtools import World, flat, make_world
@@ -90,3 +91,13 @@ def test_a_kept_cell_is_used_only_while_the_flat_shows_the_same() -> None:
     FlatCells(words, cache)([before])
     after = FlatCells(words, cache)([FlatView("h1", "1-1-101", "101", "red", 4, "fever")])
     assert "&#x27;n&#x27;: 4}" in after and before in cache and len(cache) == 2
+
+
+def test_serving_freezes_the_startup_heap_out_of_full_collections() -> None:
+    """A full collection walked every object of the process: a 100 ms pause every few board
+    requests. What exists when serving starts is frozen; later objects are collected as usual."""
+    settle_heap()
+    try:
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
