@@ -200,6 +200,7 @@ class Kiosk:
             now = self._now = self.clock.read()
             self._watch_clock(now)
             self._watch_link(now)
+            self.alarms.raise_posted(now)  # alarms other threads (the sync agent) posted
             self._watch_door(now)
             self._watch_exit_button(now)
             self._write_unwritten(now.monotonic)
