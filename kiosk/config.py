@@ -84,7 +84,13 @@ class DeviceSettings:
         )
     )
     cooldown_s: float = field(
-        metadata=spec("Pause after a decision before the next person.", lo=0, hi=30, unit="s")
+        metadata=spec(
+            "A code just handled is not read again until it has been out of view this long "
+            "(a phone still held up is not a second pass); a different code is read at once.",
+            lo=0,
+            hi=30,
+            unit="s",
+        )
     )
     read_timeout_s: float = field(
         metadata=spec(
@@ -162,6 +168,17 @@ class ThermometerSettings:
     )
     sample_interval_s: float = field(
         metadata=spec("Time between two readings.", lo=0.02, hi=2, unit="s")
+    )
+    settling_s: float = field(
+        metadata=spec(
+            "Readings taken this soon after a forehead first appears are not used: the sensor's "
+            "filter is still moving from the wall to the forehead. The MLX90614's factory filter "
+            "settles in 140 ms (datasheet) and the settled value can reach its RAM up to one "
+            "refresh later, hence twice that, rounded up.",
+            lo=0,
+            hi=2,
+            unit="s",
+        )
     )
     timeout_s: float = field(
         metadata=spec(

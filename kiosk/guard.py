@@ -132,7 +132,7 @@ class GuardDesk:
         if problem:
             return CommandResult(False, Reason.VISITOR_REGISTERED, problem)
         stage = self._lane.stage
-        if stage not in (Stage.IDLE, Stage.COOLDOWN, Stage.DENIED):
+        if stage not in (Stage.IDLE, Stage.DENIED):
             return CommandResult(False, detail=f"someone is at the gate ({stage})")
         self._lane.measure_visitor(command, now)
         return CommandResult(True, Reason.VISITOR_REGISTERED, "measuring the visitor")

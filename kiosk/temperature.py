@@ -7,6 +7,9 @@ which takes at most one sample (one ambient + one object read) per call and retu
 Procedure:
 1. Presence: the object must read at least ``presence_delta_c`` above ambient; anything less
    is the wall or the air, and resets the batch (a person stepping back and forth "flickers").
+   Readings within ``settling_s`` of a forehead's first appearance are dropped: the sensor's
+   filter is still ramping from the wall, and a half-settled value would spread the batch and
+   force a re-take.
 2. Values no MLX90614 can report for a real scene (NaN, 1037.55 after a bus glitch, -273.15)
    are dropped; more than ``max_bad_samples`` of them is a sensor fault.
 3. Values outside the plausible forehead range (a hand, a hot cup) reset the batch.
@@ -72,6 +75,7 @@ class Measurement:
         self._bad = 0
         self._retakes = 0
         self._seen_forehead = False
+        self._present_since: float | None = None  # first reading of the forehead now in range
         self._last = ""
         self.result: TemperatureReading | None = None
 
@@ -93,9 +97,9 @@ class Measurement:
             ambient, obj = self._thermometer.ambient(), self._thermometer.object()
         except Exception as e:  # never raise: a broken driver means "call the guard"
             return self._finish(ReadingStatus.FAULT, f"{type(e).__name__}: {e}")
-        return self._take(obj, ambient)
+        return self._take(obj, ambient, now)
 
-    def _take(self, obj: float, ambient: float) -> TemperatureReading | None:
+    def _take(self, obj: float, ambient: float, now: float) -> TemperatureReading | None:
         self._last = f"object {obj:.2f} °C, ambient {ambient:.2f} °C"
         if not (_within(obj, OBJECT_RANGE_C) and _within(ambient, AMBIENT_RANGE_C)):
             self._bad += 1
@@ -106,8 +110,13 @@ class Measurement:
         s = self._settings
         if obj - ambient < s.presence_delta_c or not s.plausible_min_c <= obj <= s.plausible_max_c:
             self._batch.clear()  # nobody there, or not a forehead: start again
+            self._present_since = None
             return None
         self._seen_forehead = True
+        if self._present_since is None:
+            self._present_since = now
+        if now - self._present_since < s.settling_s - 1e-9:
+            return None  # the sensor is still settling on the forehead
         self._batch.append((obj, ambient))
         return self._batch_done() if len(self._batch) >= s.samples else None
 

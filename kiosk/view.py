@@ -22,7 +22,7 @@ class Stage(StrEnum):
     OPEN = "open"  # please pass
     DENIED = "denied"  # refused, reason shown
     GUARD = "guard"  # the kiosk cannot decide: call the guard
-    COOLDOWN = "cooldown"  # short pause before the next person
+    COOLDOWN = "cooldown"  # let through: wait until the door shuts behind the person before
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,19 @@ from pathlib import Path
 import pytest
 
 KIOSK = Path(__file__).resolve().parent.parent / "kiosk"
-HELPERS = ("alarms.py", "guard.py", "rules.py", "clock.py", "temperature.py")
+HELPERS = (
+    "alarms.py",
+    "guard.py",
+    "rules.py",
+    "clock.py",
+    "temperature.py",
+    "admission.py",
+    "codes.py",
+    "doorway.py",
+    "recorder.py",
+    "health.py",
+    "session.py",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

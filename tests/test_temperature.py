@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from kiosk.exc import SensorFault
 from kiosk.model import Celsius, ReadingStatus, TemperatureReading
 from kiosk.temperature import Measurement, compensation, measure
 
-SETTINGS = load_config(None).thermometer  # 5 samples, 0.1 s apart, 8 s timeout, +0.5 °C offset
+# 5 samples, 0.1 s apart, 8 s timeout, +0.5 °C offset. These tests are about the batch: the
+# sensor's settling is off here and has its own table below.
+SETTINGS = dataclasses.replace(load_config(None).thermometer, settling_s=0.0)
 ROOM = 25.0  # the reference ambient: no compensation
 
 
@@ -193,3 +196,48 @@ def test_measure_accepts_the_kiosk_clock() -> None:
     clock = Clock(wall=t, monotonic=t, ntp_flag=Path("/nonexistent"))
     reading = measure(ScriptedThermometer(forehead(36.5, 5)), SETTINGS, clock, t.sleep)
     assert reading.celsius == 37.0
+
+
+# --- the sensor's settling ------------------------------------------------------------------
+
+SETTLING = dict(settling_s=0.3)  # the shipped value: 3 readings at 0.1 s fall inside it
+HALF = 31.0  # the object register halfway from the wall to the forehead
+
+
+@pytest.mark.parametrize(
+    ("steps", "object_c", "reads"),
+    [
+        # the forehead arrives mid-ramp: the half-settled value and the next two are dropped
+        ([NOBODY, (ROOM, HALF), *forehead(36.3, 7)], 36.3, 1 + 3 + 5),
+        # two ramp values, one below presence: settling starts at the first forehead value
+        ([NOBODY, (ROOM, 27.5), (ROOM, HALF), *forehead(36.3, 7)], 36.3, 2 + 3 + 5),
+        # a forehead that steps away and back settles again
+        ([(ROOM, HALF), *forehead(36.3, 2), NOBODY, (ROOM, HALF), *forehead(36.6, 7)], 36.6, 12),
+    ],
+    ids=["mid-ramp", "slow-ramp", "back-and-forth"],
+)
+def test_unsettled_sensor_samples_are_not_used(
+    steps: list[Step], object_c: float, reads: int
+) -> None:
+    thermometer = ScriptedThermometer(steps)
+    clock = FakeTime()
+    settings = dataclasses.replace(SETTINGS, **SETTLING)
+    reading = measure(thermometer, settings, clock, clock.sleep)
+    assert reading.status is ReadingStatus.OK and reading.object_c == object_c
+    assert thermometer.reads == reads  # no re-take forced by a half-settled value
+
+
+@pytest.mark.parametrize(
+    ("steps", "status", "detail"),
+    [
+        ([(ROOM, HALF), *[(ROOM, math.nan)] * 4], ReadingStatus.FAULT, "impossible readings"),
+        ([(ROOM, HALF), SensorFault("no ACK from 0x5A")], ReadingStatus.FAULT, "no ACK"),
+        ([(ROOM, HALF), *forehead(36.3, 3), NOBODY], ReadingStatus.NO_FOREHEAD, "moved away"),
+    ],
+    ids=["garbage-while-settling", "bus-fault-while-settling", "left-while-settling"],
+)
+def test_faults_while_settling_are_still_reported(
+    steps: list[Step], status: ReadingStatus, detail: str
+) -> None:
+    reading, _ = run(steps, **SETTLING)
+    assert reading.status is status and detail in reading.detail

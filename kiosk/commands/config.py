@@ -138,6 +138,20 @@ clinical thermometer. The threshold `policy.fever_threshold_c` applies to the es
 estimate (compensation included, offset zero) and prints the offset that makes the kiosk read
 C; an offset computed from the raw object value alone would be wrong by the compensation
 (+1.0 °C at 15 °C ambient, -0.7 °C at 32 °C with the shipped k).
+
+## Pacing a lane
+
+One opening lets one person through. The relay drops when `gpio.open_s` has passed, or at
+once when the door shuts behind the person (door contact): whoever opens the door after that
+raises the door-forced-open alarm. The screen invites the next person as soon as the person let
+through lowers the pass or opens the door, so the next one is read and measured while the first
+walks through. If they may pass before the door has shut, the screen says "please wait" and
+the decision is logged and the gate opened only once the door has shut (given up after
+`device.read_timeout_s`, nothing logged): the gate never opens for a second person while it is
+open for the first. A pass just handled is ignored while it stays in view and
+`device.cooldown_s` after; a different pass is read at once. Temperature readings taken in the
+first `thermometer.settling_s` after a forehead appears are not used (the sensor is still
+moving from the wall to the forehead).
 """
 
 

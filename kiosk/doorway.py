@@ -1,0 +1,78 @@
+"""The doorway: the relay's openings, the door contact and the exit button.
+
+One opening is one passage. The relay drops when its time is up, or at once when the door
+shuts behind the person let through; a door opened after that, or without an opening, is
+forced. A door standing open too long is an alarm. The exit button is only latched here (it
+is pressed on a timer thread); the state machine logs and opens for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from drivers.base import Contact, Gate
+from kiosk.config import GpioSettings
+from kiosk.model import ClockReading, Reason
+
+__all__ = ["DOOR_GRACE_S", "Doorway"]
+
+DOOR_GRACE_S = 3.0  # the door may open this long after the relay dropped
+
+Alarm = Callable[[Reason, ClockReading, str, str], None]  # (reason, now, detail, value)
+
+
+class Doorway:
+    """Watches the door for the state machine and keeps each opening to one passage."""
+
+    def __init__(
+        self, gate: Gate, door: Contact, exit_button: Contact, gpio: GpioSettings, alarm: Alarm
+    ) -> None:
+        self._gate, self._door, self._gpio, self._alarm = gate, door, gpio, alarm
+        self.door_open = False
+        self.busy = False  # an opening not yet used up: relay on, or its passage under way
+        self.passing = False  # the door opened during the current opening
+        self._authorized_until = float("-inf")
+        self._door_since = 0.0
+        self._door_held_alarmed = False
+        self._exit_pressed = False
+        exit_button.when_changed(self._on_exit_button)
+
+    def open(self, now: ClockReading) -> None:
+        """Energise the relay for one passage (call only after the reason is logged)."""
+        self._gate.open(self._gpio.open_s)
+        self._authorized_until = now.monotonic + self._gpio.open_s + DOOR_GRACE_S
+        self.busy, self.passing = True, False
+
+    def watch(self, now: ClockReading) -> bool:
+        """Follow the door; True when the current opening has just been used up."""
+        mono = now.monotonic
+        door_open = self._door.active
+        if door_open and not self.door_open:
+            self._door_since, self._door_held_alarmed = mono, False
+            self.passing = self.busy
+            if not self._gate.is_open and mono > self._authorized_until:
+                self._alarm(Reason.DOOR_FORCED_OPEN, now, "door opened without a pass", "")
+        held = mono - self._door_since
+        if door_open and not self._door_held_alarmed and held > self._gpio.door_held_open_s:
+            self._door_held_alarmed = True
+            self._alarm(Reason.DOOR_HELD_OPEN, now, f"door open for {held:.0f} s", f"{held:.0f}")
+        shut_behind = self.passing and self.door_open and not door_open
+        unused = self.busy and not self.passing and not self._gate.is_open
+        self.door_open = door_open
+        if shut_behind:  # nobody else may follow: relock, and a door opened now is forced
+            self._gate.close_gate()
+            self._authorized_until = mono
+        if shut_behind or unused:
+            self.busy = self.passing = False
+            return True
+        return False
+
+    def exit_pressed(self) -> bool:
+        """True once for each press of the exit button since the last call."""
+        pressed, self._exit_pressed = self._exit_pressed, False
+        return pressed
+
+    def _on_exit_button(self, pressed: bool) -> None:
+        # Called from the contact's timer thread: only latch it; the loop acts on it.
+        if pressed:
+            self._exit_pressed = True

@@ -1,0 +1,110 @@
+"""The lane's events: made with this kiosk's identity, appended durably, kept while the log is down.
+
+Only the exit button's events are kept in memory when the log cannot be written (the exit
+always opens); they are offered to the log again every ``LOG_RETRY_S``, oldest first.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.config import DeviceSettings
+from kiosk.exc import StoreError
+from kiosk.model import ClockReading, Direction, Event, EventKind, Reason, Verdict
+from kiosk.session import Session
+from kiosk.store import EventLog
+
+log = logging.getLogger(__name__)
+
+__all__ = ["LOG_RETRY_S", "UNWRITTEN_MAX", "Recorder"]
+
+LOG_RETRY_S = 5.0  # how often events kept in memory are offered to a failing log again
+UNWRITTEN_MAX = 10_000  # exit-button events kept in memory while the log is down
+
+
+class Recorder:
+    """Makes and appends the kiosk's events; counts what waits for the office."""
+
+    def __init__(
+        self,
+        events: EventLog,
+        device: DeviceSettings,
+        *,
+        boot_id: str,
+        on_unlogged: Callable[[Event, str], None],
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        recent_size: int = 20,
+    ) -> None:
+        self.log = events
+        self.boot_id = boot_id
+        self._device = device
+        self._on_unlogged = on_unlogged
+        self._new_id = new_id
+        self.recent: deque[Event] = deque(events.recent(recent_size), maxlen=recent_size)
+        self.unsynced = events.count_unsynced()
+        self._unwritten: deque[Event] = deque(maxlen=UNWRITTEN_MAX)
+        self._retry_at = 0.0
+
+    def make_event(
+        self,
+        kind: EventKind,
+        reason: Reason,
+        now: ClockReading,
+        *,
+        direction: Direction,
+        verdict: Verdict | None = None,
+        session: Session | None = None,
+        temperature: float | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Event:
+        """An event of this kiosk about ``session``'s person (if any)."""
+        claims = session.claims if session is not None else None
+        household = claims.household_id if claims else None
+        if session is not None and session.visitor is not None:
+            household = session.visitor.household_id
+        return Event(
+            event_id=self._new_id(),
+            kind=kind,
+            wall_time=now.wall,
+            monotonic=now.monotonic,
+            boot_id=self.boot_id,
+            clock_trusted=now.trusted,
+            device_id=self._device.id,
+            compound_id=self._device.compound,
+            reason=reason,
+            verdict=verdict,
+            direction=direction if kind is not EventKind.ALARM else None,
+            pass_id=claims.pass_id if claims else None,
+            household_id=household,
+            temperature_c=temperature,
+            data=data or {},
+        )
+
+    def record(self, event: Event) -> bool:
+        """Append to the log; False (and shown as unlogged) when the log cannot be written."""
+        try:
+            self.log.append(event)
+        except StoreError as error:
+            log.error("event %s not logged: %s", event.event_id, error)
+            self._on_unlogged(event, str(error))
+            return False
+        self.recent.appendleft(event)
+        self.unsynced += 1
+        return True
+
+    def keep(self, event: Event, mono: float) -> None:
+        """Hold an event the log refused in memory, to be offered again (``write_kept``)."""
+        self._unwritten.append(event)
+        self._retry_at = mono + LOG_RETRY_S
+
+    def write_kept(self, mono: float) -> None:
+        """Offer the events kept in memory to the log again, oldest first, now and then."""
+        if not self._unwritten or mono < self._retry_at:
+            return
+        self._retry_at = mono + LOG_RETRY_S
+        while self._unwritten and self.record(self._unwritten[0]):
+            self._unwritten.popleft()
