@@ -119,8 +119,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
             "No connection to the office", "You can still pass; the guard will see to it"
         ),
         R.OFFICE_REFUSED: Words(
-            "The office is not taking this kiosk's records",
-            "You can still pass; the guard will see to it",
+            "The office refuses our records", "You can still pass; the guard will see to it"
         ),
         R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
         R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
