@@ -19,6 +19,7 @@ BENCHES = [
     "idle",
     "eventlog",
     "render",
+    "aim",
     "upload",
     "fleet",
     "idle_poll",

@@ -144,10 +144,14 @@ class ZxingDecoder:
         else finder patterns found by ``drivers.qrfinder`` (looked for only when asked)."""
         if self._last is None:
             return ()
-        frame, candidates = self._last
+        return self.candidate_sightings() or finder_sightings(self._last[0])
+
+    def candidate_sightings(self) -> tuple[Sighting, ...]:
+        """Where zxing found a QR code in the last frame but could not read it."""
+        if self._last is None:
+            return ()
         qr = self._zx.BarcodeFormat.QRCode
-        boxes = [_box(c.position) for c in candidates if c.format == qr]
-        return tuple(boxes) or finder_sightings(frame)
+        return tuple(_box(c.position) for c in self._last[1] if c.format == qr)
 
     def _read_enhanced(
         self, frame: GreyFrame, candidates: list[Any], enhance: Callable[[GreyFrame], GreyFrame]

@@ -18,7 +18,7 @@ __all__ = ["DOOR_GRACE_S", "Doorway"]
 
 DOOR_GRACE_S = 3.0  # the door may open this long after the relay dropped
 
-Alarm = Callable[[Reason, ClockReading, str, str], None]  # (reason, now, detail, value)
+Alarm = Callable[[Reason, ClockReading, str, str], None]  # reason, now, detail, value
 
 
 class Doorway:

@@ -9,7 +9,7 @@ from kiosk.model import ClockReading, Reason
 
 __all__ = ["HealthWatch"]
 
-Alarm = Callable[[Reason, ClockReading, str, str], None]  # (reason, now, detail, value)
+Alarm = Callable[[Reason, ClockReading, str, str], None]  # reason, now, detail, value
 
 
 class HealthWatch:

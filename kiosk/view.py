@@ -95,6 +95,7 @@ class AlarmCode(StrEnum):
     VISITOR_LIMIT = "visitor_limit"
     ANTI_PASSBACK = "anti_passback"
     HCERT_REQUIRED = "hcert_required"
+    EXIT_BUTTON = "exit_button"  # someone left by the exit button where exits are scanned
     CHECK_PERSON = "check_person"  # any other refusal the guard must look at
 
 
@@ -115,6 +116,7 @@ _ALARM_CODES: dict[Reason, AlarmCode] = {
     Reason.VISITOR_LIMIT: AlarmCode.VISITOR_LIMIT,
     Reason.ANTI_PASSBACK: AlarmCode.ANTI_PASSBACK,
     Reason.HCERT_REQUIRED: AlarmCode.HCERT_REQUIRED,
+    Reason.EXIT_BUTTON: AlarmCode.EXIT_BUTTON,
 }
 
 

@@ -91,6 +91,25 @@ def test_finder_patterns_of_a_clean_code_are_seen() -> None:
     assert aim_for([far], 640) is Aim.CLOSER
 
 
+def test_a_dark_mode_code_is_seen() -> None:
+    """Light modules on a dark phone screen: the finder patterns are light rings."""
+    rng = np.random.default_rng(2)
+    [seen] = finder_sightings(render_frame(PASS_TEXT, replace(STEADY, inverted=True), rng))
+    assert 200 < seen.width < 420
+
+
+def test_a_blurred_noisy_code_the_decoder_cannot_read_is_seen() -> None:
+    """What the hint is for: a code of a readable size that does not read (here blurred
+    past the spec, at a low contrast, in sensor noise) still says "hold still"."""
+    style = replace(STEADY, code_px=240, blur_px=1.8, noise=12.0, contrast=0.35)
+    frame = render_frame(PASS_TEXT, style, np.random.default_rng(3))
+    from drivers.qr import ZxingDecoder
+
+    assert ZxingDecoder().decode(frame) == []
+    [seen] = finder_sightings(frame)
+    assert aim_for([seen], 640) is Aim.HOLD_STILL
+
+
 def test_empty_scenes_give_no_sighting() -> None:
     """An empty gate must never be told to hold still: no sighting in 100 scenes."""
     for seed in range(100):

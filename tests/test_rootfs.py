@@ -316,6 +316,23 @@ def test_selftest_runs_under_emulation_as_the_kiosk_user(chroot: Chroot) -> None
     assert "all checks passed" in result.stdout
 
 
+def test_adafruits_driver_and_blinka_are_installed_and_read_the_emulated_sensor(
+    chroot: Chroot,
+) -> None:
+    # [thermometer] driver = "adafruit" on arm64: the core dependency pulled Blinka in (its
+    # sysv_ipc from a wheel), and the self-test reads the emulated chip through Adafruit's driver.
+    box = _installed(chroot)
+    (box.root / "var/lib/kiosk/adafruit.toml").write_text('[thermometer]\ndriver = "adafruit"\n')
+    result = box.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- "
+                     "/opt/kiosk/venv/bin/kiosk selftest --sim --only thermometer "
+                     "--config /var/lib/kiosk/adafruit.toml", env={"HOME": "/var/lib/kiosk"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all checks passed" in result.stdout
+    probe = box.run("/opt/kiosk/venv/bin/python", "-c",
+                    "import adafruit_mlx90614, busio, sysv_ipc; print('imported')")
+    assert "imported" in probe.stdout, probe.stdout + probe.stderr
+
+
 def _installed(chroot: Chroot) -> Chroot:
     if not (chroot.root / "opt/kiosk/venv/bin/kiosk").exists():
         pytest.skip("setup.sh did not finish in the first test")

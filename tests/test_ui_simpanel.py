@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pygame
 import pytest
@@ -154,3 +155,25 @@ def loop_once(sim: Sim) -> None:
     pygame.event.clear()
     pygame.event.post(pygame.event.Event(pygame.QUIT))
     loop(screen)
+
+
+def test_the_simulator_is_screenshotted_headless(tmp_path: Path) -> None:
+    """docs/screenshots/simulator-en.png comes from ui.screenshots, no display needed."""
+    from ui.screenshots import save_simulator
+
+    path = save_simulator(tmp_path / "simulator-en.png")
+    picture = pygame.image.load(str(path))
+    assert picture.get_size() == (800 + PANEL_WIDTH, 480)
+    # The panel is drawn on the right (bar, buttons, labels), not left blank.
+    grid = [(800 + x, y) for x in range(0, PANEL_WIDTH, 3) for y in range(0, 480, 3)]
+    assert len({tuple(picture.get_at(at))[:3] for at in grid}) > 8
+
+
+def test_the_screenshot_knows_every_demo_pass() -> None:
+    from datetime import UTC, datetime
+
+    from kiosk.demo_world import make_world
+    from ui.screenshots import DEMO_PASSES
+
+    world = make_world(datetime(2020, 2, 10, 8, 0, tzinfo=UTC))
+    assert set(DEMO_PASSES) <= set(world.passes)

@@ -91,9 +91,14 @@ def render_to_png(
     ``page`` is "resident" (the default) or a guard page ("alarms", "events", "person", "open",
     "visitor", "settings"; these need ``view.guard_unlocked``, else the PIN pad is drawn, "pin").
     """
+    surface = render_surface(view, size, language, page, frame)
+    return save_png(surface, path, optimise)
+
+
+def save_png(surface: pygame.Surface, path: str | Path, optimise: bool = True) -> Path:
+    """Save ``surface`` as a PNG (``optimise``: a 256-colour palette, much smaller)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    surface = render_surface(view, size, language, page, frame)
     if optimise:
         _save_palette_png(surface, path)
     else:

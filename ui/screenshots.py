@@ -8,13 +8,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pygame
+
 from ui import samples
-from ui.render import render_to_png
+from ui.render import StillKiosk, render_to_png, save_png, shared_fonts
+from ui.screen import Screen
+from ui.simpanel import PANEL_WIDTH, SimPanel
 from ui.state import Page
 
 AIMING = "KP1:" + "A" * 400  # a pass-sized code, held up for the "closer" picture
+# The simulator's pass buttons, as the demo community (kiosk.demo_world) labels them.
+DEMO_PASSES = ("resident", "fever", "revoked", "quarantine", "visitor", "empty flat", "sensor")
 
 SHOTS = {
     "idle": ("idle", Page.RESIDENT),
@@ -50,7 +57,36 @@ def save_screenshots(folder: Path, size: tuple[int, int] = (800, 480)) -> list[P
                     frame=frames.get(name),
                 )
             )
+    written.append(save_simulator(folder / "simulator-en.png", size))
     return written
+
+
+class _NoControls:
+    """Simulator controls for a still picture: the buttons are drawn, never pressed."""
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        def refuse(*args: object) -> None:
+            raise RuntimeError(f"a still picture of the simulator cannot {name}")
+
+        return refuse
+
+
+def save_simulator(path: Path, size: tuple[int, int] = (800, 480)) -> Path:
+    """The simulator's window (``kiosk sim``): the idle kiosk with its camera picture on the
+    left, the hardware panel on the right, as the real window lays them out."""
+    width, height = size
+    window = pygame.Surface((width + PANEL_WIDTH, height))
+    panel = SimPanel(_NoControls(), {label: "" for label in DEMO_PASSES})
+    screen = Screen(
+        StillKiosk(samples.BASE, samples.camera_frame()),
+        window.subsurface((0, 0, width, height)),
+        language="en",
+        fonts=shared_fonts(),
+        panel=panel,
+        panel_surface=window.subsurface((width, 0, PANEL_WIDTH, height)),
+    )
+    screen.draw()
+    return save_png(window, path)
 
 
 def main() -> int:

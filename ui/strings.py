@@ -136,7 +136,7 @@ STAGES: dict[str, dict[Stage, Words]] = {
         Stage.OPEN: Words("请通行"),
         Stage.DENIED: Words("不能通行"),
         Stage.GUARD: Words("请找保安", "设备无法判断，保安会来帮您"),
-        Stage.COOLDOWN: Words("请稍等", "下一位马上开始"),
+        Stage.COOLDOWN: Words("请稍等", "门关好后就为您开门"),
     },
     "en": {
         Stage.IDLE: Words("Show your pass", "Hold the QR code up to the camera"),
@@ -146,7 +146,7 @@ STAGES: dict[str, dict[Stage, Words]] = {
         Stage.OPEN: Words("Please go through"),
         Stage.DENIED: Words("Not allowed through"),
         Stage.GUARD: Words("Please see the guard", "The kiosk cannot decide; the guard will help"),
-        Stage.COOLDOWN: Words("Please wait", "Next person in a moment"),
+        Stage.COOLDOWN: Words("Please wait", "The gate opens for you once the door has closed"),
     },
 }
 
@@ -219,6 +219,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.VISITOR_LIMIT: "访客次数已用完，请联系被访住户",
         A.ANTI_PASSBACK: "上次进出没有扫码，请问明情况",
         A.HCERT_REQUIRED: "没有出示健康证明，请查验",
+        A.EXIT_BUTTON: "有人按出门按钮离开，本小区出门要扫码",
         A.CHECK_PERSON: "请核实此人后再放行",
     },
     "en": {
@@ -240,6 +241,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.VISITOR_LIMIT: "Visits used up: call the host family",
         A.ANTI_PASSBACK: "Last passage not scanned: ask why",
         A.HCERT_REQUIRED: "No health certificate: check it",
+        A.EXIT_BUTTON: "Someone left by the exit button: exits must be scanned",
         A.CHECK_PERSON: "Check this person before letting them through",
     },
 }
