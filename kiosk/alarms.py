@@ -7,10 +7,16 @@ by ear.
 
 The desk knows nothing of the state machine. It is handed a ``Journal`` (writes one event and
 says whether the log took it) and the indicator lamp; the machine above it owns both.
+
+Other threads (the sync agent's) never touch the desk: they ``post`` an alarm to a queue that
+the kiosk loop drains on its next tick (``raise_posted``), so the open alarms, the log and the
+indicator stay with the one thread that owns them.
 """
 
 from __future__ import annotations
 
+import queue
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -18,7 +24,9 @@ from drivers.base import Indicator
 from kiosk.model import ClockReading, Event, EventKind, Reason
 from kiosk.view import Alarm, AlarmCode, CommandResult, PersonView, alarm_code, alarm_pattern
 
-__all__ = ["Alarms", "Journal", "Noted", "alarm_from"]
+__all__ = ["Alarms", "Journal", "Noted", "alarm_from", "office_refusal"]
+
+OFFICE_WORDS_MAX = 200  # characters of the office's message kept for the screen
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,9 @@ class Alarms:
         self._indicator = indicator
         self._place = place
         self._open: dict[str, Alarm] = {}
+        self._posted: queue.SimpleQueue[tuple[Reason, str, AlarmCode | None, str]] = (
+            queue.SimpleQueue()
+        )
 
     def raise_once(
         self,
@@ -96,6 +107,21 @@ class Alarms:
         self._open[alarm.alarm_id] = alarm
         self._indicator.show(self.pattern())
         return alarm
+
+    def post(
+        self, reason: Reason, detail: str = "", *, code: AlarmCode | None = None, value: str = ""
+    ) -> None:
+        """Ask for an alarm from another thread; the kiosk loop raises it (``raise_posted``)."""
+        self._posted.put((reason, detail, code, value))
+
+    def raise_posted(self, now: ClockReading) -> None:
+        """Raise what other threads posted since the last call (the kiosk loop's, every tick)."""
+        while True:
+            try:
+                reason, detail, code, value = self._posted.get_nowait()
+            except queue.Empty:
+                return
+            self.raise_once(reason, now, detail, code=code, value=value)
 
     def show_unlogged(self, event: Event, error: str) -> None:
         """The log refused an event: tell the guard on screen (the one place left to tell)."""
@@ -133,6 +159,22 @@ class Alarms:
 
     def view(self) -> tuple[Alarm, ...]:
         return tuple(self._open.values())
+
+
+def office_refusal(alarms: Alarms) -> Callable[[str], None]:
+    """The sync agent's ``alarm`` callback: the office refuses every upload, in its own words.
+    Safe to call from the agent's thread (it only posts)."""
+
+    def post(message: str) -> None:
+        words = " ".join(message.split())[:OFFICE_WORDS_MAX]
+        alarms.post(
+            Reason.OFFICE_REFUSED,
+            f"the office refuses every upload: {message}",
+            code=AlarmCode.OFFICE_REFUSED,
+            value=words,
+        )
+
+    return post
 
 
 def _who(alarm: Alarm) -> str | None:

@@ -182,6 +182,7 @@ class Kiosk:
             if backlog is not None:
                 self.recorder.unsynced = backlog
             self.health.watch_link(now, self.recorder.unsynced)
+            self.alarms.raise_posted(now)  # alarms other threads (the sync agent) posted
             if self.doorway.watch(now):
                 self._opening_used_up()
             self._watch_exit_button(now)

@@ -78,6 +78,7 @@ class Reason(StrEnum):
     DOOR_HELD_OPEN = "door_held_open"
     DOOR_FORCED_OPEN = "door_forced_open"
     OFFLINE_BACKLOG = "offline_backlog"
+    OFFICE_REFUSED = "office_refused"  # the office refuses every upload (e.g. an older office)
     VISITOR_REGISTERED = "visitor_registered"
     EXIT_BUTTON = "exit_button"
 

@@ -77,6 +77,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_exit_button ON events (compound_id, wall_time)
         WHERE reason = 'exit_button';
     """,
+    """
+    CREATE INDEX passages_unidentified ON passages (compound_id, wall_time)
+        WHERE pass_id IS NULL AND household_id IS NULL;
+    """,
 )
 
 COLUMNS = (
@@ -89,6 +93,9 @@ ADMITTED = "kind IN ('decision', 'guard_action', 'visitor') AND verdict = 'allow
 # The exit button opened for someone nobody identified (kiosk.machine, docs/gate-rules.md).
 # (reason first: the partial index events_exit_button serves it.)
 UNIDENTIFIED_EXIT = "reason = 'exit_button' AND kind = 'decision' AND verdict = 'allow'"
+# The same at another kiosk of the compound: the office passes on button exits with no
+# identity, and nothing else without one (server.sync_service._passage).
+UNIDENTIFIED_PASSAGE = "pass_id IS NULL AND household_id IS NULL AND direction = 'out'"
 
 
 def iso(moment: datetime) -> str:
@@ -179,9 +186,12 @@ class EventLog:
     def _unidentified_exit_after(
         self, conn: sqlite3.Connection, compound_id: str, wall_time: str
     ) -> bool:
+        """Whether someone left by an exit button of the compound (this kiosk's or, as the
+        office passed it on, another's) after ``wall_time``."""
         row = conn.execute(
-            f"SELECT 1 FROM events WHERE {UNIDENTIFIED_EXIT} AND compound_id = ? AND wall_time > ? "
-            "LIMIT 1",
+            f"SELECT 1 FROM events WHERE {UNIDENTIFIED_EXIT} AND compound_id = ?1 "
+            f"AND wall_time > ?2 UNION ALL SELECT 1 FROM passages WHERE {UNIDENTIFIED_PASSAGE} "
+            "AND compound_id = ?1 AND wall_time > ?2 LIMIT 1",
             (compound_id, wall_time),
         ).fetchone()
         return row is not None

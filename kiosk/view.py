@@ -70,6 +70,7 @@ _ALARM_CLASSES: dict[Reason, AlarmClass] = {
     Reason.LOG_FAULT: AlarmClass.DEVICE,
     Reason.CLOCK_UNTRUSTED: AlarmClass.DEVICE,
     Reason.OFFLINE_BACKLOG: AlarmClass.DEVICE,
+    Reason.OFFICE_REFUSED: AlarmClass.DEVICE,
 }
 
 
@@ -85,6 +86,7 @@ class AlarmCode(StrEnum):
     LOG_UNWRITABLE = "log_unwritable"
     CLOCK_UNTRUSTED = "clock_untrusted"
     BACKLOG = "backlog"  # value: events waiting for the office
+    OFFICE_REFUSED = "office_refused"  # value: the office's own words
     QUARANTINE = "quarantine"
     EMPTY_FLAT = "empty_flat"
     REVOKED = "revoked"
@@ -105,6 +107,7 @@ _ALARM_CODES: dict[Reason, AlarmCode] = {
     Reason.LOG_FAULT: AlarmCode.LOG_UNWRITABLE,
     Reason.CLOCK_UNTRUSTED: AlarmCode.CLOCK_UNTRUSTED,
     Reason.OFFLINE_BACKLOG: AlarmCode.BACKLOG,
+    Reason.OFFICE_REFUSED: AlarmCode.OFFICE_REFUSED,
     Reason.QUARANTINE: AlarmCode.QUARANTINE,
     Reason.EMPTY_FLAT: AlarmCode.EMPTY_FLAT,
     Reason.REVOKED: AlarmCode.REVOKED,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from kiosk.alarms import office_refusal
 from kiosk.app import App
 from kiosk.clock import boot_id
 from kiosk.demo_world import ISSUER, DemoWorld
@@ -87,6 +88,7 @@ class DemoOffice:
                 max_backoff_s=app.config.sync.max_backoff_s,
             ),
             report=app.kiosk.set_link_status,
+            alarm=office_refusal(app.kiosk.alarms),
         )
         app.network.subscribe(self.agent.set_network)
 

@@ -22,7 +22,7 @@ from sqlalchemy import CursorResult, Row, Table, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from kiosk.model import Event, EventKind, Passage, Verdict
+from kiosk.model import Direction, Event, EventKind, Passage, Reason, Verdict
 from server.exc import AlreadyExists, CodeInvalid, DeviceMismatch, KioskRevoked, Unauthorized
 from server.models import Change, Conflict, EnrollmentCode, EventRow, Kiosk
 from server.office import token_hash
@@ -216,11 +216,14 @@ def _pass_on(session: Session, compound: str, new: Iterable[Event]) -> None:
 
 
 def _passage(event: Event) -> Passage | None:
+    """What the compound's other kiosks need of ``event``, or None. An exit by the button has
+    no identity but is passed on: at every kiosk it lets in a pass last seen going in before
+    it, as it does at its own (docs/gate-rules.md, the exit button is egress)."""
     if (
         event.kind not in PASSAGE_KINDS
         or event.verdict is not Verdict.ALLOW
         or event.direction is None
-        or (event.pass_id is None and event.household_id is None)
+        or (event.pass_id is None and event.household_id is None and not _button_exit(event))
     ):
         return None
     return Passage(
@@ -232,6 +235,10 @@ def _passage(event: Event) -> Passage | None:
         event.pass_id,
         event.household_id,
     )
+
+
+def _button_exit(event: Event) -> bool:
+    return event.reason is Reason.EXIT_BUTTON and event.direction is Direction.OUT
 
 
 def _admitted(event: Event) -> bool:

@@ -142,7 +142,7 @@ class SyncAgent:
         self._takes_uploads: bool | None = None  # this cycle's answer to the empty batch
         self.online = False
         self.locked_out = ""  # the server's message while the credential is refused
-        self.alarm = ""  # the office's message while it refuses every upload
+        self.alarm = ""  # the office's own words while it refuses every upload
 
     # --- the thread ------------------------------------------------------------------------------
 
@@ -311,9 +311,11 @@ class SyncAgent:
         if error.code == ErrorCode.BATCH_TOO_LARGE and len(batch) > 1:
             self._batch = max(1, len(batch) // 2)
         elif not self._office_takes_uploads(batch[0].device_id):
-            message = f"the office refuses every upload: {error.message or error}"
-            self._set_alarm(message)
-            raise Transient(f"{message}; {len(batch)}+ event(s) stay queued")
+            words = error.message or str(error)
+            self._set_alarm(words)
+            raise Transient(
+                f"the office refuses every upload: {words}; {len(batch)}+ event(s) stay queued"
+            )
         if len(batch) == 1:
             return 0, self._reject(batch[0], error.status, error.code, error.message)
         return self._halves(batch)
@@ -376,7 +378,7 @@ class SyncAgent:
             return
         self.alarm = message
         if message:
-            log.error("%s", message)
+            log.error("the office refuses every upload: %s", message)
         if self._alarm is not None and message:
             try:
                 self._alarm(message)

@@ -70,19 +70,24 @@ class Lane:
             clock=now,
             direction=direction,
         )
-        self.kiosk.log.append(
-            make_event(
-                self.kiosk.device,
-                self.kiosk.clock,
-                kind=EventKind.DECISION,
-                verdict=decision.verdict,
-                reason=decision.reason,
-                direction=direction,
-                pass_id=claims.pass_id,
-                household_id=claims.household_id,
-            )
+        self.record(
+            kind=EventKind.DECISION,
+            verdict=decision.verdict,
+            reason=decision.reason,
+            direction=direction,
+            pass_id=claims.pass_id,
+            household_id=claims.household_id,
         )
         return decision.verdict, decision.reason
+
+    def record(self, **fields: object) -> None:
+        self.kiosk.log.append(make_event(self.kiosk.device, self.kiosk.clock, **fields))
+
+    def press_exit_button(self) -> None:
+        """Someone leaves by the exit button: the event kiosk.machine logs (no identity)."""
+        self.time.wall_s += 60
+        self.record(reason=Reason.EXIT_BUTTON, direction=Direction.OUT, pass_id=None,
+                    household_id=None, temperature_c=None)  # fmt: skip
 
     def sync(self) -> None:
         assert self.kiosk.agent.run_once().ok
@@ -169,6 +174,65 @@ def test_offline_kiosks_decide_on_what_they_know_and_the_office_flags_it(office,
     assert conflict["direction"] == "in" and conflict["pass_id"] == "P-h1-resident-None"
     assert {conflict["first_device_id"], conflict["second_device_id"]} == {"A", "B"}
     assert a.show(resident, Direction.IN) == (Verdict.DENY, Reason.ANTI_PASSBACK)
+
+
+def test_an_exit_by_the_button_at_b_lets_the_resident_back_in_at_a(office, lanes):
+    """docs/gate-rules.md: an unidentified exit locks nobody out, at whichever kiosk of the
+    compound the button was pressed."""
+    a, b = lanes
+    resident = sign(office, "h1", Role.RESIDENT)
+    assert a.show(resident, Direction.IN) == ALLOW
+    both_sync(a, b)
+    b.press_exit_button()  # the resident (or someone) leaves by B's button
+    both_sync(a, b)
+    assert a.show(resident, Direction.IN) == ALLOW
+    assert office.office.conflicts() == []
+    both_sync(a, b)
+    assert b.show(resident, Direction.IN) == (Verdict.DENY, Reason.ANTI_PASSBACK)  # once only
+
+
+def test_a_button_exit_not_yet_heard_of_does_not_open_anti_passback(office, lanes):
+    a, b = lanes
+    resident = sign(office, "h1", Role.RESIDENT)
+    assert a.show(resident, Direction.IN) == ALLOW
+    b.press_exit_button()  # B has not synced: A cannot know
+    assert a.show(resident, Direction.IN) == (Verdict.DENY, Reason.ANTI_PASSBACK)
+
+
+def test_a_button_exit_elsewhere_is_no_way_out_twice(office, lanes):
+    """The button reopens the way in only: "out" after "out" stays refused."""
+    a, b = lanes
+    resident = sign(office, "h1", Role.RESIDENT)
+    assert b.show(resident, Direction.OUT) == ALLOW
+    a.press_exit_button()
+    both_sync(a, b)
+    assert b.show(resident, Direction.OUT) == (Verdict.DENY, Reason.ANTI_PASSBACK)
+    assert a.show(resident, Direction.IN) == ALLOW
+
+
+def test_a_button_exit_before_the_last_passage_counts_for_nothing(office, lanes):
+    a, b = lanes
+    resident = sign(office, "h1", Role.RESIDENT)
+    b.press_exit_button()
+    assert a.show(resident, Direction.IN) == ALLOW
+    both_sync(a, b)
+    assert a.show(resident, Direction.IN) == (Verdict.DENY, Reason.ANTI_PASSBACK)
+
+
+def test_only_button_exits_travel_without_an_identity(office, lanes):
+    """A guard's opening with no pass is no unidentified exit at the gate either: the office
+    keeps it to itself."""
+    a, b = lanes
+    b.press_exit_button()
+    b.record(kind=EventKind.GUARD_ACTION, reason=Reason.GUARD_OVERRIDE, direction=Direction.OUT,
+             pass_id=None, household_id=None)  # fmt: skip
+    both_sync(a, b)
+    rows = (
+        sqlite3.connect(a.kiosk.log.path)
+        .execute("SELECT device_id, direction, pass_id, household_id FROM passages")
+        .fetchall()
+    )
+    assert rows == [("B", "out", None, None)]
 
 
 def test_a_kiosk_does_not_count_its_own_passages_twice(office, lanes):

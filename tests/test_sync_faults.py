@@ -217,6 +217,7 @@ def test_fault_mid_backlog_keeps_events_and_retry_delivers_once(tmp_path, office
     assert not failed.ok
     assert kiosk.reports[-1][0] is False
     assert kiosk.log.count_unsynced() > 0
+    kiosk.agent.client.timeout_s = 30.0  # the retry is about delivery, not about waiting
     assert kiosk.agent.run_once().ok
     assert kiosk.log.count_unsynced() == 0
     assert_exactly_once(office, events)

@@ -130,7 +130,13 @@ def door_alarm() -> Alarm:
 
 
 # A value of the kind each code's words take (the longest the kiosk writes).
-_VALUES = {AlarmCode.DOOR_HELD: "3600", AlarmCode.FEVER: "41.9", AlarmCode.BACKLOG: "100000"}
+_VALUES = {
+    AlarmCode.DOOR_HELD: "3600",
+    AlarmCode.FEVER: "41.9",
+    AlarmCode.BACKLOG: "100000",
+    # The office's own words, in whatever language the office speaks: a neutral sample here.
+    AlarmCode.OFFICE_REFUSED: "400",
+}
 _ABOUT_NOBODY = {
     AlarmCode.DOOR_FORCED: Reason.DOOR_FORCED_OPEN,
     AlarmCode.DOOR_HELD: Reason.DOOR_HELD_OPEN,
@@ -139,6 +145,7 @@ _ABOUT_NOBODY = {
     AlarmCode.LOG_UNWRITABLE: Reason.LOG_FAULT,
     AlarmCode.CLOCK_UNTRUSTED: Reason.CLOCK_UNTRUSTED,
     AlarmCode.BACKLOG: Reason.OFFLINE_BACKLOG,
+    AlarmCode.OFFICE_REFUSED: Reason.OFFICE_REFUSED,
     AlarmCode.EXIT_BUTTON: Reason.EXIT_BUTTON,
 }
 

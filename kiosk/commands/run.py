@@ -111,8 +111,15 @@ def _start_agent(app: Any) -> Any:
     except ImportError as error:
         log.error("sync.server_url is set but the sync agent is missing: %s", error)
         return None
+    from kiosk.alarms import office_refusal
+
     agent = build_agent(
-        app.config, app.log, app.office, app.clock, report=app.kiosk.set_link_status
+        app.config,
+        app.log,
+        app.office,
+        app.clock,
+        report=app.kiosk.set_link_status,
+        alarm=office_refusal(app.kiosk.alarms),
     )
     if agent is not None:
         app.network.subscribe(agent.set_network)
