@@ -75,8 +75,10 @@ def _matches(text: str) -> ColumnElement[bool]:
     like = f"%{_escape(text)}%"
     options: list[ColumnElement[bool]] = [Holder.name.like(like, escape="\\")]
     digits = clean_phone(text)
-    if digits.isdigit() and len(digits) >= 3:
-        options.append(_phone_starts(digits))
+    if digits.isdigit() and len(digits) >= 4:
+        # Anywhere in the number: clerks ask for the last four digits (尾号). The name match
+        # above reads the compound's residents anyway, so this costs no extra pass.
+        options.append(Holder.phone.like(f"%{digits}%"))
     flat = FLAT.match(text)
     if flat:
         building, unit, room = flat.groups()
@@ -86,14 +88,6 @@ def _matches(text: str) -> ColumnElement[bool]:
     by_pass = select(Pass.holder_id).where(Pass.pass_id == text.upper())
     options.append(Holder.id.in_(by_pass))
     return or_(*options)
-
-
-def _phone_starts(digits: str) -> ColumnElement[bool]:
-    """Phones starting with ``digits``, as a range the phone index answers on any database."""
-    if digits.strip("9") == "":  # every digit string at or above "99..9" starts with it
-        return Holder.phone >= digits
-    above = str(int(digits) + 1).zfill(len(digits))
-    return (Holder.phone >= digits) & (Holder.phone < above)
 
 
 def _escape(text: str) -> str:
