@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from server.models import Compound
 from server.web import i18n
 from server.web.render import mask_name, mask_phone
 from server.web.tables import Registration
@@ -126,3 +127,20 @@ def test_the_compounds_time_zone_is_a_setting(world: World) -> None:
     assert "2026-02-10 08:00" in html  # Urumqi is UTC+6
     bad = admin.post("/office/c/c1/settings", data={**form, "timezone": "Mars/Olympus"})
     assert bad.status_code == 422 and "未知的时区" in bad.text
+
+
+def test_the_compounds_retention_is_a_setting(world: World) -> None:
+    admin = world.client("admin")
+    form = {"csrf": CSRF, "name": "小区1", "timezone": "Asia/Shanghai", "visitor_entries": "3"}
+    saved = admin.post("/office/c/c1/settings", data={**form, "retention_days": "30"})
+    assert saved.status_code == 303
+    with world.office.session() as s:
+        assert s.get(Compound, "c1").retention_days == 30
+    assert 'value="30"' in admin.get("/office/c/c1/settings").text
+    for bad in ("0", "3651", "-1", "ten"):
+        refused = admin.post("/office/c/c1/settings", data={**form, "retention_days": bad})
+        assert refused.status_code == 422 and "应为 1 到 3650 天" in refused.text
+    kept = admin.post("/office/c/c1/settings", data={**form, "retention_days": ""})
+    assert kept.status_code == 303
+    with world.office.session() as s:
+        assert s.get(Compound, "c1").retention_days is None

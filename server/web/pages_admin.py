@@ -1,5 +1,6 @@
 """Office admins: accounts of clerks and gate supervisors (residents register themselves) and
-each compound's settings: name, time zone of its pages, most entries a visitor pass may allow."""
+each compound's settings: name, time zone of its pages, most entries a visitor pass may allow,
+how long its gate log and visitor data are kept."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
+from server import retention
 from server.exc import ServerError
 from server.models import Compound
 from server.web.access import ADMINS, Viewer, require, web_of
@@ -104,6 +106,7 @@ def settings_page(request: Request, compound_id: str, viewer: AdminOf) -> object
         "name": compound.name,
         "timezone": compound.timezone,
         "visitor_entries": str(compound.visitor_entries),
+        "retention_days": "" if compound.retention_days is None else str(compound.retention_days),
     }
     return page(request, "settings.html", viewer, compound=compound, form=form)
 
@@ -116,10 +119,16 @@ def save_settings(
     name: Text = "",
     timezone: Text = "",
     visitor_entries: Text = "",
+    retention_days: Text = "",
 ) -> object:
     web = web_of(request)
-    form = {"name": name, "timezone": timezone, "visitor_entries": visitor_entries}
-    errors = _settings_errors(name, timezone, visitor_entries)
+    form = {
+        "name": name,
+        "timezone": timezone,
+        "visitor_entries": visitor_entries,
+        "retention_days": retention_days,
+    }
+    errors = _settings_errors(name, timezone, visitor_entries, retention_days)
     with web.transaction() as s:
         compound = get_or_404(s, Compound, compound_id)
         if errors:
@@ -136,9 +145,11 @@ def save_settings(
             "name": compound.name,
             "timezone": compound.timezone,
             "visitor_entries": compound.visitor_entries,
+            "retention_days": compound.retention_days,
         }
         compound.name, compound.timezone = name.strip(), timezone.strip()
         compound.visitor_entries = int(visitor_entries)
+        compound.retention_days = int(retention_days) if retention_days.strip() else None
         audit(
             s,
             viewer,
@@ -150,12 +161,15 @@ def save_settings(
                 "name": compound.name,
                 "timezone": compound.timezone,
                 "visitor_entries": compound.visitor_entries,
+                "retention_days": compound.retention_days,
             },
         )
     return RedirectResponse(f"{PREFIX}/c/{compound_id}/settings", status_code=303)
 
 
-def _settings_errors(name: str, timezone: str, visitor_entries: str) -> dict[str, str]:
+def _settings_errors(
+    name: str, timezone: str, visitor_entries: str, retention_days: str
+) -> dict[str, str]:
     errors = {}
     if not name.strip():
         errors["name"] = "reg.err.required"
@@ -165,6 +179,9 @@ def _settings_errors(name: str, timezone: str, visitor_entries: str) -> dict[str
         errors["timezone"] = "settings.err.zone"
     if not visitor_entries.strip().isdigit() or not 1 <= int(visitor_entries) <= 20:
         errors["visitor_entries"] = "settings.err.entries"
+    days = retention_days.strip()  # empty: keep the gate log and visitor data for ever
+    if days and (not days.isdigit() or not 1 <= int(days) <= retention.MAX_DAYS):
+        errors["retention_days"] = "settings.err.retention"
     return errors
 
 
