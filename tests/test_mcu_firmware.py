@@ -10,7 +10,7 @@ import random
 import pytest
 
 from drivers.gate_osdp_sim import FirmwareVm
-from tests.mcu_support import KEY, board
+from tests.mcu_support import KEY, board, crc16
 
 HELD = 5
 
@@ -158,16 +158,6 @@ def test_commands_in_plain_text_are_refused() -> None:
         assert not vm.relay
 
 
-def _crc16(data: bytes) -> int:
-    crc = 0x1D0F
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-        crc &= 0xFFFF
-    return crc
-
-
 def test_well_framed_nonsense_is_answered_or_ignored_never_acted_on() -> None:
     """Frames with a valid CRC but random control bytes, security blocks and commands."""
     rng = random.Random(11)
@@ -179,7 +169,7 @@ def test_well_framed_nonsense_is_answered_or_ignored_never_acted_on() -> None:
             frame = bytearray([0x53, 0x01, 0, 0, ctrl]) + body
             size = len(frame) + 2
             frame[2], frame[3] = size & 0xFF, size >> 8
-            crc = _crc16(bytes(frame))
+            crc = crc16(bytes(frame))
             replies += bool(vm.advance(2, rx=bytes(frame) + bytes([crc & 0xFF, crc >> 8])))
             assert not vm.relay
         state = vm.state

@@ -12,19 +12,9 @@ import pytest
 
 from drivers.gate_osdp import OsdpController
 from kiosk.exc import HardwareError
-from tests.mcu_support import KEY, WRONG_KEY, kinds, linked, wait_for
+from tests.mcu_support import KEY, WRONG_KEY, crc16, kinds, linked, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def crc16(data: bytes) -> int:
-    crc = 0x1D0F
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-        crc &= 0xFFFF
-    return crc
 
 
 def frames(stream: bytes) -> list[bytes]:
