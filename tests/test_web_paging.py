@@ -1,6 +1,7 @@
 """Long lists a page at a time: the flats list in natural order, 50 a page, with "51–100 of N",
 links that keep the building filter, a bad page number answered with a 400 page in the viewer's
-language (never a 500) and a page past the end shown as the last page; on SQLite and PostgreSQL.
+language (never a 500) and a page past the end shown as the last page; the approvals queue 20
+cards a page, a decision coming back to its page; on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from server.db import MIGRATIONS, make_engine, migrate
 from server.flatorder import flat_order
 from server.web.board import natural
 from server.web.paging import PAGE_SIZE, BadPageNumber, page_number, pages
+from server.web.registrations import Applicant, submit
 from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
-from tests.webtools import CSRF, World, flat, make_world
+from tests.webtools import CSRF, PASSWORD, World, flat, jpeg, make_world
 
 # Buildings 1..12 with units 1..2 and rooms 1..5: 120 flats, plus the world's 1-1-101 and 1-1-102.
 BUILDINGS = [str(b) for b in range(1, 13)]
@@ -179,3 +181,48 @@ def test_page_numbers() -> None:
     last = pages(10**9, 120)
     assert (last.number, last.first, last.last, last.next) == (3, 101, 120, "")
     assert (pages(1, 0).first, pages(1, 0).last, pages(1, 0).count) == (0, 0, 1)
+
+
+def queue_names(html: str) -> list[str]:
+    return re.findall(r'<h2 class="reg-name">([^<]+)</h2>', html)
+
+
+def waiting(world: World, count: int) -> None:
+    """``count`` more registrations for c1's flats (c1 has one waiting already)."""
+    photo = jpeg()
+    with world.office.session() as s:
+        for n in range(count):
+            room = f"{n % 5 + 1}0{n % 5 + 1}"
+            who = Applicant("3", "1", room, f"排队{n:02d}", f"1370000{n:04d}", PASSWORD, photo)
+            submit(s, "c1", who, world.clock())
+
+
+def test_the_approvals_queue_pages_twenty_at_a_time_oldest_first(world: World) -> None:
+    waiting(world, 45)
+    client = world.client("clerk1")
+    first = client.get("/office/c/c1/approvals").text
+    assert '<span class="muted">(46)</span>' in first and "第 1–20 条，共 46 条" in first
+    assert queue_names(first)[:2] == ["新人1", "排队00"] and len(queue_names(first)) == 20
+    last = client.get("/office/c/c1/approvals?page_no=3").text
+    assert queue_names(last) == [f"排队{n:02d}" for n in range(39, 45)]
+    assert client.get("/office/c/c1/approvals?page_no=x").status_code == 400
+
+
+def test_deciding_on_a_queue_page_comes_back_to_that_page(world: World) -> None:
+    waiting(world, 45)
+    client = world.client("clerk1")
+    second = client.get("/office/c/c1/approvals?page_no=2").text
+    reg = re.findall(r'id="reg-(\d+)"', second)[0]
+    answer = client.post(f"/office/reg/{reg}/approve", data={"csrf": CSRF, "page_no": "2"})
+    assert (answer.status_code, answer.headers["location"]) == (
+        303,
+        "/office/c/c1/approvals?page_no=2",
+    )
+    other = re.findall(r'id="reg-(\d+)"', second)[1]
+    refused = client.post(f"/office/reg/{other}/approve", data={"csrf": CSRF, "page_no": "-2"})
+    assert refused.status_code == 400  # and nothing was decided
+    assert f'id="reg-{other}"' in client.get("/office/c/c1/approvals?page_no=2").text
+    rejected = client.post(
+        f"/office/reg/{other}/reject", data={"csrf": CSRF, "page_no": "1", "reason": "重复"}
+    )
+    assert rejected.headers["location"] == "/office/c/c1/approvals"
