@@ -1,12 +1,14 @@
 """Long lists a page at a time: the flats list in natural order, 50 a page, with "51–100 of N",
 links that keep the building filter, a bad page number answered with a 400 page in the viewer's
 language (never a 500) and a page past the end shown as the last page; the approvals queue 20
-cards a page, a decision coming back to its page; on SQLite and PostgreSQL.
+cards a page, a decision coming back to its page; the gate log paged back by row id, one day
+at a time if asked; on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,12 +17,15 @@ from alembic import command
 from alembic.config import Config
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from server.db import MIGRATIONS, make_engine, migrate
 from server.flatorder import flat_order
+from server.models import EventRow
 from server.web.board import natural
 from server.web.paging import PAGE_SIZE, BadPageNumber, page_number, pages
 from server.web.registrations import Applicant, submit
+from tests.office_data import add_event
 from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
 from tests.webtools import CSRF, PASSWORD, World, flat, jpeg, make_world
 
@@ -226,3 +231,66 @@ def test_deciding_on_a_queue_page_comes_back_to_that_page(world: World) -> None:
         f"/office/reg/{other}/reject", data={"csrf": CSRF, "page_no": "1", "reason": "重复"}
     )
     assert rejected.headers["location"] == "/office/c/c1/approvals"
+
+
+def log_ids(html: str) -> list[int]:
+    table = html.split('id="gate-log"', 1)[1].split("</table>", 1)[0]
+    return [int(n) for n in re.findall(r'<tr data-id="(\d+)"', table)]
+
+
+def link(html: str, rel: str) -> str:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
+    return found.group(1).replace("&amp;", "&") if found else ""
+
+
+@pytest.fixture
+def gate_log(world: World) -> list[int]:
+    """120 events of c1 over two local days (60 on 2026-02-09, 60 on 02-10), 5 of c2; c1's ids."""
+    start = world.clock() - timedelta(days=1, hours=1)  # 2026-02-09 09:00 in Shanghai
+    for n in range(120):
+        add_event(world.office, "c1", start + timedelta(minutes=10 * n + (600 if n >= 60 else 0)))
+    for n in range(5):
+        add_event(world.office, "c2", start + timedelta(minutes=n))
+    with world.office.session() as s:
+        ids = s.scalars(select(EventRow.id).where(EventRow.compound_id == "c1"))
+        return sorted(ids, reverse=True)
+
+
+def test_the_gate_log_pages_back_from_the_newest_by_row_id(
+    world: World, gate_log: list[int]
+) -> None:
+    client = world.client("super1")  # gate supervisors read it too
+    first = client.get("/office/c/c1/gates/log").text
+    assert log_ids(first) == gate_log[:50]
+    assert link(first, "prev") == "" and link(first, "first") == ""
+    second = client.get("/office/c/c1/gates/log" + link(first, "next")).text
+    assert log_ids(second) == gate_log[50:100]
+    third = client.get("/office/c/c1/gates/log" + link(second, "next")).text
+    assert log_ids(third) == gate_log[100:] and link(third, "next") == ""
+    back = client.get("/office/c/c1/gates/log" + link(third, "prev")).text
+    assert log_ids(back) == gate_log[50:100]
+    assert (
+        log_ids(client.get("/office/c/c1/gates/log" + link(back, "first")).text) == (gate_log[:50])
+    )
+
+
+def test_the_gate_log_of_one_day_keeps_the_day_in_its_links(
+    world: World, gate_log: list[int]
+) -> None:
+    client = world.client("clerk1")
+    day = client.get("/office/c/c1/gates/log?day=2026-02-09").text
+    assert log_ids(day) == gate_log[60:110]
+    older = link(day, "next")
+    assert older.startswith("?day=2026-02-09&before=")
+    assert log_ids(client.get("/office/c/c1/gates/log" + older).text) == gate_log[110:]
+
+
+@pytest.mark.parametrize(
+    "query", ["before=-1", "before=x", "after=0", "after=1.5", "day=2026-2-9", "day=yesterday"]
+)
+def test_a_bad_gate_log_link_is_a_400_saying_so(
+    world: World, gate_log: list[int], query: str
+) -> None:
+    answer = world.client("clerk1").get(f"/office/c/c1/gates/log?{query}")
+    assert answer.status_code == 400
+    assert "记录编号应为从 1 开始的整数" in answer.text or "日期应写作 年-月-日" in answer.text

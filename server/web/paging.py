@@ -21,18 +21,23 @@ AROUND = 2  # page links either side of the current one
 
 
 class BadPageNumber(WebError):
-    """``page_no`` is not a whole number from 1."""
+    """``page_no`` (or a row number a list pages by) is not a whole number from 1."""
 
     status = 400
 
 
 def page_number(text: str) -> int:
     """The page asked for (empty: the first), or BadPageNumber."""
+    return whole_number(text, "err.page_number") or 1
+
+
+def whole_number(text: str, error: str) -> int | None:
+    """A whole number from 1 given as text (None for empty), or BadPageNumber(``error``)."""
     text = text.strip()
     if not text:
-        return 1
+        return None
     if not (text.isascii() and text.isdigit()) or len(text) > MAX_DIGITS or int(text) < 1:
-        raise BadPageNumber("err.page_number")
+        raise BadPageNumber(error)
     return int(text)
 
 
