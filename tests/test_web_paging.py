@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from server import office
 from server.db import MIGRATIONS, make_engine, migrate
 from server.flatorder import flat_order
 from server.models import EventRow
@@ -294,3 +295,19 @@ def test_a_bad_gate_log_link_is_a_400_saying_so(
     answer = world.client("clerk1").get(f"/office/c/c1/gates/log?{query}")
     assert answer.status_code == 400
     assert "记录编号应为从 1 开始的整数" in answer.text or "日期应写作 年-月-日" in answer.text
+
+
+def test_search_results_page_with_the_words_kept_in_the_links(world: World) -> None:
+    with world.office.session() as s:
+        home = flat(s, "c1", "20", "1", "101")
+        s.flush()
+        for n in range(53):
+            office.add_resident(s, f"同名 {n:03d}", home.id, phone=f"1500000{n:04d}")
+    client = world.client("clerk1")
+    first = client.get("/office/c/c1/search", params={"q": "同名 0"}).text
+    assert "第 1–50 条，共 53 条" in first
+    assert 'href="?q=%E5%90%8C%E5%90%8D+0&amp;page_no=2"' in first
+    second = client.get("/office/c/c1/search", params={"q": "同名 0", "page_no": "2"}).text
+    assert "第 51–53 条，共 53 条" in second and second.count('class="person-name"') == 3
+    bad = client.get("/office/c/c1/search", params={"q": "同名", "page_no": "0"})
+    assert bad.status_code == 400 and "页码应为从 1 开始的整数" in bad.text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
@@ -29,6 +29,7 @@ from server.web.audit import audit
 from server.web.board import label, shown_colour
 from server.web.errors import FormInvalid
 from server.web.lookup import get_or_404, int_or_404
+from server.web.paging import page_number, pages
 from server.web.qr import qr_data_uri
 from server.web.registrations import PENDING
 from server.web.render import PREFIX, page
@@ -202,17 +203,15 @@ def revoke(request: Request, pass_id: str, viewer: PassClerk, reason: Text = "")
 
 @router.get("/c/{compound_id}/search")
 def search(
-    request: Request,
-    compound_id: str,
-    viewer: Clerk,
-    q: str = "",
-    page_no: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    request: Request, compound_id: str, viewer: Clerk, q: str = "", page_no: str = ""
 ) -> object:
+    asked = page_number(page_no)
+    text = q[:100]
     with web_of(request).transaction() as s:
         compound = get_or_404(s, Compound, compound_id)
-        found, more = (
-            directory.search(s, compound_id, q[:100], page_no) if q.strip() else ([], False)
-        )
+        total = directory.count(s, compound_id, text) if text.strip() else 0
+        shown = pages(asked, total, {"q": q}, size=directory.PAGE)
+        found = directory.search(s, compound_id, text, shown.number)[0] if total else []
     return page(
         request,
         "search.html",
@@ -220,8 +219,7 @@ def search(
         compound=compound,
         q=q,
         found=found,
-        more=more,
-        page_no=page_no,
+        pages=shown,
         label=label,
     )
 
