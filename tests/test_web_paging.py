@@ -311,3 +311,13 @@ def test_search_results_page_with_the_words_kept_in_the_links(world: World) -> N
     assert "第 51–53 条，共 53 条" in second and second.count('class="person-name"') == 3
     bad = client.get("/office/c/c1/search", params={"q": "同名", "page_no": "0"})
     assert bad.status_code == 400 and "页码应为从 1 开始的整数" in bad.text
+
+
+def test_a_search_page_past_the_end_shows_the_last_and_an_empty_search_counts_nothing(
+    world: World,
+) -> None:
+    client = world.client("clerk1")
+    found = client.get("/office/c/c1/search", params={"q": "居民", "page_no": "7"}).text
+    assert "第 1–1 条，共 1 条" in found and found.count('class="person-name"') == 1
+    empty = client.get("/office/c/c1/search", params={"q": " ", "page_no": "3"})
+    assert empty.status_code == 200 and 'class="person-name"' not in empty.text

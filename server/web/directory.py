@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from server.web.errors import FormInvalid
 from server.web.registrations import PHONE, clean_phone
 
 PAGE = 50
-AnySelect = TypeVar("AnySelect", bound=Select[Unpack[tuple[Any, ...]]])
+AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
 FLAT = re.compile(r"^\s*([^-\s]+)-([^-\s]+)-([^-\s]+)\s*$")
 
 

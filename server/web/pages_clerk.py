@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from server import office
 from server.models import Compound, Holder, Household, Pass
@@ -209,9 +210,10 @@ def search(
     text = q[:100]
     with web_of(request).transaction() as s:
         compound = get_or_404(s, Compound, compound_id)
-        total = directory.count(s, compound_id, text) if text.strip() else 0
+        found, total = _found(s, compound_id, text, asked)
         shown = pages(asked, total, {"q": q}, size=directory.PAGE)
-        found = directory.search(s, compound_id, text, shown.number)[0] if total else []
+        if total and shown.number != asked:  # past the end: the last page
+            found = directory.search(s, compound_id, text, shown.number)[0]
     return page(
         request,
         "search.html",
@@ -222,6 +224,18 @@ def search(
         pages=shown,
         label=label,
     )
+
+
+def _found(
+    session: Session, compound_id: str, text: str, page_no: int
+) -> tuple[list[directory.Found], int]:
+    """Page ``page_no`` of the residents matching ``text``, and how many match in all."""
+    if not text.strip():
+        return [], 0
+    found, more = directory.search(session, compound_id, text, page_no)
+    if page_no == 1 and not more:  # most searches find less than a page: already counted
+        return found, len(found)
+    return found, directory.count(session, compound_id, text)
 
 
 @router.get("/qr/{pass_id}")

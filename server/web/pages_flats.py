@@ -89,6 +89,7 @@ def add_flat(
     unit: Text = "",
     room: Text = "",
 ) -> object:
+    """A flat added by hand; the list opens on the page that shows it."""
     parts = {"building": building.strip(), "unit": unit.strip(), "room": room.strip()}
     missing = {k: "reg.err.required" for k, v in parts.items() if not v or "-" in v}
     if missing:
