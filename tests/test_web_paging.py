@@ -321,3 +321,25 @@ def test_a_search_page_past_the_end_shows_the_last_and_an_empty_search_counts_no
     assert "第 1–1 条，共 1 条" in found and found.count('class="person-name"') == 1
     empty = client.get("/office/c/c1/search", params={"q": " ", "page_no": "3"})
     assert empty.status_code == 200 and 'class="person-name"' not in empty.text
+
+
+def test_flat_order_sorts_alike_under_a_language_collation(world: World) -> None:
+    """The key is digits only, so a PostgreSQL database made with a language's collation (not
+    "C") lists the flats in the same order as SQLite's byte order."""
+    with world.office.session() as s:
+        if s.bind.dialect.name != "postgresql":
+            pytest.skip("collations are PostgreSQL's")
+        collations = s.scalars(
+            sa.text("SELECT collname FROM pg_collation WHERE collname IN ('und-x-icu', 'en-x-icu')")
+        ).all()
+        if not collations:
+            pytest.skip("this PostgreSQL has no ICU collations")
+        ordered = [
+            list(
+                s.scalars(
+                    sa.text(f'SELECT id FROM households ORDER BY flat_order COLLATE "{name}", id')
+                )
+            )
+            for name in ("C", collations[0])
+        ]
+    assert ordered[0] == ordered[1] and len(ordered[0]) == 124
