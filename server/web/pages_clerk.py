@@ -212,8 +212,6 @@ def search(
         compound = get_or_404(s, Compound, compound_id)
         found, total = _found(s, compound_id, text, asked)
         shown = pages(asked, total, {"q": q}, size=directory.PAGE)
-        if total and shown.number != asked:  # past the end: the last page
-            found = directory.search(s, compound_id, text, shown.number)[0]
     return page(
         request,
         "search.html",
@@ -227,15 +225,19 @@ def search(
 
 
 def _found(
-    session: Session, compound_id: str, text: str, page_no: int
+    session: Session, compound_id: str, text: str, asked: int
 ) -> tuple[list[directory.Found], int]:
-    """Page ``page_no`` of the residents matching ``text``, and how many match in all."""
+    """Page ``asked`` (past the end: the last) of the residents matching ``text``, and how many
+    match in all."""
     if not text.strip():
         return [], 0
-    found, more = directory.search(session, compound_id, text, page_no)
-    if page_no == 1 and not more:  # most searches find less than a page: already counted
-        return found, len(found)
-    return found, directory.count(session, compound_id, text)
+    if asked == 1:
+        found, more = directory.search(session, compound_id, text)
+        if not more:  # most searches find less than a page: counted without a second pass
+            return found, len(found)
+    total = directory.count(session, compound_id, text)
+    number = pages(asked, total, size=directory.PAGE).number
+    return directory.search(session, compound_id, text, number)[0], total
 
 
 @router.get("/qr/{pass_id}")
