@@ -273,6 +273,9 @@ def test_the_gate_log_pages_back_from_the_newest_by_row_id(
     assert (
         log_ids(client.get("/office/c/c1/gates/log" + link(back, "first")).text) == (gate_log[:50])
     )
+    for beyond in (f"after={'9' * 18}", "before=1"):  # nothing there: a way back to the newest
+        empty = client.get(f"/office/c/c1/gates/log?{beyond}").text
+        assert log_ids(empty) == [] and link(empty, "first") == "?"
 
 
 def test_the_gate_log_of_one_day_keeps_the_day_in_its_links(

@@ -116,7 +116,7 @@ def _page(
         events,
         newer=link(after=events[0].id) if more_newer and events else "",
         older=link(before=events[-1].id) if more_older and events else "",
-        newest=link() if more_newer else "",
+        newest=link() if more_newer or (not events and (before or after)) else "",
     )
 
 
