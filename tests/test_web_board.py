@@ -161,6 +161,12 @@ def _refuses_exit(rule, row: Household, moment) -> bool:  # type: ignore[no-unty
         ({"colour": "red", "reason": " ", "start": "2026-02-10"}, "请填写原因"),
         ({"colour": "red", "reason": "x", "start": "10/02/2026"}, "开始日期格式"),
         ({"colour": "red", "reason": "x", "start": "2026-02-10", "days": "99"}, "隔离天数"),
+        # once read as "no days given", so a typo became the default 14 days
+        ({"colour": "red", "reason": "x", "start": "2026-02-10", "days": "-3"}, "隔离天数"),
+        ({"colour": "red", "reason": "x", "start": "2026-02-10", "days": "abc"}, "隔离天数"),
+        # once a 500: the quarantine's end overflowed the calendar
+        ({"colour": "red", "reason": "x", "start": "9999-12-31"}, "开始日期应在"),
+        ({"colour": "white", "reason": "x", "start": "1900-01-01"}, "开始日期应在"),
     ],
 )
 def test_a_bad_colour_change_is_refused_beside_the_field(

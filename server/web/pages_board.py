@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -32,6 +32,7 @@ router = APIRouter()
 Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
 CELLS: dict[str, CellCache] = {}  # language -> flat -> its cell on the board
 FlatClerk = Annotated[Viewer, Depends(require(CLERKS, compound_from=by_household))]
+START_WITHIN = timedelta(days=366)
 
 
 @router.get("/c/{compound_id}/board")
@@ -115,8 +116,8 @@ def change(
         flat = get_or_404(s, Household, household_id)
         compound = get_or_404(s, Compound, flat.compound_id)
         try:
-            begin = _date(start)
-            length = int(days) if days.strip().isdigit() else None
+            begin = _date(start, timefmt.today(web.now(), compound.timezone))
+            length = _days(days)
             before = flat.colour
             until = change_colour(s, flat, colour, reason, begin, compound.timezone, length)
         except FormInvalid as invalid:  # checked before anything is written
@@ -137,8 +138,22 @@ def change(
     return RedirectResponse(back, status_code=303)
 
 
-def _date(text: str) -> date:
+def _date(text: str, today: date) -> date:
+    """The start date typed; within a year of today (a year like 9999 or 1900 is a typo)."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise FormInvalid({"start": "board.err.start"}) from None
+    if abs(day - today) > START_WITHIN:
+        raise FormInvalid({"start": "board.err.start_range"})
+    return day
+
+
+def _days(text: str) -> int | None:
+    """Quarantine days typed, or None for the default; anything but a whole number is refused."""
+    if not text.strip():
+        return None
+    try:
+        return int(text)  # the range is checked with the colour
+    except ValueError:
+        raise FormInvalid({"days": "board.err.days"}) from None
