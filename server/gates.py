@@ -47,7 +47,7 @@ def note_kiosk(session: Session, device_id: str, header: str | None, now: dateti
     """Remember that a kiosk was heard from, with the status it reported."""
     status = parse_status(header)
     backlog = status.get("backlog", "")
-    count = int(backlog) if backlog.isdigit() and len(backlog) < 10 else None
+    count = int(backlog) if backlog.isascii() and backlog.isdigit() and len(backlog) < 10 else None
     row = session.get(KioskHealth, device_id)
     if row is None:
         first = {"device_id": device_id, "last_seen": now, "version": status.get("version", "")}

@@ -88,6 +88,15 @@ def test_a_malformed_status_header_is_ignored_never_an_error(world: World, heade
     assert found.online and found.backlog is None and len(found.version) <= gates.FIELD_MAX
 
 
+def test_a_backlog_in_other_digits_is_ignored(world: World) -> None:
+    """A header is read as Latin-1: "²" passes ``isdigit()`` but not ``int()`` (was a 500)."""
+    enroll(world)
+    with world.office.session() as s:
+        gates.note_kiosk(s, "gate-1", "version=1; backlog=\xb2", NOW)
+        s.commit()
+    assert health(world).backlog is None
+
+
 def test_clock_and_thermometer_come_from_the_kiosks_events(world: World) -> None:
     enroll(world)
     add_event(

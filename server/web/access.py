@@ -158,7 +158,7 @@ def _with_compound(viewer: Viewer, compound_id: str) -> Viewer:
 
 def _int(value: Any) -> int | None:
     text = str(value)
-    return int(text) if text.isdigit() and len(text) < 18 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else None
 
 
 def by_household(session: Session, params: Mapping[str, Any]) -> str | None:

@@ -64,7 +64,7 @@ def shown_colour(row: Household, now: datetime) -> str:
 @lru_cache(maxsize=65536)
 def natural(text: str) -> tuple[object, ...]:
     """Sort "2" before "10" and "B2" after "B1"."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+    return tuple(int(p) if p.isdecimal() else p for p in re.split(r"(\d+)", text))
 
 
 # Only what the board shows: no ORM objects, one query for the whole compound.

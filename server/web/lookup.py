@@ -19,6 +19,6 @@ def get_or_404(session: Session, model: type[T], key: Any) -> T:
 
 
 def int_or_404(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise PageNotFound("err.not_found")
     return int(text)

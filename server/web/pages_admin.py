@@ -177,12 +177,17 @@ def _settings_errors(
         ZoneInfo(timezone.strip())
     except (ZoneInfoNotFoundError, ValueError):
         errors["timezone"] = "settings.err.zone"
-    if not visitor_entries.strip().isdigit() or not 1 <= int(visitor_entries) <= 20:
+    if not _whole(visitor_entries.strip()) or not 1 <= int(visitor_entries) <= 20:
         errors["visitor_entries"] = "settings.err.entries"
     days = retention_days.strip()  # empty: keep the gate log and visitor data for ever
-    if days and (not days.isdigit() or not 1 <= int(days) <= retention.MAX_DAYS):
+    if days and (not _whole(days) or not 1 <= int(days) <= retention.MAX_DAYS):
         errors["retention_days"] = "settings.err.retention"
     return errors
+
+
+def _whole(text: str) -> bool:
+    """0-9 only: ``isdigit`` alone also says yes to "²", which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 AUDIT_PAGE = 100

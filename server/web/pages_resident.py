@@ -121,7 +121,7 @@ def invite(
         visit = date.fromisoformat(day.strip())
     except ValueError:
         return _invite_again(request, viewer, compound, form, {"day": "invite.err.day"})
-    count = int(entries) if entries.strip().isdigit() else 0
+    count = int(entries) if entries.strip().isascii() and entries.strip().isdigit() else 0
     try:
         with web.transaction() as s:
             issued = issue_visitor_pass(s, flat.id, name, day=visit, entries=count, now=now)
