@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from kiosk.model import RiskColour
 from server import office
-from server.importer import Flat, household_id
+from server.exc import AlreadyExists
+from server.importer import PART, Flat, household_id
 from server.models import Compound, Holder, Household
 from server.web.access import CLERKS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.board import buildings, shown_colour
-from server.web.errors import FormInvalid
 from server.web.lookup import get_or_404
 from server.web.paging import PAGE_SIZE, PARAM, page_number, pages
 from server.web.render import PREFIX, page
@@ -36,7 +36,20 @@ def flats(
     request: Request, compound_id: str, viewer: Clerk, building: str = "", page_no: str = ""
 ) -> object:
     """The compound's flats in natural order (1-1-2 before 1-1-10), a page at a time."""
-    asked = page_number(page_no)
+    return _listing(request, viewer, compound_id, building, page_number(page_no))
+
+
+def _listing(
+    request: Request,
+    viewer: Viewer,
+    compound_id: str,
+    building: str,
+    asked: int,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> object:
+    """One page of the list; with ``errors``, the add form shows them beside its fields."""
     web = web_of(request)
     with web.transaction() as s:
         compound = get_or_404(s, Compound, compound_id)
@@ -60,11 +73,14 @@ def flats(
         request,
         "flats.html",
         viewer,
+        status=status,
         compound=compound,
         rows=listed,
         building=building,
         buildings=names,
         pages=shown,
+        form=form or {},
+        errors=errors or {},
     )
 
 
@@ -91,21 +107,34 @@ def add_flat(
 ) -> object:
     """A flat added by hand; the list opens on the page that shows it."""
     parts = {"building": building.strip(), "unit": unit.strip(), "room": room.strip()}
-    missing = {k: "reg.err.required" for k, v in parts.items() if not v or "-" in v}
-    if missing:
-        raise FormInvalid(missing)
+    errors = {k: _part_error(v) for k, v in parts.items() if _part_error(v)}
+    if errors:
+        return _listing(request, viewer, compound_id, "", 1, parts, errors, 422)
     web = web_of(request)
     flat = Flat(**parts)
-    with web.transaction() as s:
-        row = office.add_household(
-            s, household_id(compound_id, flat), compound_id, RiskColour.WHITE
+    try:
+        with web.transaction() as s:
+            row = office.add_household(
+                s, household_id(compound_id, flat), compound_id, RiskColour.WHITE
+            )
+            row.building, row.unit, row.room = flat.building, flat.unit, flat.room
+            audit(s, viewer, "add_flat", f"household {row.id}", web.now())
+            s.flush()  # fills flat_order
+            shown_on = _place_of(s, row) // PAGE_SIZE + 1
+    except AlreadyExists:
+        return _listing(
+            request, viewer, compound_id, "", 1, parts, {"room": "flats.err.exists"}, 409
         )
-        row.building, row.unit, row.room = flat.building, flat.unit, flat.room
-        audit(s, viewer, "add_flat", f"household {row.id}", web.now())
-        s.flush()  # fills flat_order
-        shown_on = _place_of(s, row) // PAGE_SIZE + 1
     target = f"{PREFIX}/c/{compound_id}/flats?{PARAM}={shown_on}#flat-{quote(row.id)}"
     return RedirectResponse(target, status_code=303)
+
+
+def _part_error(text: str) -> str:
+    """Why a building, unit or room cannot be used ('' if it can): the import's own rule, so a
+    flat's id is safe in a link ("5/6" was not) and matches what the import writes."""
+    if not text:
+        return "reg.err.required"
+    return "" if PART.fullmatch(text) else "flats.err.part"
 
 
 def _place_of(session: Session, row: Household) -> int:
