@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,15 +22,14 @@ from kiosk.exc import KioskError
 from kiosk.model import RiskColour, Role
 from server import datacli, office, retention
 from server.app import DB_ENV
+from server.cliargs import amount, count, ident, phone
 from server.exc import ServerError
-from server.importer import normalise_phone
 from server.local import DEFAULT_ISSUER, Office, settle_heap
 from server.models import EventRow, Holder
 from server.pdf import PassCard, render_pass_pdf
 
 EXPORT_COLUMNS = [c.name for c in EventRow.__table__.columns if c.name != "id"]
 Command = Callable[[argparse.Namespace, Office], int]
-IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # part of the office's links as it is
 QUARANTINE = (RiskColour.RED.value, RiskColour.ORANGE.value)
 
 
@@ -48,55 +45,6 @@ def _when(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2020-02-24") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _ident(text: str) -> str:
-    """A compound or household id: it appears as it is in the office's page addresses."""
-    if not IDENT.fullmatch(text):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not 1 to 64 letters, digits, '-', '_' or '.' (starting with a letter "
-            "or digit); it becomes part of the office's links"
-        )
-    return text
-
-
-def _count(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = low - 1
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from {low} to {high}")
-        return value
-
-    return parse
-
-
-def _amount(high: float) -> Callable[[str], float]:
-    """An argparse type: a number more than 0 and at most ``high`` (no nan, no inf)."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not 0 < value <= high:  # false for nan too
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: give a number more than 0 and at most {high:g}"
-            )
-        return value
-
-    return parse
-
-
-def _phone(text: str) -> str:
-    try:
-        return normalise_phone(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -315,22 +263,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keyfile", help="TLS private key (PEM)")
     p.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     p = add("add-compound", cmd_add_compound, "add a compound (residential community)")
-    p.add_argument("id", type=_ident)
+    p.add_argument("id", type=ident)
     p.add_argument("--name")
     p = add("add-household", cmd_add_household, "add a household (flat)")
-    p.add_argument("id", type=_ident)
+    p.add_argument("id", type=ident)
     p.add_argument("--compound", required=True)
     p.add_argument("--colour", choices=[c.value for c in RiskColour], default="white")
     p = add("add-resident", cmd_add_resident, "add a resident; prints the holder id")
     p.add_argument("--name", required=True)
     p.add_argument("--household", required=True)
-    p.add_argument("--phone", type=_phone, default="")
+    p.add_argument("--phone", type=phone, default="")
     p.add_argument("--address", default="")
     p.add_argument("--photo", type=Path, help="JPEG or PNG, at most 512 KiB")
     p = add("issue-pass", cmd_issue_pass, "sign a pass; writes a QR PNG and a printable PDF")
     p.add_argument("--holder", type=int, required=True)
     p.add_argument("--role", choices=[r.value for r in Role], default="resident")
-    p.add_argument("--days", type=_count(1, 3650), default=180, help="validity, 1 to 3650")
+    p.add_argument("--days", type=count(1, 3650), default=180, help="validity, 1 to 3650")
     p.add_argument("--out", type=Path, default=Path("."))
     p = add("revoke", cmd_revoke, "revoke a pass (kiosks refuse it after their next sync)")
     p.add_argument("pass_id")
@@ -343,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--until", type=_when, help="quarantine end, e.g. 2020-02-24T12:00+08:00 (UTC if no offset)"
     )
     group.add_argument(
-        "--days", type=_amount(60), help="quarantine for this many days from now (at most 60)"
+        "--days", type=amount(60), help="quarantine for this many days from now (at most 60)"
     )
     p = add("add-user", cmd_add_user, "add an office web account (the first admin, clerks, ...)")
     p.add_argument("username")
@@ -353,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="else $KIOSK_USER_PASSWORD, else asked on the terminal")
     p = add("enroll-code", cmd_enroll_code, "make a one-time kiosk enrollment code")
     p.add_argument("--compound", required=True)
-    p.add_argument("--hours", type=_amount(720), default=24.0, help="validity (at most 720)")
+    p.add_argument("--hours", type=amount(720), default=24.0, help="validity (at most 720)")
     p = add("revoke-kiosk", cmd_revoke_kiosk, "lock a kiosk out")
     p.add_argument("device")
     add("rotate-key", cmd_rotate_key, "make a new signing key (old ones stay trusted)")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from kiosk.atomic import write_atomic
 from server import export, importer, retention, sheets
+from server.cliargs import count
 from server.exc import ServerConfigError
 from server.local import Office
 from server.models import Compound
@@ -133,7 +134,9 @@ def add_commands(add: Add) -> None:
     group.add_argument("--building", help="every resident of this building (with --compound)")
     group.add_argument("--holder", type=int, nargs="+", help="these residents (holder ids)")
     p.add_argument("--compound", help="for --building (default: the only compound)")
-    p.add_argument("--days", type=int, default=180, help="validity of passes signed now")
+    p.add_argument(
+        "--days", type=count(1, 3650), default=180, help="validity of passes signed now (1 to 3650)"
+    )
     p.add_argument("--out", type=Path, default=Path("."), help="folder for the PDF")
     p = add("export", cmd_export, "the gate log as .xlsx or CSV (local time, names, colours)")
     p.add_argument("--compound", help="default: the only compound")

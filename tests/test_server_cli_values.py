@@ -48,6 +48,17 @@ def test_a_pass_lasts_1_to_3650_days(
     assert not list(db.parent.glob("*.pdf"))
 
 
+@pytest.mark.parametrize("days", ["-3", "99999999"])
+def test_a_printed_pass_lasts_1_to_3650_days(
+    db: Path, capsys: pytest.CaptureFixture[str], days: str
+) -> None:
+    """Once: -3 printed a card for a pass that had expired three days before it was signed."""
+    out = db.parent / "sheets"
+    args = ["print-passes", "--household", "c1-1-1-101", "--days", days, "--out", str(out)]
+    assert "--days" in refusal(db, capsys, *args)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("days", ["0", "-1", "1e12", "nan", "inf"])
 def test_a_quarantine_lasts_a_positive_number_of_days(
     db: Path, capsys: pytest.CaptureFixture[str], days: str
