@@ -62,7 +62,8 @@ def cmd_serve(args: argparse.Namespace, db: Office) -> int:
     from server.app import create_app
 
     options: dict[str, Any] = {"host": args.host, "port": args.port, "access_log": False}
-    if args.certfile:
+    if args.certfile or args.keyfile:
+        _check_tls(args.certfile, args.keyfile)
         options.update(ssl_certfile=args.certfile, ssl_keyfile=args.keyfile)
     retention.PurgeThread(db.sessions).start()  # daemon: deletes what retention lets go
     scheme = "https" if args.certfile else "http"
@@ -75,6 +76,24 @@ def cmd_serve(args: argparse.Namespace, db: Office) -> int:
     else:
         uvicorn.run(create_app(db.sessions), **options)
     return 0
+
+
+def _check_tls(certfile: str | None, keyfile: str | None) -> None:
+    """Load the certificate and key now: a wrong path was a traceback from deep in uvicorn."""
+    import ssl
+
+    if not certfile:
+        raise ServerError("--keyfile needs --certfile (the certificate, PEM)")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except FileNotFoundError:
+        missing = next(f for f in (certfile, keyfile) if f and not Path(f).is_file())
+        raise ServerError(f"{missing}: no such file") from None
+    except (ssl.SSLError, OSError) as error:
+        raise ServerError(
+            f"{certfile}{' / ' + keyfile if keyfile else ''}: not a PEM certificate and its "
+            f"private key ({error})"
+        ) from None
 
 
 def cmd_add_compound(args: argparse.Namespace, db: Office) -> int:
@@ -258,10 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("init", cmd_init, "create or migrate the database and the signing key")
     p = add("serve", cmd_serve, "serve the API")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=count(0, 65535), default=8000)
     p.add_argument("--certfile", help="TLS certificate (PEM); kiosks pin its CA")
     p.add_argument("--keyfile", help="TLS private key (PEM)")
-    p.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
+    p.add_argument("--workers", type=count(1, 64), default=1, help="server processes (PostgreSQL)")
     p = add("add-compound", cmd_add_compound, "add a compound (residential community)")
     p.add_argument("id", type=ident)
     p.add_argument("--name")

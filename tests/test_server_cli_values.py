@@ -109,3 +109,27 @@ def test_an_enrollment_code_lives_a_sensible_time(
 ) -> None:
     words = refusal(db, capsys, "enroll-code", "--compound", "c1", "--hours", hours)
     assert "--hours" in words
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--certfile", "/no/cert.pem", "--keyfile", "/no/key.pem"], "/no/cert.pem: no such file"),
+        (["--keyfile", "/no/key.pem"], "--keyfile needs --certfile"),
+        (["--port", "99999"], "--port"),
+        (["--workers", "0"], "--workers"),
+    ],
+)
+def test_serve_checks_its_options_before_it_starts(
+    db: Path, capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    """Once: a missing certificate or port 99999 was a traceback from inside uvicorn."""
+    assert words in refusal(db, capsys, "serve", *args)
+
+
+def test_serve_says_a_file_is_not_a_certificate(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = db.parent / "cert.pem"
+    text.write_text("not a certificate")
+    assert "not a PEM certificate" in refusal(db, capsys, "serve", "--certfile", str(text))
