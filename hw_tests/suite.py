@@ -39,8 +39,9 @@ CHECKS: dict[str, Check] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The suite's options: the common ones plus --only."""
+    """The suite's options: the common ones, the thermometer's --reference, and --only."""
     add_common_arguments(parser)
+    thermometer.add_arguments(parser)
     parser.add_argument("--only", default="", help="comma-separated checks: " + ",".join(CHECKS))
 
 

@@ -240,6 +240,13 @@ def test_kiosk_selftest_reads_the_thermometer_with_either_driver(
     assert "all checks passed" in capsys.readouterr().out
 
 
+def test_kiosk_selftest_calibrates_as_the_docs_say(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/hardware.md and docs/configuration.md give this command; it was a usage error."""
+    args = ["selftest", "--sim", "--only", "thermometer", "--reference", "36.6"]
+    assert kiosk_main(args) == EXIT_OK
+    assert "calibration_offset_c = " in capsys.readouterr().out
+
+
 def test_kiosk_selftest_command_runs_the_suite() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "selftest", "--sim", "--only", "relay,door"],
