@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -82,10 +83,10 @@ def _pass_parser(actions: Any) -> None:
     p.add_argument("--household", required=True, metavar="ID", help="household id")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
     p.add_argument("--name", required=True, help="holder's display name")
-    p.add_argument("--days", type=_positive, required=True, help="days the pass is valid")
+    p.add_argument("--days", type=_whole(3650), required=True, help="days the pass is valid")
     p.add_argument(
         "--visitor-uses",
-        type=_positive,
+        type=_whole(1000),
         default=None,
         metavar="N",
         help="admissions allowed (visitors; default unlimited)",
@@ -98,18 +99,24 @@ def _pass_parser(actions: Any) -> None:
         help="valid from this time (default: now)",
     )
     p.add_argument("--png", type=Path, default=None, metavar="OUT.png", help="write a QR image")
-    p.add_argument("--scale", type=_positive, default=8, help="PNG pixels per QR module")
+    p.add_argument("--scale", type=_whole(64), default=8, help="PNG pixels per QR module")
     p.set_defaults(run=run_pass)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
-    return value
+def _whole(most: int) -> Callable[[str], int]:
+    """An argparse type: 1 to ``most`` (a larger --days overflowed the calendar, a larger
+    --scale ran out of memory drawing the PNG)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to {most}")
+        return value
+
+    return parse
 
 
 def run_keygen(args: argparse.Namespace) -> int:
@@ -145,6 +152,8 @@ def run_pass(args: argparse.Namespace) -> int:
     try:
         key = IssuerKey.load(args.key)
         start = args.start or datetime.now(UTC).replace(microsecond=0)
+        if start > datetime.max.replace(tzinfo=UTC) - timedelta(days=args.days):
+            return _fail(f"--start {start:%Y-%m-%d} plus --days {args.days} passes the year 9999")
         claims = PassClaims(
             issuer=key.issuer,
             pass_id=args.pass_id,
