@@ -797,7 +797,7 @@ sim_mode() {
     install_mcu_sim
     if [[ "$RUN_TESTS" == false ]]; then
         say ""
-        say "Ready. Next: .venv/bin/kiosk sim        (or: .venv/bin/pytest)"
+        say "Ready. Next: .venv/bin/kiosk demo   (on a desktop: .venv/bin/kiosk sim; tests: ./setup.sh --sim --test)"
         return 0
     fi
     step "lint and type check"

@@ -64,6 +64,15 @@ def test_help_and_bad_options() -> None:
     assert "--config needs a value" in setup("--config").stderr
 
 
+def test_a_laptop_install_ends_naming_the_readmes_commands() -> None:
+    """It said 'kiosk sim' (a desktop window, refused headless) and bare pytest (the whole suite
+    without the test tools); the README's two commands are kiosk demo and --sim --test."""
+    result = setup("--sim", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert ".venv/bin/kiosk demo" in last and "./setup.sh --sim --test" in last
+
+
 def test_dry_run_numbers_every_step_and_changes_nothing() -> None:
     paths = map(Path, ("/etc/kiosk", "/opt/kiosk", "/var/log/kiosk-setup.log"))
     before = {p: p.exists() for p in paths}
