@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -75,6 +76,9 @@ def sheets_page(request: Request, compound_id: str, viewer: Clerk) -> Response:
     return page(request, "sheets.html", viewer, compound=compound, buildings=buildings)
 
 
+HolderId = Annotated[int, Field(ge=1, lt=2**63)]  # a larger one overflowed SQLite: a 500
+
+
 @router.post("/c/{compound_id}/sheets")
 def print_sheets(
     request: Request,
@@ -82,7 +86,7 @@ def print_sheets(
     viewer: Clerk,
     household: Annotated[str, Form(max_length=200)] = "",
     building: Annotated[str, Form(max_length=40)] = "",
-    holder: Annotated[list[int] | None, Form()] = None,
+    holder: Annotated[list[HolderId] | None, Form()] = None,
 ) -> Response:
     """A4 sheets of a household, a building or chosen residents of this compound (PDF)."""
     web = web_of(request)

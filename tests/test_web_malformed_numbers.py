@@ -1,4 +1,5 @@
-"""Digits that are not 0-9: ``str.isdigit()`` says yes to "²" and "①", ``int()`` then fails.
+"""Numbers the office cannot use: digits that are not 0-9 (``str.isdigit()`` says yes to "²"
+and "①", ``int()`` then fails) and ids larger than the database's integers.
 
 Each of these was a 500 (a traceback in the office log) before; every one must be a 4xx.
 """
@@ -52,3 +53,11 @@ def test_a_visitor_invitation_refuses_them(world: World) -> None:
 
 def test_natural_order_takes_them_as_letters() -> None:
     assert natural("²") == ("²",) and natural("B2") == ("B", 2, "")
+
+
+@pytest.mark.parametrize("holder", ["99999999999999999999999", "-1", "0"])
+def test_a_sheet_of_a_holder_id_beyond_the_database_is_refused(world: World, holder: str) -> None:
+    """SQLite took 10**22 as an OverflowError, a 500."""
+    form = {"csrf": CSRF, "holder": holder}
+    answer = world.client("clerk1").post("/office/c/c1/sheets", data=form)
+    assert answer.status_code in (400, 404) and "holder" in answer.text
