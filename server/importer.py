@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -229,7 +230,7 @@ def check_row(number: int, values: dict[str, str]) -> Row:
         raise RowProblem(f"姓名 name is longer than {NAME_MAX} characters")
     if phone and not name:
         raise RowProblem("手机 phone is given but 姓名 name is empty")
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
         raise RowProblem(f"姓名 name {name!r} holds control characters")
     return Row(number, Flat(*parts), parse_colour(values.get("colour", "")), name, phone)
 

@@ -146,6 +146,15 @@ def test_columns_are_found_by_header_in_any_order() -> None:
     assert [(r.flat.label, r.name) for r in found.rows] == [("3-2-501", "张伟")]
 
 
+@pytest.mark.parametrize("name", ["张\x01三", "\u202e三张", "张\u2066三"])
+def test_a_name_with_hidden_control_characters_is_rejected(name: str) -> None:
+    """A direction override (U+202E) reverses how the name reads on a pass; the web forms refuse
+    it too (server.web.registrations.name_problem)."""
+    rows = [importer.TEMPLATE_HEADER, ["3", "2", "501", "", name, ""]]
+    found = preview(as_csv(rows, "utf-8"), "h.csv")
+    assert not found.rows and "control characters" in found.rejected[0].reason
+
+
 def test_blank_lines_are_skipped_and_rows_keep_their_spreadsheet_numbers() -> None:
     rows = [importer.TEMPLATE_HEADER, [], ["3", "2", "", "", "", ""]]
     found = preview(as_csv(rows, "utf-8"), "h.csv")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from server import office
 from server.models import Holder, Household, Pass
 from server.web.errors import FormInvalid
-from server.web.registrations import PHONE, clean_phone
+from server.web.registrations import PHONE, clean_phone, name_problem
 
 PAGE = 50
 AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
@@ -110,8 +110,8 @@ def check_person(name: str, phone: str) -> tuple[str, str]:
     """A resident's name and phone (optional) cleaned, or FormInvalid."""
     name, phone = name.strip(), clean_phone(phone)
     errors = {}
-    if not name or len(name) > 60:
-        errors["name"] = "reg.err.required" if not name else "reg.err.name_long"
+    if name_problem(name):
+        errors["name"] = name_problem(name)
     if phone and not PHONE.match(phone):
         errors["phone"] = "reg.err.phone"
     if errors:

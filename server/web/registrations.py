@@ -7,6 +7,7 @@ phone, and two grandmothers in one flat may share a name. The clerk decides.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,16 +43,26 @@ def clean_phone(text: str) -> str:
     return re.sub(r"[\s\-()]", "", text or "")
 
 
+def name_problem(name: str) -> str:
+    """The catalogue key of what is wrong with a person's name ('' when nothing): it is printed
+    on passes and shown to the guard, so no line breaks or direction overrides hide in it."""
+    if not name:
+        return "reg.err.required"
+    if len(name) > 60:
+        return "reg.err.name_long"
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        return "reg.err.name_chars"
+    return ""
+
+
 def check_fields(building: str, unit: str, room: str, name: str, phone: str) -> dict[str, str]:
     """Field -> catalogue key of the problem (empty when all is well)."""
     errors = {}
     for field, value in (("building", building), ("unit", unit), ("room", room)):
         if not value.strip():
             errors[field] = "reg.err.required"
-    if not name.strip():
-        errors["name"] = "reg.err.required"
-    elif len(name.strip()) > 60:
-        errors["name"] = "reg.err.name_long"
+    if name_problem(name.strip()):
+        errors["name"] = name_problem(name.strip())
     if not PHONE.match(clean_phone(phone)):
         errors["phone"] = "reg.err.phone"
     return errors
