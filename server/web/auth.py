@@ -7,6 +7,7 @@ Pure database work on a Session (no HTTP here): ``server.web.access`` turns a co
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -81,10 +82,12 @@ def add_user(
     username = username.strip()
     if not username:
         raise ServerConfigError("a user needs a user name")
+    if not username_ok(username):
+        raise ServerConfigError(f"user name {username!r}: no spaces or control characters")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AlreadyExists(f"user {username!r} already exists")
     if role in (UserRole.CLERK, UserRole.SUPERVISOR) and not compounds:
-        raise ServerConfigError(f"a {role.value} needs --compound (one or more)")
+        raise ServerConfigError(f"a {role.value} needs a compound (--compound)")
     for compound_id in compounds:
         if session.get(Compound, compound_id) is None:
             raise NotFound(f"no compound {compound_id!r}; add it first")
@@ -102,6 +105,11 @@ def add_user(
     session.flush()
     session.add_all(UserCompound(user_id=user.id, compound_id=c) for c in compounds)
     return user
+
+
+def username_ok(username: str) -> bool:
+    """Typed at every log-in and shown in the audit log: nothing invisible, no spaces."""
+    return not any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in username)
 
 
 def login(

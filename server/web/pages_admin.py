@@ -12,11 +12,11 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from server import retention
-from server.exc import ServerError
+from server.exc import NotFound, ServerError
 from server.models import Compound
 from server.web.access import ADMINS, Viewer, require, web_of
 from server.web.audit import audit
-from server.web.auth import STAFF, UserRole, add_user
+from server.web.auth import MIN_PASSWORD, STAFF, UserRole, add_user, username_ok
 from server.web.lookup import get_or_404
 from server.web.render import PREFIX, page
 from server.web.tables import AuditEntry, User, UserCompound
@@ -61,9 +61,10 @@ def create(
 ) -> object:
     web = web_of(request)
     form = {"username": username, "role": role, "compound": compound}
+    errors = _account_errors(username, password, role, compound)
+    if errors:
+        return _users_page(request, viewer, form, errors)
     try:
-        if role not in [r.value for r in STAFF]:
-            raise ServerError("admin.err.role")
         with web.transaction() as s:
             user = add_user(
                 s,
@@ -82,17 +83,35 @@ def create(
                 role=role,
                 compound=compound or None,
             )
+    except NotFound as error:
+        return _users_page(request, viewer, form, {"compound": str(error)})
     except ServerError as error:
-        return page(
-            request,
-            "users.html",
-            viewer,
-            status=422,
-            form=form,
-            errors={"username": str(error)},
-            **_listing(request),
-        )
+        return _users_page(request, viewer, form, {"username": str(error)})
     return RedirectResponse(PREFIX + "/admin/users", status_code=303)
+
+
+def _account_errors(username: str, password: str, role: str, compound: str) -> dict[str, str]:
+    """Field -> catalogue key, checked before the database (each beside its own field)."""
+    errors = {}
+    if not username.strip():
+        errors["username"] = "reg.err.required"
+    elif not username_ok(username.strip()):
+        errors["username"] = "admin.err.username"
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = "reg.err.password"
+    if role not in [r.value for r in STAFF]:
+        errors["role"] = "admin.err.role"
+    elif role != UserRole.ADMIN.value and not compound:
+        errors["compound"] = "admin.err.compound"
+    return errors
+
+
+def _users_page(
+    request: Request, viewer: Viewer, form: dict[str, str], errors: dict[str, str]
+) -> object:
+    return page(
+        request, "users.html", viewer, status=422, form=form, errors=errors, **_listing(request)
+    )
 
 
 AdminOf = Annotated[Viewer, Depends(require(ADMINS, compound_from="compound_id"))]
