@@ -108,16 +108,23 @@ def test_the_photo_is_stripped_turned_cropped_and_resized() -> None:
 
 
 @pytest.mark.parametrize(
-    ("data", "words"),
+    ("data", "words", "english"),
     [
-        (b"", "no photo"),
-        (b"not an image at all", "not a readable photo"),
-        (jpeg((60, 80)), "too small"),
+        (b"", "没有收到照片", "No photo was sent"),
+        (b"not an image at all", "无法读取这个文件", "not a readable photo"),
+        (jpeg((60, 80)), "照片太小（60×80）", "too small (60×80)"),
     ],
 )
-def test_a_bad_photo_is_refused_with_a_reason(world: World, data: bytes, words: str) -> None:
+def test_a_bad_photo_is_refused_with_a_reason(
+    world: World, data: bytes, words: str, english: str
+) -> None:
+    """In the page's language: the reasons were English on the Chinese sign-up page."""
     _, answer = register(world, photo=data)
     assert answer.status_code == 422 and words in answer.text
+    phone = world.client()
+    phone.cookies.set("office_lang", "en")
+    _, answer = register(world, phone, photo=data)
+    assert answer.status_code == 422 and english in answer.text
     with world.office.session() as s:
         assert s.scalar(select(Registration).where(Registration.name == "王小华")) is None
 

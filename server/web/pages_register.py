@@ -65,7 +65,7 @@ def register(
     try:
         prepared = photos.prepare(photo.file.read(photos.MAX_UPLOAD + 1) if photo else b"")
     except photos.PhotoInvalid as error:
-        errors["photo"] = str(error)
+        errors["photo"] = i18n.translator(language_of(request))(error.key, **error.values)
     if errors:
         return _again(request, viewer, compound, form, errors)
     who = Applicant(building, unit, room, name.strip(), clean_phone(phone), password, prepared)

@@ -15,8 +15,9 @@ from server.web.access import CLERKS, Viewer, by_holder, by_household, require, 
 from server.web.audit import audit
 from server.web.directory import check_person
 from server.web.errors import FormInvalid
+from server.web.i18n import translator
 from server.web.lookup import get_or_404, int_or_404
-from server.web.render import PREFIX
+from server.web.render import PREFIX, language_of
 
 router = APIRouter()
 FlatClerk = Annotated[Viewer, Depends(require(CLERKS, compound_from=by_household))]
@@ -25,14 +26,15 @@ Text = Annotated[str, Form(max_length=200)]
 Photo = Annotated[UploadFile | None, File()]
 
 
-def _photo(upload: UploadFile | None, required: bool) -> bytes | None:
+def _photo(request: Request, upload: UploadFile | None, required: bool) -> bytes | None:
     data = upload.file.read(photos.MAX_UPLOAD + 1) if upload is not None else b""
     if not data and not required:
         return None
     try:
         return photos.prepare(data)
     except photos.PhotoInvalid as error:
-        raise FormInvalid({"photo": str(error)}) from None
+        words = translator(language_of(request))(error.key, **error.values)
+        raise FormInvalid({"photo": words}) from None
 
 
 @router.post("/h/{household_id}/residents")
@@ -45,7 +47,7 @@ def add_resident(
     photo: Photo = None,
 ) -> RedirectResponse:
     name, phone = check_person(name, phone)
-    prepared = _photo(photo, required=False)
+    prepared = _photo(request, photo, required=False)
     web = web_of(request)
     with web.transaction() as s:
         flat = get_or_404(s, Household, household_id)
@@ -60,7 +62,7 @@ def add_resident(
 def replace_photo(
     request: Request, holder_id: str, viewer: PersonClerk, photo: Photo = None
 ) -> RedirectResponse:
-    prepared = _photo(photo, required=True)
+    prepared = _photo(request, photo, required=True)
     assert prepared is not None  # required
     web = web_of(request)
     with web.transaction() as s:

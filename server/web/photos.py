@@ -21,21 +21,34 @@ FORMATS = ("JPEG", "PNG", "WEBP")
 
 
 class PhotoInvalid(ValueError):
-    """The upload is not a usable photo; the message says why and what to do."""
+    """The upload is not a usable photo: ``key`` names the words in the catalogue (with
+    ``values``); the message is the English words, for logs and the command line."""
+
+    def __init__(self, key: str, english: str, **values: object) -> None:
+        super().__init__(english.format(**values))
+        self.key = key
+        self.values = values
 
 
 def prepare(data: bytes) -> bytes:
     """The photo as a metadata-free 300x400 JPEG, or PhotoInvalid."""
     if not data:
-        raise PhotoInvalid("no photo was sent; take one with the camera button")
+        raise PhotoInvalid(
+            "photo.err.missing", "no photo was sent; take one with the camera button"
+        )
     if len(data) > MAX_UPLOAD:
-        raise PhotoInvalid(f"the photo is larger than {MAX_UPLOAD >> 20} MiB")
+        raise PhotoInvalid(
+            "photo.err.large", "the photo is larger than {mib} MiB", mib=MAX_UPLOAD >> 20
+        )
     image = _open(data)
     upright = ImageOps.exif_transpose(image) or image
     if min(upright.size) < MIN_SIDE:
         raise PhotoInvalid(
-            f"the photo is too small ({upright.width}x{upright.height}); "
-            f"at least {MIN_SIDE} pixels each side"
+            "photo.err.small",
+            "the photo is too small ({width}×{height}); at least {least} pixels each side",
+            width=upright.width,
+            height=upright.height,
+            least=MIN_SIDE,
         )
     portrait = ImageOps.fit(upright.convert("RGB"), SIZE, Image.Resampling.LANCZOS)
     out = io.BytesIO()
@@ -49,9 +62,13 @@ def _open(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in FORMATS:
-                raise PhotoInvalid(f"a {image.format} file is not a photo we take; use JPEG or PNG")
+                raise PhotoInvalid(
+                    "photo.err.format",
+                    "a {kind} file is not a photo we take; use JPEG or PNG",
+                    kind=image.format,
+                )
             if image.width * image.height > MAX_PIXELS:
-                raise PhotoInvalid("the photo has too many pixels")
+                raise PhotoInvalid("photo.err.pixels", "the photo has too many pixels")
             image.load()
     except PhotoInvalid:
         raise
@@ -63,5 +80,7 @@ def _open(data: bytes) -> Image.Image:
         Image.DecompressionBombError,
         Image.DecompressionBombWarning,
     ):
-        raise PhotoInvalid("the file is not a readable photo (JPEG or PNG)") from None
+        raise PhotoInvalid(
+            "photo.err.unreadable", "the file is not a readable photo (JPEG or PNG)"
+        ) from None
     return image
