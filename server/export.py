@@ -35,6 +35,7 @@ HEADER = [
     "冲突 conflict",
 ]
 MAX_DAYS = 366
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # local midnights stay in the calendar
 CHUNK = 500
 FORMATS = ("xlsx", "csv")
 
@@ -60,6 +61,8 @@ def export_events(
         raise ServerConfigError(f"the export ends ({last}) before it starts ({first})")
     if (last - first).days >= MAX_DAYS:
         raise ServerConfigError(f"export at most {MAX_DAYS} days at once; split the period")
+    if first < EARLIEST or last > LATEST:
+        raise ServerConfigError(f"export days from {EARLIEST} to {LATEST}")
     rows = list(log_rows(session, compound, first, last))
     name = f"{compound.name} {first.isoformat()}~{last.isoformat()}.{fmt}"
     if fmt == "csv":

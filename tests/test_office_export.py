@@ -97,6 +97,9 @@ def test_no_time_is_written_in_utc_or_with_microseconds(office: Office) -> None:
         (DAY, date(2020, 2, 9), "xlsx", "ends"),
         (DAY, DAY, "pdf", "choose xlsx or csv"),
         (date(2019, 1, 1), date(2020, 6, 1), "xlsx", "at most 366 days"),
+        # local midnight of these days is outside Python's calendar in UTC: was a 500
+        (date(1, 1, 1), date(1, 1, 2), "xlsx", "from 2000-01-01 to 2999-12-31"),
+        (date(9999, 12, 30), date(9999, 12, 31), "csv", "from 2000-01-01 to 2999-12-31"),
     ],
 )
 def test_bad_requests_are_refused_clearly(
