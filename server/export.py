@@ -17,7 +17,7 @@ from server.importer import XLSX_TYPE, csv_bytes, xlsx_bytes
 from server.models import Compound, EventRow, Holder, Household, Pass
 from server.visitors import host_flat
 from server.web.tables import Invitation
-from server.web.timefmt import end_of_day, local, start_of_day
+from server.web.timefmt import FIRST_DAY, LAST_DAY, end_of_day, local, start_of_day
 
 HEADER = [
     "时间 time",
@@ -35,7 +35,6 @@ HEADER = [
     "冲突 conflict",
 ]
 MAX_DAYS = 366
-EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # local midnights stay in the calendar
 CHUNK = 500
 FORMATS = ("xlsx", "csv")
 
@@ -61,8 +60,8 @@ def export_events(
         raise ServerConfigError(f"the export ends ({last}) before it starts ({first})")
     if (last - first).days >= MAX_DAYS:
         raise ServerConfigError(f"export at most {MAX_DAYS} days at once; split the period")
-    if first < EARLIEST or last > LATEST:
-        raise ServerConfigError(f"export days from {EARLIEST} to {LATEST}")
+    if first < FIRST_DAY or last > LAST_DAY:
+        raise ServerConfigError(f"export days from {FIRST_DAY} to {LAST_DAY}")
     rows = list(log_rows(session, compound, first, last))
     name = f"{compound.name} {first.isoformat()}~{last.isoformat()}.{fmt}"
     if fmt == "csv":

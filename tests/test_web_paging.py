@@ -300,6 +300,13 @@ def test_a_bad_gate_log_link_is_a_400_saying_so(
     assert "记录编号应为从 1 开始的整数" in answer.text or "日期应写作 年-月-日" in answer.text
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_gate_log_day_off_the_calendar_is_a_400(world: World, day: str) -> None:
+    """Its local midnight falls outside Python's calendar in UTC: it was a 500."""
+    answer = world.client("clerk1").get(f"/office/c/c1/gates/log?day={day}")
+    assert answer.status_code == 400 and "2000-01-01 到 2999-12-31" in answer.text
+
+
 def test_search_results_page_with_the_words_kept_in_the_links(world: World) -> None:
     with world.office.session() as s:
         home = flat(s, "c1", "20", "1", "101")

@@ -24,7 +24,7 @@ from server.web.errors import WebError
 from server.web.pages_gates import compound_or_404, log_rows
 from server.web.paging import PAGE_SIZE, whole_number
 from server.web.render import language_of, page
-from server.web.timefmt import end_of_day, start_of_day
+from server.web.timefmt import FIRST_DAY, LAST_DAY, end_of_day, start_of_day
 
 router = APIRouter()
 Reader = Annotated[Viewer, Depends(require(GATE_READERS, compound_from="compound_id"))]
@@ -74,9 +74,12 @@ def _day(text: str) -> date | None:
     try:
         if len(text) != 10:
             raise ValueError(text)
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise BadDay("err.day") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadDay("err.day_range")
+    return day
 
 
 def _events(compound: Compound, day: date | None) -> Select[EventRow]:

@@ -30,6 +30,11 @@ def today(now: datetime, zone_name: str | None) -> date:
     return now.astimezone(zone(zone_name)).date()
 
 
+# Days a person may ask for (a log day, an export): the local midnights of days near
+# 0001-01-01 or 9999-12-31 fall outside Python's calendar once turned into UTC.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
 def start_of_day(day: date, zone_name: str | None) -> datetime:
     """Local midnight at the start of ``day``, in UTC (a quarantine ends at this moment)."""
     return datetime.combine(day, time(0), tzinfo=zone(zone_name)).astimezone(UTC)
