@@ -8,6 +8,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -187,7 +188,37 @@ def test_a_visitor_pass_allows_at_most_the_policy_entries(world: World) -> None:
     day = world.clock().date().isoformat()
     form = {"csrf": CSRF, "name": "刘洋", "phone": "", "day": day, "entries": "9"}
     answer = resident.post("/office/me/invite", data=form)
-    assert answer.status_code == 422 and "1 to 3 entries" in answer.text
+    assert answer.status_code == 422 and "1 到 3 次" in field_error(answer.text, "entries")
+
+
+def field_error(html: str, name: str) -> str:
+    """The words beside one field of a form ('' when none)."""
+    block = html.split(f'<label for="f-{name}">', 1)[1].split("</div>", 1)[0]
+    return block.split('role="alert">', 1)[1].split("<", 1)[0] if 'role="alert"' in block else ""
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"name": ""}, "name", "必填"),
+        ({"name": "刘\u202e洋"}, "name", "控制字符"),
+        ({"name": "名" * 51}, "name", "不能超过 50 个字"),
+        ({"phone": "abc"}, "phone", "请填写正确的手机号码"),
+        ({"day": "2020-01-01"}, "day", "今天起 30 天之内"),
+        ({"day": "9999-12-31"}, "day", "今天起 30 天之内"),
+        ({"entries": "²"}, "entries", "1 到 3 次"),
+    ],
+)
+def test_an_invitation_is_refused_beside_the_field_in_the_pages_words(
+    world: World, change: dict[str, str], field: str, words: str
+) -> None:
+    """These were English words beside the name field, and a phone 'abc' or a name with a
+    direction override was accepted for the pass the guard reads."""
+    day = world.clock().astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    form = {"csrf": CSRF, "name": "刘洋", "phone": "", "day": day, "entries": "2", **change}
+    answer = world.client("13800000001").post("/office/me/invite", data=form)
+    assert answer.status_code == 422
+    assert words in field_error(answer.text, field)
 
 
 def test_my_pass_page_can_be_added_to_the_home_screen_and_works_offline(world: World) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -16,14 +16,15 @@ from sqlalchemy import select
 
 from server.exc import ServerError
 from server.models import Compound, EventRow, Holder, Household, Pass
-from server.visitors import issue_visitor_pass
-from server.web import timefmt
+from server.visitors import DAYS_AHEAD, NAME_MAX, issue_visitor_pass
+from server.web import i18n, timefmt
 from server.web.access import RESIDENTS, Viewer, public, require, web_of
 from server.web.audit import audit
 from server.web.board import label, shown_colour
 from server.web.lookup import get_or_404
 from server.web.qr import qr_data_uri
-from server.web.render import PREFIX, page
+from server.web.registrations import PHONE, clean_phone, name_problem
+from server.web.render import PREFIX, language_of, page
 from server.web.tables import Invitation, Registration
 
 router = APIRouter()
@@ -117,11 +118,11 @@ def invite(
     now = web.now()
     form = {"name": name, "phone": phone, "day": day, "entries": entries}
     token = secrets.token_urlsafe(16)
-    try:
-        visit = date.fromisoformat(day.strip())
-    except ValueError:
-        return _invite_again(request, viewer, compound, form, {"day": "invite.err.day"})
-    count = int(entries) if entries.strip().isascii() and entries.strip().isdigit() else 0
+    errors, visit, count = _invitation_errors(form, compound, timefmt.today(now, compound.timezone))
+    if errors:
+        t = i18n.translator(language_of(request))
+        words = {k: t(v, days=DAYS_AHEAD, most=compound.visitor_entries) for k, v in errors.items()}
+        return _invite_again(request, viewer, compound, form, words)
     try:
         with web.transaction() as s:
             issued = issue_visitor_pass(s, flat.id, name, day=visit, entries=count, now=now)
@@ -152,6 +153,33 @@ def invite(
     except ServerError as error:
         return _invite_again(request, viewer, compound, form, {"name": str(error)})
     return RedirectResponse(f"{PREFIX}/v/{token}", status_code=303)
+
+
+def _invitation_errors(
+    form: dict[str, str], compound: Compound, first: date
+) -> tuple[dict[str, str], date, int]:
+    """Field -> words for the resident (checked before anything is signed), the day, the
+    entries; visitors.issue_visitor_pass checks the same again for every other caller."""
+    errors: dict[str, str] = {}
+    name = form["name"].strip()
+    if name_problem(name):
+        errors["name"] = name_problem(name)
+    elif len(name) > NAME_MAX:
+        errors["name"] = "invite.err.name_long"
+    phone = clean_phone(form["phone"])
+    if phone and not PHONE.match(phone):
+        errors["phone"] = "reg.err.phone"
+    try:
+        visit = date.fromisoformat(form["day"].strip())
+    except ValueError:
+        errors["day"], visit = "invite.err.day", first
+    if "day" not in errors and not first <= visit <= first + timedelta(days=DAYS_AHEAD):
+        errors["day"] = "invite.err.day_range"
+    text = form["entries"].strip()
+    count = int(text) if text.isascii() and text.isdigit() and len(text) < 3 else 0
+    if not 1 <= count <= compound.visitor_entries:
+        errors["entries"] = "invite.err.entries"
+    return errors, visit, count
 
 
 def _hash(token: str) -> str:
