@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,3 +238,24 @@ class Clock:
 
 def _utc(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
+
+
+@contextmanager
+def local_times_in(zone: str) -> Iterator[None]:
+    """Make this process's local time the compound's zone (``policy.timezone``) until the end.
+
+    The screen shows local times with ``astimezone()`` (alarms since, the event list, a pass's
+    expiry); the system's zone is whatever the image shipped with (Raspberry Pi OS: London, a
+    laptop: its own), while curfew hours and the office's pages use the policy's zone.
+    """
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()

@@ -121,6 +121,7 @@ def demo(
     gate: str = "gpio",
 ) -> int:
     from kiosk.app import build
+    from kiosk.clock import local_times_in
     from kiosk.demo_scenario import Player, SimTime, run_scenario
     from kiosk.demo_world import make_world
 
@@ -129,6 +130,7 @@ def demo(
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     time = SimTime(start)
     with ExitStack() as stack:
+        stack.enter_context(local_times_in(config.policy.timezone))  # as the office shows them
         link = stack.enter_context(office_server(data_dir / "office")) if office else None
         app = stack.enter_context(build(config, sim=True, clock=time.clock, timers=time.timers))
         key = link.signing_key() if link is not None else None

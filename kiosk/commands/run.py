@@ -40,10 +40,12 @@ def add_parser(sub: Any, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from kiosk.clock import local_times_in
     from kiosk.config import load_config
 
     config = load_config(args.config)  # kiosk.cli turns a ConfigError into exit 2
-    return serve(config, ui=not args.no_ui, sim=True if args.sim else None)
+    with local_times_in(config.policy.timezone):
+        return serve(config, ui=not args.no_ui, sim=True if args.sim else None)
 
 
 def serve(config: Any, *, ui: bool, sim: bool | None) -> int:

@@ -99,6 +99,7 @@ def simulate(args: argparse.Namespace, data_dir: Path) -> int:
     receives the events through the real sync agent, so "cut network" really holds them back.
     """
     from kiosk.app import build
+    from kiosk.clock import local_times_in
     from kiosk.commands.demo import print_web_app
     from kiosk.config import load_config
     from kiosk.demo_world import make_world
@@ -107,6 +108,7 @@ def simulate(args: argparse.Namespace, data_dir: Path) -> int:
 
     config = load_config(args.config, overrides(args, data_dir))
     with ExitStack() as stack:
+        stack.enter_context(local_times_in(config.policy.timezone))
         link = stack.enter_context(local_office(data_dir / "office"))
         app = stack.enter_context(build(config, sim=True))
         assert app.sim is not None, "build(sim=True) always gives simulator controls"
