@@ -31,6 +31,9 @@ DEVICE_CONFIG = Path("/etc/kiosk/kiosk.toml")
 THERMOMETER_FAULTS = frozenset(f.value for f in Fault if f is not Fault.NONE)
 CAMERA_FAULTS = frozenset({"black", "frozen", "no_frames", "blur"})
 INDICATOR_FAULTS = frozenset({"one_rhythm"})
+PERSON_FAULTS = frozenset({"absent", "unconfirmed"})  # harness.SimPerson
+PASS_FAULTS = frozenset({"untrusted"})  # end_to_end
+FAULTS = THERMOMETER_FAULTS | CAMERA_FAULTS | INDICATOR_FAULTS | PERSON_FAULTS | PASS_FAULTS
 
 
 def load_rig_config(path: Path | None) -> Config:
@@ -88,6 +91,8 @@ class Rig:
     """Opens the kiosk's parts (real or simulated) and closes them all, outputs off."""
 
     def __init__(self, config: Config, *, sim: bool, fault: str | None = None) -> None:
+        if fault is not None and fault not in FAULTS:  # else the check passes, untouched
+            raise ConfigError(f"unknown --fault {fault!r}; use one of {', '.join(sorted(FAULTS))}")
         self.config, self.sim, self.fault = config, sim, fault
         self.pin_factory: Any = _mock_factory() if sim else None
         self.emulator: EmulatedMlx90614 | None = None

@@ -247,6 +247,13 @@ def test_kiosk_selftest_calibrates_as_the_docs_say(capsys: pytest.CaptureFixture
     assert "calibration_offset_c = " in capsys.readouterr().out
 
 
+def test_an_unknown_fault_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped --fault left the part whole and the check passed, as if the fault was caught."""
+    assert suite_main(["--sim", "--only", "relay", "--fault", "absnet"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "unknown --fault 'absnet'" in err and "absent" in err
+
+
 def test_kiosk_selftest_command_runs_the_suite() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "selftest", "--sim", "--only", "relay,door"],
