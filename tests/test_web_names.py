@@ -55,3 +55,11 @@ def test_ordinary_names_still_pass(world: World) -> None:
         form = {"csrf": CSRF, "name": name, "phone": ""}
         answer = world.client("clerk1").post("/office/h/c1-1-1-101/residents", data=form)
         assert answer.status_code == 303, name
+
+
+def test_a_form_refused_on_a_page_of_its_own_names_the_field(world: World) -> None:
+    """It said only '必填' (required), not which field."""
+    form = {"csrf": CSRF, "name": "", "phone": "123"}
+    answer = world.client("clerk1").post("/office/h/c1-1-1-101/residents", data=form)
+    assert answer.status_code == 422
+    assert "姓名：必填" in answer.text and "手机号：请填写正确的手机号码" in answer.text

@@ -83,6 +83,28 @@ def mount(
         return RedirectResponse(PREFIX + "/", status_code=303)
 
 
+FIELD_LABELS = {  # field -> catalogue key of its label, for refusals shown on a page of their own
+    "name": "reg.name",
+    "phone": "reg.phone",
+    "photo": "reg.photo",
+    "building": "reg.building",
+    "unit": "reg.unit",
+    "room": "reg.room",
+    "reason": "colour_form.reason",
+}
+
+
+def _field_words(request: Request, errors: dict[str, str]) -> str:
+    """'姓名：必填; 手机号：…' in the page's language: which field, and what is wrong with it."""
+    t = i18n.translator(language_of(request))
+    words = i18n.catalogue()
+    colon = "：" if language_of(request) == "zh-CN" else ": "
+    return "; ".join(
+        (t(FIELD_LABELS[k]) + colon if k in FIELD_LABELS else "") + (t(v) if v in words else v)
+        for k, v in errors.items()
+    )
+
+
 def _install_error_pages(web: FastAPI) -> None:
     @web.exception_handler(WebError)
     async def web_error(request: Request, error: WebError) -> Response:
@@ -90,9 +112,7 @@ def _install_error_pages(web: FastAPI) -> None:
             target = quote(PREFIX + request.url.path.removeprefix(PREFIX), safe="/")
             return RedirectResponse(f"{PREFIX}/login?next={target}", status_code=303)
         if isinstance(error, FormInvalid):  # a form without a page of its own to show it on
-            t = i18n.translator(language_of(request))
-            words = "; ".join(t(v) if v in i18n.catalogue() else v for v in error.errors.values())
-            return _error_page(request, error.status, words)
+            return _error_page(request, error.status, _field_words(request, error.errors))
         return _error_page(request, error.status, error.message)
 
     @web.exception_handler(ServerError)
