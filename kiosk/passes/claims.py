@@ -44,6 +44,17 @@ CLAIM_HOST_FLAT = -65542
 MAX_TEXT = 200  # bytes of UTF-8 in any one text claim; a QR code has no room for more
 MAX_COMPOUNDS = 32
 _ROLES = {role.value: role for role in Role}
+# The required claims, by label, as errors name them.
+_NAMES = {
+    CLAIM_IAT: "iat",
+    CLAIM_ISS: "iss",
+    CLAIM_CTI: "cti",
+    CLAIM_EXP: "exp",
+    CLAIM_COMPOUNDS: "compounds",
+    CLAIM_HOUSEHOLD: "household",
+    CLAIM_ROLE: "role",
+    CLAIM_HOLDER: "holder name",
+}
 
 
 def numeric_date(when: datetime) -> int:
@@ -87,28 +98,36 @@ def claims_from_cwt(cwt: Any) -> PassClaims:
     """Check a decoded CWT claims map and return its ``PassClaims``; BAD_CLAIMS if malformed."""
     if not isinstance(cwt, Mapping):
         raise PassError(Reason.BAD_CLAIMS, "CWT claims are not a map")
-    issued_at = from_numeric_date(_required(cwt, CLAIM_IAT, "iat"), "iat")
-    nbf = cwt.get(CLAIM_NBF)
+    try:
+        iat = cwt[CLAIM_IAT]
+        issued_at = from_numeric_date(iat, "iat")
+        issuer = _text(cwt[CLAIM_ISS], "iss")
+        pass_id = _pass_id(cwt[CLAIM_CTI])
+        nbf = cwt.get(CLAIM_NBF)
+        # Issuers write nbf = iat: the same number need not become a datetime twice.
+        same = nbf is None or (type(nbf) is type(iat) and nbf == iat)
+        not_before = issued_at if same else from_numeric_date(nbf, "nbf")
+        expires_at = from_numeric_date(cwt[CLAIM_EXP], "exp")
+        compounds = _compounds(cwt[CLAIM_COMPOUNDS])
+        household_id = _text(cwt[CLAIM_HOUSEHOLD], "household")
+        role = _role(cwt[CLAIM_ROLE])
+        holder_name = _text(cwt[CLAIM_HOLDER], "holder name")
+    except KeyError as error:
+        label = error.args[0]
+        raise PassError(Reason.BAD_CLAIMS, f"claim {_NAMES[label]} ({label}) is missing") from None
     return PassClaims(
-        issuer=_text(_required(cwt, CLAIM_ISS, "iss"), "iss"),
-        pass_id=_pass_id(_required(cwt, CLAIM_CTI, "cti")),
+        issuer=issuer,
+        pass_id=pass_id,
         issued_at=issued_at,
-        not_before=issued_at if nbf is None else from_numeric_date(nbf, "nbf"),
-        expires_at=from_numeric_date(_required(cwt, CLAIM_EXP, "exp"), "exp"),
-        compounds=_compounds(_required(cwt, CLAIM_COMPOUNDS, "compounds")),
-        household_id=_text(_required(cwt, CLAIM_HOUSEHOLD, "household"), "household"),
-        role=_role(_required(cwt, CLAIM_ROLE, "role")),
-        holder_name=_text(_required(cwt, CLAIM_HOLDER, "holder name"), "holder name"),
+        not_before=not_before,
+        expires_at=expires_at,
+        compounds=compounds,
+        household_id=household_id,
+        role=role,
+        holder_name=holder_name,
         visitor_uses=_uses(cwt.get(CLAIM_VISITOR_USES)),
         host_flat=_optional_text(cwt.get(CLAIM_HOST_FLAT), "host flat"),
     )
-
-
-def _required(cwt: Mapping[Any, Any], label: int, name: str) -> Any:
-    try:
-        return cwt[label]
-    except KeyError:
-        raise PassError(Reason.BAD_CLAIMS, f"claim {name} ({label}) is missing") from None
 
 
 def _text(value: Any, name: str) -> str:

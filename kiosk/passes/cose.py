@@ -45,6 +45,10 @@ ALG_ES256 = -7
 ALG_PS256 = -37
 ALG_NAMES = {ALG_EDDSA: "EdDSA", ALG_ES256: "ES256", ALG_PS256: "PS256"}
 
+# The start of every Sig_structure: an array of 4, then the text "Signature1" (RFC 9052 4.4).
+_SIG1_START = b"\x84\x6aSignature1"
+_NO_EXTERNAL_AAD = b"\x40"  # external_aad: the empty byte string
+
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 
@@ -121,8 +125,34 @@ def parse_sign1(data: bytes) -> Sign1:
 
 
 def sig_structure(protected_raw: bytes, payload: bytes) -> bytes:
-    """The bytes that are signed: Sig_structure for COSE_Sign1 without external AAD."""
-    return cbor2.dumps(["Signature1", protected_raw, b"", payload])
+    """The bytes that are signed: Sig_structure for COSE_Sign1 without external AAD.
+
+    That is the CBOR array ["Signature1", protected_raw, b"", payload]; it is built on every
+    verification, so it is written out here instead of going through a general encoder.
+    """
+    return b"".join(
+        (
+            _SIG1_START,
+            _bstr_head(len(protected_raw)),
+            protected_raw,
+            _NO_EXTERNAL_AAD,
+            _bstr_head(len(payload)),
+            payload,
+        )
+    )
+
+
+def _bstr_head(length: int) -> bytes:
+    """The shortest CBOR head of a byte string of ``length`` bytes (RFC 8949 section 3)."""
+    if length < 24:
+        return bytes((0x40 | length,))
+    if length < 0x100:
+        return bytes((0x58, length))
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    if length < 0x1_0000_0000:
+        return b"\x5a" + length.to_bytes(4, "big")
+    return b"\x5b" + length.to_bytes(8, "big")
 
 
 def build_sign1(protected: dict[int, Any], payload: bytes, signature_of: Any) -> bytes:
