@@ -62,12 +62,10 @@ def _groups(values: bytes) -> bytearray | None:
     packed = int.from_bytes(values, "big")
     low = int.from_bytes(b"\0\0\xff" * count, "big")  # the low byte of every slot
     numbers = (packed >> 16 & low) + 45 * (packed >> 8 & low) + 45 * 45 * (packed & low)
-    slots = numbers.to_bytes(3 * count, "big")
-    if slots[0::3].strip(b"\0"):  # a number above 0xFFFF
+    if numbers >> 16 & low:  # a number above 0xFFFF
         return None
-    out = bytearray(2 * count)
-    out[0::2] = slots[1::3]
-    out[1::2] = slots[2::3]
+    out = bytearray(numbers.to_bytes(3 * count, "big"))
+    del out[0::3]  # each slot's top byte, zero
     return out
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -27,9 +27,11 @@ __all__ = [
     "ALG_PS256",
     "HEADER_ALG",
     "HEADER_KID",
+    "NO_HEADERS",
     "PublicKey",
     "Sign1",
     "build_sign1",
+    "expected_header",
     "loads_strict",
     "parse_sign1",
     "sig_structure",
@@ -49,12 +51,19 @@ ALG_NAMES = {ALG_EDDSA: "EdDSA", ALG_ES256: "ES256", ALG_PS256: "PS256"}
 _SIG1_START = b"\x84\x6aSignature1"
 _NO_EXTERNAL_AAD = b"\x40"  # external_aad: the empty byte string
 
+# How a plainly written COSE_Sign1 starts: tag 18, then an array of 4 (see _plain_fields).
+_PLAIN_START = b"\xd2\x84"
+_EMPTY_MAP = b"\xa0"
+NO_HEADERS: Mapping[Any, Any] = MappingProxyType({})  # an empty header map, shared
+
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 
-@dataclass(frozen=True, slots=True)
-class Sign1:
-    """A parsed COSE_Sign1; ``protected_raw`` is kept byte-exact for the signature check."""
+class Sign1(NamedTuple):
+    """A parsed COSE_Sign1; ``protected_raw`` is kept byte-exact for the signature check.
+
+    A named tuple rather than a frozen dataclass: one is made for every code the camera reads.
+    """
 
     protected_raw: bytes
     protected: Mapping[Any, Any]
@@ -92,11 +101,70 @@ def loads_strict(data: bytes, what: str, reason: Reason = Reason.BAD_COSE) -> An
     return item
 
 
-def parse_sign1(data: bytes) -> Sign1:
+def parse_sign1(
+    data: bytes, known_headers: Mapping[bytes, Mapping[Any, Any]] = NO_HEADERS
+) -> Sign1:
     """Parse a COSE_Sign1: tagged (18), untagged, or tagged 61(18(...)) as a CWT.
 
-    The algorithm is checked by the caller.
+    ``known_headers`` maps protected headers the caller expects (its signers' own) from their
+    bytes to their decoded form; any other protected header is decoded here. The algorithm is
+    checked by the caller.
     """
+    fields = _plain_fields(data) or _decoded_fields(data)
+    protected_raw, unprotected, payload, signature = fields
+    protected = known_headers.get(protected_raw)
+    if protected is None:
+        protected = loads_strict(protected_raw, "protected header") if protected_raw else {}
+        if not isinstance(protected, Mapping):
+            raise PassError(Reason.BAD_COSE, "protected header is not a map")
+    return Sign1(protected_raw, protected, unprotected, payload, signature)
+
+
+_Fields = tuple[bytes, Mapping[Any, Any], bytes, bytes]
+
+
+def _plain_fields(data: bytes) -> _Fields | None:
+    """The fields of ``18([bstr, {}, bstr, bstr])`` with definite lengths and nothing after.
+
+    Issuers write a pass this way, and reading it without a CBOR decoder saves most of the
+    parse on every scan. Anything else (None) goes to the decoder: these bytes decode to
+    the same fields either way, so the two readings cannot disagree.
+    """
+    if not data.startswith(_PLAIN_START):
+        return None
+    try:
+        protected_raw, at = _bstr_at(data, len(_PLAIN_START))
+        if data[at : at + 1] != _EMPTY_MAP:
+            return None
+        payload, at = _bstr_at(data, at + 1)
+        signature, at = _bstr_at(data, at)
+    except ValueError:
+        return None
+    return (protected_raw, NO_HEADERS, payload, signature) if at == len(data) else None
+
+
+def _bstr_at(data: bytes, at: int) -> tuple[bytes, int]:
+    """The byte string whose head is at ``at``, and the index after it; ValueError if none.
+
+    Only the heads a QR code can need: the length in the head, or in 1 or 2 bytes after it.
+    """
+    head = data[at] if at < len(data) else None
+    if head is not None and 0x40 <= head <= 0x57:
+        start, length = at + 1, head - 0x40
+    elif head == 0x58:
+        start, length = at + 2, int.from_bytes(data[at + 1 : at + 2], "big")
+    elif head == 0x59:
+        start, length = at + 3, int.from_bytes(data[at + 1 : at + 3], "big")
+    else:
+        raise ValueError("no byte string here")
+    end = start + length
+    if end > len(data):
+        raise ValueError("the byte string runs past the end")
+    return data[start:end], end
+
+
+def _decoded_fields(data: bytes) -> _Fields:
+    """The fields of any COSE_Sign1 encoding, through the CBOR decoder."""
     item = loads_strict(data, "COSE_Sign1")
     if isinstance(item, cbor2.CBORTag) and item.tag == TAG_CWT:
         item = item.value
@@ -118,10 +186,13 @@ def parse_sign1(data: bytes) -> Sign1:
         raise PassError(Reason.BAD_COSE, "COSE_Sign1 fields have the wrong types")
     if not isinstance(unprotected, Mapping):
         raise PassError(Reason.BAD_COSE, "unprotected header is not a map")
-    protected = loads_strict(protected_raw, "protected header") if protected_raw else {}
-    if not isinstance(protected, Mapping):
-        raise PassError(Reason.BAD_COSE, "protected header is not a map")
-    return Sign1(protected_raw, protected, unprotected, payload, signature)
+    return protected_raw, unprotected, payload, signature
+
+
+def expected_header(alg: int, kid: bytes) -> tuple[bytes, Mapping[Any, Any]]:
+    """The protected header {alg, kid} as ``build_sign1`` writes it, and what it decodes to."""
+    header = {HEADER_ALG: alg, HEADER_KID: kid}
+    return cbor2.dumps(header), MappingProxyType(header)
 
 
 def sig_structure(protected_raw: bytes, payload: bytes) -> bytes:

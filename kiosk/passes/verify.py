@@ -23,6 +23,7 @@ from kiosk.passes.cose import (
     ALG_PS256,
     HEADER_ALG,
     Sign1,
+    expected_header,
     key_fits,
     loads_strict,
     parse_sign1,
@@ -59,6 +60,11 @@ class Verifier:
         self.trust = trust
         self.revoked = revoked
         self.leeway = leeway
+        # The keys a credential may name, by (kind, kid, alg): one dict lookup per check.
+        self._keys = _keys_by_algorithm(trust)
+        # The protected headers those keys' signers write: a code carrying one of them needs
+        # no CBOR decoding of its header.
+        self._headers = dict(expected_header(alg, kid) for _, kid, alg in self._keys)
         # Signature outcomes only: the trust list is fixed for this verifier, while time,
         # key windows and revocations are checked again on every call.
         self._good_keys: dict[tuple[Any, ...], tuple[TrustedKey, ...]] = {}
@@ -78,7 +84,7 @@ class Verifier:
         if not isinstance(text, str):
             raise PassError(Reason.UNKNOWN_FORMAT, "not a text")
         prefix, body = decode_text(text)
-        sign1 = parse_sign1(body)
+        sign1 = parse_sign1(body, self._headers)
         if prefix == KP1:
             return self._pass(sign1, at)
         return self._hcert(sign1, at)
@@ -128,13 +134,12 @@ class Verifier:
         self, kind: CredentialKind, alg: int, kid: bytes, sign1: Sign1, at: datetime
     ) -> TrustedKey:
         """The trusted key that made this signature and is valid at ``at``."""
-        keys = self.trust.candidates(kind, kid)
-        if not keys:
-            raise PassError(Reason.UNKNOWN_KEY, f"kid {kid.hex()} is not in the trust list")
-        fitting = [k for k in keys if key_fits(alg, k.public_key)]
-        if not fitting:
+        keys = self._keys.get((kind, kid, alg))
+        if keys is None:
+            if not self.trust.candidates(kind, kid):
+                raise PassError(Reason.UNKNOWN_KEY, f"kid {kid.hex()} is not in the trust list")
             raise PassError(Reason.BAD_SIGNATURE, f"kid {kid.hex()} is not a {ALG_NAMES[alg]} key")
-        good = self._signed_by(alg, kid, fitting, sign1)
+        good = self._signed_by(alg, keys, sign1)
         if not good:
             raise PassError(Reason.BAD_SIGNATURE, f"signature does not match kid {kid.hex()}")
         for key in good:
@@ -143,20 +148,34 @@ class Verifier:
         raise PassError(Reason.KEY_NOT_VALID, _window(good[0]))
 
     def _signed_by(
-        self, alg: int, kid: bytes, keys: list[TrustedKey], sign1: Sign1
+        self, alg: int, keys: tuple[TrustedKey, ...], sign1: Sign1
     ) -> tuple[TrustedKey, ...]:
-        """The keys among ``keys`` whose signature ``sign1`` carries (cached)."""
+        """The keys among ``keys`` (all of one kind and kid) whose signature ``sign1`` carries.
+
+        Remembered for the last SIGNATURE_CACHE signatures.
+        """
         signed = sig_structure(sign1.protected_raw, sign1.payload)
-        cache_key = (keys[0].kind, alg, kid, signed, sign1.signature)
+        cache_key = (keys[0].kind, alg, keys[0].kid, signed, sign1.signature)
         good = self._good_keys.get(cache_key)
         if good is None:
-            good = tuple(
-                k for k in keys if signature_ok(alg, k.public_key, sign1.signature, signed)
-            )
+            signature = sign1.signature
+            good = tuple([k for k in keys if signature_ok(alg, k.public_key, signature, signed)])
             if len(self._good_keys) >= SIGNATURE_CACHE:
                 del self._good_keys[next(iter(self._good_keys))]  # the oldest
             self._good_keys[cache_key] = good
         return good
+
+
+def _keys_by_algorithm(
+    trust: TrustList,
+) -> dict[tuple[CredentialKind, bytes, int], tuple[TrustedKey, ...]]:
+    """The trust list's keys by (kind, kid, alg), in trust list order; only keys fit for alg."""
+    index: dict[tuple[CredentialKind, bytes, int], list[TrustedKey]] = {}
+    for key in trust.keys:
+        for alg in ALG_NAMES:
+            if key_fits(alg, key.public_key):
+                index.setdefault((key.kind, key.kid, alg), []).append(key)
+    return {name: tuple(keys) for name, keys in index.items()}
 
 
 def _window(key: TrustedKey) -> str:
