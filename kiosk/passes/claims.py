@@ -43,6 +43,8 @@ CLAIM_HOST_FLAT = -65542
 
 MAX_TEXT = 200  # bytes of UTF-8 in any one text claim; a QR code has no room for more
 MAX_COMPOUNDS = 32
+# A character is at most 4 bytes of UTF-8: only a longer text needs its bytes counted.
+_SURELY_SHORT = MAX_TEXT // 4
 _ROLES = {role.value: role for role in Role}
 # The required claims, by label, as errors name them.
 _NAMES = {
@@ -66,7 +68,7 @@ def numeric_date(when: datetime) -> int:
 
 def from_numeric_date(value: Any, name: str) -> datetime:
     """A NumericDate claim as an aware UTC datetime; BAD_CLAIMS if it is not a number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PassError(Reason.BAD_CLAIMS, f"{name} is not a NumericDate")
     try:
         return datetime.fromtimestamp(value, UTC)
@@ -133,8 +135,7 @@ def claims_from_cwt(cwt: Any) -> PassClaims:
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value or value.isspace():
         raise PassError(Reason.BAD_CLAIMS, f"{name} is not a non-empty text")
-    # A character is at most 4 bytes of UTF-8: only a text this long needs counting.
-    if len(value) > MAX_TEXT // 4 and len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT:
+    if len(value) > _SURELY_SHORT and len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT:
         raise PassError(Reason.BAD_CLAIMS, f"{name} is longer than {MAX_TEXT} bytes")
     return value
 
@@ -155,7 +156,9 @@ def _pass_id(value: Any) -> str:
 def _compounds(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_COMPOUNDS:
         raise PassError(Reason.BAD_CLAIMS, f"compounds is not a list of 1-{MAX_COMPOUNDS} ids")
-    return tuple([_text(v, "compound id") for v in value])
+    for compound in value:
+        _text(compound, "compound id")
+    return tuple(value)
 
 
 def _role(value: Any) -> Role:

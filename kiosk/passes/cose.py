@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -246,15 +246,18 @@ def key_fits(alg: int, key: PublicKey) -> bool:
 
 def signature_ok(alg: int, key: PublicKey, signature: bytes, signed: bytes) -> bool:
     """Check one signature; the key must fit ``alg`` (see ``key_fits``)."""
+    # Told apart by alg, not by the key's class: an isinstance check against cryptography's
+    # abstract key classes costs more than all the rest of this function.
     try:
-        if isinstance(key, ed25519.Ed25519PublicKey):
-            key.verify(signature, signed)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(_der_from_raw(signature), signed, ec.ECDSA(hashes.SHA256()))
+        if alg == ALG_EDDSA:
+            cast(ed25519.Ed25519PublicKey, key).verify(signature, signed)
+        elif alg == ALG_ES256:
+            ecdsa = ec.ECDSA(hashes.SHA256())
+            cast(ec.EllipticCurvePublicKey, key).verify(_der_from_raw(signature), signed, ecdsa)
         else:
             # RFC 8230: the PSS salt is as long as the hash.
             pss = padding.PSS(padding.MGF1(hashes.SHA256()), hashes.SHA256.digest_size)
-            key.verify(signature, signed, pss, hashes.SHA256())
+            cast(rsa.RSAPublicKey, key).verify(signature, signed, pss, hashes.SHA256())
     except (InvalidSignature, ValueError):
         return False
     return True
