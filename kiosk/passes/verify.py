@@ -98,7 +98,7 @@ class Verifier:
         claims = claims_from_cwt(loads_strict(sign1.payload, "CWT claims", Reason.BAD_CLAIMS))
         if claims.issuer != key.issuer:
             raise PassError(Reason.BAD_CLAIMS, f"iss {claims.issuer!r} is not the key's issuer")
-        credential = Credential(CredentialKind.PASS, kid, claims=claims)
+        credential = Credential(CredentialKind.PASS, kid, claims)
         if claims.pass_id in self.trust.revoked or claims.pass_id in self.revoked:
             return Verification(Reason.REVOKED, credential, f"pass {claims.pass_id} is revoked")
         return self._lifetime(credential, claims.not_before, claims.expires_at, at)
