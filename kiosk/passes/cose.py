@@ -50,6 +50,9 @@ ALG_NAMES = {ALG_EDDSA: "EdDSA", ALG_ES256: "ES256", ALG_PS256: "PS256"}
 # The start of every Sig_structure: an array of 4, then the text "Signature1" (RFC 9052 4.4).
 _SIG1_START = b"\x84\x6aSignature1"
 _NO_EXTERNAL_AAD = b"\x40"  # external_aad: the empty byte string
+# The heads of byte strings shorter than 256 bytes (length in the head up to 23, else in one
+# byte after 0x58), made once: a protected header and a pass payload are that short.
+_SHORT_BSTR_HEADS = tuple(bytes((0x40 | n,)) if n < 24 else bytes((0x58, n)) for n in range(0x100))
 
 # How a plainly written COSE_Sign1 starts: tag 18, then an array of 4 (see _plain_fields).
 _PLAIN_START = b"\xd2\x84"
@@ -215,10 +218,8 @@ def sig_structure(protected_raw: bytes, payload: bytes) -> bytes:
 
 def _bstr_head(length: int) -> bytes:
     """The shortest CBOR head of a byte string of ``length`` bytes (RFC 8949 section 3)."""
-    if length < 24:
-        return bytes((0x40 | length,))
     if length < 0x100:
-        return bytes((0x58, length))
+        return _SHORT_BSTR_HEADS[length]
     if length < 0x10000:
         return b"\x59" + length.to_bytes(2, "big")
     if length < 0x1_0000_0000:
