@@ -151,16 +151,17 @@ def _bstr_at(data: bytes, at: int) -> tuple[bytes, int]:
 
     Only the heads a QR code can need: the length in the head, or in 1 or 2 bytes after it.
     """
-    head = data[at] if at < len(data) else None
-    if head is not None and 0x40 <= head <= 0x57:
-        start, length = at + 1, head - 0x40
+    head = data[at] if at < len(data) else 0
+    if 0x40 <= head < 0x58:
+        start, end = at + 1, at + 1 + head - 0x40
     elif head == 0x58:
-        start, length = at + 2, int.from_bytes(data[at + 1 : at + 2], "big")
+        start = at + 2
+        end = start + int.from_bytes(data[at + 1 : start], "big")
     elif head == 0x59:
-        start, length = at + 3, int.from_bytes(data[at + 1 : at + 3], "big")
+        start = at + 3
+        end = start + int.from_bytes(data[at + 1 : start], "big")
     else:
         raise ValueError("no byte string here")
-    end = start + length
     if end > len(data):
         raise ValueError("the byte string runs past the end")
     return data[start:end], end
