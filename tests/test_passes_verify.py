@@ -237,3 +237,11 @@ def test_remembered_bad_signature_stays_bad_and_memory_is_bounded() -> None:
     for n in range(300):
         verifier.verify(issue_pass(KEY, sample_claims(pass_id=f"P-{n}")), T0)
     assert len(verifier._good_keys) <= 256
+
+
+def test_a_verifier_keeps_the_trust_list_it_was_made_with() -> None:
+    verifier = Verifier(TRUST)
+    with pytest.raises(AttributeError):
+        verifier.trust = TrustList()  # type: ignore[misc]
+    assert verifier.trust is TRUST
+    assert verifier.verify(issue_pass(KEY, sample_claims()), T0).valid

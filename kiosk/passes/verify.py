@@ -47,7 +47,8 @@ class Verifier:
     """Checks KP1 passes and HC1 health certificates against a trust list.
 
     ``revoked`` holds pass ids revoked since the trust list was made (the office data the
-    sync agent keeps); the trust list's own revocations apply too.
+    sync agent keeps); the trust list's own revocations apply too. The trust list itself is
+    fixed: for another one, make another verifier.
     """
 
     def __init__(
@@ -57,7 +58,7 @@ class Verifier:
         *,
         leeway: timedelta = DEFAULT_LEEWAY,
     ) -> None:
-        self.trust = trust
+        self._trust = trust
         self.revoked = revoked
         self.leeway = leeway
         # The keys a credential may name, by (kind, kid, alg): one dict lookup per check.
@@ -68,6 +69,11 @@ class Verifier:
         # Signature outcomes only: the trust list is fixed for this verifier, while time,
         # key windows and revocations are checked again on every call.
         self._good_keys: dict[tuple[Any, ...], tuple[TrustedKey, ...]] = {}
+
+    @property
+    def trust(self) -> TrustList:
+        """The trust list this verifier checks against (read only: the indexes below use it)."""
+        return self._trust
 
     def verify(self, text: str, at: datetime) -> Verification:
         """Parse and verify one QR text at time ``at`` (naive times are taken as UTC)."""
@@ -99,7 +105,7 @@ class Verifier:
         if claims.issuer != key.issuer:
             raise PassError(Reason.BAD_CLAIMS, f"iss {claims.issuer!r} is not the key's issuer")
         credential = Credential(CredentialKind.PASS, kid, claims)
-        if claims.pass_id in self.trust.revoked or claims.pass_id in self.revoked:
+        if claims.pass_id in self._trust.revoked or claims.pass_id in self.revoked:
             return Verification(Reason.REVOKED, credential, f"pass {claims.pass_id} is revoked")
         return self._lifetime(credential, claims.not_before, claims.expires_at, at)
 
@@ -136,7 +142,7 @@ class Verifier:
         """The trusted key that made this signature and is valid at ``at``."""
         keys = self._keys.get((kind, kid, alg))
         if keys is None:
-            if not self.trust.candidates(kind, kid):
+            if not self._trust.candidates(kind, kid):
                 raise PassError(Reason.UNKNOWN_KEY, f"kid {kid.hex()} is not in the trust list")
             raise PassError(Reason.BAD_SIGNATURE, f"kid {kid.hex()} is not a {ALG_NAMES[alg]} key")
         good = self._signed_by(alg, keys, sign1)
