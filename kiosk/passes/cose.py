@@ -3,6 +3,11 @@
 Only what the two pass formats need: tag 18 or an untagged 4-array, ``alg`` and ``kid`` headers,
 no external AAD, and the algorithms EdDSA (Ed25519), ES256 and PS256. Every parse problem is a
 ``PassError`` with a stable reason code; the verifier turns it into a ``Verification``.
+
+Parsing runs on every code the camera reads, so the common case takes a short way: a COSE_Sign1
+written plainly (as the issuer writes passes) is read without the CBOR decoder, and a protected
+header the caller already knows by its bytes is not decoded again. Anything else goes through
+cbor2; both ways give the same result for the same bytes (tests/test_passes_fuzz.py).
 """
 
 from __future__ import annotations
@@ -256,10 +261,12 @@ def signature_ok(alg: int, key: PublicKey, signature: bytes, signed: bytes) -> b
         elif alg == ALG_ES256:
             ecdsa = ec.ECDSA(hashes.SHA256())
             cast(ec.EllipticCurvePublicKey, key).verify(_der_from_raw(signature), signed, ecdsa)
-        else:
+        elif alg == ALG_PS256:
             # RFC 8230: the PSS salt is as long as the hash.
             pss = padding.PSS(padding.MGF1(hashes.SHA256()), hashes.SHA256.digest_size)
             cast(rsa.RSAPublicKey, key).verify(signature, signed, pss, hashes.SHA256())
+        else:
+            return False
     except (InvalidSignature, ValueError):
         return False
     return True
