@@ -146,7 +146,7 @@ def _plain_fields(data: bytes) -> _Fields | None:
             return None
         payload, at = _bstr_at(data, at + 1)
         signature, at = _bstr_at(data, at)
-    except ValueError:
+    except (IndexError, ValueError):  # the data ends early, or holds something else
         return None
     return (protected_raw, NO_HEADERS, payload, signature) if at == len(data) else None
 
@@ -156,7 +156,7 @@ def _bstr_at(data: bytes, at: int) -> tuple[bytes, int]:
 
     Only the heads a QR code can need: the length in the head, or in 1 or 2 bytes after it.
     """
-    head = data[at] if at < len(data) else 0
+    head = data[at]
     if 0x40 <= head < 0x58:
         start, end = at + 1, at + 1 + head - 0x40
     elif head == 0x58:
