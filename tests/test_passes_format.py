@@ -91,6 +91,13 @@ def test_base45_round_trip(data: bytes) -> None:
     assert b45decode(b45encode(data)) == data
 
 
+@pytest.mark.parametrize("size", [2 * 1431, 2 * 1432, 2 * 1432 + 1, 2 * 1433, 5000])
+def test_base45_decodes_texts_longer_than_a_qr_code_holds(size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    text = b45encode(data)
+    assert b45decode(text) == data == _b45decode_one_group_at_a_time(text)
+
+
 def test_base45_overflow_is_found_in_any_group() -> None:
     good = b45encode(bytes(range(40)))
     for at in range(0, len(good), 3):

@@ -13,6 +13,10 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _BAD = 0xFF
 # bytes.translate table: an ASCII character -> its base45 value, anything else -> _BAD.
 _TABLE = bytes(ALPHABET.index(chr(b)) if chr(b) in ALPHABET else _BAD for b in range(256))
+# The low byte of each 24-bit slot (see _groups) for the groups of the longest QR text; shifted
+# right, it is the mask for fewer groups, which is cheaper than building one for every text.
+_MOST_GROUPS = 4296 // 3
+_LOW_BYTES = int.from_bytes(b"\0\0\xff" * _MOST_GROUPS, "big")
 
 
 def b45encode(data: bytes) -> str:
@@ -60,7 +64,10 @@ def _groups(values: bytes) -> bytearray | None:
     """
     count = len(values) // 3
     packed = int.from_bytes(values, "big")
-    low = int.from_bytes(b"\0\0\xff" * count, "big")  # the low byte of every slot
+    if count <= _MOST_GROUPS:
+        low = _LOW_BYTES >> 24 * (_MOST_GROUPS - count)  # the low byte of every slot
+    else:
+        low = int.from_bytes(b"\0\0\xff" * count, "big")
     numbers = (packed >> 16 & low) + 45 * (packed >> 8 & low) + 45 * 45 * (packed & low)
     if numbers >> 16 & low:  # a number above 0xFFFF
         return None

@@ -98,7 +98,7 @@ def cwt_from_claims(claims: PassClaims) -> dict[int, Any]:
 
 def claims_from_cwt(cwt: Any) -> PassClaims:
     """Check a decoded CWT claims map and return its ``PassClaims``; BAD_CLAIMS if malformed."""
-    if not isinstance(cwt, Mapping):
+    if not isinstance(cwt, (dict, Mapping)):  # dict first: what cbor2 gives, without the ABC
         raise PassError(Reason.BAD_CLAIMS, "CWT claims are not a map")
     try:
         iat = cwt[CLAIM_IAT]
