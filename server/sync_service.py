@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Row, Table, or_, select, tuple_, update
+from sqlalchemy import CursorResult, Row, Table, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -175,17 +175,40 @@ def _row(event: Event, now: datetime) -> dict[str, Any]:
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Sequence[str]:
-    """Insert rows whose (device, event_id) is new; return the ids actually inserted.
-
-    One cached statement executed with many parameter sets: SQLAlchemy batches it into
-    multi-row INSERT ... RETURNING ("insertmanyvalues") without recompiling per batch.
-    """
+    """Insert rows whose (device, event_id) is new; return the ids actually inserted."""
+    if session.get_bind().dialect.name == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in UNNEST_COLUMNS}
+        return session.connection().execute(INSERT_UNNEST, columns).scalars().all()
+    # SQLite: one cached statement with many parameter sets, which SQLAlchemy sends as
+    # multi-row INSERT ... RETURNING ("insertmanyvalues").
     statement = (
-        _insert(session, EVENTS)
+        sqlite.insert(EVENTS)
         .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
         .returning(EVENTS.c.event_id)
     )
     return session.connection().execute(statement, rows).scalars().all()
+
+
+def _insert_unnest() -> Any:
+    """PostgreSQL: one statement per batch whose parameters are one array per column, zipped by
+    unnest. Its text is short and the same for every batch, so psycopg converts it once and
+    the server prepares it once per connection. A multi-row VALUES list is too long for
+    psycopg's statement cache: it was scanned anew for every batch, which was most of the cost
+    of an upload (profiled with bench.fleet)."""
+    arrays = [
+        bindparam(name, type_=postgresql.ARRAY(EVENTS.c[name].type)) for name in UNNEST_COLUMNS
+    ]
+    source = func.unnest(*arrays).table_valued(*UNNEST_COLUMNS).render_derived("batch")
+    return (
+        postgresql.insert(EVENTS)
+        .from_select(UNNEST_COLUMNS, select(*source.c))
+        .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
+        .returning(EVENTS.c.event_id)
+    )
+
+
+UNNEST_COLUMNS = [c.name for c in EVENTS.c if c.name != "id"]
+INSERT_UNNEST = _insert_unnest()
 
 
 def _insert(session: Session, table: Table) -> Any:
