@@ -170,7 +170,7 @@ def create_app(
     ) -> Response:
         def work(session: Session) -> Any:
             kiosk = kiosk_of(session, credentials, request)
-            return sync_service.delta(session, kiosk, since, now())
+            return sync_service.delta_page(session, kiosk, since, now())
 
         found = await run(work)
         etag = f'"{found.cursor}"'

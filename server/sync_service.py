@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, cast
@@ -394,7 +395,40 @@ def conflicts(session: Session, compound_id: str | None = None) -> list[dict[str
 
 
 def delta(session: Session, kiosk: Kiosk, since: int, now: datetime) -> Delta:
-    """Changes for the kiosk's compound after cursor ``since``, at most one page.
+    """Changes for the kiosk's compound after cursor ``since``, at most one page."""
+    return delta_page(session, kiosk, since, now).to_delta()
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaPage:
+    """A delta as the endpoint sends it, with the passages in the wire form they are stored in.
+
+    The server wrote each passage with ``passage_to_json`` from an event it had checked, and a
+    busy compound's poll carries hundreds of them: reading each back into a ``Passage`` only to
+    format it again was a third of a poll's time. The kiosk checks every passage it receives.
+    """
+
+    delta: Delta  # everything but the passages
+    passages: list[dict[str, Any]]
+
+    @property
+    def cursor(self) -> int:
+        return self.delta.cursor
+
+    @property
+    def empty(self) -> bool:
+        return self.delta.empty and not self.passages
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.delta.to_json(), "passages": self.passages}
+
+    def to_delta(self) -> Delta:
+        passages = tuple(passage_from_json(p, "change") for p in self.passages)
+        return replace(self.delta, passages=passages)
+
+
+def delta_page(session: Session, kiosk: Kiosk, since: int, now: datetime) -> DeltaPage:
+    """``delta`` as the endpoint sends it.
 
     An idle poll is one index range scan on the change log's primary key that finds nothing.
     """
@@ -403,7 +437,7 @@ def delta(session: Session, kiosk: Kiosk, since: int, now: datetime) -> Delta:
         # The kiosk holds a cursor from another (or a restored) database: start again.
         since, rows = 0, _changes(session, kiosk.compound_id, 0)
     if not rows:
-        return Delta(since=since, cursor=since, server_time=now)
+        return DeltaPage(Delta(since=since, cursor=since, server_time=now), [])
     return _fold(rows, since, now, more=len(rows) == DELTA_PAGE)
 
 
@@ -424,19 +458,19 @@ def _cursor_ahead(session: Session, since: int) -> bool:
     return newest is None or since > newest
 
 
-def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta:
+def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> DeltaPage:
     """Later changes win: one entry per pass, household and holder."""
     revoked: dict[str, bool] = {}
     households: dict[str, HouseholdChange] = {}
     photos: dict[str, PhotoChange] = {}
     trust: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
-    passages: list[Passage] = []
+    passages: list[dict[str, Any]] = []
     cursor = since
     for row in rows:
         payload, cursor = row.payload, row.seq
         if row.kind == "passages":
-            passages.extend(passage_from_json(p, "change") for p in payload["passages"])
+            passages.extend(payload["passages"])
             if len(passages) >= PASSAGES_PER_DELTA:
                 more = True  # the rest of the page in the next reply: replies stay small
                 break
@@ -450,7 +484,7 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
             trust = payload
         elif row.kind == "policy":
             policy = payload
-    return Delta(
+    delta = Delta(
         since=since,
         cursor=cursor,
         server_time=now,
@@ -460,5 +494,5 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
         trust=trust,
         policy=policy,
         more=more,
-        passages=tuple(passages),
     )
+    return DeltaPage(delta, passages)
