@@ -59,13 +59,7 @@ from sync.protocol import (
 )
 
 # The columns the conflict check reads (rows, not ORM objects: a busy compound has many).
-ADMISSION_COLUMNS = (
-    EventRow.event_id,
-    EventRow.device_id,
-    EventRow.compound_id,
-    EventRow.pass_id,
-    EventRow.direction,
-)
+ADMISSION_COLUMNS = ("event_id", "device_id", "compound_id", "pass_id", "direction")
 Admission = Row[str, str, str, str | None, str | None]
 EVENTS = cast(Table, EventRow.__table__)
 CONFLICTS = cast(Table, Conflict.__table__)
@@ -324,24 +318,36 @@ def _histories(session: Session, events: list[Event]) -> dict[tuple[str, str], l
     for compound, group in by_compound.items():
         passes = sorted({e.pass_id or "" for e in group})
         times = [e.wall_time for e in group]
+        window = {"start": min(times) - CONFLICT_WINDOW, "end": max(times) + CONFLICT_WINDOW}
         for start in range(0, len(passes), CHUNK):
-            query = (
-                select(*ADMISSION_COLUMNS)
-                .where(
-                    EventRow.compound_id == compound,
-                    EventRow.pass_id.in_(passes[start : start + CHUNK]),
-                    EventRow.wall_time.between(
-                        min(times) - CONFLICT_WINDOW, max(times) + CONFLICT_WINDOW
-                    ),
-                    EventRow.verdict == Verdict.ALLOW.value,
-                    EventRow.kind == EventKind.DECISION.value,
-                    EventRow.direction.is_not(None),
-                )
-                .order_by(EventRow.wall_time, EventRow.id)
-            )
-            for row in session.execute(query):
+            chunk = {"compound": compound, "passes": passes[start : start + CHUNK], **window}
+            for row in session.connection().execute(HISTORY, chunk):
                 histories[(compound, row.pass_id or "")].append(row)
     return histories
+
+
+def _history() -> Any:
+    """The admissions query of ``_histories``, built once (Core rows, no ORM objects).
+
+    The passes stay an IN list: PostgreSQL plans it with the actual passes each time and hashes
+    them. One array parameter (``= ANY``) kept one text, but the plan prepared for it from a
+    fresh office's empty statistics scanned the compound's whole day for every batch
+    (bench.fleet: 20% slower)."""
+    return (
+        select(*(EVENTS.c[name] for name in ADMISSION_COLUMNS))
+        .where(
+            EVENTS.c.compound_id == bindparam("compound"),
+            EVENTS.c.pass_id.in_(bindparam("passes", expanding=True)),
+            EVENTS.c.wall_time.between(bindparam("start"), bindparam("end")),
+            EVENTS.c.verdict == Verdict.ALLOW.value,
+            EVENTS.c.kind == EventKind.DECISION.value,
+            EVENTS.c.direction.is_not(None),
+        )
+        .order_by(EVENTS.c.wall_time, EVENTS.c.id)
+    )
+
+
+HISTORY = _history()
 
 
 def _same_direction_pairs(history: list[Admission]) -> Iterable[tuple[Admission, Admission]]:
