@@ -48,10 +48,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def new_passes(world: DemoWorld, count: int) -> list[str]:
-    """``count`` residents' passes the kiosk has never seen (same household, new pass ids)."""
+def new_passes(world: DemoWorld, count: int) -> dict[str, str]:
+    """``count`` residents' passes the kiosk has never seen (same household), by new pass id."""
     claims = world.passes["resident"].claims
-    return [issue_pass(world.key, replace(claims, pass_id=f"P-9{n:05d}")) for n in range(count)]
+    ids = [f"P-9{n:05d}" for n in range(count)]
+    return {i: issue_pass(world.key, replace(claims, pass_id=i)) for i in ids}
 
 
 def simulated_kiosk(overrides: dict[str, Any]) -> tuple[App, SimTime, DemoWorld]:
@@ -82,7 +83,7 @@ def measure(runs: int, data_dir: Path, held: bool) -> list[tuple[float, float]]:
         assert app.sim is not None
         app.sim.set_ambient(25.0)
         app.sim.set_forehead(36.3)
-        texts = [world.text("resident")] * runs if held else new_passes(world, runs)
+        texts = [world.text("resident")] * runs if held else list(new_passes(world, runs).values())
         latencies = []
         for text in texts:
             if not held or text is texts[0]:

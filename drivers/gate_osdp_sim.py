@@ -146,7 +146,9 @@ class PtyBridge(Device):
     """The VM's UART on a pseudo-terminal, pumped in real time by a thread.
 
     The controller's clock is real time plus ``offset_ms``: ``advance(ms)`` moves it on
-    at once (a long wait without waiting); ``connected = False`` cuts the cable.
+    at once (a long wait without waiting); ``freeze()`` stops it following real time, so only
+    ``advance`` moves it (a deadline checked to the millisecond on a busy machine);
+    ``connected = False`` cuts the cable.
     """
 
     def __init__(self, vm: FirmwareVm, *, poll_s: float = 0.001) -> None:
@@ -159,6 +161,7 @@ class PtyBridge(Device):
         tty.setraw(self._slave)
         self.path = os.ttyname(self._slave)
         self._t0 = time.monotonic()
+        self._frozen_ms: int | None = None
         self._poll_s = poll_s
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -166,7 +169,14 @@ class PtyBridge(Device):
         self._thread.start()
 
     def now_ms(self) -> int:
+        if self._frozen_ms is not None:
+            return self._frozen_ms + self.offset_ms
         return int((time.monotonic() - self._t0) * 1000) + self.offset_ms
+
+    def freeze(self) -> None:
+        """From now on the controller's clock moves only by ``advance``."""
+        with self._lock:
+            self._frozen_ms = self.now_ms() - self.offset_ms
 
     def advance(self, ms: int) -> None:
         """Move the controller's clock on by ``ms`` (its main loop runs through it)."""
