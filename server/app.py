@@ -198,8 +198,9 @@ def create_app(
 RETRIES = 5
 # Threads per server process running the API's transactions. The work is mostly Python holding
 # the GIL between short waits on the database; a few threads keep commits in flight, while
-# anyio's default of 40 spent the CPU on handing the GIL over (bench.fleet: 200 kiosks on
-# PostgreSQL went from about 9,000 to 11,000 events/s with 8; SQLite no slower).
+# anyio's default of 40 spent the CPU on handing the GIL over (bench.fleet, 200 kiosks on
+# PostgreSQL, alternating runs: about 7,300 events/s with 40 threads, 9,000 with 8; SQLite no
+# slower).
 DATABASE_THREADS = 8
 _database_limiter: RunVar[CapacityLimiter] = RunVar("database_limiter")
 
