@@ -22,9 +22,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from server.flatorder import flat_order
 
 ID = String(128)
 
@@ -79,8 +82,19 @@ class Household(Base):
     room: Mapped[str] = mapped_column(String(40), default="")
     colour_reason: Mapped[str] = mapped_column(String(300), default="")
     colour_since: Mapped[datetime | None]
+    # Building, unit and room as text that sorts naturally (server.flatorder): lists page by it.
+    flat_order: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (Index("ix_households_flat", "compound_id", "building", "unit", "room"),)
+    __table_args__ = (
+        Index("ix_households_flat", "compound_id", "building", "unit", "room"),
+        Index("ix_households_order", "compound_id", "flat_order", "id"),
+    )
+
+
+@event.listens_for(Household, "before_insert")
+@event.listens_for(Household, "before_update")
+def _keep_flat_order(_mapper: Any, _connection: Any, row: Household) -> None:
+    row.flat_order = flat_order(row.building or "", row.unit or "", row.room or "")
 
 
 class Holder(Base):

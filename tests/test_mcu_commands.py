@@ -58,7 +58,8 @@ def test_sim_serves_the_firmware_on_a_pty_that_a_panel_can_use(tmp_path: Path) -
     server = threading.Thread(target=mcu.serve, args=(args, lines.append, stop))
     server.start()
     try:
-        port = wait_for(lambda: next((ln.split()[1] for ln in lines if "port:" in ln), None))
+        wait_for(lambda: any("Point an OSDP control panel" in ln for ln in lines))  # the last
+        port = next(ln.split()[1] for ln in lines if "port:" in ln)
         assert any("address: 1" in ln for ln in lines)
         assert any(str(tmp_path / "sim.key") in ln for ln in lines)
         with OsdpController(port, 1, load_key(tmp_path / "sim.key")) as ctl:

@@ -10,6 +10,7 @@ CLERK, GATE = "clerk", "gate"
 ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/c/{compound_id}/gates"): GATE,
     ("GET", "/c/{compound_id}/gates/live"): GATE,
+    ("GET", "/c/{compound_id}/gates/log"): GATE,
     ("GET", "/c/{compound_id}/gates/charts/{name}.svg"): GATE,
     ("POST", "/c/{compound_id}/gates/alarms/{event_id}/ack"): CLERK,
     ("GET", "/c/{compound_id}/import"): CLERK,

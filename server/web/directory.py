@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from server import office
@@ -14,6 +15,7 @@ from server.web.errors import FormInvalid
 from server.web.registrations import PHONE, clean_phone
 
 PAGE = 50
+AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
 FLAT = re.compile(r"^\s*([^-\s]+)-([^-\s]+)-([^-\s]+)\s*$")
 
 
@@ -45,7 +47,7 @@ def search(
     session: Session, compound_id: str, text: str, page: int = 1
 ) -> tuple[list[Found], bool]:
     """Residents of a compound matching ``text``; and whether there is a next page."""
-    query = (
+    query = _residents(
         select(
             Holder.id,
             Holder.name,
@@ -55,20 +57,30 @@ def search(
             Household.building,
             Household.unit,
             Household.room,
-        )
-        .join(Household, Household.id == Holder.household_id)
-        .where(Household.compound_id == compound_id)
+        ),
+        compound_id,
+        text,
     )
-    text = text.strip()
-    if text:
-        query = query.where(_matches(text))
     rows = session.execute(
-        query.order_by(Household.building, Household.unit, Household.room, Holder.id)
+        query.order_by(Household.flat_order, Holder.id)  # flats in the flats list's order
         .offset((max(page, 1) - 1) * PAGE)
         .limit(PAGE + 1)
     ).all()
     found = [Found(Person(*row[:4]), FlatRef(*row[4:])) for row in rows[:PAGE]]
     return found, len(rows) > PAGE
+
+
+def count(session: Session, compound_id: str, text: str) -> int:
+    """How many residents of a compound match ``text`` (the pages' "of N")."""
+    return session.scalar(_residents(select(func.count(Holder.id)), compound_id, text)) or 0
+
+
+def _residents(query: AnySelect, compound_id: str, text: str) -> AnySelect:
+    query = query.join(Household, Household.id == Holder.household_id).where(
+        Household.compound_id == compound_id
+    )
+    text = text.strip()
+    return query.where(_matches(text)) if text else query
 
 
 def _matches(text: str) -> ColumnElement[bool]:

@@ -1,4 +1,4 @@
-"""Clerk pages of one compound: overview and poster, flats, households, residents, search.
+"""Clerk pages of one compound: overview and poster, households, residents, search.
 
 A resident's full phone number and photo are shown only on their own page (and the photo's
 URL), and every view of them is written to the audit log; lists show masked phones.
@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from kiosk.model import RiskColour
 from server import office
-from server.importer import Flat, household_id
 from server.models import Compound, Holder, Household, Pass
 from server.web import directory
 from server.web.access import (
@@ -28,9 +27,10 @@ from server.web.access import (
     web_of,
 )
 from server.web.audit import audit
-from server.web.board import buildings, label, natural, shown_colour
+from server.web.board import label, shown_colour
 from server.web.errors import FormInvalid
 from server.web.lookup import get_or_404, int_or_404
+from server.web.paging import page_number, pages
 from server.web.qr import qr_data_uri
 from server.web.registrations import PENDING
 from server.web.render import PREFIX, page
@@ -93,61 +93,6 @@ def _poster_qr(link: str) -> str:
 
     uri: str = segno.make_qr(link, error="m").png_data_uri(scale=6, border=4)
     return uri
-
-
-@router.get("/c/{compound_id}/flats")
-def flats(request: Request, compound_id: str, viewer: Clerk, building: str = "") -> object:
-    web = web_of(request)
-    with web.transaction() as s:
-        compound = get_or_404(s, Compound, compound_id)
-        query = (
-            select(Household, func.count(Holder.id))
-            .outerjoin(Holder, (Holder.household_id == Household.id) & Holder.active)
-            .where(Household.compound_id == compound_id)
-            .group_by(Household.id)
-        )
-        if building:
-            query = query.where(Household.building == building)
-        rows = sorted(
-            s.execute(query).all(),
-            key=lambda r: (natural(r[0].building), natural(r[0].unit), natural(r[0].room)),
-        )
-        now = web.now()
-        names = buildings(s, compound_id)
-    listed = [(flat, count, shown_colour(flat, now)) for flat, count in rows]
-    return page(
-        request,
-        "flats.html",
-        viewer,
-        compound=compound,
-        rows=listed,
-        building=building,
-        buildings=names,
-    )
-
-
-@router.post("/c/{compound_id}/flats")
-def add_flat(
-    request: Request,
-    compound_id: str,
-    viewer: Clerk,
-    building: Text = "",
-    unit: Text = "",
-    room: Text = "",
-) -> object:
-    parts = {"building": building.strip(), "unit": unit.strip(), "room": room.strip()}
-    missing = {k: "reg.err.required" for k, v in parts.items() if not v or "-" in v}
-    if missing:
-        raise FormInvalid(missing)
-    web = web_of(request)
-    flat = Flat(**parts)
-    with web.transaction() as s:
-        row = office.add_household(
-            s, household_id(compound_id, flat), compound_id, RiskColour.WHITE
-        )
-        row.building, row.unit, row.room = flat.building, flat.unit, flat.room
-        audit(s, viewer, "add_flat", f"household {row.id}", web.now())
-    return RedirectResponse(f"{PREFIX}/c/{compound_id}/flats", status_code=303)
 
 
 @router.get("/h/{household_id}")
@@ -259,17 +204,14 @@ def revoke(request: Request, pass_id: str, viewer: PassClerk, reason: Text = "")
 
 @router.get("/c/{compound_id}/search")
 def search(
-    request: Request,
-    compound_id: str,
-    viewer: Clerk,
-    q: str = "",
-    page_no: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    request: Request, compound_id: str, viewer: Clerk, q: str = "", page_no: str = ""
 ) -> object:
+    asked = page_number(page_no)
+    text = q[:100]
     with web_of(request).transaction() as s:
         compound = get_or_404(s, Compound, compound_id)
-        found, more = (
-            directory.search(s, compound_id, q[:100], page_no) if q.strip() else ([], False)
-        )
+        found, total = _found(s, compound_id, text, asked)
+        shown = pages(asked, total, {"q": q}, size=directory.PAGE)
     return page(
         request,
         "search.html",
@@ -277,10 +219,25 @@ def search(
         compound=compound,
         q=q,
         found=found,
-        more=more,
-        page_no=page_no,
+        pages=shown,
         label=label,
     )
+
+
+def _found(
+    session: Session, compound_id: str, text: str, asked: int
+) -> tuple[list[directory.Found], int]:
+    """Page ``asked`` (past the end: the last) of the residents matching ``text``, and how many
+    match in all."""
+    if not text.strip():
+        return [], 0
+    if asked == 1:
+        found, more = directory.search(session, compound_id, text)
+        if not more:  # most searches find less than a page: counted without a second pass
+            return found, len(found)
+    total = directory.count(session, compound_id, text)
+    number = pages(asked, total, size=directory.PAGE).number
+    return directory.search(session, compound_id, text, number)[0], total
 
 
 @router.get("/qr/{pass_id}")

@@ -19,19 +19,8 @@ import pytest
 
 from server.app import create_app
 from server.local import Office, ServerThread
+from server.web.chromium import CHROMIUM, launch
 
-CHROMIUM = Path(os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium"))
-# Playwright's own browser download is unreachable; Debian's build runs with these switches.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 360, "height": 740}
 OFFICE_PC = {"width": 1366, "height": 900}
 
@@ -62,7 +51,7 @@ def browser() -> Iterator[Any]:
     except ImportError:
         _browser_missing("the playwright package is not installed")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

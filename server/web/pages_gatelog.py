@@ -1,0 +1,124 @@
+"""The whole gate log of a compound, 50 events a page, newest first, optionally of one day.
+
+The gates page shows the newest events live; a clerk asking "who went out at three last night"
+pages back from there. The log grows by thousands of rows a day, so pages are found by row id
+(keyset: ``before`` / ``after`` the rows shown) rather than counted and skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from server.models import Compound, EventRow
+from server.web import i18n
+from server.web.access import GATE_READERS, Viewer, require, web_of
+from server.web.errors import WebError
+from server.web.pages_gates import compound_or_404, log_rows
+from server.web.paging import PAGE_SIZE, whole_number
+from server.web.render import language_of, page
+from server.web.timefmt import end_of_day, start_of_day
+
+router = APIRouter()
+Reader = Annotated[Viewer, Depends(require(GATE_READERS, compound_from="compound_id"))]
+
+
+class BadDay(WebError):
+    """``day`` is not a date written as YYYY-MM-DD."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    """One page of events, newest first, and the links to the pages either side of it."""
+
+    events: list[EventRow]
+    newer: str
+    older: str
+    newest: str
+
+
+@router.get("/c/{compound_id}/gates/log")
+def gate_log(
+    request: Request,
+    compound_id: str,
+    viewer: Reader,
+    before: str = "",
+    after: str = "",
+    day: str = "",
+) -> Response:
+    older_than = whole_number(before, "err.row_id")
+    newer_than = whole_number(after, "err.row_id")
+    chosen = _day(day)
+    t = i18n.translator(language_of(request))
+    with web_of(request).transaction() as s:
+        compound = compound_or_404(s, compound_id)
+        query = _events(compound, chosen)
+        found = _page(s, query, older_than, newer_than, {"day": day.strip()})
+        rows = log_rows(s, compound, found.events, t)
+    return page(
+        request, "gate_log.html", viewer, compound=compound, rows=rows, log=found, day=day.strip()
+    )
+
+
+def _day(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadDay("err.day") from None
+
+
+def _events(compound: Compound, day: date | None) -> Select[EventRow]:
+    query = select(EventRow).where(EventRow.compound_id == compound.id)
+    if day is not None:
+        start, end = start_of_day(day, compound.timezone), end_of_day(day, compound.timezone)
+        query = query.where(EventRow.wall_time >= start, EventRow.wall_time < end)
+    return query
+
+
+def _page(
+    session: Session,
+    query: Select[EventRow],
+    before: int | None,
+    after: int | None,
+    filters: dict[str, str],
+) -> LogPage:
+    """The page older than ``before``, newer than ``after`` (then nearest to it), or the newest."""
+    if after is not None:
+        ascending = query.where(EventRow.id > after).order_by(EventRow.id)
+        found = list(session.scalars(ascending.limit(PAGE_SIZE + 1)))
+        more_newer = len(found) > PAGE_SIZE
+        events = found[:PAGE_SIZE][::-1]
+        more_older = _exists(session, query.where(EventRow.id <= after))
+    else:
+        newest = query if before is None else query.where(EventRow.id < before)
+        found = list(session.scalars(newest.order_by(EventRow.id.desc()).limit(PAGE_SIZE + 1)))
+        events = found[:PAGE_SIZE]
+        more_older = len(found) > PAGE_SIZE
+        more_newer = before is not None and _exists(session, query.where(EventRow.id >= before))
+    kept = [(k, v) for k, v in filters.items() if v]
+
+    def link(**key: int) -> str:
+        return "?" + urlencode([*kept, *((k, str(v)) for k, v in key.items())])
+
+    return LogPage(
+        events,
+        newer=link(after=events[0].id) if more_newer and events else "",
+        older=link(before=events[-1].id) if more_older and events else "",
+        newest=link() if more_newer or (not events and (before or after)) else "",
+    )
+
+
+def _exists(session: Session, query: Select[EventRow]) -> bool:
+    return session.scalar(query.with_only_columns(EventRow.id).limit(1)) is not None
