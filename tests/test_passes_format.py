@@ -7,13 +7,17 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
+import cbor2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.exc import PassError
 from kiosk.model import Reason, Role
 from kiosk.passes import TrustList, Verifier, issue_pass, parse_trust_json
-from kiosk.passes.base45 import b45decode, b45encode
-from kiosk.passes.claims import cwt_from_claims
+from kiosk.passes.base45 import ALPHABET, b45decode, b45encode
+from kiosk.passes.claims import claims_from_cwt, cwt_from_claims
+from kiosk.passes.cose import sig_structure
 from kiosk.passes.testing import T0, fixed_issuer_key, sample_claims
 from kiosk.passes.transport import decode_text, encode_kp1
 
@@ -56,6 +60,85 @@ def test_base45_rejects_invalid_text(text: str, problem: str) -> None:
 def test_base45_largest_values_still_decode() -> None:
     assert b45decode("FGW") == b"\xff\xff"
     assert b45decode("U5") == b"\xff"
+
+
+def _b45decode_one_group_at_a_time(text: str) -> bytes | None:
+    """RFC 9285 read literally: the oracle for the decoder, which works on all groups at once."""
+    if len(text) % 3 == 1 or any(ch not in ALPHABET for ch in text):
+        return None
+    out = bytearray()
+    for at in range(0, len(text), 3):
+        group = [ALPHABET.index(ch) for ch in text[at : at + 3]]
+        n = sum(v * 45**i for i, v in enumerate(group))
+        if n >= 256 ** (len(group) - 1):
+            return None
+        out += n.to_bytes(len(group) - 1, "big")
+    return bytes(out)
+
+
+@given(st.text(alphabet=ALPHABET + "a=", max_size=60))
+def test_base45_decodes_as_the_rfc_says(text: str) -> None:
+    expected = _b45decode_one_group_at_a_time(text)
+    if expected is None:
+        with pytest.raises(ValueError):
+            b45decode(text)
+    else:
+        assert b45decode(text) == expected
+
+
+@given(st.binary(max_size=300))
+def test_base45_round_trip(data: bytes) -> None:
+    assert b45decode(b45encode(data)) == data
+
+
+@pytest.mark.parametrize("size", [2 * 1431, 2 * 1432, 2 * 1432 + 1, 2 * 1433, 5000])
+def test_base45_decodes_texts_longer_than_a_qr_code_holds(size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    text = b45encode(data)
+    assert b45decode(text) == data == _b45decode_one_group_at_a_time(text)
+
+
+def test_base45_overflow_is_found_in_any_group() -> None:
+    good = b45encode(bytes(range(40)))
+    for at in range(0, len(good), 3):
+        text = good[:at] + "GGW" + good[at + 3 :]
+        with pytest.raises(ValueError, match=f"'GGW' at {at} overflows 2 bytes"):
+            b45decode(text)
+
+
+@pytest.mark.parametrize("size", [0, 1, 23, 24, 255, 256, 65535, 65536])
+def test_sig_structure_is_the_cbor_array_rfc_9052_signs(size: int) -> None:
+    payload, protected = bytes(range(256)) * (size // 256) + bytes(size % 256), b"\xa1\x01\x27"
+    expected = cbor2.dumps(["Signature1", protected, b"", payload])
+    assert sig_structure(protected, payload) == expected
+    assert sig_structure(payload, protected) == cbor2.dumps(["Signature1", payload, b"", protected])
+
+
+def test_claims_name_the_first_missing_claim() -> None:
+    cwt = cwt_from_claims(sample_claims())
+    del cwt[-65539]
+    with pytest.raises(PassError, match=r"claim role \(-65539\) is missing"):
+        claims_from_cwt(cwt)
+
+
+@pytest.mark.parametrize("nbf", [None, "same", "later", True, 1.5])
+def test_not_before_is_read_whether_or_not_it_repeats_iat(nbf: object) -> None:
+    cwt = cwt_from_claims(sample_claims())
+    if nbf is None:
+        del cwt[5]
+    elif nbf == "same":
+        cwt[5] = int(cwt[6])  # a new int object, equal to iat
+    elif nbf == "later":
+        cwt[5] = cwt[6] + 60
+    else:
+        cwt[5] = nbf
+    if nbf is True:  # a boolean is no NumericDate, not even when iat is the 1 it equals
+        cwt[6] = 1
+        with pytest.raises(PassError, match="nbf is not a NumericDate"):
+            claims_from_cwt(cwt)
+        return
+    claims = claims_from_cwt(cwt)
+    assert claims.not_before == datetime.fromtimestamp(cwt.get(5, cwt[6]), UTC)
 
 
 @pytest.mark.parametrize("vector", VECTORS["passes"], ids=lambda v: v["name"])

@@ -8,9 +8,17 @@ import cbor2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.exc import PassError
 from kiosk.model import Reason
 from kiosk.passes import TrustList, Verifier, issue_pass
 from kiosk.passes.base45 import ALPHABET, b45decode, b45encode
+from kiosk.passes.cose import (
+    _decoded_fields,
+    _plain_fields,
+    expected_header,
+    loads_strict,
+    parse_sign1,
+)
 from kiosk.passes.testing import (
     T0,
     fixed_issuer_key,
@@ -20,6 +28,7 @@ from kiosk.passes.testing import (
     sample_claims,
     sign1_bytes,
 )
+from kiosk.passes.transport import decode_text
 from kiosk.passes.trust import trusted_certificate
 
 KEY = fixed_issuer_key()
@@ -103,3 +112,78 @@ def test_huge_text_is_refused_without_decoding() -> None:
 def test_deeply_nested_cbor_gets_a_reason() -> None:
     nested = b"\x81" * 5000 + b"\x00"
     assert _checked(kp1(b"\xd2" + nested, compress=True)) is Reason.BAD_COSE
+
+
+def _bstr(content: bytes, head: str) -> bytes:
+    """A CBOR byte string with the shortest head, or a longer one (still valid CBOR)."""
+    size = len(content)
+    if head == "1 byte" and size < 0x100:
+        return bytes((0x58, size)) + content
+    if head == "2 bytes" and size < 0x10000:
+        return b"\x59" + size.to_bytes(2, "big") + content
+    if head == "4 bytes":  # valid, but longer than any pass needs: left to the decoder
+        return b"\x5a" + size.to_bytes(4, "big") + content
+    return cbor2.dumps(content)
+
+
+heads = st.sampled_from(["shortest", "1 byte", "2 bytes", "4 bytes"])
+fields = st.tuples(st.binary(max_size=300), heads)
+
+
+@given(
+    fields,
+    fields,
+    fields,
+    st.one_of(st.just(b""), st.binary(min_size=1, max_size=3)),
+    st.one_of(st.just(0), st.integers(min_value=1, max_value=4)),
+)
+def test_plain_reading_gives_what_the_decoder_gives(
+    protected, payload, signature, after: bytes, cut: int
+) -> None:
+    """The shortcut for plainly written COSE_Sign1 reads them as the decoder does, or not at all."""
+    data = b"\xd2\x84" + _bstr(*protected) + b"\xa0" + _bstr(*payload) + _bstr(*signature)
+    data = (data + after)[: len(data) + len(after) - cut]
+    plain = _plain_fields(data)
+    try:
+        decoded = _decoded_fields(data)
+    except PassError:
+        assert plain is None
+        return
+    if plain is not None:
+        assert (plain[0], dict(plain[1]), plain[2], plain[3]) == (
+            decoded[0],
+            dict(decoded[1]),
+            decoded[2],
+            decoded[3],
+        )
+    if not after and not cut and "4 bytes" not in (protected[1], payload[1], signature[1]):
+        assert plain is not None  # the shortcut is taken where it is meant to be
+
+
+@given(
+    st.sampled_from([b"\x84", b"\xd8\x3d\xd2\x84", b"\xd2\x9f", b"\xd2\x85"]),
+    st.sampled_from([b"\xa0", b"\xa1\x04\x41k", b"\xbf\xff"]),
+)
+def test_anything_else_is_left_to_the_decoder(start: bytes, unprotected: bytes) -> None:
+    data = start + cbor2.dumps(b"\xa0") + unprotected + cbor2.dumps(b"") + cbor2.dumps(b"s")
+    assert _plain_fields(data) is None
+    assert _plain_fields(b"\xd2\x84" + cbor2.dumps(b"\xa0") + unprotected[1:] + b"@@@") is None
+
+
+@given(st.data())
+def test_mutated_pass_parses_the_same_either_way(data: st.DataObject) -> None:
+    raw = bytearray(decode_text(GOOD)[1])
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        index = data.draw(st.integers(min_value=0, max_value=len(raw) - 1))
+        raw[index] ^= data.draw(st.integers(min_value=1, max_value=255))
+    plain = _plain_fields(bytes(raw))
+    if plain is not None:
+        decoded = _decoded_fields(bytes(raw))
+        assert (plain[0], plain[2], plain[3]) == (decoded[0], decoded[2], decoded[3])
+
+
+def test_known_headers_are_what_their_bytes_decode_to() -> None:
+    raw, header = expected_header(-8, KEY.kid)
+    assert loads_strict(raw, "protected header") == dict(header)
+    assert parse_sign1(decode_text(GOOD)[1]).protected_raw == raw  # what the issuer writes
+    assert parse_sign1(decode_text(GOOD)[1], {raw: header}).protected == {1: -8, 4: KEY.kid}

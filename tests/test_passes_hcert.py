@@ -144,6 +144,13 @@ def test_another_signer_with_the_same_kid_is_bad_signature(dsc) -> None:
     assert _verify(dsc, "HC1:" + b45encode(zlib.compress(forged))).reason is Reason.BAD_SIGNATURE
 
 
+def test_signer_of_another_algorithm_is_bad_signature(dsc) -> None:
+    other_alg = -37 if dsc.alg == -7 else -7  # the kid is right, its key is of the other type
+    forged = sign1_bytes(dsc.key, {1: other_alg, 4: dsc.kid}, {4: 2_000_000_000, 6: 1})
+    v = _verify(dsc, "HC1:" + b45encode(zlib.compress(forged)))
+    assert v.reason is Reason.BAD_SIGNATURE and "is not a" in v.detail
+
+
 def test_pass_key_does_not_verify_health_certificates(dsc) -> None:
     # A kid known only as a KP1 issuer key is not a DSC.
     assert Verifier(TrustList()).verify(make_hcert(dsc), T0).reason is Reason.UNKNOWN_KEY

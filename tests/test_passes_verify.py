@@ -12,7 +12,9 @@ import pytest
 from kiosk.model import CredentialKind, Reason, Verification
 from kiosk.passes import IssuerKey, TrustList, Verifier, issue_pass
 from kiosk.passes.claims import cwt_from_claims
+from kiosk.passes.cose import parse_sign1, sig_structure, signature_ok
 from kiosk.passes.testing import T0, fixed_issuer_key, kp1, sample_claims, sign1_bytes
+from kiosk.passes.transport import decode_text
 
 KEY = fixed_issuer_key()
 TRUST = KEY.trust_list()
@@ -237,3 +239,19 @@ def test_remembered_bad_signature_stays_bad_and_memory_is_bounded() -> None:
     for n in range(300):
         verifier.verify(issue_pass(KEY, sample_claims(pass_id=f"P-{n}")), T0)
     assert len(verifier._good_keys) <= 256
+
+
+def test_a_verifier_keeps_the_trust_list_it_was_made_with() -> None:
+    verifier = Verifier(TRUST)
+    with pytest.raises(AttributeError):
+        verifier.trust = TrustList()  # type: ignore[misc]
+    assert verifier.trust is TRUST
+    assert verifier.verify(issue_pass(KEY, sample_claims()), T0).valid
+
+
+def test_signature_check_is_chosen_by_algorithm_and_refuses_unknown_ones() -> None:
+    sign1 = parse_sign1(decode_text(issue_pass(KEY, sample_claims()))[1])
+    signed, public = sig_structure(sign1.protected_raw, sign1.payload), TRUST.keys[0].public_key
+    assert signature_ok(-8, public, sign1.signature, signed)
+    assert not signature_ok(-8, public, sign1.signature, signed + b"\x00")
+    assert not signature_ok(99, public, sign1.signature, signed)

@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from kiosk.model import Direction, Event, EventKind, Reason, RiskColour, Verdict
+from server.models import EventRow
 from sync.client import Credential, Refused, enroll
-from sync.protocol import API_PREFIX, SERVER_TIME_HEADER, Delta, event_to_json
+from sync.protocol import API_PREFIX, SERVER_TIME_HEADER, Delta, event_to_json, parse_time
 from tests.pg import LoopbackOffice, database_url, loopback, postgres  # noqa: F401 (fixtures)
 
 NOW = datetime(2020, 2, 10, 8, 0, tzinfo=UTC)
@@ -146,6 +148,23 @@ def test_upload_is_idempotent_by_event_id(world):
     assert len(again["known"]) == 10 and len(again["stored"]) == 1
     twice = upload(world, token, [batch[0], batch[0]]).json()  # the same id twice in one batch
     assert twice["stored"] == [] and twice["known"] == [batch[0]["event_id"]]
+
+
+def test_uploaded_events_are_stored_exactly_as_sent(world):
+    """Every field round-trips, whatever the batch insert does with it on the way (a NUL in the
+    data, text outside ASCII, a huge integer, the last bits of a float, microseconds)."""
+    token = world.office.enroll_kiosk("k1", "c1")
+    odd = {"note": 'a\u0000b "NULL" {x,y}\\ 中文 😀', "big": 10**40, "nested": [1.5, {"k": None}]}
+    sent = [
+        event(data=odd, monotonic=0.1 + 0.2, wall_time=NOW.replace(microsecond=123457)),
+        event(verdict=None, direction=None, pass_id=None, household_id=None, temperature_c=None),
+        event(monotonic=1.7976931348623157e308, clock_trusted=False),
+    ]
+    assert len(upload(world, token, sent).json()["stored"]) == 3
+    with world.office.session() as s:
+        rows = s.scalars(select(EventRow).order_by(EventRow.id)).all()
+        stored = [{name: getattr(row, name) for name in sent[0]} for row in rows]
+    assert stored == [{**e, "wall_time": parse_time(e["wall_time"], "sent")} for e in sent]
 
 
 @pytest.mark.parametrize(

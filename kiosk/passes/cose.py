@@ -3,14 +3,19 @@
 Only what the two pass formats need: tag 18 or an untagged 4-array, ``alg`` and ``kid`` headers,
 no external AAD, and the algorithms EdDSA (Ed25519), ES256 and PS256. Every parse problem is a
 ``PassError`` with a stable reason code; the verifier turns it into a ``Verification``.
+
+Parsing runs on every code the camera reads, so the common case takes a short way: a COSE_Sign1
+written plainly (as the issuer writes passes) is read without the CBOR decoder, and a protected
+header the caller already knows by its bytes is not decoded again. Anything else goes through
+cbor2; both ways give the same result for the same bytes (tests/test_passes_fuzz.py).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple, cast
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -27,9 +32,11 @@ __all__ = [
     "ALG_PS256",
     "HEADER_ALG",
     "HEADER_KID",
+    "NO_HEADERS",
     "PublicKey",
     "Sign1",
     "build_sign1",
+    "expected_header",
     "loads_strict",
     "parse_sign1",
     "sig_structure",
@@ -45,12 +52,26 @@ ALG_ES256 = -7
 ALG_PS256 = -37
 ALG_NAMES = {ALG_EDDSA: "EdDSA", ALG_ES256: "ES256", ALG_PS256: "PS256"}
 
+# The start of every Sig_structure: an array of 4, then the text "Signature1" (RFC 9052 4.4).
+_SIG1_START = b"\x84\x6aSignature1"
+_NO_EXTERNAL_AAD = b"\x40"  # external_aad: the empty byte string
+# The heads of byte strings shorter than 256 bytes (length in the head up to 23, else in one
+# byte after 0x58), made once: a protected header and a pass payload are that short.
+_SHORT_BSTR_HEADS = tuple(bytes((0x40 | n,)) if n < 24 else bytes((0x58, n)) for n in range(0x100))
+
+# How a plainly written COSE_Sign1 starts: tag 18, then an array of 4 (see _plain_fields).
+_PLAIN_START = b"\xd2\x84"
+_EMPTY_MAP = b"\xa0"
+NO_HEADERS: Mapping[Any, Any] = MappingProxyType({})  # an empty header map, shared
+
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 
-@dataclass(frozen=True, slots=True)
-class Sign1:
-    """A parsed COSE_Sign1; ``protected_raw`` is kept byte-exact for the signature check."""
+class Sign1(NamedTuple):
+    """A parsed COSE_Sign1; ``protected_raw`` is kept byte-exact for the signature check.
+
+    A named tuple rather than a frozen dataclass: one is made for every code the camera reads.
+    """
 
     protected_raw: bytes
     protected: Mapping[Any, Any]
@@ -88,11 +109,71 @@ def loads_strict(data: bytes, what: str, reason: Reason = Reason.BAD_COSE) -> An
     return item
 
 
-def parse_sign1(data: bytes) -> Sign1:
+def parse_sign1(
+    data: bytes, known_headers: Mapping[bytes, Mapping[Any, Any]] = NO_HEADERS
+) -> Sign1:
     """Parse a COSE_Sign1: tagged (18), untagged, or tagged 61(18(...)) as a CWT.
 
-    The algorithm is checked by the caller.
+    ``known_headers`` maps protected headers the caller expects (its signers' own) from their
+    bytes to their decoded form; any other protected header is decoded here. The algorithm is
+    checked by the caller.
     """
+    fields = _plain_fields(data) or _decoded_fields(data)
+    protected_raw, unprotected, payload, signature = fields
+    protected = known_headers.get(protected_raw)
+    if protected is None:
+        protected = loads_strict(protected_raw, "protected header") if protected_raw else {}
+        if not isinstance(protected, Mapping):
+            raise PassError(Reason.BAD_COSE, "protected header is not a map")
+    return Sign1(protected_raw, protected, unprotected, payload, signature)
+
+
+_Fields = tuple[bytes, Mapping[Any, Any], bytes, bytes]
+
+
+def _plain_fields(data: bytes) -> _Fields | None:
+    """The fields of ``18([bstr, {}, bstr, bstr])`` with definite lengths and nothing after.
+
+    Issuers write a pass this way, and reading it without a CBOR decoder saves most of the
+    parse on every scan. Anything else (None) goes to the decoder: these bytes decode to
+    the same fields either way, so the two readings cannot disagree.
+    """
+    if not data.startswith(_PLAIN_START):
+        return None
+    try:
+        protected_raw, at = _bstr_at(data, len(_PLAIN_START))
+        if data[at : at + 1] != _EMPTY_MAP:
+            return None
+        payload, at = _bstr_at(data, at + 1)
+        signature, at = _bstr_at(data, at)
+    except (IndexError, ValueError):  # the data ends early, or holds something else
+        return None
+    return (protected_raw, NO_HEADERS, payload, signature) if at == len(data) else None
+
+
+def _bstr_at(data: bytes, at: int) -> tuple[bytes, int]:
+    """The byte string whose head is at ``at``, and the index after it; ValueError if none.
+
+    Only the heads a QR code can need: the length in the head, or in 1 or 2 bytes after it.
+    """
+    head = data[at]
+    if 0x40 <= head < 0x58:
+        start, end = at + 1, at + 1 + head - 0x40
+    elif head == 0x58:
+        start = at + 2
+        end = start + int.from_bytes(data[at + 1 : start], "big")
+    elif head == 0x59:
+        start = at + 3
+        end = start + int.from_bytes(data[at + 1 : start], "big")
+    else:
+        raise ValueError("no byte string here")
+    if end > len(data):
+        raise ValueError("the byte string runs past the end")
+    return data[start:end], end
+
+
+def _decoded_fields(data: bytes) -> _Fields:
+    """The fields of any COSE_Sign1 encoding, through the CBOR decoder."""
     item = loads_strict(data, "COSE_Sign1")
     if isinstance(item, cbor2.CBORTag) and item.tag == TAG_CWT:
         item = item.value
@@ -114,15 +195,42 @@ def parse_sign1(data: bytes) -> Sign1:
         raise PassError(Reason.BAD_COSE, "COSE_Sign1 fields have the wrong types")
     if not isinstance(unprotected, Mapping):
         raise PassError(Reason.BAD_COSE, "unprotected header is not a map")
-    protected = loads_strict(protected_raw, "protected header") if protected_raw else {}
-    if not isinstance(protected, Mapping):
-        raise PassError(Reason.BAD_COSE, "protected header is not a map")
-    return Sign1(protected_raw, protected, unprotected, payload, signature)
+    return protected_raw, unprotected, payload, signature
+
+
+def expected_header(alg: int, kid: bytes) -> tuple[bytes, Mapping[Any, Any]]:
+    """The protected header {alg, kid} as ``build_sign1`` writes it, and what it decodes to."""
+    header = {HEADER_ALG: alg, HEADER_KID: kid}
+    return cbor2.dumps(header), MappingProxyType(header)
 
 
 def sig_structure(protected_raw: bytes, payload: bytes) -> bytes:
-    """The bytes that are signed: Sig_structure for COSE_Sign1 without external AAD."""
-    return cbor2.dumps(["Signature1", protected_raw, b"", payload])
+    """The bytes that are signed: Sig_structure for COSE_Sign1 without external AAD.
+
+    That is the CBOR array ["Signature1", protected_raw, b"", payload]; it is built on every
+    verification, so it is written out here instead of going through a general encoder.
+    """
+    return b"".join(
+        (
+            _SIG1_START,
+            _bstr_head(len(protected_raw)),
+            protected_raw,
+            _NO_EXTERNAL_AAD,
+            _bstr_head(len(payload)),
+            payload,
+        )
+    )
+
+
+def _bstr_head(length: int) -> bytes:
+    """The shortest CBOR head of a byte string of ``length`` bytes (RFC 8949 section 3)."""
+    if length < 0x100:
+        return _SHORT_BSTR_HEADS[length]
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    if length < 0x1_0000_0000:
+        return b"\x5a" + length.to_bytes(4, "big")
+    return b"\x5b" + length.to_bytes(8, "big")
 
 
 def build_sign1(protected: dict[int, Any], payload: bytes, signature_of: Any) -> bytes:
@@ -145,15 +253,20 @@ def key_fits(alg: int, key: PublicKey) -> bool:
 
 def signature_ok(alg: int, key: PublicKey, signature: bytes, signed: bytes) -> bool:
     """Check one signature; the key must fit ``alg`` (see ``key_fits``)."""
+    # Told apart by alg, not by the key's class: an isinstance check against cryptography's
+    # abstract key classes costs more than all the rest of this function.
     try:
-        if isinstance(key, ed25519.Ed25519PublicKey):
-            key.verify(signature, signed)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(_der_from_raw(signature), signed, ec.ECDSA(hashes.SHA256()))
-        else:
+        if alg == ALG_EDDSA:
+            cast(ed25519.Ed25519PublicKey, key).verify(signature, signed)
+        elif alg == ALG_ES256:
+            ecdsa = ec.ECDSA(hashes.SHA256())
+            cast(ec.EllipticCurvePublicKey, key).verify(_der_from_raw(signature), signed, ecdsa)
+        elif alg == ALG_PS256:
             # RFC 8230: the PSS salt is as long as the hash.
             pss = padding.PSS(padding.MGF1(hashes.SHA256()), hashes.SHA256.digest_size)
-            key.verify(signature, signed, pss, hashes.SHA256())
+            cast(rsa.RSAPublicKey, key).verify(signature, signed, pss, hashes.SHA256())
+        else:
+            return False
     except (InvalidSignature, ValueError):
         return False
     return True
