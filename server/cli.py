@@ -24,6 +24,7 @@ from server import datacli, office, retention
 from server.app import DB_ENV
 from server.cliargs import amount, count, ident, phone
 from server.exc import ServerError
+from server.importer import PART, Flat
 from server.local import DEFAULT_ISSUER, Office, settle_heap
 from server.models import EventRow, Holder
 from server.pdf import PassCard, render_pass_pdf
@@ -103,9 +104,27 @@ def cmd_add_compound(args: argparse.Namespace, db: Office) -> int:
 
 
 def cmd_add_household(args: argparse.Namespace, db: Office) -> int:
-    db.add_household(args.id, args.compound, RiskColour(args.colour))
+    flat = _flat_of(args.id, args.compound)
+    with db.session() as s:
+        row = office.add_household(s, args.id, args.compound, RiskColour(args.colour))
+        if flat is not None:  # the office's pages and sign-up find a flat by these three
+            row.building, row.unit, row.room = flat.parts
     print(f"household {args.id} added to {args.compound} ({args.colour})")
+    if flat is None:
+        print(
+            f"note: no building, unit and room in {args.id!r}: the office's pages list it as "
+            f"'--' and residents cannot sign up to it; name a flat "
+            f"{args.compound}-BUILDING-UNIT-ROOM (as the import does), e.g. {args.compound}-3-2-501"
+        )
     return 0
+
+
+def _flat_of(household_id: str, compound_id: str) -> Flat | None:
+    """The flat in an id made as the import makes them (c1-3-2-501), else None."""
+    parts = household_id.removeprefix(f"{compound_id}-").split("-")
+    if not household_id.startswith(f"{compound_id}-") or len(parts) != 3:
+        return None
+    return Flat(*parts) if all(PART.fullmatch(p) for p in parts) else None
 
 
 def cmd_add_resident(args: argparse.Namespace, db: Office) -> int:

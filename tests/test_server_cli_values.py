@@ -133,3 +133,21 @@ def test_serve_says_a_file_is_not_a_certificate(
     text = db.parent / "cert.pem"
     text.write_text("not a certificate")
     assert "not a PEM certificate" in refusal(db, capsys, "serve", "--certfile", str(text))
+
+
+def test_a_household_named_as_the_import_names_it_gets_its_flat(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It had no building, unit or room: '--' first on the flats list, and a resident signing
+    up as 3-2-501 was told the flat does not exist."""
+    assert cli.main(["--db", str(db), "add-household", "c1-3-2-501", "--compound", "c1"]) == 0
+    with Office.open(db).session() as s:
+        row = s.get(Household, "c1-3-2-501")
+        assert row is not None and (row.building, row.unit, row.room) == ("3", "2", "501")
+
+
+def test_another_household_id_is_added_with_a_note(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["--db", str(db), "add-household", "h1", "--compound", "c1"]) == 0
+    assert "c1-BUILDING-UNIT-ROOM" in capsys.readouterr().out
