@@ -39,6 +39,7 @@ EXIT_USAGE = 2
 
 SIM_TIMEOUT_S = 5.0
 DEVICE_TIMEOUT_S = 30.0
+MAX_REPEAT = 1000
 
 
 class CheckFailed(KioskError, AssertionError):
@@ -82,8 +83,8 @@ def options_from(args: argparse.Namespace) -> Options:
     """Options from parsed arguments; refuses --fault without --sim."""
     if args.fault and not args.sim:
         raise SystemExit("--fault only works with --sim (it breaks the simulated part)")
-    if args.repeat < 1:
-        raise SystemExit(f"--repeat must be at least 1, got {args.repeat}")
+    if not 1 <= args.repeat <= MAX_REPEAT:  # a typo of 10**9 clicked the relay for hours
+        raise SystemExit(f"--repeat must be 1 to {MAX_REPEAT}, got {args.repeat}")
     default_timeout = SIM_TIMEOUT_S if args.sim else DEVICE_TIMEOUT_S
     return Options(
         sim=args.sim,

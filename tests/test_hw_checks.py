@@ -254,6 +254,13 @@ def test_an_unknown_fault_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -
     assert "unknown --fault 'absnet'" in err and "absent" in err
 
 
+@pytest.mark.parametrize("repeat", ["0", "1000000000"])
+def test_a_repeat_out_of_range_is_a_usage_error(repeat: str) -> None:
+    """A billion relay clicks ran for hours before anyone noticed the extra zeros."""
+    with pytest.raises(SystemExit, match="--repeat must be 1 to 1000"):
+        suite_main(["--sim", "--only", "relay", "--repeat", repeat])
+
+
 def test_kiosk_selftest_command_runs_the_suite() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "selftest", "--sim", "--only", "relay,door"],
