@@ -382,7 +382,13 @@ class Policy:
     curfew_end: time = field(
         metadata=spec("End of curfew, local time HH:MM (may be after midnight).")
     )
-    timezone: str = field(metadata=spec("Time zone of curfew hours.", check=_timezone_problem))
+    timezone: str = field(
+        metadata=spec(
+            "Time zone of curfew hours and of every time the kiosk's screen shows (as the "
+            "office's pages do), whatever the system's own zone.",
+            check=_timezone_problem,
+        )
+    )
     exit_quota: Mode = field(metadata=spec("Limit how many residents of one household may go out."))
     exit_quota_members: int = field(
         metadata=spec("Exits allowed per household per period.", lo=1, hi=20)
