@@ -169,7 +169,6 @@ class Person:
 
     pass_id: str
     text: str
-    stepped_up: float
     code_at: float
     floor_s: float  # the earliest a verdict is physically possible after code_at
     verdict_at: float | None = None
@@ -230,12 +229,11 @@ class Lane:
 
     def _step_up(self, held: tuple[str, str], free_at: float) -> Person:
         pass_id, text = held
-        now = self.now()
-        code_at = max(now + PRESENT_S, free_at)
+        code_at = max(self.now() + PRESENT_S, free_at)
         first_frame = math.ceil(code_at / self.frame_s) * self.frame_s
         floor = max(first_frame, self.optics.first_settled(code_at)) - code_at
         self.at(code_at, lambda: self._show(text, code_at))
-        return Person(pass_id, text, now, code_at, floor)
+        return Person(pass_id, text, code_at, floor)
 
     def _show(self, text: str, at: float) -> None:
         assert self.app.sim is not None
@@ -257,7 +255,7 @@ class Lane:
         self.app.sim.present_pass(None)
         self.optics.scene(at, WALL_C)
 
-    def _tick(self) -> Any:
+    def _tick(self) -> KioskView:
         assert self.app.sim is not None
         self.app.sim.set_forehead(self.optics.reading(self.now()))
         started = time.perf_counter()
