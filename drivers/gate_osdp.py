@@ -342,14 +342,9 @@ class RemoteIndicator:
         self.pattern = "idle"
 
     def show(self, pattern: str) -> None:
-        from drivers.gpio import PATTERNS
+        from drivers.gpio import pattern_of
 
-        try:
-            beeps, green, red = PATTERNS[pattern]
-        except KeyError:
-            raise ValueError(
-                f"unknown indicator pattern {pattern!r}; choose one of: {', '.join(PATTERNS)}"
-            ) from None
+        beeps, green, red = pattern_of(pattern)
         self.pattern = pattern
         if not self._ctl.online:
             return  # the controller shows its own state while the link is down

@@ -101,12 +101,13 @@ class RelayGate(Device):
         atexit.unregister(self.close_gate)
 
 
+Pattern = tuple[tuple[float, float, int | None] | None, str, str]
 # pattern -> (buzzer (on_s, off_s, times; times None = until changed) or None,
 #             green LED, red LED: "on", "off" or "blink")
 # The alarm classes (kiosk.view.AlarmClass) differ in rhythm, so a guard out of sight of the
 # screen knows by ear whether a door was forced (fast), someone has a fever (even), a flagged
 # pass was shown (a chirp) or the kiosk itself needs help (slow).
-PATTERNS: dict[str, tuple[tuple[float, float, int | None] | None, str, str]] = {
+PATTERNS: dict[str, Pattern] = {
     "idle": (None, "off", "off"),
     "pass": ((0.15, 0.1, 1), "on", "off"),
     "refuse": ((0.15, 0.1, 3), "off", "on"),
@@ -116,6 +117,16 @@ PATTERNS: dict[str, tuple[tuple[float, float, int | None] | None, str, str]] = {
     "alarm-person": ((0.15, 1.2, None), "off", "blink"),
     "alarm-device": ((1.0, 3.0, None), "off", "blink"),
 }
+
+
+def pattern_of(name: str) -> Pattern:
+    """(beeps, green, red) of an indicator pattern; a ValueError naming the known ones."""
+    try:
+        return PATTERNS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown indicator pattern {name!r}; choose one of: {', '.join(PATTERNS)}"
+        ) from None
 
 
 class BuzzerLeds(Device):
@@ -144,12 +155,7 @@ class BuzzerLeds(Device):
     def show(self, pattern: str) -> None:
         """Play ``pattern``: "pass", "refuse", "alarm" or "idle"."""
         self._check_open()
-        try:
-            beeps, green, red = PATTERNS[pattern]
-        except KeyError:
-            raise ValueError(
-                f"unknown indicator pattern {pattern!r}; choose one of: {', '.join(PATTERNS)}"
-            ) from None
+        beeps, green, red = pattern_of(pattern)
         self.pattern = pattern
         self._light(self._green, green)
         self._light(self._red, red)
