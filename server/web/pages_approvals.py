@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 
 from server.models import Compound, Household
 from server.web.access import CLERKS, Viewer, by_registration, require, web_of
@@ -14,7 +13,7 @@ from server.web.audit import audit
 from server.web.board import label
 from server.web.errors import FormInvalid, PageNotFound
 from server.web.lookup import get_or_404, int_or_404
-from server.web.paging import PARAM, page_number, pages
+from server.web.paging import PARAM, page_number, page_of
 from server.web.registrations import PENDING, approve, duplicate_flags, reject
 from server.web.render import PREFIX, page
 from server.web.tables import Registration
@@ -35,15 +34,8 @@ def queue(request: Request, compound_id: str, viewer: Clerk, page_no: str = "") 
     with web.transaction() as s:
         compound = get_or_404(s, Compound, compound_id)
         waiting = (Registration.compound_id == compound_id, Registration.status == PENDING)
-        total = s.scalar(select(func.count()).select_from(Registration).where(*waiting)) or 0
-        shown = pages(asked, total, size=QUEUE_PAGE)
-        rows = s.scalars(
-            select(Registration)
-            .where(*waiting)
-            .order_by(Registration.created_at, Registration.id)
-            .offset(shown.offset)
-            .limit(shown.size)
-        ).all()
+        oldest_first = (Registration.created_at, Registration.id)
+        shown, rows = page_of(s, Registration, waiting, oldest_first, asked, size=QUEUE_PAGE)
         items = [
             {
                 "row": row,

@@ -23,7 +23,7 @@ from server.web.access import CLERKS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.board import buildings, shown_colour
 from server.web.lookup import get_or_404
-from server.web.paging import PAGE_SIZE, PARAM, page_number, pages
+from server.web.paging import PAGE_SIZE, PARAM, page_number, page_of
 from server.web.render import PREFIX, page
 
 router = APIRouter()
@@ -56,15 +56,8 @@ def _listing(
         where = [Household.compound_id == compound_id]
         if building:
             where.append(Household.building == building)
-        total = s.scalar(select(func.count()).select_from(Household).where(*where)) or 0
-        shown = pages(asked, total, {"building": building})
-        rows = s.scalars(
-            select(Household)
-            .where(*where)
-            .order_by(Household.flat_order, Household.id)
-            .offset(shown.offset)
-            .limit(shown.size)
-        ).all()
+        natural = (Household.flat_order, Household.id)
+        shown, rows = page_of(s, Household, where, natural, asked, {"building": building})
         people = _residents_of(s, [row.id for row in rows])
         now = web.now()
         names = buildings(s, compound_id)

@@ -9,10 +9,17 @@ COUNT, so a page costs the same however long the list is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
 from server.web.errors import WebError
+
+Row = TypeVar("Row")
 
 PAGE_SIZE = 50
 PARAM = "page_no"
@@ -107,3 +114,20 @@ def pages(
     kept = tuple((k, v) for k, v in (filters or {}).items() if v)
     last = max(1, -(-total // size))
     return Pages(min(max(asked, 1), last), size, total, kept)
+
+
+def page_of(
+    session: Session,
+    entity: type[Row],
+    where: Sequence[ColumnElement[bool]],
+    order: Sequence[Any],
+    asked: int,
+    filters: dict[str, str] | None = None,
+    size: int = PAGE_SIZE,
+) -> tuple[Pages, Sequence[Row]]:
+    """Page ``asked`` of the ``entity`` rows matching ``where`` in ``order`` (unique): one COUNT,
+    then OFFSET and LIMIT; ``filters`` as for ``pages``."""
+    total = session.scalar(select(func.count()).select_from(entity).where(*where)) or 0
+    shown = pages(asked, total, filters, size)
+    query = select(entity).where(*where).order_by(*order).offset(shown.offset).limit(shown.size)
+    return shown, session.scalars(query).all()
