@@ -112,7 +112,7 @@ def pages(
     """Page ``asked`` of ``total`` rows (past the end: the last page); ``filters`` are the
     list's other query parameters, kept in every link (empty ones left out)."""
     kept = tuple((k, v) for k, v in (filters or {}).items() if v)
-    last = max(1, -(-total // size))
+    last = Pages(1, size, total, kept).count
     return Pages(min(max(asked, 1), last), size, total, kept)
 
 
