@@ -16,7 +16,8 @@ set -Eeuo pipefail
 ######## VARIABLES ########
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 KIOSK_USER="kiosk"
-KIOSK_GROUPS=(gpio i2c video input render)
+# dialout: the gate controller's serial port (/dev/ttyAMA0, /dev/ttyUSB0, ...) is root:dialout.
+KIOSK_GROUPS=(gpio i2c video input render dialout)
 PREFIX="/opt/kiosk"
 VENV="${PREFIX}/venv"
 CONF_DIR="/etc/kiosk"
@@ -615,6 +616,7 @@ render_unit() {
     off_level="$([[ "$active_high" == True ]] && echo dl || echo dh)"
     sed -e "s|@VENV@|${VENV}|g" -e "s|@PREFIX@|${PREFIX}|g" -e "s|@CONF_FILE@|${CONF_FILE}|g" \
         -e "s|@DATA_DIR@|${DATA_DIR}|g" -e "s|@USER@|${KIOSK_USER}|g" \
+        -e "s|@GROUPS@|${KIOSK_GROUPS[*]}|g" \
         -e "s|@RELAY_PIN@|${pin}|g" -e "s|@RELAY_OFF@|${off_level}|g" \
         "$SRC_DIR/deploy/kiosk.service.in"
 }

@@ -117,6 +117,22 @@ def test_unit_is_notify_with_watchdog_and_fails_secure() -> None:
     assert "kiosk-relay-off 4 dh" in bash("render_unit 4 False").stdout
 
 
+def test_the_kiosk_user_may_open_the_gate_controllers_serial_port() -> None:
+    """Serial devices are root:dialout: without the group the kiosk's open() failed with EACCES."""
+    unit = bash("render_unit 17 True").stdout
+    groups = re.search(r"^SupplementaryGroups=(.*)$", unit, re.M)
+    assert groups is not None and "dialout" in groups[1].split()
+    # An existing user in the old groups is moved into dialout (run only prints: --dry-run).
+    result = bash("""
+        DRY_RUN=true; STEPS=1
+        getent() { return 0; }
+        id() { [[ "$1" == -u ]] && return 0; echo "kiosk gpio i2c video input render"; }
+        create_user
+    """)
+    usermod = [line for line in result.stdout.splitlines() if "usermod --groups" in line]
+    assert usermod and "dialout" in usermod[0].split()[-2].split(","), result.stdout
+
+
 @needs_root
 def test_boot_config_is_written_once_and_keeps_other_lines(tmp_path: Path) -> None:
     config_txt = tmp_path / "config.txt"
