@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.lifecycle import Device
+from drivers.rs485 import Ioctl, Rs485Mode, set_direction
 from kiosk.exc import ConfigError, HardwareError
 
 __all__ = [
@@ -89,9 +90,19 @@ def _osdp() -> Any:
 
 
 class SerialChannel:
-    """A raw, non-blocking serial port (or pseudo-terminal) as libosdp's byte stream."""
+    """A raw, non-blocking serial port (or pseudo-terminal) as libosdp's byte stream.
 
-    def __init__(self, path: str, baud: int) -> None:
+    ``rs485`` says who drives the RS-485 transceiver's direction (drivers.rs485); ``ioctl``
+    replaces fcntl.ioctl for that, in tests.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        baud: int,
+        rs485: Rs485Mode = "none",
+        ioctl: Ioctl | None = None,
+    ) -> None:
         if baud not in _BAUDS:
             raise ConfigError(f"gate.baud: {baud} is not one of {sorted(_BAUDS)}")
         try:
@@ -100,10 +111,15 @@ class SerialChannel:
             raise HardwareError(
                 f"cannot open the gate controller's port {path}: {e.strerror}"
             ) from None
-        tty.setraw(self.fd)
-        attrs = termios.tcgetattr(self.fd)
-        attrs[4] = attrs[5] = _BAUDS[baud]
-        termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+        try:
+            tty.setraw(self.fd)
+            attrs = termios.tcgetattr(self.fd)
+            attrs[4] = attrs[5] = _BAUDS[baud]
+            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+            set_direction(self.fd, rs485, path, ioctl)
+        except BaseException:
+            os.close(self.fd)
+            raise
 
     def read(self, max_bytes: int) -> bytes:
         try:
@@ -144,6 +160,7 @@ class OsdpController(Device):
         key: bytes,
         *,
         baud: int = 115200,
+        rs485: Rs485Mode = "none",
         max_open_s: float = 10.0,
         reconnect_s: float = 2.0,
         channel: Any = None,
@@ -158,7 +175,7 @@ class OsdpController(Device):
         self._inputs = [False] * 4
         self._listeners: list[Callable[[ControllerEvent], None]] = []
         self._lock = threading.Lock()
-        self._channel = channel or SerialChannel(port, baud)
+        self._channel = channel or SerialChannel(port, baud, rs485)
         info = osdp.PDInfo(
             address, _stream(osdp, self._channel), scbk=key, flags=[osdp.LibFlag.EnforceSecure]
         )

@@ -51,7 +51,7 @@ def _controller(rig: Rig, options: Options, stack: ExitStack) -> Any:
         if gate.key_file is None:
             raise CheckFailed("gate.key_file is not set: 'kiosk mcu flash' makes the key")
         return OsdpController(gate.serial_port, gate.address, load_key(gate.key_file),
-                              baud=gate.baud)  # fmt: skip
+                              baud=gate.baud, rs485=gate.rs485)  # fmt: skip
     from drivers.gate_osdp_sim import FirmwareVm, PtyBridge, SimulatorMissing
 
     key = os.urandom(16)

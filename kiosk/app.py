@@ -183,7 +183,8 @@ class _Parts:
                     " 'kiosk mcu flash' makes one"
                 )
             return OsdpController(gate.serial_port, gate.address, load_key(gate.key_file),
-                                  baud=gate.baud, max_open_s=gpio.max_open_s)  # fmt: skip
+                                  baud=gate.baud, rs485=gate.rs485,
+                                  max_open_s=gpio.max_open_s)  # fmt: skip
         import os
 
         from drivers.gate_osdp_sim import FirmwareVm, PtyBridge

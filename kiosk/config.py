@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from drivers.rs485 import Rs485Mode
 from kiosk.exc import ConfigError
 from kiosk.model import Direction, Mode
 from kiosk.schema import OVERRIDES, Problem, Spec, Value, build_section, spec, suggest, with_changes
@@ -324,6 +325,16 @@ class GateSettings:
     )
     baud: int = field(
         metadata=spec("Line speed to the gate controller (osdp).", unit="baud", check=_baud_problem)
+    )
+    rs485: Rs485Mode = field(
+        metadata=spec(
+            "Who switches the RS-485 transceiver between talking and listening (osdp):"
+            ' "kernel-rts": its DE on the UART\'s RTS pin, driven by the kernel\'s RS-485 mode;'
+            ' "kernel-rts-inverted": the same where DE ends up high while idle; "auto": an'
+            " auto-direction transceiver or a USB RS-485 adapter switches itself (the"
+            ' kernel\'s RS-485 mode is turned off); "none": leave the port as it is'
+            " (docs/hardware.md, The bus)."
+        )
     )
     address: int = field(metadata=spec("OSDP address of the gate controller (osdp).", lo=0, hi=126))
     key_file: Path | None = field(
