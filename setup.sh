@@ -32,6 +32,14 @@ MODULES_CONF="/etc/modules-load.d/kiosk.conf"
 STAMP_FILE="${PREFIX}/installed.sha256"
 BLOCK_BEGIN="# >>> checkpoint-kiosk (setup.sh) >>>"
 BLOCK_END="# <<< checkpoint-kiosk <<<"
+UART_BLOCK_BEGIN="# >>> checkpoint-kiosk: gate controller on the UART (setup.sh) >>>"
+UART_BLOCK_END="# <<< checkpoint-kiosk: gate controller on the UART <<<"
+BOOT_DIR="/boot"
+# The Pi's own UARTs (serial0 is a link to one of them; ttyAMA10 is the Pi 5's debug header):
+# Raspberry Pi OS puts the kernel console and a login prompt on them.
+PI_UARTS="serial0|ttyAMA0|ttyS0|ttyAMA10"
+SERIAL_GETTYS=(serial-getty@serial0.service serial-getty@ttyAMA0.service
+    serial-getty@ttyS0.service serial-getty@ttyAMA10.service)
 
 # Runtime packages of the kiosk. Build tools are needed because lgpio (the `pi` extra) has no
 # aarch64 wheel on PyPI: pip builds it statically from its sdist with PYPI=1 when Raspberry Pi
@@ -315,13 +323,34 @@ install_packages() {
 }
 
 config_txt_path() {
-    if [[ -f /boot/firmware/config.txt ]]; then
-        echo /boot/firmware/config.txt
-    elif [[ -f /boot/config.txt ]]; then
-        echo /boot/config.txt  # before bookworm
+    if [[ -f "$BOOT_DIR/firmware/config.txt" ]]; then
+        echo "$BOOT_DIR/firmware/config.txt"
+    elif [[ -f "$BOOT_DIR/config.txt" ]]; then
+        echo "$BOOT_DIR/config.txt"  # before bookworm
     else
-        echo /boot/firmware/config.txt  # a fresh root file system: written for first boot
+        echo "$BOOT_DIR/firmware/config.txt"  # a fresh root file system: written for first boot
     fi
+}
+
+# The kernel's command line; nothing when there is none (a root file system without its boot
+# partition). Since bookworm /boot/cmdline.txt is only a note saying where the real one went.
+cmdline_txt_path() {
+    if [[ -f "$BOOT_DIR/firmware/cmdline.txt" ]]; then
+        echo "$BOOT_DIR/firmware/cmdline.txt"
+    elif [[ -f "$BOOT_DIR/cmdline.txt" ]]; then
+        echo "$BOOT_DIR/cmdline.txt"  # before bookworm
+    fi
+}
+
+# FILE with the marked block BEGIN..END replaced by stdin where it stands (appended when there is
+# none), so two blocks in one file keep their places and a second run writes the same bytes.
+with_block() {
+    local file="$1" begin="$2" end="$3"
+    BLOCK="$(cat)" BEGIN="$begin" END="$end" awk '
+        $0 == ENVIRON["BEGIN"] { skipping = 1; if (!done) print ENVIRON["BLOCK"]; done = 1; next }
+        skipping { if ($0 == ENVIRON["END"]) skipping = 0; next }
+        { print }
+        END { if (!done) print ENVIRON["BLOCK"] }' "$([[ -f "$file" ]] && echo "$file" || echo /dev/null)"
 }
 
 config_txt_block() {
@@ -347,10 +376,7 @@ configure_boot() {
     fi
     # Our lines live in one marked block: replace the block, keep everything else.
     new="$(mktemp)"
-    if [[ -f "$file" ]]; then
-        sed "/^${BLOCK_BEGIN}\$/,/^${BLOCK_END}\$/d" "$file" >"$new"
-    fi
-    config_txt_block >>"$new"
+    config_txt_block | with_block "$file" "$BLOCK_BEGIN" "$BLOCK_END" >"$new"
     if put_file "$file" vfat root:root <"$new"; then
         changed "$file (reboot to apply)"
     else
@@ -369,6 +395,77 @@ configure_boot() {
     else
         unchanged "$WATCHDOG_CONF"
     fi
+}
+
+# The gate controller's port when it is one of the Pi's own UARTs (also behind a link such as
+# /dev/serial0), else nothing.
+gate_on_pi_uart() {
+    [[ -f "$CONF_FILE" && -x "${VENV}/bin/python" ]] || return 0
+    [[ "$(conf_value gate.backend)" == osdp ]] || return 0
+    local port name target
+    port="$(conf_value gate.serial_port)"
+    name="${port##*/}"
+    target="$(readlink -f "$port" 2>/dev/null || true)"
+    if [[ "$name" =~ ^($PI_UARTS)$ || "${target##*/}" =~ ^($PI_UARTS)$ ]]; then
+        echo "$port"
+    fi
+}
+
+free_serial_port() {
+    step "keep the serial console off the gate controller's bus"
+    local port
+    port="$(gate_on_pi_uart)"
+    if [[ -z "$port" ]]; then
+        unchanged "the gate controller is not on the Pi's own UART: serial console left as it is"
+        return 0
+    fi
+    say "  $port is the Pi's own UART: kernel messages and a login prompt there would go onto the bus"
+    drop_serial_console
+    local new file
+    file="$(config_txt_path)"
+    new="$(mktemp)"
+    printf '%s\n[all]\nenable_uart=1\n%s\n' "$UART_BLOCK_BEGIN" "$UART_BLOCK_END" |
+        with_block "$file" "$UART_BLOCK_BEGIN" "$UART_BLOCK_END" >"$new"
+    if put_file "$file" vfat root:root <"$new"; then
+        changed "$file: enable_uart=1 (reboot to apply)"
+    else
+        unchanged "$file has enable_uart=1"
+    fi
+    rm -f "$new"
+    local unit
+    for unit in "${SERIAL_GETTYS[@]}"; do
+        if [[ "$(systemctl is-enabled "$unit" 2>/dev/null || true)" == masked ]]; then
+            unchanged "$unit masked"
+            continue
+        fi
+        if systemd_running; then
+            run systemctl mask --now "$unit"
+        else
+            run systemctl mask "$unit"
+        fi
+        changed "$unit masked: no login prompt on the bus"
+    done
+}
+
+# Take console=serial0,... (and the other UARTs' names) off the kernel's command line.
+drop_serial_console() {
+    local file
+    file="$(cmdline_txt_path)"
+    if [[ -z "$file" ]]; then
+        unchanged "no cmdline.txt in $BOOT_DIR: nothing to take the serial console off"
+        return 0
+    fi
+    if ! grep -Eq "(^|[[:space:]])console=($PI_UARTS)(,|[[:space:]]|\$)" "$file"; then
+        unchanged "$file has no serial console"
+        return 0
+    fi
+    # cmdline.txt is one line of words; every other word stays as it was.
+    UARTS="$PI_UARTS" awk 'NR == 1 {
+            pattern = "^console=(" ENVIRON["UARTS"] ")(,|$)"
+            for (i = 1; i <= NF; i++) if ($i !~ pattern) line = line (line == "" ? "" : " ") $i
+            print line
+        }' "$file" | put_file "$file" vfat root:root || true
+    changed "$file: serial console removed (reboot to apply)"
 }
 
 create_user() {
@@ -693,7 +790,7 @@ self_test() {
 }
 
 device_mode() {
-    STEPS=13
+    STEPS=14
     if [[ "$DRY_RUN" == false ]]; then
         [[ $EUID -eq 0 ]] || die "device mode needs root (try: sudo $0, or $0 --sim on a laptop)"
         install -d -m 755 "$(dirname "$LOG_FILE")"
@@ -712,6 +809,7 @@ device_mode() {
     make_venv
     install_kiosk
     write_config
+    free_serial_port
     enroll
     install_service
     self_test

@@ -83,6 +83,7 @@ def test_dry_run_numbers_every_step_and_changes_nothing() -> None:
     for n in range(1, steps + 1):
         assert f"[{n}/{steps}]" in result.stdout
     assert "DRY RUN" in result.stdout and "would" in result.stdout
+    assert "keep the serial console off the gate controller's bus" in result.stdout
     assert {p: p.exists() for p in before} == before
 
 
@@ -158,6 +159,99 @@ def test_boot_config_is_written_once_and_keeps_other_lines(tmp_path: Path) -> No
     assert text.count("dtparam=i2c_arm=on,i2c_arm_baudrate=100000") == 1
     assert "camera_auto_detect=1" in text and "dtparam=watchdog=on" in text
     assert "RuntimeWatchdogSec=15" in (tmp_path / "watchdog.conf").read_text()
+
+
+CMDLINE = "console=serial0,115200 console=tty1 root=PARTUUID=0c-02 rootfstype=ext4 rootwait\n"
+
+
+def serial_port_step(boot: Path, port: str, backend: str = "osdp") -> subprocess.CompletedProcess:
+    """free_serial_port with the kiosk's config answering ``port``; systemctl kept in a folder."""
+    (boot / "venv/bin").mkdir(parents=True, exist_ok=True)
+    (boot / "venv/bin/python").touch(mode=0o755)
+    (boot / "kiosk.toml").touch()
+    (boot / "masked").mkdir(exist_ok=True)
+    return bash(f"""
+        BOOT_DIR={boot}; VENV={boot}/venv; CONF_FILE={boot}/kiosk.toml; STEPS=1
+        conf_value() {{ [[ "$1" == gate.backend ]] && echo {backend} || echo {port}; }}
+        systemd_running() {{ return 1; }}
+        systemctl() {{
+            case "$1" in
+                is-enabled) [[ -e {boot}/masked/$2 ]] && echo masked || echo enabled ;;
+                mask) touch "{boot}/masked/$2" ;;
+            esac
+        }}
+        free_serial_port
+        echo "CHANGES=$CHANGED"
+    """)
+
+
+@pytest.mark.parametrize("port", ["/dev/serial0", "/dev/ttyAMA0", "/dev/ttyS0"])
+def test_the_serial_console_leaves_the_pis_uart_once_and_says_so(tmp_path: Path, port: str) -> None:
+    """Raspberry Pi OS puts the kernel console and a login prompt on serial0: on the bus."""
+    firmware = tmp_path / "firmware"
+    firmware.mkdir()
+    (firmware / "cmdline.txt").write_text(CMDLINE)
+    (firmware / "config.txt").write_text("dtparam=audio=on\n")
+    (tmp_path / "cmdline.txt").write_text("See /boot/firmware/cmdline.txt\n")  # bookworm's note
+    first = serial_port_step(tmp_path, port)
+    assert "CHANGES=6" in first.stdout, first.stdout + first.stderr
+    assert f"{port} is the Pi's own UART" in first.stdout
+    assert (firmware / "cmdline.txt").read_text() == (
+        "console=tty1 root=PARTUUID=0c-02 rootfstype=ext4 rootwait\n"
+    )
+    config = (firmware / "config.txt").read_text()
+    assert config.startswith("dtparam=audio=on\n") and "\n[all]\nenable_uart=1\n" in config
+    assert sorted(p.name for p in (tmp_path / "masked").iterdir()) == sorted(
+        f"serial-getty@{tty}.service" for tty in ("serial0", "ttyAMA0", "ttyS0", "ttyAMA10")
+    )
+    assert (tmp_path / "cmdline.txt").read_text() == "See /boot/firmware/cmdline.txt\n"
+    second = serial_port_step(tmp_path, port)
+    assert "CHANGES=0" in second.stdout, second.stdout
+    assert "has no serial console" in second.stdout and "has enable_uart=1" in second.stdout
+    assert (firmware / "config.txt").read_text() == config
+
+
+def test_before_bookworm_the_console_is_taken_off_boot_cmdline_txt(tmp_path: Path) -> None:
+    (tmp_path / "cmdline.txt").write_text("console=ttyAMA0,115200 kgdboc=ttyAMA0 console=tty1\n")
+    (tmp_path / "config.txt").write_text("")
+    result = serial_port_step(tmp_path, "/dev/ttyAMA0")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cmdline.txt").read_text() == "kgdboc=ttyAMA0 console=tty1\n"
+    assert "enable_uart=1" in (tmp_path / "config.txt").read_text()
+
+
+@pytest.mark.parametrize(("port", "backend"), [("/dev/ttyUSB0", "osdp"), ("/dev/serial0", "gpio")])
+def test_the_serial_console_stays_when_the_bus_is_elsewhere(
+    tmp_path: Path, port: str, backend: str
+) -> None:
+    (tmp_path / "firmware").mkdir()
+    (tmp_path / "firmware/cmdline.txt").write_text(CMDLINE)
+    result = serial_port_step(tmp_path, port, backend)
+    assert "CHANGES=0" in result.stdout and "not on the Pi's own UART" in result.stdout
+    assert (tmp_path / "firmware/cmdline.txt").read_text() == CMDLINE
+
+
+@needs_root
+def test_the_boot_block_and_the_uart_block_settle_after_one_run(tmp_path: Path) -> None:
+    """Two steps write a block each into config.txt: each is rewritten where it stands, since
+    moving one to the end, past the other, would change config.txt on every run."""
+    (tmp_path / "firmware").mkdir()
+    (tmp_path / "firmware/config.txt").write_text("dtparam=audio=on\n")
+    (tmp_path / "firmware/cmdline.txt").write_text(CMDLINE)
+    serial_port_step(tmp_path, "/dev/serial0")  # the stubs and a first UART block
+    script = f"""
+        BOOT_DIR={tmp_path}; VENV={tmp_path}/venv; CONF_FILE={tmp_path}/kiosk.toml; STEPS=2
+        MODULES_CONF={tmp_path}/modules.conf; WATCHDOG_CONF={tmp_path}/watchdog.conf
+        conf_value() {{ [[ "$1" == gate.backend ]] && echo osdp || echo /dev/serial0; }}
+        systemctl() {{ echo masked; }}
+        configure_boot; free_serial_port
+        echo "CHANGES=$CHANGED"
+    """
+    assert "CHANGES=3" in bash(script).stdout  # the boot block, modules, watchdog
+    again = bash(script)
+    assert "CHANGES=0" in again.stdout, again.stdout
+    text = (tmp_path / "firmware/config.txt").read_text()
+    assert text.count("enable_uart=1") == 1 and text.count("dtparam=watchdog=on") == 1
 
 
 def test_random_pin_is_six_digits() -> None:
