@@ -708,10 +708,17 @@ enroll() {
     changed "enrolled with $server"
 }
 
+# render_unit PIN ACTIVE_HIGH [BACKEND]: the unit for the relay on GPIO PIN, or, with backend
+# "osdp", on the gate controller, which drops it by itself: then no pin is driven at stop, as
+# the one [gpio] names may be in use (GPIO17 is the RTS of the UART on the RS-485 bus).
 render_unit() {
-    local pin="$1" active_high="$2" off_level
+    local pin="$1" active_high="$2" backend="${3:-gpio}" off_level no_pin=()
     off_level="$([[ "$active_high" == True ]] && echo dl || echo dh)"
-    sed -e "s|@VENV@|${VENV}|g" -e "s|@PREFIX@|${PREFIX}|g" -e "s|@CONF_FILE@|${CONF_FILE}|g" \
+    if [[ "$backend" == osdp ]]; then
+        no_pin=(-e 's|^ExecStopPost=.*|# Not with [gate] backend "osdp": the controller drops its relay.|')
+    fi
+    sed "${no_pin[@]}" \
+        -e "s|@VENV@|${VENV}|g" -e "s|@PREFIX@|${PREFIX}|g" -e "s|@CONF_FILE@|${CONF_FILE}|g" \
         -e "s|@DATA_DIR@|${DATA_DIR}|g" -e "s|@USER@|${KIOSK_USER}|g" \
         -e "s|@GROUPS@|${KIOSK_GROUPS[*]}|g" \
         -e "s|@RELAY_PIN@|${pin}|g" -e "s|@RELAY_OFF@|${off_level}|g" \
@@ -720,18 +727,23 @@ render_unit() {
 
 install_service() {
     step "install and enable ${UNIT_NAME}"
-    local pin=17 active_high=True
+    local pin=17 active_high=True backend=gpio
     if [[ -f "$CONF_FILE" && -x "${VENV}/bin/python" ]]; then
         pin="$(conf_value gpio.relay_pin)"
         active_high="$(conf_value gpio.relay_active_high)"
+        backend="$(conf_value gate.backend)"
     fi
     if put_file "${PREFIX}/bin/kiosk-relay-off" 755 root:root <"$SRC_DIR/deploy/kiosk-relay-off"; then
         changed "${PREFIX}/bin/kiosk-relay-off"
     else
         unchanged "${PREFIX}/bin/kiosk-relay-off"
     fi
-    if render_unit "$pin" "$active_high" | put_file "$UNIT_FILE" 644 root:root; then
-        changed "$UNIT_FILE (relay pin $pin)"
+    if render_unit "$pin" "$active_high" "$backend" | put_file "$UNIT_FILE" 644 root:root; then
+        if [[ "$backend" == osdp ]]; then
+            changed "$UNIT_FILE (relay on the gate controller)"
+        else
+            changed "$UNIT_FILE (relay pin $pin)"
+        fi
         if systemd_running; then run systemctl daemon-reload; fi
     else
         unchanged "$UNIT_FILE"

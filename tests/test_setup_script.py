@@ -134,6 +134,16 @@ def test_the_kiosk_user_may_open_the_gate_controllers_serial_port() -> None:
     assert usermod and "dialout" in usermod[0].split()[-2].split(","), result.stdout
 
 
+def test_with_the_gate_controller_no_pin_is_driven_when_the_kiosk_stops() -> None:
+    """kiosk-relay-off made GPIO17 (the default relay pin) an output at every stop; with the
+    relay on the controller GPIO17 is the RS-485 bus's RTS, and the bus was dead until a reboot."""
+    unit = bash("render_unit 17 True osdp").stdout
+    assert "ExecStopPost" not in unit and "kiosk-relay-off" not in unit
+    assert "Type=notify" in unit and "SupplementaryGroups=" in unit
+    gpio = bash("render_unit 17 True gpio").stdout
+    assert "ExecStopPost=+/opt/kiosk/bin/kiosk-relay-off 17 dl" in gpio
+
+
 @needs_root
 def test_boot_config_is_written_once_and_keeps_other_lines(tmp_path: Path) -> None:
     config_txt = tmp_path / "config.txt"
