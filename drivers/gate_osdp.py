@@ -115,6 +115,10 @@ class SerialChannel:
             tty.setraw(self.fd)
             attrs = termios.tcgetattr(self.fd)
             attrs[4] = attrs[5] = _BAUDS[baud]
+            # No modem lines: RTS may be the transceiver's DE (drivers.rs485), and CTS, brought
+            # out with it by some overlays, floats; with flow control left on by an earlier
+            # program (stty crtscts) nothing would be sent.
+            attrs[2] = (attrs[2] | termios.CLOCAL | termios.CREAD) & ~termios.CRTSCTS
             termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
             set_direction(self.fd, rs485, path, ioctl)
         except BaseException:

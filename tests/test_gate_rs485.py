@@ -149,6 +149,22 @@ def test_the_port_is_raw_at_the_configured_speed_and_carries_bytes(pty: Any) -> 
         channel.close()
 
 
+def test_flow_control_left_on_by_an_earlier_program_is_turned_off(pty: Any) -> None:
+    """With CTS brought out (dtoverlay=uart0-pi5,ctsrts) and floating, nothing would be sent."""
+    _, path = pty
+    left = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    attrs = termios.tcgetattr(left)
+    attrs[2] = (attrs[2] | termios.CRTSCTS) & ~termios.CLOCAL  # what `stty crtscts -clocal` leaves
+    termios.tcsetattr(left, termios.TCSANOW, attrs)
+    channel = SerialChannel(path, 115200)
+    try:
+        cflag = termios.tcgetattr(channel.fd)[2]
+        assert not cflag & termios.CRTSCTS and cflag & termios.CLOCAL
+    finally:
+        channel.close()
+        os.close(left)
+
+
 def test_the_rs485_mode_is_set_on_the_ports_own_descriptor(pty: Any) -> None:
     _, path = pty
     ioctl = FakeIoctl()
