@@ -824,8 +824,8 @@ device_mode() {
     free_serial_port
     enroll
     install_service
+    flash_gate_controller  # before the self-test, which checks the controller with its key
     self_test
-    flash_gate_controller
     start_service
     say ""
     if [[ "$CHANGED" -eq 0 ]]; then
@@ -874,12 +874,29 @@ flash_gate_controller() {
     elif [[ -f "$CONF_FILE" && "$(conf_value gate.backend)" == osdp ]]; then
         ask reply "flash the gate controller firmware to a Pico on USB now? (yes/no)" "no"
     fi
-    if [[ "$reply" != yes ]]; then
-        unchanged "not flashed (later: kiosk mcu flash --config $CONF_FILE)"
+    if [[ "$reply" == yes ]]; then
+        run "${VENV}/bin/kiosk" mcu flash --config "$CONF_FILE" --firmware "$SRC_DIR/mcu/firmware"
+        changed "gate controller flashed"
+    else
+        unchanged "not flashed (later: kiosk mcu flash --config $CONF_FILE, then setup.sh again)"
+    fi
+    own_gate_key
+}
+
+# The kiosk reads the controller's key as its own user, but 'kiosk mcu flash' run as root (here,
+# or by hand with sudo) leaves it root's: the kiosk then failed to start with EACCES.
+own_gate_key() {
+    [[ -f "$CONF_FILE" && -x "${VENV}/bin/python" ]] || return 0
+    local key
+    key="$(conf_value gate.key_file)"
+    [[ -n "$key" && -f "$key" ]] || return 0
+    if [[ "$(stat -c '%a %U:%G' "$key")" == "600 ${KIOSK_USER}:${KIOSK_USER}" ]]; then
+        unchanged "$key belongs to $KIOSK_USER (mode 600)"
         return 0
     fi
-    run "${VENV}/bin/kiosk" mcu flash --config "$CONF_FILE" --firmware "$SRC_DIR/mcu/firmware"
-    changed "gate controller flashed"
+    run chown "${KIOSK_USER}:${KIOSK_USER}" "$key"
+    run chmod 600 "$key"
+    changed "$key belongs to $KIOSK_USER, mode 600: the kiosk reads it, nobody else"
 }
 
 ######## SIM MODE (laptop / CI) ########

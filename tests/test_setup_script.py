@@ -84,6 +84,9 @@ def test_dry_run_numbers_every_step_and_changes_nothing() -> None:
         assert f"[{n}/{steps}]" in result.stdout
     assert "DRY RUN" in result.stdout and "would" in result.stdout
     assert "keep the serial console off the gate controller's bus" in result.stdout
+    # The self-test checks the gate controller with its key: flashing (which makes both) first.
+    flash = result.stdout.index("flash the gate controller")
+    assert flash < result.stdout.index("run the non-interactive hardware self-test")
     assert {p: p.exists() for p in before} == before
 
 
@@ -262,6 +265,28 @@ def test_the_boot_block_and_the_uart_block_settle_after_one_run(tmp_path: Path) 
     assert "CHANGES=0" in again.stdout, again.stdout
     text = (tmp_path / "firmware/config.txt").read_text()
     assert text.count("enable_uart=1") == 1 and text.count("dtparam=watchdog=on") == 1
+
+
+@needs_root
+def test_the_controllers_key_made_by_root_is_given_to_the_kiosk_user(tmp_path: Path) -> None:
+    """'sudo kiosk mcu flash' left the key root's (mode 600): the kiosk could not read it."""
+    key = tmp_path / "gate.key"
+    key.write_text("00" * 16 + "\n")
+    key.chmod(0o644)
+    (tmp_path / "venv/bin").mkdir(parents=True)
+    (tmp_path / "venv/bin/python").touch(mode=0o755)
+    (tmp_path / "kiosk.toml").touch()
+    script = f"""
+        KIOSK_USER=daemon; VENV={tmp_path}/venv; CONF_FILE={tmp_path}/kiosk.toml; STEPS=1
+        conf_value() {{ [[ "$1" == gate.key_file ]] && echo {key} || echo osdp; }}
+        flash_gate_controller
+        echo "CHANGES=$CHANGED"
+    """
+    first = bash(script)
+    assert "CHANGES=1" in first.stdout, first.stdout + first.stderr
+    stat = key.stat()
+    assert (stat.st_uid, stat.st_gid, stat.st_mode & 0o777) == (1, 1, 0o600)  # daemon:daemon
+    assert "CHANGES=0" in bash(script).stdout
 
 
 def test_random_pin_is_six_digits() -> None:
