@@ -11,6 +11,7 @@ this side only asks.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import math
 import os
@@ -53,6 +54,12 @@ EVENT_KINDS = {
 }
 _BAUDS = {9600: termios.B9600, 19200: termios.B19200, 38400: termios.B38400,
           57600: termios.B57600, 115200: termios.B115200, 230400: termios.B230400}  # fmt: skip
+_OPEN_HINTS = {
+    errno.EACCES: "; serial ports belong to the group dialout: put the user running the kiosk"
+    " in it (setup.sh does for the kiosk user; by hand: sudo usermod -aG dialout USER)",
+    errno.ENOENT: "; check [gate] serial_port: a USB adapter is listed in /dev/serial/by-id/,"
+    " the Pi's own UART needs enable_uart=1 (docs/hardware.md, The bus)",
+}
 _OUT_TEMPORARY_ON = 5
 _OUT_PERMANENT_OFF = 1
 _STATUS_INPUT = 0  # osdp.StatusReportType
@@ -108,8 +115,9 @@ class SerialChannel:
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
         except OSError as e:
+            hint = _OPEN_HINTS.get(e.errno or 0, "")
             raise HardwareError(
-                f"cannot open the gate controller's port {path}: {e.strerror}"
+                f"cannot open the gate controller's port {path}: {e.strerror}{hint}"
             ) from None
         try:
             tty.setraw(self.fd)

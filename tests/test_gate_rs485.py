@@ -149,6 +149,20 @@ def test_the_port_is_raw_at_the_configured_speed_and_carries_bytes(pty: Any) -> 
         channel.close()
 
 
+def test_a_port_the_user_may_not_open_says_which_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: str, flags: int, mode: int = 0o777) -> int:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+
+    monkeypatch.setattr(os, "open", refuse)  # as root (CI) a real port never refuses
+    with pytest.raises(HardwareError, match=r"Permission denied; .*dialout.*usermod -aG dialout"):
+        SerialChannel("/dev/ttyAMA0", 115200)
+
+
+def test_a_missing_port_says_where_to_look(tmp_path: Path) -> None:
+    with pytest.raises(HardwareError, match=r"No such file.*serial_port.*enable_uart=1"):
+        SerialChannel(str(tmp_path / "ttyAMA0"), 115200)
+
+
 def test_flow_control_left_on_by_an_earlier_program_is_turned_off(pty: Any) -> None:
     """With CTS brought out (dtoverlay=uart0-pi5,ctsrts) and floating, nothing would be sent."""
     _, path = pty
