@@ -4,7 +4,8 @@
 
 Only with ``[gate] backend = "osdp"`` (skipped otherwise, except with --sim, where the
 firmware runs in MicroPython on a pseudo-terminal). A failure names the usual causes:
-RS-485 A/B swapped, baud or address different from the controller's, a different key.
+RS-485 A/B swapped, the transceiver's direction switched wrongly, baud or address different
+from the controller's, a different key.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def check(rig: Rig, person: Person, options: Options) -> str:
             lambda: ctl.online,
             max(options.timeout_s, 10.0),
             f"no secure channel with the controller at {where}: check the RS-485 A/B wires,"
-            f" gate.baud ({gate.baud}), gate.address and that the key matches the flashed one",
+            f' gate.rs485 ("{gate.rs485}": who switches the transceiver; docs/hardware.md,'
+            f' "The bus"), gate.baud ({gate.baud}), gate.address and that the key matches the'
+            " flashed one",
         )
         ctl.gate.open(PULSE_S)
         wait_until(lambda: ctl.gate.is_open, 5, "the controller did not report the relay on")
