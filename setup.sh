@@ -55,6 +55,8 @@ APT_OPTIONAL=(espeak-ng)  # installed when apt knows them
 APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
 APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
 APT_TEST+=(strace)  # tests/test_store_durability.py watches the event log flush to disk
+# tests/test_gate_rs485.py compiles against the kernel's struct serial_rs485 to check our layout.
+APT_TEST+=(gcc libc6-dev linux-libc-dev)
 # The office web app is tested in a real browser: Debian's Chromium, driven by Playwright.
 APT_TEST+=(chromium)
 
