@@ -21,7 +21,7 @@ from drivers.gpio import BuzzerLeds, DoorContact, PushButton, RelayGate
 from drivers.lifecycle import Device
 from drivers.mlx90614 import CheckedThermometer
 from drivers.mlx90614_sim import EmulatedMlx90614, Fault
-from hw_tests.harness import wait_until
+from hw_tests.harness import Skipped, wait_until
 from kiosk.config import Config, load_config
 from kiosk.exc import ConfigError
 
@@ -143,6 +143,7 @@ class Rig:
 
     def relay(self) -> RelayGate:
         """The gate relay (starts released)."""
+        self._wired_to_the_pi("relay")
         gpio = self.config.gpio
         return self._keep(
             RelayGate(gpio.relay_pin, gpio.relay_active_high, self.pin_factory, gpio.max_open_s)
@@ -150,6 +151,7 @@ class Rig:
 
     def indicators(self) -> BuzzerLeds:
         """Buzzer and LEDs (start off)."""
+        self._wired_to_the_pi("buzzer and LEDs")
         gpio = self.config.gpio
         kind = OneRhythm if self.fault in INDICATOR_FAULTS else BuzzerLeds
         return self._keep(
@@ -158,6 +160,7 @@ class Rig:
 
     def door(self) -> DoorContact:
         """The door contact; in --sim the door starts closed (magnet on the reed: low)."""
+        self._wired_to_the_pi("door contact")
         door = self._keep(DoorContact(self.config.gpio.door_pin, self.pin_factory))
         if self.sim:
             # After the pull-up is set (which lifts a mock pin), then through the debounce.
@@ -167,9 +170,20 @@ class Rig:
 
     def exit_button(self) -> PushButton:
         """The request-to-exit button; in --sim it starts released (pulled high)."""
+        self._wired_to_the_pi("exit button")
         if self.sim:
             self.pin(self.config.gpio.exit_button_pin).drive_high()
         return self._keep(PushButton(self.config.gpio.exit_button_pin, self.pin_factory))
+
+    def _wired_to_the_pi(self, part: str) -> None:
+        """Skip a check of a part the gate controller owns: its [gpio] pin is not the part's,
+        and may be in use (GPIO17, the relay's default, is the RTS that drives the RS-485
+        transceiver; made an output, the bus is dead until a reboot)."""
+        if self.config.gate.backend == "osdp" and not self.sim:
+            raise Skipped(
+                f'[gate] backend is "osdp": the {part} is wired to the gate controller (the'
+                ' "controller" check), so the Pi\'s [gpio] pins are left alone'
+            )
 
     def pin(self, number: int) -> Any:
         """A simulated pin, to drive from outside or to read its state (--sim only)."""

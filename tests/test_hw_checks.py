@@ -220,6 +220,20 @@ def test_summary_lists_skips_as_not_failures() -> None:
     assert "SKIP" in text and "all checks passed" in text
 
 
+@pytest.mark.parametrize("name", ["relay", "indicators", "door", "buttons"])
+def test_with_the_gate_controller_the_pis_gpio_checks_leave_the_pins_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """The relay check drove GPIO17 as an output on a kiosk whose relay is on the controller:
+    GPIO17 is the RTS that switches the RS-485 transceiver, and the bus died until a reboot."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[gate]\nbackend = "osdp"\n')
+    # Not simulated: on this machine a real pin factory would fail if a pin were opened.
+    assert suite_main(["--config", str(config), "--only", name, "--yes"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert f"[{name}] SKIP: [gate] backend is \"osdp\"" in out, out
+
+
 def test_non_interactive_device_run_skips_checks_needing_a_person() -> None:
     from hw_tests.harness import Skipped, TerminalPerson
 
