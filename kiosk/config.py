@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Literal, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from drivers.rs485 import Rs485Mode
 from kiosk.exc import ConfigError
 from kiosk.model import Direction, Mode
 from kiosk.schema import OVERRIDES, Problem, Spec, Value, build_section, spec, suggest, with_changes
@@ -326,7 +325,7 @@ class GateSettings:
     baud: int = field(
         metadata=spec("Line speed to the gate controller (osdp).", unit="baud", check=_baud_problem)
     )
-    rs485: Rs485Mode = field(
+    rs485: Literal["none", "auto", "kernel-rts", "kernel-rts-inverted"] = field(
         metadata=spec(
             "Who switches the RS-485 transceiver between talking and listening (osdp):"
             ' "kernel-rts": its DE on the UART\'s RTS pin, driven by the kernel\'s RS-485 mode;'
