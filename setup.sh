@@ -348,11 +348,12 @@ cmdline_txt_path() {
 # none), so two blocks in one file keep their places and a second run writes the same bytes.
 with_block() {
     local file="$1" begin="$2" end="$3"
+    [[ -f "$file" ]] || file=/dev/null
     BLOCK="$(cat)" BEGIN="$begin" END="$end" awk '
         $0 == ENVIRON["BEGIN"] { skipping = 1; if (!done) print ENVIRON["BLOCK"]; done = 1; next }
         skipping { if ($0 == ENVIRON["END"]) skipping = 0; next }
         { print }
-        END { if (!done) print ENVIRON["BLOCK"] }' "$([[ -f "$file" ]] && echo "$file" || echo /dev/null)"
+        END { if (!done) print ENVIRON["BLOCK"] }' "$file"
 }
 
 config_txt_block() {
@@ -421,7 +422,8 @@ free_serial_port() {
         unchanged "the gate controller is not on the Pi's own UART: serial console left as it is"
         return 0
     fi
-    say "  $port is the Pi's own UART: kernel messages and a login prompt there would go onto the bus"
+    say "  $port is the Pi's own UART: kernel messages and a login prompt there would" \
+        "go onto the bus"
     drop_serial_console
     local new file
     file="$(config_txt_path)"
@@ -717,7 +719,8 @@ render_unit() {
     local pin="$1" active_high="$2" backend="${3:-gpio}" off_level no_pin=()
     off_level="$([[ "$active_high" == True ]] && echo dl || echo dh)"
     if [[ "$backend" == osdp ]]; then
-        no_pin=(-e 's|^ExecStopPost=.*|# Not with [gate] backend "osdp": the controller drops its relay.|')
+        local note='# Not with [gate] backend "osdp": the controller drops its relay.'
+        no_pin=(-e "s|^ExecStopPost=.*|${note}|")
     fi
     sed "${no_pin[@]}" \
         -e "s|@VENV@|${VENV}|g" -e "s|@PREFIX@|${PREFIX}|g" -e "s|@CONF_FILE@|${CONF_FILE}|g" \
