@@ -81,18 +81,28 @@ def sign_with(key: SigningKey, data: bytes) -> bytes:
 
 def sign1_bytes(
     key: SigningKey,
-    protected: dict[int, Any],
+    protected: dict[Any, Any] | bytes,
     payload: Any,
     *,
-    unprotected: dict[int, Any] | None = None,
+    unprotected: dict[Any, Any] | bytes | None = None,
     tag: bool = True,
 ) -> bytes:
-    """Any COSE_Sign1, also malformed ones: ``payload`` is CBOR-encoded unless it is bytes."""
-    protected_raw = cbor2.dumps(protected) if protected else b""
+    """Any COSE_Sign1, also malformed ones: ``payload`` is CBOR-encoded unless it is bytes.
+
+    A header given as bytes is used as it is: the protected header's encoding, or the
+    unprotected map's own CBOR (cbor2 cannot write a map with a key twice).
+    """
+    protected_raw = _encoded(protected) if protected else b""
+    unprotected_raw = _encoded(unprotected or {})
     body = payload if isinstance(payload, bytes) else cbor2.dumps(payload)
     signature = sign_with(key, sig_structure(protected_raw, body))
-    item = [protected_raw, unprotected or {}, body, signature]
-    return cbor2.dumps(cbor2.CBORTag(18, item) if tag else item)
+    start = b"\xd2\x84" if tag else b"\x84"  # tag 18, an array of 4
+    dumps = cbor2.dumps
+    return start + dumps(protected_raw) + unprotected_raw + dumps(body) + dumps(signature)
+
+
+def _encoded(header: dict[Any, Any] | bytes) -> bytes:
+    return header if isinstance(header, bytes) else cbor2.dumps(header)
 
 
 def kp1(cose: bytes, *, compress: bool = False) -> str:
@@ -193,8 +203,13 @@ def make_hcert(
     expires_at: datetime = T0 + timedelta(days=180),
     kid_in: str = "protected",
     compress: bool = True,
+    unprotected: dict[Any, Any] | None = None,
 ) -> str:
-    """An HC1 text signed by ``dsc``; ``kid_in`` is "protected", "unprotected" or "none"."""
+    """An HC1 text signed by ``dsc``; ``kid_in`` is "protected", "unprotected", "none" or
+    "both" (the right kid protected, another unprotected, as the EU test case CO21).
+
+    ``unprotected`` adds headers to the unprotected bucket.
+    """
     cwt = {
         1: "XX",
         4: int(expires_at.timestamp()),
@@ -202,10 +217,12 @@ def make_hcert(
         CLAIM_HCERT: {1: payload if payload is not None else sample_dcc()},
     }
     protected: dict[int, Any] = {HEADER_ALG: dsc.alg}
-    unprotected: dict[int, Any] = {}
-    if kid_in == "protected":
+    unprotected = dict(unprotected or {})
+    if kid_in in ("protected", "both"):
         protected[HEADER_KID] = dsc.kid
-    elif kid_in == "unprotected":
+    if kid_in == "unprotected":
         unprotected[HEADER_KID] = dsc.kid
+    elif kid_in == "both":
+        unprotected[HEADER_KID] = b"foo"
     cose = sign1_bytes(dsc.key, protected, cwt, unprotected=unprotected)
     return HC1 + b45encode(zlib.compress(cose) if compress else cose)

@@ -22,6 +22,7 @@ from kiosk.passes.cose import (
     ALG_NAMES,
     ALG_PS256,
     HEADER_ALG,
+    HEADER_KID,
     Sign1,
     expected_header,
     key_fits,
@@ -41,6 +42,9 @@ DEFAULT_LEEWAY = timedelta(minutes=5)
 # The camera sees the same code in frame after frame; remember this many signature checks.
 SIGNATURE_CACHE = 256
 HCERT_ALGS = (ALG_ES256, ALG_PS256)
+# hcert specification 3.3.3: a kid in both header buckets is accepted, the protected one used
+# (EU test case CO21). Any other label in both, and anything of a KP1 pass, is refused.
+HCERT_IN_BOTH = frozenset({HEADER_KID})
 # Enum members used on every scan, looked up once: on Python 3.11 EnumType defines __getattr__,
 # which takes attribute lookups on it off the fast path (about 0.1 us each).
 _PASS, _OK, _BAD_CLAIMS = CredentialKind.PASS, Reason.OK, Reason.BAD_CLAIMS
@@ -93,10 +97,9 @@ class Verifier:
         if not isinstance(text, str):
             raise PassError(Reason.UNKNOWN_FORMAT, "not a text")
         prefix, body = decode_text(text)
-        sign1 = parse_sign1(body, self._headers)
         if prefix == KP1:
-            return self._pass(sign1, at)
-        return self._hcert(sign1, at)
+            return self._pass(parse_sign1(body, self._headers), at)
+        return self._hcert(parse_sign1(body, self._headers, in_both=HCERT_IN_BOTH), at)
 
     def _pass(self, sign1: Sign1, at: datetime) -> Verification:
         alg = sign1.protected.get(HEADER_ALG)  # a pass names its algorithm in the protected header
