@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import cbor2
 import pytest
 
 from kiosk.model import Reason
@@ -18,6 +17,7 @@ from kiosk.passes import TrustList, Verifier
 from kiosk.passes.claims import cwt_from_claims
 from kiosk.passes.testing import (
     T0,
+    cbor_map,
     fixed_issuer_key,
     kp1,
     make_dsc,
@@ -33,15 +33,6 @@ VERIFIER = Verifier(KEY.trust_list() | TrustList((trusted_certificate(DSC.certif
 CWT = cwt_from_claims(sample_claims())
 AT = T0 + timedelta(hours=1)
 ALG, KID = (1, -8), (4, KEY.kid)  # the two headers a pass needs, as (label, value)
-
-
-def cbor_map(*entries: tuple[Any, Any] | bytes) -> bytes:
-    """A CBOR map of the entries in this order, repeats kept; bytes are a ready-made entry."""
-    body = b"".join(
-        e if isinstance(e, bytes) else cbor2.dumps(e[0]) + cbor2.dumps(e[1]) for e in entries
-    )
-    assert len(entries) < 24
-    return bytes((0xA0 | len(entries),)) + body
 
 
 def reason(protected: bytes | dict[Any, Any], unprotected: Any = None, *, tag: bool) -> Reason:

@@ -32,7 +32,10 @@ from kiosk.passes.trust import dsc_kid
 __all__ = [
     "T0",
     "Dsc",
+    "cbor_map",
     "fixed_issuer_key",
+    "hc1",
+    "hcert_cwt",
     "kp1",
     "make_dsc",
     "make_hcert",
@@ -99,6 +102,17 @@ def sign1_bytes(
     start = b"\xd2\x84" if tag else b"\x84"  # tag 18, an array of 4
     dumps = cbor2.dumps
     return start + dumps(protected_raw) + unprotected_raw + dumps(body) + dumps(signature)
+
+
+def cbor_map(*entries: tuple[Any, Any] | bytes) -> bytes:
+    """A CBOR map of the entries in this order, repeats kept (as no encoder writes them).
+
+    An entry is a (key, value) pair, or bytes: a key and value already encoded.
+    """
+    if len(entries) >= 24:
+        raise ValueError("at most 23 entries (a one-byte map head)")
+    body = (e if isinstance(e, bytes) else cbor2.dumps(e[0]) + cbor2.dumps(e[1]) for e in entries)
+    return bytes((0xA0 | len(entries),)) + b"".join(body)
 
 
 def _encoded(header: dict[Any, Any] | bytes) -> bytes:
@@ -210,12 +224,7 @@ def make_hcert(
 
     ``unprotected`` adds headers to the unprotected bucket.
     """
-    cwt = {
-        1: "XX",
-        4: int(expires_at.timestamp()),
-        6: int(issued_at.timestamp()),
-        CLAIM_HCERT: {1: payload if payload is not None else sample_dcc()},
-    }
+    cwt = hcert_cwt(payload, issued_at=issued_at, expires_at=expires_at)
     protected: dict[int, Any] = {HEADER_ALG: dsc.alg}
     unprotected = dict(unprotected or {})
     if kid_in in ("protected", "both"):
@@ -225,4 +234,24 @@ def make_hcert(
     elif kid_in == "both":
         unprotected[HEADER_KID] = b"foo"
     cose = sign1_bytes(dsc.key, protected, cwt, unprotected=unprotected)
+    return hc1(cose, compress=compress)
+
+
+def hcert_cwt(
+    payload: dict[str, Any] | None = None,
+    *,
+    issued_at: datetime = T0 - timedelta(days=1),
+    expires_at: datetime = T0 + timedelta(days=180),
+) -> dict[int, Any]:
+    """The CWT claims of a health certificate (``sample_dcc`` unless ``payload`` is given)."""
+    return {
+        1: "XX",
+        4: int(expires_at.timestamp()),
+        6: int(issued_at.timestamp()),
+        CLAIM_HCERT: {1: payload if payload is not None else sample_dcc()},
+    }
+
+
+def hc1(cose: bytes, *, compress: bool = True) -> str:
+    """An HC1 text of raw COSE bytes (the hcert spec asks for compression; tests may not)."""
     return HC1 + b45encode(zlib.compress(cose) if compress else cose)
