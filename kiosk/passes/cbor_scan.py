@@ -1,18 +1,22 @@
 """Reading CBOR by its heads, without decoding: what a decoder hides, seen in the bytes.
 
 cbor2 turns a map into a dict and so keeps only the last of two equal keys; RFC 9052 section 3
-says a COSE header with a label twice must be refused. ``map_labels`` reads a map's labels
-straight from the bytes, in order, and refuses a repeat. The input has already been decoded
-once by cbor2 (so it is well-formed); every read is still bounds-checked, and an item that
-runs past the end is a ``PassError`` rather than an IndexError.
+says a COSE header with a label twice must be refused. ``check_labels`` compares the number of
+entries the map's head declares with the number cbor2 kept, and where they differ (or the map
+has no count) ``map_labels`` reads the labels straight from the bytes, in order, and refuses a
+repeat. The input has already been decoded once by cbor2 (so it is well-formed); every read is
+still bounds-checked, and an item that runs past the end is a ``PassError``, not IndexError.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from kiosk.exc import PassError
 from kiosk.model import Reason
 
-__all__ = ["Label", "head", "map_labels", "skip_item"]
+__all__ = ["Label", "check_labels", "head", "is_label", "map_labels", "skip_item"]
 
 Label = int | str  # a COSE header label (RFC 9052 section 1.5: label = int / tstr)
 
@@ -47,6 +51,11 @@ def skip_item(data: bytes, at: int) -> int:
 
     Iterative, so a deeply nested item costs no Python recursion.
     """
+    major, argument, after = head(data, at)
+    if argument is not None and major in (_MAJOR_BYTES, _MAJOR_TEXT):  # the common case
+        if after + argument > len(data):
+            raise PassError(Reason.BAD_COSE, "a CBOR string runs past the end")
+        return after + argument
     still_open = [1]  # items still to read in each container being skipped
     while still_open:
         if still_open[-1] == 0:
@@ -72,6 +81,26 @@ def skip_item(data: bytes, at: int) -> int:
     if at > len(data):
         raise PassError(Reason.BAD_COSE, "a CBOR string runs past the end")
     return at
+
+
+def is_label(value: Any) -> bool:
+    """Whether ``value`` as cbor2 decodes it is a COSE label: an integer (not a bool) or a text."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def check_labels(data: bytes, at: int, decoded: Mapping[Any, Any], where: str) -> None:
+    """BAD_HEADER unless the map at ``at``, which cbor2 decoded as ``decoded``, has integer or
+    text labels, each once.
+
+    Counting is enough when the head gives a count: cbor2 keeps one entry per distinct key, so
+    as many entries as the head declares means no key came twice. Otherwise the bytes are read.
+    """
+    _, count, _ = head(data, at)
+    if count == len(decoded) and all(map(is_label, decoded)):
+        return
+    map_labels(data, at, where)  # names the label that is wrong or repeated
+    if count is not None:  # cannot happen: a lost entry is a repeat that map_labels names
+        raise PassError(Reason.BAD_HEADER, f"{where}: {count} entries decode to {len(decoded)}")
 
 
 def map_labels(data: bytes, at: int, where: str) -> tuple[list[Label], int]:

@@ -9,8 +9,8 @@ Parsing runs on every code the camera reads, so the common case takes a short wa
 written plainly (as the issuer writes passes) is read without the CBOR decoder, and a protected
 header the caller already knows by its bytes is not decoded again. Such a code has an empty
 unprotected header and a protected one its signer wrote, so no header rule can fail and none
-is checked. Anything else goes through cbor2, and its header maps are read label by label from
-the bytes (cbor2 keeps only the last of two equal keys); both ways give the same result for the
+is checked. Anything else goes through cbor2, and its header maps are checked against their
+bytes (cbor2 keeps only the last of two equal keys); both ways give the same result for the
 same bytes (tests/test_passes_fuzz.py).
 """
 
@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from kiosk.exc import PassError
 from kiosk.model import Reason
-from kiosk.passes.cbor_scan import head, map_labels, skip_item
+from kiosk.passes.cbor_scan import check_labels, head, skip_item
 from kiosk.passes.headers import HEADER_ALG, HEADER_KID, check_headers
 
 __all__ = [
@@ -144,7 +144,7 @@ def _protected_header(raw: bytes) -> Mapping[Any, Any]:
     protected = loads_strict(raw, "protected header")
     if not isinstance(protected, Mapping):
         raise PassError(Reason.BAD_COSE, "protected header is not a map")
-    map_labels(raw, 0, "protected header")
+    check_labels(raw, 0, protected, "protected header")
     return protected
 
 
@@ -215,7 +215,7 @@ def _decoded_fields(data: bytes) -> _Fields:
         raise PassError(Reason.BAD_COSE, "COSE_Sign1 fields have the wrong types")
     if not isinstance(unprotected, Mapping):
         raise PassError(Reason.BAD_COSE, "unprotected header is not a map")
-    map_labels(data, _unprotected_at(data), "unprotected header")
+    check_labels(data, _unprotected_at(data), unprotected, "unprotected header")
     return protected_raw, unprotected, payload, signature
 
 

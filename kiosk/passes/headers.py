@@ -1,6 +1,6 @@
 """COSE header rules (RFC 9052 section 3) for the headers of a pass or health certificate.
 
-- A label appears once in a map (``cbor_scan.map_labels``, while reading the bytes) and in one
+- A label appears once in a map (``cbor_scan.check_labels``, against the bytes) and in one
   bucket only: a label in both the protected and the unprotected header is refused, except
   those the caller names (HC1's kid: the hcert specification 3.3.3 says to accept a kid in
   both and use the protected one, and the EU test case CO21 does so).
@@ -20,6 +20,7 @@ from typing import Any
 
 from kiosk.exc import PassError
 from kiosk.model import Reason
+from kiosk.passes.cbor_scan import is_label
 
 __all__ = [
     "HEADER_ALG",
@@ -41,20 +42,16 @@ HEADER_KID_CONTEXT = 10
 UNDERSTOOD = frozenset({HEADER_ALG, HEADER_CRIT, HEADER_KID})
 
 
-def _is_label(value: Any) -> bool:
-    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
-
-
 def _is_bytes(value: Any) -> bool:
     return isinstance(value, bytes)
 
 
 def _is_content_type(value: Any) -> bool:
-    return isinstance(value, str) or (_is_label(value) and value >= 0)
+    return isinstance(value, str) or (is_label(value) and value >= 0)
 
 
 _TYPES: dict[int, tuple[str, Callable[[Any], bool]]] = {
-    HEADER_ALG: ("an integer or a text", _is_label),
+    HEADER_ALG: ("an integer or a text", is_label),
     HEADER_CONTENT_TYPE: ("a text or an unsigned integer", _is_content_type),
     HEADER_KID: ("a byte string", _is_bytes),
     HEADER_IV: ("a byte string", _is_bytes),
@@ -67,7 +64,7 @@ _TYPES: dict[int, tuple[str, Callable[[Any], bool]]] = {
 def check_headers(
     protected: Mapping[Any, Any], unprotected: Mapping[Any, Any], in_both: Container[int] = ()
 ) -> None:
-    """Apply the rules above to decoded headers whose maps ``map_labels`` has read."""
+    """Apply the rules above to decoded headers whose labels ``check_labels`` has passed."""
     for label in unprotected:
         if label in protected and label not in in_both:
             raise PassError(
@@ -80,17 +77,24 @@ def check_headers(
         _check_crit(protected[HEADER_CRIT], protected)
     for bucket in (protected, unprotected):
         for label, value in bucket.items():
-            _check_type(label, value)
-    present = protected.keys() | unprotected.keys()
-    if HEADER_IV in present and HEADER_PARTIAL_IV in present:
+            rule = _TYPES.get(label)  # labels are integers or texts here, never True for 1
+            if rule is not None and not rule[1](value):
+                raise PassError(Reason.BAD_HEADER, f"header {label!r} is not {rule[0]}: {value!r}")
+    if _either(HEADER_IV, protected, unprotected) and _either(
+        HEADER_PARTIAL_IV, protected, unprotected
+    ):
         raise PassError(Reason.BAD_HEADER, "IV (5) and Partial IV (6) are both present")
+
+
+def _either(label: int, protected: Mapping[Any, Any], unprotected: Mapping[Any, Any]) -> bool:
+    return label in protected or label in unprotected
 
 
 def _check_crit(crit: Any, protected: Mapping[Any, Any]) -> None:
     if not isinstance(crit, list | tuple) or not crit:
         raise PassError(Reason.BAD_HEADER, "crit (2) is not a non-empty array of labels")
     for label in crit:
-        if not _is_label(label):
+        if not is_label(label):
             raise PassError(Reason.BAD_HEADER, f"crit (2) holds {label!r}, which is not a label")
         if label not in protected:
             raise PassError(
@@ -101,9 +105,3 @@ def _check_crit(crit: Any, protected: Mapping[Any, Any]) -> None:
                 Reason.UNKNOWN_CRITICAL,
                 f"crit (2) requires header {label!r}, which this kiosk does not understand",
             )
-
-
-def _check_type(label: Any, value: Any) -> None:
-    rule = _TYPES.get(label) if _is_label(label) else None
-    if rule is not None and not rule[1](value):
-        raise PassError(Reason.BAD_HEADER, f"header {label!r} is not {rule[0]}: {value!r}")

@@ -1,10 +1,11 @@
 """The verifier: QR text -> ``Verification``. It never raises, whatever the input.
 
 Order of checks (the first failure is the reason): prefix, base45, zlib, COSE structure,
-algorithm, kid, key known, signature, key valid at ``at``, claims, revoked, not yet valid,
-expired. The signature is checked before any claim is read (hcert specification 6.3).
-A revoked, not yet valid or expired credential still comes with the refusal, so a screen can
-say whose it is. Compound and household rules are not here: see ``kiosk.rules``.
+header rules (``kiosk.passes.headers``), algorithm, kid, key known, signature, key valid at
+``at``, claims, revoked, not yet valid, expired. The signature is checked before any claim is
+read (hcert specification 6.3). A revoked, not yet valid or expired credential still comes with
+the refusal, so a screen can say whose it is. Compound and household rules are not here: see
+``kiosk.rules``.
 """
 
 from __future__ import annotations
