@@ -15,6 +15,7 @@ import pytest
 from kiosk.model import Reason
 from kiosk.passes import TrustList, Verifier
 from kiosk.passes.claims import cwt_from_claims
+from kiosk.passes.cose import _plain_fields
 from kiosk.passes.testing import (
     T0,
     cbor_map,
@@ -47,6 +48,8 @@ READERS = pytest.mark.parametrize("tag", [True, False], ids=["short reader", "cb
 @READERS
 def test_a_plain_pass_is_accepted_by_both_readers(tag: bool) -> None:
     assert reason(cbor_map(ALG, KID), tag=tag) is Reason.OK
+    with_a_repeat = sign1_bytes(KEY.private_key, cbor_map(ALG, KID, ALG), CWT, tag=tag)
+    assert (_plain_fields(with_a_repeat) is not None) is tag  # the reader the test names
 
 
 # --- a label once per map ------------------------------------------------------------------

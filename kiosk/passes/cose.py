@@ -138,7 +138,7 @@ def parse_sign1(
 
 
 def _protected_header(raw: bytes) -> Mapping[Any, Any]:
-    """The protected header decoded, its labels read from the bytes (each once)."""
+    """The protected header decoded, its labels checked against its bytes (each once)."""
     if not raw:
         return NO_HEADERS
     protected = loads_strict(raw, "protected header")
