@@ -117,8 +117,8 @@ class Verifier:
         return self._lifetime(credential, claims.not_before, claims.expires_at, at)
 
     def _hcert(self, sign1: Sign1, at: datetime) -> Verification:
-        # The hcert test data puts alg in the unprotected header too; COSE allows it, and
-        # the key found by kid must still be of that algorithm's type.
+        # The hcert test data has alg in the unprotected header at times (never in both:
+        # check_headers); COSE allows it, and the key found by kid must fit that algorithm.
         alg = sign1.header(HEADER_ALG, allow_unprotected=True)
         if alg not in HCERT_ALGS:
             raise PassError(Reason.BAD_COSE, f"alg {alg!r} is not ES256 (-7) or PS256 (-37)")
