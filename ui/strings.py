@@ -71,9 +71,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.BAD_ENCODING: Words("The code could not be read", "Hold your phone still and scan again"),
         R.BAD_COSE: Words("This pass cannot be checked", "Please ask the guard at the gate"),
         R.BAD_HEADER: Words("This pass is not made correctly", "Please ask the guard at the gate"),
-        R.UNKNOWN_CRITICAL: Words(
-            "This kiosk cannot read this newer pass", "Please ask the guard at the gate"
-        ),
+        R.UNKNOWN_CRITICAL: Words("Pass too new for this kiosk", "Please ask the guard"),
         R.BAD_CLAIMS: Words(
             "This pass is missing details", "Get a new pass at the community office"
         ),
