@@ -49,6 +49,8 @@ class Reason(StrEnum):
     UNKNOWN_FORMAT = "unknown_format"  # no known prefix
     BAD_ENCODING = "bad_encoding"  # base45 or zlib is broken
     BAD_COSE = "bad_cose"  # not a COSE_Sign1 structure
+    BAD_HEADER = "bad_header"  # a COSE header breaks RFC 9052 (a label twice, wrong type, crit)
+    UNKNOWN_CRITICAL = "unknown_critical"  # crit names a header this kiosk does not understand
     BAD_CLAIMS = "bad_claims"  # CWT claims missing or of the wrong type
     UNKNOWN_KEY = "unknown_key"  # kid not in the trust list
     KEY_NOT_VALID = "key_not_valid"  # signer key outside its validity window

@@ -12,6 +12,7 @@ from kiosk.exc import PassError
 from kiosk.model import Reason
 from kiosk.passes import TrustList, Verifier, issue_pass
 from kiosk.passes.base45 import ALPHABET, b45decode, b45encode
+from kiosk.passes.cbor_scan import check_labels, skip_item
 from kiosk.passes.cose import (
     _decoded_fields,
     _plain_fields,
@@ -21,6 +22,7 @@ from kiosk.passes.cose import (
 )
 from kiosk.passes.testing import (
     T0,
+    cbor_map,
     fixed_issuer_key,
     kp1,
     make_dsc,
@@ -187,3 +189,25 @@ def test_known_headers_are_what_their_bytes_decode_to() -> None:
     assert loads_strict(raw, "protected header") == dict(header)
     assert parse_sign1(decode_text(GOOD)[1]).protected_raw == raw  # what the issuer writes
     assert parse_sign1(decode_text(GOOD)[1], {raw: header}).protected == {1: -8, 4: KEY.kid}
+
+
+@given(cbor_values)
+def test_skipping_an_item_ends_where_the_decoder_ends(item: object) -> None:
+    data = cbor2.dumps(item) + b"\x00"  # something after it, which the skip must not take
+    assert skip_item(data, 0) == len(data) - 1
+
+
+labels = st.integers(min_value=-300, max_value=300) | st.sampled_from(["a", "b", "ab"])
+
+
+@given(st.lists(st.tuples(labels, cbor_values), max_size=12))
+def test_a_header_map_is_refused_exactly_when_a_label_repeats(entries: list) -> None:
+    data = cbor_map(*entries)
+    try:
+        check_labels(data, 0, loads_strict(data, "map"), "map")
+    except PassError as error:
+        assert error.reason == Reason.BAD_HEADER
+        refused = True
+    else:
+        refused = False
+    assert refused == (len({label for label, _ in entries}) < len(entries))

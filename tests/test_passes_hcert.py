@@ -35,7 +35,12 @@ FAILS_AS = {
     "EXPECTEDUNPREFIX": {Reason.UNKNOWN_FORMAT},
     "EXPECTEDB45DECODE": {Reason.BAD_ENCODING},
     "EXPECTEDCOMPRESSION": {Reason.BAD_ENCODING},
-    "EXPECTEDDECODE": {Reason.BAD_COSE, Reason.BAD_CLAIMS},
+    "EXPECTEDDECODE": {
+        Reason.BAD_COSE,
+        Reason.BAD_HEADER,
+        Reason.UNKNOWN_CRITICAL,
+        Reason.BAD_CLAIMS,
+    },
     "EXPECTEDVERIFY": {Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY, Reason.BAD_COSE},
     "EXPECTEDKEYUSAGE": {Reason.KEY_NOT_VALID},
     # The validation clock is outside the DSC's validity too, which is checked first.

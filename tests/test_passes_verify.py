@@ -69,9 +69,14 @@ def test_bytes_after_the_cose_are_bad_cose() -> None:
     assert verify(kp1(raw)).reason is Reason.BAD_COSE
 
 
-@pytest.mark.parametrize("alg", [-7, -37, 1, "EdDSA", None])
+@pytest.mark.parametrize("alg", [-7, -37, 1, "EdDSA"])
 def test_wrong_algorithm_is_bad_cose(alg: Any) -> None:
     assert verify(crafted({1: alg, 4: KEY.kid})).reason is Reason.BAD_COSE
+
+
+@pytest.mark.parametrize("alg", [None, b"\xf8", 1.5, [-8]])
+def test_algorithm_of_wrong_type_is_bad_header(alg: Any) -> None:
+    assert verify(crafted({1: alg, 4: KEY.kid})).reason is Reason.BAD_HEADER
 
 
 def test_missing_kid_is_bad_cose() -> None:
@@ -84,8 +89,8 @@ def test_kid_only_in_unprotected_header_is_refused_for_passes() -> None:
     assert v.reason is Reason.BAD_COSE and "protected" in v.detail
 
 
-def test_kid_of_wrong_type_is_bad_cose() -> None:
-    assert verify(crafted({1: -8, 4: KEY.kid.hex()})).reason is Reason.BAD_COSE
+def test_kid_of_wrong_type_is_bad_header() -> None:
+    assert verify(crafted({1: -8, 4: KEY.kid.hex()})).reason is Reason.BAD_HEADER
 
 
 def test_unknown_kid_is_unknown_key() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from kiosk.model import Reason
 from server.models import Compound
 from server.web import i18n
 from server.web.render import mask_name, mask_phone
@@ -89,6 +90,12 @@ def test_every_word_a_template_asks_for_is_in_the_catalogue() -> None:
     # keys ending in "." or "_" are prefixes joined with a value (t("colour." ~ c))
     missing = sorted(k for k in asked if k not in words and not k.endswith(("_", ".")))
     assert not missing
+
+
+def test_every_reason_a_kiosk_logs_has_words_on_the_gate_log() -> None:
+    """pages_gates shows t(f"gates.reason.{code}"): a code without words showed its key."""
+    words = i18n.catalogue()
+    assert not [r.value for r in Reason if f"gates.reason.{r.value}" not in words]
 
 
 def test_a_catalogue_missing_a_language_is_an_error(tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.UNKNOWN_FORMAT: Words("这不是小区通行证", "请打开社区通行证二维码再扫"),
         R.BAD_ENCODING: Words("二维码没有读清楚", "请把手机拿稳，再扫一次"),
         R.BAD_COSE: Words("通行证无法识别", "请找门口保安帮忙"),
+        R.BAD_HEADER: Words("通行证格式不对", "请找门口保安帮忙"),
+        R.UNKNOWN_CRITICAL: Words("本机读不了这种新通行证", "请找门口保安帮忙"),
         R.BAD_CLAIMS: Words("通行证信息不全", "请到社区居委会重新办理"),
         R.UNKNOWN_KEY: Words("不是本社区发的通行证", "请找门口保安帮忙"),
         R.KEY_NOT_VALID: Words("通行证需要换新", "请到社区居委会换新通行证"),
@@ -68,6 +70,8 @@ REASONS: dict[str, dict[Reason, Words]] = {
         ),
         R.BAD_ENCODING: Words("The code could not be read", "Hold your phone still and scan again"),
         R.BAD_COSE: Words("This pass cannot be checked", "Please ask the guard at the gate"),
+        R.BAD_HEADER: Words("This pass is not made correctly", "Please ask the guard at the gate"),
+        R.UNKNOWN_CRITICAL: Words("Pass too new for this kiosk", "Please ask the guard"),
         R.BAD_CLAIMS: Words(
             "This pass is missing details", "Get a new pass at the community office"
         ),

@@ -2,18 +2,22 @@
 
 Only what the two pass formats need: tag 18 or an untagged 4-array, ``alg`` and ``kid`` headers,
 no external AAD, and the algorithms EdDSA (Ed25519), ES256 and PS256. Every parse problem is a
-``PassError`` with a stable reason code; the verifier turns it into a ``Verification``.
+``PassError`` with a stable reason code; the verifier turns it into a ``Verification``. Headers
+follow RFC 9052 section 3 (``kiosk.passes.headers``).
 
 Parsing runs on every code the camera reads, so the common case takes a short way: a COSE_Sign1
 written plainly (as the issuer writes passes) is read without the CBOR decoder, and a protected
-header the caller already knows by its bytes is not decoded again. Anything else goes through
-cbor2; both ways give the same result for the same bytes (tests/test_passes_fuzz.py).
+header the caller already knows by its bytes is not decoded again. Such a code has an empty
+unprotected header and a protected one its signer wrote, so no header rule can fail and none
+is checked. Anything else goes through cbor2, and its header maps are checked against their
+bytes (cbor2 keeps only the last of two equal keys); both ways give the same result for the
+same bytes (tests/test_passes_fuzz.py).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple, cast
 
@@ -25,6 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from kiosk.exc import PassError
 from kiosk.model import Reason
+from kiosk.passes.cbor_scan import check_labels, head, skip_item
+from kiosk.passes.headers import HEADER_ALG, HEADER_KID, check_headers
 
 __all__ = [
     "ALG_EDDSA",
@@ -43,8 +49,6 @@ __all__ = [
     "signature_ok",
 ]
 
-HEADER_ALG = 1
-HEADER_KID = 4
 TAG_SIGN1 = 18
 TAG_CWT = 61  # RFC 8392 section 6: a CWT may be tagged as such around its COSE tag
 ALG_EDDSA = -8
@@ -110,22 +114,38 @@ def loads_strict(data: bytes, what: str, reason: Reason = Reason.BAD_COSE) -> An
 
 
 def parse_sign1(
-    data: bytes, known_headers: Mapping[bytes, Mapping[Any, Any]] = NO_HEADERS
+    data: bytes,
+    known_headers: Mapping[bytes, Mapping[Any, Any]] = NO_HEADERS,
+    *,
+    in_both: Container[int] = (),
 ) -> Sign1:
     """Parse a COSE_Sign1: tagged (18), untagged, or tagged 61(18(...)) as a CWT.
 
     ``known_headers`` maps protected headers the caller expects (its signers' own) from their
-    bytes to their decoded form; any other protected header is decoded here. The algorithm is
+    bytes to their decoded form; any other protected header is decoded here. ``in_both`` names
+    the labels that may be in both header buckets (see ``check_headers``). The algorithm is
     checked by the caller.
     """
     fields = _plain_fields(data) or _decoded_fields(data)
     protected_raw, unprotected, payload, signature = fields
     protected = known_headers.get(protected_raw)
     if protected is None:
-        protected = loads_strict(protected_raw, "protected header") if protected_raw else {}
-        if not isinstance(protected, Mapping):
-            raise PassError(Reason.BAD_COSE, "protected header is not a map")
+        protected = _protected_header(protected_raw)
+        check_headers(protected, unprotected, in_both)
+    elif unprotected:
+        check_headers(protected, unprotected, in_both)
     return Sign1(protected_raw, protected, unprotected, payload, signature)
+
+
+def _protected_header(raw: bytes) -> Mapping[Any, Any]:
+    """The protected header decoded, its labels checked against its bytes (each once)."""
+    if not raw:
+        return NO_HEADERS
+    protected = loads_strict(raw, "protected header")
+    if not isinstance(protected, Mapping):
+        raise PassError(Reason.BAD_COSE, "protected header is not a map")
+    check_labels(raw, 0, protected, "protected header")
+    return protected
 
 
 _Fields = tuple[bytes, Mapping[Any, Any], bytes, bytes]
@@ -195,7 +215,16 @@ def _decoded_fields(data: bytes) -> _Fields:
         raise PassError(Reason.BAD_COSE, "COSE_Sign1 fields have the wrong types")
     if not isinstance(unprotected, Mapping):
         raise PassError(Reason.BAD_COSE, "unprotected header is not a map")
+    check_labels(data, _unprotected_at(data), unprotected, "unprotected header")
     return protected_raw, unprotected, payload, signature
+
+
+def _unprotected_at(data: bytes) -> int:
+    """Where the unprotected header starts in a COSE_Sign1 that cbor2 has decoded."""
+    major, _, at = head(data, 0)
+    while major == 6:  # the tags in front: 18, or 61 then 18
+        major, _, at = head(data, at)
+    return skip_item(data, at)  # past the protected header's byte string
 
 
 def expected_header(alg: int, kid: bytes) -> tuple[bytes, Mapping[Any, Any]]:

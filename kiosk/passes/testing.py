@@ -32,7 +32,10 @@ from kiosk.passes.trust import dsc_kid
 __all__ = [
     "T0",
     "Dsc",
+    "cbor_map",
     "fixed_issuer_key",
+    "hc1",
+    "hcert_cwt",
     "kp1",
     "make_dsc",
     "make_hcert",
@@ -81,18 +84,39 @@ def sign_with(key: SigningKey, data: bytes) -> bytes:
 
 def sign1_bytes(
     key: SigningKey,
-    protected: dict[int, Any],
+    protected: dict[Any, Any] | bytes,
     payload: Any,
     *,
-    unprotected: dict[int, Any] | None = None,
+    unprotected: dict[Any, Any] | bytes | None = None,
     tag: bool = True,
 ) -> bytes:
-    """Any COSE_Sign1, also malformed ones: ``payload`` is CBOR-encoded unless it is bytes."""
-    protected_raw = cbor2.dumps(protected) if protected else b""
+    """Any COSE_Sign1, also malformed ones: ``payload`` is CBOR-encoded unless it is bytes.
+
+    A header given as bytes is used as it is: the protected header's encoding, or the
+    unprotected map's own CBOR (cbor2 cannot write a map with a key twice).
+    """
+    protected_raw = _encoded(protected) if protected else b""
+    unprotected_raw = _encoded(unprotected or {})
     body = payload if isinstance(payload, bytes) else cbor2.dumps(payload)
     signature = sign_with(key, sig_structure(protected_raw, body))
-    item = [protected_raw, unprotected or {}, body, signature]
-    return cbor2.dumps(cbor2.CBORTag(18, item) if tag else item)
+    start = b"\xd2\x84" if tag else b"\x84"  # tag 18, an array of 4
+    dumps = cbor2.dumps
+    return start + dumps(protected_raw) + unprotected_raw + dumps(body) + dumps(signature)
+
+
+def cbor_map(*entries: tuple[Any, Any] | bytes) -> bytes:
+    """A CBOR map of the entries in this order, repeats kept (as no encoder writes them).
+
+    An entry is a (key, value) pair, or bytes: a key and value already encoded.
+    """
+    if len(entries) >= 24:
+        raise ValueError("at most 23 entries (a one-byte map head)")
+    body = (e if isinstance(e, bytes) else cbor2.dumps(e[0]) + cbor2.dumps(e[1]) for e in entries)
+    return bytes((0xA0 | len(entries),)) + b"".join(body)
+
+
+def _encoded(header: dict[Any, Any] | bytes) -> bytes:
+    return header if isinstance(header, bytes) else cbor2.dumps(header)
 
 
 def kp1(cose: bytes, *, compress: bool = False) -> str:
@@ -193,19 +217,41 @@ def make_hcert(
     expires_at: datetime = T0 + timedelta(days=180),
     kid_in: str = "protected",
     compress: bool = True,
+    unprotected: dict[Any, Any] | None = None,
 ) -> str:
-    """An HC1 text signed by ``dsc``; ``kid_in`` is "protected", "unprotected" or "none"."""
-    cwt = {
+    """An HC1 text signed by ``dsc``; ``kid_in`` is "protected", "unprotected", "none" or
+    "both" (the right kid protected, another unprotected, as the EU test case CO21).
+
+    ``unprotected`` adds headers to the unprotected bucket.
+    """
+    cwt = hcert_cwt(payload, issued_at=issued_at, expires_at=expires_at)
+    protected: dict[int, Any] = {HEADER_ALG: dsc.alg}
+    unprotected = dict(unprotected or {})
+    if kid_in in ("protected", "both"):
+        protected[HEADER_KID] = dsc.kid
+    if kid_in == "unprotected":
+        unprotected[HEADER_KID] = dsc.kid
+    elif kid_in == "both":
+        unprotected[HEADER_KID] = b"foo"
+    cose = sign1_bytes(dsc.key, protected, cwt, unprotected=unprotected)
+    return hc1(cose, compress=compress)
+
+
+def hcert_cwt(
+    payload: dict[str, Any] | None = None,
+    *,
+    issued_at: datetime = T0 - timedelta(days=1),
+    expires_at: datetime = T0 + timedelta(days=180),
+) -> dict[int, Any]:
+    """The CWT claims of a health certificate (``sample_dcc`` unless ``payload`` is given)."""
+    return {
         1: "XX",
         4: int(expires_at.timestamp()),
         6: int(issued_at.timestamp()),
         CLAIM_HCERT: {1: payload if payload is not None else sample_dcc()},
     }
-    protected: dict[int, Any] = {HEADER_ALG: dsc.alg}
-    unprotected: dict[int, Any] = {}
-    if kid_in == "protected":
-        protected[HEADER_KID] = dsc.kid
-    elif kid_in == "unprotected":
-        unprotected[HEADER_KID] = dsc.kid
-    cose = sign1_bytes(dsc.key, protected, cwt, unprotected=unprotected)
+
+
+def hc1(cose: bytes, *, compress: bool = True) -> str:
+    """An HC1 text of raw COSE bytes (the hcert spec asks for compression; tests may not)."""
     return HC1 + b45encode(zlib.compress(cose) if compress else cose)

@@ -1,10 +1,11 @@
 """The verifier: QR text -> ``Verification``. It never raises, whatever the input.
 
 Order of checks (the first failure is the reason): prefix, base45, zlib, COSE structure,
-algorithm, kid, key known, signature, key valid at ``at``, claims, revoked, not yet valid,
-expired. The signature is checked before any claim is read (hcert specification 6.3).
-A revoked, not yet valid or expired credential still comes with the refusal, so a screen can
-say whose it is. Compound and household rules are not here: see ``kiosk.rules``.
+header rules (``kiosk.passes.headers``), algorithm, kid, key known, signature, key valid at
+``at``, claims, revoked, not yet valid, expired. The signature is checked before any claim is
+read (hcert specification 6.3). A revoked, not yet valid or expired credential still comes with
+the refusal, so a screen can say whose it is. Compound and household rules are not here: see
+``kiosk.rules``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kiosk.passes.cose import (
     ALG_NAMES,
     ALG_PS256,
     HEADER_ALG,
+    HEADER_KID,
     Sign1,
     expected_header,
     key_fits,
@@ -41,6 +43,9 @@ DEFAULT_LEEWAY = timedelta(minutes=5)
 # The camera sees the same code in frame after frame; remember this many signature checks.
 SIGNATURE_CACHE = 256
 HCERT_ALGS = (ALG_ES256, ALG_PS256)
+# hcert specification 3.3.3: a kid in both header buckets is accepted, the protected one used
+# (EU test case CO21). Any other label in both, and anything of a KP1 pass, is refused.
+HCERT_IN_BOTH = frozenset({HEADER_KID})
 # Enum members used on every scan, looked up once: on Python 3.11 EnumType defines __getattr__,
 # which takes attribute lookups on it off the fast path (about 0.1 us each).
 _PASS, _OK, _BAD_CLAIMS = CredentialKind.PASS, Reason.OK, Reason.BAD_CLAIMS
@@ -93,10 +98,9 @@ class Verifier:
         if not isinstance(text, str):
             raise PassError(Reason.UNKNOWN_FORMAT, "not a text")
         prefix, body = decode_text(text)
-        sign1 = parse_sign1(body, self._headers)
         if prefix == KP1:
-            return self._pass(sign1, at)
-        return self._hcert(sign1, at)
+            return self._pass(parse_sign1(body, self._headers), at)
+        return self._hcert(parse_sign1(body, self._headers, in_both=HCERT_IN_BOTH), at)
 
     def _pass(self, sign1: Sign1, at: datetime) -> Verification:
         alg = sign1.protected.get(HEADER_ALG)  # a pass names its algorithm in the protected header
@@ -113,8 +117,8 @@ class Verifier:
         return self._lifetime(credential, claims.not_before, claims.expires_at, at)
 
     def _hcert(self, sign1: Sign1, at: datetime) -> Verification:
-        # The hcert test data puts alg in the unprotected header too; COSE allows it, and
-        # the key found by kid must still be of that algorithm's type.
+        # The hcert test data has alg in the unprotected header at times (never in both:
+        # check_headers); COSE allows it, and the key found by kid must fit that algorithm.
         alg = sign1.header(HEADER_ALG, allow_unprotected=True)
         if alg not in HCERT_ALGS:
             raise PassError(Reason.BAD_COSE, f"alg {alg!r} is not ES256 (-7) or PS256 (-37)")
