@@ -61,7 +61,6 @@ class FirmwareVm(Device):
         key: bytes | None = None,
         site: dict[str, Any] | None = None,
         *,
-        seed: int = 1,
         firmware_dir: Path = FIRMWARE_DIR,
     ) -> None:
         files: dict[str, str] = {}
@@ -79,7 +78,7 @@ class FirmwareVm(Device):
             bufsize=1,
         )
         self.state: dict[str, Any] = {}
-        self.request("boot", seed=seed)
+        self.request("boot")
 
     def request(self, op: str, **args: Any) -> dict[str, Any]:
         """Send one request to the board; returns its answer (the board's state)."""

@@ -64,3 +64,11 @@ def crc16(data: bytes) -> int:
             crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
         crc &= 0xFFFF
     return crc
+
+
+def with_seq(frame: bytes, seq: int) -> bytes:
+    """The same frame with another sequence number and a correct CRC (no secret needed)."""
+    body = bytearray(frame[1:-2] if frame[:1] == b"\xff" else frame[:-2])
+    body[4] = (body[4] & ~3) | seq
+    crc = crc16(bytes(body))
+    return b"\xff" + bytes(body) + bytes([crc & 0xFF, crc >> 8])

@@ -12,7 +12,7 @@ import pytest
 
 from drivers.gate_osdp import OsdpController
 from kiosk.exc import HardwareError
-from tests.mcu_support import KEY, WRONG_KEY, crc16, kinds, linked, wait_for
+from tests.mcu_support import KEY, WRONG_KEY, crc16, kinds, linked, wait_for, with_seq
 
 pytestmark = pytest.mark.slow
 
@@ -29,14 +29,6 @@ def frames(stream: bytes) -> list[bytes]:
         else:
             i += 1
     return out
-
-
-def with_seq(frame: bytes, seq: int) -> bytes:
-    """The same frame with another sequence number and a correct CRC (no secret needed)."""
-    body = bytearray(frame[:-2])
-    body[4] = (body[4] & ~3) | seq
-    crc = crc16(bytes(body))
-    return b"\xff" + bytes(body) + bytes([crc & 0xFF, crc >> 8])
 
 
 def test_secure_channel_relay_pulse_and_input_events() -> None:

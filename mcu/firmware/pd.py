@@ -2,7 +2,9 @@
 
 Only the handshake and identification (osdp_ID, osdp_CAP, osdp_CHLNG, osdp_SCRYPT) are
 answered in plain text; everything else needs the secure channel, and nothing that moves
-the door is done in a session made with the public install-mode key. A packet that fails
+the door is done in a session made with the public install-mode key. osdp_SCRYPT is taken
+only as the answer to the osdp_CHLNG just answered, once; at any other time it is refused
+and the running session is left as it was. A packet that fails
 its MAC is refused, counted and ends the session, as the standard asks.
 """
 
@@ -80,6 +82,7 @@ class Peripheral:
         self.out = bytearray(96)  # reply data before framing
         self.tx = bytearray(128)
         self.tx_len = 0
+        self.signing = False  # the command passed its MAC check: the reply carries one
         self.seq = -1  # sequence number of the last command answered
         self.last_cmd = 0
         self.in_flight = 0  # event records sent in the last reply, not yet acknowledged
@@ -95,6 +98,7 @@ class Peripheral:
 
     def handle(self, f, n, mark, now):
         """Answer the frame ``f[:n]``; returns the reply's length in ``tx`` (0: stay silent)."""
+        self.signing = False
         addr = f[1]
         if addr & 0x80 or ((addr & 0x7F) != self.address and addr != _BROADCAST):
             return 0  # another device's traffic on a shared bus
@@ -118,7 +122,10 @@ class Peripheral:
         elif seq == self.seq and self.tx_len and cmd == self.last_cmd:
             return self.tx_len  # our reply was lost: the same bytes again
         elif seq != (self.seq % 3) + 1:
+            self.sc.forget_challenge()
             return self._nak(_NAK_SEQ, seq, mark)
+        if cmd != _SCRYPT:
+            self.sc.forget_challenge()  # osdp_SCRYPT answers only the CHLNG just answered
         scs = f[6] if ctrl & _CTRL_SCB else 0
         secure = scs in (0x15, 0x17)
         stop = end
@@ -135,6 +142,7 @@ class Peripheral:
                     self.decrypt_failures += 1
                     return self._auth_failed(seq, mark, now)
                 stop = body + 1 + plain
+            self.signing = True
             self.events.drop(self.in_flight)  # the host has the last reply
             self.in_flight = 0
             self.door.host_alive(now)
@@ -253,6 +261,10 @@ class Peripheral:
     def _confirm(self, f, at, size, seq, mark, now):
         if size != 16:
             return self._nak(_NAK_CMD_LEN, seq, mark)
+        if not self.sc.pending:  # replayed, or out of turn: the session stays as it was
+            self.refused += 1
+            self.events.push(ev.AUTH, 2, now)
+            return self._nak(_NAK_SC_COND, seq, mark)
         rmac = self.sc.confirm(f[at : at + 16])
         if rmac is None:
             self.refused += 1
@@ -281,7 +293,9 @@ class Peripheral:
         t[s + 1] = self.address | 0x80
         ctrl = seq | _CTRL_CRC
         p = s + 5
-        secure = self.sc.active
+        # A reply MAC continues the chain of the command's MAC: an unauthenticated command
+        # (refused) gets a plain reply and leaves a running session's chain untouched.
+        secure = self.signing and self.sc.active
         if scs:
             ctrl |= _CTRL_SCB
             t[p], t[p + 1], t[p + 2] = 3, scs, scb_param

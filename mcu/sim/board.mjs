@@ -6,6 +6,7 @@
 // files for the board's flash (scbk.hex, config.json). Requests come one JSON per line on
 // stdin and are answered one JSON per line on stdout (see simboard.py); the firmware's own
 // prints go to stderr.
+import { randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
@@ -15,6 +16,9 @@ import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
 const here = dirname(fileURLToPath(import.meta.url));
 const [firmwareDir, filesJson] = process.argv.slice(2);
 const err = (s) => process.stderr.write(s + "\n");
+// os.urandom for the firmware: the WebAssembly build has none, and a fixed seed would make
+// every run of the simulator answer a recorded session the same way.
+globalThis.simRandomHex = (n) => randomBytes(n).toString("hex");
 const mp = await loadMicroPython({ stdout: err, stderr: err, linebuffer: true });
 
 mp.FS.mkdir("/flash");

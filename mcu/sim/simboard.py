@@ -21,27 +21,15 @@ _INPUTS = ("door", "exit", "tamper", "fire")
 _SLICE = 5  # ms: the main loop runs at least this often when the clock is moved on
 
 
-class _Random:
-    """A xorshift generator standing in for os.urandom (the WebAssembly build has none)."""
+def urandom(n):
+    """os.urandom for the firmware, from Node's crypto.randomBytes (see board.mjs)."""
+    import js
 
-    def __init__(self, seed):
-        self.x = seed or 1
-
-    def __call__(self, n):
-        out = bytearray(n)
-        for i in range(n):
-            x = self.x
-            x ^= (x << 13) & 0xFFFFFFFF
-            x ^= x >> 17
-            x ^= (x << 5) & 0xFFFFFFFF
-            self.x = x
-            out[i] = x & 0xFF
-        return bytes(out)
+    return bytes.fromhex(js.simRandomHex(n))
 
 
 class Sim:
-    def __init__(self, seed):
-        self.random = _Random(seed)
+    def __init__(self):
         self.boots = 0
         self.now = 0
         import settings
@@ -62,7 +50,7 @@ class Sim:
 
         self.main = main
         self.cfg = settings.load()
-        self.ctl = Controller(machine, self.cfg, self.now, self.random)
+        self.ctl = Controller(machine, self.cfg, self.now, urandom)
         self.wdt = machine.WDT(timeout=self.cfg.WDT_MS)
         self.boots += 1
 
@@ -146,7 +134,7 @@ def handle(line):
         req = json.loads(line)
         op = req["op"]
         if op == "boot":
-            _sim = Sim(req.get("seed", 1))
+            _sim = Sim()
         elif op == "step":
             _sim.run_until(req["now"], bytes.fromhex(req.get("rx", "")))
         elif op == "advance":

@@ -1,0 +1,115 @@
+"""The secure channel against an attacker on the bus, with a panel built apart from libosdp.
+
+The attacker has recorded sessions on the wires and can send any bytes, fixing up sequence
+numbers and CRCs (they need no secret). Whatever part of a recording comes back, in a live
+session or without one, on the same board or a restarted one, the relay never moves.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from drivers.gate_osdp_sim import FirmwareVm
+from tests.mcu_support import KEY, board, with_seq
+from tests.osdp_panel import ACK, ID, OSTATR, OUT, POLL, Panel, Reply
+
+pytestmark = pytest.mark.slow
+
+
+def exchange(vm: FirmwareVm, panel: Panel, frame: bytes) -> Reply:
+    return panel.parse(vm.advance(10, rx=frame))
+
+
+def open_session(vm: FirmwareVm, panel: Panel) -> None:
+    """The host (re)starts: sequence 0, then the CHLNG / SCRYPT handshake."""
+    panel.seq = 0
+    exchange(vm, panel, panel.command(ID, b"\x00"))
+    ccrypt = exchange(vm, panel, panel.challenge())
+    panel.confirmed(exchange(vm, panel, panel.answer(ccrypt)))
+
+
+def pulse(vm: FirmwareVm, panel: Panel) -> Reply:
+    """osdp_OUT: output 0, timed pulse of 1 s."""
+    return exchange(vm, panel, panel.command(OUT, bytes([0, 5, 10, 0]), secure=True))
+
+
+def relay_pulses(vm: FirmwareVm) -> int:
+    return int(vm.state["switched_on"]["relay"])
+
+
+def record(vm: FirmwareVm, panel: Panel) -> list[bytes]:
+    """A whole session on the wires: start, handshake, polls and one relay pulse."""
+    panel.sent.clear()
+    open_session(vm, panel)
+    assert exchange(vm, panel, panel.command(POLL, secure=True)).code in (ACK, 0x90)
+    assert pulse(vm, panel).code == OSTATR and vm.relay
+    vm.advance(1100)
+    assert not vm.relay
+    exchange(vm, panel, panel.command(POLL, secure=True))
+    return list(panel.sent)
+
+
+def replay(vm: FirmwareVm, frames: list[bytes]) -> None:
+    """Send recorded frames as they were, steering the controller's sequence number first.
+
+    A MAC covers the sequence number, so a MAC'd frame goes out with its own; any frame
+    with the number before it (refused, but counted) makes the controller expect it next.
+    """
+    for frame in frames:
+        seq = frame[5] & 3
+        if seq and vm.state["seq"] % 3 + 1 != seq:
+            vm.advance(10, rx=with_seq(frames[0], 3 if seq == 1 else seq - 1))
+        vm.advance(10, rx=frame)
+    vm.advance(200)
+
+
+def segments(n: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(n) for j in range(i + 1, n + 1)]
+
+
+def test_scrypt_is_refused_in_a_live_session_and_the_session_carries_on() -> None:
+    with board() as vm:
+        panel = Panel(KEY)
+        open_session(vm, panel)
+        scrypt = panel.sent[-1]
+        panel.seq = vm.state["seq"] % 3 + 1
+        assert exchange(vm, panel, with_seq(scrypt, panel.seq)).nak_reason == 6
+        panel.seq = panel.seq % 3 + 1
+        assert vm.state["secure"]
+        assert pulse(vm, panel).code == OSTATR  # the MAC chain was left as it was
+        assert vm.relay
+
+
+def test_scrypt_without_a_challenge_or_a_second_time_is_refused() -> None:
+    with board() as vm:
+        panel = Panel(KEY)
+        panel.seq = 0
+        exchange(vm, panel, panel.command(ID, b"\x00"))
+        ccrypt = exchange(vm, panel, panel.challenge())
+        exchange(vm, panel, panel.command(ID, b"\x00"))  # anything between: the challenge is gone
+        assert exchange(vm, panel, panel.answer(ccrypt)).nak_reason == 6
+        assert not vm.state["secure"]
+
+
+@pytest.mark.parametrize("live", [True, False], ids=["live-session", "after-reset"])
+def test_any_recorded_segment_replayed_never_moves_the_relay(live: bool) -> None:
+    with board() as vm:
+        panel = Panel(KEY)
+        frames = record(vm, panel)
+        for i, j in segments(len(frames)):
+            if live:
+                frames = record(vm, panel)  # the session the attacker just watched is live
+            else:
+                vm.reset()
+            before = relay_pulses(vm)
+            replay(vm, frames[i:j])
+            assert relay_pulses(vm) == before, f"frames {i}..{j - 1} of a session moved the relay"
+
+
+def test_a_restarted_simulator_does_not_answer_a_recording_the_same_way() -> None:
+    with board() as vm:
+        frames = record(vm, Panel(KEY))
+    with board() as vm:  # `kiosk mcu sim` started again: fresh PD random numbers
+        replay(vm, frames)
+        assert relay_pulses(vm) == 0 and not vm.state["secure"]
+        assert vm.state["refused"] >= 1
