@@ -11,7 +11,7 @@ import pytest
 
 from drivers.gate_osdp_sim import FirmwareVm
 from tests.mcu_support import KEY, board, with_seq
-from tests.osdp_panel import ACK, ID, OSTATR, OUT, POLL, Panel, Reply
+from tests.sc_panel import ACK, ID, OSTATR, OUT, POLL, Panel, Reply
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""An OSDP control panel written for the tests from the OSDP 2.2 text, apart from libosdp.
+"""A control panel for attacking the secure channel, written from the OSDP 2.2 text, not libosdp.
 
 It builds every frame byte by byte (sequence numbers, CRC-16, the secure channel's session
 keys, MACs and AES-CBC with ``cryptography``), so a test can record a session, replay or
