@@ -49,6 +49,7 @@ EVENT_KINDS = {
     9: "egress",
     10: "relay",
     11: "auth_failed",
+    12: "key",  # 0 no key, 1 key set (boot or osdp_KEYSET), 2 install mode, 3 key file damaged
 }
 _BAUDS = {9600: termios.B9600, 19200: termios.B19200, 38400: termios.B38400,
           57600: termios.B57600, 115200: termios.B115200, 230400: termios.B230400}  # fmt: skip

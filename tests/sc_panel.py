@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from drivers.gate_osdp_sim import FirmwareVm
 from tests.mcu_support import crc16
 
 SCBK_D = b"0123456789:;<=>?"  # OSDP 2.2 appendix D: the install-mode default key
@@ -72,12 +73,19 @@ class Panel:
 
     # -- frames -------------------------------------------------------------------------
     def command(
-        self, cmd: int, data: bytes = b"", scb: bytes = b"", *, secure: bool = False
+        self,
+        cmd: int,
+        data: bytes = b"",
+        scb: bytes = b"",
+        *,
+        secure: bool = False,
+        encrypt: bool = True,
     ) -> bytes:
-        """The next command frame (with a 0xFF mark), MAC'd and encrypted when ``secure``."""
+        """The next command frame (0xFF mark first); MAC'd, data encrypted, when ``secure``."""
         if secure:
-            scb = bytes([2, 0x17 if data else 0x15])
-            if data:
+            encrypt = encrypt and bool(data)
+            scb = bytes([2, 0x17 if encrypt else 0x15])
+            if encrypt:
                 data = _cbc(self.s_enc, _invert(self.r_mac), _pad(data))
         ctrl = self.seq | 0x04 | (0x08 if scb else 0)
         body = bytearray([0x53, self.address, 0, 0, ctrl]) + scb + bytes([cmd]) + data
@@ -134,11 +142,12 @@ class Panel:
         self.s_enc, self.s_mac1, self.s_mac2 = keys
         return self.command(CHLNG, self.cp_random, bytes([3, 0x11, 0 if default_key else 1]))
 
-    def answer(self, reply: Reply) -> bytes:
+    def answer(self, reply: Reply, *, check: bool = True) -> bytes:
         """osdp_SCRYPT for the controller's osdp_CCRYPT (whose cryptogram it checks)."""
         assert reply.code == CCRYPT, f"expected osdp_CCRYPT, got {reply.code:#x}"
         pd_random, pd_crypt = reply.data[8:16], reply.data[16:32]
-        assert pd_crypt == _ecb(self.s_enc, self.cp_random + pd_random), "PD cryptogram"
+        if check:
+            assert pd_crypt == _ecb(self.s_enc, self.cp_random + pd_random), "PD cryptogram"
         self.cp_crypt = _ecb(self.s_enc, pd_random + self.cp_random)
         return self.command(SCRYPT, self.cp_crypt, bytes([3, 0x13, reply.raw[7]]))
 
@@ -149,3 +158,21 @@ class Panel:
         assert reply.data == expected, "R-MAC-I"
         self.r_mac = expected
         self.active = True
+
+
+def exchange(vm: FirmwareVm, panel: Panel, frame: bytes) -> Reply:
+    """Send one command on the controller's line; its reply, parsed (and checked)."""
+    return panel.parse(vm.advance(10, rx=frame))
+
+
+def open_session(vm: FirmwareVm, panel: Panel, *, default_key: bool = False) -> None:
+    """The host (re)starts: sequence 0, then the CHLNG / SCRYPT handshake."""
+    panel.seq = 0
+    exchange(vm, panel, panel.command(ID, b"\x00"))
+    ccrypt = exchange(vm, panel, panel.challenge(default_key=default_key))
+    panel.confirmed(exchange(vm, panel, panel.answer(ccrypt)))
+
+
+def pulse(vm: FirmwareVm, panel: Panel) -> Reply:
+    """osdp_OUT: output 0, timed pulse of 1 s."""
+    return exchange(vm, panel, panel.command(OUT, bytes([0, 5, 10, 0]), secure=True))

@@ -198,7 +198,7 @@ def test_install_mode_takes_the_key_from_the_control_panel() -> None:
     osdp = pytest.importorskip("osdp")
     from drivers.gate_osdp import SerialChannel
 
-    with linked(key=None) as (vm, bridge, ctl):
+    with linked(key=None, jumper=True) as (vm, bridge, ctl):
         ctl.close()  # the kiosk's panel insists on the secure channel: use a plain libosdp one
         assert vm.read_file("scbk.hex") is None
         channel = SerialChannel(bridge.path, 115200)

@@ -11,26 +11,9 @@ import pytest
 
 from drivers.gate_osdp_sim import FirmwareVm
 from tests.mcu_support import KEY, board, with_seq
-from tests.sc_panel import ACK, ID, OSTATR, OUT, POLL, Panel, Reply
+from tests.sc_panel import ACK, ID, OSTATR, POLL, Panel, exchange, open_session, pulse
 
 pytestmark = pytest.mark.slow
-
-
-def exchange(vm: FirmwareVm, panel: Panel, frame: bytes) -> Reply:
-    return panel.parse(vm.advance(10, rx=frame))
-
-
-def open_session(vm: FirmwareVm, panel: Panel) -> None:
-    """The host (re)starts: sequence 0, then the CHLNG / SCRYPT handshake."""
-    panel.seq = 0
-    exchange(vm, panel, panel.command(ID, b"\x00"))
-    ccrypt = exchange(vm, panel, panel.challenge())
-    panel.confirmed(exchange(vm, panel, panel.answer(ccrypt)))
-
-
-def pulse(vm: FirmwareVm, panel: Panel) -> Reply:
-    """osdp_OUT: output 0, timed pulse of 1 s."""
-    return exchange(vm, panel, panel.command(OUT, bytes([0, 5, 10, 0]), secure=True))
 
 
 def relay_pulses(vm: FirmwareVm) -> int:

@@ -17,7 +17,7 @@ _FIRMWARE = (
     "main",
 )  # fmt: skip
 _OUTPUTS = ("relay", "green", "red", "buzzer")
-_INPUTS = ("door", "exit", "tamper", "fire")
+_INPUTS = ("door", "exit", "tamper", "fire", "install")  # install: the jumper read at boot
 _SLICE = 5  # ms: the main loop runs at least this often when the clock is moved on
 
 
@@ -29,7 +29,7 @@ def urandom(n):
 
 
 class Sim:
-    def __init__(self):
+    def __init__(self, jumper):
         self.boots = 0
         self.now = 0
         import settings
@@ -38,6 +38,7 @@ class Sim:
         for role in _INPUTS:  # the world at rest: door shut, nothing pressed, no alarm
             high = getattr(cfg, role.upper() + "_ACTIVE_HIGH")
             board.drive(getattr(cfg, role.upper() + "_PIN"), 0 if high else 1)
+        board.drive(cfg.INSTALL_PIN, 1 if jumper == cfg.INSTALL_ACTIVE_HIGH else 0)
         self.boot(machine.PWRON_RESET)
 
     def boot(self, cause):
@@ -107,6 +108,7 @@ class Sim:
             "online": door.online,
             "secure": pd.sc.active,
             "install_mode": pd.install_mode,
+            "key_damaged": pd.key_damaged,
             "mac_failures": pd.mac_failures,
             "decrypt_failures": pd.decrypt_failures,
             "check_errors": pd.check_errors,
@@ -134,7 +136,7 @@ def handle(line):
         req = json.loads(line)
         op = req["op"]
         if op == "boot":
-            _sim = Sim()
+            _sim = Sim(bool(req.get("jumper")))
         elif op == "step":
             _sim.run_until(req["now"], bytes.fromhex(req.get("rx", "")))
         elif op == "advance":
