@@ -129,6 +129,7 @@ def test_replayed_and_forged_packets_are_refused_and_counted() -> None:
 def test_cable_cut_drops_the_relay_keeps_egress_and_delivers_events_once() -> None:
     with linked() as (_vm, bridge, ctl):
         assert ctl.wait_online(15)
+        bridge.freeze()  # 100 ms either side of the offline limit: only `advance` moves time
         ctl.gate.open(50)  # far longer than the offline limit (3 s)
         wait_for(lambda: ctl.gate.is_open)
         bridge.connected = False

@@ -11,7 +11,7 @@ import pytest
 
 from drivers.gate_osdp_sim import FirmwareVm
 from tests.mcu_support import KEY, board, with_seq
-from tests.sc_panel import ACK, ID, OSTATR, POLL, Panel, exchange, open_session, pulse
+from tests.sc_panel import ACK, ID, NAK, OSTATR, OUT, POLL, Panel, exchange, open_session, pulse
 
 pytestmark = pytest.mark.slow
 
@@ -96,3 +96,30 @@ def test_a_restarted_simulator_does_not_answer_a_recording_the_same_way() -> Non
         replay(vm, frames)
         assert relay_pulses(vm) == 0 and not vm.state["secure"]
         assert vm.state["refused"] >= 1
+
+
+@pytest.mark.parametrize("byte", range(4))
+def test_a_mac_wrong_in_any_one_of_its_four_bytes_is_refused(byte: int) -> None:
+    with board() as vm:
+        panel = Panel(KEY)
+        open_session(vm, panel)
+        frame = bytearray(panel.command(OUT, bytes([0, 5, 10, 0]), secure=True))
+        frame[-6 + byte] ^= 0x01  # the MAC is the 4 bytes before the CRC
+        reply = exchange(vm, panel, with_seq(bytes(frame), frame[5] & 3))  # CRC made right
+        assert reply.code == NAK
+        vm.advance(100)
+        assert vm.state["mac_failures"] == 1 and not vm.state["secure"]
+        assert relay_pulses(vm) == 0
+
+
+def test_the_session_ends_when_the_host_is_lost_and_its_keys_open_nothing() -> None:
+    with board(site={"OFFLINE_MS": 3000, "MAX_OPEN_MS": 60000}) as vm:
+        panel = Panel(KEY)
+        open_session(vm, panel)
+        assert exchange(vm, panel, panel.command(POLL, secure=True)).code in (ACK, 0x90)
+        vm.advance(3100)  # the cable is cut: no authenticated poll for the offline limit
+        assert not vm.state["online"] and not vm.state["secure"]
+        # The host (or whoever has its session keys) comes back mid-chain: a new session first.
+        assert pulse(vm, panel).code == NAK
+        vm.advance(100)
+        assert relay_pulses(vm) == 0
