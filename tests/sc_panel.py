@@ -8,12 +8,13 @@ alter any part of it, and speak to the firmware on an exact clock (``FirmwareVm`
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from drivers.gate_osdp_sim import FirmwareVm
-from tests.mcu_support import crc16
+from tests.mcu_support import crc16, with_seq
 
 SCBK_D = b"0123456789:;<=>?"  # OSDP 2.2 appendix D: the install-mode default key
 
@@ -176,3 +177,21 @@ def open_session(vm: FirmwareVm, panel: Panel, *, default_key: bool = False) -> 
 def pulse(vm: FirmwareVm, panel: Panel) -> Reply:
     """osdp_OUT: output 0, timed pulse of 1 s."""
     return exchange(vm, panel, panel.command(OUT, bytes([0, 5, 10, 0]), secure=True))
+
+
+def replay_frames(
+    send: Callable[[bytes], object], last_seq: Callable[[], int], frames: list[bytes]
+) -> None:
+    """Send recorded frames as they were, steering the controller's sequence number first.
+
+    A MAC covers the sequence number, so a MAC'd frame goes out with its own; any frame
+    with the number before it (refused, but counted) makes the controller expect it next.
+    ``last_seq``: the sequence number the controller answered last.
+    """
+    for frame in frames:
+        raw = frame[1:] if frame[:1] == b"\xff" else frame
+        seq = raw[4] & 3
+        if seq and last_seq() % 3 + 1 != seq:
+            plain_poll = bytes([0x53, raw[1], 8, 0, 0x04, POLL, 0, 0])  # no MAC: any seq will do
+            send(with_seq(plain_poll, 3 if seq == 1 else seq - 1))
+        send(frame)

@@ -13,6 +13,7 @@ import pytest
 from drivers.gate_osdp import OsdpController
 from kiosk.exc import HardwareError
 from tests.mcu_support import KEY, WRONG_KEY, crc16, kinds, linked, wait_for, with_seq
+from tests.sc_panel import replay_frames
 
 pytestmark = pytest.mark.slow
 
@@ -124,6 +125,34 @@ def test_replayed_and_forged_packets_are_refused_and_counted() -> None:
             wait_for(lambda: ctl.online and bridge.call("state")["secure"], 30, "new session")
         wait_for(lambda: kinds(ctl).count(("auth_failed", 1)) == 2, what="MAC failures reported")
         assert not ctl.gate.is_open
+
+
+def command_of(frame: bytes) -> int:
+    return frame[5 + (frame[5] if frame[4] & 0x08 else 0)]
+
+
+@pytest.mark.parametrize("start", [0x77, 0x76, 0x68], ids=["from-SCRYPT", "from-CHLNG", "OUT"])
+def test_a_recorded_libosdp_session_replayed_into_it_never_moves_the_relay(start: int) -> None:
+    """A man in the middle of the kiosk's own session replays its start and the osdp_OUT."""
+    with linked() as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        bridge.freeze()  # the session stays live while the attacker holds the line
+        ctl.gate.open(1)
+        wait_for(lambda: ctl.gate.is_open)
+        bridge.advance(1100)
+        wait_for(lambda: not bridge.call("state")["outputs"]["relay"])
+        bridge.connected = False
+        recorded = frames(bytes(bridge.sniffed))
+        ops = [command_of(f) for f in recorded]
+        first = len(ops) - 1 - ops[::-1].index(start)
+        end = ops.index(0x68, first) if start != 0x68 else first
+        state = bridge.call("state")
+        assert state["secure"]
+        replay_frames(
+            bridge.inject, lambda: int(bridge.call("state")["seq"]), recorded[first : end + 1]
+        )
+        bridge.advance(200)
+        assert bridge.call("state")["switched_on"]["relay"] == state["switched_on"]["relay"]
 
 
 def test_cable_cut_drops_the_relay_keeps_egress_and_delivers_events_once() -> None:

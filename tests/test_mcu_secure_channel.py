@@ -11,7 +11,19 @@ import pytest
 
 from drivers.gate_osdp_sim import FirmwareVm
 from tests.mcu_support import KEY, board, with_seq
-from tests.sc_panel import ACK, ID, NAK, OSTATR, OUT, POLL, Panel, exchange, open_session, pulse
+from tests.sc_panel import (
+    ACK,
+    ID,
+    NAK,
+    OSTATR,
+    OUT,
+    POLL,
+    Panel,
+    exchange,
+    open_session,
+    pulse,
+    replay_frames,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -33,16 +45,7 @@ def record(vm: FirmwareVm, panel: Panel) -> list[bytes]:
 
 
 def replay(vm: FirmwareVm, frames: list[bytes]) -> None:
-    """Send recorded frames as they were, steering the controller's sequence number first.
-
-    A MAC covers the sequence number, so a MAC'd frame goes out with its own; any frame
-    with the number before it (refused, but counted) makes the controller expect it next.
-    """
-    for frame in frames:
-        seq = frame[5] & 3
-        if seq and vm.state["seq"] % 3 + 1 != seq:
-            vm.advance(10, rx=with_seq(frames[0], 3 if seq == 1 else seq - 1))
-        vm.advance(10, rx=frame)
+    replay_frames(lambda f: vm.advance(10, rx=f), lambda: int(vm.state["seq"]), frames)
     vm.advance(200)
 
 
