@@ -39,9 +39,9 @@ class KeyFile:
         """Whether the file is listed; a folder that cannot be listed counts as damage."""
         # Asked of the listing, not of open()'s errno: ports number ENOENT differently.
         i = self.path.rfind("/")
-        folder = (self.path[:i] or "/") if i >= 0 else "."
         try:
-            return self.path[i + 1 :] in os.listdir(folder)
+            names = os.listdir(self.path[:i] or "/") if i >= 0 else os.listdir()
+            return self.path[i + 1 :] in names
         except OSError:
             raise KeyDamaged("key folder unreadable") from None
 
