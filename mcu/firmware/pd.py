@@ -4,8 +4,8 @@ Only the handshake and identification (osdp_ID, osdp_CAP, osdp_CHLNG, osdp_SCRYP
 answered in plain text; everything else needs the secure channel, and nothing that moves
 the door is done in a session made with the public install-mode key. osdp_SCRYPT is taken
 only as the answer to the osdp_CHLNG just answered, once; at any other time it is refused
-and the running session is left as it was. A packet that fails
-its MAC is refused, counted and ends the session, as the standard asks.
+and the running session is left as it was. A packet that fails its MAC is refused, counted
+and ends the session, as the standard asks.
 """
 
 import events as ev
