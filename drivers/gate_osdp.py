@@ -33,6 +33,7 @@ __all__ = [
     "OsdpController",
     "SerialChannel",
     "load_key",
+    "save_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ EVENT_KINDS = {
     9: "egress",
     10: "relay",
     11: "auth_failed",
+    12: "key",  # 0 no key, 1 key set (boot or osdp_KEYSET), 2 install mode, 3 key file damaged
 }
 _BAUDS = {9600: termios.B9600, 19200: termios.B19200, 38400: termios.B38400,
           57600: termios.B57600, 115200: termios.B115200, 230400: termios.B230400}  # fmt: skip
@@ -84,6 +86,33 @@ def load_key(path: Path) -> bytes:
     if len(key) != 16:
         raise ConfigError(f"gate.key_file: {path} must hold 32 hex digits (a 128-bit key)")
     return key
+
+
+def save_key(path: Path, key: bytes) -> None:
+    """Replace ``path`` with ``key`` (32 hex digits, mode 600): write, sync, rename, sync.
+
+    After a power cut the file holds the old key or the new one, never half of either.
+    """
+    if len(key) != 16:
+        raise ValueError("a secure channel key is 16 bytes")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, (key.hex() + "\n").encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _osdp() -> Any:
@@ -227,6 +256,30 @@ class OsdpController(Device):
             raise HardwareError(f"gate controller {self.address} is offline")
         if not self._cp.submit_command(self.address, command):
             raise HardwareError("libosdp refused the command (queue full?)")
+
+    def change_key(self, new_key: bytes, timeout_s: float = 10.0) -> None:
+        """osdp_KEYSET in the running secure session: the controller's SCBK becomes ``new_key``.
+
+        Returns once the controller has acknowledged it (libosdp then uses the new key for
+        the next session); HardwareError when it refused or did not answer in time.
+        """
+        done = threading.Event()
+        outcome: list[int] = []
+
+        def completed(_address: int, command: dict[str, Any], status: int) -> None:
+            if command.get("command") == _command("Keyset"):
+                outcome.append(status)
+                done.set()
+
+        self._cp.set_command_completion_handler(completed)
+        self.submit({"command": _command("Keyset"), "type": 1, "data": bytes(new_key)})
+        if not done.wait(timeout_s):
+            raise HardwareError(f"gate controller {self.address} did not answer osdp_KEYSET")
+        if outcome[0] != 0:
+            raise HardwareError(
+                f"gate controller {self.address} refused the new key (osdp_KEYSET status"
+                f" {outcome[0]}); its old key stays in force"
+            )
 
     def subscribe(self, listener: Callable[[ControllerEvent], None]) -> None:
         """Call ``listener`` for every new event (from libosdp's thread)."""

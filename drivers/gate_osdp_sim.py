@@ -29,7 +29,7 @@ __all__ = ["FIRMWARE_DIR", "MCU_DIR", "FirmwareVm", "PtyBridge", "SimulatorMissi
 MCU_DIR = Path(__file__).resolve().parents[1] / "mcu"
 FIRMWARE_DIR = MCU_DIR / "firmware"
 SIM_DIR = MCU_DIR / "sim"
-INPUTS = ("door", "exit", "tamper", "fire")
+INPUTS = ("door", "exit", "tamper", "fire", "install")
 
 
 class SimulatorMissing(HardwareError):
@@ -52,7 +52,9 @@ class FirmwareVm(Device):
     """The firmware in a MicroPython VM with simulated pins, UART, watchdog and timers.
 
     ``key`` is the secure channel base key on the board's flash (None: install mode);
-    ``site`` becomes the board's ``config.json`` (address, timings). Every request returns
+    ``site`` becomes the board's ``config.json`` (address, timings); ``jumper``: the install
+    jumper is held from the first boot on. ``files`` adds raw files to the board's flash
+    (a damaged key file, say). Every request returns
     the board's state; UART bytes the firmware wrote are in ``state["tx"]`` (hex).
     """
 
@@ -61,10 +63,11 @@ class FirmwareVm(Device):
         key: bytes | None = None,
         site: dict[str, Any] | None = None,
         *,
-        seed: int = 1,
+        jumper: bool = False,
+        files: dict[str, str] | None = None,
         firmware_dir: Path = FIRMWARE_DIR,
     ) -> None:
-        files: dict[str, str] = {}
+        files = dict(files or {})
         if key is not None:
             files["scbk.hex"] = key.hex()
         if site:
@@ -79,7 +82,7 @@ class FirmwareVm(Device):
             bufsize=1,
         )
         self.state: dict[str, Any] = {}
-        self.request("boot", seed=seed)
+        self.request("boot", jumper=jumper)
 
     def request(self, op: str, **args: Any) -> dict[str, Any]:
         """Send one request to the board; returns its answer (the board's state)."""
@@ -108,7 +111,7 @@ class FirmwareVm(Device):
         return bytes.fromhex(self.request("advance", ms=ms, rx=rx.hex())["tx"])
 
     def drive(self, name: str, active: bool) -> None:
-        """Put an input (door, exit, tamper, fire) in its active or resting state."""
+        """Put an input (door, exit, tamper, fire, install) in its active or resting state."""
         if name not in INPUTS:
             raise ValueError(f"unknown input {name!r}; choose one of {', '.join(INPUTS)}")
         self.request("drive", input=name, active=active)

@@ -339,7 +339,8 @@ class GateSettings:
     key_file: Path | None = field(
         metadata=spec(
             "File with the secure channel key, 32 hex digits, mode 600 (osdp);"
-            " 'kiosk mcu flash' writes it and the same key to the controller."
+            " 'kiosk mcu flash' writes it and the same key to the controller;"
+            " 'kiosk mcu rotate-key' replaces both."
         )
     )
     offline_s: float = field(

@@ -28,8 +28,10 @@ def wait_for(condition: Callable[[], Any], timeout_s: float = 15.0, what: str = 
 
 
 @contextmanager
-def board(key: bytes | None = KEY, site: dict[str, Any] | None = None) -> Iterator[FirmwareVm]:
-    vm = FirmwareVm(key=key, site=SITE if site is None else site)
+def board(
+    key: bytes | None = KEY, site: dict[str, Any] | None = None, **vm_args: Any
+) -> Iterator[FirmwareVm]:
+    vm = FirmwareVm(key=key, site=SITE if site is None else site, **vm_args)
     try:
         yield vm
     finally:
@@ -38,10 +40,13 @@ def board(key: bytes | None = KEY, site: dict[str, Any] | None = None) -> Iterat
 
 @contextmanager
 def linked(
-    key: bytes | None = KEY, cp_key: bytes = KEY, site: dict[str, Any] | None = None
+    key: bytes | None = KEY,
+    cp_key: bytes = KEY,
+    site: dict[str, Any] | None = None,
+    **vm_args: Any,
 ) -> Iterator[tuple[FirmwareVm, PtyBridge, OsdpController]]:
     """Firmware on a pty with the kiosk's libosdp control panel on the other end."""
-    with board(key, site) as vm:
+    with board(key, site, **vm_args) as vm:
         bridge = PtyBridge(vm)
         ctl = OsdpController(bridge.path, 1, cp_key, max_open_s=60, reconnect_s=0.5)
         try:
@@ -64,3 +69,11 @@ def crc16(data: bytes) -> int:
             crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
         crc &= 0xFFFF
     return crc
+
+
+def with_seq(frame: bytes, seq: int) -> bytes:
+    """The same frame with another sequence number and a correct CRC (no secret needed)."""
+    body = bytearray(frame[1:-2] if frame[:1] == b"\xff" else frame[:-2])
+    body[4] = (body[4] & ~3) | seq
+    crc = crc16(bytes(body))
+    return b"\xff" + bytes(body) + bytes([crc & 0xFF, crc >> 8])

@@ -169,8 +169,7 @@ def test_webcam_gives_luminance_frames_row_major() -> None:
 def _pi_video_nodes(by_id: Path, *usb: str) -> None:
     """/dev/v4l/by-id as udev makes it on a Pi: platform nodes plus the USB cameras named."""
     by_id.mkdir()
-    for name in ("platform-fe801000.csi-video-index0", "platform-bcm2835-codec-video-index0",
-                 *usb):
+    for name in ("platform-fe801000.csi-video-index0", "platform-bcm2835-codec-video-index0", *usb):
         (by_id / name).symlink_to("../../video0")
 
 
@@ -178,8 +177,11 @@ def test_webcam_auto_takes_the_usb_capture_node_never_the_pis_own(tmp_path: Path
     # pygame lists /dev/video0 first: on a Pi that is the CSI receiver (unicam).
     module, made = _pygame(["/dev/video0", "/dev/video1", "/dev/video10"])
     by_id = tmp_path / "by-id"
-    _pi_video_nodes(by_id, "usb-Logitech_C270_200901010001-video-index1",
-                    "usb-Logitech_C270_200901010001-video-index0")
+    _pi_video_nodes(
+        by_id,
+        "usb-Logitech_C270_200901010001-video-index1",
+        "usb-Logitech_C270_200901010001-video-index0",
+    )
     with WebcamCamera((8, 6), pygame_module=module, by_id=by_id):
         assert made[0].device == str(by_id / "usb-Logitech_C270_200901010001-video-index0")
 

@@ -28,9 +28,16 @@ RELAY_OFF = ROOT / "deploy/kiosk-relay-off"
 
 def _device_config(tmp_path: Path, **overrides: Any) -> Any:
     """A device configuration (real thermometer) whose camera and pins are simulated."""
-    return load_config(None, {"device.data_dir": str(tmp_path), "camera.backend": "sim",
-                              "gpio.backend": "mock", "thermometer.backend": "mlx90614",
-                              **overrides})
+    return load_config(
+        None,
+        {
+            "device.data_dir": str(tmp_path),
+            "camera.backend": "sim",
+            "gpio.backend": "mock",
+            "thermometer.backend": "mlx90614",
+            **overrides,
+        },
+    )
 
 
 def _missing_bus() -> int:
@@ -58,8 +65,10 @@ def _refuse(error: Exception) -> Any:
     return open_bus
 
 
-@pytest.mark.parametrize("error", [FakeLgpioError("'can not open gpiochip'"),
-                                   ValueError("No Hardware I2C on (scl,sda)=(3, 2)")])
+@pytest.mark.parametrize(
+    "error",
+    [FakeLgpioError("'can not open gpiochip'"), ValueError("No Hardware I2C on (scl,sda)=(3, 2)")],
+)
 def test_any_surprise_while_opening_the_sensor_still_starts_the_kiosk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
@@ -78,11 +87,20 @@ def test_any_surprise_while_opening_the_sensor_still_starts_the_kiosk(
     ("modules", "advice"),
     [
         ({"board": None}, r"pip install .*adafruit-blinka"),  # Blinka not installed
-        ({"board": SimpleNamespace(SCL=3, SDA=2),
-          "busio": SimpleNamespace(I2C=_refuse(ValueError("No Hardware I2C")))}, "I2C is off"),
-        ({"board": SimpleNamespace(SCL=3, SDA=2),
-          "busio": SimpleNamespace(I2C=_refuse(FakeLgpioError("can not open gpiochip")))},
-         "folder it can write"),
+        (
+            {
+                "board": SimpleNamespace(SCL=3, SDA=2),
+                "busio": SimpleNamespace(I2C=_refuse(ValueError("No Hardware I2C"))),
+            },
+            "I2C is off",
+        ),
+        (
+            {
+                "board": SimpleNamespace(SCL=3, SDA=2),
+                "busio": SimpleNamespace(I2C=_refuse(FakeLgpioError("can not open gpiochip"))),
+            },
+            "folder it can write",
+        ),
     ],
 )
 def test_kiosk_starts_degraded_when_blinka_cannot_open_the_bus(
@@ -112,8 +130,9 @@ def test_the_loaded_sdl_is_found_and_lists_kmsdrm() -> None:
 def test_selftest_fails_loudly_without_kmsdrm_even_non_interactive(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(screen, "sdl_video_drivers",
-                        lambda library: ["x11", "wayland", "offscreen", "dummy"])
+    monkeypatch.setattr(
+        screen, "sdl_video_drivers", lambda library: ["x11", "wayland", "offscreen", "dummy"]
+    )
     assert main(["selftest", "--sim", "--non-interactive", "--only", "screen"]) == 1
     out = capsys.readouterr().out
     assert "[screen] FAIL" in out and "no KMS/DRM video driver" in out and "pygame-ce" in out
@@ -141,7 +160,8 @@ def test_gpiolib_check_explains_an_unwritable_working_directory(
 ) -> None:
     # lgpio's import fails like this when its pipe cannot be made (measured with lgpio 0.2.2).
     (tmp_path / "lgpio.py").write_text(
-        "raise FileNotFoundError(2, 'No such file or directory', '.lgd-nfy-3')\n")
+        "raise FileNotFoundError(2, 'No such file or directory', '.lgd-nfy-3')\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "lgpio", raising=False)
     assert main(["selftest", "--non-interactive", "--only", "gpiolib"]) == 1
@@ -234,20 +254,25 @@ def _relay_off(
     for name, body in tools.items():
         (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
         (bin_dir / name).chmod(0o755)
-    return subprocess.run(["/bin/sh", str(RELAY_OFF), *args], capture_output=True, text=True,
-                          check=False, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    return subprocess.run(
+        ["/bin/sh", str(RELAY_OFF), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+    )
 
 
 def test_relay_off_uses_pinctrl(tmp_path: Path) -> None:
-    result = _relay_off(tmp_path, {"pinctrl": 'echo "pinctrl $*"', "gpioset": 'echo "gpioset $*"'},
-                        "17", "dh")
+    result = _relay_off(
+        tmp_path, {"pinctrl": 'echo "pinctrl $*"', "gpioset": 'echo "gpioset $*"'}, "17", "dh"
+    )
     assert result.stdout == "pinctrl set 17 op dh\n"
 
 
 def test_relay_off_finds_the_line_by_name_without_pinctrl(tmp_path: Path) -> None:
     # A Pi 5 on an older kernel: the header is gpiochip4, so gpiochip0 would be the wrong chip.
-    tools = {"gpiofind": '[ "$1" = GPIO17 ] && echo "gpiochip4 17"',
-             "gpioset": 'echo "gpioset $*"'}
+    tools = {"gpiofind": '[ "$1" = GPIO17 ] && echo "gpiochip4 17"', "gpioset": 'echo "gpioset $*"'}
     assert _relay_off(tmp_path, tools, "17", "dl").stdout == "gpioset gpiochip4 17=0\n"
     missing = _relay_off(tmp_path, {"gpiofind": "exit 1", "gpioset": "echo never"}, "17", "dl")
     assert missing.returncode == 1 and "raspi-utils" in missing.stderr
@@ -256,16 +281,27 @@ def test_relay_off_finds_the_line_by_name_without_pinctrl(tmp_path: Path) -> Non
 
 # --- 5, 6, 7: what setup.sh installs and writes -----------------------------------------------
 def _bash(script: str) -> str:
-    result = subprocess.run(["bash", "-c", f"source {SETUP}\nset +E\n{script}"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["bash", "-c", f"source {SETUP}\nset +E\n{script}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def test_setup_installs_mesa_and_raspberry_pis_gpio_packages() -> None:
     packages = _bash('echo "${APT_DEVICE[*]} ${APT_PI[*]}"').split()
-    for package in ("libgbm1", "libegl1", "libgles2", "libgl1-mesa-dri", "python3-gpiozero",
-                    "python3-rpi-lgpio", "raspi-utils"):
+    for package in (
+        "libgbm1",
+        "libegl1",
+        "libgles2",
+        "libgl1-mesa-dri",
+        "python3-gpiozero",
+        "python3-rpi-lgpio",
+        "raspi-utils",
+    ):
         assert package in packages
 
 
@@ -280,7 +316,7 @@ def test_setup_prefers_raspberry_pis_gpiozero_over_pypis_in_the_venv(tmp_path: P
     (venv / "bin").mkdir(parents=True)
     module = venv / "lib/site-packages/gpiozero/__init__.py"
     (venv / "bin/python").write_text(f"#!/bin/sh\necho {module}\n")
-    (venv / "bin/pip").write_text("#!/bin/sh\necho \"pip $*\"\n")
+    (venv / "bin/pip").write_text('#!/bin/sh\necho "pip $*"\n')
     for tool in ("python", "pip"):
         (venv / "bin" / tool).chmod(0o755)
     script = f"""

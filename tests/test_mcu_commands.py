@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from drivers.gate_osdp import OsdpController, load_key
+from drivers.gate_osdp import OsdpController, load_key, save_key
+from drivers.gate_osdp_sim import PtyBridge
 from hw_tests.controller import check as controller_check
 from hw_tests.harness import EXIT_OK, Skipped
 from hw_tests.runner import main as run_check
@@ -18,9 +19,9 @@ from kiosk.app import build
 from kiosk.cli import main
 from kiosk.commands import mcu
 from kiosk.config import load_config
-from kiosk.exc import ConfigError
+from kiosk.exc import ConfigError, HardwareError
 from kiosk.store import EventLog
-from tests.mcu_support import wait_for
+from tests.mcu_support import KEY, board, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +50,25 @@ def test_flash_refuses_a_bad_key_file(tmp_path: Path, capsys: pytest.CaptureFixt
     key_file.write_text("not hex\n")
     assert main(["mcu", "flash", "--key-file", str(key_file), "--dry-run"]) == 2
     assert "32 hex digits" in capsys.readouterr().err
+
+
+def test_rotate_key_changes_the_key_on_the_controller_and_in_the_key_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_file = tmp_path / "gate.key"
+    save_key(key_file, KEY)
+    with board(key=KEY) as vm, PtyBridge(vm) as bridge:
+        args = ["mcu", "rotate-key", "--key-file", str(key_file), "--port", bridge.path]
+        assert main(args) == 0
+        assert "now hold a new key" in capsys.readouterr().out
+        new = load_key(key_file)
+        assert new != KEY and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        assert bridge.call("read_file", path="scbk.hex")["text"] == new.hex()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["gate.key"]  # no .next, no temp
+        tried = bridge.call("state")["handshakes"]
+        with OsdpController(bridge.path, 1, KEY, reconnect_s=0.5) as old:
+            wait_for(lambda: bridge.call("state")["handshakes"] >= tried + 2, what="2 handshakes")
+            assert not old.online and not bridge.call("state")["secure"]
 
 
 def test_sim_serves_the_firmware_on_a_pty_that_a_panel_can_use(tmp_path: Path) -> None:
@@ -100,3 +120,35 @@ def test_demo_runs_with_the_gate_controller(
     assert tally[("decision", "allow", "ok")] == 3
     assert tally[("decision", "deny", "fever")] == 1
     assert tally[("decision", "allow", "exit_button")] == 1
+
+
+class _FakeController:
+    """Answers only to ``has[0]``, the key the controller holds; takes osdp_KEYSET."""
+
+    def __init__(self, has: list[bytes], key: bytes) -> None:
+        self.has, self.key = has, key
+
+    def __enter__(self) -> _FakeController:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def wait_online(self, timeout_s: float) -> bool:
+        return self.key == self.has[0]
+
+    def change_key(self, new: bytes, timeout_s: float) -> None:
+        self.has[0] = new
+
+
+def test_an_interrupted_rotation_is_finished_by_running_it_again(tmp_path: Path) -> None:
+    key_file, pending = tmp_path / "gate.key", tmp_path / "gate.key.next"
+    save_key(key_file, KEY)
+    new = bytes(range(16))
+    save_key(pending, new)
+    has = [new]  # the controller took the new key; the Pi stopped before storing it
+    with pytest.raises(HardwareError, match=r"gate\.key\.next"):
+        mcu.rotate_key(key_file, lambda k: _FakeController([bytes(16)], k), print, 0.1)
+    assert load_key(key_file) == KEY and load_key(pending) == new  # nothing lost
+    assert mcu.rotate_key(key_file, lambda k: _FakeController(has, k), print, 0.1) == new
+    assert load_key(key_file) == new and not pending.exists()

@@ -111,7 +111,9 @@ def test_door_opened_for_egress_is_not_forced_but_held_open_is_reported() -> Non
 
 
 def test_a_hung_main_loop_is_reset_by_the_watchdog_and_the_relay_is_off() -> None:
+    """main() runs as on the board; a stalled loop is not fed and the simulated WDT bites."""
     with board(site={"EGRESS_OPEN_MS": 5000, "WDT_MS": 2000}) as vm:
+        assert vm.state["watchdog"]  # armed by main() itself
         vm.drive("exit", True)
         vm.advance(100)
         assert vm.relay
@@ -121,6 +123,17 @@ def test_a_hung_main_loop_is_reset_by_the_watchdog_and_the_relay_is_off() -> Non
         assert vm.state["boots"] == 2
         assert vm.state["reset_cause"] == 3  # machine.WDT_RESET
         assert not vm.relay
+        assert vm.state["watchdog"]  # armed again after the reset
+
+
+def test_a_main_loop_that_stops_feeding_is_reset_within_the_timeout() -> None:
+    code = "import main\nmain.step = lambda ctl, wdt, now: ctl.tick(now)\nresult = 1"
+    with board(site={"WDT_MS": 2000}) as vm:
+        vm.run_python(code)  # a loop that runs but no longer feeds the dog
+        vm.advance(1990)
+        assert vm.state["boots"] == 1
+        vm.advance(30)
+        assert vm.state["boots"] == 2 and vm.state["reset_cause"] == 3
 
 
 def test_a_running_main_loop_keeps_the_watchdog_fed() -> None:

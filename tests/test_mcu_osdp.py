@@ -12,7 +12,8 @@ import pytest
 
 from drivers.gate_osdp import OsdpController
 from kiosk.exc import HardwareError
-from tests.mcu_support import KEY, WRONG_KEY, crc16, kinds, linked, wait_for
+from tests.mcu_support import KEY, WRONG_KEY, crc16, kinds, linked, wait_for, with_seq
+from tests.sc_panel import replay_frames
 
 pytestmark = pytest.mark.slow
 
@@ -29,14 +30,6 @@ def frames(stream: bytes) -> list[bytes]:
         else:
             i += 1
     return out
-
-
-def with_seq(frame: bytes, seq: int) -> bytes:
-    """The same frame with another sequence number and a correct CRC (no secret needed)."""
-    body = bytearray(frame[:-2])
-    body[4] = (body[4] & ~3) | seq
-    crc = crc16(bytes(body))
-    return b"\xff" + bytes(body) + bytes([crc & 0xFF, crc >> 8])
 
 
 def test_secure_channel_relay_pulse_and_input_events() -> None:
@@ -134,9 +127,38 @@ def test_replayed_and_forged_packets_are_refused_and_counted() -> None:
         assert not ctl.gate.is_open
 
 
+def command_of(frame: bytes) -> int:
+    return frame[5 + (frame[5] if frame[4] & 0x08 else 0)]
+
+
+@pytest.mark.parametrize("start", [0x77, 0x76, 0x68], ids=["from-SCRYPT", "from-CHLNG", "OUT"])
+def test_a_recorded_libosdp_session_replayed_into_it_never_moves_the_relay(start: int) -> None:
+    """A man in the middle of the kiosk's own session replays its start and the osdp_OUT."""
+    with linked() as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        bridge.freeze()  # the session stays live while the attacker holds the line
+        ctl.gate.open(1)
+        wait_for(lambda: ctl.gate.is_open)
+        bridge.advance(1100)
+        wait_for(lambda: not bridge.call("state")["outputs"]["relay"])
+        bridge.connected = False
+        recorded = frames(bytes(bridge.sniffed))
+        ops = [command_of(f) for f in recorded]
+        first = len(ops) - 1 - ops[::-1].index(start)
+        end = ops.index(0x68, first) if start != 0x68 else first
+        state = bridge.call("state")
+        assert state["secure"]
+        replay_frames(
+            bridge.inject, lambda: int(bridge.call("state")["seq"]), recorded[first : end + 1]
+        )
+        bridge.advance(200)
+        assert bridge.call("state")["switched_on"]["relay"] == state["switched_on"]["relay"]
+
+
 def test_cable_cut_drops_the_relay_keeps_egress_and_delivers_events_once() -> None:
     with linked() as (_vm, bridge, ctl):
         assert ctl.wait_online(15)
+        bridge.freeze()  # 100 ms either side of the offline limit: only `advance` moves time
         ctl.gate.open(50)  # far longer than the offline limit (3 s)
         wait_for(lambda: ctl.gate.is_open)
         bridge.connected = False
@@ -206,7 +228,7 @@ def test_install_mode_takes_the_key_from_the_control_panel() -> None:
     osdp = pytest.importorskip("osdp")
     from drivers.gate_osdp import SerialChannel
 
-    with linked(key=None) as (vm, bridge, ctl):
+    with linked(key=None, jumper=True) as (vm, bridge, ctl):
         ctl.close()  # the kiosk's panel insists on the secure channel: use a plain libosdp one
         assert vm.read_file("scbk.hex") is None
         channel = SerialChannel(bridge.path, 115200)

@@ -296,8 +296,10 @@ def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Ch
     assert 'id = "gate-north-1"' in config
     assert hashlib.sha256(pin.encode()).hexdigest() in config
     assert "i2c_arm_baudrate=100000" in (root / "boot/firmware/config.txt").read_text()
-    assert "RuntimeWatchdogSec=15" in (
-        root / "etc/systemd/system.conf.d/kiosk-watchdog.conf").read_text()
+    assert (
+        "RuntimeWatchdogSec=15"
+        in (root / "etc/systemd/system.conf.d/kiosk-watchdog.conf").read_text()
+    )
     # setup.sh ran from / (chroot's working directory), which the kiosk user cannot write:
     # its self-test still loaded lgpio, and found KMS/DRM in the SDL pygame loads.
     assert "[gpiolib] PASS: lgpio" in first.stdout, first.stdout[-4000:]
@@ -309,8 +311,12 @@ def test_selftest_runs_under_emulation_as_the_kiosk_user(chroot: Chroot) -> None
         pytest.skip("setup.sh did not finish in the previous test")
     started = time.monotonic()
     # From the data folder, as the unit runs it (lgpio's pipe goes there; see the lgpio test).
-    result = chroot.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- "
-                        "/opt/kiosk/venv/bin/kiosk selftest --sim", env={"HOME": "/var/lib/kiosk"})
+    result = chroot.run(
+        "bash",
+        "-c",
+        "cd /var/lib/kiosk && runuser -u kiosk -- /opt/kiosk/venv/bin/kiosk selftest --sim",
+        env={"HOME": "/var/lib/kiosk"},
+    )
     TIMINGS["selftest_s"] = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout
@@ -323,13 +329,21 @@ def test_adafruits_driver_and_blinka_are_installed_and_read_the_emulated_sensor(
     # sysv_ipc from a wheel), and the self-test reads the emulated chip through Adafruit's driver.
     box = _installed(chroot)
     (box.root / "var/lib/kiosk/adafruit.toml").write_text('[thermometer]\ndriver = "adafruit"\n')
-    result = box.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- "
-                     "/opt/kiosk/venv/bin/kiosk selftest --sim --only thermometer "
-                     "--config /var/lib/kiosk/adafruit.toml", env={"HOME": "/var/lib/kiosk"})
+    result = box.run(
+        "bash",
+        "-c",
+        "cd /var/lib/kiosk && runuser -u kiosk -- "
+        "/opt/kiosk/venv/bin/kiosk selftest --sim --only thermometer "
+        "--config /var/lib/kiosk/adafruit.toml",
+        env={"HOME": "/var/lib/kiosk"},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout
-    probe = box.run("/opt/kiosk/venv/bin/python", "-c",
-                    "import adafruit_mlx90614, busio, sysv_ipc; print('imported')")
+    probe = box.run(
+        "/opt/kiosk/venv/bin/python",
+        "-c",
+        "import adafruit_mlx90614, busio, sysv_ipc; print('imported')",
+    )
     assert "imported" in probe.stdout, probe.stdout + probe.stderr
 
 
@@ -366,11 +380,25 @@ def test_screen_check_fails_loudly_with_pygames_own_wheel(chroot: Chroot) -> Non
     # pygame's (not pygame-ce's) aarch64 wheel bundles an SDL without KMS/DRM: put it first on
     # the path and the non-interactive self-test must fail, not skip.
     box = _installed(chroot)
-    fetched = box.run("/opt/kiosk/venv/bin/pip", "install", "--quiet", "--no-deps",
-                      "--target", "/opt/classic-pygame", "pygame==2.6.1")
+    fetched = box.run(
+        "/opt/kiosk/venv/bin/pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--target",
+        "/opt/classic-pygame",
+        "pygame==2.6.1",
+    )
     assert fetched.returncode == 0, fetched.stderr
-    result = box.run("/opt/kiosk/venv/bin/kiosk", "selftest", "--sim", "--non-interactive",
-                     "--only", "screen", env={"PYTHONPATH": "/opt/classic-pygame"})
+    result = box.run(
+        "/opt/kiosk/venv/bin/kiosk",
+        "selftest",
+        "--sim",
+        "--non-interactive",
+        "--only",
+        "screen",
+        env={"PYTHONPATH": "/opt/classic-pygame"},
+    )
     print(f"\n{result.stdout}")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "pygame 2.6.1" in result.stdout and "no KMS/DRM video driver" in result.stdout
@@ -378,14 +406,23 @@ def test_screen_check_fails_loudly_with_pygames_own_wheel(chroot: Chroot) -> Non
 
 def test_lgpio_needs_a_folder_the_kiosk_user_can_write(chroot: Chroot) -> None:
     box = _installed(chroot)
-    selftest = ["/opt/kiosk/venv/bin/kiosk", "selftest", "--sim", "--non-interactive",
-                "--only", "gpiolib"]
+    selftest = [
+        "/opt/kiosk/venv/bin/kiosk",
+        "selftest",
+        "--sim",
+        "--non-interactive",
+        "--only",
+        "gpiolib",
+    ]
     # From / (not writable by kiosk), as setup.sh used to run it: lgpio's import fails.
     stuck = box.run("runuser", "-u", "kiosk", "--", *selftest)
     assert stuck.returncode == 1 and "notification pipe in /" in stuck.stdout, stuck.stdout
     # What setup.sh and the unit do now: LG_WD (and the working directory) is the data folder.
-    fixed = box.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- env "
-                    f"LG_WD=/var/lib/kiosk {' '.join(selftest)}")
+    fixed = box.run(
+        "bash",
+        "-c",
+        f"cd /var/lib/kiosk && runuser -u kiosk -- env LG_WD=/var/lib/kiosk {' '.join(selftest)}",
+    )
     assert fixed.returncode == 0 and "[gpiolib] PASS" in fixed.stdout, fixed.stdout
 
 

@@ -167,7 +167,7 @@ def test_boot_config_is_written_once_and_keeps_other_lines(tmp_path: Path) -> No
     assert "CHANGES=0" in bash(script).stdout
     text = config_txt.read_text()
     assert text.startswith("dtoverlay=vc4-kms-v3d\n[pi4]\narm_boost=1\n")
-    block = text[text.index("# >>> checkpoint-kiosk"):].splitlines()
+    block = text[text.index("# >>> checkpoint-kiosk") :].splitlines()
     assert block[1] == "[all]"  # our lines must not land under the [pi4] section above
     assert text.count("dtparam=i2c_arm=on,i2c_arm_baudrate=100000") == 1
     assert "camera_auto_detect=1" in text and "dtparam=watchdog=on" in text

@@ -1,7 +1,8 @@
 """``kiosk mcu``: the gate controller (a Raspberry Pi Pico running mcu/firmware).
 
-kiosk mcu sim     the firmware in MicroPython on a pseudo-terminal, for any OSDP panel
-kiosk mcu flash   copy the firmware, its settings and the secure channel key to a Pico
+kiosk mcu sim         the firmware in MicroPython on a pseudo-terminal, for any OSDP panel
+kiosk mcu flash       copy the firmware, its settings and the secure channel key to a Pico
+kiosk mcu rotate-key  give the controller a new key over the bus (osdp_KEYSET), then keep it
 """
 
 from __future__ import annotations
@@ -47,6 +48,18 @@ def add_parser(sub: Any, name: str) -> None:
     )
     flash.add_argument("--dry-run", action="store_true", help="print the mpremote commands only")
     flash.set_defaults(run=run_flash)
+    rotate = verbs.add_parser(
+        "rotate-key", help="replace the secure channel key on the controller and in key_file"
+    )
+    rotate.add_argument("--config", type=Path, default=None, help="kiosk TOML ([gate])")
+    rotate.add_argument(
+        "--key-file", type=Path, default=None, help="the current key (default: [gate] key_file)"
+    )
+    rotate.add_argument(
+        "--port", default=None, help="the controller's serial port (default: [gate] serial_port)"
+    )
+    rotate.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for a session")
+    rotate.set_defaults(run=run_rotate_key)
 
 
 def site_settings(config: Any) -> dict[str, Any]:
@@ -64,15 +77,12 @@ def site_settings(config: Any) -> dict[str, Any]:
 
 def ensure_key(path: Path) -> bytes:
     """The key in ``path``; a new random one (file mode 600) when the file does not exist."""
-    from drivers.gate_osdp import load_key
+    from drivers.gate_osdp import load_key, save_key
 
     if path.exists():
         return load_key(path)
     key = os.urandom(16)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(key.hex() + "\n")
+    save_key(path, key)
     print(f"new secure channel key written to {path} (mode 600)")
     return key
 
@@ -147,3 +157,55 @@ def run_flash(args: argparse.Namespace) -> int:
                 )
     print("the controller enforces: " + json.dumps(site_settings(config)))
     return 0
+
+
+def run_rotate_key(args: argparse.Namespace) -> int:
+    from drivers.gate_osdp import OsdpController
+
+    config = _config(args.config)
+    gate = config.gate
+    key_file = args.key_file or gate.key_file
+    if key_file is None:
+        raise ConfigError("gate.key_file: give --key-file or set [gate] key_file in the config")
+    port = args.port or gate.serial_port
+
+    def connect(key: bytes) -> OsdpController:
+        return OsdpController(port, gate.address, key, baud=gate.baud, reconnect_s=0.5)
+
+    rotate_key(key_file, connect, print, args.timeout)
+    return 0
+
+
+def rotate_key(
+    key_file: Path, connect: Callable[[bytes], Any], say: Callable[[str], None], timeout_s: float
+) -> bytes:
+    """A new key on the controller (osdp_KEYSET in a session with the old one), then in
+    ``key_file``; returns it. The new key waits in ``<key_file>.next`` until the controller
+    has answered with it, so an interrupted rotation is finished by running it again.
+    """
+    from drivers.gate_osdp import load_key, save_key
+
+    old = load_key(key_file)
+    pending = key_file.with_name(key_file.name + ".next")
+    resumed = pending.exists()
+    new = load_key(pending) if resumed else os.urandom(16)
+    if not resumed:
+        save_key(pending, new)
+    with connect(old) as ctl:
+        if ctl.wait_online(timeout_s):
+            ctl.change_key(new, timeout_s)
+        elif not resumed:
+            raise HardwareError(
+                f"the gate controller did not open a secure session with the key in {key_file}:"
+                " is the kiosk service stopped (it holds the port) and the bus wired?"
+            )
+    with connect(new) as ctl:
+        if not ctl.wait_online(timeout_s):
+            raise HardwareError(
+                f"the gate controller does not answer with the new key; it is kept in {pending}:"
+                " run 'kiosk mcu rotate-key' again to finish"
+            )
+    save_key(key_file, new)
+    pending.unlink()
+    say(f"the gate controller and {key_file} now hold a new key; the old one is refused")
+    return new

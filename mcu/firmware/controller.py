@@ -8,6 +8,9 @@ from link import Framer
 from pd import Peripheral
 from signals import Signals
 
+# osdp_LED record, permanent part: red 200 ms on, 200 ms off, until the board is mended
+_KEY_DAMAGED_LED = bytes((0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 1, 0))
+
 
 class Controller:
     """Everything the main loop runs; ``machine`` is the real module or the simulated one."""
@@ -41,9 +44,12 @@ class Controller:
         )
         self.de = pin(cfg.DE_PIN, pin.OUT, value=0) if cfg.DE_PIN >= 0 else None
         self.framer = Framer(cfg.GAP_MS)
-        self.pd = Peripheral(
-            cfg, self.door, self.signals, self.events, KeyFile(cfg.KEY_FILE), random
-        )
+        jumper = pin(cfg.INSTALL_PIN, pin.IN, pin.PULL_UP)
+        held = bool(jumper.value()) == cfg.INSTALL_ACTIVE_HIGH  # read once: at boot only
+        keys = KeyFile(cfg.KEY_FILE)
+        self.pd = Peripheral(cfg, self.door, self.signals, self.events, keys, random, held, now)
+        if self.pd.key_damaged:
+            self.signals.led(_KEY_DAMAGED_LED, 0, now)
         self.rx = bytearray(64)
 
     def tick(self, now):

@@ -23,6 +23,7 @@ BOOT = const(8)  # value: reset cause (machine.reset_cause())
 EGRESS = const(9)  # the controller opened the door by itself for the exit button
 RELAY = const(10)  # relay energised (1) / dropped (0)
 AUTH = const(11)  # a packet failed its MAC check and was refused
+KEY = const(12)  # the key at boot or after osdp_KEYSET: 0 none, 1 ok, 2 install mode, 3 damaged
 
 
 class EventRing:

@@ -2,11 +2,14 @@
 
 Only the handshake and identification (osdp_ID, osdp_CAP, osdp_CHLNG, osdp_SCRYPT) are
 answered in plain text; everything else needs the secure channel, and nothing that moves
-the door is done in a session made with the public install-mode key. A packet that fails
-its MAC is refused, counted and ends the session, as the standard asks.
+the door is done in a session made with the public install-mode key. osdp_SCRYPT is taken
+only as the answer to the osdp_CHLNG just answered, once; at any other time it is refused
+and the running session is left as it was. A packet that fails its MAC is refused, counted
+and ends the session, as the standard asks.
 """
 
 import events as ev
+from keys import KeyDamaged
 from link import checksum, crc16
 from micropython import const
 from sc import SCBK_D, Session
@@ -47,6 +50,7 @@ _CTRL_CRC = const(4)
 _CTRL_SCB = const(8)
 _BROADCAST = const(0x7F)
 _BATCH = const(8)  # event records per reply
+_KEY_STATE = {"missing": 0, "ok": 1, "install": 2, "damaged": 3}  # values of ev.KEY
 
 VENDOR = b"\x4b\x43\x4b"  # private vendor code carried by our osdp_MFGREP event replies
 _PLAIN_OK = (_ID, _CAP)
@@ -67,19 +71,31 @@ _CAPS = bytes(
 class Peripheral:
     """Answers the host's commands for the door, its signals and the secure channel."""
 
-    def __init__(self, cfg, door, signals, events, keys, random):
+    def __init__(self, cfg, door, signals, events, keys, random, install_jumper, now):
         self.address = cfg.ADDRESS
         self.serial = cfg.SERIAL
         self.door = door
         self.signals = signals
         self.events = events
         self.keys = keys
-        self.scbk = keys.load()
+        self.key_damaged = False
+        try:
+            self.scbk = keys.load()
+        except KeyDamaged:  # fail secure: no session at all, and never install mode
+            self.scbk = None
+            self.key_damaged = True
+        # Install mode (the public key SCBK-D, only to receive a key) needs no key file at
+        # all and someone at the board: the install jumper held at boot.
+        self.install_mode = self.scbk is None and not self.key_damaged and install_jumper
+        if self._key_state() != "ok":
+            events.push(ev.KEY, _KEY_STATE[self._key_state()], now)
         self.random = random
         self.sc = Session()
         self.out = bytearray(96)  # reply data before framing
         self.tx = bytearray(128)
         self.tx_len = 0
+        self.signing = False  # the command passed its MAC check: the reply carries one
+        self.encrypted = False  # ... and its data came encrypted
         self.seq = -1  # sequence number of the last command answered
         self.last_cmd = 0
         self.in_flight = 0  # event records sent in the last reply, not yet acknowledged
@@ -89,12 +105,16 @@ class Peripheral:
         self.refused = 0
         self.handshakes = 0
 
-    @property
-    def install_mode(self):
-        return self.scbk is None
+    def _key_state(self):
+        if self.key_damaged:
+            return "damaged"
+        if self.install_mode:
+            return "install"
+        return "missing" if self.scbk is None else "ok"
 
     def handle(self, f, n, mark, now):
         """Answer the frame ``f[:n]``; returns the reply's length in ``tx`` (0: stay silent)."""
+        self.signing = self.encrypted = False
         addr = f[1]
         if addr & 0x80 or ((addr & 0x7F) != self.address and addr != _BROADCAST):
             return 0  # another device's traffic on a shared bus
@@ -118,7 +138,10 @@ class Peripheral:
         elif seq == self.seq and self.tx_len and cmd == self.last_cmd:
             return self.tx_len  # our reply was lost: the same bytes again
         elif seq != (self.seq % 3) + 1:
+            self.sc.forget_challenge()
             return self._nak(_NAK_SEQ, seq, mark)
+        if cmd != _SCRYPT:
+            self.sc.forget_challenge()  # osdp_SCRYPT answers only the CHLNG just answered
         scs = f[6] if ctrl & _CTRL_SCB else 0
         secure = scs in (0x15, 0x17)
         stop = end
@@ -135,6 +158,8 @@ class Peripheral:
                     self.decrypt_failures += 1
                     return self._auth_failed(seq, mark, now)
                 stop = body + 1 + plain
+            self.signing = True
+            self.encrypted = scs == 0x17
             self.events.drop(self.in_flight)  # the host has the last reply
             self.in_flight = 0
             self.door.host_alive(now)
@@ -192,7 +217,7 @@ class Peripheral:
             self.signals.buzz(f[at + 1], f[at + 2], f[at + 3], f[at + 4], now)
             return self._reply(_ACK, 0, seq, mark)
         if cmd == _KEYSET:
-            return self._keyset(f, at, size, seq, mark)
+            return self._keyset(f, at, size, seq, mark, now)
         if cmd == _CHLNG:
             return self._challenge(f, at, size, seq, mark)
         if cmd == _SCRYPT:
@@ -217,17 +242,21 @@ class Peripheral:
         self.out[0] = 1 if self.door.on else 0
         return self._reply(_OSTATR, 1, seq, mark)
 
-    def _keyset(self, f, at, size, seq, mark):
+    def _keyset(self, f, at, size, seq, mark, now):
+        """A new SCBK: in install mode, or to rotate the key in a session made with it."""
         if size != 18 or f[at] != 1 or f[at + 1] != 16:
             return self._nak(_NAK_CMD_LEN, seq, mark)
-        if not (self.sc.active and self.sc.default_key and self.install_mode):
+        key = bytes(f[at + 2 : at + 18])
+        allowed = self.install_mode if self.sc.default_key else self.scbk is not None
+        if not (allowed and self.encrypted and key != SCBK_D):
             self.refused += 1
             return self._nak(_NAK_SC_COND, seq, mark)
-        key = bytes(f[at + 2 : at + 18])
         self.keys.save(key)
         self.scbk = key
+        self.install_mode = False
+        self.events.push(ev.KEY, _KEY_STATE["ok"], now)
         n = self._reply(_ACK, 0, seq, mark)
-        self.sc.end()  # the host starts a new session with the new key
+        self.sc.end()  # the host starts a new session with the new key; the old one is gone
         return n
 
     def _challenge(self, f, at, size, seq, mark):
@@ -253,6 +282,10 @@ class Peripheral:
     def _confirm(self, f, at, size, seq, mark, now):
         if size != 16:
             return self._nak(_NAK_CMD_LEN, seq, mark)
+        if not self.sc.pending:  # replayed, or out of turn: the session stays as it was
+            self.refused += 1
+            self.events.push(ev.AUTH, 2, now)
+            return self._nak(_NAK_SC_COND, seq, mark)
         rmac = self.sc.confirm(f[at : at + 16])
         if rmac is None:
             self.refused += 1
@@ -281,7 +314,9 @@ class Peripheral:
         t[s + 1] = self.address | 0x80
         ctrl = seq | _CTRL_CRC
         p = s + 5
-        secure = self.sc.active
+        # A reply MAC continues the chain of the command's MAC: an unauthenticated command
+        # (refused) gets a plain reply and leaves a running session's chain untouched.
+        secure = self.signing and self.sc.active
         if scs:
             ctrl |= _CTRL_SCB
             t[p], t[p + 1], t[p + 2] = 3, scs, scb_param

@@ -2,7 +2,9 @@
 
 The session is set up by the host's osdp_CHLNG / osdp_SCRYPT handshake from the
 secure channel base key (SCBK); each packet after that carries a MAC chained over every
-earlier packet, so a replayed, reordered or forged packet fails its MAC check.
+earlier packet, so a replayed, reordered or forged packet fails its MAC check. A challenge
+is confirmed at most once: its random numbers are wiped when it is used or abandoned, so a
+recorded osdp_SCRYPT can never restart a MAC chain that a recording continues.
 ``cryptolib`` does the AES on the board; ``aes.py`` where the interpreter lacks it.
 """
 
@@ -26,6 +28,7 @@ class Session:
 
     def __init__(self):
         self.active = False
+        self.pending = False  # a challenge answered, its osdp_SCRYPT not yet seen
         self.default_key = False  # session made with SCBK-D (install mode)
         self.cp_random = bytearray(8)
         self.pd_random = bytearray(8)
@@ -39,6 +42,13 @@ class Session:
         self.active = False
         self.default_key = False
         self._enc = self._dec = self._mac1 = self._mac2 = None
+        self.forget_challenge()
+
+    def forget_challenge(self):
+        """Drop an unconfirmed challenge: its cryptogram can never be confirmed afterwards."""
+        self.pending = False
+        _wipe(self.cp_random)
+        _wipe(self.pd_random)
 
     def challenge(self, scbk, cp_random, pd_random, default_key):
         """osdp_CHLNG: derive the session keys; return the PD cryptogram (16 bytes)."""
@@ -58,13 +68,19 @@ class Session:
         self._dec = aes(self._s_enc, _ECB)
         self._mac1 = aes(s_mac1, _ECB)
         self._mac2 = aes(s_mac2, _ECB)
+        self.pending = True
         return _ecb(self._s_enc, bytes(cp_random) + bytes(pd_random))
 
     def confirm(self, cp_cryptogram):
-        """osdp_SCRYPT: check the host's cryptogram; on success return R-MAC-I, else None."""
-        if self._mac1 is None or self._mac2 is None:
+        """osdp_SCRYPT: check the host's cryptogram; on success return R-MAC-I, else None.
+
+        Only the challenge just answered can be confirmed, and only once; without one
+        (a session running, no challenge, or this one confirmed already) nothing changes.
+        """
+        if not self.pending or self._mac1 is None or self._mac2 is None:
             return None
         want = _ecb(self._s_enc, bytes(self.pd_random) + bytes(self.cp_random))
+        self.forget_challenge()
         if not _equal(want, cp_cryptogram):
             self.end()
             return None
@@ -141,6 +157,11 @@ class Session:
         if rest < 16:
             b[rest] ^= 0x80
         mac2.encrypt(bytes(b), out)
+
+
+def _wipe(buf):
+    for i in range(len(buf)):
+        buf[i] = 0
 
 
 def _equal(a, b):

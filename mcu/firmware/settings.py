@@ -27,11 +27,13 @@ class Settings:
     GREEN_PIN = const(16)
     RED_PIN = const(17)
     BUZZER_PIN = const(18)
+    INSTALL_PIN = const(14)  # install jumper: held at boot with no key file, install mode
     # Inputs are pulled up; True: the input is active when its pin reads high.
     DOOR_ACTIVE_HIGH = True  # reed contact to ground opens with the door
     EXIT_ACTIVE_HIGH = False  # push button to ground
     TAMPER_ACTIVE_HIGH = True  # normally-closed tamper loop
     FIRE_ACTIVE_HIGH = True  # normally-closed contact of the fire panel
+    INSTALL_ACTIVE_HIGH = False  # jumper (or a held button) to ground
     FIRE_OPENS = True  # a fire alarm holds the door unlocked
     MAX_OPEN_MS = const(10000)  # longest the relay stays energised for one command
     OFFLINE_MS = const(5000)  # no authenticated poll for this long: host lost, relay off

@@ -1,17 +1,34 @@
 """A simulated ``machine`` module: the firmware runs unchanged in MicroPython without a board.
 
-Pins, a UART, the watchdog and timers live on ``board``; the simulator (simboard.py) drives
-inputs, feeds the UART and moves the clock, and a reset puts every pin back to a floating
-input, as on the RP2040.
+Pins, a UART, the watchdog, timers and the clock live on ``board``; the simulator
+(simboard.py) drives inputs, feeds the UART and sets the host's time, and a reset puts every
+pin back to a floating input, as on the RP2040. The firmware's main loop reads the clock
+(``time.ticks_ms``, which is ``board.ticks_ms`` here) once a pass: each reading is up to
+``SLICE`` ms after the last until the host's time is reached, and the watchdog resets the
+board (raises ``Reset``) as soon as it has not been fed for longer than its timeout.
 """
 
 PWRON_RESET = 1
 WDT_RESET = 3
+SLICE = 5  # ms between two readings of the clock while it catches up with the host's time
+TICKS_MASK = 0x3FFFFFFF  # ticks_ms() wraps at 2**30 on the rp2 port (and in this VM)
+
+
+class Reset(BaseException):
+    """The board resets: raised through the firmware, out of its main()."""
+
+    def __init__(self, cause):
+        super().__init__(cause)
+        self.cause = cause
 
 
 class _Board:
     def __init__(self):
-        self.clock = 0
+        self.clock = 0  # ms since the simulation started
+        self.ticks0 = 0  # what ticks_ms() reads at clock 0
+        self.target = 0  # the host's time: the clock runs up to it, then waits
+        self.extra_pass = False  # the host asked for one more pass at the same time
+        self.wait = None  # called when the clock has reached the host's time
         self.pins = {}  # id -> [mode, pull, level driven by the firmware, level driven outside]
         self.uart = None
         self.wdt = None
@@ -30,6 +47,22 @@ class _Board:
         self.wdt = None
         self.timers = []
         self.cause = cause
+
+    def ticks_ms(self):
+        """time.ticks_ms() for the firmware: catches up with the host's time, then waits."""
+        if self.wait and self.clock >= self.target and not self.extra_pass:
+            self.wait()
+        self.extra_pass = False
+        if self.target > self.clock:
+            self.move_to(min(self.target, self.clock + SLICE))
+        return (self.ticks0 + self.clock) & TICKS_MASK
+
+    def move_to(self, clock):
+        """Time passes: timers run and a watchdog not fed in time resets the board."""
+        self.clock = clock
+        self.run_timers()
+        if self.wdt and self.clock - self.fed > self.wdt.timeout:
+            raise Reset(WDT_RESET)
 
     def level(self, pin_id):
         state = self.pins.get(pin_id)

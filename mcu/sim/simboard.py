@@ -1,97 +1,225 @@
-"""Runs the gate controller firmware against the simulated ``machine``, one request at a time.
+"""Runs the gate controller firmware's own ``main()`` on the simulated ``machine``.
 
-The host (drivers/gate_osdp_sim.py, through board.mjs) sends JSON requests: move the clock
-and pass UART bytes, drive an input, stall the main loop, reset. Each answer carries the
-bytes the firmware sent and the state of its outputs. The clock is the host's, so tests
-decide exactly when time passes.
+The host (drivers/gate_osdp_sim.py, through board.mjs) sends JSON requests, one a line: move
+the clock and pass UART bytes, drive an input, stall the main loop, reset. The firmware boots
+as on the board (``main.main()``: settings, controller, watchdog, the loop) and runs until
+its clock reaches the host's time; there, between two passes of its loop, the host's requests
+are served (``Host.serve``). Each answer carries the bytes the firmware sent and the state of
+its outputs. The clock is the host's, so tests decide exactly when time passes; a watchdog
+that is not fed in time resets the board, which boots ``main()`` afresh.
 """
 
 import json
 import sys
 
+import js
 import machine
-from machine import board
+from machine import Reset, board
 
 _FIRMWARE = (
     "settings", "link", "events", "sc", "aes", "door", "signals", "keys", "pd", "controller",
     "main",
 )  # fmt: skip
 _OUTPUTS = ("relay", "green", "red", "buzzer")
-_INPUTS = ("door", "exit", "tamper", "fire")
-_SLICE = 5  # ms: the main loop runs at least this often when the clock is moved on
+_INPUTS = ("door", "exit", "tamper", "fire", "install")  # install: the jumper read at boot
 
 
-class _Random:
-    """A xorshift generator standing in for os.urandom (the WebAssembly build has none)."""
-
-    def __init__(self, seed):
-        self.x = seed or 1
-
-    def __call__(self, n):
-        out = bytearray(n)
-        for i in range(n):
-            x = self.x
-            x ^= (x << 13) & 0xFFFFFFFF
-            x ^= x >> 17
-            x ^= (x << 5) & 0xFFFFFFFF
-            self.x = x
-            out[i] = x & 0xFF
-        return bytes(out)
+class _Eof(BaseException):
+    """The host closed the line: the simulation ends."""
 
 
-class Sim:
-    def __init__(self, seed):
-        self.random = _Random(seed)
+class _Module:
+    """A stand-in for a built-in module (MicroPython lets sys.modules name any object)."""
+
+
+def urandom(n):
+    """os.urandom for the firmware, from Node's crypto.randomBytes (see board.mjs)."""
+    return bytes.fromhex(js.simRandomHex(n))
+
+
+def _stand_ins():
+    """``time`` on the simulated clock and ``os`` with urandom, for the firmware's imports."""
+    import os
+    import time
+
+    fake_os = _Module()
+    for name in dir(os):
+        if not name.startswith("__"):
+            setattr(fake_os, name, getattr(os, name))
+    fake_os.urandom = urandom
+    fake_time = _Module()
+    fake_time.ticks_ms = board.ticks_ms
+    fake_time.ticks_diff = time.ticks_diff
+    fake_time.ticks_add = time.ticks_add
+    sys.modules["os"] = fake_os
+    sys.modules["time"] = fake_time
+
+
+class Host:
+    """The host's side of the simulated board: boots the firmware and serves requests."""
+
+    def __init__(self):
         self.boots = 0
-        self.now = 0
+        self.ctl = None  # the firmware's Controller, once main() has built it
+        self.cfg = None
+        self.pending = None  # a request answered when the firmware next waits for the host
+
+    def run(self):
+        req = self.read()
+        if req.get("op") != "boot":
+            raise ValueError("the first request must be boot")
+        _stand_ins()
+        board.ticks0 = req.get("ticks0", 0)
+        board.wait = self.serve
+        self.world_at_rest(bool(req.get("jumper")))
+        self.pending = "boot"
+        cause = machine.PWRON_RESET
+        while True:
+            try:
+                self.boot(cause)
+                self.main.main()
+                raise RuntimeError("main() returned")
+            except Reset as r:
+                cause = r.cause
+            except _Eof:
+                return
+            except Exception as e:  # the firmware crashed: on a board, main.py has ended
+                sys.print_exception(e)
+                cause = self.halted(e)
+
+    def world_at_rest(self, jumper):
+        """Door shut, nothing pressed, no alarm; the install jumper as asked."""
         import settings
 
         cfg = settings.load()
-        for role in _INPUTS:  # the world at rest: door shut, nothing pressed, no alarm
+        for role in _INPUTS[:4]:
             high = getattr(cfg, role.upper() + "_ACTIVE_HIGH")
             board.drive(getattr(cfg, role.upper() + "_PIN"), 0 if high else 1)
-        self.boot(machine.PWRON_RESET)
+        board.drive(cfg.INSTALL_PIN, 1 if jumper == cfg.INSTALL_ACTIVE_HIGH else 0)
 
     def boot(self, cause):
         board.power_cycle(cause)
+        self.ctl = None
         for name in _FIRMWARE:
             sys.modules.pop(name, None)
+        import controller
+
+        host = self
+
+        class Watched(controller.Controller):
+            """The firmware's own Controller; the host keeps a reference to read its state."""
+
+            def __init__(self, *args):
+                super().__init__(*args)
+                host.ctl = self
+
+        controller.Controller = Watched
         import main
         import settings
-        from controller import Controller
 
         self.main = main
         self.cfg = settings.load()
-        self.ctl = Controller(machine, self.cfg, self.now, self.random)
-        self.wdt = machine.WDT(timeout=self.cfg.WDT_MS)
         self.boots += 1
 
-    def pin(self, role):
-        return getattr(self.cfg, role.upper() + "_PIN")
+    # -- requests ------------------------------------------------------------------------
+    def read(self):
+        line = js.simHost.next()
+        if not line:
+            raise _Eof()
+        return json.loads(line)
 
-    def run_until(self, now, rx):
-        """The main loop runs from the current time to ``now``; ``rx`` arrives at the start."""
-        if rx:
-            board.uart.rx.extend(rx)
+    def answer(self, fields):
+        fields["ok"] = True
+        js.simHost.answer(json.dumps(fields))
+
+    def fail(self, e):
+        js.simHost.answer(json.dumps({"ok": False, "error": type(e).__name__ + ": " + str(e)}))
+
+    def serve(self):
+        """The firmware waits for the host between two passes: answer, act, until time moves."""
+        if self.ctl is None:
+            return  # still booting: main() reads the clock before its loop
+        if self.pending:
+            self.pending = None
+            self.answer(self.state())
         while True:
-            self.now = min(now, self.now + _SLICE) if now > self.now else self.now
-            board.clock = self.now
-            board.run_timers()
-            self.main.step(self.ctl, self.wdt, self.now)
-            if self.now >= now:
-                break
+            req = self.read()
+            try:
+                if self.handle(req):
+                    return
+            except Exception as e:
+                sys.print_exception(e)
+                self.pending = None
+                self.fail(e)
+
+    def handle(self, req):
+        """One request; True when the firmware is to run on (the answer comes later)."""
+        op = req["op"]
+        if op in ("step", "advance"):
+            if req.get("rx"):
+                board.uart.rx.extend(bytes.fromhex(req["rx"]))
+            board.target = req["now"] if op == "step" else board.clock + req["ms"]
+            board.extra_pass = True  # at least one pass, even when no time passes
+            self.pending = op
+            return True
+        if op == "reset":
+            self.pending = op
+            raise Reset(req.get("cause", machine.PWRON_RESET))
+        if op == "stall":
+            self.pending = op
+            self.stall(req["ms"])
+            self.pending = None
+        elif op == "drive":
+            self.drive(req["input"], bool(req["active"]))
+        elif op == "read_file":
+            self.answer({"text": self.read_file(req["path"])})
+            return False
+        elif op == "exec":  # tests: run MicroPython code next to the firmware, return ``result``
+            scope = {}
+            exec(req["code"], scope)
+            self.answer({"result": scope.get("result")})
+            return False
+        elif op != "state":
+            raise ValueError("unknown op " + op)
+        self.answer(self.state())
+        return False
 
     def stall(self, ms):
         """The main loop hangs for ``ms``: time passes, interrupts run, nobody feeds the dog."""
-        end = self.now + ms
-        while self.now < end:
-            self.now = min(end, self.now + _SLICE)
-            board.clock = self.now
-            board.run_timers()
-            if board.wdt and self.now - board.fed > board.wdt.timeout:
-                self.boot(machine.WDT_RESET)
-                return True
-        return False
+        end = board.clock + ms
+        while board.clock < end:
+            board.move_to(min(end, board.clock + machine.SLICE))
+
+    def drive(self, role, active):
+        if role not in _INPUTS:
+            raise ValueError("unknown input " + role)
+        high = getattr(self.cfg, role.upper() + "_ACTIVE_HIGH")
+        board.drive(self.pin(role), 1 if active == high else 0)
+
+    def read_file(self, path):
+        try:
+            with open(path) as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def halted(self, error):
+        """The firmware has stopped: every request fails until the board is reset."""
+        self.ctl = None
+        stopped = RuntimeError("the firmware stopped: " + type(error).__name__ + ": " + str(error))
+        if self.pending:
+            self.pending = None
+            self.fail(stopped)
+        while True:
+            req = self.read()
+            if req["op"] == "reset":
+                self.pending = "reset"
+                return req.get("cause", machine.PWRON_RESET)
+            self.fail(stopped)
+
+    # -- what the host sees ----------------------------------------------------------------
+    def pin(self, role):
+        return getattr(self.cfg, role.upper() + "_PIN")
 
     def waiting(self):
         """The event records waiting for the host: [seq, kind, value]."""
@@ -106,7 +234,8 @@ class Sim:
         tx = board.uart.tx
         board.uart.tx = bytearray()
         return {
-            "now": self.now,
+            "now": board.clock,
+            "ticks": (board.ticks0 + board.clock) & machine.TICKS_MASK,
             "tx": bytes(tx).hex(),
             "outputs": {r: board.energised(self.pin(r)) for r in _OUTPUTS},
             "switched_on": {r: board.rises.get(self.pin(r), 0) for r in _OUTPUTS},
@@ -119,6 +248,7 @@ class Sim:
             "online": door.online,
             "secure": pd.sc.active,
             "install_mode": pd.install_mode,
+            "key_damaged": pd.key_damaged,
             "mac_failures": pd.mac_failures,
             "decrypt_failures": pd.decrypt_failures,
             "check_errors": pd.check_errors,
@@ -132,50 +262,11 @@ class Sim:
             "events_lost": self.ctl.events.lost,
             "boots": self.boots,
             "reset_cause": board.cause,
+            "watchdog": board.wdt is not None,
             "address": self.cfg.ADDRESS,
         }
 
 
-_sim = None
-
-
-def handle(line):
-    """Serve one JSON request; returns the JSON answer."""
-    global _sim
-    try:
-        req = json.loads(line)
-        op = req["op"]
-        if op == "boot":
-            _sim = Sim(req.get("seed", 1))
-        elif op == "step":
-            _sim.run_until(req["now"], bytes.fromhex(req.get("rx", "")))
-        elif op == "advance":
-            _sim.run_until(_sim.now + req["ms"], bytes.fromhex(req.get("rx", "")))
-        elif op == "stall":
-            _sim.stall(req["ms"])
-        elif op == "drive":
-            role = req["input"]
-            if role not in _INPUTS:
-                raise ValueError("unknown input " + role)
-            high = getattr(_sim.cfg, role.upper() + "_ACTIVE_HIGH")
-            board.drive(_sim.pin(role), 1 if bool(req["active"]) == high else 0)
-        elif op == "reset":
-            _sim.boot(req.get("cause", machine.PWRON_RESET))
-        elif op == "read_file":
-            try:
-                with open(req["path"]) as f:
-                    return json.dumps({"ok": True, "text": f.read()})
-            except OSError:
-                return json.dumps({"ok": True, "text": None})
-        elif op == "exec":  # tests: run MicroPython code next to the firmware, return ``result``
-            scope = {}
-            exec(req["code"], scope)
-            return json.dumps({"ok": True, "result": scope.get("result")})
-        elif op != "state":
-            raise ValueError("unknown op " + op)
-        answer = _sim.state()
-        answer["ok"] = True
-        return json.dumps(answer)
-    except Exception as e:
-        sys.print_exception(e)
-        return json.dumps({"ok": False, "error": type(e).__name__ + ": " + str(e)})
+def serve():
+    """Run the simulated board until the host closes the line (called by board.mjs)."""
+    Host().run()
