@@ -244,6 +244,27 @@ def cmd_add_certificates(args: argparse.Namespace, db: Office) -> int:
     return 0
 
 
+def cmd_trust(args: argparse.Namespace, db: Office) -> int:
+    import json
+
+    from kiosk.atomic import write_atomic
+
+    with db.session() as s:
+        document = office.trust_file(s, datetime.now(UTC))
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    write_atomic(args.out, text)
+    print(
+        f"{args.out}: {len(document['issuers'])} issuer key(s), "
+        f"{len(document['certificates'])} certificate(s), {len(document['revoked'])} revoked "
+        f"pass(es); copy it to a kiosk or give it to kiosk scan --trust",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_export_events(args: argparse.Namespace, db: Office) -> int:
     if args.out:
         with open(args.out, "w", newline="", encoding="utf-8") as stream:
@@ -345,6 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("rotate-key", cmd_rotate_key, "make a new signing key (old ones stay trusted)")
     p = add("add-certificates", cmd_add_certificates, "trust EU DCC signer certificates (PEM)")
     p.add_argument("pem", type=Path)
+    p = add("trust", cmd_trust, "write the trust list (kiosk-trust/1) kiosks and kiosk scan use")
+    p.add_argument("--out", type=Path, help="the file to write (default: standard output)")
     p = add("export-events", cmd_export_events, "write the event archive as CSV")
     p.add_argument("--out", type=Path)
     p.add_argument("--compound")

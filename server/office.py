@@ -289,6 +289,17 @@ def trust_document(session: Session) -> dict[str, Any]:
     return document
 
 
+def trust_file(session: Session, now: datetime) -> dict[str, Any]:
+    """The trust document for a file (``kiosk-server trust --out``): the keys kiosks trust and
+    the passes revoked and not yet expired, so ``kiosk scan --trust`` refuses them as a kiosk
+    that has synced does (a kiosk learns revocations from the change log instead)."""
+    document = trust_document(session)
+    document["revoked"] = sorted(
+        session.scalars(select(Pass.pass_id).where(Pass.revoked, Pass.expires_at > now))
+    )
+    return document
+
+
 def add_certificates(session: Session, pem_file: Path) -> int:
     """Add EU DCC document signer certificates from a PEM file; returns how many."""
     ders = [k.certificate for k in load_trust([pem_file]).keys if k.certificate is not None]
