@@ -11,7 +11,7 @@ from sqlalchemy import select
 from server.cli import main as server_cli
 from server.web.auth import FAILURE_WINDOW, MAX_FAILURES_PER_USER
 from server.web.tables import AuditEntry, User
-from tests.webtools import CSRF, PASSWORD, World, make_world
+from tests.webtools import CSRF, PASSWORD, Browser, World, make_world
 
 
 @pytest.fixture
@@ -153,9 +153,7 @@ def test_lists_show_masked_phones_only(world: World) -> None:
 
 
 def test_cookies_are_secure_over_https(world: World) -> None:
-    from fastapi.testclient import TestClient
-
-    client = TestClient(world.app, base_url="https://office.example", follow_redirects=False)
+    client = Browser(world.app, base_url="https://office.example", follow_redirects=False)
     client.cookies.set("office_csrf", CSRF)
     login = client.get("/office/login")
     answer = client.post(

@@ -26,7 +26,7 @@ from server.web.auth import STAFF, UserRole, session_user, user_compounds
 from server.web.errors import Forbidden, LoginNeeded, PageNotFound
 from server.web.tables import Registration, User
 
-SESSION_COOKIE = "office_session"
+SESSION_COOKIE = csrf.SESSION_COOKIE  # its secret also signs the forms (server.web.csrf)
 Locator = Callable[[Session, Mapping[str, Any]], str | None]
 
 ADMINS = (UserRole.ADMIN,)
