@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from server import office
+from server.exc import AlreadyDone
 from server.models import Holder, Household, Pass
-from server.web.errors import FormInvalid
+from server.web.errors import FormInvalid, WebError
 from server.web.registrations import PHONE, clean_phone, name_problem
 
 PAGE = 50
@@ -133,8 +134,17 @@ def edit(session: Session, holder: Holder, name: str, phone: str) -> dict[str, s
 
 
 def deactivate(session: Session, holder: Holder) -> list[str]:
-    """A resident who moved away: inactive, and every pass of theirs revoked; returns pass ids."""
-    holder.active = False
+    """A resident who moved away: inactive, and every pass of theirs revoked; returns pass ids.
+
+    Once: a second click (or a second clerk) is told the resident is already inactive."""
+    try:
+        office.transition(
+            session,
+            update(Holder).where(Holder.id == holder.id, Holder.active).values(active=False),
+            f"resident {holder.id} is already inactive",
+        )
+    except AlreadyDone:
+        raise WebError("err.already_inactive", 409) from None
     revoked = []
     for row in session.scalars(
         select(Pass).where(Pass.holder_id == holder.id, Pass.revoked.is_(False))
@@ -148,6 +158,9 @@ def deactivate(session: Session, holder: Holder) -> list[str]:
 def revoke(session: Session, pass_id: str, reason: str) -> Pass:
     if not reason.strip():
         raise FormInvalid({"reason": "reg.err.reason"})
-    row = office.revoke_pass(session, pass_id)
+    try:
+        row = office.revoke_pass(session, pass_id)
+    except AlreadyDone:
+        raise WebError("err.already_revoked", 409) from None
     row.revoke_reason = reason.strip()[:300]
     return row
