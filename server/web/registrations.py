@@ -19,6 +19,7 @@ from server.exc import AlreadyDone, AlreadyExists
 from server.models import Holder, Household
 from server.web.auth import UserRole, add_user, hash_password
 from server.web.errors import FormInvalid, WebError
+from server.web.passwords import WeakPassword
 from server.web.tables import Registration, User
 
 PASS_DAYS = 180
@@ -91,8 +92,8 @@ def submit(session: Session, compound_id: str, who: Applicant, now: datetime) ->
         )
     except AlreadyExists:
         raise FormInvalid({"phone": "reg.err.phone_taken"}) from None
-    except ValueError:
-        raise FormInvalid({"password": "reg.err.password"}) from None
+    except WeakPassword as weak:
+        raise FormInvalid({"password": weak.key}) from None
     row = Registration(
         compound_id=compound_id,
         household_id=flat.id,
@@ -120,7 +121,7 @@ def _rejected_account(session: Session, who: Applicant) -> User | None:
     statuses = session.scalars(select(Registration.status).where(Registration.user_id == user.id))
     if any(status != REJECTED for status in statuses):
         return None
-    user.password_hash, user.display_name = hash_password(who.password), who.name
+    user.password_hash, user.display_name = hash_password(who.password, who.phone), who.name
     return user
 
 
