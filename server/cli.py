@@ -206,6 +206,29 @@ def cmd_add_user(args: argparse.Namespace, db: Office) -> int:
     return 0
 
 
+def cmd_reset_password(args: argparse.Namespace, db: Office) -> int:
+    """A temporary password for an account (an admin who forgot theirs, say): printed once."""
+    from server.exc import NotFound
+    from server.web.accounts import reset_password
+    from server.web.audit import audit
+    from server.web.tables import User
+
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            raise NotFound(f"no user {args.username!r}; kiosk-server add-user makes one")
+        temporary = reset_password(s, user)
+        audit(s, None, "reset_password", f"user {user.username}", datetime.now(UTC), by="cli")
+        enabled = user.active
+    print(temporary)
+    print(
+        f"temporary password of {args.username}: it must be changed at the next log-in; "
+        f"their sessions have ended" + ("" if enabled else " (the account is disabled)"),
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _ask_password() -> str:
     import getpass
 
@@ -358,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compound", action="append", help="a compound a clerk/supervisor works for")
     p.add_argument("--name", help="the name shown on the pages")
     p.add_argument("--password", help="else $KIOSK_USER_PASSWORD, else asked on the terminal")
+    p = add("reset-password", cmd_reset_password, "give an account a temporary password")
+    p.add_argument("username")
     p = add("enroll-code", cmd_enroll_code, "make a one-time kiosk enrollment code")
     p.add_argument("--compound", required=True)
     p.add_argument("--hours", type=amount(720), default=24.0, help="validity (at most 720)")

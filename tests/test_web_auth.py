@@ -14,7 +14,7 @@ from server.web import auth, passwords
 from server.web.auth import FREE_FAILURES
 from server.web.csrf import COOKIE as CSRF_COOKIE
 from server.web.tables import AuditEntry, User
-from tests.webtools import CSRF, PASSWORD, Browser, World, make_world
+from tests.webtools import CSRF, PASSWORD, Browser, World, jpeg, make_world
 
 
 @pytest.fixture
@@ -226,3 +226,21 @@ def test_cookies_are_secure_over_https(world: World) -> None:
     )
     assert "secure" in answer.headers["set-cookie"].lower()
     assert login.status_code == 200
+
+
+def test_sign_up_refuses_a_common_password_beside_the_field(world: World) -> None:
+    form = {"csrf": CSRF, "building": "1", "unit": "1", "room": "102", "name": "王芳"}
+    form |= {"phone": "13712345678", "password": "88888888"}
+    files = {"photo": ("p.jpg", jpeg(), "image/jpeg")}
+    answer = world.client().post("/office/r/c1", data=form, files=files)
+    assert answer.status_code == 422 and "最常被猜到" in answer.text
+
+
+def test_reset_password_from_the_command_line(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = str(world.office.sessions.kw["bind"].url)
+    assert server_cli(["--db", url, "reset-password", "admin"]) == 0
+    temporary = capsys.readouterr().out.strip()
+    assert _login(world, "admin", PASSWORD) == 401 and _login(world, "admin", temporary) == 303
+    assert server_cli(["--db", url, "reset-password", "nobody"]) == 2
