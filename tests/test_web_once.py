@@ -73,6 +73,13 @@ def test_parallel_approvals_make_one_resident_and_one_pass(served: tuple[World, 
     assert len(holders) == 1 and passes == 1
 
 
+def test_parallel_rejections_reject_once(served: tuple[World, str]) -> None:
+    world, url = served
+    registration = world.ids["c1"].registration
+    answers = _all_at_once(world, url, f"/reg/{registration}/reject", {"reason": "不是本小区的"})
+    _one_done(answers, "这条登记已经被拒绝了")
+
+
 def test_parallel_revocations_revoke_once(served: tuple[World, str]) -> None:
     world, url = served
     pass_id = world.ids["c1"].pass_id

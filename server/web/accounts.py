@@ -71,10 +71,10 @@ def change_password(
 
 def set_compounds(session: Session, user: User, compounds: list[str]) -> tuple[str, ...]:
     """The compounds a clerk or supervisor works for from now on; returns them sorted."""
-    chosen = tuple(sorted(set(compounds)))
-    known = set(session.scalars(select(Compound.id).where(Compound.id.in_(chosen))))
     if user.role == UserRole.ADMIN.value:
         raise FormInvalid({"compound": "account.err.admin_compounds"})
+    chosen = tuple(sorted(set(compounds)))
+    known = set(session.scalars(select(Compound.id).where(Compound.id.in_(chosen))))
     if not chosen or set(chosen) - known:
         raise FormInvalid({"compound": "admin.err.compound"})
     session.execute(delete(UserCompound).where(UserCompound.user_id == user.id))

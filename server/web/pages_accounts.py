@@ -75,7 +75,7 @@ def enable(request: Request, user_id: str, viewer: Admin) -> object:
     return _set_active(request, user_id, viewer, True)
 
 
-def _set_active(request: Request, user_id: str, viewer: Admin, active: bool) -> object:
+def _set_active(request: Request, user_id: str, viewer: Viewer, active: bool) -> object:
     web = web_of(request)
     with web.transaction() as s:
         user = _staff(s, user_id)
