@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from server import office
 from server.models import Compound, Holder, Household, Pass
-from server.web import directory
+from server.web import departures, directory
 from server.web.access import (
     ADMINS,
     CLERKS,
@@ -191,7 +191,7 @@ def deactivate(
     try:
         with web.transaction() as s:
             holder = get_or_404(s, Holder, int_or_404(holder_id))
-            revoked = directory.deactivate(s, holder, reason, confirm == "yes", now)
+            revoked = departures.deactivate(s, holder, reason, confirm == "yes", now)
             target = f"holder {holder.id}"
             audit(s, viewer, "deactivate", target, now, reason=reason.strip(), passes=revoked)
     except FormInvalid as invalid:
@@ -209,7 +209,7 @@ def reactivate(request: Request, holder_id: str, viewer: PersonClerk) -> object:
     now = web.now()
     with web.transaction() as s:
         holder = get_or_404(s, Holder, int_or_404(holder_id))
-        restored = directory.reactivate(s, holder, now)
+        restored = departures.reactivate(s, holder, now)
         audit(s, viewer, "reactivate", f"holder {holder.id}", now, passes=restored)
     return RedirectResponse(f"{PREFIX}/p/{holder_id}", status_code=303)
 
