@@ -81,7 +81,7 @@ def clerk_session(office: Office, compounds: tuple[str, ...]) -> str:
     now = datetime.now(UTC)
     with office.session() as s:
         user = auth.add_user(
-            s, "bench", "bench password", UserRole.CLERK, now=now, compounds=compounds
+            s, "bench", "pale river stone", UserRole.CLERK, now=now, compounds=compounds
         )
         return auth.start_session(s, user, now).token
 

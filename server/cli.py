@@ -206,6 +206,29 @@ def cmd_add_user(args: argparse.Namespace, db: Office) -> int:
     return 0
 
 
+def cmd_reset_password(args: argparse.Namespace, db: Office) -> int:
+    """A temporary password for an account (an admin who forgot theirs, say): printed once."""
+    from server.exc import NotFound
+    from server.web.accounts import reset_password
+    from server.web.audit import audit
+    from server.web.tables import User
+
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            raise NotFound(f"no user {args.username!r}; kiosk-server add-user makes one")
+        temporary = reset_password(s, user)
+        audit(s, None, "reset_password", f"user {user.username}", datetime.now(UTC), by="cli")
+        enabled = user.active
+    print(temporary)
+    print(
+        f"temporary password of {args.username}: it must be changed at the next log-in; "
+        f"their sessions have ended" + ("" if enabled else " (the account is disabled)"),
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _ask_password() -> str:
     import getpass
 
@@ -241,6 +264,27 @@ def cmd_add_certificates(args: argparse.Namespace, db: Office) -> int:
     with db.session() as s:
         count = office.add_certificates(s, args.pem)
     print(f"{count} certificate(s) added to the trust list")
+    return 0
+
+
+def cmd_trust(args: argparse.Namespace, db: Office) -> int:
+    import json
+
+    from kiosk.atomic import write_atomic
+
+    with db.session() as s:
+        document = office.trust_file(s, datetime.now(UTC))
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    write_atomic(args.out, text)
+    print(
+        f"{args.out}: {len(document['issuers'])} issuer key(s), "
+        f"{len(document['certificates'])} certificate(s), {len(document['revoked'])} revoked "
+        f"pass(es); copy it to a kiosk or give it to kiosk scan --trust",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -337,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compound", action="append", help="a compound a clerk/supervisor works for")
     p.add_argument("--name", help="the name shown on the pages")
     p.add_argument("--password", help="else $KIOSK_USER_PASSWORD, else asked on the terminal")
+    p = add("reset-password", cmd_reset_password, "give an account a temporary password")
+    p.add_argument("username")
     p = add("enroll-code", cmd_enroll_code, "make a one-time kiosk enrollment code")
     p.add_argument("--compound", required=True)
     p.add_argument("--hours", type=amount(720), default=24.0, help="validity (at most 720)")
@@ -345,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("rotate-key", cmd_rotate_key, "make a new signing key (old ones stay trusted)")
     p = add("add-certificates", cmd_add_certificates, "trust EU DCC signer certificates (PEM)")
     p.add_argument("pem", type=Path)
+    p = add("trust", cmd_trust, "write the trust list (kiosk-trust/1) kiosks and kiosk scan use")
+    p.add_argument("--out", type=Path, help="the file to write (default: standard output)")
     p = add("export-events", cmd_export_events, "write the event archive as CSV")
     p.add_argument("--out", type=Path)
     p.add_argument("--compound")

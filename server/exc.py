@@ -30,6 +30,12 @@ class AlreadyExists(ServerError, ValueError):
     code = ErrorCode.DEVICE_TAKEN
 
 
+class AlreadyDone(ServerError, ValueError):
+    """A state change someone else made first (a second click, a second clerk): not made twice."""
+
+    status = 409
+
+
 class Unauthorized(ServerError, PermissionError):
     """No credential, or one the server does not know."""
 

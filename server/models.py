@@ -109,6 +109,9 @@ class Holder(Base):
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str] = mapped_column(String(40), default="image/jpeg")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A clerk deactivates a resident who moved away, saying why; undoing it clears both.
+    inactive_reason: Mapped[str] = mapped_column(String(300), default="")
+    inactive_since: Mapped[datetime | None]
 
 
 class Pass(Base):

@@ -17,12 +17,12 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.model import PassClaims, RiskColour, Role
 from kiosk.passes import IssuerKey, TrustList, issue_pass, load_trust
-from server.exc import AlreadyExists, NotFound, ServerConfigError
+from server.exc import AlreadyDone, AlreadyExists, NotFound, ServerConfigError
 from server.models import (
     Certificate,
     Change,
@@ -91,14 +91,32 @@ def set_colour(
     quarantine_until: datetime | None,
     *,
     since: datetime | None = None,
+    was: RiskColour | None = None,
 ) -> Household:
     """Set a household's risk colour (from ``since``, default now) and quarantine end; kiosks
-    learn it at their next poll."""
+    learn it at their next poll. With ``was``: only if the colour still is ``was`` (one
+    conditional UPDATE), else AlreadyDone, so two clerks cannot each change it unseen."""
     row: Household = _get(session, Household, household_id, "household")
-    row.colour = colour.value
-    row.quarantine_until = quarantine_until
+    if was is not None:
+        transition(
+            session,
+            update(Household)
+            .where(Household.id == household_id, Household.colour == was.value)
+            .values(colour=colour.value, quarantine_until=quarantine_until),
+            f"household {household_id!r} is no longer {was.value}: someone changed it meanwhile",
+        )
+    row.colour, row.quarantine_until = colour.value, quarantine_until
     _household_changed(session, row, since)
     return row
+
+
+def transition(session: Session, guarded: Update, already: str) -> None:
+    """Make a state change with one conditional UPDATE: one caller wins, on SQLite (the write
+    lock) and PostgreSQL (the row lock; WHERE is checked again after it) alike; the others get
+    AlreadyDone saying ``already``. The rows in the session are updated too."""
+    result = session.execute(guarded)
+    if getattr(result, "rowcount", 0) != 1:
+        raise AlreadyDone(already)
 
 
 def _household_changed(session: Session, row: Household, since: datetime | None = None) -> None:
@@ -232,8 +250,16 @@ def issue_resident_pass(
 
 
 def revoke_pass(session: Session, pass_id: str, revoked: bool = True) -> Pass:
+    """Revoke a pass (or lift its revocation) once: a second try is AlreadyDone."""
     row: Pass = _get(session, Pass, pass_id, "pass")
-    row.revoked = revoked
+    state = "revoked" if revoked else "valid"
+    transition(
+        session,
+        update(Pass)
+        .where(Pass.pass_id == pass_id, Pass.revoked.is_(not revoked))
+        .values(revoked=revoked),
+        f"pass {pass_id} is already {state}",
+    )
     record_change(session, row.compound_id, "revoke", {"pass_id": pass_id, "revoked": revoked})
     return row
 
@@ -285,6 +311,17 @@ def trust_document(session: Session) -> dict[str, Any]:
     document = merged.to_json()
     document["certificates"] = list(
         session.scalars(select(Certificate.pem).order_by(Certificate.id))
+    )
+    return document
+
+
+def trust_file(session: Session, now: datetime) -> dict[str, Any]:
+    """The trust document for a file (``kiosk-server trust --out``): the keys kiosks trust and
+    the passes revoked and not yet expired, so ``kiosk scan --trust`` refuses them as a kiosk
+    that has synced does (a kiosk learns revocations from the change log instead)."""
+    document = trust_document(session)
+    document["revoked"] = sorted(
+        session.scalars(select(Pass.pass_id).where(Pass.revoked, Pass.expires_at > now))
     )
     return document
 

@@ -138,13 +138,8 @@ def _fill(path: str, values: dict[str, str]) -> str:
     return path
 
 
-def walk(world: World) -> list[str]:
-    """Every (route, person) whose answer contradicts the table; empty when nothing leaks."""
-    extra_routes, extra_params = _other_tables()
-    table = {**ROUTES, **extra_routes}
-    routes = _routes(world.app)
-    unlisted = [r for r in routes if r not in table]
-    assert not unlisted, f"routes missing from the access table: {unlisted}"
+def path_values(world: World) -> dict[str, str]:
+    """A value for every path parameter: compound c1's objects."""
     ids = world.ids["c1"]
     values = {
         "compound_id": ids.compound,
@@ -155,8 +150,19 @@ def walk(world: World) -> list[str]:
         "token": "no-such-invitation",
         "lang": "en",
     }
-    for extra in extra_params:
+    for extra in _other_tables()[1]:
         values.update(extra(world))
+    return values
+
+
+def walk(world: World) -> list[str]:
+    """Every (route, person) whose answer contradicts the table; empty when nothing leaks."""
+    extra_routes, _params = _other_tables()
+    table = {**ROUTES, **extra_routes}
+    routes = _routes(world.app)
+    unlisted = [r for r in routes if r not in table]
+    assert not unlisted, f"routes missing from the access table: {unlisted}"
+    values = path_values(world)
     wrong = []
     for method, template in routes:
         path = "/office" + _fill(template, values)

@@ -6,12 +6,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from server.cli import main as server_cli
-from server.web.auth import FAILURE_WINDOW, MAX_FAILURES_PER_USER
+from server.web import auth, passwords
+from server.web.auth import FREE_FAILURES
+from server.web.csrf import COOKIE as CSRF_COOKIE
 from server.web.tables import AuditEntry, User
-from tests.webtools import CSRF, PASSWORD, World, make_world
+from tests.webtools import CSRF, PASSWORD, Browser, World, jpeg, make_world
 
 
 @pytest.fixture
@@ -57,18 +60,80 @@ def test_wrong_password_is_refused(world: World) -> None:
     assert _login(world, "nobody", PASSWORD) == 401
 
 
-def test_logins_are_rate_limited_then_allowed_again(world: World) -> None:
-    for _ in range(MAX_FAILURES_PER_USER):
+def _login_from(world: World, address: str, username: str, password: str) -> int:
+    client = Browser(world.app, follow_redirects=False, client=(address, 40000))
+    client.cookies.set(CSRF_COOKIE, CSRF)
+    form = {"csrf": CSRF, "username": username, "password": password}
+    return client.post("/office/login", data=form).status_code
+
+
+def test_failed_logins_make_the_next_try_wait_longer_and_longer(world: World) -> None:
+    for _ in range(FREE_FAILURES):
         assert _login(world, "clerk1", "guess") == 401
-    assert _login(world, "clerk1", PASSWORD) == 429  # even the right password must wait
-    world.clock.moment += FAILURE_WINDOW + timedelta(seconds=1)
+    assert _login(world, "clerk1", PASSWORD) == 429  # even the right password waits 1 s
+    world.clock.moment += timedelta(seconds=1)
+    assert _login(world, "clerk1", "guess") == 401
+    world.clock.moment += timedelta(seconds=1)
+    assert _login(world, "clerk1", PASSWORD) == 429  # now 2 s
+    world.clock.moment += timedelta(seconds=1)
     assert _login(world, "clerk1", PASSWORD) == 303
 
 
+def test_guessing_from_elsewhere_never_locks_the_owner_out(world: World) -> None:
+    """Anyone could lock any clerk out for 15 minutes with five wrong passwords."""
+    for n in range(40):
+        _login_from(world, f"203.0.113.{n % 4}", "clerk1", "guess")
+    assert _login_from(world, "198.51.100.7", "clerk1", PASSWORD) == 303
+
+
 def test_rate_limit_is_per_user_name(world: World) -> None:
-    for _ in range(MAX_FAILURES_PER_USER):
+    for _ in range(FREE_FAILURES + 2):
         _login(world, "clerk1", "guess")
     assert _login(world, "clerk2", PASSWORD) == 303
+
+
+def test_an_unknown_or_disabled_user_costs_the_same_argon2_work(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One verify per log-in whoever asks, so the answer's time does not tell who has an
+    account (an unknown user answered in 6 ms, a real one in 400 ms)."""
+    checked: list[str] = []
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            checked.append(str(password))
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(auth, "HASHER", Counting(time_cost=1, memory_cost=1024, parallelism=1))
+    with world.office.session() as s:
+        s.scalars(select(User).where(User.username == "super2")).one().active = False
+    for name in ("clerk1", "nobody", "super2"):
+        checked.clear()
+        assert _login(world, name, "wrong password") == 401
+        assert checked == ["wrong password"], name
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("12345678", "pw.common"),
+        ("woaini1314", "pw.common"),
+        ("abcdefgh", "pw.common"),
+        ("13800138000", "pw.phone"),
+        ("+86 138-0013-8000", "pw.phone"),
+        ("xiaoming2026", "pw.username"),
+        ("short", "reg.err.password"),
+    ],
+)
+def test_the_password_policy_refuses_the_first_guesses(password: str, why: str) -> None:
+    assert passwords.problem(password, "xiaoming") == why
+    assert passwords.problem("river stone lamp", "xiaoming") == ""
+
+
+def test_an_admin_cannot_give_a_clerk_a_common_password(world: World) -> None:
+    form = {"csrf": CSRF, "username": "zhao", "password": "12345678", "role": "clerk"}
+    answer = world.client("admin").post("/office/admin/users", data={**form, "compound": "c1"})
+    assert answer.status_code == 422 and "最常被猜到" in answer.text
 
 
 def test_deactivated_account_loses_its_session(world: World) -> None:
@@ -153,9 +218,7 @@ def test_lists_show_masked_phones_only(world: World) -> None:
 
 
 def test_cookies_are_secure_over_https(world: World) -> None:
-    from fastapi.testclient import TestClient
-
-    client = TestClient(world.app, base_url="https://office.example", follow_redirects=False)
+    client = Browser(world.app, base_url="https://office.example", follow_redirects=False)
     client.cookies.set("office_csrf", CSRF)
     login = client.get("/office/login")
     answer = client.post(
@@ -163,3 +226,21 @@ def test_cookies_are_secure_over_https(world: World) -> None:
     )
     assert "secure" in answer.headers["set-cookie"].lower()
     assert login.status_code == 200
+
+
+def test_sign_up_refuses_a_common_password_beside_the_field(world: World) -> None:
+    form = {"csrf": CSRF, "building": "1", "unit": "1", "room": "102", "name": "王芳"}
+    form |= {"phone": "13712345678", "password": "88888888"}
+    files = {"photo": ("p.jpg", jpeg(), "image/jpeg")}
+    answer = world.client().post("/office/r/c1", data=form, files=files)
+    assert answer.status_code == 422 and "最常被猜到" in answer.text
+
+
+def test_reset_password_from_the_command_line(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = str(world.office.sessions.kw["bind"].url)
+    assert server_cli(["--db", url, "reset-password", "admin"]) == 0
+    temporary = capsys.readouterr().out.strip()
+    assert _login(world, "admin", PASSWORD) == 401 and _login(world, "admin", temporary) == 303
+    assert server_cli(["--db", url, "reset-password", "nobody"]) == 2

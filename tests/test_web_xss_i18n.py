@@ -50,7 +50,8 @@ def test_a_resident_named_script_is_shown_as_text_everywhere(world: World) -> No
     reason = '<img src=x onerror="alert(2)">'
     clerk.post(
         "/office/h/c1-1-1-102/colour",
-        data={"csrf": CSRF, "colour": "red", "reason": reason, "start": "2026-02-10"},
+        # yellow: a red (quarantined) household could not invite the visitor below
+        data={"csrf": CSRF, "colour": "yellow", "reason": reason, "start": "2026-02-10"},
     )
     with world.office.session() as s:
         holder_id = s.scalars(select(Registration.holder_id).where(Registration.id == reg.id)).one()

@@ -24,7 +24,7 @@ from server.app import create_app
 from server.importer import Flat, household_id
 from server.local import Office
 from server.models import Pass
-from server.web import auth
+from server.web import auth, csrf
 from server.web.access import SESSION_COOKIE
 from server.web.auth import UserRole
 from server.web.csrf import COOKIE as CSRF_COOKIE
@@ -32,7 +32,7 @@ from server.web.registrations import Applicant, approve, submit
 from server.web.tables import User
 
 PASSWORD = "correct horse"
-CSRF = "t" * 43
+CSRF = "t" * 43  # the pre-session cookie; as a form's "csrf" value: this browser's own token
 
 
 class Clock:
@@ -72,7 +72,7 @@ class World:
 
     def client(self, username: str | None = None) -> TestClient:
         """A browser: logged in as ``username`` (None: anonymous), with a CSRF cookie."""
-        client = TestClient(self.app, follow_redirects=False)
+        client = Browser(self.app, follow_redirects=False)
         client.cookies.set(CSRF_COOKIE, CSRF)
         if username is not None:
             with self.office.session() as s:
@@ -80,6 +80,17 @@ class World:
                 token = auth.start_session(s, user, self.clock()).token
             client.cookies.set(SESSION_COOKIE, token)
         return client
+
+
+class Browser(TestClient):
+    """A test client whose forms sent with ``"csrf": CSRF`` carry the token its pages would
+    (signed with its session cookie, else its pre-session cookie), as a real page's forms do."""
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+        form = kwargs.get("data")
+        if isinstance(form, dict) and form.get(csrf.FIELD) == CSRF:
+            kwargs["data"] = {**form, csrf.FIELD: csrf.sign(csrf.secret_of(self.cookies))}
+        return super().request(method, url, *args, **kwargs)
 
 
 def flat(

@@ -27,7 +27,7 @@ from starlette.responses import Response
 from server.exc import ServerError
 from server.web import i18n
 from server.web.access import Web, current_viewer
-from server.web.errors import FormInvalid, LoginNeeded, WebError
+from server.web.errors import FormInvalid, LoginNeeded, PasswordChangeNeeded, WebError
 from server.web.render import PREFIX, language_of, page
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,8 @@ def _install_error_pages(web: FastAPI) -> None:
         if isinstance(error, LoginNeeded) and request.method == "GET":
             target = quote(PREFIX + request.url.path.removeprefix(PREFIX), safe="/")
             return RedirectResponse(f"{PREFIX}/login?next={target}", status_code=303)
+        if isinstance(error, PasswordChangeNeeded) and request.method == "GET":
+            return RedirectResponse(f"{PREFIX}/account/password", status_code=303)
         if isinstance(error, FormInvalid):  # a form without a page of its own to show it on
             return _error_page(request, error.status, _field_words(request, error.errors))
         return _error_page(request, error.status, error.message)

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.models import Holder, Household, Pass
 from server.web import csrf
 from server.web.auth import STAFF, UserRole, session_user, user_compounds
-from server.web.errors import Forbidden, LoginNeeded, PageNotFound
+from server.web.errors import Forbidden, LoginNeeded, PageNotFound, PasswordChangeNeeded
 from server.web.tables import Registration, User
 
-SESSION_COOKIE = "office_session"
+SESSION_COOKIE = csrf.SESSION_COOKIE  # its secret also signs the forms (server.web.csrf)
 Locator = Callable[[Session, Mapping[str, Any]], str | None]
 
 ADMINS = (UserRole.ADMIN,)
@@ -63,6 +63,7 @@ class Viewer:
     compound_id: str | None = None  # the request's compound, already allowed
     display_name: str = ""
     all_compounds: bool = field(default=False)
+    must_change_password: bool = False  # after an admin's reset: only the password page
 
     def may(self, compound_id: str) -> bool:
         return self.all_compounds or compound_id in self.compounds
@@ -97,6 +98,7 @@ def viewer_of(session: Session, user: User) -> Viewer:
         user.holder_id,
         display_name=user.display_name,
         all_compounds=role is UserRole.ADMIN,
+        must_change_password=user.must_change_password,
     )
 
 
@@ -109,9 +111,15 @@ def current_viewer(request: Request) -> Viewer | None:
 
 
 def require(
-    roles: tuple[UserRole, ...], *, compound_from: str | Locator | None = None
+    roles: tuple[UserRole, ...],
+    *,
+    compound_from: str | Locator | None = None,
+    password_to_change: bool = False,
 ) -> Callable[[Request], Any]:
-    """A dependency giving the Viewer if their role is in ``roles`` and the compound is theirs."""
+    """A dependency giving the Viewer if their role is in ``roles`` and the compound is theirs.
+
+    A viewer whose password an admin reset gets only the routes marked ``password_to_change``
+    (changing it, logging out) until they have chosen their own."""
     allowed = frozenset(roles)
 
     async def dependency(request: Request) -> Viewer:
@@ -119,6 +127,8 @@ def require(
         viewer = current_viewer(request)
         if viewer is None:
             raise LoginNeeded("err.login")
+        if viewer.must_change_password and not password_to_change:
+            raise PasswordChangeNeeded("err.must_change")
         if viewer.role not in allowed:
             raise Forbidden("err.role")
         if compound_from is None:

@@ -6,6 +6,7 @@ Pure database work on a Session (no HTTP here): ``server.web.access`` turns a co
 
 from __future__ import annotations
 
+import math
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -20,14 +21,19 @@ from sqlalchemy.orm import Session
 from server.exc import AlreadyExists, NotFound, ServerConfigError
 from server.models import Compound
 from server.office import token_hash
+from server.web import passwords
 from server.web.tables import LoginFailure, User, UserCompound, WebSession
 
 HASHER = PasswordHasher()
-MIN_PASSWORD = 8
+MIN_PASSWORD = passwords.MIN_PASSWORD
 STAFF_SESSION = timedelta(hours=12)
 RESIDENT_SESSION = timedelta(days=180)  # the resident's phone keeps showing the pass
 FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
+# Failed log-ins of one user name from one address: these many are free, then each next try
+# waits twice as long as the last (1 s, 2 s, 4 s ... at most MAX_DELAY). Nobody elsewhere is
+# slowed, so guessing a clerk's password cannot lock the clerk out.
+FREE_FAILURES = 3
+MAX_DELAY = timedelta(minutes=5)
 MAX_FAILURES_PER_ADDRESS = 30
 
 
@@ -50,6 +56,7 @@ class TooManyAttempts(ServerConfigError):
         minutes = max(1, int(wait.total_seconds() // 60) + 1)
         super().__init__(f"too many failed logins; try again in {minutes} min")
         self.minutes = minutes
+        self.seconds = max(1, math.ceil(wait.total_seconds()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +67,9 @@ class LoginResult:
     lifetime: timedelta  # for the cookie's Max-Age: the browser's clock need not agree with ours
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise ServerConfigError(f"a password needs at least {MIN_PASSWORD} characters")
+def hash_password(password: str, username: str = "") -> str:
+    """The argon2 hash of a password the policy accepts (else passwords.WeakPassword)."""
+    passwords.check(password, username)
     return HASHER.hash(password)
 
 
@@ -93,7 +100,7 @@ def add_user(
             raise NotFound(f"no compound {compound_id!r}; add it first")
     user = User(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, username),
         role=role.value,
         display_name=display_name or username,
         holder_id=holder_id,
@@ -117,31 +124,58 @@ def login(
 ) -> User | None:
     """The user whose password this is, or None (the failure is recorded: commit it).
 
-    Raises TooManyAttempts while this user name or address has failed too often lately.
+    Raises TooManyAttempts while this user name has failed too often lately from this address
+    (a growing wait) or this address has failed too often with any name. An unknown or disabled
+    user costs the same argon2 work as a real one, so the answer's time tells nothing.
     """
-    keys = (f"user:{username.strip().lower()}"[:120], f"addr:{address}"[:120])
-    _check_rate(session, keys, now)
-    user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active or not _verify(user.password_hash, password):
-        for key in keys:
+    name = username.strip()
+    pair = "pair:" + token_hash(f"{address}\n{name.lower()}")[:48]
+    by_address = f"addr:{address}"[:120]
+    _wait_for(session, pair, now)
+    check_attempts(session, by_address, MAX_FAILURES_PER_ADDRESS, FAILURE_WINDOW, now)
+    user = session.scalar(select(User).where(User.username == name))
+    right = verify_password(_dummy_hash() if user is None else user.password_hash, password)
+    if user is None or not right or not user.active:
+        for key in (pair, by_address):
             count_attempt(session, key, now)
         return None
-    session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    session.execute(delete(LoginFailure).where(LoginFailure.key == pair))
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
     return user
 
 
-def _verify(stored: str, password: str) -> bool:
+def verify_password(stored: str, password: str) -> bool:
+    """Whether ``password`` matches the argon2 hash ``stored`` (False for a damaged hash)."""
     try:
         return HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _check_rate(session: Session, keys: tuple[str, str], now: datetime) -> None:
-    for key, limit in zip(keys, (MAX_FAILURES_PER_USER, MAX_FAILURES_PER_ADDRESS), strict=True):
-        check_attempts(session, key, limit, FAILURE_WINDOW, now)
+_DUMMY: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current hasher's cost that no password matches."""
+    key = id(HASHER)
+    if key not in _DUMMY:
+        _DUMMY.clear()
+        _DUMMY[key] = HASHER.hash(secrets.token_urlsafe(24))
+    return _DUMMY[key]
+
+
+def _wait_for(session: Session, key: str, now: datetime) -> None:
+    """Raise TooManyAttempts until the growing wait after ``key``'s latest failure is over."""
+    query = select(func.count(), func.max(LoginFailure.at)).where(
+        LoginFailure.key == key, LoginFailure.at > now - FAILURE_WINDOW
+    )
+    count, latest = session.execute(query).one()
+    if count < FREE_FAILURES:
+        return
+    wait = min(timedelta(seconds=2 ** min(count - FREE_FAILURES, 20)), MAX_DELAY)
+    if now < latest + wait:
+        raise TooManyAttempts(latest + wait - now)
 
 
 def check_attempts(
@@ -185,6 +219,14 @@ def session_user(session: Session, token: str | None, now: datetime) -> User | N
 def end_session(session: Session, token: str | None) -> None:
     if token:
         session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def end_sessions(session: Session, user_id: int, keep: str | None = None) -> None:
+    """Log a user out everywhere (but the browser whose session token is ``keep``)."""
+    query = delete(WebSession).where(WebSession.user_id == user_id)
+    if keep:
+        query = query.where(WebSession.token_hash != token_hash(keep))
+    session.execute(query)
 
 
 def user_compounds(session: Session, user: User) -> frozenset[str]:

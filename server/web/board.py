@@ -187,10 +187,13 @@ def change_colour(
     start: date,
     zone: str,
     days: int | None = None,
+    was: str = "",
 ) -> datetime | None:
     """Give a flat a colour from ``start`` (local date); red/orange quarantine ``days`` (14).
 
     Goes through office.set_colour, so the change log carries it to every kiosk's next download.
+    Only while the flat still has the colour ``was`` (the one the clerk saw; default: the one
+    read now): a change made meanwhile by someone else is AlreadyDone, not overwritten unseen.
     Returns the quarantine end (None for other colours).
     """
     if colour not in COLOURS:
@@ -203,7 +206,8 @@ def change_colour(
         if not 1 <= length <= 60:
             raise FormInvalid({"days": "board.err.days"})
         until = timefmt.start_of_day(start + timedelta(days=length), zone)
-    office.set_colour(session, row.id, RiskColour(colour), until)
+    seen = RiskColour(was if was in COLOURS else row.colour)
+    office.set_colour(session, row.id, RiskColour(colour), until, was=seen)
     row.colour_reason = reason.strip()[:300]
     row.colour_since = timefmt.start_of_day(start, zone)
     return until

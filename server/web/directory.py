@@ -1,4 +1,5 @@
-"""The clerk's directory: finding residents by name, phone, flat or pass id; editing them."""
+"""The clerk's directory: finding residents by name, phone, flat or pass id; editing them and
+revoking a pass (a resident who moves out: server.web.departures)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from server import office
+from server.exc import AlreadyDone
 from server.models import Holder, Household, Pass
-from server.web.errors import FormInvalid
+from server.web.errors import FormInvalid, WebError
 from server.web.registrations import PHONE, clean_phone, name_problem
 
 PAGE = 50
@@ -132,22 +134,12 @@ def edit(session: Session, holder: Holder, name: str, phone: str) -> dict[str, s
     return changed
 
 
-def deactivate(session: Session, holder: Holder) -> list[str]:
-    """A resident who moved away: inactive, and every pass of theirs revoked; returns pass ids."""
-    holder.active = False
-    revoked = []
-    for row in session.scalars(
-        select(Pass).where(Pass.holder_id == holder.id, Pass.revoked.is_(False))
-    ):
-        office.revoke_pass(session, row.pass_id)
-        row.revoke_reason = "deactivated"
-        revoked.append(row.pass_id)
-    return revoked
-
-
 def revoke(session: Session, pass_id: str, reason: str) -> Pass:
     if not reason.strip():
         raise FormInvalid({"reason": "reg.err.reason"})
-    row = office.revoke_pass(session, pass_id)
+    try:
+        row = office.revoke_pass(session, pass_id)
+    except AlreadyDone:
+        raise WebError("err.already_revoked", 409) from None
     row.revoke_reason = reason.strip()[:300]
     return row

@@ -27,6 +27,10 @@ class Forbidden(WebError):
     status = 403
 
 
+class PasswordChangeNeeded(Forbidden):
+    """An admin reset this password: GET pages lead to the page that changes it."""
+
+
 class PageNotFound(WebError):
     """No such page, or nothing with that id."""
 

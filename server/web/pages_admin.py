@@ -14,9 +14,10 @@ from sqlalchemy import select
 from server import retention
 from server.exc import NotFound, ServerError
 from server.models import Compound
+from server.web import passwords
 from server.web.access import ADMINS, Viewer, require, web_of
 from server.web.audit import audit
-from server.web.auth import MIN_PASSWORD, STAFF, UserRole, add_user, username_ok
+from server.web.auth import STAFF, UserRole, add_user, username_ok
 from server.web.lookup import get_or_404
 from server.web.render import PREFIX, page
 from server.web.tables import AuditEntry, User, UserCompound
@@ -97,8 +98,8 @@ def _account_errors(username: str, password: str, role: str, compound: str) -> d
         errors["username"] = "reg.err.required"
     elif not username_ok(username.strip()):
         errors["username"] = "admin.err.username"
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = "reg.err.password"
+    if passwords.problem(password, username):
+        errors["password"] = passwords.problem(password, username)
     if role not in [r.value for r in STAFF]:
         errors["role"] = "admin.err.role"
     elif role != UserRole.ADMIN.value and not compound:

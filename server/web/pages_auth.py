@@ -27,6 +27,7 @@ from server.web.tables import UserCompound
 router = APIRouter()
 Maybe = Annotated[Viewer | None, Depends(public)]
 Anyone = Annotated[Viewer, Depends(require(EVERYONE))]
+Leaving = Annotated[Viewer, Depends(require(EVERYONE, password_to_change=True))]
 
 
 def _safe_next(target: str | None) -> str:
@@ -57,8 +58,13 @@ def login(
             user = auth.login(s, username, password, address, now)
             started = None if user is None else auth.start_session(s, user, now)
     except auth.TooManyAttempts as error:
-        message = i18n.translator(_lang(request))("login.too_many", minutes=error.minutes)
-        return page(request, "login.html", None, status=429, next=next, message=message)
+        t = i18n.translator(_lang(request))
+        if error.seconds < 120:  # the growing wait of one user name from this address
+            message = t("login.wait", seconds=error.seconds)
+        else:
+            message = t("login.too_many", minutes=error.minutes)
+        form = {"username": username}
+        return page(request, "login.html", None, status=429, next=next, message=message, form=form)
     if started is None:  # the failure was committed above: it counts towards the limit
         message = i18n.translator(_lang(request))("login.wrong")
         return page(
@@ -92,7 +98,7 @@ def _lang(request: Request) -> str:
 
 
 @router.post("/logout")
-def logout(request: Request, viewer: Anyone) -> RedirectResponse:
+def logout(request: Request, viewer: Leaving) -> RedirectResponse:
     web = web_of(request)
     with web.transaction() as s:
         auth.end_session(s, request.cookies.get(SESSION_COOKIE))

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from server.exc import AlreadyDone
 from server.models import Compound, Household
 from server.web import timefmt
 from server.web.access import CLERKS, Viewer, by_household, require, web_of
@@ -109,6 +110,7 @@ def change(
     reason: Annotated[str, Form(max_length=300)] = "",
     start: Annotated[str, Form(max_length=10)] = "",
     days: Annotated[str, Form(max_length=3)] = "",
+    was: Annotated[str, Form(max_length=16)] = "",
 ) -> object:
     web = web_of(request)
     form = {"colour": colour, "reason": reason, "start": start, "days": days}
@@ -119,9 +121,15 @@ def change(
             begin = _date(start, timefmt.today(web.now(), compound.timezone))
             length = _days(days)
             before = flat.colour
-            until = change_colour(s, flat, colour, reason, begin, compound.timezone, length)
+            until = change_colour(
+                s, flat, colour, reason, begin, compound.timezone, length, was=was
+            )
         except FormInvalid as invalid:  # checked before anything is written
             return _form(request, viewer, compound, flat, form, invalid.errors, 422)
+        except AlreadyDone:  # another clerk changed it since this form was shown: nothing written
+            s.refresh(flat)
+            changed = {"colour": "err.colour_changed"}
+            return _form(request, viewer, compound, flat, form, changed, 409)
         audit(
             s,
             viewer,

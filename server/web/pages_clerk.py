@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from server import office
 from server.models import Compound, Holder, Household, Pass
-from server.web import directory
+from server.web import departures, directory
 from server.web.access import (
     ADMINS,
     CLERKS,
@@ -122,6 +122,17 @@ def household(request: Request, household_id: str, viewer: FlatClerk) -> object:
 
 @router.get("/p/{holder_id}")
 def person(request: Request, holder_id: str, viewer: PersonClerk) -> object:
+    return _person_page(request, holder_id, viewer)
+
+
+def _person_page(
+    request: Request,
+    holder_id: str,
+    viewer: Viewer,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> object:
     web = web_of(request)
     with web.transaction() as s:
         holder = get_or_404(s, Holder, int_or_404(holder_id))
@@ -131,17 +142,18 @@ def person(request: Request, holder_id: str, viewer: PersonClerk) -> object:
             select(Pass).where(Pass.holder_id == holder.id).order_by(Pass.issued_at.desc())
         ).all()
         audit(s, viewer, "view_phone", f"holder {holder.id}", web.now())
-    form = {"name": holder.name, "phone": holder.phone}
     return page(
         request,
         "person.html",
         viewer,
+        status=status,
         compound=compound,
         holder=holder,
         flat=flat,
         flat_label=label(flat),
         passes=passes,
-        form=form,
+        form={"name": holder.name, "phone": holder.phone, **(form or {})},
+        errors=errors or {},
     )
 
 
@@ -170,12 +182,35 @@ def edit(
 
 
 @router.post("/p/{holder_id}/deactivate")
-def deactivate(request: Request, holder_id: str, viewer: PersonClerk) -> object:
+def deactivate(
+    request: Request, holder_id: str, viewer: PersonClerk, reason: Text = "", confirm: Text = ""
+) -> object:
+    """A resident who moved out: asks why and a ticked confirmation; undone by reactivate."""
     web = web_of(request)
+    now = web.now()
+    try:
+        with web.transaction() as s:
+            holder = get_or_404(s, Holder, int_or_404(holder_id))
+            revoked = departures.deactivate(s, holder, reason, confirm == "yes", now)
+            target = f"holder {holder.id}"
+            audit(s, viewer, "deactivate", target, now, reason=reason.strip(), passes=revoked)
+    except FormInvalid as invalid:
+        form = {"reason": reason}
+        return _person_page(
+            request, holder_id, viewer, status=422, form=form, errors=invalid.errors
+        )
+    return RedirectResponse(f"{PREFIX}/p/{holder_id}", status_code=303)
+
+
+@router.post("/p/{holder_id}/reactivate")
+def reactivate(request: Request, holder_id: str, viewer: PersonClerk) -> object:
+    """Undo a deactivation (moved back, or the wrong person was deactivated)."""
+    web = web_of(request)
+    now = web.now()
     with web.transaction() as s:
         holder = get_or_404(s, Holder, int_or_404(holder_id))
-        revoked = directory.deactivate(s, holder)
-        audit(s, viewer, "deactivate", f"holder {holder.id}", web.now(), passes=revoked)
+        restored = departures.reactivate(s, holder, now)
+        audit(s, viewer, "reactivate", f"holder {holder.id}", now, passes=restored)
     return RedirectResponse(f"{PREFIX}/p/{holder_id}", status_code=303)
 
 

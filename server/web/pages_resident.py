@@ -20,7 +20,7 @@ from server.visitors import DAYS_AHEAD, NAME_MAX, issue_visitor_pass
 from server.web import i18n, timefmt
 from server.web.access import RESIDENTS, Viewer, public, require, web_of
 from server.web.audit import audit
-from server.web.board import label, shown_colour
+from server.web.board import QUARANTINE, label, shown_colour
 from server.web.lookup import get_or_404
 from server.web.qr import qr_data_uri
 from server.web.registrations import PHONE, clean_phone, name_problem
@@ -88,11 +88,33 @@ def service_worker(request: Request, viewer: Maybe) -> Response:
 
 @router.get("/me/invite")
 def invite_page(request: Request, viewer: Resident) -> object:
-    _flat, compound = _home(request, viewer)
-    today = timefmt.today(web_of(request).now(), compound.timezone)
+    flat, compound = _home(request, viewer)
+    now = web_of(request).now()
+    if shown_colour(flat, now) in QUARANTINE:
+        return _quarantined(request, viewer, flat, compound, 200)
+    today = timefmt.today(now, compound.timezone)
     form = {"day": today.isoformat(), "entries": "1"}
     return page(
         request, "invite.html", viewer, place=compound, form=form, limit=compound.visitor_entries
+    )
+
+
+def _quarantined(
+    request: Request, viewer: Viewer, flat: Household, compound: Compound, status: int
+) -> object:
+    """The invitation page of a household under quarantine: why there is no form, and until when."""
+    t = i18n.translator(language_of(request))
+    until = timefmt.local(flat.quarantine_until, compound.timezone) or "—"
+    notice = t("invite.quarantine", colour=t("colour." + flat.colour), until=until)
+    return page(
+        request,
+        "invite.html",
+        viewer,
+        status=status,
+        place=compound,
+        form={},
+        limit=compound.visitor_entries,
+        quarantine=notice,
     )
 
 
@@ -116,6 +138,8 @@ def invite(
     flat, compound = _home(request, viewer)
     web = web_of(request)
     now = web.now()
+    if shown_colour(flat, now) in QUARANTINE:  # no visitor into a quarantined flat
+        return _quarantined(request, viewer, flat, compound, 403)
     form = {"name": name, "phone": phone, "day": day, "entries": entries}
     token = secrets.token_urlsafe(16)
     errors, visit, count = _invitation_errors(form, compound, timefmt.today(now, compound.timezone))

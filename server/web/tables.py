@@ -26,8 +26,10 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("holders.id"))  # residents
     household_id: Mapped[str | None] = mapped_column(ID, ForeignKey("households.id"))  # residents
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # disabled: cannot log in
     created_at: Mapped[datetime]
+    # Set by an admin's password reset: every page asks for a new password until it is changed.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class UserCompound(Base):
