@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kiosk.model import Direction, Event, EventKind, History, Passage, Reason, Verdict
-from kiosk.sqlitedb import Database
+from kiosk.sqlitedb import Database, Watched
 
 __all__ = ["MIGRATIONS", "EventLog", "iso"]
 
@@ -105,15 +106,23 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-class EventLog:
+class EventLog(Watched):
     """The append-only local log (``path``: an SQLite file, made on first use).
 
-    ``max_pages`` caps the file size in database pages (tests use it to fill the "disk").
+    Made whatever the file's state: while it cannot be used, ``fault`` says why and every call
+    raises StoreError (``kiosk.sqlitedb``). ``max_pages`` caps the file size in database pages
+    (tests use it to fill the "disk"); ``monotonic`` paces the retries.
     """
 
-    def __init__(self, path: Path, *, max_pages: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_pages: int | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = Path(path)
-        self._db = Database(self.path, MIGRATIONS, max_pages=max_pages)
+        self._db = Database(self.path, MIGRATIONS, max_pages=max_pages, monotonic=monotonic)
 
     @property
     def schema_version(self) -> int:

@@ -154,8 +154,11 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version=99")
     conn.close()
+    log = EventLog(path)  # made all the same: the kiosk starts, its log refuses every use
+    assert log.fault is not None and log.fault.kind == "newer"
     with pytest.raises(StoreError, match="newer than this software"):
-        EventLog(path)
+        log.append(event())
+    assert path.exists() and not list(tmp_path.glob("*.corrupt-*"))  # not moved aside
 
 
 def test_full_disk_is_a_store_error_and_loses_nothing_written(tmp_path: Path) -> None:
@@ -194,11 +197,16 @@ def test_read_only_database_is_a_store_error(tmp_path: Path) -> None:
         log.append(event())
 
 
-def test_corrupt_file_is_a_store_error(tmp_path: Path) -> None:
+def test_a_corrupt_file_is_moved_aside_and_a_new_log_started(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
-    path.write_bytes(b"this is not an SQLite database at all" * 200)
-    with pytest.raises(StoreError, match="corrupt"):
-        EventLog(path)
+    garbage = b"this is not an SQLite database at all" * 200
+    path.write_bytes(garbage)
+    log = EventLog(path)
+    log.append(event())
+    [kept] = tmp_path.glob("events.db.corrupt-*")
+    assert kept.read_bytes() == garbage and log.count() == 1
+    [notice] = log.notices()
+    assert notice.kind == "moved_aside" and notice.value == kept.name
 
 
 def test_office_data_round_trip_and_transactions(tmp_path: Path) -> None:
