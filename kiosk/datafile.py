@@ -37,7 +37,8 @@ COMPANIONS = ("", "-wal", "-shm", "-journal")
 @dataclass(frozen=True, slots=True)
 class Notice:
     """Something the guard must hear of about a data file: ``kind`` as in ``HINTS`` or
-    "moved_aside" / "set_aside" (one row); ``value`` what the words need (a file name, a count)."""
+    "moved_aside", "set_aside" (one row), "recovered"; ``value`` what the guard's words show
+    (the row's number); ``detail`` the engineer's note for the log (file names)."""
 
     path: Path
     kind: str

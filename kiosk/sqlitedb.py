@@ -173,14 +173,15 @@ class Database:
         """Open the file (moving a corrupt one aside and starting afresh); else keep the fault."""
         self._retry_at = self._monotonic() + RETRY_S
         self._generation += 1
+        damaged = self.fault is not None and self.fault.kind == "corrupt"
         try:
-            self._probe()
+            self._probe(check=damaged)
         except StoreError as failure:
             if failure.kind != "corrupt" or not self._move_aside(failure):
                 self._fail(failure)
                 return
             try:
-                self._probe()
+                self._probe(check=False)
             except StoreError as again:
                 self._fail(again)
                 return
@@ -191,8 +192,9 @@ class Database:
         self._identity = identity(self.path)
         self._watch_at = self._monotonic() + WATCH_S
 
-    def _probe(self) -> None:
-        """Make, open and migrate the file on a connection of its own."""
+    def _probe(self, *, check: bool) -> None:
+        """Make, open and migrate the file on a connection of its own; ``check``: read every
+        page first (after a query met a damaged one), a damaged file is a "corrupt" failure."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -200,9 +202,17 @@ class Database:
         conn = self._open()
         try:
             with self._translated():
+                if check:
+                    self._check(conn)
                 self._migrate(conn)
         finally:
             conn.close()
+
+    def _check(self, conn: sqlite3.Connection) -> None:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            detail = "; ".join(str(p) for p in problems)
+            raise StoreError(f"{self.path}: damaged ({detail}): {HINTS['corrupt']}", "corrupt")
 
     def _move_aside(self, failure: StoreError) -> bool:
         try:
@@ -212,7 +222,7 @@ class Database:
             return False
         log.error("%s: moved aside to %s, a new file started (%s)", self.path, kept, failure)
         detail = f"{failure}; kept as {kept.name}, a new file started"
-        self._notices.put(Notice(self.path, "moved_aside", detail, kept.name))
+        self._notices.put(Notice(self.path, "moved_aside", detail))
         return True
 
     def _fail(self, failure: StoreError) -> None:
@@ -228,7 +238,7 @@ class Database:
         where = f"; what it held is saved as {saved.name}" if saved else ""
         detail = f"{self.path}: {HINTS['replaced']}{where}"
         log.error("%s", detail)
-        self._notices.put(Notice(self.path, "replaced", detail, saved.name if saved else ""))
+        self._notices.put(Notice(self.path, "replaced", detail))
         self._recover()
 
     def _rescue(self) -> Path | None:

@@ -208,6 +208,14 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.THERMOMETER_FAULT: "测温器读数不可信，请用手持体温计",
         A.CAMERA_FAULT: "摄像头没有画面，请人工查验通行证",
         A.LOG_UNWRITABLE: "记录写不进存储卡，门不会自动打开",
+        A.LOG_FULL: "存储卡满了，扫码不开门，出门按钮照常开门；请联系维护",
+        A.LOG_READ_ONLY: "存储卡只能读不能写，扫码不开门，出门按钮照常开门；请联系维护",
+        A.LOG_UNREADABLE: "通行记录读不出来，扫码不开门，请人工查验并联系维护",
+        A.LOG_MOVED_ASIDE: "通行记录文件损坏，已另存并新建记录；请联系维护",
+        A.LOG_REPLACED: "通行记录文件被删除或替换，已尽量另存；请联系维护",
+        A.LOG_ROW_SET_ASIDE: "第 {value} 条记录读不出来，已另存，其余记录照常上传；请联系维护",
+        A.OFFICE_DATA_FAULT: "社区数据（停用名单、住户颜色）读不出来，扫码不开门，请人工查验",
+        A.OFFICE_DATA_RESET: "社区数据文件损坏，已另存，正在重新下载；请联系维护",
         A.CLOCK_UNTRUSTED: "设备时间未校准，请联系社区维护",
         A.BACKLOG: "{value} 条记录等待上传，请检查网络",
         A.OFFICE_REFUSED: "社区办公室拒收本机记录：{value}。记录都留在本机，请打电话告诉社区办公室",
@@ -229,6 +237,20 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.THERMOMETER_FAULT: "Readings unreliable: use a hand thermometer",
         A.CAMERA_FAULT: "No camera picture: check passes by hand",
         A.LOG_UNWRITABLE: "Storage refuses events: the gate stays shut",
+        A.LOG_FULL: "Storage full: passes do not open, the exit button does. Call maintenance",
+        A.LOG_READ_ONLY: "Storage read-only: passes do not open, the exit button does. "
+        "Call maintenance",
+        A.LOG_UNREADABLE: "Event log unreadable: passes do not open, check them by hand. "
+        "Call maintenance",
+        A.LOG_MOVED_ASIDE: "Event log damaged: kept aside, a new log started. "
+        "Call maintenance",
+        A.LOG_REPLACED: "Event log file deleted or replaced: call maintenance",
+        A.LOG_ROW_SET_ASIDE: "Record {value} unreadable: set aside, the others upload. "
+        "Call maintenance",
+        A.OFFICE_DATA_FAULT: "Office data (cancelled passes, colours) unreadable: "
+        "passes do not open, check them by hand",
+        A.OFFICE_DATA_RESET: "Office data damaged: kept aside, downloading it again. "
+        "Call maintenance",
         A.CLOCK_UNTRUSTED: "Clock not set: call maintenance",
         A.BACKLOG: "{value} events wait for upload: check the network",
         A.OFFICE_REFUSED: "The office refuses this kiosk's records: {value}. "
