@@ -46,6 +46,7 @@ APT_OPTIONAL=(espeak-ng)  # installed when apt knows them
 APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
 APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
 APT_TEST+=(strace)  # tests/test_store_durability.py watches the event log flush to disk
+APT_TEST+=(e2fsprogs mount)  # tests/test_log_disk_faults.py loop-mounts a small ext4 "card"
 # The office web app is tested in a real browser: Debian's Chromium, driven by Playwright.
 APT_TEST+=(chromium)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,9 +52,11 @@ def fault_kind(error: sqlite3.Error | OSError, folder: Path | None = None) -> st
     the file lives; a full partition there explains an I/O error or a file that cannot be made
     (SQLite says "disk I/O error" when it cannot create the ``-shm`` file of a full disk)."""
     kind = _os_kind(error) if isinstance(error, OSError) else _sqlite_kind(error)
-    if kind in ("other", "cannot_open") and folder is not None and _full(folder):
-        return "full"
-    return kind
+    if kind not in ("other", "cannot_open") or folder is None:
+        return kind
+    if _read_only(folder):  # SQLite says only "unable to open" or "disk I/O error"
+        return "read_only"
+    return "full" if _full(folder) else kind
 
 
 def _sqlite_kind(error: sqlite3.Error) -> str:
@@ -80,11 +83,29 @@ def _os_kind(error: OSError) -> str:
     return "cannot_open"
 
 
-def _full(folder: Path) -> bool:
+def _read_only(folder: Path) -> bool:
+    """Whether nothing can be written in ``folder``: mounted read-only, or remounted so by the
+    kernel after an error (ext4 errors=remount-ro, which statvfs does not show)."""
     try:
-        return os.statvfs(folder).f_bavail == 0
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return True
+        with tempfile.TemporaryFile(dir=folder):
+            return False
+    except OSError as error:
+        return error.errno == errno.EROFS
+
+
+def _full(folder: Path) -> bool:
+    return free_bytes(folder) == 0
+
+
+def free_bytes(folder: Path) -> int | None:
+    """Bytes an unprivileged writer may still use in ``folder``'s file system; None: unknown."""
+    try:
+        found = os.statvfs(folder)
     except OSError:
-        return False
+        return None
+    return found.f_bavail * found.f_frsize
 
 
 def move_aside(path: Path, now: datetime | None = None) -> Path:

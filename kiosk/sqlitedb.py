@@ -24,7 +24,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk.datafile import HINTS, Notice, fault_kind, identity, move_aside
+from kiosk.datafile import HINTS, Notice, fault_kind, free_bytes, identity, move_aside
 from kiosk.exc import StoreError
 
 __all__ = ["RETRY_S", "WATCH_S", "Database", "Watched", "store_error"]
@@ -32,6 +32,10 @@ __all__ = ["RETRY_S", "WATCH_S", "Database", "Watched", "store_error"]
 log = logging.getLogger(__name__)
 
 RETRY_S = 5.0  # how often a file that failed is opened again
+# SQLite maps its "-shm" file into memory when it opens a WAL database; on a card with no room
+# left, touching that map kills the process with SIGBUS (seen on a full ext4). Below this much
+# free space the file is not opened at all: a "full" fault, retried like any other.
+OPEN_MARGIN_BYTES = 1 << 20
 WATCH_S = 10.0  # how often the file's identity is checked (deleted or replaced under us?)
 
 
@@ -273,6 +277,12 @@ class Database:
             raise store_error(self.path, error) from error
 
     def _open(self) -> sqlite3.Connection:
+        free = free_bytes(self.path.parent)
+        if free is not None and free < OPEN_MARGIN_BYTES:
+            raise StoreError(
+                f"{self.path}: not opened, {free // 1024} KiB free: {HINTS['full']}",
+                "full",
+            )
         with self._translated():
             # isolation_level=None: we say when transactions start, so a single INSERT is
             # its own durable commit and nothing waits in an implicit open transaction.
