@@ -116,6 +116,10 @@ class Database:
                     self._lost()
             return self.fault
 
+    def notice(self, notice: Notice) -> None:
+        """Something about the file (one of its rows) the guard must hear of."""
+        self._notices.put(notice)
+
     def notices(self) -> list[Notice]:
         """What happened to the file since the last call, for the guard (the kiosk loop's)."""
         found = []
