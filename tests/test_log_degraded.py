@@ -9,9 +9,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from kiosk.model import Direction, Reason
 from kiosk.store import EventLog
 from kiosk.view import AlarmCode, Stage
+from tests.test_demo_command import run_until_beating
 from tests.test_exit_button import Lane
 from tests.test_store_eventlog import event
 
@@ -156,3 +159,16 @@ def test_a_log_deleted_under_the_running_kiosk_is_noticed_and_its_events_saved(
         assert (last.reason, last.direction) == (Reason.EXIT_BUTTON, Direction.OUT)
     finally:
         lane.app.close()
+
+
+@pytest.mark.slow
+def test_kiosk_run_starts_and_beats_with_every_data_file_damaged(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("events.db", "office.db", "clock.json"):
+        (data / name).write_bytes(b"\xa5 damaged \x00" * 700)
+    messages, err = run_until_beating(tmp_path, data)  # READY=1, then the loop's WATCHDOG=1
+    assert b"STOPPING=1" in messages and "moved aside" in err
+    for name in ("events.db", "office.db", "clock.json"):
+        [kept] = data.glob(f"{name}.corrupt-*")
+        assert kept.read_bytes().startswith(b"\xa5 damaged"), name

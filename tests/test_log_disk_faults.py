@@ -22,6 +22,7 @@ import pytest
 
 from kiosk.model import Direction, Reason
 from kiosk.view import AlarmCode, Stage
+from tests.test_demo_command import run_until_beating
 from tests.test_exit_button import Lane
 from tests.test_log_degraded import codes, shown
 
@@ -189,3 +190,11 @@ def test_a_card_the_kernel_turns_read_only_while_running_keeps_the_exit(card: Pa
         assert AlarmCode.LOG_UNWRITABLE in codes(lane)
     finally:
         lane.app.close()
+
+
+@pytest.mark.slow
+def test_kiosk_run_starts_and_beats_on_a_full_card(tmp_path: Path, card: Path) -> None:
+    used_card(card)
+    fill(card)
+    messages, err = run_until_beating(tmp_path, card)  # READY=1, then the loop's WATCHDOG=1
+    assert b"STOPPING=1" in messages and "full" in err
