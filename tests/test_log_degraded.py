@@ -172,3 +172,42 @@ def test_kiosk_run_starts_and_beats_with_every_data_file_damaged(tmp_path: Path)
     for name in ("events.db", "office.db", "clock.json"):
         [kept] = data.glob(f"{name}.corrupt-*")
         assert kept.read_bytes().startswith(b"\xa5 damaged"), name
+
+
+def test_a_log_replaced_under_the_running_kiosk_is_saved_beside_the_new_one(
+    tmp_path: Path,
+) -> None:
+    lane = Lane(tmp_path)
+    try:
+        assert lane.pass_through("resident").stage is Stage.OPEN
+        before = {e.event_id for e in lane.app.log.unsynced(1000)}
+        other = tmp_path / "other"
+        other.mkdir()
+        EventLog(other / "events.db").close()
+        (other / "events.db").replace(tmp_path / "events.db")  # someone restores a backup
+        lane.player.run(11)
+        assert AlarmCode.LOG_REPLACED in codes(lane)
+        [saved] = tmp_path.glob("events.db.replaced-*")
+        with EventLog(saved) as kept:
+            assert before <= {e.event_id for e in kept.unsynced(1000)}
+        assert lane.press_exit().gate_open
+        [last] = lane.app.log.recent(1)
+        assert last.reason is Reason.EXIT_BUTTON  # written to the file now at events.db
+    finally:
+        lane.app.close()
+
+
+def test_office_data_that_cannot_be_read_sends_passes_to_the_guard_and_keeps_the_exit(
+    tmp_path: Path,
+) -> None:
+    Lane(tmp_path).app.close()  # the office data a download left
+    with sqlite3.connect(tmp_path / "office.db") as conn:
+        conn.execute("PRAGMA user_version = 99")  # a downgrade left a newer cache behind
+    lane = Lane(tmp_path, install=False)
+    try:
+        assert shown(lane, "resident") is Stage.GUARD  # revocations cannot be checked
+        assert not lane.app.hardware.gate.is_open
+        assert lane.press_exit().gate_open
+        assert AlarmCode.OFFICE_DATA_FAULT in codes(lane)
+    finally:
+        lane.app.close()
