@@ -7,6 +7,7 @@ hardware and time; the full and read-only card are in tests/test_log_disk_faults
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -138,29 +139,6 @@ def test_a_damaged_office_cache_is_kept_aside_and_made_anew(tmp_path: Path) -> N
         lane.app.close()
 
 
-def test_a_log_deleted_under_the_running_kiosk_is_noticed_and_its_events_saved(
-    tmp_path: Path,
-) -> None:
-    lane = Lane(tmp_path)
-    try:
-        assert lane.pass_through("resident").stage is Stage.OPEN
-        before = {e.event_id for e in lane.app.log.unsynced(1000)}
-        for name in ("events.db", "events.db-wal", "events.db-shm"):
-            (tmp_path / name).unlink(missing_ok=True)
-        lane.player.run(11)  # the file's identity is checked every 10 s
-        assert AlarmCode.LOG_REPLACED in codes(lane)
-        assert (tmp_path / "events.db").exists()
-        with EventLog(tmp_path / "events.db") as reopened:
-            # what the deleted file held is back in place
-            assert before <= {e.event_id for e in reopened.unsynced(1000)}
-        view = lane.press_exit()
-        assert view.gate_open
-        [last] = lane.app.log.recent(1)
-        assert (last.reason, last.direction) == (Reason.EXIT_BUTTON, Direction.OUT)
-    finally:
-        lane.app.close()
-
-
 @pytest.mark.slow
 def test_kiosk_run_starts_and_beats_with_every_data_file_damaged(tmp_path: Path) -> None:
     data = tmp_path / "data"
@@ -174,27 +152,40 @@ def test_kiosk_run_starts_and_beats_with_every_data_file_damaged(tmp_path: Path)
         assert kept.read_bytes().startswith(b"\xa5 damaged"), name
 
 
-def test_a_log_replaced_under_the_running_kiosk_is_saved_beside_the_new_one(
-    tmp_path: Path,
+def delete_log(folder: Path) -> Path:
+    for name in ("events.db", "events.db-wal", "events.db-shm"):
+        (folder / name).unlink(missing_ok=True)
+    return folder / "events.db"  # put back in place
+
+
+def replace_log(folder: Path) -> Path:
+    other = folder / "other"
+    other.mkdir()
+    EventLog(other / "events.db").close()
+    (other / "events.db").replace(folder / "events.db")  # someone restores a backup
+    return folder  # saved beside the new file
+
+
+@pytest.mark.parametrize("change", [delete_log, replace_log], ids=["deleted", "replaced"])
+def test_a_log_deleted_or_replaced_under_the_running_kiosk_is_noticed_and_its_events_saved(
+    tmp_path: Path, change: Callable[[Path], Path]
 ) -> None:
     lane = Lane(tmp_path)
     try:
         assert lane.pass_through("resident").stage is Stage.OPEN
         before = {e.event_id for e in lane.app.log.unsynced(1000)}
-        other = tmp_path / "other"
-        other.mkdir()
-        EventLog(other / "events.db").close()
-        (other / "events.db").replace(tmp_path / "events.db")  # someone restores a backup
-        lane.player.run(11)
+        where = change(tmp_path)
+        lane.player.run(11)  # the file's identity is checked every 10 s
         assert AlarmCode.LOG_REPLACED in codes(lane)
-        [saved] = tmp_path.glob("events.db.replaced-*")
+        saved = where if where.is_file() else next(where.glob("events.db.replaced-*"))
         with EventLog(saved) as kept:
             assert before <= {e.event_id for e in kept.unsynced(1000)}
         assert lane.press_exit().gate_open
-        [last] = lane.app.log.recent(1)
-        assert last.reason is Reason.EXIT_BUTTON  # written to the file now at events.db
+        [last] = lane.app.log.recent(1)  # written to the file now at events.db
+        assert (last.reason, last.direction) == (Reason.EXIT_BUTTON, Direction.OUT)
     finally:
         lane.app.close()
+
 
 
 def test_office_data_that_cannot_be_read_sends_passes_to_the_guard_and_keeps_the_exit(
