@@ -181,15 +181,16 @@ class Database:
         """Open the file (moving a corrupt one aside and starting afresh); else keep the fault."""
         self._retry_at = self._monotonic() + RETRY_S
         self._generation += 1
-        damaged = self.fault is not None and self.fault.kind == "corrupt"
         try:
-            self._probe(check=damaged)
+            if self.fault is not None and self.fault.kind == "corrupt":
+                raise self.fault  # a query met a damaged page: no need to read them all
+            self._probe()
         except StoreError as failure:
             if failure.kind != "corrupt" or not self._move_aside(failure):
                 self._fail(failure)
                 return
             try:
-                self._probe(check=False)
+                self._probe()
             except StoreError as again:
                 self._fail(again)
                 return
@@ -200,9 +201,8 @@ class Database:
         self._identity = identity(self.path)
         self._watch_at = self._monotonic() + WATCH_S
 
-    def _probe(self, *, check: bool) -> None:
-        """Make, open and migrate the file on a connection of its own; ``check``: read every
-        page first (after a query met a damaged one), a damaged file is a "corrupt" failure."""
+    def _probe(self) -> None:
+        """Make, open and migrate the file on a connection of its own."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -210,17 +210,9 @@ class Database:
         conn = self._open()
         try:
             with self._translated():
-                if check:
-                    self._check(conn)
                 self._migrate(conn)
         finally:
             conn.close()
-
-    def _check(self, conn: sqlite3.Connection) -> None:
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
-        if problems != ["ok"]:
-            detail = "; ".join(str(p) for p in problems)
-            raise StoreError(f"{self.path}: damaged ({detail}): {HINTS['corrupt']}", "corrupt")
 
     def _move_aside(self, failure: StoreError) -> bool:
         try:
