@@ -94,7 +94,8 @@ class Database:
         if fault is not None:
             raise StoreError(str(fault), fault.kind)
         local = self._local
-        if getattr(local, "generation", None) != self._generation:
+        moved = getattr(local, "generation", None) != self._generation
+        if moved and not getattr(local, "depth", 0):  # never in the middle of a transaction
             self._drop(getattr(local, "conn", None))
             local.conn, local.depth = self._open(), 0
             local.generation = self._generation
