@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kiosk.atomic import fsync_dir
 
-__all__ = ["HINTS", "Notice", "fault_kind", "identity", "move_aside"]
+__all__ = ["HINTS", "Notice", "fault_kind", "free_bytes", "identity", "move_aside"]
 
 # What a person should do about each kind of failure.
 HINTS = {

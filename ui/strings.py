@@ -237,20 +237,15 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.THERMOMETER_FAULT: "Readings unreliable: use a hand thermometer",
         A.CAMERA_FAULT: "No camera picture: check passes by hand",
         A.LOG_UNWRITABLE: "Storage refuses events: the gate stays shut",
-        A.LOG_FULL: "Storage full: passes do not open, the exit button does. Call maintenance",
-        A.LOG_READ_ONLY: "Storage read-only: passes do not open, the exit button does. "
-        "Call maintenance",
-        A.LOG_UNREADABLE: "Event log unreadable: passes do not open, check them by hand. "
-        "Call maintenance",
-        A.LOG_MOVED_ASIDE: "Event log damaged: kept aside, a new log started. "
-        "Call maintenance",
+        A.LOG_FULL: "Storage full: only the exit button opens. Call maintenance",
+        A.LOG_READ_ONLY: "Storage read-only: only the exit button opens. Call maintenance",
+        A.LOG_UNREADABLE: "Event log unreadable: check passes by hand. Call maintenance",
+        A.LOG_MOVED_ASIDE: "Event log damaged: kept aside, new log started. Call maintenance",
         A.LOG_REPLACED: "Event log file deleted or replaced: call maintenance",
-        A.LOG_ROW_SET_ASIDE: "Record {value} unreadable: set aside, the others upload. "
+        A.LOG_ROW_SET_ASIDE: "Record {value} unreadable: set aside, others upload. "
         "Call maintenance",
-        A.OFFICE_DATA_FAULT: "Office data (cancelled passes, colours) unreadable: "
-        "passes do not open, check them by hand",
-        A.OFFICE_DATA_RESET: "Office data damaged: kept aside, downloading it again. "
-        "Call maintenance",
+        A.OFFICE_DATA_FAULT: "Office data unreadable: check passes by hand",
+        A.OFFICE_DATA_RESET: "Office data damaged: kept aside, downloading again",
         A.CLOCK_UNTRUSTED: "Clock not set: call maintenance",
         A.BACKLOG: "{value} events wait for upload: check the network",
         A.OFFICE_REFUSED: "The office refuses this kiosk's records: {value}. "
