@@ -56,7 +56,14 @@ def card(tmp_path: Path) -> Iterator[Path]:
     run("mkfs.ext4", "-q", "-F", "-m", "0", image)
     point = tmp_path / "card"
     point.mkdir()
-    run("mount", "-o", "loop,errors=remount-ro", image, point)
+    mounted = subprocess.run(
+        ["mount", "-o", "loop,errors=remount-ro", str(image), str(point)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if mounted.returncode != 0:  # a container without CAP_SYS_ADMIN or free loop devices
+        pytest.skip(f"cannot loop-mount an ext4 image here: {mounted.stderr.strip()}")
     try:
         yield point
     finally:
