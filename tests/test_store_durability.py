@@ -11,20 +11,24 @@ turns this red. The same holds for ``sync/rejected.py``: the agent marks a refus
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from kiosk.exc import StoreError
 from kiosk.store import EventLog
 from sync.rejected import RejectedEvents
+from tests.test_store_eventlog import event
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "WRITTEN"
 OPEN_LOG = """
 import os, sys
 from pathlib import Path
+from kiosk.exc import StoreError
 from kiosk.store import EventLog
 from sync.agent import SyncAgent
 from sync.rejected import RejectedEvents
@@ -112,3 +116,19 @@ def test_stores_run_with_write_ahead_log_and_full_sync(tmp_path: Path, name: str
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] >= 2  # 2 FULL, 3 EXTRA
     store.close()
+
+
+def test_an_event_the_set_aside_store_cannot_keep_stays_queued(tmp_path: Path) -> None:
+    from sync.agent import SyncAgent
+
+    path = tmp_path / "rejected.db"
+    RejectedEvents(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")  # a file this release cannot use
+    log = EventLog(tmp_path / "events.db")
+    refused = event(0)
+    log.append(refused)
+    agent = SyncAgent(None, log, None, None, RejectedEvents(path), boot_id="b")  # type: ignore[arg-type]
+    with pytest.raises(StoreError):
+        agent._reject(refused, 422, "bad_event", "refused for good")
+    assert [e.event_id for e in log.unsynced()] == [refused.event_id]  # not let go
