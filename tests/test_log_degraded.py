@@ -147,6 +147,7 @@ def test_kiosk_run_starts_and_beats_with_every_data_file_damaged(tmp_path: Path)
         (data / name).write_bytes(b"\xa5 damaged \x00" * 700)
     messages, err = run_until_beating(tmp_path, data)  # READY=1, then the loop's WATCHDOG=1
     assert b"STOPPING=1" in messages and "moved aside" in err
+    assert "Traceback" not in err
     for name in ("events.db", "office.db", "clock.json"):
         [kept] = data.glob(f"{name}.corrupt-*")
         assert kept.read_bytes().startswith(b"\xa5 damaged"), name

@@ -205,3 +205,4 @@ def test_kiosk_run_starts_and_beats_on_a_full_card(tmp_path: Path, card: Path) -
     fill(card)
     messages, err = run_until_beating(tmp_path, card)  # READY=1, then the loop's WATCHDOG=1
     assert b"STOPPING=1" in messages and "full" in err
+    assert "Traceback" not in err
