@@ -57,6 +57,7 @@ APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
 APT_TEST+=(strace)  # tests/test_store_durability.py watches the event log flush to disk
 # tests/test_gate_rs485.py compiles against the kernel's struct serial_rs485 to check our layout.
 APT_TEST+=(gcc libc6-dev linux-libc-dev)
+APT_TEST+=(e2fsprogs mount)  # tests/test_log_disk_faults.py loop-mounts a small ext4 "card"
 # The office web app is tested in a real browser: Debian's Chromium, driven by Playwright.
 APT_TEST+=(chromium)
 

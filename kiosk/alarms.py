@@ -65,8 +65,9 @@ def alarm_from(
 
 
 class Alarms:
-    """The kiosk's open alarms. One open alarm per reason and person: a door held open is one
-    alarm, two quarantined residents trying to leave are two."""
+    """The kiosk's open alarms. One open alarm per reason, code and person: a door held open is
+    one alarm, two quarantined residents trying to leave are two, a full card and a damaged
+    log file are two."""
 
     def __init__(self, journal: Journal, indicator: Indicator, place: str = "") -> None:
         self._journal = journal
@@ -93,9 +94,10 @@ class Alarms:
         reason's); ``detail`` is the engineer's note, kept in the log only.
         """
         who = person.pass_id if person is not None else None
-        if any(a.reason is reason and _who(a) == who for a in self._open.values()):
+        code = code or alarm_code(reason)
+        if any(_same(a, reason, code, who) for a in self._open.values()):
             return None
-        data: dict[str, Any] = {"code": (code or alarm_code(reason)).value}
+        data: dict[str, Any] = {"code": code.value}
         data |= {"value": value} if value else {}
         data |= {"detail": detail} if detail else {}
         if person is not None:
@@ -175,6 +177,10 @@ def office_refusal(alarms: Alarms) -> Callable[[str], None]:
         )
 
     return post
+
+
+def _same(alarm: Alarm, reason: Reason, code: AlarmCode, who: str | None) -> bool:
+    return alarm.reason is reason and alarm.code is code and _who(alarm) == who
 
 
 def _who(alarm: Alarm) -> str | None:

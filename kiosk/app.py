@@ -21,7 +21,7 @@ from drivers.qr import make_decoder
 from drivers.timers import ThreadTimers, Timers
 from kiosk.clock import Clock
 from kiosk.config import Config, Policy, with_changes
-from kiosk.exc import ConfigError, KioskError, SensorFault, TrustListError
+from kiosk.exc import ConfigError, KioskError, SensorFault, StoreError, TrustListError
 from kiosk.machine import Hardware, Kiosk
 from kiosk.office import OfficeData
 from kiosk.passes.trust import TrustList, load_trust, parse_trust_json
@@ -85,8 +85,9 @@ def build(
         if simulate:
             # A simulated kiosk believes its host's clock, as if the office had confirmed it.
             clock.observe_server_time(clock.effective_now())
-    event_log = EventLog(data_dir / EVENTS_FILE)
-    office = OfficeData(data_dir / OFFICE_FILE)
+    # Made whatever state their files are in; the kiosk loop retries them on its own clock.
+    event_log = EventLog(data_dir / EVENTS_FILE, monotonic=clock.monotonic)
+    office = OfficeData(data_dir / OFFICE_FILE, monotonic=clock.monotonic)
     parts = _Parts(config, simulate, timers)
     try:
         hardware = parts.hardware()
@@ -333,7 +334,10 @@ class OfficePolicy:
         self._policy = policy
 
     def __call__(self) -> Policy:
-        text = self._office.policy_json()
+        try:
+            text = self._office.policy_json()
+        except StoreError:
+            return self._policy  # the office data cannot be read: the last policy known
         if text != self._seen:
             self._seen = text
             self._policy = self._apply(text)

@@ -28,10 +28,10 @@ def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the rename itself durable: the new directory entry lives in the folder's inode."""
     fd = os.open(folder, os.O_RDONLY)
     try:

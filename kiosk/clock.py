@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.atomic import write_atomic
+from kiosk.datafile import move_aside
 from kiosk.model import ClockReading
 
 log = logging.getLogger(__name__)
@@ -213,9 +214,23 @@ class Clock:
             return (float(saved["last_trusted_epoch"]), self.monotonic())
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except OSError as e:
             log.warning("ignoring unreadable clock state %s: %s", self._state_file, e)
             return None
+        except (ValueError, KeyError, TypeError) as e:
+            self._set_aside(e)
+            return None
+
+    def _set_aside(self, error: Exception) -> None:
+        """A damaged state file is kept for a person (never deleted) and a new one written."""
+        assert self._state_file is not None
+        try:
+            kept = move_aside(self._state_file)
+        except OSError as e:
+            log.warning("ignoring damaged clock state %s (%s); not moved: %s",
+                        self._state_file, error, e)  # fmt: skip
+            return
+        log.warning("damaged clock state %s (%s) kept as %s", self._state_file, error, kept.name)
 
     def _persist(self, epoch: float, mono: float, *, force: bool) -> None:
         if self._state_file is None:

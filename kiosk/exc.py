@@ -40,7 +40,15 @@ class DeviceClosed(KioskError, RuntimeError):
 
 
 class StoreError(KioskError, OSError):
-    """The event log could not be read or written (disk full, corrupt file)."""
+    """The event log could not be read or written (disk full, corrupt file).
+
+    ``kind`` names the cause for the alarm: "full", "read_only", "corrupt", "cannot_open",
+    "newer", "replaced", "busy" or "other" (``kiosk.datafile``).
+    """
+
+    def __init__(self, message: str, kind: str = "other") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class SyncError(KioskError, ConnectionError):

@@ -40,7 +40,7 @@ from kiosk.clock import Clock, boot_id
 from kiosk.codes import CodeReader
 from kiosk.config import Config, Policy
 from kiosk.doorway import Doorway
-from kiosk.exc import HardwareError
+from kiosk.exc import HardwareError, StoreError
 from kiosk.guard import GuardDesk, visitor_data
 from kiosk.health import HealthWatch
 from kiosk.model import (
@@ -59,6 +59,7 @@ from kiosk.passes.verify import Verifier
 from kiosk.recorder import Recorder
 from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
+from kiosk.storewatch import StoreWatch
 from kiosk.temperature import Measurement
 from kiosk.view import (
     AlarmCode,
@@ -153,6 +154,7 @@ class Kiosk:
         self.health = HealthWatch(self._alarm, backlog_alarm_at)
         self._lock = threading.RLock()
         self.alarms = Alarms(self, hardware.indicator, place=config.device.id)
+        self.stores = StoreWatch(self._store_alarm, log, office)
         self.guard = GuardDesk(config.ui, self, self.alarms.acknowledge)
         self.direction: Direction = config.device.direction
         self.language: str = config.ui.language
@@ -186,8 +188,12 @@ class Kiosk:
             if self.doorway.watch(now):
                 self._opening_used_up()
             self._watch_exit_button(now)
+            self.stores.watch(now)
             self.recorder.write_kept(now.monotonic)
-            self._step(now)
+            try:
+                self._step(now)
+            except StoreError as error:
+                self._unreadable(error, now)
             self.guard.expire(now.monotonic)
             return self._publish()
 
@@ -199,7 +205,11 @@ class Kiosk:
         """Carry out a command from the UI; the result says whether it was accepted and why."""
         with self._lock:
             self._now = self.clock.read()
-            result = self.guard.handle(command, self._now)
+            try:
+                result = self.guard.handle(command, self._now)
+            except StoreError as error:
+                self._unreadable(error, self._now)
+                result = CommandResult(False, Reason.LOG_FAULT, str(error))
             self._publish()
             return result
 
@@ -217,6 +227,22 @@ class Kiosk:
 
     def _alarm(self, reason: Reason, now: ClockReading, detail: str, value: str = "") -> None:
         self.alarms.raise_once(reason, now, detail, value=value)
+
+    def _store_alarm(
+        self, reason: Reason, now: ClockReading, detail: str, code: AlarmCode, value: str
+    ) -> None:
+        self.alarms.raise_once(reason, now, detail, code=code, value=value)
+
+    def _unreadable(self, error: StoreError, now: ClockReading) -> None:
+        """The log or the office data could not be read while deciding: nobody is let in on a
+        half-made decision; the guard is called, once per person (the code stays held)."""
+        log.error("cannot decide, the kiosk's data cannot be read: %s", error)
+        self.stores.failed(error, now)
+        self.session = None
+        self._person = None
+        until = now.monotonic + self.config.device.read_timeout_s
+        self.show(Stage.GUARD, Reason.LOG_FAULT, Verdict.GUARD, until)
+        self.hw.indicator.show(self.alarms.pattern())
 
     # --- the steps ---------------------------------------------------------------------------
 

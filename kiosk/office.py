@@ -9,14 +9,15 @@ cache can be deleted and fetched again without touching a single event.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kiosk.model import HouseholdStatus, RiskColour
-from kiosk.sqlitedb import Database
+from kiosk.sqlitedb import Database, Watched
 from kiosk.store import iso
 
 __all__ = ["MIGRATIONS", "OfficeData", "RevokedPasses"]
@@ -39,12 +40,13 @@ POLICY = "policy_json"
 CURSOR = "sync_cursor"
 
 
-class OfficeData:
-    """Reads and writes of the cached office data (``path``: its SQLite file)."""
+class OfficeData(Watched):
+    """Reads and writes of the cached office data (``path``: its SQLite file); made whatever
+    the file's state, like the event log (``fault``, ``watch``, ``notices``)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
-        self._db = Database(self.path, MIGRATIONS)
+        self._db = Database(self.path, MIGRATIONS, monotonic=monotonic)
         self.revoked = RevokedPasses(self)
 
     @contextmanager

@@ -44,8 +44,13 @@ class Recorder:
         self._device = device
         self._on_unlogged = on_unlogged
         self._new_id = new_id
-        self.recent: deque[Event] = deque(events.recent(recent_size), maxlen=recent_size)
-        self.unsynced = events.count_unsynced()
+        self.recent: deque[Event] = deque(maxlen=recent_size)
+        self.unsynced = 0
+        try:  # a log that cannot be read must not keep the kiosk from starting
+            self.recent.extend(events.recent(recent_size))
+            self.unsynced = events.count_unsynced()
+        except StoreError as error:
+            log.error("starting without the log's recent events: %s", error)
         self._unwritten: deque[Event] = deque(maxlen=UNWRITTEN_MAX)
         self._retry_at = 0.0
 

@@ -15,14 +15,20 @@ order is time order and range queries can use an index.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kiosk.datafile import Notice
+from kiosk.exc import StoreError
 from kiosk.model import Direction, Event, EventKind, History, Passage, Reason, Verdict
-from kiosk.sqlitedb import Database
+from kiosk.sqlitedb import Database, Watched
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MIGRATIONS", "EventLog", "iso"]
 
@@ -81,8 +87,21 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX passages_unidentified ON passages (compound_id, wall_time)
         WHERE pass_id IS NULL AND household_id IS NULL;
     """,
+    # Rows this software cannot read (a reason code of a newer release after a downgrade, data
+    # that is not JSON): their raw columns, kept for a person; the row stays in ``events`` with
+    # synced = SET_ASIDE, so it is neither uploaded nor purged.
+    """
+    CREATE TABLE set_aside (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT,
+        error TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        set_aside_at TEXT NOT NULL
+    );
+    """,
 )
 
+SET_ASIDE = 2  # events.synced of a row set aside (0: to upload, 1: the office has it)
 COLUMNS = (
     "event_id, kind, wall_time, monotonic, boot_id, clock_trusted, device_id, compound_id, "
     "reason, verdict, direction, pass_id, household_id, temperature_c, data"
@@ -105,15 +124,23 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-class EventLog:
+class EventLog(Watched):
     """The append-only local log (``path``: an SQLite file, made on first use).
 
-    ``max_pages`` caps the file size in database pages (tests use it to fill the "disk").
+    Made whatever the file's state: while it cannot be used, ``fault`` says why and every call
+    raises StoreError (``kiosk.sqlitedb``). ``max_pages`` caps the file size in database pages
+    (tests use it to fill the "disk"); ``monotonic`` paces the retries.
     """
 
-    def __init__(self, path: Path, *, max_pages: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_pages: int | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = Path(path)
-        self._db = Database(self.path, MIGRATIONS, max_pages=max_pages)
+        self._db = Database(self.path, MIGRATIONS, max_pages=max_pages, monotonic=monotonic)
 
     @property
     def schema_version(self) -> int:
@@ -239,7 +266,7 @@ class EventLog:
 
     def recent(self, limit: int = 20) -> list[Event]:
         """The newest ``limit`` events, newest first."""
-        return self._select("1 ORDER BY seq DESC LIMIT ?", (limit,))
+        return self._select(f"synced != {SET_ASIDE} ORDER BY seq DESC LIMIT ?", (limit,))
 
     def unsynced(self, limit: int = 200) -> list[Event]:
         """The oldest ``limit`` events not yet accepted by the office, oldest first."""
@@ -305,7 +332,10 @@ class EventLog:
             ).fetchall()
             changed = 0
             for seq, wall, data in rows:
-                values = json.loads(data)
+                try:
+                    values = json.loads(data)
+                except ValueError:
+                    continue  # unreadable: set aside when the agent next reads it
                 if values.get("time_corrected"):
                     continue
                 values["time_corrected"] = True
@@ -332,14 +362,64 @@ class EventLog:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _select(self, where: str, params: tuple[Any, ...]) -> list[Event]:
+    def set_aside(self) -> list[tuple[int, str, str]]:
+        """The rows set aside as unreadable: (seq, error, raw columns as JSON), oldest first."""
         with self._db.errors():
-            rows = (
-                self._db.connection()
-                .execute(f"SELECT {COLUMNS} FROM events WHERE {where}", params)
-                .fetchall()
+            rows = self._db.connection().execute(
+                "SELECT seq, error, raw FROM set_aside ORDER BY seq"
             )
-        return [_event(r) for r in rows]
+            return [(int(seq), str(error), str(raw)) for seq, error, raw in rows]
+
+    def _select(self, where: str, params: tuple[Any, ...]) -> list[Event]:
+        """The events of ``where``; a row that cannot be read is set aside, not raised, so one
+        bad row stops neither the uploads nor the start."""
+        with self._db.errors():
+            conn = self._db.connection()
+            try:
+                rows = conn.execute(f"SELECT {COLUMNS} FROM events WHERE {where}", params)
+                return [_event(r) for r in rows.fetchall()]
+            except (sqlite3.OperationalError, ValueError, KeyError, TypeError) as error:
+                if isinstance(error, sqlite3.OperationalError) and not _undecodable(error):
+                    raise
+            seqs = conn.execute(f"SELECT seq FROM events WHERE {where}", params).fetchall()
+            found = (self._read(conn, seq) for (seq,) in seqs)
+            return [event for event in found if event is not None]
+
+    def _read(self, conn: sqlite3.Connection, seq: int) -> Event | None:
+        """One row, or None when it cannot be read (then it is set aside)."""
+        try:
+            row = conn.execute(f"SELECT {COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
+            return _event(row)
+        except (sqlite3.OperationalError, ValueError, KeyError, TypeError) as error:
+            if isinstance(error, sqlite3.OperationalError) and not _undecodable(error):
+                raise
+            self._set_aside(conn, seq, f"{type(error).__name__}: {error}")
+            return None
+
+    def _set_aside(self, conn: sqlite3.Connection, seq: int, error: str) -> None:
+        conn.text_factory = bytes  # the raw bytes, whatever their encoding
+        try:
+            raw = conn.execute(f"SELECT {COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
+        finally:
+            conn.text_factory = str
+        values = dict(zip(COLUMNS.split(", "), (_text(v) for v in raw), strict=True))
+        kept = json.dumps(values, ensure_ascii=True)
+        try:
+            with self._db.transaction() as writing:
+                added = writing.execute(
+                    "INSERT OR IGNORE INTO set_aside VALUES (?, ?, ?, ?, ?)",
+                    (seq, values["event_id"], error, kept, iso(datetime.now(UTC))),
+                ).rowcount
+                writing.execute("UPDATE events SET synced = ? WHERE seq = ?", (SET_ASIDE, seq))
+        except StoreError as failure:  # left where it is, skipped again next time
+            log.error("event row %d cannot be read (%s) nor set aside: %s", seq, error, failure)
+            return
+        if not added:
+            return
+        log.error("event row %d cannot be read, set aside: %s", seq, error)
+        self._db.notice(
+            Notice(self.path, "set_aside", f"event row {seq} set aside: {error}", str(seq))
+        )
 
 
 def _row(e: Event) -> tuple[Any, ...]:
@@ -360,6 +440,16 @@ def _row(e: Event) -> tuple[Any, ...]:
         e.temperature_c,
         json.dumps(e.data, ensure_ascii=False, sort_keys=True, default=str),
     )
+
+
+def _undecodable(error: sqlite3.OperationalError) -> bool:
+    """SQLite's text that is not UTF-8 ("Could not decode to UTF-8 column ...")."""
+    return "decode" in str(error)
+
+
+def _text(value: Any) -> Any:
+    """A raw column as JSON keeps it: bytes not UTF-8 survive as escaped surrogates."""
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
 
 def _event(r: tuple[Any, ...]) -> Event:

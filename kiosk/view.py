@@ -84,6 +84,14 @@ class AlarmCode(StrEnum):
     THERMOMETER_FAULT = "thermometer_fault"
     CAMERA_FAULT = "camera_fault"
     LOG_UNWRITABLE = "log_unwritable"
+    LOG_FULL = "log_full"  # the card is full: only the exit button opens
+    LOG_READ_ONLY = "log_read_only"  # the card is mounted read-only
+    LOG_UNREADABLE = "log_unreadable"  # the log cannot be read (damaged pages, a newer schema)
+    LOG_MOVED_ASIDE = "log_moved_aside"  # the damaged file was kept aside, a new one made
+    LOG_REPLACED = "log_replaced"  # the file was deleted or replaced under the kiosk
+    LOG_ROW_SET_ASIDE = "log_row_set_aside"  # value: the unreadable row's number
+    OFFICE_DATA_FAULT = "office_data_fault"  # office.db cannot be used: passes go to the guard
+    OFFICE_DATA_RESET = "office_data_reset"  # office.db was damaged, kept aside, made anew
     CLOCK_UNTRUSTED = "clock_untrusted"
     BACKLOG = "backlog"  # value: events waiting for the office
     OFFICE_REFUSED = "office_refused"  # value: the office's own words

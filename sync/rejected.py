@@ -5,30 +5,37 @@ it is sent, so retrying it would block the events behind it forever. The agent c
 event here with the server's code and message, then marks it synced in the event log so the
 queue moves on. Nothing is dropped: the event stays in the log and here, for a person to read
 (``RejectedEvents.all()``) and fix.
+
+Marking an event synced lets the log purge it after the retention period, so this file is as
+durable as the log itself: the same ``kiosk.sqlitedb.Database`` (WAL, ``synchronous=FULL``),
+and ``add`` returns only once the row is on the disk (tests/test_store_durability.py).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.model import Event
+from kiosk.sqlitedb import Database
 from sync.protocol import event_to_json
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS rejected (
-    event_id TEXT PRIMARY KEY,
-    status INTEGER NOT NULL,
-    code TEXT NOT NULL,
-    message TEXT NOT NULL,
-    event TEXT NOT NULL,
-    rejected_at TEXT NOT NULL
+# Schema steps, as kiosk.store.MIGRATIONS. The first one kept "IF NOT EXISTS" so that a file
+# made before this store had a schema version is taken over as version 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS rejected (
+        event_id TEXT PRIMARY KEY,
+        status INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        event TEXT NOT NULL,
+        rejected_at TEXT NOT NULL
+    )
+    """,
 )
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +53,10 @@ class RejectedEvents:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
-            conn.execute(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA synchronous=FULL")
-        return conn
+        self._db = Database(self.path, MIGRATIONS)
 
     def add(self, event: Event, status: int, code: str, message: str) -> None:
+        """Keep a refused event; when this returns, the row survives a power cut."""
         row = (
             event.event_id,
             status,
@@ -64,14 +65,21 @@ class RejectedEvents:
             json.dumps(event_to_json(event), ensure_ascii=False),
             datetime.now(UTC).isoformat(),
         )
-        with closing(self._connect()) as conn, conn:
+        with self._db.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?, ?)", row)
 
     def all(self) -> list[Rejection]:
-        with closing(self._connect()) as conn:
-            rows = conn.execute("SELECT * FROM rejected ORDER BY rejected_at").fetchall()
+        with self._db.errors():
+            rows = (
+                self._db.connection()
+                .execute("SELECT * FROM rejected ORDER BY rejected_at")
+                .fetchall()
+            )
         return [Rejection(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
 
     def count(self) -> int:
-        with closing(self._connect()) as conn:
-            return int(conn.execute("SELECT count(*) FROM rejected").fetchone()[0])
+        with self._db.errors():
+            return int(self._db.connection().execute("SELECT count(*) FROM rejected").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()

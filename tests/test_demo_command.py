@@ -105,11 +105,12 @@ def test_watchdog_interval_is_half_the_timeout() -> None:
     assert watchdog_interval({}) is None
 
 
-@pytest.mark.slow
-def test_run_is_ready_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
+def run_until_beating(tmp_path: Path, data: Path) -> tuple[list[bytes], str]:
+    """``kiosk run --no-ui`` on simulated hardware with ``data`` as its data folder, until it
+    is ready and its loop beats, then SIGTERM: what it told systemd, and its journal."""
     config = tmp_path / "kiosk.toml"
     config.write_text(
-        f'[device]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[device]\ndata_dir = "{data}"\n'
         '[camera]\nbackend = "sim"\n[thermometer]\nbackend = "sim"\n[gpio]\nbackend = "mock"\n'
     )
     address = str(tmp_path / "notify.sock")
@@ -138,8 +139,14 @@ def test_run_is_ready_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
                 messages.append(server.recv(100))
         except TimeoutError:
             pass
-        assert b"STOPPING=1" in messages
-        assert "relay off" in err
+    return messages, err
+
+
+@pytest.mark.slow
+def test_run_is_ready_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
+    messages, err = run_until_beating(tmp_path, tmp_path / "data")
+    assert b"STOPPING=1" in messages
+    assert "relay off" in err
 
 
 def test_run_with_a_bad_config_says_why_and_exits_2(

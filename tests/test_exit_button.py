@@ -24,7 +24,7 @@ START = datetime(2020, 2, 10, 8, 0, tzinfo=UTC)
 
 
 class Lane:
-    def __init__(self, folder: Path, **policy: Any) -> None:
+    def __init__(self, folder: Path, *, install: bool = True, **policy: Any) -> None:
         config = demo_config(folder)
         if policy:
             config = dataclasses.replace(
@@ -33,7 +33,8 @@ class Lane:
         self.time = SimTime(START)
         self.app: App = build(config, sim=True, clock=self.time.clock, timers=self.time.timers)
         self.world: DemoWorld = make_world(START, compound=config.device.compound)
-        self.world.install(self.app.office)
+        if install:  # else the office data already in ``folder`` is used
+            self.world.install(self.app.office)
         self.player = Player(self.app, self.time)
         assert self.app.sim is not None
         self.sim = self.app.sim

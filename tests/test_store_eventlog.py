@@ -154,12 +154,15 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version=99")
     conn.close()
+    log = EventLog(path)  # made all the same: the kiosk starts, its log refuses every use
+    assert log.fault is not None and log.fault.kind == "newer"
     with pytest.raises(StoreError, match="newer than this software"):
-        EventLog(path)
+        log.append(event())
+    assert path.exists() and not list(tmp_path.glob("*.corrupt-*"))  # not moved aside
 
 
 def test_full_disk_is_a_store_error_and_loses_nothing_written(tmp_path: Path) -> None:
-    log = EventLog(tmp_path / "events.db", max_pages=14)  # the schema takes 13
+    log = EventLog(tmp_path / "events.db", max_pages=15)  # the schema takes 14
     written = []
     with pytest.raises(StoreError, match="full"):
         for i in range(10_000):
@@ -194,11 +197,16 @@ def test_read_only_database_is_a_store_error(tmp_path: Path) -> None:
         log.append(event())
 
 
-def test_corrupt_file_is_a_store_error(tmp_path: Path) -> None:
+def test_a_corrupt_file_is_moved_aside_and_a_new_log_started(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
-    path.write_bytes(b"this is not an SQLite database at all" * 200)
-    with pytest.raises(StoreError, match="corrupt"):
-        EventLog(path)
+    garbage = b"this is not an SQLite database at all" * 200
+    path.write_bytes(garbage)
+    log = EventLog(path)
+    log.append(event())
+    [kept] = tmp_path.glob("events.db.corrupt-*")
+    assert kept.read_bytes() == garbage and log.count() == 1
+    [notice] = log.notices()
+    assert notice.kind == "moved_aside" and kept.name in notice.detail
 
 
 def test_office_data_round_trip_and_transactions(tmp_path: Path) -> None:
@@ -220,3 +228,35 @@ def test_office_data_round_trip_and_transactions(tmp_path: Path) -> None:
         office.unrevoke("P-9")
         office.set_policy_json("[1, 2]")  # not an object: the whole delta is rolled back
     assert office.is_revoked("P-9")
+
+
+def test_a_log_that_cannot_be_used_is_tried_again_every_five_seconds(tmp_path: Path) -> None:
+    now = [100.0]
+    path = tmp_path / "events.db"
+    EventLog(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    log = EventLog(path, monotonic=lambda: now[0])
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")  # someone put it right
+    now[0] += 4.9
+    with pytest.raises(StoreError, match="newer"):  # not opened again on every call
+        log.append(event())
+    now[0] += 0.1
+    log.append(event())
+    assert log.fault is None and log.count() == 1
+    assert [n.kind for n in log.notices()] == ["newer", "recovered"]
+
+
+def test_the_log_checks_its_file_is_still_there_every_ten_seconds(tmp_path: Path) -> None:
+    now = [100.0]
+    log = EventLog(tmp_path / "events.db", monotonic=lambda: now[0])
+    log.append(event(0))
+    (tmp_path / "events.db").unlink()
+    now[0] += 9.9
+    log.append(event(1))
+    assert log.notices() == []  # one stat per ten seconds, not per call
+    now[0] += 0.1
+    log.append(event(2))
+    [notice] = log.notices()
+    assert notice.kind == "replaced" and log.count() == 3  # put back from the open copy

@@ -136,6 +136,7 @@ _VALUES = {
     AlarmCode.BACKLOG: "100000",
     # The office's own words, in whatever language the office speaks: a neutral sample here.
     AlarmCode.OFFICE_REFUSED: "400",
+    AlarmCode.LOG_ROW_SET_ASIDE: "1000000",
 }
 _ABOUT_NOBODY = {
     AlarmCode.DOOR_FORCED: Reason.DOOR_FORCED_OPEN,
@@ -143,6 +144,14 @@ _ABOUT_NOBODY = {
     AlarmCode.THERMOMETER_FAULT: Reason.SENSOR_FAULT,
     AlarmCode.CAMERA_FAULT: Reason.SENSOR_FAULT,
     AlarmCode.LOG_UNWRITABLE: Reason.LOG_FAULT,
+    AlarmCode.LOG_FULL: Reason.LOG_FAULT,
+    AlarmCode.LOG_READ_ONLY: Reason.LOG_FAULT,
+    AlarmCode.LOG_UNREADABLE: Reason.LOG_FAULT,
+    AlarmCode.LOG_MOVED_ASIDE: Reason.LOG_FAULT,
+    AlarmCode.LOG_REPLACED: Reason.LOG_FAULT,
+    AlarmCode.LOG_ROW_SET_ASIDE: Reason.LOG_FAULT,
+    AlarmCode.OFFICE_DATA_FAULT: Reason.LOG_FAULT,
+    AlarmCode.OFFICE_DATA_RESET: Reason.LOG_FAULT,
     AlarmCode.CLOCK_UNTRUSTED: Reason.CLOCK_UNTRUSTED,
     AlarmCode.BACKLOG: Reason.OFFLINE_BACKLOG,
     AlarmCode.OFFICE_REFUSED: Reason.OFFICE_REFUSED,
