@@ -13,7 +13,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from kiosk.model import RiskColour
 from server import office, spellings, xlsxread
 from server.exc import NotFound
 from server.models import Compound, Holder, Household
+from server.sheetfiles import csv_bytes, xlsx_bytes
 from server.xlsxread import DEFAULT as LIMITS
 from server.xlsxread import ImportFileError, Limits, excerpt
 
@@ -477,26 +478,6 @@ def template_bytes(filename: str) -> bytes:
         "{filename}: the template is written as .xlsx or .csv",
         filename=excerpt(filename),
     )
-
-
-def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
-    """CSV in UTF-8 with a BOM: Excel opens it with the Chinese intact."""
-    stream = io.StringIO()
-    csv.writer(stream).writerows(rows)
-    return stream.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(rows: Iterable[Sequence[object]], *, title: str) -> bytes:
-    """A one-sheet workbook; every cell is text so phone numbers and rooms keep their zeros."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
