@@ -404,8 +404,8 @@ def apply(session: Session, compound_id: str, found: Preview) -> Outcome:
     compound = session.get(Compound, compound_id)  # held: add_household finds it in the session
     if compound is None:
         raise NotFound(f"no compound {compound_id!r}; add it first")
-    homes = _known_flats(session, compound_id)
     flats = {r.flat for r in found.rows}
+    homes = _known_flats(session, compound_id, flats)
     known_h = sum(1 for f in flats if f in homes)
     residents = _residents(session, {homes[f] for f in flats if f in homes})
     added_h = added_r = known_r = 0
@@ -437,18 +437,24 @@ def apply(session: Session, compound_id: str, found: Preview) -> Outcome:
     return Outcome(added_h, added_r, known_h, known_r, tuple(found.rejected))
 
 
-def _known_flats(session: Session, compound_id: str) -> dict[Flat, str]:
-    """The compound's flats -> their household ids (by building, unit and room; the first id
-    when an older database holds a flat twice)."""
+def _known_flats(session: Session, compound_id: str, wanted: set[Flat]) -> dict[Flat, str]:
+    """The compound's flats -> their household ids: by building, unit and room (the first id
+    when an older database holds a flat twice), else by the id this import would give it (a
+    household added by id only has no flat written on it)."""
     query = (
         select(Household.building, Household.unit, Household.room, Household.id)
         .where(Household.compound_id == compound_id)
         .order_by(Household.id)
     )
     found: dict[Flat, str] = {}
+    ids = set()
     for building, unit, room, home in session.execute(query):
+        ids.add(home)
         if building and unit and room:
             found.setdefault(Flat(building, unit, room), home)
+    for flat in wanted - found.keys():
+        if household_id(compound_id, flat) in ids:
+            found[flat] = household_id(compound_id, flat)
     return found
 
 

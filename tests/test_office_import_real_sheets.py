@@ -149,3 +149,18 @@ def test_a_sign_up_with_a_known_phone_spelled_otherwise_is_flagged_not_refused(
         row = s.scalars(select(Registration).where(Registration.name == "李娜")).one()
         assert row.phone == "13812345678"
         assert duplicate_flags(s, row) == ["dup.phone"]
+
+
+def test_a_household_added_by_id_only_is_found_by_its_id(office: Office) -> None:
+    """Added with kiosk-server add-household c1-3-2-501: no flat written on it, same door."""
+    office.add_household("c1-3-2-501", "c1", RiskColour.WHITE)
+    rows = [HEADER, ["3", "2", "501", "白", "张伟", ""]]
+    with office.session() as s:
+        outcome = importer.apply(
+            s, "c1", importer.preview(workbook([("S", sheet(rows))]), "h.xlsx")
+        )
+    assert (outcome.households_added, outcome.households_known, outcome.residents_added) == (
+        0,
+        1,
+        1,
+    )
