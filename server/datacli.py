@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kiosk.atomic import write_atomic
-from server import export, importer, retention, sheets
+from server import export, importer, importread, retention, sheets
 from server.cliargs import count
 from server.exc import ServerConfigError
 from server.local import Office
@@ -32,7 +32,7 @@ def cmd_import(args: argparse.Namespace, db: Office) -> int:
     if args.file is None:
         raise ServerConfigError("name the file to import, or --template FILE to get the template")
     # The same reader and limits as the web page; the file is read no further than its limit.
-    data = _read(args.file, importer.MAX_FILE_BYTES + 1)
+    data = _read(args.file, importread.MAX_FILE_BYTES + 1)
     found = importer.preview(data, args.file.name, args.sheet)
     for line in importer.rows_of(found):
         print(line)

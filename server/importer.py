@@ -2,15 +2,15 @@
 
 One row per resident: building, unit, room, the household's colour, the resident's name and
 phone. A row without name and phone adds only the household (an empty flat). ``preview``
-checks every row and lists each rejected one with its row number (as the spreadsheet numbers
-it: the header is row 1) and the reason; ``apply`` adds the valid rows that are not in the
-database yet, so importing the same file twice adds nothing the second time.
+finds the header (below any title rows), checks every row and lists each rejected one with
+its row number (as the spreadsheet numbers it) and the reason; ``apply`` adds the valid rows
+that are not in the database yet, so importing the same file twice adds nothing the second
+time. A flat is one household whatever id the file or the database gives it. The rules a
+clerk sees are in docs/office-import.md; reading the file is server.importread's.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -21,16 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.model import RiskColour
-from server import office, spellings, xlsxread
+from server import office, spellings
 from server.exc import NotFound
+from server.importread import read_cells
 from server.models import Compound, Holder, Household
 from server.sheetfiles import csv_bytes, xlsx_bytes
-from server.xlsxread import DEFAULT as LIMITS
-from server.xlsxread import ImportFileError, Limits, excerpt
+from server.xlsxread import ImportFileError, excerpt
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 20_000
-MAX_FILE_BYTES = 8 * 1024 * 1024
 HEADER_SEARCH = 10  # title rows ("幸福小区住户名单 2026") may sit above the header
 NAME_MAX = 50
 PART = re.compile(r"[0-9A-Za-z]{1,8}")  # building, unit, room: "3", "2", "501", "B"
@@ -142,82 +141,6 @@ class Outcome:
     households_known: int
     residents_known: int
     rejected: tuple[Rejected, ...]
-
-
-# --- reading the file -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Cells:
-    """A file's rows as text cells (row 1 first), how it was read and, for a workbook, which
-    sheet out of which."""
-
-    rows: list[list[str]]
-    how: str  # "xlsx", "utf-8" or "gbk"
-    sheet: str = ""
-    sheets: tuple[str, ...] = ()
-
-
-def read_cells(
-    data: bytes, filename: str, sheet: str | None = None, limits: Limits = LIMITS
-) -> Cells:
-    """The file's cells, NFKC-normalised (full-width digits and spaces become plain ones)."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(
-            "import.err.too_large",
-            "{filename}: larger than {mib} MiB; split it",
-            filename=filename,
-            mib=MAX_FILE_BYTES >> 20,
-        )
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx":
-        book = xlsxread.read_book(data, filename, sheet or None, limits)
-        rows = [[_normal(c) for c in row] for row in book.sheet.rows]
-        return Cells(rows, "xlsx", book.sheet.name, tuple(book.names))
-    if suffix == ".csv":
-        text, encoding = decode_csv(data, filename)
-        return Cells(list(_csv_rows(text, filename, limits)), encoding)
-    raise ImportFileError(
-        "import.err.kind",
-        "{filename}: import reads .xlsx or .csv files (save the sheet as one)",
-        filename=excerpt(filename),
-    )
-
-
-def _normal(cell: str) -> str:
-    return unicodedata.normalize("NFKC", cell).strip()
-
-
-def _csv_rows(text: str, filename: str, limits: Limits) -> Iterator[list[str]]:
-    """The CSV's rows, refused at the first one past a limit (the file size bounds the rest)."""
-    budget = xlsxread.Budget(filename, limits)
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if number > limits.rows:
-            raise budget.refuse(
-                "import.err.rows", "goes on past row {n}; split the file", n=limits.rows
-            )
-        if len(row) > limits.columns and any(row[limits.columns :]):
-            raise budget.refuse("import.err.columns", "has more than {n} columns", n=limits.columns)
-        for cell in row:
-            if len(cell) > limits.cell_chars:
-                raise xlsxread.long_cell(budget, cell, number)
-        yield [_normal(c) for c in row[: limits.columns]]
-
-
-def decode_csv(data: bytes, filename: str) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) when it decodes as such, else GBK (Excel's Chinese CSV)."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gbk"  # gb18030 is GBK's superset: reads every GBK file
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            "import.err.encoding",
-            "{filename}: neither UTF-8 nor GBK text; save it as CSV UTF-8",
-            filename=excerpt(filename),
-        ) from None
 
 
 # --- checking rows --------------------------------------------------------------------------------

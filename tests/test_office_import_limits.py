@@ -21,7 +21,7 @@ from server.importer import ImportFileError
 from tests.office_data import db_of
 from tests.webtools import CSRF, World, make_world
 
-SECONDS = 1.5  # "about a second", with room for a busy machine
+SECONDS = 1.0  # "about a second", of this thread's CPU: other work on the machine adds none
 PEAK_MIB = 32
 
 
@@ -47,10 +47,10 @@ def files() -> dict[str, bytes]:
 def test_a_hostile_file_is_refused_quickly_in_little_memory(
     files: dict[str, bytes], kind: str, key: str
 ) -> None:
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(ImportFileError) as refused:
         importer.preview(files[kind], "hostile.xlsx")
-    took = time.perf_counter() - started
+    took = time.thread_time() - started
     tracemalloc.start()  # a second read, traced: tracing slows the first one's clock
     try:
         with pytest.raises(ImportFileError):
@@ -140,7 +140,7 @@ def test_the_cli_import_applies_the_same_limits(
     world: World = make_world(tmp_path / "office")
     sheet = tmp_path / "rows.xlsx"
     sheet.write_bytes(files["rows"])
-    started = time.perf_counter()
+    started = time.thread_time()
     assert main(["--db", db_of(world.office), "import", str(sheet), "--dry-run"]) != 0
-    assert time.perf_counter() - started < SECONDS * 2
+    assert time.thread_time() - started < SECONDS
     assert "goes on past row" in capsys.readouterr().err

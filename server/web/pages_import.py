@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from server import importer
+from server import importer, importread
 from server.models import Compound
 from server.web import i18n
 from server.web.access import CLERKS, Viewer, require, web_of
@@ -77,7 +77,7 @@ def preview(
         compound = compound_or_404(s, compound_id)
     if file is None or not file.filename:
         return _refused(request, viewer, compound, "import.no_file")
-    data = file.file.read(importer.MAX_FILE_BYTES + 1)
+    data = file.file.read(importread.MAX_FILE_BYTES + 1)
     try:
         found = importer.preview(data, file.filename, sheet or None)
     except importer.ImportFileError as error:
