@@ -324,7 +324,7 @@ def apply(session: Session, compound_id: str, found: Preview) -> Outcome:
     A flat already in the compound keeps its household whatever id it was given (by the flats
     form, an earlier file or the demo): the flat, not the id, says which household it is.
     """
-    compound = session.get(Compound, compound_id)  # held: add_household finds it in the session
+    compound = session.get(Compound, compound_id)
     if compound is None:
         raise NotFound(f"no compound {compound_id!r}; add it first")
     flats = {r.flat for r in found.rows}
@@ -338,7 +338,7 @@ def apply(session: Session, compound_id: str, found: Preview) -> Outcome:
         for row in found.rows:
             if row.flat not in homes:
                 home = household_id(compound_id, row.flat)
-                added = office.add_household(session, home, compound_id, row.colour)
+                added = office.add_new_household(session, home, compound_id, row.colour)
                 added.building, added.unit, added.room = row.flat.parts
                 homes[row.flat] = home
                 added_h += 1
