@@ -354,6 +354,7 @@ class _Cursor:
     text: list[str] = field(default_factory=list)
     length: int = 0
     reading: bool = False  # inside <v> or an inline <t>
+    rows_seen: int = 0  # row elements, empty or not
 
 
 def _read_sheet(
@@ -366,15 +367,12 @@ def _read_sheet(
         name = _local(tag)
         if name == "row":
             number = int(attrs["r"]) if attrs.get("r", "").isdigit() else at.row_number + 1
-            if number > limits.rows or number <= at.row_number:
+            at.rows_seen += 1
+            if number <= at.row_number or at.rows_seen > limits.rows:
                 raise _row_limit(budget, number)
             at.row_number, at.row, at.column = number, [], 0
         elif name == "c":
             at.column = _column_of(attrs.get("r", ""), at.column + 1)
-            if at.column > limits.columns:
-                raise budget.refuse(
-                    "import.err.columns", "has more than {n} columns", n=limits.columns
-                )
             at.kind, at.length = attrs.get("t", "n"), 0
             at.text.clear()
         elif name in ("v", "t"):
@@ -392,10 +390,18 @@ def _read_sheet(
             at.reading = False
         elif name == "c":
             value = _value(at.kind, "".join(at.text), strings)
+            if value and at.column > limits.columns:
+                raise budget.refuse(
+                    "import.err.columns", "has more than {n} columns", n=limits.columns
+                )
             if value:
                 at.row.extend([""] * (at.column - len(at.row)))
                 at.row[at.column - 1] = value
-        elif name == "row":
+        elif name == "row" and at.row:
+            # Styled but empty rows and cells (Excel writes them) are skipped wherever they
+            # are; a value past the last row the import takes is refused.
+            if at.row_number > limits.rows:
+                raise _row_limit(budget, at.row_number)
             sheet.rows.extend([] for _ in range(at.row_number - 1 - len(sheet.rows)))
             sheet.rows.append(at.row)
 

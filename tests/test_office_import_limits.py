@@ -144,3 +144,11 @@ def test_the_cli_import_applies_the_same_limits(
     assert main(["--db", db_of(world.office), "import", str(sheet), "--dry-run"]) != 0
     assert time.thread_time() - started < SECONDS
     assert "goes on past row" in capsys.readouterr().err
+
+
+def test_styled_empty_cells_and_rows_far_away_are_not_refused() -> None:
+    """Excel writes a formatted cell or row even when it is empty: that is not data."""
+    rows = list(hostile_xlsx.rows_xml([["楼栋", "单元", "房号"], ["3", "2", "501"]]))
+    far = '<row r="1048576" s="1" customFormat="1"><c r="XFD1048576" s="1"/></row>'
+    data = hostile_xlsx.workbook([("S", [*rows, far])])
+    assert [r.flat.label for r in importer.preview(data, "h.xlsx").rows] == ["3-2-501"]
