@@ -164,3 +164,19 @@ def test_a_household_added_by_id_only_is_found_by_its_id(office: Office) -> None
         1,
         1,
     )
+
+
+def test_the_preview_page_names_the_sheet_read_and_the_merged_rows(tmp_path: Path) -> None:
+    world: World = make_world(tmp_path / "office")
+    rows = [["户号", *HEADER], ["H1", "5", "1", "101", "白", "张伟", ""], ["H2", "5", "1", "101"]]
+    data = workbook([("说明", sheet([])), ("住户", sheet(rows))])
+    page = world.client("clerk1").post(
+        "/office/c/c1/import",
+        data={"csrf": CSRF},
+        files={"file": ("h.xlsx", data, importer.XLSX_TYPE)},
+    )
+    assert page.status_code == 200
+    assert "已读取工作表“住户”（共 2 个）" in page.text
+    assert '<option value="说明">说明</option>' in page.text
+    assert "5-1-101：第 2, 3 行（户号 H1, H2）" in page.text
+    assert '<input type="hidden" name="sheet" value="住户">' in page.text
