@@ -355,6 +355,7 @@ class _Cursor:
     length: int = 0
     reading: bool = False  # inside <v> or an inline <t>
     rows_seen: int = 0  # row elements, empty or not
+    phonetic: bool = False  # inside <rPh>
 
 
 def _read_sheet(
@@ -376,7 +377,9 @@ def _read_sheet(
             at.kind, at.length = attrs.get("t", "n"), 0
             at.text.clear()
         elif name in ("v", "t"):
-            at.reading = True
+            at.reading = not at.phonetic
+        elif name == "rPh":
+            at.phonetic = True  # the reading guide above a name is not part of it
         elif name == "mergeCell":
             if len(sheet.merged) >= limits.rows:
                 raise budget.refuse(
@@ -388,6 +391,8 @@ def _read_sheet(
         name = _local(tag)
         if name in ("v", "t"):
             at.reading = False
+        elif name == "rPh":
+            at.phonetic = False
         elif name == "c":
             value = _value(at.kind, "".join(at.text), strings)
             if value and at.column > limits.columns:

@@ -180,3 +180,17 @@ def test_the_preview_page_names_the_sheet_read_and_the_merged_rows(tmp_path: Pat
     assert '<option value="说明">说明</option>' in page.text
     assert "5-1-101：第 2, 3 行（户号 H1, H2）" in page.text
     assert '<input type="hidden" name="sheet" value="住户">' in page.text
+
+
+def test_a_phonetic_guide_is_not_read_as_part_of_the_name() -> None:
+    cell = (
+        '<c r="E2" t="inlineStr"><is><r><t>张伟</t></r>'
+        '<rPh sb="0" eb="2"><t>zhang wei</t></rPh></is></c>'
+    )
+    flat = "".join(
+        f'<c r="{c}2" t="inlineStr"><is><t>{v}</t></is></c>'
+        for c, v in zip("ABC", "32A", strict=True)
+    )
+    rows = [*rows_xml([HEADER]), f'<row r="2">{flat}{cell}</row>']
+    found = importer.preview(workbook([("S", rows)]), "h.xlsx")
+    assert [r.name for r in found.rows] == ["张伟"]
