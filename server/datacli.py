@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kiosk.atomic import write_atomic
-from server import export, importer, retention, sheets
+from server import export, importer, importread, retention, sheets
 from server.cliargs import count
 from server.exc import ServerConfigError
 from server.local import Office
@@ -31,7 +31,9 @@ def cmd_import(args: argparse.Namespace, db: Office) -> int:
         return 0
     if args.file is None:
         raise ServerConfigError("name the file to import, or --template FILE to get the template")
-    found = importer.preview(_read(args.file), args.file.name)
+    # The same reader and limits as the web page; the file is read no further than its limit.
+    data = _read(args.file, importread.MAX_FILE_BYTES + 1)
+    found = importer.preview(data, args.file.name, args.sheet)
     for line in importer.rows_of(found):
         print(line)
     read = f"{len(found.rows)} valid row(s), {len(found.rejected)} rejected ({found.encoding})"
@@ -48,9 +50,10 @@ def cmd_import(args: argparse.Namespace, db: Office) -> int:
     return 1 if found.rejected else 0
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, limit: int) -> bytes:
     try:
-        return Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            return file.read(limit)
     except OSError as error:
         raise ServerConfigError(f"{path}: cannot read ({error.strerror})") from None
 
@@ -120,6 +123,7 @@ def add_commands(add: Add) -> None:
     p.add_argument("file", nargs="?", type=Path, help=".xlsx, or .csv in UTF-8 or GBK")
     p.add_argument("--compound", help="the compound to import into (default: the only one)")
     p.add_argument("--dry-run", action="store_true", help="check every row, import nothing")
+    p.add_argument("--sheet", help="the workbook's sheet to read (default: the first with data)")
     p.add_argument("--template", type=Path, metavar="FILE", help="write the template (.xlsx/.csv)")
     p = add(
         "retention", cmd_retention, "delete a compound's gate log and visitor data after N days"

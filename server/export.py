@@ -1,23 +1,28 @@
 """The gate log for spreadsheets: .xlsx, or CSV with a BOM (so Excel reads the Chinese), in the
 compound's local time, with each person's name, flat and household colour, between two dates.
+
+Codes are written as words in the clerk's language (allow -> 放行, white -> 白色), times as
+date-time cells in the compound's time zone, and every cell as data (server.sheetfiles).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.exc import NotFound, ServerConfigError
-from server.importer import XLSX_TYPE, csv_bytes, xlsx_bytes
+from server.importer import XLSX_TYPE
 from server.models import Compound, EventRow, Holder, Household, Pass
+from server.sheetfiles import csv_bytes, xlsx_bytes
 from server.visitors import host_flat
+from server.web import i18n
 from server.web.tables import Invitation
-from server.web.timefmt import FIRST_DAY, LAST_DAY, end_of_day, local, start_of_day
+from server.web.timefmt import FIRST_DAY, LAST_DAY, end_of_day, start_of_day, zone
 
 HEADER = [
     "时间 time",
@@ -48,9 +53,15 @@ class Export:
 
 
 def export_events(
-    session: Session, compound_id: str, first: date, last: date, fmt: str = "xlsx"
+    session: Session,
+    compound_id: str,
+    first: date,
+    last: date,
+    fmt: str = "xlsx",
+    lang: str = i18n.DEFAULT,
 ) -> Export:
-    """The compound's events from local day ``first`` to ``last`` (both included)."""
+    """The compound's events from local day ``first`` to ``last`` (both included), in words
+    of ``lang``."""
     compound = session.get(Compound, compound_id)
     if compound is None:
         raise NotFound(f"no compound {compound_id!r}")
@@ -62,7 +73,7 @@ def export_events(
         raise ServerConfigError(f"export at most {MAX_DAYS} days at once; split the period")
     if first < FIRST_DAY or last > LAST_DAY:
         raise ServerConfigError(f"export days from {FIRST_DAY} to {LAST_DAY}")
-    rows = list(log_rows(session, compound, first, last))
+    rows = list(log_rows(session, compound, first, last, Words(lang)))
     name = f"{compound.name} {first.isoformat()}~{last.isoformat()}.{fmt}"
     if fmt == "csv":
         return Export(csv_bytes([HEADER, *rows]), name, "text/csv; charset=utf-8", len(rows))
@@ -70,7 +81,24 @@ def export_events(
     return Export(data, name, XLSX_TYPE, len(rows))
 
 
-def log_rows(session: Session, compound: Compound, first: date, last: date) -> Iterator[list[Any]]:
+class Words:
+    """A code of the log (a verdict, a reason, a colour) as a word of the catalogue; a code
+    the catalogue does not know is written as it is."""
+
+    def __init__(self, lang: str) -> None:
+        self.t = i18n.translator(lang)
+        self.known = i18n.catalogue()
+
+    def __call__(self, prefix: str, code: str | None) -> str:
+        if not code:
+            return ""
+        key = f"{prefix}.{code}"
+        return self.t(key) if key in self.known else code
+
+
+def log_rows(
+    session: Session, compound: Compound, first: date, last: date, words: Words
+) -> Iterator[list[Any]]:
     query = (
         select(EventRow)
         .where(
@@ -89,20 +117,27 @@ def log_rows(session: Session, compound: Compound, first: date, last: date) -> I
         if event.kind == "visitor" and not name:
             name = str(event.data.get("name", "") or "")
         yield [
-            local(event.wall_time, compound.timezone, "%Y-%m-%d %H:%M:%S"),
+            _local_time(event.wall_time, compound.timezone),
             event.device_id,
-            event.kind,
-            event.direction or "",
-            event.verdict or "",
-            event.reason,
+            words("gates.kind", event.kind),
+            words("gates.dir", event.direction),
+            words("gates.verdict", event.verdict),
+            words("gates.reason", event.reason),
             event.pass_id or "",
             flat,
             name,
-            colour,
+            words("export.colour", colour),
             "" if event.temperature_c is None else round(event.temperature_c, 1),
-            "是 yes" if event.clock_trusted else "否 no",
-            "是 yes" if event.conflict else "",
+            words("export", "yes" if event.clock_trusted else "no"),
+            words("export", "yes") if event.conflict else "",
         ]
+
+
+def _local_time(moment: datetime, zone_name: str | None) -> datetime:
+    """The compound's wall-clock time, to the second, as a spreadsheet's date-time cell
+    (which has no time zone)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone(zone_name)).replace(tzinfo=None, microsecond=0)
 
 
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:

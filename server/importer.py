@@ -2,19 +2,18 @@
 
 One row per resident: building, unit, room, the household's colour, the resident's name and
 phone. A row without name and phone adds only the household (an empty flat). ``preview``
-checks every row and lists each rejected one with its row number (as the spreadsheet numbers
-it: the header is row 1) and the reason; ``apply`` adds the valid rows that are not in the
-database yet, so importing the same file twice adds nothing the second time.
+finds the header (below any title rows), checks every row and lists each rejected one with
+its row number (as the spreadsheet numbers it) and the reason; ``apply`` adds the valid rows
+that are not in the database yet, so importing the same file twice adds nothing the second
+time. A flat is one household whatever id the file or the database gives it. The rules a
+clerk sees are in docs/office-import.md; reading the file is server.importread's.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +21,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.model import RiskColour
-from server import office
-from server.exc import NotFound, ServerConfigError
+from server import office, spellings
+from server.exc import NotFound
+from server.importread import read_cells
 from server.models import Compound, Holder, Household
+from server.sheetfiles import csv_bytes, xlsx_bytes
+from server.xlsxread import ImportFileError, excerpt
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 20_000
-MAX_FILE_BYTES = 8 * 1024 * 1024
+HEADER_SEARCH = 10  # title rows ("幸福小区住户名单 2026") may sit above the header
 NAME_MAX = 50
 PART = re.compile(r"[0-9A-Za-z]{1,8}")  # building, unit, room: "3", "2", "501", "B"
 MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -42,6 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "colour": ("颜色", "colour", "color"),
     "name": ("姓名", "name"),
     "phone": ("手机", "电话", "phone"),
+    "household": ("户号", "household"),
 }
 REQUIRED = ("building", "unit", "room")
 TEMPLATE_HEADER = [
@@ -64,10 +67,6 @@ COLOUR_WORDS = {
     "绿": RiskColour.GREEN,
     "白": RiskColour.WHITE,
 }
-
-
-class ImportFileError(ServerConfigError):
-    """The file as a whole cannot be read: wrong type, damaged, no header, too big."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +94,16 @@ class Row:
     colour: RiskColour
     name: str
     phone: str
+    household: str = ""  # the id the file gives the household, if it has such a column
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Rows the file gives different household ids that are one flat, so one household."""
+
+    flat: Flat
+    rows: tuple[int, ...]
+    ids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +119,9 @@ class Preview:
     rows: list[Row] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     encoding: str = ""
+    sheet: str = ""  # the sheet read, for a workbook
+    sheets: tuple[str, ...] = ()  # all of the workbook's sheets, to choose another
+    merges: list[Merge] = field(default_factory=list)
 
     @property
     def households(self) -> int:
@@ -131,75 +143,29 @@ class Outcome:
     rejected: tuple[Rejected, ...]
 
 
-# --- reading the file -----------------------------------------------------------------------------
-
-
-def read_cells(data: bytes, filename: str) -> tuple[list[list[str]], str]:
-    """The file's rows as text cells, and how it was read ("xlsx", "utf-8" or "gbk")."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB; split it")
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx":
-        return _xlsx_cells(data, filename), "xlsx"
-    if suffix == ".csv":
-        text, encoding = decode_csv(data, filename)
-        return [list(r) for r in csv.reader(io.StringIO(text))], encoding
-    raise ImportFileError(f"{filename}: import reads .xlsx or .csv files (save the sheet as one)")
-
-
-def decode_csv(data: bytes, filename: str) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) when it decodes as such, else GBK (Excel's Chinese CSV)."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gbk"  # gb18030 is GBK's superset: reads every GBK file
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            f"{filename}: neither UTF-8 nor GBK text; save it as CSV UTF-8"
-        ) from None
-
-
-def _xlsx_cells(data: bytes, filename: str) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ImportFileError(f"{filename}: not a readable .xlsx file ({error})") from None
-    try:
-        sheet = book.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # 501.0 -> "501"; phone numbers typed as numbers
-    return str(value).strip()
-
-
 # --- checking rows --------------------------------------------------------------------------------
 
 
-def preview(data: bytes, filename: str) -> Preview:
-    """Check every row of the file; nothing is written."""
-    cells, encoding = read_cells(data, filename)
-    header_at, columns = _header(cells, filename)
-    result = Preview(encoding=encoding)
+def preview(data: bytes, filename: str, sheet: str | None = None) -> Preview:
+    """Check every row of the file (of ``sheet``, else its first sheet with data); nothing is
+    written."""
+    cells = read_cells(data, filename, sheet)
+    header_at, columns = _header(cells.rows, filename)
+    result = Preview(encoding=cells.how, sheet=cells.sheet, sheets=cells.sheets)
     colours: dict[Flat, tuple[RiskColour, int]] = {}
     seen: set[tuple[Flat, str]] = set()
-    for index in range(header_at + 1, len(cells)):
+    for index in range(header_at + 1, len(cells.rows)):
         number = index + 1
-        values = {k: _at(cells[index], i) for k, i in columns.items()}
+        values = {k: _at(cells.rows[index], i) for k, i in columns.items()}
         if not any(values.values()):
             continue  # blank line
         if len(result.rows) + len(result.rejected) >= MAX_ROWS:
-            raise ImportFileError(f"{filename}: more than {MAX_ROWS} rows; split the file")
+            raise ImportFileError(
+                "import.err.rows",
+                "{filename}: goes on past row {n}; split the file",
+                filename=excerpt(filename),
+                n=MAX_ROWS,
+            )
         try:
             row = check_row(number, values)
             _check_consistent(row, colours, seen)
@@ -207,7 +173,21 @@ def preview(data: bytes, filename: str) -> Preview:
             result.rejected.append(Rejected(number, str(problem)))
             continue
         result.rows.append(row)
+    result.merges = merges_of(result.rows)
     return result
+
+
+def merges_of(rows: Iterable[Row]) -> list[Merge]:
+    """Each flat the file lists under more than one household id: it is imported as one."""
+    by_flat: dict[Flat, list[Row]] = {}
+    for row in rows:
+        by_flat.setdefault(row.flat, []).append(row)
+    merges = []
+    for flat, listed in by_flat.items():
+        ids = tuple(dict.fromkeys(r.household for r in listed if r.household))
+        if len(ids) > 1:
+            merges.append(Merge(flat, tuple(r.number for r in listed), ids))
+    return merges
 
 
 class RowProblem(ValueError):
@@ -216,14 +196,7 @@ class RowProblem(ValueError):
 
 def check_row(number: int, values: dict[str, str]) -> Row:
     """A valid Row from one row's cells, or RowProblem saying what to fix."""
-    parts = []
-    for key, word in (("building", "楼栋 building"), ("unit", "单元 unit"), ("room", "房号 room")):
-        text = values.get(key, "").strip()
-        if not text:
-            raise RowProblem(f"{word} is empty")
-        if not PART.fullmatch(text):
-            raise RowProblem(f"{word} {text!r} is not 1-8 letters or digits")
-        parts.append(text)
+    parts = _flat_parts(values)
     name = " ".join(values.get("name", "").split())
     phone = normalise_phone(values.get("phone", ""))
     if len(name) > NAME_MAX:
@@ -231,8 +204,28 @@ def check_row(number: int, values: dict[str, str]) -> Row:
     if phone and not name:
         raise RowProblem("手机 phone is given but 姓名 name is empty")
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
-        raise RowProblem(f"姓名 name {name!r} holds control characters")
-    return Row(number, Flat(*parts), parse_colour(values.get("colour", "")), name, phone)
+        raise RowProblem(f"姓名 name {excerpt(name)!r} holds control characters")
+    colour = parse_colour(values.get("colour", ""))
+    return Row(number, Flat(*parts), colour, name, phone, values.get("household", ""))
+
+
+def _flat_parts(values: dict[str, str]) -> tuple[str, str, str]:
+    """Building, unit and room as the database keeps them (2号楼 -> 2, 502室 -> 502); a room
+    cell holding the whole flat ("2号楼/1单元/502室") fills empty building and unit cells."""
+    room = values.get("room", "").strip()
+    if not values.get("building", "").strip() and not values.get("unit", "").strip():
+        whole = spellings.whole_flat(room) if not PART.fullmatch(room) else None
+        if whole is not None:
+            return whole
+    parts = []
+    for key, word in (("building", "楼栋 building"), ("unit", "单元 unit"), ("room", "房号 room")):
+        text = spellings.flat_part(key, values.get(key, ""))
+        if not text:
+            raise RowProblem(f"{word} is empty")
+        if not PART.fullmatch(text):
+            raise RowProblem(f"{word} {excerpt(text)!r} is not 1-8 letters or digits")
+        parts.append(text)
+    return parts[0], parts[1], parts[2]
 
 
 def parse_colour(text: str) -> RiskColour:
@@ -245,17 +238,21 @@ def parse_colour(text: str) -> RiskColour:
         return RiskColour(word)
     except ValueError:
         raise RowProblem(
-            f"颜色 colour {text!r} is not one of 红 橙 黄 绿 白 (red orange yellow green white)"
+            f"颜色 colour {excerpt(text)!r} is not one of 红 橙 黄 绿 白 "
+            "(red orange yellow green white)"
         ) from None
 
 
 def normalise_phone(text: str) -> str:
-    digits = re.sub(r"[\s()]", "", text).removeprefix("+86").removeprefix("0086")
+    """The phone reduced to digits (spellings.phone_digits), or RowProblem if it is none."""
+    digits = spellings.phone_digits(text)
     if not digits:
         return ""
     if MOBILE.fullmatch(digits) or LANDLINE.fullmatch(digits):
         return digits
-    raise RowProblem(f"手机 phone {text!r} is not an 11-digit mobile or a landline with area code")
+    raise RowProblem(
+        f"手机 phone {excerpt(text)!r} is not an 11-digit mobile or a landline with area code"
+    )
 
 
 def _check_consistent(
@@ -274,24 +271,34 @@ def _check_consistent(
 
 
 def _header(cells: list[list[str]], filename: str) -> tuple[int, dict[str, int]]:
-    """The header row (the first non-blank row) and which column holds which field."""
+    """The header row and which column holds which field: the first of the top HEADER_SEARCH
+    non-blank rows naming the building, unit and room columns (titles above it are skipped)."""
+    looked = 0
     for index, row in enumerate(cells):
         if not any(row):
             continue
-        columns = {}
+        columns: dict[str, int] = {}
         for position, cell in enumerate(row):
             key = _column_of(cell)
             if key is not None and key not in columns:
                 columns[key] = position
-        missing = [k for k in REQUIRED if k not in columns]
-        if missing:
-            raise ImportFileError(
-                f"{filename}: row {index + 1} must be the header with the columns "
-                f"{' | '.join(TEMPLATE_HEADER)}; missing {', '.join(missing)} "
-                "(download the template)"
-            )
-        return index, columns
-    raise ImportFileError(f"{filename}: the file is empty")
+        if all(k in columns for k in REQUIRED):
+            return index, columns
+        looked += 1
+        if looked == HEADER_SEARCH:
+            break
+    if not looked:
+        raise ImportFileError(
+            "import.err.empty", "{filename}: the file is empty", filename=excerpt(filename)
+        )
+    raise ImportFileError(
+        "import.err.header",
+        "{filename}: no header row with the columns {columns} in its first {n} rows "
+        "(download the template)",
+        filename=excerpt(filename),
+        columns=" | ".join(TEMPLATE_HEADER[:3]),
+        n=HEADER_SEARCH,
+    )
 
 
 def _column_of(cell: str) -> str | None:
@@ -312,30 +319,32 @@ def household_id(compound_id: str, flat: Flat) -> str:
 
 
 def apply(session: Session, compound_id: str, found: Preview) -> Outcome:
-    """Add the valid rows not in the database yet; the caller commits."""
-    compound = session.get(Compound, compound_id)  # held: add_household finds it in the session
+    """Add the valid rows not in the database yet; the caller commits.
+
+    A flat already in the compound keeps its household whatever id it was given (by the flats
+    form, an earlier file or the demo): the flat, not the id, says which household it is.
+    """
+    compound = session.get(Compound, compound_id)
     if compound is None:
         raise NotFound(f"no compound {compound_id!r}; add it first")
-    households = set(
-        session.scalars(select(Household.id).where(Household.compound_id == compound_id))
-    )
-    residents = _residents(session, {household_id(compound_id, r.flat) for r in found.rows})
-    added_h = added_r = known_r = 0
     flats = {r.flat for r in found.rows}
-    known_h = sum(1 for f in flats if household_id(compound_id, f) in households)
+    homes = _known_flats(session, compound_id, flats)
+    known_h = sum(1 for f in flats if f in homes)
+    residents = _residents(session, {homes[f] for f in flats if f in homes})
+    added_h = added_r = known_r = 0
     # Two flushes for the whole file (households first: holders refer to them); a flush per
     # row made a 1,000-row import take seconds.
     with session.no_autoflush:
         for row in found.rows:
-            home = household_id(compound_id, row.flat)
-            if home not in households:
-                added = office.add_household(session, home, compound_id, row.colour)
+            if row.flat not in homes:
+                home = household_id(compound_id, row.flat)
+                added = office.add_new_household(session, home, compound_id, row.colour)
                 added.building, added.unit, added.room = row.flat.parts
-                households.add(home)
+                homes[row.flat] = home
                 added_h += 1
     session.flush()
     for row in found.rows:
-        home = household_id(compound_id, row.flat)
+        home = homes[row.flat]
         if not row.name:
             continue
         if (home, row.name) in residents:
@@ -349,6 +358,27 @@ def apply(session: Session, compound_id: str, found: Preview) -> Outcome:
         added_r += 1
     session.flush()
     return Outcome(added_h, added_r, known_h, known_r, tuple(found.rejected))
+
+
+def _known_flats(session: Session, compound_id: str, wanted: set[Flat]) -> dict[Flat, str]:
+    """The compound's flats -> their household ids: by building, unit and room (the first id
+    when an older database holds a flat twice), else by the id this import would give it (a
+    household added by id only has no flat written on it)."""
+    query = (
+        select(Household.building, Household.unit, Household.room, Household.id)
+        .where(Household.compound_id == compound_id)
+        .order_by(Household.id)
+    )
+    found: dict[Flat, str] = {}
+    ids = set()
+    for building, unit, room, home in session.execute(query):
+        ids.add(home)
+        if building and unit and room:
+            found.setdefault(Flat(building, unit, room), home)
+    for flat in wanted - found.keys():
+        if household_id(compound_id, flat) in ids:
+            found[flat] = household_id(compound_id, flat)
+    return found
 
 
 def _residents(session: Session, homes: Iterable[str]) -> set[tuple[str, str]]:
@@ -372,27 +402,11 @@ def template_bytes(filename: str) -> bytes:
         return csv_bytes([TEMPLATE_HEADER, *TEMPLATE_EXAMPLES])
     if suffix == ".xlsx":
         return xlsx_bytes([TEMPLATE_HEADER, *TEMPLATE_EXAMPLES], title="households")
-    raise ImportFileError(f"{filename}: the template is written as .xlsx or .csv")
-
-
-def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
-    """CSV in UTF-8 with a BOM: Excel opens it with the Chinese intact."""
-    stream = io.StringIO()
-    csv.writer(stream).writerows(rows)
-    return stream.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(rows: Iterable[Sequence[object]], *, title: str) -> bytes:
-    """A one-sheet workbook; every cell is text so phone numbers and rooms keep their zeros."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    raise ImportFileError(
+        "import.err.kind",
+        "{filename}: the template is written as .xlsx or .csv",
+        filename=excerpt(filename),
+    )
 
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

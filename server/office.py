@@ -78,6 +78,14 @@ def add_household(
     _get(session, Compound, compound_id, "compound")
     if session.get(Household, household_id) is not None:
         raise AlreadyExists(f"household {household_id!r} already exists")
+    return add_new_household(session, household_id, compound_id, colour)
+
+
+def add_new_household(
+    session: Session, household_id: str, compound_id: str, colour: RiskColour
+) -> Household:
+    """add_household for a caller that has checked the compound and that the id is new (the
+    importer does both for a whole file in one query, not a query per flat)."""
     row = Household(id=household_id, compound_id=compound_id, colour=colour.value)
     session.add(row)
     _household_changed(session, row)

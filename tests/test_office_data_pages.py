@@ -61,8 +61,9 @@ def test_preview_lists_rejects_and_confirm_imports_the_rest(world: World) -> Non
     ("files", "words"),
     [
         (None, "请选择一个文件"),
-        ({"file": ("a.pdf", b"%PDF", "application/pdf")}, "reads .xlsx or .csv"),
-        ({"file": ("a.xlsx", b"PK\x03\x04junk", "application/octet-stream")}, "not a readable"),
+        # In the clerk's language (Chinese by default), not the command line's English.
+        ({"file": ("a.pdf", b"%PDF", "application/pdf")}, "只能导入 .xlsx 或 .csv 文件"),
+        ({"file": ("a.xlsx", b"PK\x03\x04junk", "application/octet-stream")}, "不是可读取的 .xlsx"),
     ],
 )
 def test_an_unreadable_upload_is_shown_beside_the_field(

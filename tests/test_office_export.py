@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import update
 
 from kiosk.model import RiskColour
 from server import office as office_ops
@@ -17,7 +19,7 @@ from server.cli import main
 from server.exc import ServerConfigError
 from server.export import HEADER, export_events
 from server.local import Office
-from server.models import Household
+from server.models import Holder, Household
 from tests.office_data import add_event, db_of
 from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
 
@@ -67,11 +69,19 @@ def test_xlsx_holds_the_local_day_with_names_flats_and_colours(office: Office) -
         found = export_events(s, "c1", DAY, DAY, "xlsx")
     header, *rows = rows_of_xlsx(found.data)
     assert header == HEADER
-    assert [r[0] for r in rows] == ["2020-02-10 00:00:00", "2020-02-10 15:30:05"]
+    # Date-time cells in Shanghai's time, to the second.
+    assert [r[0] for r in rows] == [
+        datetime(2020, 2, 10, 0, 0, 0),
+        datetime(2020, 2, 10, 15, 30, 5),
+    ]
     first = dict(zip(HEADER, rows[0], strict=True))
     assert first["姓名 name"] == "张伟"
     assert first["房号 flat"] == "3-2-501"
-    assert first["颜色 colour"] == "red"
+    assert (first["颜色 colour"], first["结果 verdict"], first["方向 direction"]) == (
+        "红色",
+        "放行",
+        "出",
+    )
     assert first["体温 °C"] == 36.4
     assert found.filename == "幸福小区 2020-02-10~2020-02-10.xlsx"
 
@@ -122,3 +132,29 @@ def test_cli_export_writes_the_file(
     with pytest.raises(SystemExit):  # argparse: "'10.2.2020' is not a date such as 2020-02-24"
         main([*args[:-1], "10.2.2020", "--out", str(out)])
     assert "is not a date such as" in capsys.readouterr().err
+
+
+def test_codes_are_words_in_the_clerks_language(office: Office) -> None:
+    with office.session() as s:
+        english = export_events(s, "c1", DAY, DAY, "csv", "en").data.decode("utf-8-sig")
+    row = list(csv.reader(io.StringIO(english)))[1]
+    assert (row[4], row[9]) == ("allowed", "red")
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/","点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_name_typed_as_a_formula_stays_text_in_both_files(office: Office, name: str) -> None:
+    """OWASP CSV injection: the CSV cell gets a leading apostrophe; the .xlsx cell is a string."""
+    with office.session() as s:
+        s.execute(update(Holder).values(name=name))
+    with office.session() as s:
+        text = export_events(s, "c1", DAY, DAY, "csv").data.decode("utf-8-sig")
+        book = export_events(s, "c1", DAY, DAY, "xlsx").data
+    assert list(csv.reader(io.StringIO(text)))[1][8] == "'" + name
+    sheet = load_workbook(io.BytesIO(book)).worksheets[0]
+    # XML reads a carriage return back as a line feed; the cell is text either way.
+    assert (sheet["I2"].value, sheet["I2"].data_type) == (name.replace("\r", "\n"), "s")
+    with zipfile.ZipFile(io.BytesIO(book)) as parts:
+        assert b"<f>" not in parts.read("xl/worksheets/sheet1.xml")

@@ -167,7 +167,7 @@ def test_blank_lines_are_skipped_and_rows_keep_their_spreadsheet_numbers() -> No
         (b"PK\x03\x04 not really", "h.xlsx", "not a readable .xlsx"),
         (b"a,b\n", "h.txt", "reads .xlsx or .csv"),
         (b"", "h.csv", "empty"),
-        (b"name,phone\nx,y\n", "h.csv", "missing building, unit, room"),
+        (b"name,phone\nx,y\n", "h.csv", "no header row with the columns"),
         (b"\xff\xfe\x00\x00\x81", "h.csv", "neither UTF-8 nor GBK"),
     ],
 )

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.models import Holder, Household, Pass
@@ -124,29 +125,42 @@ def require(
 
     async def dependency(request: Request) -> Viewer:
         await csrf.check(request)
-        viewer = current_viewer(request)
-        if viewer is None:
-            raise LoginNeeded("err.login")
-        if viewer.must_change_password and not password_to_change:
-            raise PasswordChangeNeeded("err.must_change")
-        if viewer.role not in allowed:
-            raise Forbidden("err.role")
-        if compound_from is None:
-            return viewer
-        compound_id = _compound(request, compound_from)
-        if compound_id is None:
-            raise PageNotFound("err.not_found")
-        if not viewer.may(compound_id):
-            raise Forbidden("err.compound")
-        return _with_compound(viewer, compound_id)
+        # The session and compound look-ups wait on the database: on a worker thread, never
+        # on the event loop every other request shares.
+        return await run_in_threadpool(
+            _admitted, request, allowed, compound_from, password_to_change
+        )
 
     return dependency
+
+
+def _admitted(
+    request: Request,
+    allowed: frozenset[UserRole],
+    compound_from: str | Locator | None,
+    password_to_change: bool,
+) -> Viewer:
+    viewer = current_viewer(request)
+    if viewer is None:
+        raise LoginNeeded("err.login")
+    if viewer.must_change_password and not password_to_change:
+        raise PasswordChangeNeeded("err.must_change")
+    if viewer.role not in allowed:
+        raise Forbidden("err.role")
+    if compound_from is None:
+        return viewer
+    compound_id = _compound(request, compound_from)
+    if compound_id is None:
+        raise PageNotFound("err.not_found")
+    if not viewer.may(compound_id):
+        raise Forbidden("err.compound")
+    return _with_compound(viewer, compound_id)
 
 
 async def public(request: Request) -> Viewer | None:
     """For pages anyone may open: checks the CSRF token of posts, gives the viewer if any."""
     await csrf.check(request)
-    return current_viewer(request)
+    return await run_in_threadpool(current_viewer, request)
 
 
 def _compound(request: Request, source: str | Locator) -> str | None:

@@ -15,13 +15,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from server import importer
+from server import importer, importread
 from server.models import Compound
+from server.web import i18n
 from server.web.access import CLERKS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.errors import PageNotFound
 from server.web.pages_gates import compound_or_404
-from server.web.render import page
+from server.web.render import language_of, page
 
 router = APIRouter()
 Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
@@ -63,23 +64,31 @@ def template(request: Request, compound_id: str, kind: str, viewer: Clerk) -> Re
 
 
 @router.post("/c/{compound_id}/import")
-async def preview(
+def preview(
     request: Request,
     compound_id: str,
     viewer: Clerk,
     file: Annotated[UploadFile | None, File()] = None,
+    sheet: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    # A plain def: FastAPI runs it on a worker thread, so reading a file never holds up the
+    # event loop (the log-in page, a kiosk's upload); importer's limits bound the work itself.
     with web_of(request).transaction() as s:
         compound = compound_or_404(s, compound_id)
     if file is None or not file.filename:
         return _refused(request, viewer, compound, "import.no_file")
-    data = await file.read(importer.MAX_FILE_BYTES + 1)
+    data = file.file.read(importread.MAX_FILE_BYTES + 1)
     try:
-        found = importer.preview(data, file.filename)
+        found = importer.preview(data, file.filename, sheet or None)
     except importer.ImportFileError as error:
-        return _refused(request, viewer, compound, str(error))
+        return _refused(request, viewer, compound, _words(request, error))
     payload = base64.b64encode(data).decode("ascii")
     return _checked(request, viewer, compound, found, filename=file.filename, payload=payload)
+
+
+def _words(request: Request, error: importer.ImportFileError) -> str:
+    """Why a file was refused, in the clerk's language."""
+    return i18n.translator(language_of(request))(error.key, **error.values)
 
 
 @router.post("/c/{compound_id}/import/confirm")
@@ -89,12 +98,14 @@ def confirm(
     viewer: Clerk,
     payload: Annotated[str, Form(max_length=12 * 2**20)] = "",
     filename: Annotated[str, Form(max_length=200)] = "",
+    sheet: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     web = web_of(request)
     with web.transaction() as s:
         compound = compound_or_404(s, compound_id)
     try:
-        found = importer.preview(base64.b64decode(payload, validate=True), filename or "upload")
+        data = base64.b64decode(payload, validate=True)
+        found = importer.preview(data, filename or "upload", sheet or None)
     except (binascii.Error, ValueError):  # ImportFileError is a ValueError too
         return _refused(request, viewer, compound, "import.expired")
     with web.transaction() as s:

@@ -22,7 +22,7 @@ from server.models import Holder, Household
 from server.web.access import CLERKS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.pages_gates import compound_or_404
-from server.web.render import page
+from server.web.render import language_of, page
 from server.web.timefmt import today
 
 router = APIRouter()
@@ -54,7 +54,9 @@ def export_log(
             last = today(web.now(), compound.timezone)
             form = {"from": (last - timedelta(days=6)).isoformat(), "to": last.isoformat()}
             return page(request, "export.html", viewer, compound=compound, form=form)
-        found = export.export_events(s, compound_id, start, end, format)
+        found = export.export_events(
+            s, compound_id, start, end, format, language_of(request)
+        )
         audit(s, viewer, "export", f"{start}~{end}", web.now(), rows=found.rows, format=format)
     return download(found.data, found.filename, found.media_type)
 

@@ -58,24 +58,31 @@ def register(
 ) -> object:
     compound = _compound(request, compound_id)
     form = {"building": building, "unit": unit, "room": room, "name": name, "phone": phone}
+    # Cheap checks first, the photo last: the fields, then the address's sign-up count, then
+    # the upload's size; only a sign-up that passed them all has its photo decoded.
     errors = check_fields(building, unit, room, name, phone)
     if len(password) < auth.MIN_PASSWORD:
         errors["password"] = "reg.err.password"
-    prepared = b""
-    try:
-        prepared = photos.prepare(photo.file.read(photos.MAX_UPLOAD + 1) if photo else b"")
-    except photos.PhotoInvalid as error:
-        errors["photo"] = i18n.translator(language_of(request))(error.key, **error.values)
     if errors:
         return _again(request, viewer, compound, form, errors)
-    who = Applicant(building, unit, room, name.strip(), clean_phone(phone), password, prepared)
     web = web_of(request)
-    now = web.now()
     flood = f"register:{request.client.host if request.client else '?'}"
     try:
         with web.transaction() as s:
-            auth.check_attempts(s, flood, REGISTRATIONS_PER_HOUR, timedelta(hours=1), now)
-            auth.count_attempt(s, flood, now)
+            auth.check_attempts(s, flood, REGISTRATIONS_PER_HOUR, timedelta(hours=1), web.now())
+            auth.count_attempt(s, flood, web.now())
+    except auth.TooManyAttempts as error:
+        message = i18n.translator(language_of(request))("reg.too_many", minutes=error.minutes)
+        return page(request, "error.html", viewer, status=429, status_code=429, message=message)
+    try:
+        prepared = photos.prepare(_upload(photo))
+    except photos.PhotoInvalid as error:
+        words = i18n.translator(language_of(request))(error.key, **error.values)
+        return _again(request, viewer, compound, form, {"photo": words})
+    who = Applicant(building, unit, room, name.strip(), clean_phone(phone), password, prepared)
+    now = web.now()
+    try:
+        with web.transaction() as s:
             row = submit(s, compound_id, who, now)
             user = s.get(User, row.user_id)
             assert user is not None
@@ -91,12 +98,18 @@ def register(
             )
     except FormInvalid as invalid:
         return _again(request, viewer, compound, form, invalid.errors)
-    except auth.TooManyAttempts as error:
-        message = i18n.translator(language_of(request))("reg.too_many", minutes=error.minutes)
-        return page(request, "error.html", viewer, status=429, status_code=429, message=message)
     response = RedirectResponse(PREFIX + "/me", status_code=303)
     set_session_cookie(response, started, secure_cookies(request))
     return response
+
+
+def _upload(photo: UploadFile | None) -> bytes:
+    """The photo's bytes, refused unread when the spooled form says it is too large."""
+    if photo is None:
+        return b""
+    if photo.size is not None and photo.size > photos.MAX_UPLOAD:
+        raise photos.too_large()
+    return photo.file.read(photos.MAX_UPLOAD + 1)
 
 
 def _again(

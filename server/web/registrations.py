@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from server import office
+from server import office, spellings
 from server.exc import AlreadyDone, AlreadyExists
 from server.models import Holder, Household
 from server.web.auth import UserRole, add_user, hash_password
@@ -41,7 +41,9 @@ class Applicant:
 
 
 def clean_phone(text: str) -> str:
-    return re.sub(r"[\s\-()]", "", text or "")
+    """The phone as the importer keeps it (+86, spaces and dashes dropped), so the duplicate
+    check sees "+86 138-0013-8000" and an imported 13800138000 as one number."""
+    return spellings.phone_digits(unicodedata.normalize("NFKC", text or ""))
 
 
 def name_problem(name: str) -> str:
@@ -70,12 +72,15 @@ def check_fields(building: str, unit: str, room: str, name: str, phone: str) -> 
 
 
 def find_flat(session: Session, compound_id: str, building: str, unit: str, room: str) -> Household:
+    """The flat as a resident may type it: "２号楼", "1单元", "502室" find 2-1-502."""
+    typed = {"building": building, "unit": unit, "room": room}
+    part = {k: spellings.flat_part(k, unicodedata.normalize("NFKC", v)) for k, v in typed.items()}
     found = session.scalar(
         select(Household).where(
             Household.compound_id == compound_id,
-            Household.building == building.strip(),
-            Household.unit == unit.strip(),
-            Household.room == room.strip(),
+            Household.building == part["building"],
+            Household.unit == part["unit"],
+            Household.room == part["room"],
         )
     )
     if found is None:
