@@ -113,7 +113,7 @@ def _start_agent(app: Any) -> Any:
     except ImportError as error:
         log.error("sync.server_url is set but the sync agent is missing: %s", error)
         return None
-    from kiosk.alarms import office_refusal
+    from kiosk.alarms import office_data_fault, office_refusal
 
     agent = build_agent(
         app.config,
@@ -122,6 +122,7 @@ def _start_agent(app: Any) -> Any:
         app.clock,
         report=app.kiosk.set_link_status,
         alarm=office_refusal(app.kiosk.alarms),
+        data_alarm=office_data_fault(app.kiosk.alarms),
     )
     if agent is not None:
         app.network.subscribe(agent.set_network)
