@@ -362,13 +362,17 @@ configure_boot() {
     else
         unchanged "$MODULES_CONF"
     fi
-    # systemd pats the hardware watchdog; the Pi's maximum is about 15 s.
-    if printf '[Manager]\nRuntimeWatchdogSec=15\nRebootWatchdogSec=2min\n' |
-        put_file "$WATCHDOG_CONF" 644 root:root; then
-        changed "$WATCHDOG_CONF (RuntimeWatchdogSec=15)"
+    if watchdog_conf | put_file "$WATCHDOG_CONF" 644 root:root; then
+        changed "$WATCHDOG_CONF (RuntimeWatchdogSec=15, RebootWatchdogSec=15)"
     else
         unchanged "$WATCHDOG_CONF"
     fi
+}
+
+watchdog_conf() {
+    # systemd pats the hardware watchdog. The Pi's (bcm2835-wdt) longest timeout is 15 s:
+    # a longer value is not taken (RebootWatchdogSec=2min left a hung reboot unguarded).
+    printf '[Manager]\nRuntimeWatchdogSec=15\nRebootWatchdogSec=15\n'
 }
 
 create_user() {
