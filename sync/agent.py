@@ -65,7 +65,7 @@ LinkReport = Callable[[bool, int], None]  # (online, backlog), e.g. Kiosk.set_li
 Alarm = Callable[[str], None]  # the office's words when it refuses every upload
 DataAlarm = Callable[[str, int], None]  # what is wrong with a download, at which cursor
 STUCK_AFTER = 3  # 5xx answers in a row to the same batch before the agent splits it
-MAX_PAGES = 100  # delta pages in one cycle; the rest come next cycle, after the uploads
+MAX_PAGES = 100  # delta pages in one cycle (~300 MB of photos); the rest come next cycle
 EMPTY_PAGES = 3  # pages in a row that say "more" and carry nothing: the office is looping
 
 
@@ -432,8 +432,6 @@ class SyncAgent:
             changed = changed or not found.empty
             if not found.more:
                 break
-        else:
-            self._wake.set()  # MAX_PAGES this cycle: the next one starts at once, uploads first
         self._set_data_fault("")
         return changed
 

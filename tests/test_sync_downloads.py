@@ -20,7 +20,7 @@ import pytest
 from kiosk.clock import Clock
 from kiosk.office import OfficeData
 from kiosk.store import EventLog
-from sync.agent import EMPTY_PAGES, AgentSettings, SyncAgent
+from sync.agent import EMPTY_PAGES, MAX_PAGES, AgentSettings, SyncAgent
 from sync.client import Client, ReplyTooLarge
 from sync.protocol import PROTOCOL, UploadRequest, format_time
 from sync.rejected import RejectedEvents
@@ -251,3 +251,16 @@ def test_items_a_newer_office_sends_are_set_aside_and_the_rest_of_the_page_appli
     }
     assert len(kiosk.alarms) == 1 and kiosk.alarms[0][1] == 41
     assert "4 change(s) set aside" in kiosk.alarms[0][0]
+
+
+def test_an_office_that_never_stops_sending_pages_gets_max_pages_a_cycle(rig):
+    def endless(since: int) -> dict[str, Any]:
+        return page(since, since + 1, more=True, revoked={f"P{since}": True})
+
+    office, kiosk = rig(endless)
+    kiosk.record(1)
+
+    assert kiosk.agent.run_once().ok
+    assert office.deltas == MAX_PAGES
+    assert kiosk.office.cursor() == str(MAX_PAGES)
+    assert len(office.uploaded) == 1 and kiosk.links == [(True, 0)]
