@@ -217,7 +217,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.CLOCK_UNTRUSTED: "设备时间未校准，请联系社区维护",
         A.BACKLOG: "{value} 条记录等待上传，请检查网络",
         A.OFFICE_REFUSED: "社区办公室拒收本机记录：{value}。记录都留在本机，请打电话告诉社区办公室",
-        A.OFFICE_DATA: "社区办公室的更新在第 {value} 条出错，有的没收到。请打电话告诉社区办公室",
+        A.OFFICE_DATA: "办公室更新第 {value} 条出错，部分没收到，请告诉社区办公室",
         A.QUARANTINE: "隔离住户想出门，请劝回并报告社区",
         A.EMPTY_FLAT: "登记为空房的通行证，请核实身份",
         A.REVOKED: "已停用的通行证，请核实身份",
@@ -240,7 +240,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.BACKLOG: "{value} events wait for upload: check the network",
         A.OFFICE_REFUSED: "The office refuses this kiosk's records: {value}. "
         "They stay on the kiosk. Call the office.",
-        A.OFFICE_DATA: "Office updates fail at change {value}; some are missing. Call the office.",
+        A.OFFICE_DATA: "Office update {value} failed, some are missing: call the office",
         A.QUARANTINE: "Quarantined resident leaving: send home, tell the office",
         A.EMPTY_FLAT: "Pass of an empty flat: check who it is",
         A.REVOKED: "Cancelled pass: check who it is",

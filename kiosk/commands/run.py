@@ -18,6 +18,7 @@ import argparse
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -102,7 +103,7 @@ def serve(config: Any, *, ui: bool, sim: bool | None) -> int:
     return 0
 
 
-def keep_trying_screen(show: Any, stop: threading.Event, retry_s: float) -> None:
+def keep_trying_screen(show: Callable[[], None], stop: threading.Event, retry_s: float) -> None:
     """Run ``show()`` (the UI, until it ends) once a display opens: while it raises
     DisplayError, the gate runs headless and the display is tried again every ``retry_s``.
     Restarting cannot bring a screen, but a panel or HDMI that comes up late, or is plugged
