@@ -28,6 +28,7 @@ LOG_FILE="/var/log/kiosk-setup.log"
 UNIT_NAME="kiosk.service"
 UNIT_FILE="/etc/systemd/system/${UNIT_NAME}"
 WATCHDOG_CONF="/etc/systemd/system.conf.d/kiosk-watchdog.conf"
+ENROLL_LIMIT_S=400 # kiosk enroll gives up after 3 x sync.timeout_s (at most 360 s)
 MODULES_CONF="/etc/modules-load.d/kiosk.conf"
 STAMP_FILE="${PREFIX}/installed.sha256"
 BLOCK_BEGIN="# >>> checkpoint-kiosk (setup.sh) >>>"
@@ -392,10 +393,8 @@ configure_boot() {
     else
         unchanged "$MODULES_CONF"
     fi
-    # systemd pats the hardware watchdog; the Pi's maximum is about 15 s.
-    if printf '[Manager]\nRuntimeWatchdogSec=15\nRebootWatchdogSec=2min\n' |
-        put_file "$WATCHDOG_CONF" 644 root:root; then
-        changed "$WATCHDOG_CONF (RuntimeWatchdogSec=15)"
+    if watchdog_conf | put_file "$WATCHDOG_CONF" 644 root:root; then
+        changed "$WATCHDOG_CONF (RuntimeWatchdogSec=15, RebootWatchdogSec=15)"
     else
         unchanged "$WATCHDOG_CONF"
     fi
@@ -471,6 +470,12 @@ drop_serial_console() {
             print line
         }' "$file" | put_file "$file" vfat root:root || true
     changed "$file: serial console removed (reboot to apply)"
+}
+
+watchdog_conf() {
+    # systemd pats the hardware watchdog. The Pi's (bcm2835-wdt) longest timeout is 15 s:
+    # a longer value is not taken (RebootWatchdogSec=2min left a hung reboot unguarded).
+    printf '[Manager]\nRuntimeWatchdogSec=15\nRebootWatchdogSec=15\n'
 }
 
 create_user() {
@@ -690,7 +695,7 @@ enroll() {
         return 0
     fi
     if [[ "$DRY_RUN" == true && ! -f "$CONF_FILE" ]]; then
-        say "  would run: kiosk enroll --config $CONF_FILE --code ***"
+        say "  would run: kiosk enroll --config $CONF_FILE ***"
         changed "enrollment"
         return 0
     fi
@@ -704,9 +709,15 @@ enroll() {
     fi
     "${VENV}/bin/kiosk" enroll --help >/dev/null 2>&1 ||
         die "this kiosk version has no 'kiosk enroll' command; enroll later"
-    say "  + kiosk enroll --config $CONF_FILE --server $server --code ***"
+    say "  + kiosk enroll --config $CONF_FILE ***"
     if [[ "$DRY_RUN" == false ]]; then
-        "${VENV}/bin/kiosk" enroll --config "$CONF_FILE" --server "$server" --code "$ENROLL_CODE"
+        # kiosk enroll has a whole-request deadline (3 x sync.timeout_s); timeout(1) also
+        # covers a name lookup that never returns, so an unattended install cannot hang here.
+        timeout --kill-after=5 "$ENROLL_LIMIT_S" \
+            "${VENV}/bin/kiosk" enroll --config "$CONF_FILE" "$ENROLL_CODE" ||
+            die "enrolling with $server failed (the reason is above). The kiosk is installed" \
+                "and runs offline; check the code and the network, then run:" \
+                "kiosk enroll --config $CONF_FILE CODE"
         # Written by root (mode 600); the kiosk service reads it as its own user.
         chown "${KIOSK_USER}:${KIOSK_USER}" "$credential"
     fi

@@ -17,6 +17,7 @@ from typing import Any
 
 from hw_tests.harness import CheckFailed, Options, Person
 from hw_tests.rig import Rig
+from kiosk.commands.run import DISPLAY_RETRY_S
 
 __all__ = ["MESA_LIBRARIES", "check", "loaded_sdl", "missing_libraries", "sdl_video_drivers"]
 
@@ -95,10 +96,13 @@ def _open_and_draw(pygame: Any, rig: Rig, *, fullscreen: bool) -> str:
         size = (0, 0) if fullscreen else (ui.width, ui.height)
         surface = pygame.display.set_mode(size, pygame.FULLSCREEN if fullscreen else 0)
     except pygame.error as error:
+        pygame.display.quit()
         raise CheckFailed(
-            f"the screen did not open with SDL video driver {driver!r}: {error}. Is the "
-            "display's cable in and was it there at boot? Is the kiosk user in the 'video' and "
-            "'render' groups, and is no other program (a desktop, the running kiosk) on it?"
+            f"the screen did not open with SDL video driver {driver!r}: {error}. `kiosk run` "
+            "would run the gate headless now (exit button and sync working) and try the "
+            f"display again every {DISPLAY_RETRY_S:g} s, showing it once it appears. Is the "
+            "display's cable in? Is the kiosk user in the 'video' and 'render' groups, and is "
+            "no other program (a desktop, the running kiosk) on it?"
         ) from error
     try:
         width, height = surface.get_size()
@@ -106,7 +110,8 @@ def _open_and_draw(pygame: Any, rig: Rig, *, fullscreen: bool) -> str:
         for n, colour in enumerate(bars):
             surface.fill(colour, (n * width // len(bars), 0, width // len(bars) + 1, height))
         pygame.display.flip()
-        return f"a {width}x{height} screen opened through {pygame.display.get_driver()}"
+        driver = pygame.display.get_driver()
+        return f"a {width}x{height} screen opened through {driver}: `kiosk run` shows it"
     finally:
         pygame.display.quit()
 

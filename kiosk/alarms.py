@@ -24,7 +24,7 @@ from drivers.base import Indicator
 from kiosk.model import ClockReading, Event, EventKind, Reason
 from kiosk.view import Alarm, AlarmCode, CommandResult, PersonView, alarm_code, alarm_pattern
 
-__all__ = ["Alarms", "Journal", "Noted", "alarm_from", "office_refusal"]
+__all__ = ["Alarms", "Journal", "Noted", "alarm_from", "office_data_fault", "office_refusal"]
 
 OFFICE_WORDS_MAX = 200  # characters of the office's message kept for the screen
 
@@ -181,6 +181,22 @@ def office_refusal(alarms: Alarms) -> Callable[[str], None]:
 
 def _same(alarm: Alarm, reason: Reason, code: AlarmCode, who: str | None) -> bool:
     return alarm.reason is reason and alarm.code is code and _who(alarm) == who
+
+
+def office_data_fault(alarms: Alarms) -> Callable[[str, int], None]:
+    """The sync agent's ``data_alarm`` callback (what is wrong, at which change number): the
+    office's downloads cannot all be used (a looping or oversized reply, items set aside).
+    Safe to call from the agent's thread (it only posts)."""
+
+    def post(words: str, cursor: int) -> None:
+        alarms.post(
+            Reason.OFFICE_DATA,
+            f"office downloads: {words}",
+            code=AlarmCode.OFFICE_DATA,
+            value=str(cursor),
+        )
+
+    return post
 
 
 def _who(alarm: Alarm) -> str | None:

@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+# A kiosk's file is a few kilobytes: anything this big is not a configuration, and it is refused
+# before a byte of it is parsed (a hostile or runaway file must not cost the Pi its memory).
+MAX_CONFIG_BYTES = 1 << 20
 
 
 def _timezone_problem(name: str) -> str:
@@ -457,6 +460,14 @@ class SyncSettings:
             "Longest wait between retries while the server is down.", lo=5, hi=86400, unit="s"
         )
     )
+    max_reply_kib: int = field(
+        metadata=spec(
+            "Largest office reply the kiosk reads; a larger one is refused while it arrives.",
+            lo=1024,
+            hi=262144,
+            unit="KiB",
+        )
+    )
 
 
 DEFAULT_PIN_SHA256 = hash_pin("1234")
@@ -551,8 +562,27 @@ def load_config(path: Path | None, overrides: Mapping[str, Any] | None = None) -
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    text = _decode(path, _read_bounded(path))
     try:
-        return tomllib.loads(_decode(path, path.read_bytes()))
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}. Fix the syntax at that line.") from e
+    except RecursionError:
+        # tomllib recurses once per level of [[ ]] or { } nesting; a kiosk's file nests two.
+        raise ConfigError(
+            f"{path}: arrays or tables nested too deeply to read. A kiosk configuration "
+            "nests at most two levels; remove the extra brackets."
+        ) from None
+    except ValueError as e:
+        # Integers longer than Python converts (sys.get_int_max_str_digits(), 4,300 digits).
+        raise ConfigError(f"{path}: a number is too long to read ({e}). Fix that value.") from None
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, refused once it passes MAX_CONFIG_BYTES (read no further)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: configuration file not found. Create it (see docs/configuration.md) "
@@ -560,8 +590,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the configuration file: {e.strerror}.") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}. Fix the syntax at that line.") from e
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; a kiosk configuration is a "
+            "few kilobytes. Check that --config names the right file."
+        )
+    return data
 
 
 def _decode(path: Path, data: bytes) -> str:

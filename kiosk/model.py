@@ -81,6 +81,7 @@ class Reason(StrEnum):
     DOOR_FORCED_OPEN = "door_forced_open"
     OFFLINE_BACKLOG = "offline_backlog"
     OFFICE_REFUSED = "office_refused"  # the office refuses every upload (e.g. an older office)
+    OFFICE_DATA = "office_data"  # the office's downloads cannot (all) be used: loop, size, items
     VISITOR_REGISTERED = "visitor_registered"
     EXIT_BUTTON = "exit_button"
 

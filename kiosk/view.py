@@ -71,6 +71,7 @@ _ALARM_CLASSES: dict[Reason, AlarmClass] = {
     Reason.CLOCK_UNTRUSTED: AlarmClass.DEVICE,
     Reason.OFFLINE_BACKLOG: AlarmClass.DEVICE,
     Reason.OFFICE_REFUSED: AlarmClass.DEVICE,
+    Reason.OFFICE_DATA: AlarmClass.DEVICE,
 }
 
 
@@ -95,6 +96,7 @@ class AlarmCode(StrEnum):
     CLOCK_UNTRUSTED = "clock_untrusted"
     BACKLOG = "backlog"  # value: events waiting for the office
     OFFICE_REFUSED = "office_refused"  # value: the office's own words
+    OFFICE_DATA = "office_data"  # value: the office's change number (cursor) where it went wrong
     QUARANTINE = "quarantine"
     EMPTY_FLAT = "empty_flat"
     REVOKED = "revoked"
@@ -116,6 +118,7 @@ _ALARM_CODES: dict[Reason, AlarmCode] = {
     Reason.CLOCK_UNTRUSTED: AlarmCode.CLOCK_UNTRUSTED,
     Reason.OFFLINE_BACKLOG: AlarmCode.BACKLOG,
     Reason.OFFICE_REFUSED: AlarmCode.OFFICE_REFUSED,
+    Reason.OFFICE_DATA: AlarmCode.OFFICE_DATA,
     Reason.QUARANTINE: AlarmCode.QUARANTINE,
     Reason.EMPTY_FLAT: AlarmCode.EMPTY_FLAT,
     Reason.REVOKED: AlarmCode.REVOKED,

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -68,6 +68,11 @@ CHUNK = 500  # rows per INSERT: stays below SQLite's bound-parameter limit
 DELTA_PAGE = 500  # change-log rows per delta reply
 PASSAGES_PER_ROW = 100  # passages in one change-log row
 PASSAGES_PER_DELTA = 2000  # a reply stops after the row that reaches this many passages
+# A reply also stops after the row that brings its photos to this many base64 characters: 500
+# residents' photos were one 321 MB reply that a kiosk had to hold whole. One photo (at most
+# office.MAX_PHOTO_BYTES) always fits, so every page moves the cursor.
+DELTA_PHOTO_CHARS = 2 << 20
+ROWS_FETCHED = 16  # change rows read from the database at a time while folding a page
 # Two admissions further apart than this are not compared: the office looks for a person let
 # through twice in one direction the same day, and the check stays one index range per batch.
 CONFLICT_WINDOW = timedelta(hours=12)
@@ -463,24 +468,31 @@ def delta_page(session: Session, kiosk: Kiosk, since: int, now: datetime) -> Del
     An idle poll is one index range scan on the change log's primary key that finds nothing.
     """
     rows = _changes(session, kiosk.compound_id, since)
-    if not rows and since > 0 and _cursor_ahead(session, since):
+    first = next(rows, None)
+    if first is None and since > 0 and _cursor_ahead(session, since):
         # The kiosk holds a cursor from another (or a restored) database: start again.
         since, rows = 0, _changes(session, kiosk.compound_id, 0)
-    if not rows:
+        first = next(rows, None)
+    if first is None:
         return DeltaPage(Delta(since=since, cursor=since, server_time=now), [])
-    return _fold(rows, since, now, more=len(rows) == DELTA_PAGE)
+    return _fold(chain([first], rows), since, now)
 
 
-def _changes(session: Session, compound: str, since: int) -> list[Change]:
-    query = (
-        select(Change)
+def _changes(session: Session, compound: str, since: int) -> Iterator[Change]:
+    """At most a page of change rows after ``since``, read a few at a time: photo rows are
+    large, so a page is never held whole, and the page's order is found on the numbers alone
+    (sorting whole rows made SQLite read every photo after the cursor for each page)."""
+    numbers = session.scalars(
+        select(Change.seq)
         .where(
             Change.seq > since, or_(Change.compound_id.is_(None), Change.compound_id == compound)
         )
         .order_by(Change.seq)
         .limit(DELTA_PAGE)
-    )
-    return list(session.scalars(query))
+    ).all()
+    for start in range(0, len(numbers), ROWS_FETCHED):
+        chunk = numbers[start : start + ROWS_FETCHED]
+        yield from session.scalars(select(Change).where(Change.seq.in_(chunk)).order_by(Change.seq))
 
 
 def _cursor_ahead(session: Session, since: int) -> bool:
@@ -488,28 +500,33 @@ def _cursor_ahead(session: Session, since: int) -> bool:
     return newest is None or since > newest
 
 
-def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> DeltaPage:
-    """Later changes win: one entry per pass, household and holder."""
+def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
+    """Later changes win: one entry per pass, household and holder. ``more`` when the page
+    was full or stopped early at a size bound (the rest comes in the next reply)."""
     revoked: dict[str, bool] = {}
     households: dict[str, HouseholdChange] = {}
     photos: dict[str, PhotoChange] = {}
     trust: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
     passages: list[dict[str, Any]] = []
-    cursor = since
+    cursor, count, photo_chars, more = since, 0, 0, False
     for row in rows:
-        payload, cursor = row.payload, row.seq
+        payload, cursor, count = row.payload, row.seq, count + 1
         if row.kind == "passages":
             passages.extend(payload["passages"])
             if len(passages) >= PASSAGES_PER_DELTA:
                 more = True  # the rest of the page in the next reply: replies stay small
                 break
+        elif row.kind == "photo":
+            photos[payload["holder_id"]] = PhotoChange.from_json(payload, "change")
+            photo_chars += len(payload.get("photo_b64") or "")
+            if photo_chars >= DELTA_PHOTO_CHARS:
+                more = True
+                break
         elif row.kind == "revoke":
             revoked[payload["pass_id"]] = bool(payload["revoked"])
         elif row.kind == "household":
             households[payload["household_id"]] = HouseholdChange.from_json(payload, "change")
-        elif row.kind == "photo":
-            photos[payload["holder_id"]] = PhotoChange.from_json(payload, "change")
         elif row.kind == "trust":
             trust = payload
         elif row.kind == "policy":
@@ -523,6 +540,6 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
         photos=tuple(photos.values()),
         trust=trust,
         policy=policy,
-        more=more,
+        more=more or count == DELTA_PAGE,
     )
     return DeltaPage(delta, passages)

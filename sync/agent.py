@@ -25,15 +25,23 @@ nothing is marked.
 
 The download carries the passages at the compound's other kiosks; they go into the event log
 (``merge_passages``) before the office data, so the offline rules count the whole compound.
+
+Downloads are bounded: the client refuses a reply over ``sync.max_reply_kib``, a cycle fetches
+at most ``MAX_PAGES`` pages (the rest comes next cycle, after the uploads), and an office that
+says ``more`` without moving its cursor, or keeps sending empty pages that say ``more``, is
+left alone until the backoff has passed, with the ``data_alarm`` raised. An item of a page the
+kiosk cannot use is kept in ``SetAsideChanges`` with an alarm and the rest of the page applied.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,9 +52,10 @@ from kiosk.clock import boot_id
 from kiosk.config import Config
 from kiosk.exc import SyncError
 from kiosk.model import ClockReading, Event, Passage, RiskColour
-from sync.client import Client, Credential, Refused, ServerFault, Transient
-from sync.protocol import Delta, ErrorCode, UploadReply, UploadRequest
+from sync.client import Client, Credential, Refused, ReplyTooLarge, ServerFault, Transient
+from sync.protocol import Delta, ErrorCode, PhotoChange, SetAside, UploadReply, UploadRequest
 from sync.rejected import RejectedEvents
+from sync.setaside import SetAsideChanges
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +63,10 @@ __all__ = ["AgentSettings", "CycleResult", "LinkReport", "SyncAgent", "apply_del
 
 LinkReport = Callable[[bool, int], None]  # (online, backlog), e.g. Kiosk.set_link_status
 Alarm = Callable[[str], None]  # the office's words when it refuses every upload
+DataAlarm = Callable[[str, int], None]  # what is wrong with a download, at which cursor
 STUCK_AFTER = 3  # 5xx answers in a row to the same batch before the agent splits it
+MAX_PAGES = 100  # delta pages in one cycle (~300 MB of photos); the rest come next cycle
+EMPTY_PAGES = 3  # pages in a row that say "more" and carry nothing: the office is looping
 
 
 class EventSource(Protocol):
@@ -120,6 +132,8 @@ class SyncAgent:
         rand: Callable[[], float] = random.random,
         credential_file: Path | None = None,
         alarm: Alarm | None = None,
+        set_aside: SetAsideChanges | None = None,
+        data_alarm: DataAlarm | None = None,
     ) -> None:
         self.client = client
         self.events = events
@@ -143,6 +157,9 @@ class SyncAgent:
         self.online = False
         self.locked_out = ""  # the server's message while the credential is refused
         self.alarm = ""  # the office's own words while it refuses every upload
+        self.set_aside = set_aside
+        self._data_alarm = data_alarm
+        self.data_fault = ""  # what is wrong with the office's downloads, while it lasts
 
     # --- the thread ------------------------------------------------------------------------------
 
@@ -388,22 +405,70 @@ class SyncAgent:
     # --- download --------------------------------------------------------------------------------
 
     def _download_all(self) -> bool:
-        changed = False
-        while True:
+        """Fetch and apply delta pages until the office has no more (or MAX_PAGES this cycle)."""
+        changed, empty_run = False, 0
+        for _ in range(MAX_PAGES):
             since = _cursor(self.office.cursor())
-            found = self.client.delta(since, etag=f'"{since}"')
+            try:
+                found = self.client.delta(since, etag=f'"{since}"')
+            except ReplyTooLarge as error:
+                raise self._data_fault(str(error), since) from None
             if found is None:
-                return changed
+                break
             self._adopt_time(found.server_time)
-            if found.passages:
-                # Idempotent, so it may go before the cursor's transaction: a crash between
-                # the two downloads the passages again and counts each once.
-                self.events.merge_passages(found.passages)
-            if found.cursor != since or not found.empty:
-                apply_delta(self.office, found)
-                changed = changed or not found.empty
+            if found.more and found.cursor <= found.since:
+                raise self._data_fault(
+                    f"the office says more follows after cursor {found.cursor} but does not "
+                    "move past it",
+                    found.cursor,
+                )
+            empty_run = empty_run + 1 if found.more and found.empty else 0
+            if empty_run >= EMPTY_PAGES:
+                raise self._data_fault(
+                    f"the office sent {empty_run} empty pages in a row that say more follows",
+                    found.cursor,
+                )
+            self._apply(found, since)
+            changed = changed or not found.empty
             if not found.more:
-                return changed
+                break
+        self._set_data_fault("")
+        return changed
+
+    def _apply(self, found: Delta, since: int) -> None:
+        if found.passages:
+            # Idempotent, so it may go before the cursor's transaction: a crash between
+            # the two downloads the passages again and counts each once.
+            self.events.merge_passages(found.passages)
+        if found.cursor != since or not found.empty:
+            apply_delta(self.office, found, self._keep)
+
+    def _keep(self, delta: Delta, items: Sequence[SetAside]) -> None:
+        """Keep what the kiosk cannot apply before the cursor moves past it, and say so."""
+        for item in items:
+            log.error("set aside %s of the office's delta: %s", item.where, item.problem)
+        if self.set_aside is not None:
+            self.set_aside.add(delta.cursor, items)
+        first = items[0]
+        words = f"{len(items)} change(s) set aside ({first.where}: {first.problem})"
+        self._set_data_fault(words, delta.cursor)
+
+    def _data_fault(self, words: str, cursor: int) -> Transient:
+        """Stop downloading for this cycle (the agent backs off) and raise the data alarm."""
+        self._set_data_fault(words, cursor)
+        return Transient(f"download stopped: {words}")
+
+    def _set_data_fault(self, words: str, cursor: int = 0) -> None:
+        if words == self.data_fault:
+            return
+        self.data_fault = words
+        if words:
+            log.error("office downloads: %s", words)
+        if words and self._data_alarm is not None:
+            try:
+                self._data_alarm(words, cursor)
+            except Exception:
+                log.exception("could not raise the office data alarm")
 
 
 # 4xx codes that are about the content of the batch, so one event may be to blame.
@@ -424,10 +489,20 @@ def _cursor(saved: str | None) -> int:
         return 0  # a cursor from another protocol version: fetch everything again
 
 
-def apply_delta(office: OfficeSink, delta: Delta) -> None:
-    """Write one delta to the kiosk's office cache, all or nothing, cursor last."""
-    import base64
+def apply_delta(
+    office: OfficeSink,
+    delta: Delta,
+    keep: Callable[[Delta, Sequence[SetAside]], None] | None = None,
+) -> tuple[SetAside, ...]:
+    """Write one delta to the kiosk's office cache, all or nothing, cursor last.
 
+    Items the kiosk cannot use (unparsed ones, photos that are not base64) are handed to
+    ``keep`` first, then the rest is applied, revocations first; returns those items.
+    """
+    images, damaged = _images(delta.photos)
+    aside = (*delta.set_aside, *damaged)
+    if aside and keep is not None:
+        keep(delta, aside)
     with office.transaction():
         for pass_id, revoked in delta.revoked.items():
             if revoked:
@@ -436,8 +511,7 @@ def apply_delta(office: OfficeSink, delta: Delta) -> None:
                 office.unrevoke(pass_id)
         for change in delta.households:
             office.set_household(change.household_id, change.colour, change.quarantine_until)
-        for photo in delta.photos:
-            image = None if photo.photo_b64 is None else base64.b64decode(photo.photo_b64)
+        for photo, image in images:
             for pass_id in photo.pass_ids:
                 office.put_photo(pass_id, image)
         if delta.trust is not None:
@@ -445,6 +519,23 @@ def apply_delta(office: OfficeSink, delta: Delta) -> None:
         if delta.policy is not None:
             office.set_policy_json(json.dumps(delta.policy, ensure_ascii=False))
         office.set_cursor(str(delta.cursor))
+    return aside
+
+
+def _images(
+    photos: Sequence[PhotoChange],
+) -> tuple[list[tuple[PhotoChange, bytes | None]], list[SetAside]]:
+    """Each photo decoded, or set aside when its text is not base64."""
+    images: list[tuple[PhotoChange, bytes | None]] = []
+    damaged: list[SetAside] = []
+    for index, photo in enumerate(photos):
+        try:
+            text = photo.photo_b64
+            images.append((photo, None if text is None else base64.b64decode(text, validate=True)))
+        except (binascii.Error, ValueError) as error:
+            where = f"delta.photos[{index}]"
+            damaged.append(SetAside(where, f"photo_b64 is not base64 ({error})", photo.to_json()))
+    return images, damaged
 
 
 def build_agent(
@@ -455,6 +546,7 @@ def build_agent(
     *,
     report: LinkReport | None = None,
     alarm: Alarm | None = None,
+    data_alarm: DataAlarm | None = None,
 ) -> SyncAgent | None:
     """The agent for a kiosk's [sync] settings; None when no server is configured."""
     sync = config.sync
@@ -471,6 +563,7 @@ def build_agent(
         token = ""
     verify: str | bool = str(sync.ca_file) if sync.ca_file else True
     client = Client(sync.server_url, token, sync.timeout_s, verify)
+    client.max_reply_bytes = sync.max_reply_kib * 1024
     settings = AgentSettings(sync.interval_s, sync.batch_size, sync.max_backoff_s)
     rejected = RejectedEvents(config.device.data_dir / "rejected.db")
     return SyncAgent(
@@ -484,4 +577,6 @@ def build_agent(
         report=report,
         credential_file=sync.credential_file,
         alarm=alarm,
+        set_aside=SetAsideChanges(config.device.data_dir / "set-aside.db"),
+        data_alarm=data_alarm,
     )

@@ -7,7 +7,10 @@ A 5xx is a ``ServerFault``, a Transient that keeps the server's answer.
 
 requests' timeout bounds each socket read, so a server sending one byte a second never times
 out; every request therefore also has a whole-request deadline, after which the client cuts
-its own sockets.
+its own sockets. Enrollment goes through the same client, so ``kiosk enroll`` cannot hang either.
+
+A reply is read as it streams in and refused (``ReplyTooLarge``) the moment it passes
+``max_reply_bytes``: a runaway or hostile office cannot fill the gate's own process.
 """
 
 from __future__ import annotations
@@ -45,7 +48,18 @@ from sync.protocol import (
     parse_time,
 )
 
-__all__ = ["Client", "Credential", "Refused", "ServerFault", "Transient", "enroll"]
+__all__ = [
+    "Client",
+    "Credential",
+    "Refused",
+    "ReplyTooLarge",
+    "ServerFault",
+    "Transient",
+    "enroll",
+]
+
+MAX_REPLY_BYTES = 16 << 20  # default for one reply; docs/sync-protocol.md, "Reply limits"
+CHUNK_BYTES = 64 << 10
 
 
 class Transient(SyncError):
@@ -60,6 +74,17 @@ class ServerFault(Transient):
         self.status = status
         self.code = reply.error
         self.message = reply.message
+
+
+class ReplyTooLarge(Transient):
+    """The office's reply passed the kiosk's limit; reading stopped there."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(
+            f"{what}: the office's reply is larger than {limit // 1024} KiB; stopped reading it. "
+            "Update the office (it pages its replies) or raise sync.max_reply_kib"
+        )
+        self.limit = limit
 
 
 class Refused(SyncError):
@@ -120,7 +145,8 @@ class Client:
     """Requests to one office server with one credential; ``verify`` is the CA file or True.
 
     ``timeout_s`` bounds each wait for the network; ``deadline_s`` (default three times that)
-    bounds a whole request, however slowly the server trickles its answer.
+    bounds a whole request, however slowly the server trickles its answer; a reply over
+    ``max_reply_bytes`` is refused while it is read.
     """
 
     base_url: str
@@ -129,6 +155,7 @@ class Client:
     verify: str | bool = True
     session: requests.Session | None = None
     deadline_s: float | None = None
+    max_reply_bytes: int = MAX_REPLY_BYTES
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -144,12 +171,19 @@ class Client:
     def set_token(self, token: str) -> None:
         """Use a (new) credential from now on."""
         self.token = token
-        self._http.headers["Authorization"] = f"Bearer {token}"
+        if token:
+            self._http.headers["Authorization"] = f"Bearer {token}"
+        else:
+            self._http.headers.pop("Authorization", None)
 
     def server_time(self) -> datetime:
         """The server's time now (one cheap request)."""
         body = self._call("GET", "/time")
         return parse_time(body.get("server_time"), "reply.server_time")
+
+    def enroll(self, request: EnrollRequest) -> EnrollReply:
+        """Trade a one-time code for a credential (sent without one)."""
+        return _parsed(EnrollReply.from_json, self._call("POST", "/enroll", request.to_json()))
 
     def upload(self, request: UploadRequest) -> UploadReply:
         return _parsed(UploadReply.from_json, self._call("POST", "/events", request.to_json()))
@@ -175,9 +209,16 @@ class Client:
         headers = {STATUS_HEADER: status, **(headers or {})}
         try:
             # verify per request: a session-wide value loses to $REQUESTS_CA_BUNDLE in requests.
-            reply = self._http.request(
-                method, url, json=body, headers=headers, timeout=self.timeout_s, verify=self.verify
-            )
+            with self._http.request(
+                method,
+                url,
+                json=body,
+                headers=headers,
+                timeout=self.timeout_s,
+                verify=self.verify,
+                stream=True,
+            ) as reply:
+                content = _read_bounded(reply, self.max_reply_bytes, f"{method} {path}")
         except requests.exceptions.SSLError as error:
             if late.is_set():
                 raise self._late(method, path) from None
@@ -192,7 +233,7 @@ class Client:
         if late.is_set():
             raise self._late(method, path)
         self._note_time(reply)
-        return _body(reply, f"{method} {path}")
+        return _body(reply, content, f"{method} {path}")
 
     def _cut(self, late: threading.Event) -> None:
         """The deadline passed: shut this client's sockets so the blocked read returns."""
@@ -241,18 +282,33 @@ def _track_connections(http: requests.Session) -> weakref.WeakSet[HTTPConnection
     return connections
 
 
-def _body(reply: requests.Response, what: str) -> Any:
+def _read_bounded(reply: requests.Response, limit: int, what: str) -> bytes:
+    """The reply's body, counted as it streams in (after decompression, so a small gzip bomb
+    counts at its full size); ReplyTooLarge the moment it passes ``limit``."""
+    declared = reply.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ReplyTooLarge(what, limit)
+    body = bytearray()
+    for chunk in reply.iter_content(CHUNK_BYTES):
+        body += chunk
+        if len(body) > limit:
+            raise ReplyTooLarge(what, limit)
+    return bytes(body)
+
+
+def _body(reply: requests.Response, content: bytes, what: str) -> Any:
     if reply.status_code == 304:
         return None
     if reply.status_code >= 500:
-        answer = ErrorReply.from_body(reply.content, reply.status_code)
+        answer = ErrorReply.from_body(content, reply.status_code)
         raise ServerFault(what, reply.status_code, answer)
     if reply.status_code in (408, 429):
-        raise Transient(f"{what}: HTTP {reply.status_code} {reply.text[:200]}")
+        text = content[:200].decode("utf-8", "replace")
+        raise Transient(f"{what}: HTTP {reply.status_code} {text}")
     if reply.status_code >= 400:
-        raise Refused(reply.status_code, ErrorReply.from_body(reply.content, reply.status_code))
+        raise Refused(reply.status_code, ErrorReply.from_body(content, reply.status_code))
     try:
-        return reply.json()
+        return json.loads(content)
     except ValueError:
         # A 2xx that is not JSON comes from something between us and the server.
         raise Transient(f"{what}: HTTP {reply.status_code} with a body that is not JSON") from None
@@ -273,20 +329,20 @@ def enroll(
     *,
     ca_file: str | None = None,
     timeout_s: float = 10.0,
+    deadline_s: float | None = None,
 ) -> Credential:
-    """Trade a one-time code for this kiosk's credential and save it (mode 0600, atomically)."""
-    url = f"{server_url.rstrip('/')}{API_PREFIX}/enroll"
+    """Trade a one-time code for this kiosk's credential and save it (mode 0600, atomically).
+
+    The request has the client's whole-request deadline (``deadline_s``, default three times
+    ``timeout_s``): an office that answers a byte a second cannot hold ``kiosk enroll``.
+    """
+    client = Client(server_url, "", timeout_s, ca_file or True, deadline_s=deadline_s)
     try:
-        reply = requests.post(
-            url,
-            json=EnrollRequest(code, device_id).to_json(),
-            timeout=timeout_s,
-            verify=ca_file or True,
-        )
-    except requests.RequestException as error:
-        raise Transient(f"cannot reach {server_url}: {error}") from None
-    body = _body(reply, "POST /enroll")
-    answer: EnrollReply = _parsed(EnrollReply.from_json, body)
+        answer = client.enroll(EnrollRequest(code, device_id))
+    except Transient as error:
+        raise Transient(f"cannot enroll at {server_url}: {error}") from None
+    finally:
+        client.close()
     credential = Credential(server_url, answer.device_id, answer.compound_id, answer.token)
     credential.save(credential_file)
     return credential

@@ -29,6 +29,7 @@ class Fault(StrEnum):
     HANG = "hang"  # read the request, answer nothing until the client gives up
     CUT_REQUEST = "cut_request"  # close after half the request body: the server sees nothing
     DROP_REPLY = "drop_reply"  # forward, let the server commit, close before replying
+    TRICKLE = "trickle"  # forward, then send the reply a byte every ``trickle_s`` (a slow office)
 
 
 class FaultProxy:
@@ -37,6 +38,7 @@ class FaultProxy:
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)
         self.down = False
+        self.trickle_s = 1.0  # seconds between two bytes of a TRICKLE reply
         self.seen: Counter[str] = Counter()  # "METHOD /path" -> requests that reached the proxy
         self.served: Counter[str] = Counter()  # ... that the server answered
         self._plans: deque[tuple[str, Fault]] = deque()
@@ -122,8 +124,19 @@ class FaultProxy:
         if fault is Fault.DROP_REPLY:
             conn.shutdown(socket.SHUT_RDWR)
             return False
-        conn.sendall(_reply(status, reason, reply_headers, reply_body))
+        reply = _reply(status, reason, reply_headers, reply_body)
+        if fault is Fault.TRICKLE:
+            self._trickle(conn, reply)
+            return False
+        conn.sendall(reply)
         return True
+
+    def _trickle(self, conn: socket.socket, reply: bytes) -> None:
+        """Send ``reply`` a byte at a time until it is sent, the client leaves or stop()."""
+        for index in range(len(reply)):
+            conn.sendall(reply[index : index + 1])
+            if self._release.wait(self.trickle_s):
+                return
 
     def _forward(
         self, line: str, headers: list[tuple[str, str]], body: bytes

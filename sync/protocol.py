@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -34,6 +34,7 @@ __all__ = [
     "PhotoChange",
     "ProtocolError",
     "Refusal",
+    "SetAside",
     "UploadReply",
     "UploadRequest",
     "event_from_json",
@@ -500,6 +501,16 @@ class PhotoChange:
 
 
 @dataclass(frozen=True, slots=True)
+class SetAside:
+    """One item of a delta the kiosk cannot use (a colour or direction from a newer office, a
+    photo that is not base64): kept with the reason, while the rest of the page is applied."""
+
+    where: str  # "delta.households[3]"
+    problem: str
+    item: Any  # the item as the office sent it
+
+
+@dataclass(frozen=True, slots=True)
 class Delta:
     """Office changes after cursor ``since``: apply them in one transaction, then keep ``cursor``.
 
@@ -509,6 +520,8 @@ class Delta:
     ``passages`` are people let through at the compound's other kiosks, oldest first: the
     kiosk counts them with its own log for anti-passback, visitor uses and exit quotas.
     ``more`` says another page follows: ask again at once with the new cursor.
+    ``set_aside`` are the page's items that did not parse; the page's frame (protocol, cursor,
+    ``more``) must, or the whole page is refused.
     """
 
     since: int
@@ -521,11 +534,12 @@ class Delta:
     policy: dict[str, Any] | None = None
     more: bool = False
     passages: tuple[Passage, ...] = ()
+    set_aside: tuple[SetAside, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not (self.revoked or self.households or self.photos or self.passages) and (
-            self.trust is None and self.policy is None
+            self.trust is None and self.policy is None and not self.set_aside
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -548,31 +562,53 @@ class Delta:
         doc = _object(value, "delta")
         if doc.get("protocol") != PROTOCOL:
             raise ProtocolError("delta.protocol", f"{doc.get('protocol')!r} is not {PROTOCOL!r}")
-        revoked = _object(doc.get("revoked", {}), "delta.revoked")
-        if not all(isinstance(v, bool) for v in revoked.values()):
-            raise ProtocolError("delta.revoked", "values must be true or false")
-        households = _typed(doc, "households", list, "delta")
-        photos = _typed(doc, "photos", list, "delta")
-        passages = _typed(doc, "passages", list, "delta") if "passages" in doc else []
+        aside: list[SetAside] = []
         return cls(
             since=_typed(doc, "since", int, "delta"),
             cursor=_typed(doc, "cursor", int, "delta"),
             server_time=parse_time(doc.get("server_time"), "delta.server_time"),
-            revoked={_ident(k, "delta.revoked"): v for k, v in revoked.items()},
-            households=tuple(
-                HouseholdChange.from_json(h, f"delta.households[{i}]")
-                for i, h in enumerate(households)
-            ),
-            photos=tuple(
-                PhotoChange.from_json(p, f"delta.photos[{i}]") for i, p in enumerate(photos)
-            ),
+            revoked=_revoked(_object(doc.get("revoked", {}), "delta.revoked"), aside),
+            households=_each(doc, "households", HouseholdChange.from_json, aside),
+            photos=_each(doc, "photos", PhotoChange.from_json, aside),
             trust=None if doc.get("trust") is None else dict(_object(doc["trust"], "delta.trust")),
             policy=_policy(doc.get("policy")),
             more=_typed(doc, "more", bool, "delta"),
-            passages=tuple(
-                passage_from_json(p, f"delta.passages[{i}]") for i, p in enumerate(passages)
-            ),
+            passages=_each(doc, "passages", passage_from_json, aside, optional=True),
+            set_aside=tuple(aside),
         )
+
+
+def _each(
+    doc: Mapping[str, Any],
+    name: str,
+    parse: Callable[[Any, str], T],
+    aside: list[SetAside],
+    *,
+    optional: bool = False,
+) -> tuple[T, ...]:
+    """The items of list ``name`` that parse; the others go to ``aside`` with the reason."""
+    items = [] if optional and name not in doc else _typed(doc, name, list, "delta")
+    parsed: list[T] = []
+    for index, item in enumerate(items):
+        where = f"delta.{name}[{index}]"
+        try:
+            parsed.append(parse(item, where))
+        except ProtocolError as error:
+            aside.append(SetAside(where, error.problem, item))
+    return tuple(parsed)
+
+
+def _revoked(doc: Mapping[str, Any], aside: list[SetAside]) -> dict[str, bool]:
+    revoked: dict[str, bool] = {}
+    for pass_id, state in doc.items():
+        where = f"delta.revoked[{str(pass_id)[:40]!r}]"
+        if not isinstance(state, bool):
+            aside.append(SetAside(where, f"expected true or false, got {_kind(state)}", state))
+        elif not ID_RE.fullmatch(pass_id):
+            aside.append(SetAside(where, "is not a valid pass id", state))
+        else:
+            revoked[pass_id] = state
+    return revoked
 
 
 def _policy(value: Any) -> dict[str, Any] | None:

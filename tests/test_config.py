@@ -224,6 +224,41 @@ def test_file_not_in_utf8_is_a_clear_error_not_a_traceback(
     assert "not UTF-8" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[device]\nid = " + "[" * 500 + "]" * 500 + "\n", "nested too deeply"),
+        ("[device]\nid = " + "{a = " * 500 + "}" * 500 + "\n", "nested too deeply"),
+        ("[camera]\nfps = " + "9" * 4301 + "\n", "a number is too long"),
+    ],
+    ids=["arrays-500-deep", "tables-500-deep", "int-4301-digits"],
+)
+def test_hostile_toml_is_the_config_error_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    from kiosk.cli import main
+
+    assert expected in error_for(tmp_path, text)
+    assert main(["config", "check", "--config", str(tmp_path / "kiosk.toml")]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_a_huge_file_is_refused_before_it_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kiosk.config
+
+    path = write(tmp_path, "# padding\n" * (kiosk.config.MAX_CONFIG_BYTES // 10 + 1))
+    with pytest.raises(ConfigError, match=r"larger than 1024 KiB.*--config names the right file"):
+        load_config(path)
+    read: list[int] = []
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(1) or b"")
+    with pytest.raises(ConfigError, match="larger than"):  # /dev/zero never ends
+        load_config(Path("/dev/zero"))
+    assert read == []
+
+
 def test_file_with_a_utf8_byte_order_mark_loads(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.toml"
     path.write_bytes('\ufeff[device]\nid = "gate-3"  # 东门\n'.encode())

@@ -342,3 +342,29 @@ def test_devconfig_refuses_bad_input_clearly(tmp_path: Path) -> None:
     broken.write_text("[device\n")
     result = devconfig(tmp_path, "--base", str(broken), "--guard-pin-sha256", PIN_HASH)
     assert result.returncode == 2 and "broken.toml" in result.stderr
+
+
+PI_WATCHDOG_MAX_S = 15.0  # bcm2835-wdt's longest timeout
+HARDWARE_WATCHDOG = re.compile(r"^\s*((?:Runtime|Reboot|KExec)WatchdogSec)=(.+)$", re.MULTILINE)
+
+
+def systemd_seconds(span: str) -> float:
+    """A systemd time span ("15", "15s", "2min", "1min 30s", "500ms") in seconds."""
+    units = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "": 1.0}
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([a-z]*)", span.strip().strip("'\""))
+    assert parts, span
+    return sum(float(number) * units[unit] for number, unit in parts)
+
+
+def test_hardware_watchdog_settings_are_within_the_pis_limit() -> None:
+    """Every Runtime/Reboot/KExecWatchdogSec that setup.sh writes or deploy/ ships is <= 15 s."""
+    written = bash("watchdog_conf").stdout
+    found = dict(HARDWARE_WATCHDOG.findall(written))
+    assert {"RuntimeWatchdogSec", "RebootWatchdogSec"} <= set(found), written
+    sources = [SETUP, *(p for p in (ROOT / "deploy").iterdir() if p.is_file())]
+    for path in sources:
+        text = path.read_text(encoding="utf-8", errors="replace").replace("\\n", "\n")
+        found |= {f"{path.name}: {k}": v for k, v in HARDWARE_WATCHDOG.findall(text)}
+    for name, value in found.items():
+        assert systemd_seconds(value) <= PI_WATCHDOG_MAX_S, f"{name}={value}"
+    assert systemd_seconds("2min") == 120 and systemd_seconds("1min 30s") == 90

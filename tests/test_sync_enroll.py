@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,3 +99,55 @@ def test_no_server_configured_means_no_agent(tmp_path):
     path = tmp_path / "kiosk.toml"
     path.write_text(f'[device]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
     assert build_agent(load_config(path), None, None, None) is None  # type: ignore[arg-type]
+
+
+def test_enroll_against_a_trickling_office_gives_up_at_its_deadline(tmp_path, world, capsys):
+    """A 1 byte/s office: requests' per-read timeout never fires, the whole-request deadline
+    (three times sync.timeout_s) does, and `kiosk enroll` says so (exit 2)."""
+    from sync.faultproxy import Fault, FaultProxy
+
+    proxy = FaultProxy("127.0.0.1", world.server.port).start()
+    proxy.trickle_s = 0.2  # the reply's ~300 bytes would take a minute
+    proxy.plan("POST /api/v1/enroll", Fault.TRICKLE)
+    path = write_config(tmp_path, proxy.url)
+    path.write_text(path.read_text(encoding="utf-8") + "timeout_s = 1.0\n", encoding="utf-8")
+    started = time.monotonic()
+    try:
+        assert (
+            kiosk_main(["enroll", world.office.enrollment_code("c1"), "--config", str(path)]) == 2
+        )
+    finally:
+        proxy.stop()
+    assert time.monotonic() - started < 10.0
+    err = capsys.readouterr().err
+    assert f"cannot enroll at {proxy.url}" in err and "no whole answer within 3 s" in err
+    assert not (tmp_path / "data" / "credential.json").exists()
+
+
+def test_setup_unattended_enrollment_fails_clearly_against_a_slow_office(tmp_path, world):
+    """setup.sh's enroll step runs the real `kiosk enroll` (positional code, server from the
+    config) and, when it gives up, stops with what to do instead of hanging."""
+    from sync.faultproxy import Fault, FaultProxy
+    from tests.test_setup_script import bash
+
+    proxy = FaultProxy("127.0.0.1", world.server.port).start()
+    proxy.trickle_s = 0.2
+    proxy.plan("POST /api/v1/enroll", Fault.TRICKLE)
+    path = write_config(tmp_path, proxy.url)
+    path.write_text(path.read_text(encoding="utf-8") + "timeout_s = 1.0\n", encoding="utf-8")
+    settings = {
+        "VENV": Path(sys.executable).parent.parent,
+        "CONF_FILE": path,
+        "ENROLL_CODE": world.office.enrollment_code("c1"),
+        "DRY_RUN": "false",
+        "STEPS": "1",
+    }
+    script = "".join(f"{name}='{value}'\n" for name, value in settings.items())
+    try:
+        result = bash(script + "enroll")
+    finally:
+        proxy.stop()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no whole answer within 3 s" in result.stderr
+    assert f"ERROR: enrolling with {proxy.url} failed" in result.stderr
+    assert "kiosk enroll --config" in result.stderr

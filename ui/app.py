@@ -73,6 +73,7 @@ def open_display(config: UiConfig, extra_width: int = 0) -> pygame.Surface:
         else:
             window = pygame.display.set_mode((config.width + extra_width, config.height))
     except pygame.error as error:
+        pygame.display.quit()  # SDL looks for the display afresh on the next try
         driver = os.environ.get("SDL_VIDEODRIVER", "default")
         raise DisplayError(
             f"cannot open the screen with SDL video driver {driver!r}: {error}. On a Pi console "

@@ -137,6 +137,7 @@ _VALUES = {
     # The office's own words, in whatever language the office speaks: a neutral sample here.
     AlarmCode.OFFICE_REFUSED: "400",
     AlarmCode.LOG_ROW_SET_ASIDE: "1000000",
+    AlarmCode.OFFICE_DATA: "4611686018427387904",  # the office's change number (cursor)
 }
 _ABOUT_NOBODY = {
     AlarmCode.DOOR_FORCED: Reason.DOOR_FORCED_OPEN,
@@ -155,6 +156,7 @@ _ABOUT_NOBODY = {
     AlarmCode.CLOCK_UNTRUSTED: Reason.CLOCK_UNTRUSTED,
     AlarmCode.BACKLOG: Reason.OFFLINE_BACKLOG,
     AlarmCode.OFFICE_REFUSED: Reason.OFFICE_REFUSED,
+    AlarmCode.OFFICE_DATA: Reason.OFFICE_DATA,
     AlarmCode.EXIT_BUTTON: Reason.EXIT_BUTTON,
 }
 

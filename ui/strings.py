@@ -60,6 +60,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.DOOR_FORCED_OPEN: Words("门被强行打开", "保安正在赶来"),
         R.OFFLINE_BACKLOG: Words("暂时连不上社区办公室", "可以照常通行，保安会处理"),
         R.OFFICE_REFUSED: Words("社区办公室不收本机记录", "可以照常通行，保安会处理"),
+        R.OFFICE_DATA: Words("社区办公室的更新有问题", "可以照常通行，保安会处理"),
         R.VISITOR_REGISTERED: Words("访客已登记", "请通行"),
         R.EXIT_BUTTON: Words("出门按钮开的门", "请通行"),
     },
@@ -125,6 +126,9 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.OFFICE_REFUSED: Words(
             "The office refuses our records", "You can still pass; the guard will see to it"
         ),
+        R.OFFICE_DATA: Words(
+            "The office's updates have a problem", "You can still pass; the guard will see to it"
+        ),
         R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
         R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
     },
@@ -172,6 +176,7 @@ ALARMS: dict[str, dict[Reason, str]] = {
         R.CLOCK_UNTRUSTED: "设备时钟不可信",
         R.OFFLINE_BACKLOG: "离线且有待上传记录",
         R.OFFICE_REFUSED: "社区办公室拒收记录",
+        R.OFFICE_DATA: "社区办公室的更新有问题",
         R.DOOR_HELD_OPEN: "门长时间未关",
         R.DOOR_FORCED_OPEN: "门被强行打开",
         R.ANTI_PASSBACK: "进出记录不连续",
@@ -190,6 +195,7 @@ ALARMS: dict[str, dict[Reason, str]] = {
         R.CLOCK_UNTRUSTED: "Untrusted clock",
         R.OFFLINE_BACKLOG: "Offline with a backlog",
         R.OFFICE_REFUSED: "Office refuses the records",
+        R.OFFICE_DATA: "Office updates not usable",
         R.DOOR_HELD_OPEN: "Door held open",
         R.DOOR_FORCED_OPEN: "Door forced open",
         R.ANTI_PASSBACK: "Passage not scanned",
@@ -223,6 +229,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.CLOCK_UNTRUSTED: "设备时间未校准，请联系社区维护",
         A.BACKLOG: "{value} 条记录等待上传，请检查网络",
         A.OFFICE_REFUSED: "社区办公室拒收本机记录：{value}。记录都留在本机，请打电话告诉社区办公室",
+        A.OFFICE_DATA: "办公室更新第 {value} 条出错，部分没收到，请告诉社区办公室",
         A.QUARANTINE: "隔离住户想出门，请劝回并报告社区",
         A.EMPTY_FLAT: "登记为空房的通行证，请核实身份",
         A.REVOKED: "已停用的通行证，请核实身份",
@@ -254,6 +261,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.BACKLOG: "{value} events wait for upload: check the network",
         A.OFFICE_REFUSED: "The office refuses this kiosk's records: {value}. "
         "They stay on the kiosk. Call the office.",
+        A.OFFICE_DATA: "Office update {value} failed, some are missing: call the office",
         A.QUARANTINE: "Quarantined resident leaving: send home, tell the office",
         A.EMPTY_FLAT: "Pass of an empty flat: check who it is",
         A.REVOKED: "Cancelled pass: check who it is",

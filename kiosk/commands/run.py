@@ -3,9 +3,13 @@
 Builds the kiosk from the configuration, runs the kiosk loop in its own thread, the sync
 agent when a server is configured, and the touch UI in the main thread (pygame wants it).
 Tells systemd when it is ready, sends watchdog heartbeats only while both the kiosk loop and the
-UI thread are alive (a hung either one gets the service restarted), runs on without a screen
-when none opens (the gate still works; the journal says why), and on SIGTERM or SIGINT drops
-the relay and closes everything.
+UI thread are alive (a hung either one gets the service restarted), and on SIGTERM or SIGINT
+drops the relay and closes everything.
+
+The screen comes when it comes: when no display opens at start (the panel or HDMI is not up
+yet, or not plugged in), the gate runs headless, its exit button and sync working, and the
+display is tried again every ``DISPLAY_RETRY_S`` until it opens; the journal and
+``systemctl status kiosk`` say so meanwhile.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -26,6 +31,7 @@ log = logging.getLogger("kiosk")
 
 HOUSEKEEPING_S = 3600.0  # how often synced events past retention are purged
 UI_SILENT_S = 8.0  # a UI that has not polled for this long is hung (it polls every 50 ms)
+DISPLAY_RETRY_S = 5.0  # while no screen opens, try again this often
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -71,18 +77,19 @@ def serve(config: Any, *, ui: bool, sim: bool | None) -> int:
         keeper.start()
         notify("READY=1")
         log.info("kiosk %s ready at compound %s", config.device.id, config.device.compound)
-        if ui_pulse is not None:
+        if ui:
             from ui.app import run_ui
 
-            try:
-                run_ui(app.kiosk, config.ui, stop=StopWatch(stop, ui_pulse))
-            except DisplayError as error:
-                # Restarting cannot bring a screen; the gate, its exit button and the sync
-                # keep working without one, and `systemctl status kiosk` says what is wrong.
-                log.error("no screen, running without one: %s", error)
-                notify(f"STATUS=no screen: {error}")
-                ui_pulse = None
-                stop.wait()
+            def show() -> None:
+                nonlocal ui_pulse
+                ui_pulse = Pulse(UI_SILENT_S)
+                try:
+                    run_ui(app.kiosk, config.ui, stop=StopWatch(stop, ui_pulse))
+                except DisplayError:
+                    ui_pulse = None  # headless: the watchdog minds the gate loop alone
+                    raise
+
+            keep_trying_screen(show, stop, DISPLAY_RETRY_S)
             stop.set()
         else:
             stop.wait()
@@ -94,6 +101,31 @@ def serve(config: Any, *, ui: bool, sim: bool | None) -> int:
         app.close()  # drops the relay
         log.info("kiosk stopped; relay off")
     return 0
+
+
+def keep_trying_screen(show: Callable[[], None], stop: threading.Event, retry_s: float) -> None:
+    """Run ``show()`` (the UI, until it ends) once a display opens: while it raises
+    DisplayError, the gate runs headless and the display is tried again every ``retry_s``.
+    Restarting cannot bring a screen, but a panel or HDMI that comes up late, or is plugged
+    in later, does; it is shown as soon as it appears."""
+    missing = ""
+    while not stop.is_set():
+        try:
+            show()
+        except DisplayError as error:
+            if str(error) != missing:  # once, not every few seconds
+                missing = str(error)
+                log.error(
+                    "no screen yet; the gate runs without one, retrying every %gs: %s",
+                    retry_s,
+                    error,
+                )
+            notify(f"STATUS=no screen yet, retrying every {retry_s:g} s: {error}")
+            stop.wait(retry_s)
+            continue
+        if missing:
+            log.info("screen found; it was missing since start")
+        return
 
 
 def _on_signals(stop: threading.Event) -> None:
@@ -113,7 +145,7 @@ def _start_agent(app: Any) -> Any:
     except ImportError as error:
         log.error("sync.server_url is set but the sync agent is missing: %s", error)
         return None
-    from kiosk.alarms import office_refusal
+    from kiosk.alarms import office_data_fault, office_refusal
 
     agent = build_agent(
         app.config,
@@ -122,6 +154,7 @@ def _start_agent(app: Any) -> Any:
         app.clock,
         report=app.kiosk.set_link_status,
         alarm=office_refusal(app.kiosk.alarms),
+        data_alarm=office_data_fault(app.kiosk.alarms),
     )
     if agent is not None:
         app.network.subscribe(agent.set_network)
