@@ -18,6 +18,7 @@ from kiosk.view import Command, CommandResult, KioskView, LockGuard, Stage
 from ui import chrome, guard, resident, strings
 from ui.canvas import Button, Canvas
 from ui.fonts import FontBook
+from ui.mounting import MountedSurface, Mounting
 from ui.speech import Speaker
 from ui.state import Page, UiState
 from ui.viewfinder import FramePort, GreyFrame
@@ -42,7 +43,11 @@ class Panel(Protocol):
 
 
 class Screen:
-    """The kiosk screen in ``surface``; an optional panel fills ``panel_surface`` beside it."""
+    """The kiosk screen in ``surface``; an optional panel fills ``panel_surface`` beside it.
+
+    ``mounting`` says how the panel under ``surface`` hangs: the pages are drawn upright on a
+    logical surface (``canvas.surface``) turned onto ``surface``, and touches are turned back.
+    """
 
     def __init__(
         self,
@@ -57,13 +62,15 @@ class Screen:
         panel: Panel | None = None,
         panel_surface: pygame.Surface | None = None,
         frames: FramePort | None = None,
+        mounting: Mounting | None = None,
     ) -> None:
         self.kiosk = kiosk
         self.frames = frames if frames is not None else _frames_of(kiosk)
         self.clock = clock
         self.guard_lock_s = guard_lock_s
         self.fonts = fonts or FontBook()
-        self.canvas = Canvas(surface, self.fonts)
+        self.mounted = MountedSurface(surface, mounting or Mounting())
+        self.canvas = Canvas(self.mounted.surface, self.fonts)
         self.state = UiState(language=strings.check_language(language), last_touch=clock())
         self.speaker = speaker or Speaker(enabled=False)
         self.panel = panel
@@ -80,7 +87,8 @@ class Screen:
         """Act on one pygame event: a finger or a left click; everything else is ignored."""
         if event.type == pygame.FINGERDOWN:
             width, height = self._window_size()
-            self.touch((int(event.x * width), int(event.y * height)))
+            x, y = self.mounted.mounting.calibrate(event.x, event.y)
+            self.touch((int(x * width), int(y * height)))
         elif (
             event.type == pygame.MOUSEBUTTONDOWN
             and event.button == 1
@@ -94,18 +102,22 @@ class Screen:
         return (
             window.get_size()
             if window is not None
-            else self.canvas.surface.get_abs_parent().get_size()
+            else self.mounted.area.get_abs_parent().get_size()
         )
 
     def touch(self, pos: tuple[int, int]) -> Command | None:
         """A touch at window coordinates ``pos``: run the target under it, submit its command."""
         self.state.last_touch = self.clock()
         self._dirty = True
-        target = self.canvas.hit(pos) or self._panel_hit(pos)
+        target = self._kiosk_hit(pos) or self._panel_hit(pos)
         command = target.action() if target is not None else None
         if command is not None:
             self.send(command)
         return command
+
+    def _kiosk_hit(self, pos: tuple[int, int]) -> Button | None:
+        logical = self.mounted.to_logical(pos)
+        return self.canvas.hit(logical) if logical is not None else None
 
     def _panel_hit(self, pos: tuple[int, int]) -> Button | None:
         if self.panel_canvas is None:
@@ -173,6 +185,7 @@ class Screen:
         if self.panel is not None and self.panel_canvas is not None:
             self.panel_canvas.reset()
             self.panel.draw(self.panel_canvas, view)
+        self.mounted.present()
         toast = self.state.toast
         self._drawn = (
             view.sequence,
