@@ -165,6 +165,7 @@ def sim_hand(ui: Any) -> SimulatedHand:
 
 def check(rig: Rig, person: Person, options: Options) -> str:
     """The taps must agree with `[ui] rotation` and `touch_matrix`; else the lines to paste."""
+    person.ask_to("tap the targets on the screen as asked: five taps", lambda: None)
     if options.sim:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
