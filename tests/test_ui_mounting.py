@@ -71,7 +71,9 @@ def display() -> Iterator[None]:
     pygame.display.quit()
 
 
-def finger_on(screen: Screen, label: str, raw: Callable[[float, float], tuple[float, float]]):
+def finger_on(
+    screen: Screen, label: str, raw: Callable[[float, float], tuple[float, float]]
+) -> pygame.event.Event:
     """The FINGERDOWN a finger on the button ``label`` makes, as the panel's controller
     reports it: the button's centre, put on the panel by the oracle, normalised, then
     ``raw`` (what a miscalibrated controller does to it)."""
@@ -119,15 +121,19 @@ def test_touch_display_2_mounted_landscape_lays_out_1280x720(display: None) -> N
     assert not screen.canvas.portrait
 
 
-def test_a_mouse_click_is_turned_like_a_finger(display: None) -> None:
+@pytest.mark.parametrize("matrix", [IDENTITY, MIRRORED_X])
+def test_a_mouse_click_is_turned_and_calibrated_like_a_finger(
+    display: None, matrix: tuple[float, ...]
+) -> None:
     kiosk = samples.FakeKiosk(replace(samples.guard_view(), guard_unlocked=False))
     window = pygame.display.set_mode((800, 480))
-    screen = make_screen(kiosk, ui_settings(270), window, clock=lambda: 0.0)
+    screen = make_screen(kiosk, ui_settings(270, matrix), window, clock=lambda: 0.0)
     screen.draw()
     guard = next(
         b.rect for b in screen.canvas.buttons if b.label.startswith(strings.text("en", "guard"))
     )
-    pos = ON_PANEL[270](*guard.center, 480, 800)
+    x, y = ON_PANEL[270](*guard.center, 480, 800)
+    pos = (799 - x, y) if matrix == MIRRORED_X else (x, y)  # what a mirrored controller reports
     pygame.event.clear()
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1, touch=False))
     pygame.event.post(pygame.event.Event(pygame.QUIT))

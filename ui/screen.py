@@ -84,18 +84,29 @@ class Screen:
     # Input ---------------------------------------------------------------------------------
 
     def handle(self, event: pygame.event.Event) -> None:
-        """Act on one pygame event: a finger or a left click; everything else is ignored."""
+        """Act on one pygame event: a finger or a left click; everything else is ignored.
+
+        Both go through the touch calibration: some USB touch controllers reach SDL as a
+        mouse, and the default matrix leaves a real mouse where it points.
+        """
         if event.type == pygame.FINGERDOWN:
-            width, height = self._window_size()
-            x, y = self.mounted.mounting.calibrate(event.x, event.y)
-            self.touch((int(x * width), int(y * height)))
+            self.touch(self._calibrated(event.x, event.y))
         elif (
             event.type == pygame.MOUSEBUTTONDOWN
             and event.button == 1
             and not getattr(event, "touch", False)
         ):
             # A touch also arrives as a synthetic mouse click with touch=True: act on it once.
-            self.touch(event.pos)
+            width, height = self._window_size()
+            self.touch(
+                self._calibrated((event.pos[0] + 0.5) / width, (event.pos[1] + 0.5) / height)
+            )
+
+    def _calibrated(self, x: float, y: float) -> tuple[int, int]:
+        """A normalised touch position, calibrated, in window pixels."""
+        width, height = self._window_size()
+        x, y = self.mounted.mounting.calibrate(x, y)
+        return int(x * width), int(y * height)
 
     def _window_size(self) -> tuple[int, int]:
         window = pygame.display.get_surface() if pygame.display.get_init() else None
