@@ -99,6 +99,10 @@ class SimulatedHand:
         det = a * e - b * d
         return ((e * (x - c) - b * (y - f)) / det, (a * (y - f) - d * (x - c)) / det)
 
+    def tap(self, screen: TouchScreen, pixel: tuple[int, int]) -> None:
+        """Tap the panel at ``pixel``."""
+        screen.post(self.raw(screen, pixel))
+
     def top_left(self, screen: TouchScreen) -> tuple[int, int]:
         """The panel corner target that a person sees at the top left."""
         size = (screen.width, screen.height)
@@ -124,7 +128,7 @@ def measure(screen: TouchScreen, person: Person, timeout_s: float, hand: Simulat
     screen.show(targets)
     person.ask_to(
         "tap the target at the TOP LEFT of the screen as you look at it",
-        lambda: screen.post(hand.raw(screen, hand.top_left(screen))),
+        lambda: hand.tap(screen, hand.top_left(screen)),
     )
     top_left = _tap(screen, timeout_s, "the top-left target was not tapped")
     raw = []
@@ -132,7 +136,7 @@ def measure(screen: TouchScreen, person: Person, timeout_s: float, hand: Simulat
         screen.show([target])
         person.ask_to(
             f"tap target {n} of 4, now alone on the screen",
-            partial(lambda t: screen.post(hand.raw(screen, t)), target),
+            partial(hand.tap, screen, target),
         )
         raw.append(_tap(screen, timeout_s, f"target {n} at {target} was not tapped"))
     fit = fit_matrix(raw, [screen.normalised(t) for t in targets])
@@ -141,9 +145,7 @@ def measure(screen: TouchScreen, person: Person, timeout_s: float, hand: Simulat
             f"the four taps do not fit one straight mapping (one missed by {fit.worst:.0%} of "
             "the screen): run the check again and tap each target's red centre"
         )
-    a, b, c, d, e, f = fit.matrix
-    corrected = (a * top_left[0] + b * top_left[1] + c, d * top_left[0] + e * top_left[1] + f)
-    return Mounted(rotation_seen(corrected), fit)
+    return Mounted(rotation_seen(Mounting(0, fit.matrix).calibrate(*top_left)), fit)
 
 
 def _tap(screen: TouchScreen, timeout_s: float, failure: str) -> tuple[float, float]:
