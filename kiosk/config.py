@@ -58,6 +58,19 @@ def _timezone_problem(name: str) -> str:
     return ""
 
 
+def _rotation_problem(degrees: int) -> str:
+    return "" if degrees % 90 == 0 else "must be 0, 90, 180 or 270"
+
+
+def _matrix_problem(matrix: tuple[float, ...]) -> str:
+    if len(matrix) != 6:
+        return f"must be 6 numbers [a, b, c, d, e, f], not {len(matrix)} ([1, 0, 0, 0, 1, 0]: none)"
+    a, b, _, d, e, _ = matrix
+    if abs(a * e - b * d) < 1e-3:
+        return "folds the screen onto a line (a·e − b·d is 0); run python -m hw_tests.touchscreen"
+    return ""
+
+
 def hash_pin(pin: str) -> str:
     """The value to put in ``ui.guard_pin_sha256`` for a given PIN."""
     return hashlib.sha256(pin.encode("utf-8")).hexdigest()
@@ -479,8 +492,29 @@ class UiSettings:
 
     language: Literal["zh-CN", "en"] = field(metadata=spec("Language shown at start-up."))
     fullscreen: bool = field(metadata=spec("Fill the screen (off for a window while developing)."))
-    width: int = field(metadata=spec("Window width.", lo=320, hi=3840, unit="px"))
-    height: int = field(metadata=spec("Window height.", lo=240, hi=2160, unit="px"))
+    width: int = field(
+        metadata=spec("Window width (the panel's, before rotation).", lo=320, hi=3840, unit="px")
+    )
+    height: int = field(
+        metadata=spec("Window height (the panel's, before rotation).", lo=240, hi=3840, unit="px")
+    )
+    rotation: int = field(
+        metadata=spec(
+            "How far the panel is mounted turned clockwise from its native position: 0, 90, 180 "
+            "or 270. The picture and the touches are turned back (see docs/hardware.md).",
+            lo=0,
+            hi=270,
+            unit="°",
+            check=_rotation_problem,
+        )
+    )
+    touch_matrix: tuple[float, ...] = field(
+        metadata=spec(
+            "Touch calibration [a, b, c, d, e, f] on normalised touch positions: x' = a·x + b·y "
+            "+ c, y' = d·x + e·y + f (as libinput's). python -m hw_tests.touchscreen proposes it.",
+            check=_matrix_problem,
+        )
+    )
     guard_pin_sha256: str = field(
         repr=False,
         metadata=spec(

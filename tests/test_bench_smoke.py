@@ -18,12 +18,11 @@ from bench.__main__ import BENCHES
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", BENCHES)
-def test_bench_runs_in_quick_mode(name: str) -> None:
+def run_bench(name: str, *args: str) -> str:
+    """Run ``python -m bench.<name> args`` headless; its output, once it ended well."""
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", f"bench.{name}", "--quick"],
+        [sys.executable, "-m", f"bench.{name}", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -32,7 +31,19 @@ def test_bench_runs_in_quick_mode(name: str) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip(), f"bench.{name} printed nothing"
+    return done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", BENCHES)
+def test_bench_runs_in_quick_mode(name: str) -> None:
+    assert run_bench(name, "--quick").strip(), f"bench.{name} printed nothing"
+
+
+@pytest.mark.slow
+def test_render_bench_times_a_turned_panel() -> None:
+    args = ("--no-decoder", "--frames", "2", "--panel", "720x1280", "--rotation", "90")
+    assert "on a 720x1280 panel turned 90°" in run_bench("render", *args)
 
 
 def test_every_bench_module_is_registered() -> None:

@@ -36,6 +36,8 @@ class UiCfg:
     height: int = 480
     guard_lock_s: float = 60.0
     speech: bool = False
+    rotation: int = 0
+    touch_matrix: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
 class FakeClock:

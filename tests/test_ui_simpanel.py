@@ -53,6 +53,8 @@ class Cfg:
     height: int = 480
     guard_lock_s: float = 60.0
     speech: bool = False
+    rotation: int = 0
+    touch_matrix: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
 PASSES = {"resident": "KP1:resident", "revoked": "KP1:revoked", "forged": "KP1:forged"}

@@ -17,6 +17,7 @@ from typing import Protocol
 import pygame
 
 from kiosk.exc import DisplayError
+from ui.mounting import Mounting
 from ui.screen import KioskPort, Panel, Screen
 from ui.speech import Speaker
 
@@ -38,6 +39,10 @@ class UiConfig(Protocol):
     def guard_lock_s(self) -> float: ...
     @property
     def speech(self) -> bool: ...
+    @property
+    def rotation(self) -> int: ...
+    @property
+    def touch_matrix(self) -> tuple[float, ...]: ...
 
 
 class Stopper(Protocol):
@@ -127,7 +132,11 @@ def make_screen(
     panel_width: int = 0,
     speaker: Speaker | None = None,
 ) -> Screen:
-    """A screen session on ``window``: the kiosk on the left, the optional panel on the right."""
+    """A screen session on ``window``: the kiosk on the left, the optional panel on the right.
+
+    The kiosk's part is the panel as mounted (``[ui] rotation``, ``touch_matrix``); the
+    simulator's panel is always drawn upright beside it.
+    """
     width, height = window.get_size()
     panel_width = panel_width if panel is not None else 0
     kiosk_area = window.subsurface((0, 0, width - panel_width, height))
@@ -143,6 +152,7 @@ def make_screen(
         speaker=speaker,
         panel=panel,
         panel_surface=panel_area,
+        mounting=Mounting(config_ui.rotation, config_ui.touch_matrix),
     )
 
 

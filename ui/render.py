@@ -13,6 +13,7 @@ from kiosk.model import Reason
 from kiosk.view import Command, CommandResult, KioskView
 from ui import strings
 from ui.fonts import FontBook
+from ui.mounting import Mounting
 from ui.screen import Screen
 from ui.state import Page
 from ui.viewfinder import GreyFrame
@@ -52,13 +53,17 @@ def still_screen(
     language: str = strings.DEFAULT_LANGUAGE,
     page: Page | str = Page.RESIDENT,
     frame: GreyFrame | None = None,
+    mounting: Mounting | None = None,
 ) -> Screen:
     """A screen session over ``view`` on an off-screen surface, opened at ``page``; ``frame``
-    is the camera picture for the viewfinder (none: the QR pictogram in its place)."""
+    is the camera picture for the viewfinder (none: the QR pictogram in its place).
+    ``mounting`` turns the picture onto a panel of ``size`` as ``[ui] rotation`` does."""
     if not pygame.font.get_init():
         pygame.font.init()
     kiosk = StillKiosk(view, frame)
-    screen = Screen(kiosk, pygame.Surface(size), language=language, fonts=shared_fonts())
+    screen = Screen(
+        kiosk, pygame.Surface(size), language=language, fonts=shared_fonts(), mounting=mounting
+    )
     screen.state.page = Page(page)
     return screen
 

@@ -18,6 +18,7 @@ from kiosk.view import Command, CommandResult, KioskView, LockGuard, Stage
 from ui import chrome, guard, resident, strings
 from ui.canvas import Button, Canvas
 from ui.fonts import FontBook
+from ui.mounting import MountedSurface, Mounting
 from ui.speech import Speaker
 from ui.state import Page, UiState
 from ui.viewfinder import FramePort, GreyFrame
@@ -42,7 +43,11 @@ class Panel(Protocol):
 
 
 class Screen:
-    """The kiosk screen in ``surface``; an optional panel fills ``panel_surface`` beside it."""
+    """The kiosk screen in ``surface``; an optional panel fills ``panel_surface`` beside it.
+
+    ``mounting`` says how the panel under ``surface`` hangs: the pages are drawn upright on a
+    logical surface (``canvas.surface``) turned onto ``surface``, and touches are turned back.
+    """
 
     def __init__(
         self,
@@ -57,13 +62,15 @@ class Screen:
         panel: Panel | None = None,
         panel_surface: pygame.Surface | None = None,
         frames: FramePort | None = None,
+        mounting: Mounting | None = None,
     ) -> None:
         self.kiosk = kiosk
         self.frames = frames if frames is not None else _frames_of(kiosk)
         self.clock = clock
         self.guard_lock_s = guard_lock_s
         self.fonts = fonts or FontBook()
-        self.canvas = Canvas(surface, self.fonts)
+        self.mounted = MountedSurface(surface, mounting or Mounting())
+        self.canvas = Canvas(self.mounted.surface, self.fonts)
         self.state = UiState(language=strings.check_language(language), last_touch=clock())
         self.speaker = speaker or Speaker(enabled=False)
         self.panel = panel
@@ -77,35 +84,51 @@ class Screen:
     # Input ---------------------------------------------------------------------------------
 
     def handle(self, event: pygame.event.Event) -> None:
-        """Act on one pygame event: a finger or a left click; everything else is ignored."""
+        """Act on one pygame event: a finger or a left click; everything else is ignored.
+
+        Both go through the touch calibration: some USB touch controllers reach SDL as a
+        mouse, and the default matrix leaves a real mouse where it points.
+        """
         if event.type == pygame.FINGERDOWN:
-            width, height = self._window_size()
-            self.touch((int(event.x * width), int(event.y * height)))
+            self.touch(self._calibrated(event.x, event.y))
         elif (
             event.type == pygame.MOUSEBUTTONDOWN
             and event.button == 1
             and not getattr(event, "touch", False)
         ):
             # A touch also arrives as a synthetic mouse click with touch=True: act on it once.
-            self.touch(event.pos)
+            width, height = self._window_size()
+            self.touch(
+                self._calibrated((event.pos[0] + 0.5) / width, (event.pos[1] + 0.5) / height)
+            )
+
+    def _calibrated(self, x: float, y: float) -> tuple[int, int]:
+        """A normalised touch position, calibrated, in window pixels."""
+        width, height = self._window_size()
+        x, y = self.mounted.mounting.calibrate(x, y)
+        return int(x * width), int(y * height)
 
     def _window_size(self) -> tuple[int, int]:
         window = pygame.display.get_surface() if pygame.display.get_init() else None
         return (
             window.get_size()
             if window is not None
-            else self.canvas.surface.get_abs_parent().get_size()
+            else self.mounted.area.get_abs_parent().get_size()
         )
 
     def touch(self, pos: tuple[int, int]) -> Command | None:
         """A touch at window coordinates ``pos``: run the target under it, submit its command."""
         self.state.last_touch = self.clock()
         self._dirty = True
-        target = self.canvas.hit(pos) or self._panel_hit(pos)
+        target = self._kiosk_hit(pos) or self._panel_hit(pos)
         command = target.action() if target is not None else None
         if command is not None:
             self.send(command)
         return command
+
+    def _kiosk_hit(self, pos: tuple[int, int]) -> Button | None:
+        logical = self.mounted.to_logical(pos)
+        return self.canvas.hit(logical) if logical is not None else None
 
     def _panel_hit(self, pos: tuple[int, int]) -> Button | None:
         if self.panel_canvas is None:
@@ -173,6 +196,7 @@ class Screen:
         if self.panel is not None and self.panel_canvas is not None:
             self.panel_canvas.reset()
             self.panel.draw(self.panel_canvas, view)
+        self.mounted.present()
         toast = self.state.toast
         self._drawn = (
             view.sequence,
