@@ -1,8 +1,9 @@
 """The door's safety, decided on the controller whatever the host does.
 
 - The relay is off at boot and is energised at most ``max_open_ms`` per command.
-- When the host's authenticated polls stop for ``offline_ms`` the relay drops; while the
-  host is away the exit button still opens the door (egress).
+- When the host's authenticated polls stop for ``offline_ms`` the relay drops.
+- The exit button opens the door here, whether or not the host is there (egress must not
+  depend on a hung Pi); the host hears of it as an event and may add its own alarm.
 - A fire input holds the door open where the site wants it (``fire_opens``).
 - Held-open and forced-open doors are detected here and reported as events.
 All times are ``time.ticks_ms()`` values handed in by the main loop.
@@ -120,9 +121,10 @@ class Door:
     def _on_input(self, kind, active, now):
         if kind == ev.EXIT and active:
             self.exit_at = now
-            if not self.online:
-                self._energise(self.egress_ms, now)
-                self.events.push(ev.EGRESS, 1, now)
+            left = _since(self.until, now)
+            if not (self.on and self.egress_ms < left < 0x20000000):
+                self._energise(self.egress_ms, now)  # never cuts a longer opening short
+            self.events.push(ev.EGRESS, 1, now)
         elif kind == ev.FIRE and not active and self.fire_opens and self.on:
             self._drop(now)  # the alarm is over: lock again
         elif kind == ev.DOOR:

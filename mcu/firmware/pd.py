@@ -137,7 +137,8 @@ class Peripheral:
                 stop = body + 1 + plain
             self.events.drop(self.in_flight)  # the host has the last reply
             self.in_flight = 0
-            self.door.host_alive(now)
+            if not self.sc.default_key:  # anyone can make an install-mode session
+                self.door.host_alive(now)
         elif not ((scs == 0x11 and cmd == _CHLNG) or (scs == 0x13 and cmd == _SCRYPT)) and (
             scs or self.sc.active or cmd not in _PLAIN_OK
         ):
