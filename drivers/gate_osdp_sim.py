@@ -54,6 +54,7 @@ class FirmwareVm(Device):
     ``key`` is the secure channel base key on the board's flash (None: install mode);
     ``site`` becomes the board's ``config.json`` (address, timings). Every request returns
     the board's state; UART bytes the firmware wrote are in ``state["tx"]`` (hex).
+    ``ticks0`` is what the board's ``time.ticks_ms()`` reads at power-up (it wraps at 2**30).
     """
 
     def __init__(
@@ -62,6 +63,7 @@ class FirmwareVm(Device):
         site: dict[str, Any] | None = None,
         *,
         seed: int = 1,
+        ticks0: int = 0,
         firmware_dir: Path = FIRMWARE_DIR,
     ) -> None:
         files: dict[str, str] = {}
@@ -79,7 +81,7 @@ class FirmwareVm(Device):
             bufsize=1,
         )
         self.state: dict[str, Any] = {}
-        self.request("boot", seed=seed)
+        self.request("boot", seed=seed, ticks0=ticks0)
 
     def request(self, op: str, **args: Any) -> dict[str, Any]:
         """Send one request to the board; returns its answer (the board's state)."""

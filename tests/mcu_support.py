@@ -28,8 +28,10 @@ def wait_for(condition: Callable[[], Any], timeout_s: float = 15.0, what: str = 
 
 
 @contextmanager
-def board(key: bytes | None = KEY, site: dict[str, Any] | None = None) -> Iterator[FirmwareVm]:
-    vm = FirmwareVm(key=key, site=SITE if site is None else site)
+def board(
+    key: bytes | None = KEY, site: dict[str, Any] | None = None, ticks0: int = 0
+) -> Iterator[FirmwareVm]:
+    vm = FirmwareVm(key=key, site=SITE if site is None else site, ticks0=ticks0)
     try:
         yield vm
     finally:

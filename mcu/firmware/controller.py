@@ -62,7 +62,10 @@ class Controller:
 
     def _answer(self, now):
         fr = self.framer
-        n = self.pd.handle(fr.frame, fr.length, fr.has_mark, now)
+        if fr.too_long:
+            n = self.pd.too_long(fr.frame, fr.intact(), fr.has_mark)
+        else:
+            n = self.pd.handle(fr.frame, fr.length, fr.has_mark, now)
         fr.reset()
         if n:
             if self.de:

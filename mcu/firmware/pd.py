@@ -54,7 +54,7 @@ _INSTALL_OK = (_POLL, _ID, _CAP, _LSTAT, _ISTAT, _OSTAT, _KEYSET)
 _CAPS = bytes(
     (
         1, 1, 4,  # contact status monitoring: door, exit button, tamper, fire
-        2, 1, 1,  # output control: the relay
+        2, 3, 1,  # output control: the relay, on/off and timed commands
         4, 1, 2,  # LEDs: green, red
         5, 1, 1,  # buzzer
         8, 1, 0,  # CRC-16
@@ -80,7 +80,10 @@ class Peripheral:
         self.out = bytearray(96)  # reply data before framing
         self.tx = bytearray(128)
         self.tx_len = 0
-        self.seq = -1  # sequence number of the last command answered
+        self.seq = -1  # sequence number of the last command answered (-1: none since power-up)
+        self.reply_address = self.address | 0x80
+        self.reported = bytearray(4)  # input states the host last had in an osdp_ISTATR
+        door.input_states(self.reported, 0)
         self.last_cmd = 0
         self.in_flight = 0  # event records sent in the last reply, not yet acknowledged
         self.mac_failures = 0
@@ -98,6 +101,8 @@ class Peripheral:
         addr = f[1]
         if addr & 0x80 or ((addr & 0x7F) != self.address and addr != _BROADCAST):
             return 0  # another device's traffic on a shared bus
+        # A reply to the broadcast address carries 0x7F, not our own (as libosdp's PD does).
+        self.reply_address = addr | 0x80
         ctrl = f[4]
         end = n - 2 if ctrl & _CTRL_CRC else n - 1
         if ctrl & _CTRL_CRC:
@@ -115,6 +120,10 @@ class Peripheral:
         if seq == 0:  # the host (re)starts the conversation
             self.sc.end()
             self.in_flight = 0
+        elif self.seq < 0:  # the host's first command after our power-up carries sequence 0
+            self._nak(_NAK_SEQ, seq, mark)
+            self.seq = -1  # still waiting for that 0
+            return self.tx_len
         elif seq == self.seq and self.tx_len and cmd == self.last_cmd:
             return self.tx_len  # our reply was lost: the same bytes again
         elif seq != (self.seq % 3) + 1:
@@ -149,10 +158,30 @@ class Peripheral:
         self.last_cmd = cmd
         return self._command(cmd, f, body + 1, stop, seq, mark, now)
 
+    def too_long(self, f, intact, mark):
+        """A frame longer than our receive buffer (osdp_PDCAP function 10), header in ``f``.
+
+        Addressed to us (not broadcast), it is answered osdp_NAK "command length" (OSDP
+        2.2.2 section 5.6). Its MAC cannot be checked, so a secure session ends with it.
+        """
+        if not intact:
+            self.check_errors += 1
+            return 0
+        if f[1] != self.address:
+            return 0
+        self.sc.end()
+        self.in_flight = 0
+        self.reply_address = self.address | 0x80
+        return self._nak(_NAK_CMD_LEN, f[4] & 3, mark)
+
     def _command(self, cmd, f, at, stop, seq, mark, now):
         size = stop - at
         out = self.out
         if cmd == _POLL:
+            n = self.door.input_states(out, 0)
+            if out[:n] != self.reported:  # an input changed: the standard osdp_ISTATR first
+                self.reported[:] = out[:n]
+                return self._reply(_ISTATR, n, seq, mark)
             if self.events.count:
                 out[0:3] = VENDOR
                 n = self.events.copy_out(_BATCH, out, 3)
@@ -175,7 +204,9 @@ class Peripheral:
             out[1] = 0  # power: no monitoring of the supply
             return self._reply(_LSTATR, 2, seq, mark)
         if cmd == _ISTAT:
-            return self._reply(_ISTATR, self.door.input_states(out, 0), seq, mark)
+            n = self.door.input_states(out, 0)
+            self.reported[:] = out[:n]
+            return self._reply(_ISTATR, n, seq, mark)
         if cmd == _OSTAT:
             out[0] = 1 if self.door.on else 0
             return self._reply(_OSTATR, 1, seq, mark)
@@ -185,7 +216,7 @@ class Peripheral:
             if size == 0 or size % 14:
                 return self._nak(_NAK_CMD_LEN, seq, mark)
             for r in range(at, stop, 14):
-                self.signals.led(f, r, now)
+                self.signals.led.command(f, r, now)
             return self._reply(_ACK, 0, seq, mark)
         if cmd == _BUZ:
             if size != 5:
@@ -204,17 +235,10 @@ class Peripheral:
         if size == 0 or size % 4:
             return self._nak(_NAK_CMD_LEN, seq, mark)
         for r in range(at, at + size, 4):
-            if f[r] != 0:
+            if f[r] != 0 or f[r + 1] > 6:  # output 0 only; control codes 0..6
                 return self._nak(_NAK_RECORD, seq, mark)
         for r in range(at, at + size, 4):
-            code = f[r + 1]
-            ms = (f[r + 2] | (f[r + 3] << 8)) * 100
-            if code in (1, 3, 6):  # permanent off / temporary off
-                self.door.release(now)
-            elif code in (2, 4):  # permanent on: still bounded by max_open_ms
-                self.door.pulse(self.door.max_open_ms, now)
-            elif code == 5:  # timed pulse (timer 0: as long as allowed)
-                self.door.pulse(ms or self.door.max_open_ms, now)
+            self.door.output(f[r + 1], (f[r + 2] | (f[r + 3] << 8)) * 100, now)
         self.out[0] = 1 if self.door.on else 0
         return self._reply(_OSTATR, 1, seq, mark)
 
@@ -279,7 +303,7 @@ class Peripheral:
         s = 1 if mark else 0
         t[0] = 0xFF
         t[s] = 0x53
-        t[s + 1] = self.address | 0x80
+        t[s + 1] = self.reply_address
         ctrl = seq | _CTRL_CRC
         p = s + 5
         secure = self.sc.active

@@ -3,7 +3,8 @@
 The host (drivers/gate_osdp_sim.py, through board.mjs) sends JSON requests: move the clock
 and pass UART bytes, drive an input, stall the main loop, reset. Each answer carries the
 bytes the firmware sent and the state of its outputs. The clock is the host's, so tests
-decide exactly when time passes.
+decide exactly when time passes; the firmware sees it as ``time.ticks_ms()`` values that
+start at ``ticks0`` and wrap at 2**30 as on the board.
 """
 
 import json
@@ -19,6 +20,7 @@ _FIRMWARE = (
 _OUTPUTS = ("relay", "green", "red", "buzzer")
 _INPUTS = ("door", "exit", "tamper", "fire")
 _SLICE = 5  # ms: the main loop runs at least this often when the clock is moved on
+_TICKS_MASK = 0x3FFFFFFF  # ticks_ms() wraps at 2**30 on the rp2 port (and in this VM)
 
 
 class _Random:
@@ -40,10 +42,11 @@ class _Random:
 
 
 class Sim:
-    def __init__(self, seed):
+    def __init__(self, seed, ticks0=0):
         self.random = _Random(seed)
         self.boots = 0
         self.now = 0
+        self.ticks0 = ticks0
         import settings
 
         cfg = settings.load()
@@ -62,9 +65,13 @@ class Sim:
 
         self.main = main
         self.cfg = settings.load()
-        self.ctl = Controller(machine, self.cfg, self.now, self.random)
+        self.ctl = Controller(machine, self.cfg, self.ticks(), self.random)
         self.wdt = machine.WDT(timeout=self.cfg.WDT_MS)
         self.boots += 1
+
+    def ticks(self):
+        """What ``time.ticks_ms()`` would read now."""
+        return (self.ticks0 + self.now) & _TICKS_MASK
 
     def pin(self, role):
         return getattr(self.cfg, role.upper() + "_PIN")
@@ -77,7 +84,7 @@ class Sim:
             self.now = min(now, self.now + _SLICE) if now > self.now else self.now
             board.clock = self.now
             board.run_timers()
-            self.main.step(self.ctl, self.wdt, self.now)
+            self.main.step(self.ctl, self.wdt, self.ticks())
             if self.now >= now:
                 break
 
@@ -107,6 +114,7 @@ class Sim:
         board.uart.tx = bytearray()
         return {
             "now": self.now,
+            "ticks": self.ticks(),
             "tx": bytes(tx).hex(),
             "outputs": {r: board.energised(self.pin(r)) for r in _OUTPUTS},
             "switched_on": {r: board.rises.get(self.pin(r), 0) for r in _OUTPUTS},
@@ -146,7 +154,7 @@ def handle(line):
         req = json.loads(line)
         op = req["op"]
         if op == "boot":
-            _sim = Sim(req.get("seed", 1))
+            _sim = Sim(req.get("seed", 1), req.get("ticks0", 0))
         elif op == "step":
             _sim.run_until(req["now"], bytes.fromhex(req.get("rx", "")))
         elif op == "advance":
