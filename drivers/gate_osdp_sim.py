@@ -119,6 +119,12 @@ class FirmwareVm(Device):
         """Hang the main loop for ``ms`` (time passes, nobody feeds the watchdog)."""
         self.request("stall", ms=ms)
 
+    def flash(self, ms: int, files: dict[str, str]) -> bool:
+        """Do what mpremote does: interrupt main.py, copy ``files`` (taking ``ms``), reset.
+
+        False when the board's watchdog reset it before the copy was done."""
+        return bool(self.request("flash", ms=ms, files=files)["flashed"])
+
     def reset(self) -> None:
         """Press the board's reset button (or glitch its power)."""
         self.request("reset")

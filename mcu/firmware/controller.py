@@ -1,5 +1,7 @@
 """Wires the board's pins and UART to the door, the signals and the OSDP peripheral."""
 
+from time import ticks_add, ticks_diff
+
 import events as ev
 from door import Door, Input
 from events import EventRing
@@ -13,6 +15,9 @@ class Controller:
     """Everything the main loop runs; ``machine`` is the real module or the simulated one."""
 
     def __init__(self, machine, cfg, now, random):
+        self.machine = machine
+        self.maintenance = False
+        self.maintenance_end = now
         pin = machine.Pin
         self.relay = pin(cfg.RELAY_PIN, pin.OUT, value=0)  # first: the relay off
 
@@ -46,8 +51,20 @@ class Controller:
         )
         self.rx = bytearray(64)
 
+    def maintain(self, now, ms):
+        """Make this a maintenance boot: silent on the bus, the door's own rules only, for
+        ``ms`` (then a normal restart), so mpremote can interrupt and copy files."""
+        self.maintenance = True
+        self.maintenance_end = ticks_add(now, ms)
+
     def tick(self, now):
         """One pass: read the line, answer whole frames, run the door's timers."""
+        if self.maintenance:
+            self.door.tick(now)
+            self.signals.tick(now)
+            if ticks_diff(now, self.maintenance_end) >= 0:
+                self.machine.reset()  # nobody came to flash: back to a normal boot
+            return
         while self.uart.any():
             n = self.uart.readinto(self.rx) or 0
             for i in range(n):
@@ -76,3 +93,5 @@ class Controller:
                 while not self.uart.txdone():  # the last stop bit, not just an empty FIFO
                     pass
                 self.de.value(0)
+        if self.pd.restart:
+            self.machine.reset()  # the reply is out: restart into the maintenance boot

@@ -7,6 +7,7 @@ its MAC is refused, counted and ends the session, as the standard asks.
 """
 
 import events as ev
+import maintenance
 from link import checksum, crc16
 from micropython import const
 from sc import SCBK_D, Session
@@ -24,6 +25,7 @@ _BUZ = const(0x6A)
 _KEYSET = const(0x75)
 _CHLNG = const(0x76)
 _SCRYPT = const(0x77)
+_MFG = const(0x80)
 # replies
 _ACK = const(0x40)
 _NAK = const(0x41)
@@ -47,6 +49,7 @@ _CTRL_CRC = const(4)
 _CTRL_SCB = const(8)
 _BROADCAST = const(0x7F)
 _BATCH = const(8)  # event records per reply
+_MFG_MAINTENANCE = const(1)  # osdp_MFG command: restart into a maintenance boot
 
 VENDOR = b"\x4b\x43\x4b"  # private vendor code carried by our osdp_MFGREP event replies
 _PLAIN_OK = (_ID, _CAP)
@@ -74,6 +77,8 @@ class Peripheral:
         self.signals = signals
         self.events = events
         self.keys = keys
+        self.maint_file = cfg.MAINT_FILE
+        self.restart = False  # restart the board once the reply is sent
         self.scbk = keys.load()
         self.random = random
         self.sc = Session()
@@ -229,6 +234,8 @@ class Peripheral:
             return self._challenge(f, at, size, seq, mark)
         if cmd == _SCRYPT:
             return self._confirm(f, at, size, seq, mark, now)
+        if cmd == _MFG:
+            return self._manufacturer(f, at, size, seq, mark)
         return self._nak(_NAK_UNKNOWN, seq, mark)
 
     def _output(self, f, at, size, seq, mark, now):
@@ -241,6 +248,15 @@ class Peripheral:
             self.door.output(f[r + 1], (f[r + 2] | (f[r + 3] << 8)) * 100, now)
         self.out[0] = 1 if self.door.on else 0
         return self._reply(_OSTATR, 1, seq, mark)
+
+    def _manufacturer(self, f, at, size, seq, mark):
+        # osdp_MFG: our vendor code and one command byte. Like every command but ID and CAP
+        # it only gets here inside a secure session, and not in one made with SCBK-D.
+        if size != 4 or f[at : at + 3] != VENDOR or f[at + 3] != _MFG_MAINTENANCE:
+            return self._nak(_NAK_RECORD, seq, mark)
+        maintenance.request(self.maint_file)
+        self.restart = True
+        return self._reply(_ACK, 0, seq, mark)
 
     def _keyset(self, f, at, size, seq, mark):
         if size != 18 or f[at] != 1 or f[at + 1] != 16:

@@ -6,7 +6,11 @@ input, as on the RP2040.
 """
 
 PWRON_RESET = 1
-WDT_RESET = 3
+WDT_RESET = 3  # also what the rp2 port reports after machine.reset()
+
+
+class Reset(Exception):
+    """machine.reset() was called: the simulator restarts the board (it never returns)."""
 
 
 class _Board:
@@ -14,6 +18,7 @@ class _Board:
         self.clock = 0
         self.pins = {}  # id -> [mode, pull, level driven by the firmware, level driven outside]
         self.uart = None
+        self.sent = bytearray()  # bytes the UART put on the line (they outlive a reset)
         self.wdt = None
         self.fed = 0
         self.cause = PWRON_RESET
@@ -46,6 +51,10 @@ class _Board:
         """True when the firmware drives the pin high (a floating pin drives nothing)."""
         state = self.pins.get(pin_id)
         return bool(state and state[0] == Pin.OUT and state[2])
+
+    def watchdog_expired(self):
+        """True when an armed watchdog has not been fed within its timeout."""
+        return self.wdt is not None and self.clock - self.fed > self.wdt.timeout
 
     def drive(self, pin_id, level):
         self.pins.setdefault(pin_id, [Pin.IN, None, 0, None])[3] = level
@@ -103,7 +112,6 @@ class UART:
     def __init__(self, id, baudrate=115200, **kwargs):
         self.baudrate = baudrate
         self.rx = bytearray()
-        self.tx = bytearray()
         board.uart = self
 
     def any(self):
@@ -123,7 +131,7 @@ class UART:
         return data or None
 
     def write(self, buf):
-        self.tx.extend(buf)
+        board.sent.extend(buf)
         return len(buf)
 
     def flush(self):
@@ -167,6 +175,10 @@ class Timer:
 
 def reset_cause():
     return board.cause
+
+
+def reset():
+    raise Reset()
 
 
 def unique_id():

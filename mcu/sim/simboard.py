@@ -14,8 +14,8 @@ import machine
 from machine import board
 
 _FIRMWARE = (
-    "settings", "link", "events", "sc", "aes", "door", "signals", "keys", "pd", "controller",
-    "main",
+    "settings", "link", "events", "sc", "aes", "door", "signals", "keys", "maintenance", "pd",
+    "controller", "main",
 )  # fmt: skip
 _OUTPUTS = ("relay", "green", "red", "buzzer")
 _INPUTS = ("door", "exit", "tamper", "fire")
@@ -61,13 +61,11 @@ class Sim:
             sys.modules.pop(name, None)
         import main
         import settings
-        from controller import Controller
 
         self.main = main
         self.cfg = settings.load()
-        self.ctl = Controller(machine, self.cfg, self.ticks(), self.random)
-        self.wdt = machine.WDT(timeout=self.cfg.WDT_MS)
         self.boots += 1
+        self.ctl, self.wdt = main.start(machine, self.cfg, self.ticks(), self.random)
 
     def ticks(self):
         """What ``time.ticks_ms()`` would read now."""
@@ -84,7 +82,12 @@ class Sim:
             self.now = min(now, self.now + _SLICE) if now > self.now else self.now
             board.clock = self.now
             board.run_timers()
-            self.main.step(self.ctl, self.wdt, self.ticks())
+            if board.watchdog_expired():
+                self.boot(machine.WDT_RESET)
+            try:
+                self.main.step(self.ctl, self.wdt, self.ticks())
+            except machine.Reset:
+                self.boot(machine.WDT_RESET)
             if self.now >= now:
                 break
 
@@ -95,10 +98,24 @@ class Sim:
             self.now = min(end, self.now + _SLICE)
             board.clock = self.now
             board.run_timers()
-            if board.wdt and self.now - board.fed > board.wdt.timeout:
+            if board.watchdog_expired():
                 self.boot(machine.WDT_RESET)
                 return True
         return False
+
+    def flash(self, ms, files):
+        """What mpremote does: interrupt main.py (Ctrl-C), copy ``files`` for ``ms``, reset.
+
+        Returns False when the watchdog reset the board before the copy was done (then
+        nothing was written: the board boots the old files)."""
+        self.main.stop(self.ctl)
+        if self.stall(ms):
+            return False
+        for name, text in files.items():
+            with open(name, "w") as f:
+                f.write(text)
+        self.boot(machine.WDT_RESET)  # mpremote reset: machine.reset()
+        return True
 
     def waiting(self):
         """The event records waiting for the host: [seq, kind, value]."""
@@ -110,8 +127,8 @@ class Sim:
     def state(self):
         pd = self.ctl.pd
         door = self.ctl.door
-        tx = board.uart.tx
-        board.uart.tx = bytearray()
+        tx = board.sent
+        board.sent = bytearray()
         return {
             "now": self.now,
             "ticks": self.ticks(),
@@ -139,6 +156,8 @@ class Sim:
             "events": self.waiting(),
             "events_lost": self.ctl.events.lost,
             "boots": self.boots,
+            "watchdog": board.wdt is not None,
+            "maintenance": self.ctl.maintenance,
             "reset_cause": board.cause,
             "address": self.cfg.ADDRESS,
         }
@@ -161,6 +180,11 @@ def handle(line):
             _sim.run_until(_sim.now + req["ms"], bytes.fromhex(req.get("rx", "")))
         elif op == "stall":
             _sim.stall(req["ms"])
+        elif op == "flash":
+            flashed = _sim.flash(req["ms"], req.get("files", {}))
+            answer = _sim.state()
+            answer.update(ok=True, flashed=flashed)
+            return json.dumps(answer)
         elif op == "drive":
             role = req["input"]
             if role not in _INPUTS:
