@@ -85,7 +85,7 @@ class Door:
 
     # -- commands from the host ---------------------------------------------------------
     def output(self, code, ms, now):
-        """One osdp_OUT control code for the relay (OSDP 2.2, osdp_OUT control codes).
+        """One osdp_OUT control code for the relay (OSDP 2.2 section 6.7).
 
         1/2: permanent off/on, ending a timed command; 3/4: permanent off/on once a running
         timed command has finished; 5/6: on/off for ``ms`` (on: 0 means as long as allowed),

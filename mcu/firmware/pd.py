@@ -37,7 +37,7 @@ _OSTATR = const(0x4A)
 _CCRYPT = const(0x76)
 _RMAC_I = const(0x78)
 _MFGREP = const(0x90)
-# NAK reasons
+# NAK reasons (OSDP 2.2 section 7.3)
 _NAK_CMD_LEN = const(2)
 _NAK_UNKNOWN = const(3)
 _NAK_SEQ = const(4)
@@ -57,7 +57,7 @@ _INSTALL_OK = (_POLL, _ID, _CAP, _LSTAT, _ISTAT, _OSTAT, _KEYSET)
 _CAPS = bytes(
     (
         1, 1, 4,  # contact status monitoring: door, exit button, tamper, fire
-        2, 3, 1,  # output control: the relay, on/off and timed commands
+        2, 3, 1,  # output control: the relay, on/off and timed commands (section 7.5)
         4, 1, 2,  # LEDs: green, red
         5, 1, 1,  # buzzer
         8, 1, 0,  # CRC-16
@@ -125,7 +125,8 @@ class Peripheral:
         if seq == 0:  # the host (re)starts the conversation
             self.sc.end()
             self.in_flight = 0
-        elif self.seq < 0:  # the host's first command after our power-up carries sequence 0
+        elif self.seq < 0:  # the first command after our power-up carries sequence 0 (libosdp's
+            # osdp_phy.c: a PD starts at -1 and accepts only 0 next)
             self._nak(_NAK_SEQ, seq, mark)
             self.seq = -1  # still waiting for that 0
             return self.tx_len
@@ -184,7 +185,7 @@ class Peripheral:
         out = self.out
         if cmd == _POLL:
             n = self.door.input_states(out, 0)
-            if out[:n] != self.reported:  # an input changed: the standard osdp_ISTATR first
+            if out[:n] != self.reported:  # an input changed: osdp_ISTATR (section 7.7) first
                 self.reported[:] = out[:n]
                 return self._reply(_ISTATR, n, seq, mark)
             if self.events.count:

@@ -108,7 +108,8 @@ class Signals:
         self.buzzer = Beeper(buzzer)
 
     def buzz(self, tone, on, off, count, now):
-        # osdp_BUZ tone code: 0 no tone, 1 off, 2 the default tone (3.. reserved: default)
+        # osdp_BUZ tone code (OSDP 2.2 section 6.11): 0 no tone (deprecated), 1 off, 2 the
+        # default tone; 3.. are reserved and sound the default tone here
         if tone <= 1 or on == 0:
             self.buzzer.silence()
         else:
