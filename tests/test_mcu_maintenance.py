@@ -47,6 +47,7 @@ def test_a_maintenance_boot_lets_the_copy_finish_then_the_board_boots_normally()
         vm.advance(100)
         assert vm.relay  # egress still works
         vm.drive("exit", False)
+        assert vm.read_file("maintenance") is None  # one maintenance boot, not more
         assert vm.flash(COPY_MS, {"notes.txt": "new"})
         assert vm.read_file("notes.txt") == "new"
         state = vm.state

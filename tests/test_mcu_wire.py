@@ -214,6 +214,18 @@ def test_a_frame_longer_than_the_receive_buffer_is_answered_command_length() -> 
         assert cp.plain(ID, b"\x00").code == 0x45  # and the line goes on
 
 
+def test_a_long_frame_with_the_old_checksum_is_answered_command_length_too() -> None:
+    with board() as vm:
+        body = bytearray([0x53, 1, 0, 0, 0x00, ID]) + bytes(300)  # CTRL: sequence 0, checksum
+        size = len(body) + 1
+        body[2], body[3] = size & 0xFF, size >> 8
+        body.append(-sum(body) & 0xFF)
+        reply = panel(vm).raw(b"\xff" + bytes(body))
+        assert reply is not None and (reply.code, reply.data) == (0x41, b"\x02")
+        body[-1] ^= 0xFF
+        assert panel(vm).raw(b"\xff" + bytes(body)) is None
+
+
 def test_no_timer_stops_when_ticks_ms_wraps() -> None:
     """Deadlines just before the wrap, and the next pass of the main loop just after it."""
     with board(site={"OFFLINE_MS": 60000}, ticks0=WRAP - 1000) as vm:
