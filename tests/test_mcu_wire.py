@@ -113,6 +113,14 @@ def test_led_flashes_between_its_on_and_off_colours() -> None:
         assert seen[:3] == [(False, True)] * 3 and seen[3:] == [(True, True)] * 2
 
 
+def test_an_led_the_controller_does_not_have_is_refused_not_shown_on_led_0() -> None:
+    with session() as (vm, cp):
+        record = bytearray(led(permanent=(1, 10, 0, 1, 0)))
+        record[1] = 1  # LED 1
+        assert cp.secure(LED, bytes(record)).data == b"\x09"  # unable to process the record
+        assert lights(vm) == (False, False)
+
+
 def test_input_changes_are_reported_with_the_standard_istatr() -> None:
     with session() as (vm, cp):
         assert cp.secure(POLL).code in (0x40, 0x90)

@@ -58,7 +58,7 @@ _CAPS = bytes(
     (
         1, 1, 4,  # contact status monitoring: door, exit button, tamper, fire
         2, 3, 1,  # output control: the relay, on/off and timed commands (section 7.5)
-        4, 1, 2,  # LEDs: green, red
+        4, 1, 1,  # reader LED control: LED 0, green and red (amber: both)
         5, 1, 1,  # buzzer
         8, 1, 0,  # CRC-16
         9, 1, 1,  # AES-128 secure channel, default key in install mode
@@ -221,6 +221,9 @@ class Peripheral:
         if cmd == _LED:
             if size == 0 or size % 14:
                 return self._nak(_NAK_CMD_LEN, seq, mark)
+            for r in range(at, stop, 14):
+                if f[r] or f[r + 1]:  # reader 0, LED 0 is all there is
+                    return self._nak(_NAK_RECORD, seq, mark)
             for r in range(at, stop, 14):
                 self.signals.led.command(f, r, now)
             return self._reply(_ACK, 0, seq, mark)
