@@ -150,6 +150,9 @@ def test_the_first_command_after_power_up_must_carry_sequence_0(seq: int) -> Non
         assert (reply.code, reply.data) == (0x41, b"\x04")  # osdp_NAK: sequence number
         cp.seq = (seq % 3) + 1
         assert cp.plain(ID, b"\x00").code == 0x41  # still waiting for the 0
+        assert cp.raw(frame(1, seq, ID, bytes(300))).data == b"\x02"  # too long, also no 0
+        cp.seq = (seq % 3) + 1
+        assert cp.plain(ID, b"\x00").data == b"\x04"
         cp.seq = 0
         assert cp.plain(ID, b"\x00").code == 0x45
         assert cp.plain(ID, b"\x00").code == 0x45

@@ -127,9 +127,7 @@ class Peripheral:
             self.in_flight = 0
         elif self.seq < 0:  # the first command after our power-up carries sequence 0 (libosdp's
             # osdp_phy.c: a PD starts at -1 and accepts only 0 next)
-            self._nak(_NAK_SEQ, seq, mark)
-            self.seq = -1  # still waiting for that 0
-            return self.tx_len
+            return self._nak(_NAK_SEQ, seq, mark)
         elif seq == self.seq and self.tx_len and cmd == self.last_cmd:
             return self.tx_len  # our reply was lost: the same bytes again
         elif seq != (self.seq % 3) + 1:
@@ -314,7 +312,8 @@ class Peripheral:
 
     def _nak(self, reason, seq, mark):
         self.out[0] = reason
-        self.seq = seq
+        if self.seq >= 0 or seq == 0:  # before the host's first 0, nothing moves the count on
+            self.seq = seq
         self.last_cmd = 0  # a NAK is never re-sent for a repeated sequence number
         return self._reply(_NAK, 1, seq, mark)
 
