@@ -766,6 +766,10 @@ flash_gate_controller() {
         unchanged "not flashed (later: kiosk mcu flash --config $CONF_FILE)"
         return 0
     fi
+    if systemd_running && systemctl is-active --quiet "$UNIT_NAME"; then
+        # It holds the serial port that the controller's maintenance boot is asked over.
+        run systemctl stop "$UNIT_NAME"
+    fi
     run "${VENV}/bin/kiosk" mcu flash --config "$CONF_FILE" --firmware "$SRC_DIR/mcu/firmware"
     changed "gate controller flashed"
 }
