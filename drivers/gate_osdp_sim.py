@@ -54,8 +54,9 @@ class FirmwareVm(Device):
     ``key`` is the secure channel base key on the board's flash (None: install mode);
     ``site`` becomes the board's ``config.json`` (address, timings); ``jumper``: the install
     jumper is held from the first boot on. ``files`` adds raw files to the board's flash
-    (a damaged key file, say). Every request returns
-    the board's state; UART bytes the firmware wrote are in ``state["tx"]`` (hex).
+    (a damaged key file, say). ``ticks0`` is what the board's ``time.ticks_ms()`` reads at
+    power-up (it wraps at 2**30). Every request returns the board's state; UART bytes the
+    firmware wrote are in ``state["tx"]`` (hex).
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class FirmwareVm(Device):
         *,
         jumper: bool = False,
         files: dict[str, str] | None = None,
+        ticks0: int = 0,
         firmware_dir: Path = FIRMWARE_DIR,
     ) -> None:
         files = dict(files or {})
@@ -82,7 +84,7 @@ class FirmwareVm(Device):
             bufsize=1,
         )
         self.state: dict[str, Any] = {}
-        self.request("boot", jumper=jumper)
+        self.request("boot", jumper=jumper, ticks0=ticks0)
 
     def request(self, op: str, **args: Any) -> dict[str, Any]:
         """Send one request to the board; returns its answer (the board's state)."""
@@ -119,6 +121,12 @@ class FirmwareVm(Device):
     def stall(self, ms: int) -> None:
         """Hang the main loop for ``ms`` (time passes, nobody feeds the watchdog)."""
         self.request("stall", ms=ms)
+
+    def flash(self, ms: int, files: dict[str, str]) -> bool:
+        """Do what mpremote does: interrupt main.py, copy ``files`` (taking ``ms``), reset.
+
+        False when the board's watchdog reset it before the copy was done."""
+        return bool(self.request("flash", ms=ms, files=files)["flashed"])
 
     def reset(self) -> None:
         """Press the board's reset button (or glitch its power)."""

@@ -109,12 +109,12 @@ class SimControls:
         pin.drive_high()
         button.active  # noqa: B018
 
-    @staticmethod
-    def _wait_contact(contact: Any, active: bool, timeout_s: float = 5.0) -> None:
-        # The controller reports inputs as events over OSDP: wait for the kiosk to hear it.
+    def _wait_contact(self, contact: Any, active: bool, timeout_s: float = 5.0) -> None:
+        # The controller reports an input in an osdp_ISTATR, then as a numbered event on the
+        # next poll: wait until the kiosk has the state and the controller has no event left.
         pause = threading.Event()
         for _ in range(int(timeout_s / 0.01)):
-            if contact.active == active:
+            if contact.active == active and not self.mcu.call("state")["events_waiting"]:
                 return
             pause.wait(0.01)
 

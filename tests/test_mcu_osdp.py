@@ -12,7 +12,7 @@ import pytest
 
 from drivers.gate_osdp import OsdpController
 from kiosk.exc import HardwareError
-from tests.mcu_support import KEY, WRONG_KEY, crc16, kinds, linked, wait_for, with_seq
+from tests.mcu_support import KEY, SITE, WRONG_KEY, crc16, kinds, linked, wait_for, with_seq
 from tests.sc_panel import replay_frames
 
 pytestmark = pytest.mark.slow
@@ -184,6 +184,26 @@ def test_cable_cut_drops_the_relay_keeps_egress_and_delivers_events_once() -> No
             assert got.count(event) == 1, event
         seqs = [e.seq for e in ctl.events]
         assert seqs == list(range(1, len(seqs) + 1))  # every record once, none lost
+
+
+def test_exit_button_opens_on_the_controller_while_the_host_polls() -> None:
+    """Egress is the controller's job: no osdp_OUT from the panel, yet the door opens."""
+    with linked(site={**SITE, "EGRESS_OPEN_MS": 4000, "OFFLINE_MS": 60000}) as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        wait_for(lambda: bridge.call("state")["online"], what="authenticated polls")
+        bridge.freeze()  # the host keeps polling in real time; the controller's clock waits
+        bridge.call("drive", input="exit", active=True)
+        bridge.advance(100)
+        state = bridge.call("state")
+        assert state["online"] and state["outputs"]["relay"]
+        wait_for(lambda: ("egress", 1) in kinds(ctl), what="egress event at the kiosk")
+        assert ("exit", 1) in kinds(ctl)
+        assert not [f for f in frames(bytes(bridge.sniffed)) if f[7] == 0x68]  # no osdp_OUT
+        bridge.call("drive", input="exit", active=False)
+        bridge.advance(3900)
+        assert bridge.call("state")["outputs"]["relay"]
+        bridge.advance(200)
+        assert not bridge.call("state")["outputs"]["relay"]
 
 
 def test_controller_reset_in_the_middle_of_a_pulse() -> None:
