@@ -8,9 +8,8 @@ and the board then boots normally with the watchdog armed again.
 from __future__ import annotations
 
 from tests.mcu_support import KEY, board
-from tests.osdp_panel import SCBK_D, Panel, frame
+from tests.osdp_panel import MFG, POLL, SCBK_D, Panel, frame
 
-MFG, POLL = 0x80, 0x60
 VENDOR = b"\x4b\x43\x4b"
 MAINTENANCE = VENDOR + b"\x01"
 COPY_MS = 6000  # mpremote copying a dozen files: far longer than the 2 s watchdog
@@ -26,7 +25,7 @@ def test_copying_onto_a_running_board_is_cut_off_by_its_watchdog() -> None:
 
 def test_a_maintenance_boot_lets_the_copy_finish_then_the_board_boots_normally() -> None:
     with board(key=KEY) as vm:
-        cp = Panel(lambda line: vm.advance(10, rx=line))
+        cp = Panel.on(vm)
         assert cp.handshake(KEY).code == 0x78
         assert cp.secure(MFG, MAINTENANCE).code == 0x40  # the ACK is out before the restart
         state = vm.state
@@ -49,7 +48,7 @@ def test_a_maintenance_boot_lets_the_copy_finish_then_the_board_boots_normally()
 
 def test_an_unused_maintenance_boot_ends_in_a_normal_boot() -> None:
     with board(key=KEY, site={"MAINT_MS": 10000}) as vm:
-        cp = Panel(lambda line: vm.advance(10, rx=line))
+        cp = Panel.on(vm)
         cp.handshake(KEY)
         cp.secure(MFG, MAINTENANCE)
         vm.advance(9900)
@@ -60,14 +59,14 @@ def test_an_unused_maintenance_boot_ends_in_a_normal_boot() -> None:
 
 def test_only_the_sites_key_asks_for_a_maintenance_boot() -> None:
     with board(key=KEY) as vm:
-        cp = Panel(lambda line: vm.advance(10, rx=line))
+        cp = Panel.on(vm)
         assert cp.plain(MFG, MAINTENANCE).data == b"\x06"  # plain text: security conditions
         cp.handshake(KEY)
         assert cp.secure(MFG, b"\x00\x00\x00\x01").data == b"\x09"  # another vendor's
         assert cp.secure(MFG, VENDOR + b"\x02").data == b"\x09"  # not a command we know
         assert vm.state["boots"] == 1
     with board(key=None, jumper=True) as vm:
-        cp = Panel(lambda line: vm.advance(10, rx=line))
+        cp = Panel.on(vm)
         assert cp.handshake(SCBK_D).code == 0x78  # install mode: anyone on the bus can do this
         assert cp.secure(MFG, MAINTENANCE).data == b"\x06"
         assert vm.state["boots"] == 1 and vm.read_file("maintenance") is None

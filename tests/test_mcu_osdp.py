@@ -13,7 +13,7 @@ import pytest
 from drivers.gate_osdp import OsdpController
 from kiosk.exc import HardwareError
 from tests.mcu_support import KEY, SITE, WRONG_KEY, crc16, kinds, linked, wait_for, with_seq
-from tests.sc_panel import replay_frames
+from tests.osdp_panel import replay_frames
 
 pytestmark = pytest.mark.slow
 

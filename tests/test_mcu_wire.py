@@ -14,14 +14,9 @@ import pytest
 
 from drivers.gate_osdp_sim import FirmwareVm
 from tests.mcu_support import KEY, board
-from tests.osdp_panel import SCBK_D, Panel, frame
+from tests.osdp_panel import BUZ, CAP, ID, LED, OUT, POLL, SCBK_D, Panel, frame
 
-POLL = 0x60
 EGRESS, HOST = 9, 7
-
-
-def panel(vm: FirmwareVm, step_ms: int = 10) -> Panel:
-    return Panel(lambda line: vm.advance(step_ms, rx=line))
 
 
 @contextmanager
@@ -31,7 +26,7 @@ def session(
     """A board and a panel with a secure session made with ``key`` (SCBK-D without one: no
     key file and the install jumper held, install mode)."""
     with board(key, site, jumper=key is None) as vm:
-        cp = panel(vm)
+        cp = Panel.on(vm)
         assert cp.handshake(key or SCBK_D).code == 0x78
         yield vm, cp
 
@@ -73,7 +68,6 @@ def test_egress_never_cuts_a_longer_opening_by_the_host_short() -> None:
 
 
 # -- OSDP 2.2 details ---------------------------------------------------------------------
-ID, CAP, OUT, LED, BUZ = 0x61, 0x62, 0x68, 0x69, 0x6A
 WRAP = 1 << 30  # time.ticks_ms() on the rp2 port counts modulo 2**30
 
 
@@ -137,7 +131,7 @@ def test_input_changes_are_reported_with_the_standard_istatr() -> None:
 
 def test_a_broadcast_is_answered_from_the_broadcast_address() -> None:
     with board() as vm:
-        reply = panel(vm).raw(frame(0x7F, 0, ID, b"\x00"))
+        reply = Panel.on(vm).raw(frame(0x7F, 0, ID, b"\x00"))
         assert reply is not None and reply.code == 0x45
         assert reply.address == 0xFF  # 0x7F with the reply bit, not our own 0x81
 
@@ -145,7 +139,7 @@ def test_a_broadcast_is_answered_from_the_broadcast_address() -> None:
 @pytest.mark.parametrize("seq", [1, 2, 3])
 def test_the_first_command_after_power_up_must_carry_sequence_0(seq: int) -> None:
     with board() as vm:
-        cp = panel(vm)
+        cp = Panel.on(vm)
         cp.seq = seq
         reply = cp.plain(ID, b"\x00")
         assert (reply.code, reply.data) == (0x41, b"\x04")  # osdp_NAK: sequence number
@@ -204,7 +198,7 @@ def test_buzzer_tone_0_is_silent() -> None:
 
 def test_output_capability_declares_timed_commands() -> None:
     with board() as vm:
-        reply = panel(vm).plain(CAP, b"\x00")
+        reply = Panel.on(vm).plain(CAP, b"\x00")
         caps = {reply.data[i]: reply.data[i + 1 : i + 3] for i in range(0, len(reply.data), 3)}
         level, outputs = caps[2]  # function 2: output control
         assert level in (3, 4) and outputs == 1  # 3: on/off and timed commands
@@ -212,7 +206,7 @@ def test_output_capability_declares_timed_commands() -> None:
 
 def test_a_frame_longer_than_the_receive_buffer_is_answered_command_length() -> None:
     with board() as vm:
-        cp = panel(vm)
+        cp = Panel.on(vm)
         caps = cp.plain(CAP, b"\x00").data
         size = next(caps[i + 1] | caps[i + 2] << 8 for i in range(0, len(caps), 3) if caps[i] == 10)
         long_id = frame(1, 1, ID, bytes(size))  # one byte more than the buffer, at least
@@ -232,16 +226,16 @@ def test_a_long_frame_with_the_old_checksum_is_answered_command_length_too() -> 
         size = len(body) + 1
         body[2], body[3] = size & 0xFF, size >> 8
         body.append(-sum(body) & 0xFF)
-        reply = panel(vm).raw(b"\xff" + bytes(body))
+        reply = Panel.on(vm).raw(b"\xff" + bytes(body))
         assert reply is not None and (reply.code, reply.data) == (0x41, b"\x02")
         body[-1] ^= 0xFF
-        assert panel(vm).raw(b"\xff" + bytes(body)) is None
+        assert Panel.on(vm).raw(b"\xff" + bytes(body)) is None
 
 
 def test_no_timer_stops_when_ticks_ms_wraps() -> None:
     """Deadlines just before the wrap, and the next pass of the main loop just after it."""
     with board(site={"OFFLINE_MS": 60000}, ticks0=WRAP - 1000) as vm:
-        cp = panel(vm)
+        cp = Panel.on(vm)
         assert cp.handshake(KEY).code == 0x78
         vm.advance(WRAP - 370 - vm.state["ticks"])
         cp.secure(LED, led((2, 10, 0, 1, 0, 3), (1, 10, 0, 2, 0)))  # red for 300 ms
