@@ -892,6 +892,10 @@ flash_gate_controller() {
         ask reply "flash the gate controller firmware to a Pico on USB now? (yes/no)" "no"
     fi
     if [[ "$reply" == yes ]]; then
+        if systemd_running && systemctl is-active --quiet "$UNIT_NAME"; then
+            # It holds the serial port that the controller's maintenance boot is asked over.
+            run systemctl stop "$UNIT_NAME"
+        fi
         run "${VENV}/bin/kiosk" mcu flash --config "$CONF_FILE" --firmware "$SRC_DIR/mcu/firmware"
         changed "gate controller flashed"
     else

@@ -38,7 +38,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-VENDOR = 0x4B434B  # the controller's osdp_MFGREP vendor code (mcu/firmware/pd.py)
+VENDOR = 0x4B434B  # the controller's osdp_MFG / osdp_MFGREP vendor code (mcu/firmware/pd.py)
+MFG_MAINTENANCE = 1  # osdp_MFG command: restart into a maintenance boot (mcu/firmware)
 RECORD = 8
 EVENT_KINDS = {
     1: "door",
@@ -280,6 +281,22 @@ class OsdpController(Device):
                 f"gate controller {self.address} refused the new key (osdp_KEYSET status"
                 f" {outcome[0]}); its old key stays in force"
             )
+
+    def maintenance_boot(self, timeout_s: float = 10.0) -> None:
+        """Restart the controller into its maintenance boot: no watchdog and silent on the
+        bus until mpremote has copied new files (mcu/firmware/maintenance.py)."""
+        self.submit({"command": _command("Manufacturer"), "vendor_code": VENDOR,
+                     "data": bytes([MFG_MAINTENANCE])})  # fmt: skip
+        stop = threading.Event()
+        for _ in range(max(1, int(timeout_s / 0.05))):
+            if not self._cp.is_online(self.address):
+                return  # it stopped answering: restarted into the maintenance boot
+            stop.wait(0.05)
+        raise HardwareError(
+            f"gate controller {self.address} still answers after the maintenance request:"
+            " its firmware predates maintenance boots or refused it; see docs/hardware.md,"
+            " 'Updating the firmware'"
+        )
 
     def subscribe(self, listener: Callable[[ControllerEvent], None]) -> None:
         """Call ``listener`` for every new event (from libosdp's thread)."""

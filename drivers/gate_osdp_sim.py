@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 import tty
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,11 @@ MCU_DIR = Path(__file__).resolve().parents[1] / "mcu"
 FIRMWARE_DIR = MCU_DIR / "firmware"
 SIM_DIR = MCU_DIR / "sim"
 INPUTS = ("door", "exit", "tamper", "fire", "install")
+# How far a simulated clock may run ahead of the control panel's last word to the controller:
+# well inside the controller's OFFLINE_MS (5 s), so it never takes the host for lost; and,
+# while the controller holds events for the panel, about one poll of a real bus.
+KEEP_UP_MS = 1000
+NEWS_MS = 100
 
 
 class SimulatorMissing(HardwareError):
@@ -54,8 +60,9 @@ class FirmwareVm(Device):
     ``key`` is the secure channel base key on the board's flash (None: install mode);
     ``site`` becomes the board's ``config.json`` (address, timings); ``jumper``: the install
     jumper is held from the first boot on. ``files`` adds raw files to the board's flash
-    (a damaged key file, say). Every request returns
-    the board's state; UART bytes the firmware wrote are in ``state["tx"]`` (hex).
+    (a damaged key file, say). ``ticks0`` is what the board's ``time.ticks_ms()`` reads at
+    power-up (it wraps at 2**30). Every request returns the board's state; UART bytes the
+    firmware wrote are in ``state["tx"]`` (hex).
     """
 
     def __init__(
@@ -65,6 +72,7 @@ class FirmwareVm(Device):
         *,
         jumper: bool = False,
         files: dict[str, str] | None = None,
+        ticks0: int = 0,
         firmware_dir: Path = FIRMWARE_DIR,
     ) -> None:
         files = dict(files or {})
@@ -82,7 +90,7 @@ class FirmwareVm(Device):
             bufsize=1,
         )
         self.state: dict[str, Any] = {}
-        self.request("boot", jumper=jumper)
+        self.request("boot", jumper=jumper, ticks0=ticks0)
 
     def request(self, op: str, **args: Any) -> dict[str, Any]:
         """Send one request to the board; returns its answer (the board's state)."""
@@ -120,6 +128,12 @@ class FirmwareVm(Device):
         """Hang the main loop for ``ms`` (time passes, nobody feeds the watchdog)."""
         self.request("stall", ms=ms)
 
+    def flash(self, ms: int, files: dict[str, str]) -> bool:
+        """Do what mpremote does: interrupt main.py, copy ``files`` (taking ``ms``), reset.
+
+        False when the board's watchdog reset it before the copy was done."""
+        return bool(self.request("flash", ms=ms, files=files)["flashed"])
+
     def reset(self) -> None:
         """Press the board's reset button (or glitch its power)."""
         self.request("reset")
@@ -148,13 +162,21 @@ class FirmwareVm(Device):
 class PtyBridge(Device):
     """The VM's UART on a pseudo-terminal, pumped in real time by a thread.
 
-    The controller's clock is real time plus ``offset_ms``: ``advance(ms)`` moves it on
-    at once (a long wait without waiting); ``freeze()`` stops it following real time, so only
-    ``advance`` moves it (a deadline checked to the millisecond on a busy machine);
-    ``connected = False`` cuts the cable.
+    The controller's clock is ``clock`` (seconds; real time unless a simulation gives its
+    own) plus ``offset_ms``: ``advance(ms)`` moves it on at once (a long wait without
+    waiting); ``freeze()`` stops it following ``clock``, so only ``advance`` moves it (a
+    deadline checked to the millisecond on a busy machine); ``connected = False`` cuts the
+    cable. On a simulated clock, ``keep_up`` holds that clock back until the control panel,
+    which polls in real time, has caught up with it.
     """
 
-    def __init__(self, vm: FirmwareVm, *, poll_s: float = 0.001) -> None:
+    def __init__(
+        self,
+        vm: FirmwareVm,
+        *,
+        poll_s: float = 0.001,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.vm = vm
         self.connected = True
         self.offset_ms = 0
@@ -163,8 +185,10 @@ class PtyBridge(Device):
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.path = os.ttyname(self._slave)
-        self._t0 = time.monotonic()
+        self._clock = clock
+        self._t0 = clock()
         self._frozen_ms: int | None = None
+        self.heard_ms = 0  # the controller's time when the control panel last sent it bytes
         self._poll_s = poll_s
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -174,7 +198,7 @@ class PtyBridge(Device):
     def now_ms(self) -> int:
         if self._frozen_ms is not None:
             return self._frozen_ms + self.offset_ms
-        return int((time.monotonic() - self._t0) * 1000) + self.offset_ms
+        return int((self._clock() - self._t0) * 1000) + self.offset_ms
 
     def freeze(self) -> None:
         """From now on the controller's clock moves only by ``advance``."""
@@ -215,10 +239,32 @@ class PtyBridge(Device):
                         return
                     raise
 
+    def keep_up(self, timeout_s: float = 10.0) -> None:
+        """Wait (in real time) until the control panel, which polls in real time, has caught
+        up with a simulated clock: it sent the controller something within ``KEEP_UP_MS``
+        (else the controller takes the host for gone), or within ``NEWS_MS`` while the
+        controller holds events for it (so it hears of them about as soon as on a bus)."""
+        if self.closed:
+            return
+        self.advance(0)  # the controller's main loop up to the clock, for its events
+        pause = threading.Event()
+        for _ in range(int(timeout_s / 0.002)):
+            news = bool(self.vm.state.get("events_waiting"))
+            if self.closed or self.now_ms() - self.heard_ms <= (NEWS_MS if news else KEEP_UP_MS):
+                return
+            pause.wait(0.002)
+        raise HardwareError(
+            f"the simulated gate controller heard nothing from its control panel for"
+            f" {timeout_s:.0f} s: is libosdp still polling {self.path}?"
+        )
+
     def _exchange(self, rx: bytes) -> None:
+        now = self.now_ms()
         if self.connected:
             self.sniffed += rx
-        tx = self.vm.step(self.now_ms(), rx if self.connected else b"")
+            if rx:
+                self.heard_ms = now
+        tx = self.vm.step(now, rx if self.connected else b"")
         if tx and self.connected:
             os.write(self._master, tx)
 

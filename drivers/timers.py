@@ -33,6 +33,10 @@ class Timers(Protocol):
         """Call ``callback`` once, ``delay`` seconds from now, from some thread."""
         ...
 
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass on this clock."""
+        ...
+
 
 class ThreadTimers:
     """Real time: ``time.monotonic`` and daemon ``threading.Timer`` threads."""
@@ -47,6 +51,9 @@ class ThreadTimers:
         timer.daemon = True  # a pending drop must not keep a dying process alive
         timer.start()
         return timer
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 class _Pending:
@@ -64,6 +71,7 @@ class ManualTimers:
         self._now = start
         self._queue: list[tuple[float, int, _Pending, Callable[[], None]]] = []
         self._order = itertools.count()
+        self._pacers: list[Callable[[], None]] = []
 
     def now(self) -> float:
         """The manual clock."""
@@ -89,3 +97,14 @@ class ManualTimers:
             if not pending.cancelled:
                 callback()
         self._now = until
+        for keep_up in self._pacers:
+            keep_up()
+
+    def sleep(self, seconds: float) -> None:
+        """The same as ``advance``."""
+        self.advance(seconds)
+
+    def pace(self, keep_up: Callable[[], None]) -> None:
+        """Call ``keep_up`` after every ``advance``: something that runs in real time (a
+        control panel polling over a serial line) catches up before manual time moves on."""
+        self._pacers.append(keep_up)

@@ -194,7 +194,12 @@ class _Parts:
         vm = FirmwareVm(key, {"ADDRESS": gate.address, "FIRE_OPENS": gate.fire_opens,
                               "MAX_OPEN_MS": int(gpio.max_open_s * 1000),
                               "OFFLINE_MS": int(gate.offline_s * 1000)})  # fmt: skip
-        self.mcu = PtyBridge(vm)
+        # The controller keeps the kiosk's time (the demo's is simulated); simulated time waits
+        # for libosdp, which polls in real time.
+        self.mcu = PtyBridge(vm, clock=self.timers.now)
+        pace = getattr(self.timers, "pace", None)
+        if pace is not None:
+            pace(self.mcu.keep_up)
         ctl = OsdpController(self.mcu.path, gate.address, key, max_open_s=gpio.max_open_s)
         ctl.also_close += [self.mcu.close, vm.close]
         if not ctl.wait_online(20):
@@ -207,6 +212,7 @@ class _Parts:
             kiosk, kiosk.hw.camera, self.emulated, self.pin_factory, self.config.gpio, network
         )
         controls.mcu = self.mcu
+        controls.timers = self.timers
         controls.set_door(False)  # a mock pin floats high, which would read "door open"
         return controls
 

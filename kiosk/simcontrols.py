@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from drivers.frames import FrameStyle
+from drivers.timers import ThreadTimers, Timers
 from kiosk.config import GpioSettings
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class SimControls:
         self.bus.set_ambient(celsius)
 
     mcu: Any = None  # with [gate] backend "osdp": the simulated controller's PtyBridge
+    timers: Timers = ThreadTimers()  # the kiosk's clock, which the controller keeps too
 
     def set_door(self, open: bool) -> None:
         """Open or close the door (the reed switch: closed = magnet = pin low)."""
@@ -109,14 +111,14 @@ class SimControls:
         pin.drive_high()
         button.active  # noqa: B018
 
-    @staticmethod
-    def _wait_contact(contact: Any, active: bool, timeout_s: float = 5.0) -> None:
-        # The controller reports inputs as events over OSDP: wait for the kiosk to hear it.
-        pause = threading.Event()
+    def _wait_contact(self, contact: Any, active: bool, timeout_s: float = 5.0) -> None:
+        # The controller reports an input in an osdp_ISTATR, then as a numbered event on the
+        # next poll: wait until the kiosk has the state and the controller has no event left.
+        # Time passes meanwhile on the kiosk's clock, which the controller debounces on.
         for _ in range(int(timeout_s / 0.01)):
-            if contact.active == active:
+            if contact.active == active and not self.mcu.call("state")["events_waiting"]:
                 return
-            pause.wait(0.01)
+            self.timers.sleep(0.01)
 
     def unplug_sensor(self, unplugged: bool) -> None:
         self.inject_sensor_fault("unplugged" if unplugged else None)

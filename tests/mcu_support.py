@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,11 +44,13 @@ def linked(
     key: bytes | None = KEY,
     cp_key: bytes = KEY,
     site: dict[str, Any] | None = None,
+    clock: Callable[[], float] = time.monotonic,
     **vm_args: Any,
 ) -> Iterator[tuple[FirmwareVm, PtyBridge, OsdpController]]:
-    """Firmware on a pty with the kiosk's libosdp control panel on the other end."""
+    """Firmware on a pty with the kiosk's libosdp control panel on the other end; ``clock``:
+    the controller's (real time unless a test simulates it)."""
     with board(key, site, **vm_args) as vm:
-        bridge = PtyBridge(vm)
+        bridge = PtyBridge(vm, clock=clock)
         ctl = OsdpController(bridge.path, 1, cp_key, max_open_s=60, reconnect_s=0.5)
         try:
             yield vm, bridge, ctl

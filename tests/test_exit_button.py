@@ -19,13 +19,16 @@ from kiosk.demo_world import DemoWorld, make_world
 from kiosk.exc import StoreError
 from kiosk.model import Direction, EventKind, Reason
 from kiosk.view import KioskView, Stage
+from tests.mcu_support import wait_for
 
 START = datetime(2020, 2, 10, 8, 0, tzinfo=UTC)
 
 
 class Lane:
-    def __init__(self, folder: Path, *, install: bool = True, **policy: Any) -> None:
-        config = demo_config(folder)
+    def __init__(
+        self, folder: Path, gate: str = "gpio", *, install: bool = True, **policy: Any
+    ) -> None:
+        config = demo_config(folder, gate)
         if policy:
             config = dataclasses.replace(
                 config, policy=with_changes(config.policy, policy, "policy")
@@ -108,6 +111,29 @@ def test_exit_button_where_exits_are_scanned_opens_and_raises_an_alarm(tmp_path:
     try:
         view = lane.press_exit()
         assert view.gate_open
+        assert [a.reason for a in view.alarms] == [Reason.EXIT_BUTTON]
+        assert "exit lane" in view.alarms[0].detail
+    finally:
+        lane.app.close()
+
+
+@pytest.mark.slow
+def test_on_the_gate_controller_the_button_opens_there_and_the_kiosk_still_alarms(
+    tmp_path: Path,
+) -> None:
+    """The controller opens for egress by itself now; the kiosk hears of the press as before
+    (an event over OSDP) and still raises its alarm where exits are scanned."""
+    pytest.importorskip("osdp")
+    lane = Lane(tmp_path, gate="osdp", exit_button="alarm")
+    try:
+        controller = lane.sim.mcu
+        wait_for(lambda: controller.call("state")["online"], what="the kiosk polling")
+        pressed = lane.time.timers.now()
+        view = lane.press_exit()
+        # The controller keeps the kiosk's simulated time, and its news reaches the kiosk
+        # within a poll or two of it, as on a bus: well inside its egress opening.
+        assert lane.time.timers.now() - pressed < 1.5
+        assert controller.call("state")["outputs"]["relay"]
         assert [a.reason for a in view.alarms] == [Reason.EXIT_BUTTON]
         assert "exit lane" in view.alarms[0].detail
     finally:

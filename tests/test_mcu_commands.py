@@ -7,6 +7,7 @@ import json
 import stat
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,3 +153,64 @@ def test_an_interrupted_rotation_is_finished_by_running_it_again(tmp_path: Path)
     assert load_key(key_file) == KEY and load_key(pending) == new  # nothing lost
     assert mcu.rotate_key(key_file, lambda k: _FakeController(has, k), print, 0.1) == new
     assert load_key(key_file) == new and not pending.exists()
+
+
+def _flash_onto(
+    bridge: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str
+) -> tuple[int, list[str]]:
+    """`kiosk mcu flash` against the simulated board: OSDP on the pty, mpremote simulated."""
+    key_file = tmp_path / "gate.key"
+    key_file.write_text(KEY.hex() + "\n")
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[gate]\nserial_port = "{bridge.path}"\naddress = 1\n')
+    done: list[str] = []
+
+    def mpremote(command: list[str], capture: bool = False) -> str:
+        verb = command[command.index("connect") + 2]
+        done.append(verb)
+        if verb == "exec":
+            return bridge.call("exec", code="import sys\nresult = 1")["result"] and "(1, 27, 0)\n"
+        if verb == "fs":
+            copied = command[command.index("cp") + 1 : -1]
+            files = {Path(p).name: Path(p).read_text() for p in copied}
+            if not bridge.call("flash", ms=6000, files=files)["flashed"]:
+                raise HardwareError("mpremote failed: the board reset during the copy")
+        return ""
+
+    monkeypatch.setattr(mcu, "_run", mpremote)
+    args = ["mcu", "flash", "--config", str(config), "--key-file", str(key_file), *extra]
+    return main(args), done
+
+
+def test_flash_onto_a_running_controller_goes_through_a_maintenance_boot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with board(KEY) as vm, PtyBridge(vm) as bridge:
+        bridge.advance(100)
+        assert bridge.call("state")["watchdog"]
+        code, done = _flash_onto(bridge, tmp_path, monkeypatch)
+        assert code == 0, capsys.readouterr().err
+        assert done == ["exec", "fs", "reset"]
+        state = bridge.call("state")
+        assert state["boots"] == 3 and state["watchdog"] and not state["maintenance"]
+        assert json.loads(vm.read_file("config.json") or "")["ADDRESS"] == 1
+        assert "maintenance boot over OSDP" in capsys.readouterr().out
+
+
+def test_flash_without_the_maintenance_boot_is_cut_off_by_the_watchdog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with board(KEY) as vm, PtyBridge(vm) as bridge:
+        bridge.advance(100)
+        code, _ = _flash_onto(bridge, tmp_path, monkeypatch, "--new-board")
+        assert code != 0 and "reset during the copy" in capsys.readouterr().err
+        assert "ADDRESS" not in json.loads(vm.read_file("config.json") or "")  # the old one
+        assert bridge.call("state")["reset_cause"] == 3  # the watchdog's
+
+
+def test_flash_refuses_a_micropython_older_than_1_24() -> None:
+    with pytest.raises(HardwareError, match=r"MicroPython 1\.23\.0; .* 1\.24 or newer"):
+        mcu.require_micropython("(1, 23, 0)\n")
+    with pytest.raises(HardwareError, match=r"needs 1\.24"):
+        mcu.require_micropython("")
+    mcu.require_micropython("(1, 24, 0)\n")

@@ -8,12 +8,15 @@ by the test (``bridge.advance``) wherever a timeout matters.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from drivers.gate_osdp import OsdpController
+from drivers.timers import ManualTimers
 from kiosk.exc import HardwareError
-from tests.mcu_support import KEY, WRONG_KEY, crc16, kinds, linked, wait_for, with_seq
-from tests.sc_panel import replay_frames
+from tests.mcu_support import KEY, SITE, WRONG_KEY, crc16, kinds, linked, wait_for, with_seq
+from tests.osdp_panel import replay_frames
 
 pytestmark = pytest.mark.slow
 
@@ -184,6 +187,60 @@ def test_cable_cut_drops_the_relay_keeps_egress_and_delivers_events_once() -> No
             assert got.count(event) == 1, event
         seqs = [e.seq for e in ctl.events]
         assert seqs == list(range(1, len(seqs) + 1))  # every record once, none lost
+
+
+def test_exit_button_opens_on_the_controller_while_the_host_polls() -> None:
+    """Egress is the controller's job: no osdp_OUT from the panel, yet the door opens."""
+    with linked(site={**SITE, "EGRESS_OPEN_MS": 4000, "OFFLINE_MS": 60000}) as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        wait_for(lambda: bridge.call("state")["online"], what="authenticated polls")
+        bridge.freeze()  # the host keeps polling in real time; the controller's clock waits
+        bridge.call("drive", input="exit", active=True)
+        bridge.advance(100)
+        state = bridge.call("state")
+        assert state["online"] and state["outputs"]["relay"]
+        wait_for(lambda: ("egress", 1) in kinds(ctl), what="egress event at the kiosk")
+        assert ("exit", 1) in kinds(ctl)
+        assert not [f for f in frames(bytes(bridge.sniffed)) if f[7] == 0x68]  # no osdp_OUT
+        bridge.call("drive", input="exit", active=False)
+        bridge.advance(3900)
+        assert bridge.call("state")["outputs"]["relay"]
+        bridge.advance(200)
+        assert not bridge.call("state")["outputs"]["relay"]
+
+
+def test_on_simulated_time_the_controller_keeps_it_and_libosdp_keeps_up() -> None:
+    """The demo's simulated time runs far faster than libosdp polls in real time: it waits
+    for the panel's polls (the controller never takes the kiosk for gone, and its news
+    reaches the kiosk as fast as on a bus) and the relay's time is the kiosk's (a 2 s pulse
+    ends after 2 simulated seconds, at once in real time)."""
+    timers = ManualTimers()
+    with linked(site=SITE, clock=timers.now) as (_vm, bridge, ctl):
+
+        def now_state() -> dict[str, Any]:
+            bridge.advance(0)  # the controller's main loop up to the simulated time
+            return bridge.call("state")
+
+        timers.pace(bridge.keep_up)
+        assert ctl.wait_online(15)
+        wait_for(lambda: bridge.call("state")["online"], what="authenticated polls")
+        for _ in range(100):  # 10 s, 3 times the controller's offline limit
+            timers.advance(0.1)
+        state = now_state()
+        assert state["now"] > 9900 and state["online"] and ctl.online
+        ctl.gate.open(2)
+        wait_for(lambda: bridge.call("state")["outputs"]["relay"], what="the relay on")
+        for _ in range(19):
+            timers.advance(0.1)
+        assert now_state()["outputs"]["relay"]
+        for _ in range(2):
+            timers.advance(0.1)
+        assert not now_state()["outputs"]["relay"]
+        bridge.call("drive", input="door", active=True)
+        start = timers.now()
+        while not ctl.door.active:  # ISTATR, then the event: polls as on a bus, not 1 s apart
+            timers.advance(0.01)
+            assert timers.now() - start < 0.5, "the door's news took half a simulated second"
 
 
 def test_controller_reset_in_the_middle_of_a_pulse() -> None:

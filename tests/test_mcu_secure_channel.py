@@ -11,7 +11,7 @@ import pytest
 
 from drivers.gate_osdp_sim import FirmwareVm
 from tests.mcu_support import KEY, board, with_seq
-from tests.sc_panel import (
+from tests.osdp_panel import (
     ACK,
     ID,
     NAK,
@@ -19,8 +19,6 @@ from tests.sc_panel import (
     OUT,
     POLL,
     Panel,
-    exchange,
-    open_session,
     pulse,
     replay_frames,
 )
@@ -35,12 +33,12 @@ def relay_pulses(vm: FirmwareVm) -> int:
 def record(vm: FirmwareVm, panel: Panel) -> list[bytes]:
     """A whole session on the wires: start, handshake, polls and one relay pulse."""
     panel.sent.clear()
-    open_session(vm, panel)
-    assert exchange(vm, panel, panel.command(POLL, secure=True)).code in (ACK, 0x90)
-    assert pulse(vm, panel).code == OSTATR and vm.relay
+    panel.open_session()
+    assert panel.exchange(panel.command(POLL, secure=True)).code in (ACK, 0x90)
+    assert pulse(panel).code == OSTATR and vm.relay
     vm.advance(1100)
     assert not vm.relay
-    exchange(vm, panel, panel.command(POLL, secure=True))
+    panel.exchange(panel.command(POLL, secure=True))
     return list(panel.sent)
 
 
@@ -55,33 +53,33 @@ def segments(n: int) -> list[tuple[int, int]]:
 
 def test_scrypt_is_refused_in_a_live_session_and_the_session_carries_on() -> None:
     with board() as vm:
-        panel = Panel(KEY)
-        open_session(vm, panel)
+        panel = Panel.on(vm, KEY)
+        panel.open_session()
         scrypt = panel.sent[-1]
         panel.seq = vm.state["seq"] % 3 + 1
         nak = vm.advance(10, rx=with_seq(scrypt, panel.seq))[1:]
         assert nak[4] & 0x08 == 0 and nak[5:7] == bytes([NAK, 6])  # plain: no MAC to chain
         panel.seq = panel.seq % 3 + 1
         assert vm.state["secure"]
-        assert pulse(vm, panel).code == OSTATR  # the MAC chain was left as it was
+        assert pulse(panel).code == OSTATR  # the MAC chain was left as it was
         assert vm.relay
 
 
 def test_scrypt_without_a_challenge_or_a_second_time_is_refused() -> None:
     with board() as vm:
-        panel = Panel(KEY)
+        panel = Panel.on(vm, KEY)
         panel.seq = 0
-        exchange(vm, panel, panel.command(ID, b"\x00"))
-        ccrypt = exchange(vm, panel, panel.challenge())
-        exchange(vm, panel, panel.command(ID, b"\x00"))  # anything between: the challenge is gone
-        assert exchange(vm, panel, panel.answer(ccrypt)).nak_reason == 6
+        panel.exchange(panel.command(ID, b"\x00"))
+        ccrypt = panel.exchange(panel.challenge())
+        panel.exchange(panel.command(ID, b"\x00"))  # anything between: the challenge is gone
+        assert panel.exchange(panel.answer(ccrypt)).nak_reason == 6
         assert not vm.state["secure"]
 
 
 @pytest.mark.parametrize("live", [True, False], ids=["live-session", "after-reset"])
 def test_any_recorded_segment_replayed_never_moves_the_relay(live: bool) -> None:
     with board() as vm:
-        panel = Panel(KEY)
+        panel = Panel.on(vm, KEY)
         frames = record(vm, panel)
         for i, j in segments(len(frames)):
             if live:
@@ -95,7 +93,7 @@ def test_any_recorded_segment_replayed_never_moves_the_relay(live: bool) -> None
 
 def test_a_restarted_simulator_does_not_answer_a_recording_the_same_way() -> None:
     with board() as vm:
-        frames = record(vm, Panel(KEY))
+        frames = record(vm, Panel.on(vm, KEY))
     with board() as vm:  # `kiosk mcu sim` started again: fresh PD random numbers
         replay(vm, frames)
         assert relay_pulses(vm) == 0 and not vm.state["secure"]
@@ -105,11 +103,11 @@ def test_a_restarted_simulator_does_not_answer_a_recording_the_same_way() -> Non
 @pytest.mark.parametrize("byte", range(4))
 def test_a_mac_wrong_in_any_one_of_its_four_bytes_is_refused(byte: int) -> None:
     with board() as vm:
-        panel = Panel(KEY)
-        open_session(vm, panel)
+        panel = Panel.on(vm, KEY)
+        panel.open_session()
         frame = bytearray(panel.command(OUT, bytes([0, 5, 10, 0]), secure=True))
         frame[-6 + byte] ^= 0x01  # the MAC is the 4 bytes before the CRC
-        reply = exchange(vm, panel, with_seq(bytes(frame), frame[5] & 3))  # CRC made right
+        reply = panel.exchange(with_seq(bytes(frame), frame[5] & 3))  # CRC made right
         assert reply.code == NAK
         vm.advance(100)
         assert vm.state["mac_failures"] == 1 and not vm.state["secure"]
@@ -118,12 +116,12 @@ def test_a_mac_wrong_in_any_one_of_its_four_bytes_is_refused(byte: int) -> None:
 
 def test_the_session_ends_when_the_host_is_lost_and_its_keys_open_nothing() -> None:
     with board(site={"OFFLINE_MS": 3000, "MAX_OPEN_MS": 60000}) as vm:
-        panel = Panel(KEY)
-        open_session(vm, panel)
-        assert exchange(vm, panel, panel.command(POLL, secure=True)).code in (ACK, 0x90)
+        panel = Panel.on(vm, KEY)
+        panel.open_session()
+        assert panel.exchange(panel.command(POLL, secure=True)).code in (ACK, 0x90)
         vm.advance(3100)  # the cable is cut: no authenticated poll for the offline limit
         assert not vm.state["online"] and not vm.state["secure"]
         # The host (or whoever has its session keys) comes back mid-chain: a new session first.
-        assert pulse(vm, panel).code == NAK
+        assert pulse(panel).code == NAK
         vm.advance(100)
         assert relay_pulses(vm) == 0

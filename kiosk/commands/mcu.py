@@ -3,6 +3,10 @@
 kiosk mcu sim         the firmware in MicroPython on a pseudo-terminal, for any OSDP panel
 kiosk mcu flash       copy the firmware, its settings and the secure channel key to a Pico
 kiosk mcu rotate-key  give the controller a new key over the bus (osdp_KEYSET), then keep it
+
+A Pico that already runs the firmware has its watchdog armed, which would reset it in the
+middle of the copy: ``flash`` first asks it over OSDP, with the kiosk's key, for a
+maintenance boot (no watchdog), then checks its MicroPython, copies, and restarts it.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +28,9 @@ from typing import Any
 from kiosk.exc import ConfigError, HardwareError
 
 DEFAULT_SIM_KEY = Path("mcu-sim.key")
+# mcu/firmware/main.py refuses older ones too: before 1.24 rp2 UART.txdone() ignored the shift
+# register, so the RS-485 driver was switched off while the CRC was still going out.
+MIN_MICROPYTHON = (1, 24, 0)
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -45,6 +54,12 @@ def add_parser(sub: Any, name: str) -> None:
     )
     flash.add_argument(
         "--firmware", type=Path, default=None, help="firmware folder (default: mcu/firmware)"
+    )
+    flash.add_argument(
+        "--new-board",
+        action="store_true",
+        help="the Pico does not run this firmware yet: skip the maintenance boot over OSDP"
+        " (implied when the key file is made now)",
     )
     flash.add_argument("--dry-run", action="store_true", help="print the mpremote commands only")
     flash.set_defaults(run=run_flash)
@@ -120,12 +135,62 @@ def serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading.
         stop.wait(args.seconds or None)
 
 
+def _mpremote(device: str) -> list[str]:
+    return [sys.executable, "-m", "mpremote", "connect", device]
+
+
+def version_command(device: str) -> list[str]:
+    """The mpremote invocation that prints the Pico's MicroPython version, e.g. (1, 27, 0)."""
+    return [*_mpremote(device), "exec", "import sys; print(tuple(sys.implementation.version[:3]))"]
+
+
+def require_micropython(printed: str) -> None:
+    """HardwareError unless ``printed`` (version_command's output) is 1.24 or newer."""
+    lines = printed.strip().splitlines()
+    found = tuple(int(n) for n in re.findall(r"\d+", lines[-1] if lines else ""))
+    if found[:3] < MIN_MICROPYTHON:
+        shown = ".".join(map(str, found)) or repr(printed.strip())
+        raise HardwareError(
+            f"the Pico runs MicroPython {shown}; the gate controller needs 1.24 or newer (older"
+            " rp2 builds switch the RS-485 driver off during the CRC): put a newer .uf2 on it"
+            " (docs/hardware.md, 'Installing the firmware'), then flash again with --new-board"
+        )
+
+
+def request_maintenance(config: Any, key: bytes, key_file: Path) -> None:
+    """Ask the running controller, over OSDP with the kiosk's key, for a maintenance boot."""
+    from drivers.gate_osdp import OsdpController
+
+    gate = config.gate
+    with OsdpController(gate.serial_port, gate.address, key, baud=gate.baud) as ctl:
+        if not ctl.wait_online(10):
+            raise HardwareError(
+                f"no gate controller answered on {gate.serial_port} (address {gate.address})"
+                f" with the key in {key_file}: stop the kiosk first, it holds the port"
+                " (sudo systemctl stop kiosk); for a Pico that does not run this firmware yet,"
+                " add --new-board"
+            )
+        ctl.maintenance_boot()
+    time.sleep(1.0)  # the board restarts and its USB serial port comes back
+
+
 def flash_commands(device: str, firmware: Path, staging: Path) -> list[list[str]]:
     """The mpremote invocations that install the firmware and its files on a Pico."""
-    base = [sys.executable, "-m", "mpremote", "connect", device]
+    base = _mpremote(device)
     files = sorted(str(p) for p in firmware.glob("*.py"))
     copy = [*base, "fs", "cp", *files, str(staging / "config.json"), str(staging / "scbk.hex"), ":"]
     return [copy, [*base, "reset"]]
+
+
+def _run(command: list[str], capture: bool = False) -> str:
+    """Run one mpremote command; its output when ``capture``; HardwareError when it fails."""
+    done = subprocess.run(command, capture_output=capture, text=True, check=False)
+    if done.returncode != 0:
+        raise HardwareError(
+            "mpremote failed: is the Pico plugged in with MicroPython on it? "
+            "(docs/hardware.md, 'Gate controller')"
+        )
+    return done.stdout or ""
 
 
 def run_flash(args: argparse.Namespace) -> int:
@@ -137,6 +202,7 @@ def run_flash(args: argparse.Namespace) -> int:
     key_file = args.key_file or config.gate.key_file
     if key_file is None:
         raise ConfigError("gate.key_file: give --key-file or set [gate] key_file in the config")
+    new_board = args.new_board or not key_file.exists()  # no board can have a key made now
     key = ensure_key(key_file)
     with tempfile.TemporaryDirectory(prefix="kiosk-mcu-") as scratch:
         staging = Path(scratch)
@@ -145,16 +211,19 @@ def run_flash(args: argparse.Namespace) -> int:
         firmware = args.firmware or FIRMWARE_DIR
         if not (firmware / "main.py").is_file():
             raise ConfigError(f"--firmware {firmware}: no main.py there (give mcu/firmware)")
+        if not new_board:
+            gate = config.gate
+            print(f"+ maintenance boot over OSDP: {gate.serial_port}, address {gate.address}")
+            if not args.dry_run:
+                request_maintenance(config, key, key_file)
+        check = version_command(args.device)
+        print("+ " + " ".join(check))
+        if not args.dry_run:
+            require_micropython(_run(check, capture=True))
         for command in flash_commands(args.device, firmware, staging):
             print("+ " + " ".join(command))
-            if args.dry_run:
-                continue
-            done = subprocess.run(command, check=False)
-            if done.returncode != 0:
-                raise HardwareError(
-                    "mpremote failed: is the Pico plugged in with MicroPython on it? "
-                    "(docs/hardware.md, 'Gate controller')"
-                )
+            if not args.dry_run:
+                _run(command)
     print("the controller enforces: " + json.dumps(site_settings(config)))
     return 0
 

@@ -1,5 +1,7 @@
 """Wires the board's pins and UART to the door, the signals and the OSDP peripheral."""
 
+from time import ticks_add, ticks_diff
+
 import events as ev
 from door import Door, Input
 from events import EventRing
@@ -16,6 +18,9 @@ class Controller:
     """Everything the main loop runs; ``machine`` is the real module or the simulated one."""
 
     def __init__(self, machine, cfg, now, random):
+        self.machine = machine
+        self.maintenance = False
+        self.maintenance_end = now
         pin = machine.Pin
         self.relay = pin(cfg.RELAY_PIN, pin.OUT, value=0)  # first: the relay off
 
@@ -49,11 +54,23 @@ class Controller:
         keys = KeyFile(cfg.KEY_FILE)
         self.pd = Peripheral(cfg, self.door, self.signals, self.events, keys, random, held, now)
         if self.pd.key_damaged:
-            self.signals.led(_KEY_DAMAGED_LED, 0, now)
+            self.signals.led.command(_KEY_DAMAGED_LED, 0, now)
         self.rx = bytearray(64)
+
+    def maintain(self, now, ms):
+        """Make this a maintenance boot: silent on the bus, the door's own rules only, for
+        ``ms`` (then a normal restart), so mpremote can interrupt and copy files."""
+        self.maintenance = True
+        self.maintenance_end = ticks_add(now, ms)
 
     def tick(self, now):
         """One pass: read the line, answer whole frames, run the door's timers."""
+        if self.maintenance:
+            self.door.tick(now)
+            self.signals.tick(now)
+            if ticks_diff(now, self.maintenance_end) >= 0:
+                self.machine.reset()  # nobody came to flash: back to a normal boot
+            return
         while self.uart.any():
             n = self.uart.readinto(self.rx) or 0
             for i in range(n):
@@ -68,7 +85,10 @@ class Controller:
 
     def _answer(self, now):
         fr = self.framer
-        n = self.pd.handle(fr.frame, fr.length, fr.has_mark, now)
+        if fr.too_long:
+            n = self.pd.too_long(fr.frame, fr.intact(), fr.has_mark)
+        else:
+            n = self.pd.handle(fr.frame, fr.length, fr.has_mark, now)
         fr.reset()
         if n:
             if self.de:
@@ -79,3 +99,5 @@ class Controller:
                 while not self.uart.txdone():  # the last stop bit, not just an empty FIFO
                     pass
                 self.de.value(0)
+        if self.pd.restart:
+            self.machine.reset()  # the reply is out: restart into the maintenance boot

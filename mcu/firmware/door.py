@@ -1,21 +1,21 @@
 """The door's safety, decided on the controller whatever the host does.
 
 - The relay is off at boot and is energised at most ``max_open_ms`` per command.
-- When the host's authenticated polls stop for ``offline_ms`` the relay drops; while the
-  host is away the exit button still opens the door (egress).
+- When the host's authenticated polls stop for ``offline_ms`` the relay drops.
+- The exit button opens the door here, whether or not the host is there (egress must not
+  depend on a hung Pi); the host hears of it as an event and may add its own alarm.
 - A fire input holds the door open where the site wants it (``fire_opens``).
 - Held-open and forced-open doors are detected here and reported as events.
-All times are ``time.ticks_ms()`` values handed in by the main loop.
+All times are ``time.ticks_ms()`` values handed in by the main loop, compared only through
+``time.ticks_diff`` (the counter wraps).
 """
+
+from time import ticks_add, ticks_diff
 
 import events as ev
 from micropython import const
 
 _GRACE_MS = const(3000)  # a door opened this soon after the relay dropped is not forced
-
-
-def _since(now, then):
-    return (now - then) & 0x3FFFFFFF  # ticks_ms wraps at 2**30 on the board
 
 
 class Input:
@@ -42,7 +42,7 @@ class Input:
             self._pending = True
             self._since = now
             return False
-        if _since(now, self._since) < self.debounce_ms:
+        if ticks_diff(now, self._since) < self.debounce_ms:
             return False
         self._pending = False
         self.active = raw
@@ -70,9 +70,13 @@ class Door:
         self.egress_ms = min(cfg.EGRESS_OPEN_MS, cfg.MAX_OPEN_MS)
         self.fire_opens = cfg.FIRE_OPENS
         self.on = False
-        self.until = 0  # when the relay drops
-        self.off_at = now - _GRACE_MS  # when it last dropped
-        self.exit_at = now - _GRACE_MS
+        self.until = now  # when the relay drops, or a timed command ends
+        self.timed = False  # an osdp_OUT timed command (5, 6) runs until ``until``
+        self.permanent = False  # the state osdp_OUT asked for after any timed command
+        # The relay just dropped or the exit button was just pressed: an opening now is not
+        # forced. A flag cleared by ``tick``, as a timestamp kept for days would wrap.
+        self.grace = False
+        self.grace_end = now
         self.opened_at = now
         self.held = False
         self.host_seen = now
@@ -80,14 +84,25 @@ class Door:
         self.forced = 0
 
     # -- commands from the host ---------------------------------------------------------
-    def pulse(self, ms, now):
-        """Energise the relay for ``ms`` (never more than ``max_open_ms``)."""
-        self._energise(min(ms, self.max_open_ms), now)
+    def output(self, code, ms, now):
+        """One osdp_OUT control code for the relay (OSDP 2.2 section 6.7).
 
-    def release(self, now):
-        """Drop the relay now (unless a fire alarm holds it)."""
-        if self.on and not self._fire_holds():
-            self._drop(now)
+        1/2: permanent off/on, ending a timed command; 3/4: permanent off/on once a running
+        timed command has finished; 5/6: on/off for ``ms`` (on: 0 means as long as allowed),
+        then the permanent state again. "On" never lasts longer than ``max_open_ms``.
+        """
+        if 1 <= code <= 4:
+            self.permanent = code % 2 == 0
+            if code <= 2 or not self.timed:
+                self.timed = False
+                self._apply_permanent(now)
+        elif code == 5:
+            self.timed = True
+            self._energise(min(ms or self.max_open_ms, self.max_open_ms), now)
+        elif code == 6:
+            self.timed = True
+            self.until = ticks_add(now, ms)
+            self._release(now)
 
     def host_alive(self, now):
         """An authenticated command arrived: the host is there."""
@@ -98,53 +113,72 @@ class Door:
 
     # -- the main loop ----------------------------------------------------------------------
     def tick(self, now):
-        if self.online and _since(now, self.host_seen) >= self.offline_ms:
+        if self.online and ticks_diff(now, self.host_seen) >= self.offline_ms:
             self.online = False
             self.events.push(ev.HOST, 0, now)
-            if not self._fire_holds():
-                self._drop(now)
+            self.timed = self.permanent = False
+            self._release(now)
         for inp, kind in self._watched:
             if inp.changed(now):
                 self.events.push(kind, 1 if inp.active else 0, now)
                 self._on_input(kind, inp.active, now)
         if self._fire_holds():
-            self.until = (now + self.max_open_ms) & 0x3FFFFFFF
-            if not self.on:
-                self._energise(self.max_open_ms, now)
-        elif self.on and _since(now, self.until) < 0x20000000:
-            self._drop(now)  # ``until`` is in the past (modular compare)
-        if self.door.active and not self.held and _since(now, self.opened_at) >= self.held_ms:
+            self.timed = False
+            self._energise(self.max_open_ms, now)
+        elif ticks_diff(now, self.until) >= 0 and (self.on or self.timed):
+            if self.timed:  # a timed command is over: back to the permanent state
+                self.timed = False
+                self._apply_permanent(now)
+            else:  # the longest opening allowed is over, whatever was asked
+                self.permanent = False
+                self._drop(now)
+        if self.grace and ticks_diff(now, self.grace_end) >= 0:
+            self.grace = False
+        if self.door.active and not self.held and ticks_diff(now, self.opened_at) >= self.held_ms:
             self.held = True
             self.events.push(ev.HELD, 1, now)
 
     def _on_input(self, kind, active, now):
         if kind == ev.EXIT and active:
-            self.exit_at = now
-            if not self.online:
-                self._energise(self.egress_ms, now)
-                self.events.push(ev.EGRESS, 1, now)
+            self._grace(now)
+            if not (self.on and ticks_diff(self.until, now) > self.egress_ms):
+                self.timed = False
+                self._energise(self.egress_ms, now)  # never cuts a longer opening short
+            self.events.push(ev.EGRESS, 1, now)
         elif kind == ev.FIRE and not active and self.fire_opens and self.on:
             self._drop(now)  # the alarm is over: lock again
         elif kind == ev.DOOR:
             if active:
                 self.opened_at = now
-                if self._forced(now):
+                if self._forced():
                     self.forced += 1
                     self.events.push(ev.FORCED, 1, now)
             elif self.held:
                 self.held = False
                 self.events.push(ev.HELD, 0, now)
 
-    def _forced(self, now):
-        return not (
-            self.on or _since(now, self.off_at) < _GRACE_MS or _since(now, self.exit_at) < _GRACE_MS
-        )
+    def _forced(self):
+        return not (self.on or self.grace)
+
+    def _grace(self, now):
+        self.grace = True
+        self.grace_end = ticks_add(now, _GRACE_MS)
 
     def _fire_holds(self):
         return self.fire_opens and self.fire.active
 
+    def _apply_permanent(self, now):
+        if self.permanent:
+            self._energise(self.max_open_ms, now)
+        else:
+            self._release(now)
+
+    def _release(self, now):
+        if self.on and not self._fire_holds():
+            self._drop(now)
+
     def _energise(self, ms, now):
-        self.until = (now + ms) & 0x3FFFFFFF
+        self.until = ticks_add(now, ms)
         if not self.on:
             self.on = True
             self.relay.value(1)
@@ -153,7 +187,7 @@ class Door:
     def _drop(self, now):
         self.relay.value(0)
         self.on = False
-        self.off_at = now
+        self._grace(now)
         self.events.push(ev.RELAY, 0, now)
 
     # -- status for osdp_ISTAT / osdp_OSTAT ---------------------------------------------

@@ -9,6 +9,7 @@ and ends the session, as the standard asks.
 """
 
 import events as ev
+import maintenance
 from keys import KeyDamaged
 from link import checksum, crc16
 from micropython import const
@@ -27,6 +28,7 @@ _BUZ = const(0x6A)
 _KEYSET = const(0x75)
 _CHLNG = const(0x76)
 _SCRYPT = const(0x77)
+_MFG = const(0x80)
 # replies
 _ACK = const(0x40)
 _NAK = const(0x41)
@@ -38,7 +40,7 @@ _OSTATR = const(0x4A)
 _CCRYPT = const(0x76)
 _RMAC_I = const(0x78)
 _MFGREP = const(0x90)
-# NAK reasons
+# NAK reasons (OSDP 2.2 section 7.3)
 _NAK_CMD_LEN = const(2)
 _NAK_UNKNOWN = const(3)
 _NAK_SEQ = const(4)
@@ -51,6 +53,7 @@ _CTRL_SCB = const(8)
 _BROADCAST = const(0x7F)
 _BATCH = const(8)  # event records per reply
 _KEY_STATE = {"missing": 0, "ok": 1, "install": 2, "damaged": 3}  # values of ev.KEY
+_MFG_MAINTENANCE = const(1)  # osdp_MFG command: restart into a maintenance boot
 
 VENDOR = b"\x4b\x43\x4b"  # private vendor code carried by our osdp_MFGREP event replies
 _PLAIN_OK = (_ID, _CAP)
@@ -58,8 +61,8 @@ _INSTALL_OK = (_POLL, _ID, _CAP, _LSTAT, _ISTAT, _OSTAT, _KEYSET)
 _CAPS = bytes(
     (
         1, 1, 4,  # contact status monitoring: door, exit button, tamper, fire
-        2, 1, 1,  # output control: the relay
-        4, 1, 2,  # LEDs: green, red
+        2, 3, 1,  # output control: the relay, on/off and timed commands (section 7.5)
+        4, 1, 1,  # reader LED control: LED 0, green and red (amber: both)
         5, 1, 1,  # buzzer
         8, 1, 0,  # CRC-16
         9, 1, 1,  # AES-128 secure channel, default key in install mode
@@ -78,6 +81,8 @@ class Peripheral:
         self.signals = signals
         self.events = events
         self.keys = keys
+        self.maint_file = cfg.MAINT_FILE
+        self.restart = False  # restart the board once the reply is sent
         self.key_damaged = False
         try:
             self.scbk = keys.load()
@@ -96,7 +101,10 @@ class Peripheral:
         self.tx_len = 0
         self.signing = False  # the command passed its MAC check: the reply carries one
         self.encrypted = False  # ... and its data came encrypted
-        self.seq = -1  # sequence number of the last command answered
+        self.seq = -1  # sequence number of the last command answered (-1: none since power-up)
+        self.reply_address = self.address | 0x80
+        self.reported = bytearray(4)  # input states the host last had in an osdp_ISTATR
+        door.input_states(self.reported, 0)
         self.last_cmd = 0
         self.in_flight = 0  # event records sent in the last reply, not yet acknowledged
         self.mac_failures = 0
@@ -118,6 +126,8 @@ class Peripheral:
         addr = f[1]
         if addr & 0x80 or ((addr & 0x7F) != self.address and addr != _BROADCAST):
             return 0  # another device's traffic on a shared bus
+        # A reply to the broadcast address carries 0x7F, not our own (as libosdp's PD does).
+        self.reply_address = addr | 0x80
         ctrl = f[4]
         end = n - 2 if ctrl & _CTRL_CRC else n - 1
         if ctrl & _CTRL_CRC:
@@ -135,6 +145,9 @@ class Peripheral:
         if seq == 0:  # the host (re)starts the conversation
             self.sc.end()
             self.in_flight = 0
+        elif self.seq < 0:  # the first command after our power-up carries sequence 0 (libosdp's
+            # osdp_phy.c: a PD starts at -1 and accepts only 0 next)
+            return self._nak(_NAK_SEQ, seq, mark)
         elif seq == self.seq and self.tx_len and cmd == self.last_cmd:
             return self.tx_len  # our reply was lost: the same bytes again
         elif seq != (self.seq % 3) + 1:
@@ -162,7 +175,8 @@ class Peripheral:
             self.encrypted = scs == 0x17
             self.events.drop(self.in_flight)  # the host has the last reply
             self.in_flight = 0
-            self.door.host_alive(now)
+            if not self.sc.default_key:  # anyone can make an install-mode session
+                self.door.host_alive(now)
         elif not ((scs == 0x11 and cmd == _CHLNG) or (scs == 0x13 and cmd == _SCRYPT)) and (
             scs or self.sc.active or cmd not in _PLAIN_OK
         ):
@@ -173,10 +187,31 @@ class Peripheral:
         self.last_cmd = cmd
         return self._command(cmd, f, body + 1, stop, seq, mark, now)
 
+    def too_long(self, f, intact, mark):
+        """A frame longer than our receive buffer (osdp_PDCAP function 10), header in ``f``.
+
+        Addressed to us (not broadcast), it is answered osdp_NAK "command length" (OSDP
+        2.2.2 section 5.6). Its MAC cannot be checked, so a secure session ends with it.
+        """
+        if not intact:
+            self.check_errors += 1
+            return 0
+        if f[1] != self.address:
+            return 0
+        self.signing = self.encrypted = False
+        self.sc.end()
+        self.in_flight = 0
+        self.reply_address = self.address | 0x80
+        return self._nak(_NAK_CMD_LEN, f[4] & 3, mark)
+
     def _command(self, cmd, f, at, stop, seq, mark, now):
         size = stop - at
         out = self.out
         if cmd == _POLL:
+            n = self.door.input_states(out, 0)
+            if out[:n] != self.reported:  # an input changed: osdp_ISTATR (section 7.7) first
+                self.reported[:] = out[:n]
+                return self._reply(_ISTATR, n, seq, mark)
             if self.events.count:
                 out[0:3] = VENDOR
                 n = self.events.copy_out(_BATCH, out, 3)
@@ -199,7 +234,9 @@ class Peripheral:
             out[1] = 0  # power: no monitoring of the supply
             return self._reply(_LSTATR, 2, seq, mark)
         if cmd == _ISTAT:
-            return self._reply(_ISTATR, self.door.input_states(out, 0), seq, mark)
+            n = self.door.input_states(out, 0)
+            self.reported[:] = out[:n]
+            return self._reply(_ISTATR, n, seq, mark)
         if cmd == _OSTAT:
             out[0] = 1 if self.door.on else 0
             return self._reply(_OSTATR, 1, seq, mark)
@@ -209,7 +246,10 @@ class Peripheral:
             if size == 0 or size % 14:
                 return self._nak(_NAK_CMD_LEN, seq, mark)
             for r in range(at, stop, 14):
-                self.signals.led(f, r, now)
+                if f[r] or f[r + 1]:  # reader 0, LED 0 is all there is
+                    return self._nak(_NAK_RECORD, seq, mark)
+            for r in range(at, stop, 14):
+                self.signals.led.command(f, r, now)
             return self._reply(_ACK, 0, seq, mark)
         if cmd == _BUZ:
             if size != 5:
@@ -222,25 +262,29 @@ class Peripheral:
             return self._challenge(f, at, size, seq, mark)
         if cmd == _SCRYPT:
             return self._confirm(f, at, size, seq, mark, now)
+        if cmd == _MFG:
+            return self._manufacturer(f, at, size, seq, mark)
         return self._nak(_NAK_UNKNOWN, seq, mark)
 
     def _output(self, f, at, size, seq, mark, now):
         if size == 0 or size % 4:
             return self._nak(_NAK_CMD_LEN, seq, mark)
         for r in range(at, at + size, 4):
-            if f[r] != 0:
+            if f[r] != 0 or f[r + 1] > 6:  # output 0 only; control codes 0..6
                 return self._nak(_NAK_RECORD, seq, mark)
         for r in range(at, at + size, 4):
-            code = f[r + 1]
-            ms = (f[r + 2] | (f[r + 3] << 8)) * 100
-            if code in (1, 3, 6):  # permanent off / temporary off
-                self.door.release(now)
-            elif code in (2, 4):  # permanent on: still bounded by max_open_ms
-                self.door.pulse(self.door.max_open_ms, now)
-            elif code == 5:  # timed pulse (timer 0: as long as allowed)
-                self.door.pulse(ms or self.door.max_open_ms, now)
+            self.door.output(f[r + 1], (f[r + 2] | (f[r + 3] << 8)) * 100, now)
         self.out[0] = 1 if self.door.on else 0
         return self._reply(_OSTATR, 1, seq, mark)
+
+    def _manufacturer(self, f, at, size, seq, mark):
+        # osdp_MFG: our vendor code and one command byte. Like every command but ID and CAP
+        # it only gets here inside a secure session, and not in one made with SCBK-D.
+        if size != 4 or f[at : at + 3] != VENDOR or f[at + 3] != _MFG_MAINTENANCE:
+            return self._nak(_NAK_RECORD, seq, mark)
+        maintenance.request(self.maint_file)
+        self.restart = True
+        return self._reply(_ACK, 0, seq, mark)
 
     def _keyset(self, f, at, size, seq, mark, now):
         """A new SCBK: in install mode, or to rotate the key in a session made with it."""
@@ -302,7 +346,8 @@ class Peripheral:
 
     def _nak(self, reason, seq, mark):
         self.out[0] = reason
-        self.seq = seq
+        if self.seq >= 0 or seq == 0:  # before the host's first 0, nothing moves the count on
+            self.seq = seq
         self.last_cmd = 0  # a NAK is never re-sent for a repeated sequence number
         return self._reply(_NAK, 1, seq, mark)
 
@@ -311,7 +356,7 @@ class Peripheral:
         s = 1 if mark else 0
         t[0] = 0xFF
         t[s] = 0x53
-        t[s + 1] = self.address | 0x80
+        t[s + 1] = self.reply_address
         ctrl = seq | _CTRL_CRC
         p = s + 5
         # A reply MAC continues the chain of the command's MAC: an unauthenticated command

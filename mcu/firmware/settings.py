@@ -42,8 +42,10 @@ class Settings:
     DEBOUNCE_MS = const(30)
     GAP_MS = const(50)  # a frame that pauses this long is dropped
     WDT_MS = const(2000)
+    MAINT_MS = const(300000)  # a maintenance boot (kiosk mcu flash) lasts at most this long
     EVENTS = const(64)  # event records kept for the host
     KEY_FILE = "scbk.hex"
+    MAINT_FILE = "maintenance"  # present: the next boot is a maintenance boot
 
 
 def load(path=_FILE):

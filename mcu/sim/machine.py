@@ -5,17 +5,19 @@ Pins, a UART, the watchdog, timers and the clock live on ``board``; the simulato
 pin back to a floating input, as on the RP2040. The firmware's main loop reads the clock
 (``time.ticks_ms``, which is ``board.ticks_ms`` here) once a pass: each reading is up to
 ``SLICE`` ms after the last until the host's time is reached, and the watchdog resets the
-board (raises ``Reset``) as soon as it has not been fed for longer than its timeout.
+board (raises ``Reset``) as soon as it has not been fed for longer than its timeout, as
+``machine.reset()`` does at once.
 """
 
 PWRON_RESET = 1
-WDT_RESET = 3
+WDT_RESET = 3  # also what the rp2 port reports after machine.reset()
 SLICE = 5  # ms between two readings of the clock while it catches up with the host's time
 TICKS_MASK = 0x3FFFFFFF  # ticks_ms() wraps at 2**30 on the rp2 port (and in this VM)
 
 
 class Reset(BaseException):
-    """The board resets: raised through the firmware, out of its main()."""
+    """The board resets (its watchdog, machine.reset()): raised through the firmware, out
+    of its main()."""
 
     def __init__(self, cause):
         super().__init__(cause)
@@ -31,6 +33,7 @@ class _Board:
         self.wait = None  # called when the clock has reached the host's time
         self.pins = {}  # id -> [mode, pull, level driven by the firmware, level driven outside]
         self.uart = None
+        self.sent = bytearray()  # bytes the UART put on the line (they outlive a reset)
         self.wdt = None
         self.fed = 0
         self.cause = PWRON_RESET
@@ -61,7 +64,7 @@ class _Board:
         """Time passes: timers run and a watchdog not fed in time resets the board."""
         self.clock = clock
         self.run_timers()
-        if self.wdt and self.clock - self.fed > self.wdt.timeout:
+        if self.watchdog_expired():
             raise Reset(WDT_RESET)
 
     def level(self, pin_id):
@@ -79,6 +82,10 @@ class _Board:
         """True when the firmware drives the pin high (a floating pin drives nothing)."""
         state = self.pins.get(pin_id)
         return bool(state and state[0] == Pin.OUT and state[2])
+
+    def watchdog_expired(self):
+        """True when an armed watchdog has not been fed within its timeout."""
+        return self.wdt is not None and self.clock - self.fed > self.wdt.timeout
 
     def drive(self, pin_id, level):
         self.pins.setdefault(pin_id, [Pin.IN, None, 0, None])[3] = level
@@ -136,7 +143,6 @@ class UART:
     def __init__(self, id, baudrate=115200, **kwargs):
         self.baudrate = baudrate
         self.rx = bytearray()
-        self.tx = bytearray()
         board.uart = self
 
     def any(self):
@@ -156,7 +162,7 @@ class UART:
         return data or None
 
     def write(self, buf):
-        self.tx.extend(buf)
+        board.sent.extend(buf)
         return len(buf)
 
     def flush(self):
@@ -200,6 +206,10 @@ class Timer:
 
 def reset_cause():
     return board.cause
+
+
+def reset():
+    raise Reset(WDT_RESET)
 
 
 def unique_id():

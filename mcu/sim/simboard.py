@@ -1,12 +1,15 @@
 """Runs the gate controller firmware's own ``main()`` on the simulated ``machine``.
 
 The host (drivers/gate_osdp_sim.py, through board.mjs) sends JSON requests, one a line: move
-the clock and pass UART bytes, drive an input, stall the main loop, reset. The firmware boots
+the clock and pass UART bytes, drive an input, stall the main loop, reset, flash files the way
+mpremote does. The firmware boots
 as on the board (``main.main()``: settings, controller, watchdog, the loop) and runs until
 its clock reaches the host's time; there, between two passes of its loop, the host's requests
 are served (``Host.serve``). Each answer carries the bytes the firmware sent and the state of
 its outputs. The clock is the host's, so tests decide exactly when time passes; a watchdog
-that is not fed in time resets the board, which boots ``main()`` afresh.
+that is not fed in time resets the board, which boots ``main()`` afresh. The firmware sees
+the clock as ``time.ticks_ms()`` values that start at ``ticks0`` and wrap at 2**30 as on the
+board.
 """
 
 import json
@@ -17,8 +20,8 @@ import machine
 from machine import Reset, board
 
 _FIRMWARE = (
-    "settings", "link", "events", "sc", "aes", "door", "signals", "keys", "pd", "controller",
-    "main",
+    "settings", "link", "events", "sc", "aes", "door", "signals", "keys", "maintenance", "pd",
+    "controller", "main",
 )  # fmt: skip
 _OUTPUTS = ("relay", "green", "red", "buzzer")
 _INPUTS = ("door", "exit", "tamper", "fire", "install")  # install: the jumper read at boot
@@ -63,6 +66,8 @@ class Host:
         self.ctl = None  # the firmware's Controller, once main() has built it
         self.cfg = None
         self.pending = None  # a request answered when the firmware next waits for the host
+        self.copying = ({}, 0)  # files mpremote copies once main.py has stopped, and how long
+        self.flashed = False
 
     def run(self):
         req = self.read()
@@ -81,6 +86,8 @@ class Host:
                 raise RuntimeError("main() returned")
             except Reset as r:
                 cause = r.cause
+            except KeyboardInterrupt:  # mpremote stopped main.py to copy files
+                cause = self.copy()
             except _Eof:
                 return
             except Exception as e:  # the firmware crashed: on a board, main.py has ended
@@ -140,8 +147,11 @@ class Host:
         if self.ctl is None:
             return  # still booting: main() reads the clock before its loop
         if self.pending:
+            fields = self.state()
+            if self.pending == "flash":
+                fields["flashed"] = self.flashed
             self.pending = None
-            self.answer(self.state())
+            self.answer(fields)
         while True:
             req = self.read()
             try:
@@ -165,6 +175,10 @@ class Host:
         if op == "reset":
             self.pending = op
             raise Reset(req.get("cause", machine.PWRON_RESET))
+        if op == "flash":  # mpremote's Ctrl-C: main() stops, its ``finally`` runs
+            self.pending = op
+            self.copying = (req.get("files", {}), req["ms"])
+            raise KeyboardInterrupt()
         if op == "stall":
             self.pending = op
             self.stall(req["ms"])
@@ -189,6 +203,21 @@ class Host:
         end = board.clock + ms
         while board.clock < end:
             board.move_to(min(end, board.clock + machine.SLICE))
+
+    def copy(self):
+        """mpremote copies files onto the stopped board, then resets it; returns the reset's
+        cause. The watchdog main() armed still runs: if it bites first, nothing is written."""
+        files, ms = self.copying
+        self.flashed = False
+        try:
+            self.stall(ms)
+        except Reset as r:
+            return r.cause
+        for name, text in files.items():
+            with open(name, "w") as f:
+                f.write(text)
+        self.flashed = True
+        return machine.WDT_RESET  # mpremote's reset: machine.reset()
 
     def drive(self, role, active):
         if role not in _INPUTS:
@@ -231,8 +260,8 @@ class Host:
     def state(self):
         pd = self.ctl.pd
         door = self.ctl.door
-        tx = board.uart.tx
-        board.uart.tx = bytearray()
+        tx = board.sent
+        board.sent = bytearray()
         return {
             "now": board.clock,
             "ticks": (board.ticks0 + board.clock) & machine.TICKS_MASK,
@@ -263,6 +292,7 @@ class Host:
             "boots": self.boots,
             "reset_cause": board.cause,
             "watchdog": board.wdt is not None,
+            "maintenance": self.ctl.maintenance,
             "address": self.cfg.ADDRESS,
         }
 
