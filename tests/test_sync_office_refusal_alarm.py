@@ -28,8 +28,8 @@ from tests.test_sync_agent_office_faults import ScriptedOffice, stored
 from tests.test_ui_alarm_banner import NOTIFIED, PIN, START, Gate
 from ui import strings
 from ui.screen import Screen
-from ui.theme import Text
 from ui.state import Page
+from ui.theme import Text
 
 WORDS = "protocol kiosk-sync/1 is not supported by this office; upgrade it"
 
