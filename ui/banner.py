@@ -1,4 +1,5 @@
-"""The alarm line on the resident screen: one neutral "已通知保安" while any alarm is open.
+"""The alarm notice on the resident screen: one neutral "已通知保安" in the status bar, in
+place of the kiosk's state, while any alarm is open (it takes no room from the verdict).
 
 The resident screen faces the queue, so it never says who, which flat or what temperature:
 those are on the guard's alarm page. The line's colour is the alarm colour, which no stage
@@ -15,8 +16,6 @@ from ui import strings, theme
 from ui.canvas import Canvas
 from ui.theme import Text
 
-ROW_U = 48
-
 _URGENCY = {kind: i for i, kind in enumerate(ALARM_URGENCY)}
 
 
@@ -30,35 +29,33 @@ def open_alarms(alarms: tuple[Alarm, ...]) -> list[Alarm]:
     return sorted((a for a in alarms if not a.acknowledged), key=by_urgency)
 
 
-def height(canvas: Canvas, alarms: tuple[Alarm, ...]) -> int:
-    """How tall the banner is for these alarms: one row while any is open, else 0."""
-    return canvas.u(ROW_U) if open_alarms(alarms) else 0
-
-
 def draw(canvas: Canvas, box: pygame.Rect, alarms: tuple[Alarm, ...], language: str) -> None:
-    """The one neutral line in ``box`` (``height`` tall) while any alarm is open."""
+    """The one neutral line in ``box`` (``width`` wide) while any alarm is open."""
     if not open_alarms(alarms):
         return
-    canvas.fill(box, theme.ALARM)
+    canvas.fill(box, theme.BANNER)
     _sign(canvas, box)
-    canvas.text(strings.text(language, "guard_notified"), _inner(canvas, box), role=Text.BANNER)
+    words = strings.text(language, "guard_notified")
+    inner = pygame.Rect(box.left + _indent(canvas, box.height), box.top, 0, box.height)
+    inner.width = box.right - inner.left
+    canvas.text(words, inner, theme.BANNER_INK, role=Text.BANNER, align="left")
 
 
 def _sign(canvas: Canvas, row: pygame.Rect) -> None:
-    """A yellow edge and a warning sign at the left of the row."""
+    """A dark edge and a warning sign at the left of the row."""
     edge = pygame.Rect(row.left, row.top, canvas.u(10), row.height)
-    canvas.fill(edge, theme.ALARM_EDGE)
+    canvas.fill(edge, theme.BANNER_INK)
     side = row.height - canvas.u(12)
     sign = pygame.Rect(0, 0, side, side)
     sign.midleft = (edge.right + canvas.u(8), row.centery)
     pygame.draw.polygon(
-        canvas.surface, theme.ALARM_EDGE, [sign.midtop, sign.bottomright, sign.bottomleft]
+        canvas.surface, theme.BANNER_INK, [sign.midtop, sign.bottomright, sign.bottomleft]
     )
     bar = pygame.Rect(0, 0, max(2, side // 8), side // 2)
     bar.midtop = (sign.centerx, sign.top + side // 3)
-    canvas.fill(bar, theme.ALARM)
+    canvas.fill(bar, theme.BANNER)
 
 
-def _inner(canvas: Canvas, row: pygame.Rect) -> pygame.Rect:
-    left = canvas.u(10) + canvas.u(8) + row.height - canvas.u(12) + canvas.u(10)
-    return pygame.Rect(row.left + left, row.top, row.width - 2 * left, row.height)
+def _indent(canvas: Canvas, height: int) -> int:
+    """Room for the edge and the sign before the words."""
+    return canvas.u(10) + canvas.u(8) + height - canvas.u(12) + canvas.u(10)

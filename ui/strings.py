@@ -66,7 +66,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
     "en": {
         R.OK: Words("Please go through"),
         R.UNKNOWN_FORMAT: Words(
-            "This is not a community pass", "Open your community pass code and scan again"
+            "This is not a community pass", "Open your community pass, scan again"
         ),
         R.BAD_ENCODING: Words("The code could not be read", "Hold your phone still and scan again"),
         R.BAD_COSE: Words("This pass cannot be checked", "Please ask the guard at the gate"),
@@ -89,9 +89,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.QUARANTINE: Words(
             "Your household is in quarantine", "Go home; for food or a doctor call the office"
         ),
-        R.MONITORED: Words(
-            "Your household is under watch", "Report your temperature to the office daily"
-        ),
+        R.MONITORED: Words("Your household is under watch", "Report your temperature daily"),
         R.EMPTY_FLAT: Words("This flat is listed as empty", "Please let the guard check it"),
         R.ANTI_PASSBACK: Words(
             "Your last pass was not scanned", "Scan every time; the guard will help now"
@@ -99,17 +97,13 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.VISITOR_LIMIT: Words(
             "This visitor pass is used up", "Ask the family you visit to apply again"
         ),
-        R.CURFEW: Words(
-            "The gate is closed at this hour", "Come back in opening hours; emergency: guard"
-        ),
-        R.EXIT_QUOTA: Words(
-            "No more outings today", "Your household used them; emergency: see the guard"
-        ),
+        R.CURFEW: Words("The gate is closed at this hour", "Come back later; emergency: the guard"),
+        R.EXIT_QUOTA: Words("No more outings today", "Used up today; emergency: the guard"),
         R.HCERT_REQUIRED: Words(
             "A health certificate is needed", "Please also show your certificate code"
         ),
         R.FEVER: Words("High temperature", "Rest a few minutes, then measure again"),
-        R.REMEASURE: Words("Stand still, measuring again", "The first reading was high"),
+        R.REMEASURE: Words("Hold still, once more", "The first reading was high"),
         R.NO_FOREHEAD: Words("No temperature taken", "Step closer, show your forehead"),
         R.SENSOR_FAULT: Words(
             "The thermometer is not working", "The guard will take your temperature"
@@ -146,11 +140,11 @@ STAGES: dict[str, dict[Stage, Words]] = {
         Stage.IDLE: Words("Show your pass", "Hold the QR code up to the camera"),
         Stage.READING: Words("Reading…", "Hold still"),
         Stage.MEASURING: Words("Measure your temperature", "Bring your forehead to the sensor"),
-        Stage.REMEASURE: Words("Stand still, measuring again", "The first reading was high"),
-        Stage.OPEN: Words("Please go through"),
-        Stage.DENIED: Words("Not allowed through"),
-        Stage.GUARD: Words("Please see the guard", "The kiosk cannot decide; the guard will help"),
-        Stage.COOLDOWN: Words("Please wait", "The gate opens for you once the door has closed"),
+        Stage.REMEASURE: Words("Hold still, once more", "The first reading was high"),
+        Stage.OPEN: Words("Go through"),
+        Stage.DENIED: Words("Not allowed"),
+        Stage.GUARD: Words("See the guard", "The kiosk cannot decide; the guard will help"),
+        Stage.COOLDOWN: Words("Please wait", "The gate opens once the door is shut"),
     },
 }
 
