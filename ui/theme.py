@@ -84,7 +84,7 @@ class Text(Enum):
     # 1.5 m: the verdict word ≥ 13 mm (30 arcmin), what to do ≥ 8.7 mm (20 arcmin), nothing a
     # resident reads under 6 mm (``tests/test_ui_reading_distance.py`` measures the ink).
     HEADLINE = 76  # "please pass", "not allowed"
-    INSTRUCTION = 50  # what to do now: the line a resident must read
+    INSTRUCTION = 52  # what to do now: the line a resident must read
     KICKER = 36  # the small line above the headline, or the reason under a verdict
     READING = 44  # the temperature
     NAME = 32  # the masked name on a person card
@@ -99,6 +99,10 @@ class Text(Enum):
     @property
     def px(self) -> int:
         return int(self.value)
+
+
+# What a resident reads from 1.5 m (the card and the status bar are for the guard beside it).
+RESIDENT_ROLES = frozenset({Text.HEADLINE, Text.INSTRUCTION, Text.KICKER, Text.BANNER})
 
 
 def shade(colour: Colour, factor: float) -> Colour:
