@@ -75,6 +75,7 @@ log = logging.getLogger(__name__)
 __all__ = ["Hardware", "Kiosk", "Session", "mask_name"]
 
 RESULT_S = 3.0  # how long a refusal stays on screen
+REMEASURE_SHOW_S = 2.0  # "stand still, once more" stays at least this long, to be read
 # Soft-rule alerts that need a guard's eyes, not just a line in the log.
 ALARMING = frozenset(
     {
@@ -326,14 +327,15 @@ class Kiosk:
         settings = self.config.thermometer
         session.measurement = Measurement(self.hw.thermometer, settings, now.monotonic)
         reason = Reason.REMEASURE if stage is Stage.REMEASURE else Reason.OK
-        self.show(stage, reason)
+        shown_until = now.monotonic + REMEASURE_SHOW_S if stage is Stage.REMEASURE else 0.0
+        self.show(stage, reason, until=shown_until)
 
     def _measure(self, now: ClockReading) -> None:
         session = self.session
         assert session is not None and session.measurement is not None
         reading = session.measurement.step(now.monotonic)
-        if reading is None:
-            return
+        if reading is None or now.monotonic < self._stage_until:
+            return  # the measurement keeps its result until the screen has been read
         self._temperature = reading.celsius
         decision = self.admission.with_reading(session, reading, now, self.direction)
         self.conclude(session, decision, now, reading)
