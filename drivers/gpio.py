@@ -106,16 +106,19 @@ Pattern = tuple[tuple[float, float, int | None] | None, str, str]
 #             green LED, red LED: "on", "off" or "blink")
 # The alarm classes (kiosk.view.AlarmClass) differ in rhythm, so a guard out of sight of the
 # screen knows by ear whether a door was forced (fast), someone has a fever (even), a flagged
-# pass was shown (a chirp) or the kiosk itself needs help (slow).
+# pass was shown (a chirp) or the kiosk itself needs help (slow). Each plays for a few seconds
+# and stops; kiosk.alarms plays it again every few minutes until the alarm is acknowledged,
+# with the red LED blinking in between ("alarm-quiet").
 PATTERNS: dict[str, Pattern] = {
     "idle": (None, "off", "off"),
     "pass": ((0.15, 0.1, 1), "on", "off"),
     "refuse": ((0.15, 0.1, 3), "off", "on"),
-    "alarm": ((0.4, 0.2, None), "off", "blink"),
-    "alarm-door": ((0.1, 0.1, None), "off", "blink"),
-    "alarm-health": ((0.5, 0.5, None), "off", "blink"),
-    "alarm-person": ((0.15, 1.2, None), "off", "blink"),
-    "alarm-device": ((1.0, 3.0, None), "off", "blink"),
+    "alarm": ((0.4, 0.2, 6), "off", "blink"),
+    "alarm-door": ((0.1, 0.1, 20), "off", "blink"),
+    "alarm-health": ((0.5, 0.5, 5), "off", "blink"),
+    "alarm-person": ((0.15, 1.2, 4), "off", "blink"),
+    "alarm-device": ((1.0, 3.0, 4), "off", "blink"),
+    "alarm-quiet": (None, "off", "blink"),
 }
 
 

@@ -184,6 +184,7 @@ class Kiosk:
                 self.recorder.unsynced = backlog
             self.health.watch_link(now, self.recorder.unsynced)
             self.alarms.raise_posted(now)  # alarms other threads (the sync agent) posted
+            self.alarms.remind(now, free=self._stage is Stage.IDLE and not self.doorway.busy)
             if self.doorway.watch(now):
                 self._opening_used_up()
             self._watch_exit_button(now)
@@ -262,7 +263,7 @@ class Kiosk:
         self._temperature = None
         self.show(Stage.IDLE)
         if not self.doorway.busy:  # the person let through keeps the green light
-            self.hw.indicator.show(self.alarms.pattern())
+            self.alarms.show_lamp(self._now)
 
     def show(
         self,
@@ -415,7 +416,7 @@ class Kiosk:
 
     def _log_failed(self, decision: Decision) -> None:
         # Nothing may pass unlogged: keep the gate shut and ask for the guard.
-        self.hw.indicator.show(self.alarms.pattern())
+        self.alarms.show_lamp(self._now)
         until = self._now.monotonic + self.config.device.read_timeout_s
         self.show(Stage.GUARD, decision.reason, Verdict.GUARD, until)
 
@@ -426,7 +427,7 @@ class Kiosk:
 
     def _opening_used_up(self) -> None:
         if self._stage not in (Stage.OPEN, Stage.DENIED, Stage.GUARD):  # they show their own
-            self.hw.indicator.show(self.alarms.pattern())
+            self.alarms.show_lamp(self._now)
 
     # --- events ------------------------------------------------------------------------------
 

@@ -140,9 +140,13 @@ def test_refuse_is_three_beeps_and_red(indicator: BuzzerLeds, factory: MockFacto
     assert factory.pin(13).state is True
 
 
-def test_alarm_keeps_beeping_until_idle(indicator: BuzzerLeds, factory: MockFactory) -> None:
+def test_an_alarm_beeps_a_few_times_and_idle_silences_all(
+    indicator: BuzzerLeds, factory: MockFactory
+) -> None:
     indicator.show("alarm")
-    assert indicator.wait(0.05) is False  # the alarm does not end by itself
+    assert indicator.wait(10) is True  # a few beeps, then quiet: kiosk.alarms repeats them
+    indicator.show("alarm-quiet")
+    assert indicator.wait(0.05) is True and factory.pin(5).state is False
     indicator.show("idle")
     for pin in (5, 6, 13):
         assert factory.pin(pin).state is False
