@@ -328,7 +328,7 @@ class GateSettings:
     rs485: Literal["none", "auto", "kernel-rts", "kernel-rts-inverted"] = field(
         metadata=spec(
             "Who switches the RS-485 transceiver between talking and listening (osdp):"
-            ' "kernel-rts": its DE on the UART\'s RTS pin, driven by the kernel\'s RS-485 mode;'
+            " \"kernel-rts\": its DE on the UART's RTS pin, driven by the kernel's RS-485 mode;"
             ' "kernel-rts-inverted": the same where DE ends up high while idle; "auto": an'
             " auto-direction transceiver or a USB RS-485 adapter switches itself (the"
             ' kernel\'s RS-485 mode is turned off); "none": leave the port as it is'
@@ -470,6 +470,16 @@ class UiSettings:
     fullscreen: bool = field(metadata=spec("Fill the screen (off for a window while developing)."))
     width: int = field(metadata=spec("Window width.", lo=320, hi=3840, unit="px"))
     height: int = field(metadata=spec("Window height.", lo=240, hi=2160, unit="px"))
+    panel_mm: float = field(
+        metadata=spec(
+            "Width of the picture on the panel's glass (the 7\" Raspberry Pi displays: 154). "
+            'Lines a resident reads are never drawn physically smaller than on the 7" '
+            "800×480 panel, so they stay readable from 1.5 m.",
+            lo=50,
+            hi=2000,
+            unit="mm",
+        )
+    )
     guard_pin_sha256: str = field(
         repr=False,
         metadata=spec(
@@ -483,7 +493,12 @@ class UiSettings:
     guard_lock_s: float = field(
         metadata=spec("Guard screen locks itself after this idle time.", lo=10, hi=3600, unit="s")
     )
-    speech: bool = field(metadata=spec("Speak prompts aloud."))
+    speech: bool = field(
+        metadata=spec(
+            'Speak verdicts aloud ("体温正常，请通行") with espeak-ng through aplay; quietly '
+            "off without espeak-ng, aplay or a sound card."
+        )
+    )
 
     def pin_matches(self, pin: str) -> bool:
         """Whether ``pin`` is the guard PIN (constant-time comparison)."""

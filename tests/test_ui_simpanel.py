@@ -53,6 +53,7 @@ class Cfg:
     height: int = 480
     guard_lock_s: float = 60.0
     speech: bool = False
+    panel_mm: float = 154.0
 
 
 PASSES = {"resident": "KP1:resident", "revoked": "KP1:revoked", "forged": "KP1:forged"}
