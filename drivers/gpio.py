@@ -12,13 +12,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from gpiozero import LED, Buzzer, DigitalInputDevice, OutputDevice
+from gpiozero import LED, Buzzer, DigitalInputDevice, DigitalOutputDevice, OutputDevice
 from gpiozero.exc import ZombieThread
 
 from drivers.lifecycle import Device
 from drivers.timers import Cancellable, ThreadTimers, Timers
 
-__all__ = ["PATTERNS", "BuzzerLeds", "DoorContact", "PushButton", "RelayGate"]
+__all__ = ["PATTERNS", "AlarmLight", "BuzzerLeds", "DoorContact", "PushButton", "RelayGate"]
 
 Pin = int | str
 
@@ -188,6 +188,26 @@ class BuzzerLeds(Device):
     def _release(self) -> None:
         for device in (self._buzzer, self._green, self._red):
             device.close()
+
+
+class AlarmLight(Device):
+    """A booth light or siren on a relay or transistor (``drivers.base.Beacon``): switched on for
+    a while when a new door or fever alarm is raised, on gpiozero's background thread."""
+
+    def __init__(self, pin: Pin, pin_factory: Any = None) -> None:
+        self._out = DigitalOutputDevice(pin, pin_factory=pin_factory)
+
+    def light_for(self, seconds: float) -> None:
+        """On now, off again after ``seconds`` (a newer call starts the time again)."""
+        self._check_open()
+        self._out.blink(on_time=seconds, off_time=0, n=1, background=True)
+
+    @property
+    def lit(self) -> bool:
+        return bool(self._out.value)
+
+    def _release(self) -> None:
+        self._out.close()
 
 
 class _DebouncedInput(Device):

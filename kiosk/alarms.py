@@ -22,14 +22,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from drivers.base import Indicator
+from drivers.base import Beacon, Indicator
 from kiosk.model import ClockReading, Event, EventKind, Reason
-from kiosk.view import Alarm, AlarmCode, CommandResult, PersonView, alarm_code, alarm_pattern
+from kiosk.view import (
+    Alarm,
+    AlarmClass,
+    AlarmCode,
+    CommandResult,
+    PersonView,
+    alarm_code,
+    alarm_pattern,
+)
 
 __all__ = ["Alarms", "Journal", "Noted", "alarm_from", "office_refusal"]
 
 OFFICE_WORDS_MAX = 200  # characters of the office's message kept for the screen
 REMIND_S = 180.0  # an open alarm sounds again this long after it last sounded
+BEACON_CLASSES = frozenset({AlarmClass.DOOR, AlarmClass.HEALTH})  # light the booth for these
 QUIET = "alarm-quiet"  # alarms open, none due to sound: the red lamp blinks, the buzzer rests
 
 
@@ -72,10 +81,20 @@ class Alarms:
     """The kiosk's open alarms. One open alarm per reason and person: a door held open is one
     alarm, two quarantined residents trying to leave are two."""
 
-    def __init__(self, journal: Journal, indicator: Indicator, place: str = "") -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        indicator: Indicator,
+        place: str = "",
+        *,
+        beacon: Beacon | None = None,
+        beacon_s: float = 20.0,
+    ) -> None:
         self._journal = journal
         self._indicator = indicator
         self._place = place
+        self._beacon = beacon
+        self._beacon_s = beacon_s
         self._open: dict[str, Alarm] = {}
         self._posted: queue.SimpleQueue[tuple[Reason, str, AlarmCode | None, str]] = (
             queue.SimpleQueue()
@@ -113,6 +132,8 @@ class Alarms:
         self._open[alarm.alarm_id] = alarm
         self._due = True
         self.show_lamp(now)
+        if self._beacon is not None and alarm.kind in BEACON_CLASSES:
+            self._beacon.light_for(self._beacon_s)
         return alarm
 
     def post(

@@ -285,6 +285,14 @@ class GpioSettings:
     door_held_open_s: float = field(
         metadata=spec("Alarm when the door stays open longer than this.", lo=5, hi=600, unit="s")
     )
+    alarm_light_pin: int = field(
+        metadata=spec("Booth light or siren for door and fever alarms (-1: none).", lo=-1, hi=27)
+    )
+    alarm_light_s: float = field(
+        metadata=spec(
+            "How long the booth light or siren stays on for a new alarm.", lo=1, hi=600, unit="s"
+        )
+    )
 
     def check(self) -> None:
         if self.open_s > self.max_open_s:
@@ -292,6 +300,8 @@ class GpioSettings:
         seen: dict[int, str] = {}
         for name in (f.name for f in dataclasses.fields(self) if f.name.endswith("_pin")):
             pin = getattr(self, name)
+            if pin < 0:
+                continue  # not wired
             if pin in seen:
                 raise Problem(name, f"uses the same pin ({pin}) as {seen[pin]}")
             seen[pin] = name

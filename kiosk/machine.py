@@ -33,7 +33,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from drivers.base import Contact, FrameSource, Gate, GreyFrame, Indicator, QrDecoder, Thermometer
+from drivers.base import (
+    Beacon,
+    Contact,
+    FrameSource,
+    Gate,
+    GreyFrame,
+    Indicator,
+    QrDecoder,
+    Thermometer,
+)
 from kiosk.admission import Admission
 from kiosk.alarms import Alarms, Noted
 from kiosk.clock import Clock, boot_id
@@ -103,12 +112,15 @@ class Hardware:
     indicator: Indicator
     door: Contact
     exit_button: Contact
+    beacon: Beacon | None = None  # a booth light or siren for new door and fever alarms
 
     def close(self) -> None:
         """Drop the relay first, then release everything."""
         self.gate.close_gate()
         for part in (self.gate, self.indicator, self.door, self.exit_button, self.camera):
             part.close()
+        if self.beacon is not None:
+            self.beacon.close()
         self.thermometer.close()
 
 
@@ -153,7 +165,13 @@ class Kiosk:
         )
         self.health = HealthWatch(self._alarm, backlog_alarm_at)
         self._lock = threading.RLock()
-        self.alarms = Alarms(self, hardware.indicator, place=config.device.id)
+        self.alarms = Alarms(
+            self,
+            hardware.indicator,
+            place=config.device.id,
+            beacon=hardware.beacon,
+            beacon_s=config.gpio.alarm_light_s,
+        )
         self.guard = GuardDesk(config.ui, self, self.alarms.acknowledge)
         self.direction: Direction = config.device.direction
         self.language: str = config.ui.language

@@ -93,3 +93,27 @@ def test_a_reminder_waits_for_the_lane_and_a_second_alarm_sounds_at_once() -> No
     assert lamp.sounded(AlarmClass.DEVICE.pattern) == 2
     alarms.raise_once(Reason.DOOR_FORCED_OPEN, at(REMIND_S + 6.0))  # new: loud now
     assert lamp.shown[-1] == AlarmClass.DOOR.pattern
+
+
+class Light:
+    def __init__(self) -> None:
+        self.lit: list[float] = []
+
+    def light_for(self, seconds: float) -> None:
+        self.lit.append(seconds)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_new_door_or_fever_alarm_lights_the_booth_once() -> None:
+    light = Light()
+    alarms = Alarms(Journal(), Lamp(), beacon=light, beacon_s=20.0)
+    alarms.raise_once(Reason.QUARANTINE, at(0.0))  # a flagged pass: the buzzer's chirp only
+    assert light.lit == []
+    alarms.raise_once(Reason.DOOR_FORCED_OPEN, at(1.0))
+    alarms.raise_once(Reason.DOOR_FORCED_OPEN, at(2.0))  # the same door, still open: not new
+    watch(alarms, 2.0, 3 * REMIND_S)
+    assert light.lit == [20.0]
+    alarms.raise_once(Reason.FEVER, at(3 * REMIND_S))
+    assert light.lit == [20.0, 20.0]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 from gpiozero.pins.mock import MockFactory
 
 from drivers.base import Contact, Gate, Indicator
-from drivers.gpio import BuzzerLeds, DoorContact, PushButton, RelayGate
+from drivers.gpio import AlarmLight, BuzzerLeds, DoorContact, PushButton, RelayGate
 from drivers.timers import ManualTimers
 from kiosk.exc import DeviceClosed
 
@@ -221,3 +222,14 @@ def test_button_is_active_when_pressed_to_ground(
         assert seen == [True, False]
     with pytest.raises(DeviceClosed):
         _ = button.active
+
+
+def test_the_alarm_light_is_on_for_its_time_then_off(factory: MockFactory) -> None:
+    light = AlarmLight(16, pin_factory=factory)
+    light.light_for(0.05)
+    assert factory.pin(16).state is True
+    deadline = time.monotonic() + 5
+    while light.lit and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert factory.pin(16).state is False
+    light.close()
