@@ -168,7 +168,8 @@ def test_the_guard_reads_the_office_refusal_in_chinese(rig: Rig) -> None:
         rig.app.kiosk, pygame.Surface((800, 480)), language="zh-CN", clock=rig.time.timers.now
     )
     zh.draw()
-    assert [t.text for t in zh.canvas.texts if t.role is Text.BANNER] == ["已通知保安"]
+    banner = [t.text for t in zh.canvas.texts if t.role is Text.BANNER]
+    assert banner == [strings.text("zh-CN", "guard_notified")]
     for label in (strings.text("zh-CN", "guard"), *PIN, strings.text("zh-CN", "ok")):
         [button] = [b for b in zh.canvas.buttons if b.label == label]
         zh.touch(button.rect.center)
