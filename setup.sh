@@ -48,14 +48,16 @@ SERIAL_GETTYS=(serial-getty@serial0.service serial-getty@ttyAMA0.service
 # GBM, EGL, GLES and DRI drivers at run time: without them the screen stays black.
 APT_DEVICE=(python3 python3-venv python3-dev build-essential swig libzbar0 fonts-wqy-microhei
     i2c-tools ca-certificates libgbm1 libegl1 libgles2 libgl1-mesa-dri python3-gpiozero)
+APT_DEVICE+=(espeak-ng alsa-utils)  # spoken verdicts: rendered to WAV once, played by aplay
 # From Raspberry Pi's own apt repository: its gpiozero (patched for the Pi 5's GPIO chip; the
 # one on PyPI hardcodes gpiochip4), lgpio and its RPi.GPIO shim, pinctrl (raspi-utils) and the
 # camera stack. Installed whenever apt knows them; missing on a Pi, they are a warning.
 APT_PI=(python3-rpi-lgpio raspi-utils python3-lgpio python3-picamera2)
-APT_OPTIONAL=(espeak-ng)  # installed when apt knows them
+APT_OPTIONAL=()  # installed when apt knows them
 APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
 APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
 APT_TEST+=(strace)  # tests/test_store_durability.py watches the event log flush to disk
+APT_TEST+=(espeak-ng)  # tests/test_ui_speech.py renders the spoken verdicts with the real voice
 # tests/test_gate_rs485.py compiles against the kernel's struct serial_rs485 to check our layout.
 APT_TEST+=(gcc libc6-dev linux-libc-dev)
 APT_TEST+=(e2fsprogs mount)  # tests/test_log_disk_faults.py loop-mounts a small ext4 "card"

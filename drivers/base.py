@@ -92,6 +92,14 @@ class Indicator(Protocol):
     def close(self) -> None: ...
 
 
+class Beacon(Protocol):
+    """A booth light or siren the alarms switch on for a while."""
+
+    def light_for(self, seconds: float) -> None: ...
+
+    def close(self) -> None: ...
+
+
 @runtime_checkable
 class Contact(Protocol):
     """A door contact or a push button; ``active`` means door open / button pressed."""

@@ -12,13 +12,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from gpiozero import LED, Buzzer, DigitalInputDevice, OutputDevice
+from gpiozero import LED, Buzzer, DigitalInputDevice, DigitalOutputDevice, OutputDevice
 from gpiozero.exc import ZombieThread
 
 from drivers.lifecycle import Device
 from drivers.timers import Cancellable, ThreadTimers, Timers
 
-__all__ = ["PATTERNS", "BuzzerLeds", "DoorContact", "PushButton", "RelayGate"]
+__all__ = ["PATTERNS", "AlarmLight", "BuzzerLeds", "DoorContact", "PushButton", "RelayGate"]
 
 Pin = int | str
 
@@ -106,16 +106,19 @@ Pattern = tuple[tuple[float, float, int | None] | None, str, str]
 #             green LED, red LED: "on", "off" or "blink")
 # The alarm classes (kiosk.view.AlarmClass) differ in rhythm, so a guard out of sight of the
 # screen knows by ear whether a door was forced (fast), someone has a fever (even), a flagged
-# pass was shown (a chirp) or the kiosk itself needs help (slow).
+# pass was shown (a chirp) or the kiosk itself needs help (slow). Each plays for a few seconds
+# and stops; kiosk.alarms plays it again every few minutes until the alarm is acknowledged,
+# with the red LED blinking in between ("alarm-quiet").
 PATTERNS: dict[str, Pattern] = {
     "idle": (None, "off", "off"),
     "pass": ((0.15, 0.1, 1), "on", "off"),
     "refuse": ((0.15, 0.1, 3), "off", "on"),
-    "alarm": ((0.4, 0.2, None), "off", "blink"),
-    "alarm-door": ((0.1, 0.1, None), "off", "blink"),
-    "alarm-health": ((0.5, 0.5, None), "off", "blink"),
-    "alarm-person": ((0.15, 1.2, None), "off", "blink"),
-    "alarm-device": ((1.0, 3.0, None), "off", "blink"),
+    "alarm": ((0.4, 0.2, 6), "off", "blink"),
+    "alarm-door": ((0.1, 0.1, 20), "off", "blink"),
+    "alarm-health": ((0.5, 0.5, 5), "off", "blink"),
+    "alarm-person": ((0.15, 1.2, 4), "off", "blink"),
+    "alarm-device": ((1.0, 3.0, 4), "off", "blink"),
+    "alarm-quiet": (None, "off", "blink"),
 }
 
 
@@ -185,6 +188,26 @@ class BuzzerLeds(Device):
     def _release(self) -> None:
         for device in (self._buzzer, self._green, self._red):
             device.close()
+
+
+class AlarmLight(Device):
+    """A booth light or siren on a relay or transistor (``drivers.base.Beacon``): switched on for
+    a while when a new door or fever alarm is raised, on gpiozero's background thread."""
+
+    def __init__(self, pin: Pin, pin_factory: Any = None) -> None:
+        self._out = DigitalOutputDevice(pin, pin_factory=pin_factory)
+
+    def light_for(self, seconds: float) -> None:
+        """On now, off again after ``seconds`` (a newer call starts the time again)."""
+        self._check_open()
+        self._out.blink(on_time=seconds, off_time=0, n=1, background=True)
+
+    @property
+    def lit(self) -> bool:
+        return bool(self._out.value)
+
+    def _release(self) -> None:
+        self._out.close()
 
 
 class _DebouncedInput(Device):

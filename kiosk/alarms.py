@@ -1,9 +1,11 @@
 """Alarms a guard must see: raised once, logged, shown until acknowledged.
 
 Each alarm says what (reason, detail), where (this kiosk), since when and, for an alarm about a
-pass, who (the masked holder, so the banner can name them). The indicator plays the buzzer
-pattern of the most urgent open alarm's class, so a guard can tell a forced door from a fever
-by ear.
+pass, who (the masked holder, for the guard's alarm page). A new alarm plays the buzzer
+pattern of the most urgent open alarm's class once, so a guard can tell a forced door from a
+fever by ear; while alarms stay open the red lamp blinks and the pattern plays again every
+``REMIND_S`` (only when no verdict is sounding), never without pause: a buzzer that never
+stops teaches guards not to hear it.
 
 The desk knows nothing of the state machine. It is handed a ``Journal`` (writes one event and
 says whether the log took it) and the indicator lamp; the machine above it owns both.
@@ -20,13 +22,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from drivers.base import Indicator
+from drivers.base import Beacon, Indicator
 from kiosk.model import ClockReading, Event, EventKind, Reason
-from kiosk.view import Alarm, AlarmCode, CommandResult, PersonView, alarm_code, alarm_pattern
+from kiosk.view import (
+    Alarm,
+    AlarmClass,
+    AlarmCode,
+    CommandResult,
+    PersonView,
+    alarm_code,
+    alarm_pattern,
+)
 
 __all__ = ["Alarms", "Journal", "Noted", "alarm_from", "office_data_fault", "office_refusal"]
 
 OFFICE_WORDS_MAX = 200  # characters of the office's message kept for the screen
+REMIND_S = 180.0  # an open alarm sounds again this long after it last sounded
+BEACON_CLASSES = frozenset({AlarmClass.DOOR, AlarmClass.HEALTH})  # light the booth for these
+QUIET = "alarm-quiet"  # alarms open, none due to sound: the red lamp blinks, the buzzer rests
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +82,26 @@ class Alarms:
     one alarm, two quarantined residents trying to leave are two, a full card and a damaged
     log file are two."""
 
-    def __init__(self, journal: Journal, indicator: Indicator, place: str = "") -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        indicator: Indicator,
+        place: str = "",
+        *,
+        beacon: Beacon | None = None,
+        beacon_s: float = 20.0,
+    ) -> None:
         self._journal = journal
         self._indicator = indicator
         self._place = place
+        self._beacon = beacon
+        self._beacon_s = beacon_s
         self._open: dict[str, Alarm] = {}
         self._posted: queue.SimpleQueue[tuple[Reason, str, AlarmCode | None, str]] = (
             queue.SimpleQueue()
         )
+        self._due = False  # the open alarms are to sound at the next chance
+        self._remind_at = float("inf")
 
     def raise_once(
         self,
@@ -107,7 +132,10 @@ class Alarms:
             detail = f"{detail} (not logged)".strip()
         alarm = replace(alarm_from(noted.event, detail, self._place, person), logged=noted.logged)
         self._open[alarm.alarm_id] = alarm
-        self._indicator.show(self.pattern())
+        self._due = True
+        self.show_lamp(now)
+        if self._beacon is not None and alarm.kind in BEACON_CLASSES:
+            self._beacon.light_for(self._beacon_s)
         return alarm
 
     def post(
@@ -149,15 +177,34 @@ class Alarms:
         if not noted.logged:
             return CommandResult(False, alarm.reason, "the event log cannot be written")
         del self._open[alarm_id]
-        self._indicator.show(self.pattern())
+        self.show_lamp(now)
         return CommandResult(True, alarm.reason)
 
     def active(self) -> bool:
         return bool(self._open)
 
     def pattern(self) -> str:
-        """The indicator pattern for what is open now ("idle" when nothing is)."""
-        return alarm_pattern(tuple(self._open.values()))
+        """The indicator pattern for what is open now: the most urgent class's beeps when they
+        are due, else ``QUIET``; "idle" when nothing is open."""
+        if not self._open:
+            return "idle"
+        return alarm_pattern(tuple(self._open.values())) if self._due else QUIET
+
+    def show_lamp(self, now: ClockReading) -> None:
+        """Put the indicator back to the alarms' state (after a verdict, or when one changed)."""
+        sounding = self._due and bool(self._open)
+        self._indicator.show(self.pattern())
+        if sounding:
+            self._due = False
+            self._remind_at = now.monotonic + REMIND_S
+
+    def remind(self, now: ClockReading, free: bool) -> None:
+        """Sound the open alarms again once ``REMIND_S`` has passed, as soon as the indicator is
+        ``free`` (no verdict of the lane is showing on it)."""
+        if self._open and now.monotonic >= self._remind_at:
+            self._due = True
+        if self._due and free:
+            self.show_lamp(now)
 
     def view(self) -> tuple[Alarm, ...]:
         return tuple(self._open.values())

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import FrameSource, Thermometer
-from drivers.gpio import BuzzerLeds, DoorContact, PushButton, RelayGate
+from drivers.gpio import AlarmLight, BuzzerLeds, DoorContact, PushButton, RelayGate
 from drivers.qr import make_decoder
 from drivers.timers import ThreadTimers, Timers
 from kiosk.clock import Clock
@@ -168,6 +168,11 @@ class _Parts:
             ),
             exit_button=self._keep(
                 PushButton(gpio.exit_button_pin, self.pin_factory, debounce, timers=self.timers)
+            ),
+            beacon=(
+                self._keep(AlarmLight(gpio.alarm_light_pin, self.pin_factory))
+                if gpio.alarm_light_pin >= 0
+                else None
             ),
         )
 

@@ -301,6 +301,14 @@ class GpioSettings:
     door_held_open_s: float = field(
         metadata=spec("Alarm when the door stays open longer than this.", lo=5, hi=600, unit="s")
     )
+    alarm_light_pin: int = field(
+        metadata=spec("Booth light or siren for door and fever alarms (-1: none).", lo=-1, hi=27)
+    )
+    alarm_light_s: float = field(
+        metadata=spec(
+            "How long the booth light or siren stays on for a new alarm.", lo=1, hi=600, unit="s"
+        )
+    )
 
     def check(self) -> None:
         if self.open_s > self.max_open_s:
@@ -308,6 +316,8 @@ class GpioSettings:
         seen: dict[int, str] = {}
         for name in (f.name for f in dataclasses.fields(self) if f.name.endswith("_pin")):
             pin = getattr(self, name)
+            if pin < 0:
+                continue  # not wired
             if pin in seen:
                 raise Problem(name, f"uses the same pin ({pin}) as {seen[pin]}")
             seen[pin] = name
@@ -344,7 +354,7 @@ class GateSettings:
     rs485: Literal["none", "auto", "kernel-rts", "kernel-rts-inverted"] = field(
         metadata=spec(
             "Who switches the RS-485 transceiver between talking and listening (osdp):"
-            ' "kernel-rts": its DE on the UART\'s RTS pin, driven by the kernel\'s RS-485 mode;'
+            " \"kernel-rts\": its DE on the UART's RTS pin, driven by the kernel's RS-485 mode;"
             ' "kernel-rts-inverted": the same where DE ends up high while idle; "auto": an'
             " auto-direction transceiver or a USB RS-485 adapter switches itself (the"
             ' kernel\'s RS-485 mode is turned off); "none": leave the port as it is'
@@ -515,6 +525,16 @@ class UiSettings:
             check=_matrix_problem,
         )
     )
+    panel_mm: float = field(
+        metadata=spec(
+            "Width of the picture on the panel's glass as the resident sees it, after rotation "
+            '(the 7" Raspberry Pi displays: 154). Lines a resident reads are never drawn '
+            'physically smaller than on the 7" 800×480 panel, so they stay readable from 1.5 m.',
+            lo=50,
+            hi=2000,
+            unit="mm",
+        )
+    )
     guard_pin_sha256: str = field(
         repr=False,
         metadata=spec(
@@ -528,7 +548,12 @@ class UiSettings:
     guard_lock_s: float = field(
         metadata=spec("Guard screen locks itself after this idle time.", lo=10, hi=3600, unit="s")
     )
-    speech: bool = field(metadata=spec("Speak prompts aloud."))
+    speech: bool = field(
+        metadata=spec(
+            'Speak verdicts aloud ("体温正常，请通行") with espeak-ng through aplay; quietly '
+            "off without espeak-ng, aplay or a sound card."
+        )
+    )
 
     def pin_matches(self, pin: str) -> bool:
         """Whether ``pin`` is the guard PIN (constant-time comparison)."""

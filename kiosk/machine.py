@@ -33,7 +33,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from drivers.base import Contact, FrameSource, Gate, GreyFrame, Indicator, QrDecoder, Thermometer
+from drivers.base import (
+    Beacon,
+    Contact,
+    FrameSource,
+    Gate,
+    GreyFrame,
+    Indicator,
+    QrDecoder,
+    Thermometer,
+)
 from kiosk.admission import Admission
 from kiosk.alarms import Alarms, Noted
 from kiosk.clock import Clock, boot_id
@@ -76,6 +85,7 @@ log = logging.getLogger(__name__)
 __all__ = ["Hardware", "Kiosk", "Session", "mask_name"]
 
 RESULT_S = 3.0  # how long a refusal stays on screen
+REMEASURE_SHOW_S = 2.0  # "stand still, once more" stays at least this long, to be read
 # Soft-rule alerts that need a guard's eyes, not just a line in the log.
 ALARMING = frozenset(
     {
@@ -103,12 +113,15 @@ class Hardware:
     indicator: Indicator
     door: Contact
     exit_button: Contact
+    beacon: Beacon | None = None  # a booth light or siren for new door and fever alarms
 
     def close(self) -> None:
         """Drop the relay first, then release everything."""
         self.gate.close_gate()
         for part in (self.gate, self.indicator, self.door, self.exit_button, self.camera):
             part.close()
+        if self.beacon is not None:
+            self.beacon.close()
         self.thermometer.close()
 
 
@@ -153,7 +166,13 @@ class Kiosk:
         )
         self.health = HealthWatch(self._alarm, backlog_alarm_at)
         self._lock = threading.RLock()
-        self.alarms = Alarms(self, hardware.indicator, place=config.device.id)
+        self.alarms = Alarms(
+            self,
+            hardware.indicator,
+            place=config.device.id,
+            beacon=hardware.beacon,
+            beacon_s=config.gpio.alarm_light_s,
+        )
         self.stores = StoreWatch(self._store_alarm, log, office)
         self.guard = GuardDesk(config.ui, self, self.alarms.acknowledge)
         self.direction: Direction = config.device.direction
@@ -185,6 +204,7 @@ class Kiosk:
                 self.recorder.unsynced = backlog
             self.health.watch_link(now, self.recorder.unsynced)
             self.alarms.raise_posted(now)  # alarms other threads (the sync agent) posted
+            self.alarms.remind(now, free=self._stage is Stage.IDLE and not self.doorway.busy)
             if self.doorway.watch(now):
                 self._opening_used_up()
             self._watch_exit_button(now)
@@ -287,7 +307,7 @@ class Kiosk:
         self._temperature = None
         self.show(Stage.IDLE)
         if not self.doorway.busy:  # the person let through keeps the green light
-            self.hw.indicator.show(self.alarms.pattern())
+            self.alarms.show_lamp(self._now)
 
     def show(
         self,
@@ -352,14 +372,15 @@ class Kiosk:
         settings = self.config.thermometer
         session.measurement = Measurement(self.hw.thermometer, settings, now.monotonic)
         reason = Reason.REMEASURE if stage is Stage.REMEASURE else Reason.OK
-        self.show(stage, reason)
+        shown_until = now.monotonic + REMEASURE_SHOW_S if stage is Stage.REMEASURE else 0.0
+        self.show(stage, reason, until=shown_until)
 
     def _measure(self, now: ClockReading) -> None:
         session = self.session
         assert session is not None and session.measurement is not None
         reading = session.measurement.step(now.monotonic)
-        if reading is None:
-            return
+        if reading is None or now.monotonic < self._stage_until:
+            return  # the measurement keeps its result until the screen has been read
         self._temperature = reading.celsius
         decision = self.admission.with_reading(session, reading, now, self.direction)
         self.conclude(session, decision, now, reading)
@@ -439,7 +460,7 @@ class Kiosk:
 
     def _log_failed(self, decision: Decision) -> None:
         # Nothing may pass unlogged: keep the gate shut and ask for the guard.
-        self.hw.indicator.show(self.alarms.pattern())
+        self.alarms.show_lamp(self._now)
         until = self._now.monotonic + self.config.device.read_timeout_s
         self.show(Stage.GUARD, decision.reason, Verdict.GUARD, until)
 
@@ -450,7 +471,7 @@ class Kiosk:
 
     def _opening_used_up(self) -> None:
         if self._stage not in (Stage.OPEN, Stage.DENIED, Stage.GUARD):  # they show their own
-            self.hw.indicator.show(self.alarms.pattern())
+            self.alarms.show_lamp(self._now)
 
     # --- events ------------------------------------------------------------------------------
 

@@ -11,9 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.app import build
 from kiosk.cli import main
+from kiosk.commands.demo import demo_config
+from kiosk.demo_scenario import Player, SimTime, run_scenario
+from kiosk.demo_world import make_world
 from kiosk.sdnotify import notify, watchdog_interval
 from kiosk.store import EventLog
+from tests.test_ui_alarm_banner import START
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -172,3 +177,18 @@ def test_office_kept_from_an_earlier_session_takes_the_demo_community_again(
     for _ in range(2):
         with demo_office(tmp_path / "office") as link:
             link.register(world)
+
+
+def test_the_acknowledgement_step_acknowledges_every_alarm(tmp_path: Path) -> None:
+    """The story's last step says the guard has acknowledged every alarm: none is left open."""
+    time = SimTime(START)
+    app = build(demo_config(tmp_path), sim=True, clock=time.clock, timers=time.timers)
+    try:
+        world = make_world(START, compound=app.config.device.compound)
+        world.install(app.office)
+        steps = run_scenario(app, world, Player(app, time), lambda step: None)
+    finally:
+        app.close()
+    last = steps[-1]
+    assert "acknowledged every alarm" in last.title
+    assert [a.reason for a in last.view.alarms if not a.acknowledged] == []

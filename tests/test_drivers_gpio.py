@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 from gpiozero.pins.mock import MockFactory
 
 from drivers.base import Contact, Gate, Indicator
-from drivers.gpio import BuzzerLeds, DoorContact, PushButton, RelayGate
+from drivers.gpio import AlarmLight, BuzzerLeds, DoorContact, PushButton, RelayGate
 from drivers.timers import ManualTimers
 from kiosk.exc import DeviceClosed
 
@@ -140,9 +141,13 @@ def test_refuse_is_three_beeps_and_red(indicator: BuzzerLeds, factory: MockFacto
     assert factory.pin(13).state is True
 
 
-def test_alarm_keeps_beeping_until_idle(indicator: BuzzerLeds, factory: MockFactory) -> None:
+def test_an_alarm_beeps_a_few_times_and_idle_silences_all(
+    indicator: BuzzerLeds, factory: MockFactory
+) -> None:
     indicator.show("alarm")
-    assert indicator.wait(0.05) is False  # the alarm does not end by itself
+    assert indicator.wait(10) is True  # a few beeps, then quiet: kiosk.alarms repeats them
+    indicator.show("alarm-quiet")
+    assert indicator.wait(0.05) is True and factory.pin(5).state is False
     indicator.show("idle")
     for pin in (5, 6, 13):
         assert factory.pin(pin).state is False
@@ -217,3 +222,14 @@ def test_button_is_active_when_pressed_to_ground(
         assert seen == [True, False]
     with pytest.raises(DeviceClosed):
         _ = button.active
+
+
+def test_the_alarm_light_is_on_for_its_time_then_off(factory: MockFactory) -> None:
+    light = AlarmLight(16, pin_factory=factory)
+    light.light_for(0.05)
+    assert factory.pin(16).state is True
+    deadline = time.monotonic() + 5
+    while light.lit and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert factory.pin(16).state is False
+    light.close()

@@ -15,6 +15,7 @@ from kiosk.commands.demo import demo_config
 from kiosk.demo_scenario import Player, SimTime
 from kiosk.demo_world import DemoWorld, make_world
 from kiosk.exc import StoreError
+from kiosk.machine import REMEASURE_SHOW_S
 from kiosk.model import Direction, EventKind, Reason, Verdict
 from kiosk.view import (
     AcknowledgeAlarm,
@@ -101,7 +102,10 @@ def test_quarantined_household_may_not_go_out(rig: Rig) -> None:
 def test_fever_is_measured_again_then_refused(rig: Rig) -> None:
     rig.show("fever", 38.2)
     assert rig.wait(Stage.REMEASURE).reason is Reason.REMEASURE
+    asked_at = rig.player.time.timers.now()
     view = rig.wait(Stage.DENIED)
+    # "Stand still, once more" stays long enough to be read (the reading takes about 0.5 s).
+    assert rig.player.time.timers.now() - asked_at >= REMEASURE_SHOW_S
     assert view.reason is Reason.FEVER and view.temperature_c == pytest.approx(38.7, abs=0.2)
     verdicts = [e.verdict for e in rig.decisions()]
     assert verdicts[:2] == [Verdict.DENY, Verdict.REMEASURE]

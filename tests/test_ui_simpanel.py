@@ -55,6 +55,7 @@ class Cfg:
     speech: bool = False
     rotation: int = 0
     touch_matrix: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+    panel_mm: float = 154.0
 
 
 PASSES = {"resident": "KP1:resident", "revoked": "KP1:revoked", "forged": "KP1:forged"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -35,6 +36,8 @@ class UiConfig(Protocol):
     def width(self) -> int: ...
     @property
     def height(self) -> int: ...
+    @property
+    def panel_mm(self) -> float: ...
     @property
     def guard_lock_s(self) -> float: ...
     @property
@@ -106,6 +109,8 @@ def run_ui(
     """
     window = open_display(config_ui, panel_width if panel is not None else 0)
     speaker = speaker or Speaker(config_ui.speech)
+    # The phrases are rendered once, beside the screen starting up (a second or two on a Pi).
+    threading.Thread(target=speaker.prepare, name="speech-prepare", daemon=True).start()
     try:
         screen = make_screen(
             kiosk,
@@ -148,6 +153,7 @@ def make_screen(
         kiosk_area,
         language=config_ui.language,
         guard_lock_s=config_ui.guard_lock_s,
+        panel_mm=config_ui.panel_mm,
         clock=clock,
         speaker=speaker,
         panel=panel,

@@ -19,11 +19,14 @@ import pygame
 from kiosk.view import Command
 from ui import theme
 from ui.fonts import FontBook
+from ui.linebreak import clean
 from ui.theme import Colour, Text
 
 Action = Callable[[], Command | None]
 Align = Literal["left", "center", "right"]
 MIN_TARGET_U = 60  # about 9 mm on the 7" 800×480 panel: big enough for a gloved finger
+REFERENCE_MM_PER_PX = 0.1925  # the 7" 800×480 panel the text roles are sized on
+PANEL_MM = 154.0  # its picture's width
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class Canvas:
     buttons: list[Button] = field(default_factory=list)
     texts: list[TextRecord] = field(default_factory=list)
     audits: bool = False  # record the colours under each text (tests; costs time per frame)
+    panel_mm: float = PANEL_MM  # the width of the picture on the glass, for physical text sizes
 
     @property
     def width(self) -> int:
@@ -84,13 +88,25 @@ class Canvas:
         """
         return round(units * min(self.width * 480 / 800, self.height) / 480)
 
+    @property
+    def mm_per_px(self) -> float:
+        return self.panel_mm / self.width
+
+    def px(self, role: Text) -> int:
+        """The font size of ``role`` here: scaled with the screen like everything else; a line a
+        resident reads is never physically smaller than on the 7" panel it was sized on."""
+        if role not in theme.RESIDENT_ROLES:
+            return self.u(role.px)
+        physical = role.px * REFERENCE_MM_PER_PX / self.mm_per_px
+        return max(self.u(role.px), round(physical))
+
     def measure(self, words: str, role: Text) -> int:
         """How wide ``words`` are on one line at the size of ``role``."""
-        return int(self.fonts.font(self.u(role.px)).size(words)[0])
+        return int(self.fonts.font(self.px(role)).size(clean(words))[0])
 
     def height_of(self, words: str, width: int, role: Text, lines: int) -> int:
         """How tall ``words`` are when laid out in ``width`` on at most ``lines`` lines."""
-        fit = self.fonts.fit(words, width, 1 << 16, self.u(role.px), lines)
+        fit = self.fonts.fit(words, width, 1 << 16, self.px(role), lines)
         return fit.line_height * len(fit.lines)
 
     def reset(self) -> None:
@@ -113,7 +129,7 @@ class Canvas:
     ) -> pygame.Rect:
         """Draw ``words`` at the size of ``role`` in ``box``, on up to ``lines`` lines, centred
         vertically; what does not fit ends in "…" and is recorded as clipped."""
-        fit = self.fonts.fit(words, box.width, box.height, self.u(role.px), lines)
+        fit = self.fonts.fit(words, box.width, box.height, self.px(role), lines)
         total_h = fit.line_height * len(fit.lines)
         y = box.top + (box.height - total_h) // 2
         drawn = pygame.Rect(box.centerx, y, 0, 0)

@@ -64,9 +64,18 @@ def bar_height(canvas: Canvas) -> int:
 
 
 def status_bar(
-    canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState, button: Action | None
-) -> None:
-    """Direction badge, connection and log state; on the right an optional guard button."""
+    canvas: Canvas,
+    box: pygame.Rect,
+    view: KioskView,
+    state: UiState,
+    button: Action | None,
+    *,
+    facts: bool = True,
+) -> pygame.Rect:
+    """Direction badge, connection and log state; on the right an optional guard button.
+
+    Without ``facts`` the state is left out (the guard's pages show it) and the caller draws
+    in the rectangle returned, where the facts would be."""
     canvas.fill(box, theme.BAR)
     pad = canvas.u(2)
     inner = box.inflate(-2 * pad, -2 * pad)
@@ -75,12 +84,14 @@ def status_bar(
         inner, guard = layout.cols(inner, (inner.width - width, width), canvas.u(8))
         canvas.button(guard, strings.text(state.language, "guard"), button)
     badge_w = canvas.measure(direction_word(state.language, view.direction), Text.STATUS)
-    badge, facts = layout.cols(
+    badge, room = layout.cols(
         inner, (badge_w + canvas.u(24), inner.width - badge_w - canvas.u(24)), canvas.u(12)
     )
     canvas.fill(badge, theme.ACCENT, canvas.u(6))
     canvas.text(direction_word(state.language, view.direction), badge, role=Text.STATUS)
-    flow(canvas, facts, status_items(view, state.language), Text.STATUS)
+    if facts:
+        flow(canvas, room, status_items(view, state.language), Text.STATUS)
+    return room
 
 
 def flow(

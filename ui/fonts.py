@@ -17,7 +17,7 @@ from typing import NamedTuple, TypeVar
 import pygame
 
 from kiosk.exc import FontMissing
-from ui.linebreak import units
+from ui.linebreak import clean, units
 
 T = TypeVar("T")
 
@@ -113,7 +113,7 @@ def balanced_wrap(words: str, width: int, measure: pygame.font.Font) -> list[str
 def missing_glyphs(font: pygame.font.Font, words: str) -> set[str]:
     """Characters of ``words`` that ``font`` draws as its 'missing glyph' box (tofu)."""
     tofu = _pixels(font, "\uffff")
-    return {ch for ch in set(words) if not ch.isspace() and _pixels(font, ch) == tofu}
+    return {ch for ch in set(clean(words)) if not ch.isspace() and _pixels(font, ch) == tofu}
 
 
 def _pixels(font: pygame.font.Font, ch: str) -> tuple[tuple[int, int], bytes]:
@@ -153,12 +153,12 @@ class FontBook:
         font = self.font(size)
         line_h = font.get_linesize()
         room = max(1, min(max_lines, height // line_h))
-        lines = balanced_wrap(words, width, font) if room > 1 else [words]
+        lines = balanced_wrap(words, width, font) if room > 1 else [clean(words)]
         if len(lines) <= room and all(font.size(line)[0] <= width for line in lines):
             return Fit(size, tuple(lines), line_h, clipped=False)
         if room > 1 and len(lines) > room:
             lines = wrap(words, width, font)  # greedy: as much as possible before the cut
-        kept = lines[:room]
+        kept = lines[:room] if room > 1 else [clean(words)]
         kept[-1] = _shorten(kept[-1], width, font)
         return Fit(size, tuple(kept), line_h, clipped=True)
 

@@ -22,35 +22,45 @@ def draw_stage_icon(surface: pygame.Surface, stage: Stage, box: pygame.Rect) -> 
         drawer(surface, square)
 
 
+# The verdict marks, (disc, mark), chosen against the stage's background (``theme``): a dark
+# disc on the light pass green and the amber, a white one on the dark refusal red.
+PASS_MARK: tuple[Colour, Colour] = ((16, 92, 40), theme.WHITE)
+REFUSE_MARK: tuple[Colour, Colour] = (theme.WHITE, theme.RED)
+GUARD_MARK: tuple[Colour, Colour] = (theme.BLACK, theme.GUARD_BG)
+
+
 def _disc(surface: pygame.Surface, box: pygame.Rect, colour: Colour = theme.WHITE) -> int:
-    """A white disc filling ``box``; returns the stroke width for the mark drawn on it."""
+    """A disc filling ``box``; returns the stroke width for the mark drawn on it."""
     pygame.draw.circle(surface, colour, box.center, box.width // 2)
     return max(4, box.width // 9)
 
 
 def _tick(surface: pygame.Surface, box: pygame.Rect) -> None:
-    width = _disc(surface, box)
+    disc, mark = PASS_MARK
+    width = _disc(surface, box, disc)
     w, x, y = box.width, box.left, box.top
     points = [
         (x + w * 0.26, y + w * 0.52),
         (x + w * 0.43, y + w * 0.69),
         (x + w * 0.75, y + w * 0.34),
     ]
-    pygame.draw.lines(surface, theme.GREEN, False, points, width)
+    pygame.draw.lines(surface, mark, False, points, width)
 
 
 def _cross(surface: pygame.Surface, box: pygame.Rect) -> None:
-    width = _disc(surface, box)
+    disc, mark = REFUSE_MARK
+    width = _disc(surface, box, disc)
     inner = box.inflate(-box.width * 0.56, -box.height * 0.56)
-    pygame.draw.line(surface, theme.RED, inner.topleft, inner.bottomright, width)
-    pygame.draw.line(surface, theme.RED, inner.topright, inner.bottomleft, width)
+    pygame.draw.line(surface, mark, inner.topleft, inner.bottomright, width)
+    pygame.draw.line(surface, mark, inner.topright, inner.bottomleft, width)
 
 
 def _bang(surface: pygame.Surface, box: pygame.Rect) -> None:
-    width = _disc(surface, box)
+    disc, mark = GUARD_MARK
+    width = _disc(surface, box, disc)
     x, w = box.centerx, box.width
-    pygame.draw.line(surface, theme.ORANGE, (x, box.top + w * 0.2), (x, box.top + w * 0.6), width)
-    pygame.draw.circle(surface, theme.ORANGE, (x, box.top + w * 0.75), width * 0.6)
+    pygame.draw.line(surface, mark, (x, box.top + w * 0.2), (x, box.top + w * 0.6), width)
+    pygame.draw.circle(surface, mark, (x, box.top + w * 0.75), width * 0.6)
 
 
 def _qr(surface: pygame.Surface, box: pygame.Rect) -> None:

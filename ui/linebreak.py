@@ -1,9 +1,12 @@
 """Where a line may break, for Chinese and English.
 
-Chinese may break between any two characters except that a line must not start with closing
-punctuation (，。）」…) and must not end with an opening bracket (（「“). English breaks only at
-spaces. ``units`` cuts a text into the pieces that must stay on one line; wrapping then only
-ever breaks between two units.
+Chinese is written without spaces, so a line may break inside it only where the string tables
+say: after punctuation, or at a break mark (``MARK``, a zero-width space put between two words,
+"请把\u200b额头\u200b靠近\u200b测温器"). A run of Chinese characters without a mark stays on one
+line, so no word is ever split ("通/行证"). A line must not start with closing punctuation
+(，。）」…) and must not end with an opening bracket (（「“). English breaks only at spaces.
+``units`` cuts a text into the pieces that must stay on one line; wrapping then only ever
+breaks between two units. ``clean`` takes the marks out before a text is drawn or spoken.
 """
 
 from __future__ import annotations
@@ -15,27 +18,46 @@ CLOSING = frozenset("，。、；：？！）」』】》〉〕］｝”’…�
 # May not end a line: opening brackets and quotes.
 OPENING = frozenset("（「『【《〈〔［｛“‘([{")
 
+MARK = "\u200b"  # zero-width space: a line may break here (between two Chinese words)
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
 # A Latin word with its trailing space, a run of spaces, or any other single character.
 _TOKENS = re.compile(r"[0-9A-Za-z'’.,:;!?()%°/+*#@&\-]+\s*|\s+|.")
 
 
 def units(text: str) -> list[str]:
-    """``text`` cut into unbreakable pieces; joined again they give ``text`` back."""
+    """``text`` cut into unbreakable pieces; joined again they give ``clean(text)`` back.
+
+    A text with no mark at all (an office's message, a guard page's detail line) may break
+    between any two Chinese characters: nobody marked its words, and a cut is worse."""
+    free = MARK not in text
     pieces: list[str] = []
+    marked = False
     for token in _TOKENS.findall(text):
-        if pieces and _glues(pieces[-1], token):
+        if token == MARK:
+            marked = True
+            continue
+        if pieces and _glues(pieces[-1], token, marked or free):
             pieces[-1] += token
         else:
             pieces.append(token)
+        marked = False
     return pieces
 
 
-def _glues(before: str, token: str) -> bool:
-    """Whether ``token`` must stay on the line of ``before``."""
+def clean(text: str) -> str:
+    """``text`` without its break marks, as it is drawn and spoken."""
+    return text.replace(MARK, "")
+
+
+def _glues(before: str, token: str, breakable: bool) -> bool:
+    """Whether ``token`` must stay on the line of ``before`` (``breakable``: a mark between)."""
     if token[0] in CLOSING or token.isspace():
         return True
     last = before.rstrip()[-1:]
-    return last in OPENING and last == before[-1:]
+    if last in OPENING and last == before[-1:]:
+        return True
+    return not breakable and bool(_HAN.match(last) and _HAN.match(token[0]))
 
 
 def breaks_ok(lines: list[str] | tuple[str, ...]) -> bool:

@@ -1,8 +1,13 @@
 """The resident screen: one big message a person can read from a metre and a half away.
 
-Status bar on top, then the alarm banner while any alarm is open, then two columns: on the
+Status bar on top (the alarm notice takes its facts' place while any alarm is open), then two
+columns: on the
 left the viewfinder (idle), the person's card (a decision) or a pictogram; on the right a
 small line, the headline and the instruction, each at the one size of its role.
+
+A verdict (pass, refusal, the guard) is seen before it is read: its ✓, ✗ or ! is as large as
+the room allows (half the screen's height on 800×480 when no alarm is open) with the verdict
+word beside it as the headline, then why, then what to do.
 """
 
 from __future__ import annotations
@@ -16,19 +21,23 @@ from kiosk.view import KioskView, Stage
 from ui import banner, chrome, layout, strings, theme, viewfinder
 from ui.canvas import Action, Canvas
 from ui.icons import draw_stage_icon
+from ui.linebreak import units
 from ui.person import draw_card
 from ui.state import UiState
 from ui.theme import Text
 from ui.viewfinder import GreyFrame
 
 VIEWFINDER_STAGES = frozenset({Stage.IDLE, Stage.READING})
+VERDICT_STAGES = frozenset({Stage.OPEN, Stage.DENIED, Stage.GUARD})
+VERDICT_ICON_U = 240  # half the 480-unit height
 FEVER_REASONS = frozenset({Reason.FEVER, Reason.REMEASURE})
 LEFT_SHARE = 0.34  # the person's card
 VIEWFINDER_SHARE = 0.42  # the camera picture: big enough to aim a phone by
 
 
 class Message(NamedTuple):
-    """What the resident reads: a small line above, the headline and what to do now."""
+    """What the resident reads: the headline, a smaller line (above it, or on a verdict screen
+    the reason below it) and what to do now."""
 
     kicker: str
     headline: str
@@ -40,7 +49,7 @@ def message(view: KioskView, language: str) -> Message:
     stage = strings.stage_words(language, view.stage)
     reason = strings.reason_words(language, view.reason)
     if view.stage is Stage.DENIED:
-        return Message(stage.title, reason.title, reason.hint)
+        return Message(reason.title, stage.title, reason.hint)
     if view.stage is Stage.OPEN:
         return Message("", stage.title, _open_note(view.reason, reason, language))
     if view.stage is Stage.GUARD:
@@ -73,17 +82,24 @@ def draw(
     frame: GreyFrame | None = None,
 ) -> None:
     """The whole resident screen, with the guard button in the status bar."""
-    bar, rest = layout.take_top(canvas.surface.get_rect(), chrome.bar_height(canvas))
-    alarms, main = layout.take_top(rest, banner.height(canvas, view.alarms))
+    bar, main = layout.take_top(canvas.surface.get_rect(), chrome.bar_height(canvas))
     canvas.fill(main, theme.STAGE_BACKGROUND[view.stage])
-    chrome.status_bar(canvas, bar, view, state, open_guard)
-    banner.draw(canvas, alarms, view.alarms, state.language)
+    alarms = bool(banner.open_alarms(view.alarms))
+    room = chrome.status_bar(canvas, bar, view, state, open_guard, facts=not alarms)
+    banner.draw(canvas, room, view.alarms, state.language)
     pad = canvas.u(8)
     main = main.inflate(-2 * pad, -2 * pad)
+    msg = message(view, state.language)
+    if view.stage in VERDICT_STAGES and view.person is None:
+        _draw_verdict(canvas, main, view.stage, msg)  # nothing for the left column: all of it
+        return
     share = VIEWFINDER_SHARE if shows_viewfinder(view) else LEFT_SHARE
     left, words = layout.side_by_side(main, share, canvas.u(14))
     _draw_left(canvas, left, view, state.language, frame)
-    _draw_words(canvas, words, message(view, state.language))
+    if view.stage in VERDICT_STAGES:
+        _draw_verdict(canvas, words, view.stage, msg)
+    else:
+        _draw_words(canvas, words, msg, theme.stage_ink(view.stage))
 
 
 def _draw_left(
@@ -95,10 +111,6 @@ def _draw_left(
         canvas.fill(box.inflate(canvas.u(8), canvas.u(8)), _card_colour(view), canvas.u(12))
         fever = view.reason in FEVER_REASONS
         draw_card(canvas, box, view.person, view.temperature_c, fever, language)
-        # The verdict's pictogram as a badge on the card's corner, for those who cannot read.
-        side = canvas.u(64)
-        badge = pygame.Rect(box.right - side, box.top, side, side)
-        draw_stage_icon(canvas.surface, view.stage, badge)
     else:
         side = min(box.width, box.height)
         draw_stage_icon(
@@ -112,25 +124,55 @@ def shows_viewfinder(view: KioskView) -> bool:
 
 
 def _card_colour(view: KioskView) -> theme.Colour:
-    return theme.shade(theme.STAGE_BACKGROUND[view.stage], 0.6)
+    """A dark plate under the card's white words, darker still on the light stages."""
+    factor = 0.35 if view.stage in theme.LIGHT_STAGES else 0.6
+    return theme.shade(theme.STAGE_BACKGROUND[view.stage], factor)
 
 
-def _draw_words(canvas: Canvas, box: pygame.Rect, msg: Message) -> None:
+Block = tuple[str, Text, int]  # words, role, at most this many lines
+
+
+def _draw_words(canvas: Canvas, box: pygame.Rect, msg: Message, ink: theme.Colour) -> None:
     """Kicker, headline and instruction stacked from the top, each as tall as its lines."""
-    gap = canvas.u(8)
     blocks = [
         (msg.kicker, Text.KICKER, 1),
         (msg.headline, Text.HEADLINE, 2),
         (msg.hint, Text.INSTRUCTION, 2),
     ]
-    heights = [
-        canvas.height_of(words, box.width, role, lines) if words else 0
-        for words, role, lines in blocks
-    ]
-    spare = box.height - sum(heights) - gap * (len(heights) - 1)
-    top = box.top + max(0, spare) // 3
-    for (words, role, lines), height in zip(blocks, heights, strict=True):
+    spare = box.height - _stack_height(canvas, box.width, blocks)
+    _stack(canvas, box, blocks, box.top + max(0, spare) // 3, ink)
+
+
+def _draw_verdict(canvas: Canvas, box: pygame.Rect, stage: Stage, msg: Message) -> None:
+    """The verdict's mark with its word beside it, then why and what to do."""
+    ink = theme.stage_ink(stage)
+    below = [(msg.kicker, Text.KICKER, 2), (msg.hint, Text.INSTRUCTION, 2)]
+    room = box.height - _stack_height(canvas, box.width, below) - canvas.u(8)
+    gap = canvas.u(16)
+    word = max(canvas.measure(unit.strip(), Text.HEADLINE) for unit in units(msg.headline))
+    side = max(canvas.u(96), min(canvas.u(VERDICT_ICON_U), room, box.width - gap - word - 2))
+    words_w = box.width - side - gap
+    tall = max(side, canvas.height_of(msg.headline, words_w, Text.HEADLINE, 2))
+    top_row, rest = layout.take_top(box, tall)
+    icon, headline = layout.cols(top_row, (side, words_w), gap)
+    draw_stage_icon(canvas.surface, stage, icon)
+    canvas.text(msg.headline, headline, ink, role=Text.HEADLINE, lines=2, align="left")
+    _stack(canvas, rest, below, rest.top + canvas.u(8), ink)
+
+
+def _stack_height(canvas: Canvas, width: int, blocks: list[Block]) -> int:
+    gap = canvas.u(8)
+    heights = [canvas.height_of(w, width, role, n) + gap for w, role, n in blocks if w]
+    return sum(heights) - gap if heights else 0
+
+
+def _stack(
+    canvas: Canvas, box: pygame.Rect, blocks: list[Block], top: int, ink: theme.Colour
+) -> None:
+    """``blocks`` one under the other from ``top``, each as tall as its lines."""
+    for words, role, lines in blocks:
         if words:
-            area = pygame.Rect(box.left, top, box.width, min(height, box.bottom - top))
-            canvas.text(words, area, role=role, lines=lines, align="left")
-            top += height + gap
+            height = canvas.height_of(words, box.width, role, lines)
+            area = pygame.Rect(box.left, top, box.width, max(0, min(height, box.bottom - top)))
+            canvas.text(words, area, ink, role=role, lines=lines, align="left")
+            top += height + canvas.u(8)

@@ -16,15 +16,14 @@ import pygame
 
 from kiosk.view import Command, CommandResult, KioskView, LockGuard, Stage
 from ui import chrome, guard, resident, strings
-from ui.canvas import Button, Canvas
+from ui.canvas import PANEL_MM, Button, Canvas
+from ui.flash import Flash
 from ui.fonts import FontBook
 from ui.mounting import MountedSurface, Mounting
-from ui.speech import Speaker
+from ui.speech import Speaker, phrase_key
 from ui.state import Page, UiState
 from ui.viewfinder import FramePort, GreyFrame
 
-# Said aloud only when something is asked of the person or decided; the idle prompt is not.
-QUIET_STAGES = frozenset({Stage.IDLE, Stage.READING, Stage.COOLDOWN})
 VIEWFINDER_FPS = 10.0  # enough to aim a phone; the decoder keeps the camera's full rate
 
 
@@ -56,6 +55,7 @@ class Screen:
         *,
         language: str = strings.DEFAULT_LANGUAGE,
         guard_lock_s: float = 120.0,
+        panel_mm: float = PANEL_MM,
         clock: Callable[[], float] = time.monotonic,
         fonts: FontBook | None = None,
         speaker: Speaker | None = None,
@@ -70,7 +70,7 @@ class Screen:
         self.guard_lock_s = guard_lock_s
         self.fonts = fonts or FontBook()
         self.mounted = MountedSurface(surface, mounting or Mounting())
-        self.canvas = Canvas(self.mounted.surface, self.fonts)
+        self.canvas = Canvas(self.mounted.surface, self.fonts, panel_mm=panel_mm)
         self.state = UiState(language=strings.check_language(language), last_touch=clock())
         self.speaker = speaker or Speaker(enabled=False)
         self.panel = panel
@@ -80,6 +80,9 @@ class Screen:
         self._dirty = True
         self._frame: GreyFrame | None = None  # the camera frame drawn last
         self._frame_at = float("-inf")
+        self._said: tuple[Stage, object] | None = None  # the stage and reason last spoken for
+        self.flash = Flash()
+        self._flash_lit = False  # the last frame drawn had the flash on (redraw to clear it)
 
     # Input ---------------------------------------------------------------------------------
 
@@ -159,7 +162,9 @@ class Screen:
             self._dirty = True
         toast = self.state.toast
         key = (view.sequence, toast.until if toast is not None and now < toast.until else None)
-        return self._dirty or key != self._drawn or self._new_frame(view, now)
+        self.flash.update(view.alarms, now)
+        flashing = self.flash.active(now) or self._flash_lit
+        return self._dirty or key != self._drawn or self._new_frame(view, now) or flashing
 
     def _shows_viewfinder(self, view: KioskView) -> bool:
         return (
@@ -193,6 +198,9 @@ class Screen:
         else:
             guard.draw(canvas, view, self.state, page)
         chrome.toast(canvas, self.state, now)
+        self.flash.update(view.alarms, now)
+        self.flash.draw(canvas, now)
+        self._flash_lit = self.flash.lit(now)
         if self.panel is not None and self.panel_canvas is not None:
             self.panel_canvas.reset()
             self.panel.draw(self.panel_canvas, view)
@@ -217,13 +225,14 @@ class Screen:
         self.state.pin = ""
 
     def _speak(self, view: KioskView) -> None:
-        if view.stage in QUIET_STAGES:
+        """Say a verdict once, when the screen first shows it."""
+        said = (view.stage, view.reason)
+        if said == self._said:
             return
-        words = resident.message(view, self.state.language)
-        self.speaker.say(
-            " ".join(w for w in (words.kicker, words.headline, words.hint) if w),
-            self.state.language,
-        )
+        self._said = said
+        key = phrase_key(view)
+        if key is not None:
+            self.speaker.say(key, self.state.language)
 
 
 def _frames_of(kiosk: KioskPort) -> FramePort | None:

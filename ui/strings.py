@@ -2,6 +2,10 @@
 
 ``zh-CN`` is the default language; ``en`` is the other. A test checks that every ``Reason`` and
 every ``Stage`` has words in both, and that both tables have the same keys.
+
+Chinese words a resident reads carry break marks: "请出示|通行证" may wrap only at the "|" (or
+after punctuation), never inside a word; the "|" becomes ``ui.linebreak.MARK`` when the tables
+are loaded and is never drawn (``ui.linebreak``).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from typing import NamedTuple
 
 from kiosk.model import Reason
 from kiosk.view import Aim, Alarm, AlarmCode, Stage, alarm_code
+from ui.linebreak import MARK
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
@@ -28,47 +33,45 @@ R = Reason
 REASONS: dict[str, dict[Reason, Words]] = {
     "zh-CN": {
         R.OK: Words("请通行"),
-        R.UNKNOWN_FORMAT: Words("这不是小区通行证", "请打开社区通行证二维码再扫"),
-        R.BAD_ENCODING: Words("二维码没有读清楚", "请把手机拿稳，再扫一次"),
-        R.BAD_COSE: Words("通行证无法识别", "请找门口保安帮忙"),
-        R.BAD_HEADER: Words("通行证格式不对", "请找门口保安帮忙"),
-        R.UNKNOWN_CRITICAL: Words("本机读不了这种新通行证", "请找门口保安帮忙"),
-        R.BAD_CLAIMS: Words("通行证信息不全", "请到社区居委会重新办理"),
-        R.UNKNOWN_KEY: Words("不是本社区发的通行证", "请找门口保安帮忙"),
-        R.KEY_NOT_VALID: Words("通行证需要换新", "请到社区居委会换新通行证"),
-        R.BAD_SIGNATURE: Words("通行证无法核实", "请找门口保安帮忙"),
-        R.EXPIRED: Words("通行证已过期", "请到社区居委会续办"),
-        R.NOT_YET_VALID: Words("通行证还没生效", "请到生效时间后再来"),
-        R.REVOKED: Words("通行证已停用", "请找门口保安或社区居委会"),
-        R.WRONG_COMPOUND: Words("不是本小区的通行证", "请找门口保安登记"),
-        R.QUARANTINE: Words("您家正在居家隔离", "请回家；买菜看病请打社区电话"),
-        R.MONITORED: Words("您家在健康观察期", "请每天向社区报告体温"),
-        R.EMPTY_FLAT: Words("这套房登记为空房", "请找门口保安核实"),
-        R.ANTI_PASSBACK: Words("上次进出没有扫码", "每次进出都要扫码，请找保安登记"),
-        R.VISITOR_LIMIT: Words("访客通行次数已用完", "请让您拜访的住户重新申请"),
-        R.CURFEW: Words("现在不能通行", "请在开放时间再来，急事找保安"),
-        R.EXIT_QUOTA: Words("今天您家外出次数已用完", "请明天再出门，急事找保安"),
-        R.HCERT_REQUIRED: Words("还需要健康证明", "请再出示健康证明二维码"),
-        R.FEVER: Words("体温偏高", "请在旁边休息几分钟再测，保安会帮您"),
-        R.REMEASURE: Words("请站好不动，再测一次", "第一次测的体温偏高"),
-        R.NO_FOREHEAD: Words("没有测到体温", "请靠近测温器，露出额头"),
-        R.SENSOR_FAULT: Words("测温器出故障了", "请找保安人工测温"),
-        R.LOG_FAULT: Words("设备出故障了", "门不会打开，请找保安"),
-        R.CLOCK_UNTRUSTED: Words("设备时间不准", "请找保安"),
-        R.GUARD_OVERRIDE: Words("保安已开门", "请通行"),
-        R.DOOR_HELD_OPEN: Words("门没有关好", "请随手关门"),
-        R.DOOR_FORCED_OPEN: Words("门被强行打开", "保安正在赶来"),
-        R.OFFLINE_BACKLOG: Words("暂时连不上社区办公室", "可以照常通行，保安会处理"),
-        R.OFFICE_REFUSED: Words("社区办公室不收本机记录", "可以照常通行，保安会处理"),
-        R.OFFICE_DATA: Words("社区办公室的更新有问题", "可以照常通行，保安会处理"),
-        R.VISITOR_REGISTERED: Words("访客已登记", "请通行"),
-        R.EXIT_BUTTON: Words("出门按钮开的门", "请通行"),
+        R.UNKNOWN_FORMAT: Words("这不是|小区|通行证", "请打开|社区|通行证|二维码|再扫"),
+        R.BAD_ENCODING: Words("二维码|没有|读清楚", "请把|手机|拿稳，再扫|一次"),
+        R.BAD_COSE: Words("通行证|无法|识别", "请找|门口|保安|帮忙"),
+        R.BAD_HEADER: Words("通行证|格式|不对", "请找|门口|保安|帮忙"),
+        R.UNKNOWN_CRITICAL: Words("本机|读不了|这种|新通行证", "请找|门口|保安|帮忙"),
+        R.BAD_CLAIMS: Words("通行证|信息|不全", "请到|社区|居委会|重新|办理"),
+        R.UNKNOWN_KEY: Words("不是|本社区|发的|通行证", "请找|门口|保安|帮忙"),
+        R.KEY_NOT_VALID: Words("通行证|需要|换新", "请到|社区|居委会|换新|通行证"),
+        R.BAD_SIGNATURE: Words("通行证|无法|核实", "请找|门口|保安|帮忙"),
+        R.EXPIRED: Words("通行证|已过期", "请到|社区|居委会|续办"),
+        R.NOT_YET_VALID: Words("通行证|还没|生效", "请到|生效|时间后|再来"),
+        R.REVOKED: Words("通行证|已停用", "请找|门口|保安|或|社区|居委会"),
+        R.WRONG_COMPOUND: Words("不是|本小区的|通行证", "请找|门口|保安|登记"),
+        R.QUARANTINE: Words("您家|正在|居家|隔离", "请回家；买菜|看病|请打|社区|电话"),
+        R.MONITORED: Words("您家|在|健康|观察期", "请|每天|向社区|报告|体温"),
+        R.EMPTY_FLAT: Words("这套房|登记为|空房", "请找|门口|保安|核实"),
+        R.ANTI_PASSBACK: Words("上次|进出|没有|扫码", "每次|进出|都要|扫码，请找|保安|登记"),
+        R.VISITOR_LIMIT: Words("访客|通行|次数|已用完", "请让|您拜访的|住户|重新|申请"),
+        R.CURFEW: Words("现在|不能|通行", "请在|开放|时间|再来，急事|找保安"),
+        R.EXIT_QUOTA: Words("今天|您家|外出|次数|已用完", "请|明天|再出门，急事|找保安"),
+        R.HCERT_REQUIRED: Words("还需要|健康|证明", "请再|出示|健康|证明|二维码"),
+        R.FEVER: Words("体温|偏高", "请在|旁边|休息|几分钟|再测，保安|会帮您"),
+        R.REMEASURE: Words("请站好|不动，再测|一次", "第一次|测的|体温|偏高"),
+        R.NO_FOREHEAD: Words("没有|测到|体温", "请靠近|测温器，露出|额头"),
+        R.SENSOR_FAULT: Words("测温器|出故障了", "请找|保安|人工|测温"),
+        R.LOG_FAULT: Words("设备|出故障了", "门|不会|打开，请找|保安"),
+        R.CLOCK_UNTRUSTED: Words("设备|时间|不准", "请找|保安"),
+        R.GUARD_OVERRIDE: Words("保安|已开门", "请通行"),
+        R.DOOR_HELD_OPEN: Words("门|没有|关好", "请|随手|关门"),
+        R.DOOR_FORCED_OPEN: Words("门被|强行|打开", "保安|正在|赶来"),
+        R.OFFLINE_BACKLOG: Words("暂时|连不上|社区|办公室", "可以|照常|通行，保安|会处理"),
+        R.OFFICE_REFUSED: Words("社区|办公室|不收|本机|记录", "可以|照常|通行，保安|会处理"),
+        R.OFFICE_DATA: Words("社区|办公室的|更新|有问题", "可以|照常|通行，保安|会处理"),
+        R.VISITOR_REGISTERED: Words("访客|已登记", "请通行"),
+        R.EXIT_BUTTON: Words("出门|按钮|开的门", "请通行"),
     },
     "en": {
         R.OK: Words("Please go through"),
-        R.UNKNOWN_FORMAT: Words(
-            "This is not a community pass", "Open your community pass code and scan again"
-        ),
+        R.UNKNOWN_FORMAT: Words("This is not a community pass", "Open the community pass, rescan"),
         R.BAD_ENCODING: Words("The code could not be read", "Hold your phone still and scan again"),
         R.BAD_COSE: Words("This pass cannot be checked", "Please ask the guard at the gate"),
         R.BAD_HEADER: Words("This pass is not made correctly", "Please ask the guard at the gate"),
@@ -87,12 +90,8 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.NOT_YET_VALID: Words("Your pass is not valid yet", "Come back when it starts"),
         R.REVOKED: Words("This pass has been cancelled", "See the guard or the community office"),
         R.WRONG_COMPOUND: Words("A pass of another community", "Please register with the guard"),
-        R.QUARANTINE: Words(
-            "Your household is in quarantine", "Go home; for food or a doctor call the office"
-        ),
-        R.MONITORED: Words(
-            "Your household is under watch", "Report your temperature to the office daily"
-        ),
+        R.QUARANTINE: Words("Household in quarantine", "Stay home; call the office"),
+        R.MONITORED: Words("Your household is under watch", "Report your temperature daily"),
         R.EMPTY_FLAT: Words("This flat is listed as empty", "Please let the guard check it"),
         R.ANTI_PASSBACK: Words(
             "Your last pass was not scanned", "Scan every time; the guard will help now"
@@ -100,21 +99,15 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.VISITOR_LIMIT: Words(
             "This visitor pass is used up", "Ask the family you visit to apply again"
         ),
-        R.CURFEW: Words(
-            "The gate is closed at this hour", "Come back in opening hours; emergency: guard"
-        ),
-        R.EXIT_QUOTA: Words(
-            "No more outings today", "Your household used them; emergency: see the guard"
-        ),
+        R.CURFEW: Words("The gate is closed at this hour", "Come back later; emergency: guard"),
+        R.EXIT_QUOTA: Words("No more outings today", "None left today; emergency: guard"),
         R.HCERT_REQUIRED: Words(
             "A health certificate is needed", "Please also show your certificate code"
         ),
         R.FEVER: Words("High temperature", "Rest a few minutes, then measure again"),
-        R.REMEASURE: Words("Stand still, measuring again", "The first reading was high"),
+        R.REMEASURE: Words("Hold still, once more", "The first reading was high"),
         R.NO_FOREHEAD: Words("No temperature taken", "Step closer, show your forehead"),
-        R.SENSOR_FAULT: Words(
-            "The thermometer is not working", "The guard will take your temperature"
-        ),
+        R.SENSOR_FAULT: Words("Thermometer not working", "A guard will measure you"),
         R.LOG_FAULT: Words("The kiosk has a fault", "The gate stays shut; please see the guard"),
         R.CLOCK_UNTRUSTED: Words("The kiosk clock is not set", "Please see the guard"),
         R.GUARD_OVERRIDE: Words("Opened by the guard", "Please go through"),
@@ -137,30 +130,30 @@ REASONS: dict[str, dict[Reason, Words]] = {
 # How a stage reads when its reason adds nothing (the idle prompt, "reading", ...).
 STAGES: dict[str, dict[Stage, Words]] = {
     "zh-CN": {
-        Stage.IDLE: Words("请出示通行证", "把二维码对准摄像头"),
-        Stage.READING: Words("正在读取…", "请拿稳别动"),
-        Stage.MEASURING: Words("请测量体温", "请把额头靠近测温器"),
-        Stage.REMEASURE: Words("请站好不动，再测一次", "第一次测的体温偏高"),
+        Stage.IDLE: Words("请出示|通行证", "把|二维码|对准|摄像头"),
+        Stage.READING: Words("正在|读取…", "请|拿稳|别动"),
+        Stage.MEASURING: Words("请测量|体温", "请把|额头|靠近|测温器"),
+        Stage.REMEASURE: Words("请站好|不动，再测|一次", "第一次|测的|体温|偏高"),
         Stage.OPEN: Words("请通行"),
-        Stage.DENIED: Words("不能通行"),
-        Stage.GUARD: Words("请找保安", "设备无法判断，保安会来帮您"),
-        Stage.COOLDOWN: Words("请稍等", "门关好后就为您开门"),
+        Stage.DENIED: Words("不能|通行"),
+        Stage.GUARD: Words("请找|保安", "设备|无法|判断，保安|会来|帮您"),
+        Stage.COOLDOWN: Words("请稍等", "门|关好后|就为您|开门"),
     },
     "en": {
         Stage.IDLE: Words("Show your pass", "Hold the QR code up to the camera"),
         Stage.READING: Words("Reading…", "Hold still"),
         Stage.MEASURING: Words("Measure your temperature", "Bring your forehead to the sensor"),
-        Stage.REMEASURE: Words("Stand still, measuring again", "The first reading was high"),
-        Stage.OPEN: Words("Please go through"),
-        Stage.DENIED: Words("Not allowed through"),
-        Stage.GUARD: Words("Please see the guard", "The kiosk cannot decide; the guard will help"),
-        Stage.COOLDOWN: Words("Please wait", "The gate opens for you once the door has closed"),
+        Stage.REMEASURE: Words("Hold still, once more", "The first reading was high"),
+        Stage.OPEN: Words("Go through"),
+        Stage.DENIED: Words("Not allowed"),
+        Stage.GUARD: Words("See the guard", "The kiosk cannot decide; the guard will help"),
+        Stage.COOLDOWN: Words("Please wait", "The gate opens once the door is shut"),
     },
 }
 
 # What the viewfinder says when it sees a code it cannot read yet.
 AIMS: dict[str, dict[Aim, str]] = {
-    "zh-CN": {Aim.HOLD_STILL: "请拿稳别动", Aim.CLOSER: "请拿近一点"},
+    "zh-CN": {Aim.HOLD_STILL: "请|拿稳|别动", Aim.CLOSER: "请|拿近|一点"},
     "en": {Aim.HOLD_STILL: "Hold still", Aim.CLOSER: "Bring it closer"},
 }
 
@@ -319,8 +312,7 @@ UI: dict[str, dict[str, str]] = {
         "unsynced": "待上传 {n} 条",
         "clock_bad": "时钟未校准",
         "fever_mark": "偏高",
-        "alarm_since": "{t}起",
-        "more_alarms": "还有 {n} 条警报",
+        "guard_notified": "已通知|保安",
         "alarm_touch": "保安点此处理",
         "at_gate": "门口",
         "flat": "房号",
@@ -392,8 +384,7 @@ UI: dict[str, dict[str, str]] = {
         "unsynced": "{n} to upload",
         "clock_bad": "Clock unset",
         "fever_mark": "High",
-        "alarm_since": "since {t}",
-        "more_alarms": "{n} more alarms",
+        "guard_notified": "The guard has been told",
         "alarm_touch": "Guard: touch here",
         "at_gate": "At the gate",
         "flat": "Flat",
@@ -436,6 +427,16 @@ def check_language(language: str) -> str:
     if language not in LANGUAGES:
         raise ValueError(f"unknown UI language {language!r}; use one of {', '.join(LANGUAGES)}")
     return language
+
+
+def _marked(words: str) -> str:
+    return words.replace("|", MARK)
+
+
+REASONS["zh-CN"] = {k: Words(*map(_marked, w)) for k, w in REASONS["zh-CN"].items()}
+STAGES["zh-CN"] = {k: Words(*map(_marked, w)) for k, w in STAGES["zh-CN"].items()}
+AIMS["zh-CN"] = {k: _marked(w) for k, w in AIMS["zh-CN"].items()}
+UI["zh-CN"] = {k: _marked(w) for k, w in UI["zh-CN"].items()}
 
 
 def text(language: str, key: str, **values: object) -> str:
