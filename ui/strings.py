@@ -120,7 +120,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
             "The office refuses our records", "You can still pass; the guard will see to it"
         ),
         R.OFFICE_DATA: Words(
-            "The office's updates have a problem", "You can still pass; the guard will see to it"
+            "Office updates failed", "You can still pass; the guard will see to it"
         ),
         R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
         R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
