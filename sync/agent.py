@@ -94,6 +94,7 @@ class OfficeSink(Protocol):
     def set_policy_json(self, text: str) -> None: ...
     def cursor(self) -> str | None: ...
     def set_cursor(self, cursor: str) -> None: ...
+    def mark_complete(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +414,8 @@ class SyncAgent:
                 found = self.client.delta(since, etag=f'"{since}"')
             except ReplyTooLarge as error:
                 raise self._data_fault(str(error), since) from None
-            if found is None:
+            if found is None:  # nothing after the cursor: the cache is up to date
+                self.office.mark_complete()
                 break
             self._adopt_time(found.server_time)
             if found.more and found.cursor <= found.since:
@@ -442,6 +444,8 @@ class SyncAgent:
             self.events.merge_passages(found.passages)
         if found.cursor != since or not found.empty:
             apply_delta(self.office, found, self._keep)
+        elif not found.more:
+            self.office.mark_complete()
 
     def _keep(self, delta: Delta, items: Sequence[SetAside]) -> None:
         """Keep what the kiosk cannot apply before the cursor moves past it, and say so."""
@@ -494,7 +498,8 @@ def apply_delta(
     delta: Delta,
     keep: Callable[[Delta, Sequence[SetAside]], None] | None = None,
 ) -> tuple[SetAside, ...]:
-    """Write one delta to the kiosk's office cache, all or nothing, cursor last.
+    """Write one delta to the kiosk's office cache, all or nothing, cursor last; the last page
+    (``more`` false) marks the cache complete, so passes no longer go to the guard.
 
     Items the kiosk cannot use (unparsed ones, photos that are not base64) are handed to
     ``keep`` first, then the rest is applied, revocations first; returns those items.
@@ -519,6 +524,8 @@ def apply_delta(
         if delta.policy is not None:
             office.set_policy_json(json.dumps(delta.policy, ensure_ascii=False))
         office.set_cursor(str(delta.cursor))
+        if not delta.more:
+            office.mark_complete()  # with the cursor: a crash never leaves one without the other
     return aside
 
 

@@ -24,8 +24,15 @@ START = datetime(2020, 2, 10, 8, 0, tzinfo=UTC)
 
 
 class Lane:
-    def __init__(self, folder: Path, *, install: bool = True, **policy: Any) -> None:
-        config = demo_config(folder)
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        install: bool = True,
+        settings: dict[str, Any] | None = None,
+        **policy: Any,
+    ) -> None:
+        config = demo_config(folder, more=settings)
         if policy:
             config = dataclasses.replace(
                 config, policy=with_changes(config.policy, policy, "policy")
