@@ -1,0 +1,99 @@
+"""The sync agent lives with an event log it cannot use (issue 17): one journal line when the
+fault starts and one when it ends, no traceback per cycle; nothing uploads meanwhile, the
+office data still download, and the uploads (and the other kiosks' passages downloaded
+meanwhile) go into the log once it works. The real agent, a real log of a newer release (a
+downgrade: the log's fault until the file is fixed) and an office over real HTTP."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.clock import Clock
+from kiosk.model import Direction, Passage
+from kiosk.office import OfficeData
+from kiosk.sqlitedb import RETRY_S
+from kiosk.store import EventLog
+from sync.agent import SyncAgent
+from sync.client import Client
+from sync.protocol import passage_to_json
+from sync.rejected import RejectedEvents
+from tests.test_sync_downloads import LyingOffice, page
+from tests.test_sync_faults import T0, FakeTime, make_event
+
+ELSEWHERE = Passage("k2", "e-at-k2", "c1", T0, Direction.IN, "P-7", "H-7")
+
+
+def set_version(path: Path, version: int) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {version}")
+
+
+@pytest.fixture
+def office() -> Iterator[LyingOffice]:
+    def pages(since: int) -> dict[str, object]:
+        if since == 0:
+            revoked = {"P-1": True}
+            return page(0, 1, more=False, revoked=revoked, passages=[passage_to_json(ELSEWHERE)])
+        return page(since, since, more=False)
+
+    made = LyingOffice(pages)
+    yield made
+    made.stop()
+
+
+def test_an_unusable_log_is_one_line_each_way_and_downloads_go_on(
+    tmp_path: Path, office: LyingOffice, caplog: pytest.LogCaptureFixture
+) -> None:
+    time = FakeTime(T0)
+    (tmp_path / "ntp").touch()
+    clock = Clock(time.wall, time.monotonic, ntp_flag=tmp_path / "ntp")
+    path = tmp_path / "events.db"
+    with EventLog(path) as log:
+        waiting = [make_event("k1", clock) for _ in range(3)]
+        log.extend(waiting)
+        version = log.schema_version
+    set_version(path, version + 1)  # a downgrade: this release cannot use the log
+    log = EventLog(path, monotonic=time.monotonic)
+    cache = OfficeData(tmp_path / "office.db")
+    links: list[tuple[bool, int]] = []
+    agent = SyncAgent(
+        Client(office.url, "t", timeout_s=10.0),
+        log,
+        cache,
+        clock,
+        RejectedEvents(tmp_path / "rejected.db"),
+        boot_id="boot-1",
+        report=lambda online, backlog: links.append((online, backlog)),
+    )
+    caplog.set_level(logging.INFO)
+    try:
+        results = [agent.run_once() for _ in range(3)]
+
+        assert all(r.ok for r in results)  # the office is reachable: no backoff
+        assert office.uploaded == []
+        assert cache.is_revoked("P-1") and cache.complete()  # downloads went on
+        assert links == [(True, 0)] * 3
+        assert not [r for r in caplog.records if r.exc_info]  # no traceback per cycle
+        [started] = [r for r in caplog.records if r.name == "sync.agent"]
+        assert "the event log cannot be used (newer)" in started.getMessage()
+        assert "uploads wait, office downloads go on" in started.getMessage()
+        assert agent.log_fault.words
+
+        caplog.clear()
+        set_version(path, version)  # the file is fixed (the software upgraded again)
+        time.mono += RETRY_S + 1
+        assert agent.run_once().ok
+
+        assert office.uploaded == [e.event_id for e in waiting]  # uploads resume
+        assert log.merge_passages([ELSEWHERE]) == 0  # the held passage is in the log already
+        ended = [r.getMessage() for r in caplog.records if r.name == "sync.agent"]
+        assert ended == ["the event log can be used again: uploads resume"]
+        assert not agent.log_fault.words and links[-1] == (True, 0)
+    finally:
+        log.close()
+        cache.close()
