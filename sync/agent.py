@@ -77,6 +77,10 @@ EMPTY_PAGES = 3  # pages in a row that say "more" and carry nothing: the office 
 HELD_PASSAGES = 10_000  # other kiosks' passages kept in memory while the event log is unusable
 
 
+class CacheMoved(Transient):
+    """The office data cache is not where the page being applied begins (it was reset)."""
+
+
 class EventSource(Protocol):
     def unsynced(self, limit: int = 200) -> list[Event]: ...
     def mark_synced(self, event_ids: Iterable[str]) -> int: ...
@@ -488,7 +492,7 @@ class SyncAgent:
             # the two downloads the passages again and counts each once.
             self._merge(found.passages)
         if found.cursor != since or not found.empty:
-            apply_delta(self.office, found, self._keep)
+            apply_delta(self.office, found, self._keep, after=since)
         elif not found.more:
             self.office.mark_complete()
 
@@ -559,18 +563,28 @@ def apply_delta(
     office: OfficeSink,
     delta: Delta,
     keep: Callable[[Delta, Sequence[SetAside]], None] | None = None,
+    *,
+    after: int | None = None,
 ) -> tuple[SetAside, ...]:
     """Write one delta to the kiosk's office cache, all or nothing, cursor last; the last page
     (``more`` false) marks the cache complete, so passes no longer go to the guard.
 
     Items the kiosk cannot use (unparsed ones, photos that are not base64) are handed to
     ``keep`` first, then the rest is applied, revocations first; returns those items.
+    ``after``: the cursor the page was asked after; a cache whose cursor is no longer there
+    (reset as damaged while the page came) takes nothing, ``CacheMoved``: the page would fill
+    it from the middle and mark it complete without the pages before.
     """
     images, damaged = _images(delta.photos)
     aside = (*delta.set_aside, *damaged)
     if aside and keep is not None:
         keep(delta, aside)
     with office.transaction():
+        if after is not None and _cursor(office.cursor()) != after:
+            raise CacheMoved(
+                f"the office data cache changed while the page after {after} was downloaded "
+                f"(now at {_cursor(office.cursor())}); the next cycle goes on from there"
+            )
         for pass_id, revoked in delta.revoked.items():
             if revoked:
                 office.revoke(pass_id, delta.server_time)

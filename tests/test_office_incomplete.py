@@ -156,3 +156,34 @@ def test_a_cache_downloaded_by_an_earlier_release_counts_as_complete(tmp_path: P
         assert office.complete()
     finally:
         office.close()
+
+
+def test_a_cache_reset_in_the_middle_of_a_download_is_not_marked_complete_from_the_middle(
+    tmp_path: Path, office: LyingOffice
+) -> None:
+    lane = syncing_lane(tmp_path, office)
+    try:
+        cache = lane.app.office
+        first = world_pages(lane, office_pages=2)
+
+        def pages(since: int) -> dict[str, Any]:
+            if since == 1:
+                # The cache is made anew (as after damage) while the second page is asked for.
+                with sqlite3.connect(cache.path) as conn:
+                    conn.execute("DELETE FROM revocations")
+                    conn.execute("DELETE FROM settings")
+            return first(since)
+
+        office.pages = pages
+        agent = agent_of(lane, office, tmp_path)
+        assert not agent.run_once().ok  # the second page was not put into the emptied cache
+        assert not cache.complete() and not cache.is_revoked("P-0103")
+        assert shown(lane, "revoked") is Stage.GUARD
+        lane.player.run(lane.app.config.device.read_timeout_s + 1)
+
+        office.pages = first
+        assert agent.run_once().ok  # from the start again
+        assert cache.complete() and cache.is_revoked("P-0103")
+        assert lane.pass_through("revoked").reason is Reason.REVOKED
+    finally:
+        lane.app.close()
