@@ -15,7 +15,7 @@ import pytest
 
 from kiosk.clock import Clock
 from kiosk.model import Direction, Passage
-from kiosk.office import OfficeData
+from kiosk.office import MIGRATIONS, OfficeData
 from kiosk.sqlitedb import RETRY_S
 from kiosk.store import EventLog
 from sync.agent import SyncAgent
@@ -94,6 +94,49 @@ def test_an_unusable_log_is_one_line_each_way_and_downloads_go_on(
         ended = [r.getMessage() for r in caplog.records if r.name == "sync.agent"]
         assert ended == ["the event log can be used again: uploads resume"]
         assert not agent.log_fault.words and links[-1] == (True, 0)
+    finally:
+        log.close()
+        cache.close()
+
+
+def test_an_unusable_office_cache_is_one_line_each_way_and_uploads_go_on(
+    tmp_path: Path, office: LyingOffice, caplog: pytest.LogCaptureFixture
+) -> None:
+    time = FakeTime(T0)
+    (tmp_path / "ntp").touch()
+    clock = Clock(time.wall, time.monotonic, ntp_flag=tmp_path / "ntp")
+    path = tmp_path / "office.db"
+    OfficeData(path).close()
+    set_version(path, 99)  # a downgrade left a newer office cache behind
+    log = EventLog(tmp_path / "events.db")
+    cache = OfficeData(path, monotonic=time.monotonic)
+    agent = SyncAgent(
+        Client(office.url, "t", timeout_s=10.0),
+        log,
+        cache,
+        clock,
+        RejectedEvents(tmp_path / "rejected.db"),
+        boot_id="boot-1",
+    )
+    caplog.set_level(logging.INFO)
+    try:
+        sent = []
+        for _ in range(3):
+            event = make_event("k1", clock)
+            log.append(event)
+            sent.append(event.event_id)
+            assert not agent.run_once().ok  # the download cannot be kept
+        assert office.uploaded == sent  # uploads go on
+        assert not [r for r in caplog.records if r.exc_info]
+        [started] = [r.getMessage() for r in caplog.records if r.name == "sync.agent"]
+        assert started.startswith("a data file cannot be used (newer)")
+
+        caplog.clear()
+        set_version(path, len(MIGRATIONS))  # fixed
+        time.mono += RETRY_S + 1
+        assert agent.run_once().ok and cache.is_revoked("P-1")
+        ended = [r.getMessage() for r in caplog.records if r.name == "sync.agent"]
+        assert ended == ["a data file can be used again: syncing resumes"]
     finally:
         log.close()
         cache.close()
