@@ -10,6 +10,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,12 +47,24 @@ def office() -> Iterator[LyingOffice]:
     made.stop()
 
 
+def clock_of(folder: Path, time: FakeTime) -> Clock:
+    (folder / "ntp").touch()
+    return Clock(time.wall, time.monotonic, ntp_flag=folder / "ntp")
+
+
+def agent_of(
+    folder: Path, office: LyingOffice, log: EventLog, cache: OfficeData, clock: Clock, **more: Any
+) -> SyncAgent:
+    client = Client(office.url, "t", timeout_s=10.0)
+    rejected = RejectedEvents(folder / "rejected.db")
+    return SyncAgent(client, log, cache, clock, rejected, boot_id="boot-1", **more)
+
+
 def test_an_unusable_log_is_one_line_each_way_and_downloads_go_on(
     tmp_path: Path, office: LyingOffice, caplog: pytest.LogCaptureFixture
 ) -> None:
     time = FakeTime(T0)
-    (tmp_path / "ntp").touch()
-    clock = Clock(time.wall, time.monotonic, ntp_flag=tmp_path / "ntp")
+    clock = clock_of(tmp_path, time)
     path = tmp_path / "events.db"
     with EventLog(path) as log:
         waiting = [make_event("k1", clock) for _ in range(3)]
@@ -61,15 +74,11 @@ def test_an_unusable_log_is_one_line_each_way_and_downloads_go_on(
     log = EventLog(path, monotonic=time.monotonic)
     cache = OfficeData(tmp_path / "office.db")
     links: list[tuple[bool, int]] = []
-    agent = SyncAgent(
-        Client(office.url, "t", timeout_s=10.0),
-        log,
-        cache,
-        clock,
-        RejectedEvents(tmp_path / "rejected.db"),
-        boot_id="boot-1",
-        report=lambda online, backlog: links.append((online, backlog)),
-    )
+
+    def report(online: bool, backlog: int) -> None:
+        links.append((online, backlog))
+
+    agent = agent_of(tmp_path, office, log, cache, clock, report=report)
     caplog.set_level(logging.INFO)
     try:
         results = [agent.run_once() for _ in range(3)]
@@ -103,21 +112,13 @@ def test_an_unusable_office_cache_is_one_line_each_way_and_uploads_go_on(
     tmp_path: Path, office: LyingOffice, caplog: pytest.LogCaptureFixture
 ) -> None:
     time = FakeTime(T0)
-    (tmp_path / "ntp").touch()
-    clock = Clock(time.wall, time.monotonic, ntp_flag=tmp_path / "ntp")
+    clock = clock_of(tmp_path, time)
     path = tmp_path / "office.db"
     OfficeData(path).close()
     set_version(path, 99)  # a downgrade left a newer office cache behind
     log = EventLog(tmp_path / "events.db")
     cache = OfficeData(path, monotonic=time.monotonic)
-    agent = SyncAgent(
-        Client(office.url, "t", timeout_s=10.0),
-        log,
-        cache,
-        clock,
-        RejectedEvents(tmp_path / "rejected.db"),
-        boot_id="boot-1",
-    )
+    agent = agent_of(tmp_path, office, log, cache, clock)
     caplog.set_level(logging.INFO)
     try:
         sent = []
