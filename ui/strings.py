@@ -232,7 +232,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.LOG_ROW_SET_ASIDE: "第 {value} 条记录读不出来，已另存，其余记录照常上传；请联系维护",
         A.OFFICE_DATA_FAULT: "社区数据（停用名单、住户颜色）读不出来，扫码不开门，请人工查验",
         A.OFFICE_DATA_RESET: "社区数据文件损坏，已另存，下载完之前扫码不开门；请联系维护",
-        A.OFFICE_DATA_INCOMPLETE: "社区数据（停用名单、住户颜色）还没下载完，请人工查验后开门",
+        A.OFFICE_DATA_INCOMPLETE: "社区数据还没下载完（停用名单未知），请人工查验",
         A.CLOCK_UNTRUSTED: "设备时间未校准，请联系社区维护",
         A.BACKLOG: "{value} 条记录等待上传，请检查网络",
         A.OFFICE_REFUSED: "社区办公室拒收本机记录：{value}。记录都留在本机，请打电话告诉社区办公室",
