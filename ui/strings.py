@@ -263,7 +263,7 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.LOG_ROW_SET_ASIDE: "Record {value} unreadable: set aside, others upload. "
         "Call maintenance",
         A.OFFICE_DATA_FAULT: "Office data unreadable: check passes by hand",
-        A.OFFICE_DATA_RESET: "Office data damaged: passes to you until downloaded",
+        A.OFFICE_DATA_RESET: "Office data damaged: check passes by hand until reloaded",
         A.OFFICE_DATA_INCOMPLETE: "Office data not downloaded yet: check passes by hand",
         A.CLOCK_UNTRUSTED: "Clock not set: call maintenance",
         A.BACKLOG: "{value} events wait for upload: check the network",
