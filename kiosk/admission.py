@@ -16,7 +16,9 @@ from kiosk.model import (
     History,
     HouseholdStatus,
     PassClaims,
+    Reason,
     TemperatureReading,
+    Verdict,
     Verification,
 )
 from kiosk.office import OfficeData
@@ -30,7 +32,10 @@ __all__ = ["Admission"]
 
 
 class Admission:
-    """The lane's rules applied to the person at the gate, with what this kiosk knows."""
+    """The lane's rules applied to the person at the gate, with what this kiosk knows.
+
+    ``needs_download``: the kiosk syncs with an office, so its office data are complete only
+    after a download reached the end; until then nobody is admitted on the pass alone."""
 
     def __init__(
         self,
@@ -40,9 +45,11 @@ class Admission:
         office: OfficeData,
         verifier: Callable[[], Verifier],
         policy: Callable[[], Policy],
+        needs_download: bool = False,
     ) -> None:
         self._compound, self._events, self._office = compound, events, office
         self._verifier, self._policy = verifier, policy
+        self._needs_download = needs_download
 
     def session(self, text: str, now: ClockReading) -> Session:
         """A new person: the code verified, their household and their pass's history."""
@@ -82,7 +89,8 @@ class Admission:
     ) -> Decision:
         """The rules that need no temperature."""
         assert session.verification is not None
-        return check_credential(session.verification, **self._inputs(session, now, direction))
+        inputs = self._inputs(session, now, direction)
+        return self._known(check_credential(session.verification, **inputs))
 
     def with_reading(
         self,
@@ -93,16 +101,29 @@ class Admission:
     ) -> Decision:
         """The whole decision, temperature included (a guard-registered visitor's own rules)."""
         if session.visitor is not None:
-            return visitor_decision(
-                reading,
-                session.attempt,
-                destination=session.visitor.household_id,
-                household=session.household,
-                policy=self._policy(),
+            return self._known(
+                visitor_decision(
+                    reading,
+                    session.attempt,
+                    destination=session.visitor.household_id,
+                    household=session.household,
+                    policy=self._policy(),
+                )
             )
         assert session.verification is not None
         inputs = self._inputs(session, now, direction)
-        return decide(session.verification, reading, session.attempt, **inputs)
+        return self._known(decide(session.verification, reading, session.attempt, **inputs))
+
+    def _known(self, decision: Decision) -> Decision:
+        """An admission stands only on complete office data: a kiosk that syncs and has not
+        downloaded it to the end (new, or office.db reset) knows no revocations or household
+        colours, so the guard decides instead (refusals stand: they need no office data)."""
+        if decision.verdict is not Verdict.ALLOW or not self._needs_download:
+            return decision
+        if self._office.complete():
+            return decision
+        detail = "office data not downloaded to the end yet: revocations and colours unknown"
+        return Decision(Verdict.GUARD, Reason.OFFICE_DATA_INCOMPLETE, decision.alerts, detail)
 
     def _history(self, claims: PassClaims, now: ClockReading) -> History:
         window = timedelta(days=self._policy().exit_quota_days)

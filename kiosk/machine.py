@@ -155,6 +155,7 @@ class Kiosk:
             office=office,
             verifier=verifier,
             policy=self._policy,
+            needs_download=bool(config.sync.server_url),
         )
         self.recorder = Recorder(
             log,

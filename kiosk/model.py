@@ -82,6 +82,8 @@ class Reason(StrEnum):
     OFFLINE_BACKLOG = "offline_backlog"
     OFFICE_REFUSED = "office_refused"  # the office refuses every upload (e.g. an older office)
     OFFICE_DATA = "office_data"  # the office's downloads cannot (all) be used: loop, size, items
+    # office.db new or reset, not yet downloaded to the end: passes go to the guard
+    OFFICE_DATA_INCOMPLETE = "office_data_incomplete"
     VISITOR_REGISTERED = "visitor_registered"
     EXIT_BUTTON = "exit_button"
 

@@ -33,11 +33,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE photos (pass_id TEXT PRIMARY KEY, image BLOB NOT NULL);
     CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # A cache that already holds a download when this release arrives was filled by agents
+    # that downloaded until the office said no more follows: count it as complete rather than
+    # send every pass to the guard after an upgrade until the office answers.
+    """
+    INSERT INTO settings SELECT 'download_complete', value FROM settings
+        WHERE name = 'sync_cursor';
+    """,
 )
 
 TRUST = "trust_json"
 POLICY = "policy_json"
 CURSOR = "sync_cursor"
+COMPLETE = "download_complete"  # the cursor where a download first reached "more: false"
 
 
 class OfficeData(Watched):
@@ -90,6 +98,12 @@ class OfficeData(Watched):
         """Where the last office delta ended (opaque to the kiosk)."""
         return self._setting(CURSOR)
 
+    def complete(self) -> bool:
+        """Whether this cache has ever been filled to the end (a download reached ``more:
+        false``). A new or reset cache has not: it knows no revocations or household colours
+        yet, so a kiosk that syncs sends passes to the guard until it is (docs/gate-rules.md)."""
+        return self._setting(COMPLETE) is not None
+
     def counts(self) -> dict[str, int]:
         """How many revocations, households and photos are cached (for status screens)."""
         with self._db.errors():
@@ -138,6 +152,11 @@ class OfficeData(Watched):
 
     def set_cursor(self, cursor: str) -> None:
         self._set_setting(CURSOR, cursor)
+
+    def mark_complete(self) -> None:
+        """The office has nothing more after the saved cursor: the cache holds all it sent."""
+        if not self.complete():
+            self._set_setting(COMPLETE, self.cursor() or "0")
 
     def close(self) -> None:
         self._db.close()

@@ -72,6 +72,7 @@ _ALARM_CLASSES: dict[Reason, AlarmClass] = {
     Reason.OFFLINE_BACKLOG: AlarmClass.DEVICE,
     Reason.OFFICE_REFUSED: AlarmClass.DEVICE,
     Reason.OFFICE_DATA: AlarmClass.DEVICE,
+    Reason.OFFICE_DATA_INCOMPLETE: AlarmClass.DEVICE,
 }
 
 
@@ -93,6 +94,7 @@ class AlarmCode(StrEnum):
     LOG_ROW_SET_ASIDE = "log_row_set_aside"  # value: the unreadable row's number
     OFFICE_DATA_FAULT = "office_data_fault"  # office.db cannot be used: passes go to the guard
     OFFICE_DATA_RESET = "office_data_reset"  # office.db was damaged, kept aside, made anew
+    OFFICE_DATA_INCOMPLETE = "office_data_incomplete"  # not downloaded to the end: guard decides
     CLOCK_UNTRUSTED = "clock_untrusted"
     BACKLOG = "backlog"  # value: events waiting for the office
     OFFICE_REFUSED = "office_refused"  # value: the office's own words
@@ -119,6 +121,7 @@ _ALARM_CODES: dict[Reason, AlarmCode] = {
     Reason.OFFLINE_BACKLOG: AlarmCode.BACKLOG,
     Reason.OFFICE_REFUSED: AlarmCode.OFFICE_REFUSED,
     Reason.OFFICE_DATA: AlarmCode.OFFICE_DATA,
+    Reason.OFFICE_DATA_INCOMPLETE: AlarmCode.OFFICE_DATA_INCOMPLETE,
     Reason.QUARANTINE: AlarmCode.QUARANTINE,
     Reason.EMPTY_FLAT: AlarmCode.EMPTY_FLAT,
     Reason.REVOKED: AlarmCode.REVOKED,

@@ -31,6 +31,12 @@ at most ``MAX_PAGES`` pages (the rest comes next cycle, after the uploads), and 
 says ``more`` without moving its cursor, or keeps sending empty pages that say ``more``, is
 left alone until the backoff has passed, with the ``data_alarm`` raised. An item of a page the
 kiosk cannot use is kept in ``SetAsideChanges`` with an alarm and the rest of the page applied.
+
+A data file the kiosk cannot use (a full card, a read-only mount, a log of a newer release) is
+a state the kiosk lives with, not a bug: the agent notes it in the journal when it starts and
+when it ends (``KnownFault``), never with a traceback per cycle. While the event log is
+unusable nothing uploads, the office data still download and the other kiosks' passages wait
+in memory until the log takes them.
 """
 
 from __future__ import annotations
@@ -50,9 +56,10 @@ from typing import Protocol
 
 from kiosk.clock import boot_id
 from kiosk.config import Config
-from kiosk.exc import SyncError
+from kiosk.exc import StoreError, SyncError
 from kiosk.model import ClockReading, Event, Passage, RiskColour
 from sync.client import Client, Credential, Refused, ReplyTooLarge, ServerFault, Transient
+from sync.knownfault import KnownFault
 from sync.protocol import Delta, ErrorCode, PhotoChange, SetAside, UploadReply, UploadRequest
 from sync.rejected import RejectedEvents
 from sync.setaside import SetAsideChanges
@@ -67,6 +74,11 @@ DataAlarm = Callable[[str, int], None]  # what is wrong with a download, at whic
 STUCK_AFTER = 3  # 5xx answers in a row to the same batch before the agent splits it
 MAX_PAGES = 100  # delta pages in one cycle (~300 MB of photos); the rest come next cycle
 EMPTY_PAGES = 3  # pages in a row that say "more" and carry nothing: the office is looping
+HELD_PASSAGES = 10_000  # other kiosks' passages kept in memory while the event log is unusable
+
+
+class CacheMoved(Transient):
+    """The office data cache is not where the page being applied begins (it was reset)."""
 
 
 class EventSource(Protocol):
@@ -94,6 +106,7 @@ class OfficeSink(Protocol):
     def set_policy_json(self, text: str) -> None: ...
     def cursor(self) -> str | None: ...
     def set_cursor(self, cursor: str) -> None: ...
+    def mark_complete(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +173,12 @@ class SyncAgent:
         self.set_aside = set_aside
         self._data_alarm = data_alarm
         self.data_fault = ""  # what is wrong with the office's downloads, while it lasts
+        self.log_fault = KnownFault(
+            "the event log", "uploads wait, office downloads go on", "uploads resume"
+        )
+        self.file_fault = KnownFault("a data file", "this cycle stopped", "syncing resumes")
+        self._passages: list[Passage] = []  # downloaded while the log could not take them
+        self._backlog = 0  # events still to upload, as last counted
 
     # --- the thread ------------------------------------------------------------------------------
 
@@ -207,9 +226,14 @@ class SyncAgent:
         except (Transient, Refused) as error:
             result = CycleResult(ok=False, error=str(error))
             log.warning("sync: %s", error)
+        except StoreError as error:  # office.db unusable: the kiosk loop alarms; no traceback
+            self.file_fault.failed(error)
+            result = CycleResult(ok=False, error=str(error))
         except Exception as error:  # a bug here must not end the thread: retry later
             log.exception("sync cycle failed")
             result = CycleResult(ok=False, error=f"{type(error).__name__}: {error}")
+        if result.ok:
+            self.file_fault.cleared()
         self._failures = 0 if result.ok else self._failures + 1
         self.online = result.ok
         self._tell(result.ok)
@@ -223,8 +247,7 @@ class SyncAgent:
         if not self.clock.read().trusted:
             self._adopt_time(self.client.server_time())
         try:
-            uploaded, rejected = self._upload_all()
-            self.client.status["backlog"] = str(self.events.count_unsynced())
+            uploaded, rejected = self._uploads()
             changed = self._download_all()
         except Refused as error:
             if error.locked_out:
@@ -264,7 +287,11 @@ class SyncAgent:
             after = self.clock.read()
             offset = (after.wall - before.wall).total_seconds()
             offset -= after.monotonic - before.monotonic
-            fixed = self.events.correct_untrusted(self.boot_id, offset)
+            try:
+                fixed = self.events.correct_untrusted(self.boot_id, offset)
+            except StoreError as error:  # those events keep clock_trusted false for the office
+                self.log_fault.failed(error)
+                return
             if fixed:
                 log.info("corrected the time of %d event(s) by %.1f s", fixed, offset)
 
@@ -272,11 +299,34 @@ class SyncAgent:
         if self._report is None:
             return
         try:
-            self._report(online, self.events.count_unsynced())
+            self._report(online, self._count())
         except Exception:
             log.exception("could not report the link status")
 
+    def _count(self) -> int:
+        """Events still to upload; while the log cannot say, the last count."""
+        try:
+            self._backlog = self.events.count_unsynced()
+        except StoreError as error:
+            self.log_fault.failed(error)
+        return self._backlog
+
     # --- upload ----------------------------------------------------------------------------------
+
+    def _uploads(self) -> tuple[int, int]:
+        """Upload what the log holds and give it the passages held meanwhile; a log that
+        cannot be used is a known state (``log_fault``): nothing uploads, downloads go on."""
+        try:
+            done = self._upload_all()
+            self.client.status["backlog"] = str(self.events.count_unsynced())
+            if self._passages:
+                self.events.merge_passages(self._passages)
+                self._passages = []
+        except StoreError as error:
+            self.log_fault.failed(error)
+            return 0, 0
+        self.log_fault.cleared()
+        return done
 
     def _upload_all(self) -> tuple[int, int]:
         uploaded = rejected = 0
@@ -413,7 +463,8 @@ class SyncAgent:
                 found = self.client.delta(since, etag=f'"{since}"')
             except ReplyTooLarge as error:
                 raise self._data_fault(str(error), since) from None
-            if found is None:
+            if found is None:  # nothing after the cursor: the cache is up to date
+                self.office.mark_complete()
                 break
             self._adopt_time(found.server_time)
             if found.more and found.cursor <= found.since:
@@ -439,9 +490,28 @@ class SyncAgent:
         if found.passages:
             # Idempotent, so it may go before the cursor's transaction: a crash between
             # the two downloads the passages again and counts each once.
-            self.events.merge_passages(found.passages)
+            self._merge(found.passages)
         if found.cursor != since or not found.empty:
-            apply_delta(self.office, found, self._keep)
+            apply_delta(self.office, found, self._keep, after=since)
+        elif not found.more:
+            self.office.mark_complete()
+
+    def _merge(self, passages: Sequence[Passage]) -> None:
+        """Into the log; while it cannot take them, held in memory (the office data still
+        apply: a revocation matters more) and given to it once it works."""
+        if not self.log_fault.words:
+            try:
+                self.events.merge_passages(passages)
+                return
+            except StoreError as error:
+                self.log_fault.failed(error)
+        held = [*self._passages, *passages]
+        if len(held) > HELD_PASSAGES:
+            log.error(
+                "%d passage(s) at other kiosks dropped: the event log is still unusable",
+                len(held) - HELD_PASSAGES,
+            )
+        self._passages = held[-HELD_PASSAGES:]
 
     def _keep(self, delta: Delta, items: Sequence[SetAside]) -> None:
         """Keep what the kiosk cannot apply before the cursor moves past it, and say so."""
@@ -493,17 +563,28 @@ def apply_delta(
     office: OfficeSink,
     delta: Delta,
     keep: Callable[[Delta, Sequence[SetAside]], None] | None = None,
+    *,
+    after: int | None = None,
 ) -> tuple[SetAside, ...]:
-    """Write one delta to the kiosk's office cache, all or nothing, cursor last.
+    """Write one delta to the kiosk's office cache, all or nothing, cursor last; the last page
+    (``more`` false) marks the cache complete, so passes no longer go to the guard.
 
     Items the kiosk cannot use (unparsed ones, photos that are not base64) are handed to
     ``keep`` first, then the rest is applied, revocations first; returns those items.
+    ``after``: the cursor the page was asked after; a cache whose cursor is no longer there
+    (reset as damaged while the page came) takes nothing, ``CacheMoved``: the page would fill
+    it from the middle and mark it complete without the pages before.
     """
     images, damaged = _images(delta.photos)
     aside = (*delta.set_aside, *damaged)
     if aside and keep is not None:
         keep(delta, aside)
     with office.transaction():
+        if after is not None and _cursor(office.cursor()) != after:
+            raise CacheMoved(
+                f"the office data cache changed while the page after {after} was downloaded "
+                f"(now at {_cursor(office.cursor())}); the next cycle goes on from there"
+            )
         for pass_id, revoked in delta.revoked.items():
             if revoked:
                 office.revoke(pass_id, delta.server_time)
@@ -519,6 +600,8 @@ def apply_delta(
         if delta.policy is not None:
             office.set_policy_json(json.dumps(delta.policy, ensure_ascii=False))
         office.set_cursor(str(delta.cursor))
+        if not delta.more:
+            office.mark_complete()  # with the cursor: a crash never leaves one without the other
     return aside
 
 

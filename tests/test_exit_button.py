@@ -26,9 +26,15 @@ START = datetime(2020, 2, 10, 8, 0, tzinfo=UTC)
 
 class Lane:
     def __init__(
-        self, folder: Path, gate: str = "gpio", *, install: bool = True, **policy: Any
+        self,
+        folder: Path,
+        gate: str = "gpio",
+        *,
+        install: bool = True,
+        settings: dict[str, Any] | None = None,
+        **policy: Any,
     ) -> None:
-        config = demo_config(folder, gate)
+        config = demo_config(folder, gate, more=settings)
         if policy:
             config = dataclasses.replace(
                 config, policy=with_changes(config.policy, policy, "policy")

@@ -66,6 +66,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.OFFLINE_BACKLOG: Words("暂时|连不上|社区|办公室", "可以|照常|通行，保安|会处理"),
         R.OFFICE_REFUSED: Words("社区|办公室|不收|本机|记录", "可以|照常|通行，保安|会处理"),
         R.OFFICE_DATA: Words("社区|办公室的|更新|有问题", "可以|照常|通行，保安|会处理"),
+        R.OFFICE_DATA_INCOMPLETE: Words("请找|保安", "本机|还没|收到|社区|数据，保安|会帮您"),
         R.VISITOR_REGISTERED: Words("访客|已登记", "请通行"),
         R.EXIT_BUTTON: Words("出门|按钮|开的门", "请通行"),
     },
@@ -122,6 +123,9 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.OFFICE_DATA: Words(
             "Office updates failed", "You can still pass; the guard will see to it"
         ),
+        R.OFFICE_DATA_INCOMPLETE: Words(
+            "Please see the guard", "The kiosk is still loading the office's data"
+        ),
         R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
         R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
     },
@@ -170,6 +174,7 @@ ALARMS: dict[str, dict[Reason, str]] = {
         R.OFFLINE_BACKLOG: "离线且有待上传记录",
         R.OFFICE_REFUSED: "社区办公室拒收记录",
         R.OFFICE_DATA: "社区办公室的更新有问题",
+        R.OFFICE_DATA_INCOMPLETE: "社区数据还没下载完",
         R.DOOR_HELD_OPEN: "门长时间未关",
         R.DOOR_FORCED_OPEN: "门被强行打开",
         R.ANTI_PASSBACK: "进出记录不连续",
@@ -189,6 +194,7 @@ ALARMS: dict[str, dict[Reason, str]] = {
         R.OFFLINE_BACKLOG: "Offline with a backlog",
         R.OFFICE_REFUSED: "Office refuses the records",
         R.OFFICE_DATA: "Office updates not usable",
+        R.OFFICE_DATA_INCOMPLETE: "Office data not loaded yet",
         R.DOOR_HELD_OPEN: "Door held open",
         R.DOOR_FORCED_OPEN: "Door forced open",
         R.ANTI_PASSBACK: "Passage not scanned",
@@ -218,7 +224,8 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.LOG_REPLACED: "通行记录文件被删除或替换，已尽量另存；请联系维护",
         A.LOG_ROW_SET_ASIDE: "第 {value} 条记录读不出来，已另存，其余记录照常上传；请联系维护",
         A.OFFICE_DATA_FAULT: "社区数据（停用名单、住户颜色）读不出来，扫码不开门，请人工查验",
-        A.OFFICE_DATA_RESET: "社区数据文件损坏，已另存，正在重新下载；请联系维护",
+        A.OFFICE_DATA_RESET: "社区数据文件损坏，已另存，下载完之前扫码不开门；请联系维护",
+        A.OFFICE_DATA_INCOMPLETE: "社区数据还没下载完（停用名单未知），请人工查验",
         A.CLOCK_UNTRUSTED: "设备时间未校准，请联系社区维护",
         A.BACKLOG: "{value} 条记录等待上传，请检查网络",
         A.OFFICE_REFUSED: "社区办公室拒收本机记录：{value}。记录都留在本机，请打电话告诉社区办公室",
@@ -249,7 +256,8 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.LOG_ROW_SET_ASIDE: "Record {value} unreadable: set aside, others upload. "
         "Call maintenance",
         A.OFFICE_DATA_FAULT: "Office data unreadable: check passes by hand",
-        A.OFFICE_DATA_RESET: "Office data damaged: kept aside, downloading again",
+        A.OFFICE_DATA_RESET: "Office data damaged: check passes by hand until reloaded",
+        A.OFFICE_DATA_INCOMPLETE: "Office data not downloaded yet: check passes by hand",
         A.CLOCK_UNTRUSTED: "Clock not set: call maintenance",
         A.BACKLOG: "{value} events wait for upload: check the network",
         A.OFFICE_REFUSED: "The office refuses this kiosk's records: {value}. "

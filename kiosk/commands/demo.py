@@ -97,7 +97,8 @@ def set_aside_earlier_run(data_dir: Path) -> None:
     print(f"The earlier run's files are in {aside}; this run starts the day afresh.\n")
 
 
-def demo_config(data_dir: Path, gate: str = "gpio") -> Any:
+def demo_config(data_dir: Path, gate: str = "gpio", more: dict[str, Any] | None = None) -> Any:
+    """The demo kiosk's settings in ``data_dir``; ``more``: further "section.key" overrides."""
     from kiosk.config import load_config
 
     return load_config(
@@ -109,7 +110,8 @@ def demo_config(data_dir: Path, gate: str = "gpio") -> Any:
             "gpio.backend": "mock",
             "gate.backend": gate,
             "ui.fullscreen": False,
-        },
+        }
+        | (more or {}),
     )
 
 
