@@ -9,7 +9,10 @@ the reason, except under CI=true, where a missing browser is a failure: CI insta
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from server import office
 from server.app import create_app
 from server.local import Office, ServerThread
 from server.web.chromium import CHROMIUM, launch
@@ -122,3 +126,23 @@ def keep_screenshot(page: Any, name: str) -> None:
     if os.environ.get("KIOSK_README_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+KIOSK = Path(sys.executable).with_name("kiosk")
+
+
+def kiosk_scan(server: OfficeServer, picture: Path) -> dict[str, Any]:
+    """What the real ``kiosk scan --trust`` says of a screenshot (the first code it reads)."""
+    trust = picture.with_name("trust.json")
+    with server.office.session() as s:
+        trust.write_text(json.dumps(office.trust_document(s)))
+    scan = subprocess.run(
+        [str(KIOSK), "scan", "--trust", str(trust), str(picture)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert scan.returncode == 0, scan.stdout + scan.stderr
+    found: dict[str, Any] = json.loads(scan.stdout.splitlines()[0])
+    return found
