@@ -46,6 +46,7 @@ def gates_page(request: Request, compound_id: str, viewer: Reader) -> Response:
     with web.transaction() as s:
         compound = compound_or_404(s, compound_id)
         events = gates.live_events(s, compound_id)
+        after = gates.last_arrival(s, compound_id)
         rows = log_rows(s, compound, events, t)
         alarms = [alarm_row(a, compound, t) for a in gates.open_alarms(s, compound_id)]
         health = [health_row(h, compound, t) for h in gates.kiosk_health(s, compound_id, now)]
@@ -57,7 +58,7 @@ def gates_page(request: Request, compound_id: str, viewer: Reader) -> Response:
         rows=rows,
         alarms=alarms,
         health=health,
-        after=events[0].id if events else 0,
+        after=after,
         may_ack=viewer.role in CLERKS,
         charts=CHARTS,
         stamp=int(now.timestamp()) // 60,  # charts are fetched again once a minute at most
@@ -78,7 +79,7 @@ def gates_live(
         compound = compound_or_404(s, compound_id)
         events = gates.live_events(s, compound_id, after)
         body = {
-            "after": events[0].id if events else after,
+            "after": max((e.id for e in events), default=after),
             "rows": log_rows(s, compound, events, t),
             "alarms": [alarm_row(a, compound, t) for a in gates.open_alarms(s, compound_id)],
             "health": [
@@ -136,6 +137,7 @@ def log_rows(
     return [
         {
             "id": str(e.id),
+            "at": str(int(e.wall_time.timestamp() * 1000)),  # orders the live log, not shown
             "time": local(e.wall_time, compound.timezone, "%m-%d %H:%M:%S"),
             "kiosk": e.device_id,
             "kind": t(f"gates.kind.{e.kind}"),

@@ -33,9 +33,7 @@ SCALE = 2  # device pixels per CSS pixel
 @pytest.fixture
 def dark_phone(browser: Any) -> Iterator[Any]:
     """A 360 px phone whose theme is dark and whose browser darkens light pages itself."""
-    dark = browser.browser_type.launch(
-        executable_path=str(CHROMIUM), args=[*SWITCHES, FORCED_DARK]
-    )
+    dark = browser.browser_type.launch(executable_path=str(CHROMIUM), args=[*SWITCHES, FORCED_DARK])
     context = dark.new_context(
         viewport=PHONE,
         locale="zh-CN",
@@ -80,8 +78,10 @@ def test_my_pass_in_dark_mode_is_dark_on_light_and_the_kiosk_reads_it(
     left, top = round(qr["x"] * SCALE), round(qr["y"] * SCALE)
     right, bottom = round((qr["x"] + qr["width"]) * SCALE), round((qr["y"] + qr["height"]) * SCALE)
     around = np.concatenate(  # the card beside the code, continuing its quiet zone
-        [grey[top:bottom, left - 6 * SCALE : left - 2 * SCALE].ravel(),
-         grey[top:bottom, right + 2 * SCALE : right + 6 * SCALE].ravel()]
+        [
+            grey[top:bottom, left - 6 * SCALE : left - 2 * SCALE].ravel(),
+            grey[top:bottom, right + 2 * SCALE : right + 6 * SCALE].ravel(),
+        ]
     )
     border = grey[top + 2 : top + 12, left + 2 : right - 2]  # the image's own quiet zone
     module = (right - left) / 65  # a version 9-10 code and its 4-module margins
