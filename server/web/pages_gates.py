@@ -18,7 +18,7 @@ from kiosk.model import RiskColour
 from server import charts, gates
 from server.models import Compound, EventRow, Holder, Household, Pass
 from server.visitors import host_flat
-from server.web import i18n
+from server.web import i18n, logwords
 from server.web.access import CLERKS, GATE_READERS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.errors import PageNotFound
@@ -48,7 +48,8 @@ def gates_page(request: Request, compound_id: str, viewer: Reader) -> Response:
         events = gates.live_events(s, compound_id)
         after = gates.last_arrival(s, compound_id)
         rows = log_rows(s, compound, events, t)
-        alarms = [alarm_row(a, compound, t) for a in gates.open_alarms(s, compound_id)]
+        lang = language_of(request)
+        alarms = [alarm_row(a, compound, t, lang) for a in gates.open_alarms(s, compound_id)]
         health = [health_row(h, compound, t) for h in gates.kiosk_health(s, compound_id, now)]
     return page(
         request,
@@ -81,7 +82,10 @@ def gates_live(
         body = {
             "after": max((e.id for e in events), default=after),
             "rows": log_rows(s, compound, events, t),
-            "alarms": [alarm_row(a, compound, t) for a in gates.open_alarms(s, compound_id)],
+            "alarms": [
+                alarm_row(a, compound, t, language_of(request))
+                for a in gates.open_alarms(s, compound_id)
+            ],
             "health": [
                 health_row(h, compound, t) for h in gates.kiosk_health(s, compound_id, web.now())
             ],
@@ -153,13 +157,15 @@ def log_rows(
     ]
 
 
-def alarm_row(alarm: EventRow, compound: Compound, t: Any) -> dict[str, str]:
+def alarm_row(alarm: EventRow, compound: Compound, t: Any, lang: str) -> dict[str, str]:
+    """An open alarm in words; the kiosk's own detail only where it reads (logwords)."""
+    detail = str(alarm.data.get("detail", "")) if isinstance(alarm.data, dict) else ""
     return {
         "event_id": alarm.event_id,
         "time": local(alarm.wall_time, compound.timezone),
         "kiosk": alarm.device_id,
         "reason": t(f"gates.reason.{alarm.reason}"),
-        "detail": str(alarm.data.get("detail", "")) if isinstance(alarm.data, dict) else "",
+        "detail": logwords.alarm_detail(detail, lang, compound.timezone, t),
     }
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,11 @@ import pytest
 from server import office
 from server.app import create_app
 from server.local import Office, ServerThread
+from server.web import auth, demo
+from server.web.auth import UserRole
 from server.web.chromium import CHROMIUM, launch
+from tests.office_data import add_event
+from tests.webtools import cheap_hashing
 
 PHONE = {"width": 360, "height": 740}
 OFFICE_PC = {"width": 1366, "height": 900}
@@ -146,3 +151,28 @@ def kiosk_scan(server: OfficeServer, picture: Path) -> dict[str, Any]:
     assert scan.returncode == 0, scan.stdout + scan.stderr
     found: dict[str, Any] = json.loads(scan.stdout.splitlines()[0])
     return found
+
+
+ALARMS = [
+    ("quarantine", "quarantine until 2026-12-15T06:06:00+00:00"),
+    ("sensor_fault", "SensorFault: MLX90614 did not answer on the I2C bus"),
+]
+
+
+@pytest.fixture
+def walked_office(office_server: OfficeServer) -> OfficeServer:
+    """The demo office with a gate supervisor, a second compound, a log and open alarms whose
+    details are the kiosk's own words (English, UTC), as a kiosk uploads them."""
+    cheap_hashing()
+    now = datetime.now(UTC)
+    office_server.office.add_compound("c1")
+    with office_server.office.session() as s:
+        demo.seed(s, "c1", now)
+        auth.add_user(s, "gatesup", demo.PASSWORD, UserRole.SUPERVISOR, now=now, compounds=("c1",))
+        office.add_compound(s, "c2", "第二小区")
+    for minutes in range(30):
+        add_event(office_server.office, "c1", now - timedelta(minutes=7 * minutes))
+    for reason, detail in ALARMS:
+        data = {"detail": detail}
+        add_event(office_server.office, "c1", now, kind="alarm", reason=reason, data=data)
+    return office_server

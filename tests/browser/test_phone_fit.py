@@ -8,19 +8,13 @@ the pages before them, one page of each shape (/h/<flat>, /p/<id>).
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from server import office
-from server.web import auth, demo
-from server.web.auth import UserRole
+from server.web import demo
 from tests.browser.conftest import PHONE, OfficeServer, login
-from tests.office_data import add_event
-from tests.webtools import cheap_hashing
+from tests.browser.walker import report, walk
 
 TAP = 44
 SMALL_TARGETS = """() => {
@@ -45,46 +39,10 @@ SMALL_TARGETS = """() => {
 }"""
 
 
-def shape(path: str) -> str:
-    return re.sub(r"/(h|p|pass|qr|reg|v|admin/users)/[^/?]+", r"/\1/*", urlsplit(path).path)
-
-
-@pytest.fixture
-def demo_office(office_server: OfficeServer) -> OfficeServer:
-    cheap_hashing()
-    now = datetime.now(UTC)
-    office_server.office.add_compound("c1")
-    with office_server.office.session() as s:
-        demo.seed(s, "c1", now)
-        auth.add_user(s, "gatesup", demo.PASSWORD, UserRole.SUPERVISOR, now=now, compounds=("c1",))
-        office.add_compound(s, "c2", "第二小区")
-    for minutes in range(30):
-        add_event(office_server.office, "c1", now - timedelta(minutes=7 * minutes))
-    add_event(office_server.office, "c1", now, kind="alarm", reason="sensor_fault")
-    return office_server
-
-
-def walk(
-    page: Any, server: OfficeServer, start: str, limit: int = 40
-) -> tuple[int, dict[str, list[str]]]:
-    """Each page of a new shape reachable from ``start``: how many, and what is wrong."""
-    todo, shapes, problems = [server.at(start)], set(), {}
-    while todo and len(shapes) < limit:
-        url = todo.pop(0)
-        if shape(url) in shapes or re.search(r"/logout|/lang/|\.(xlsx|csv|pdf|svg|jpg)\b", url):
-            continue
-        shapes.add(shape(url))
-        answer = page.goto(url)
-        if answer is None or "text/html" not in answer.headers.get("content-type", ""):
-            continue
-        wide = page.evaluate("document.documentElement.scrollWidth")
-        found = [f"scrolls sideways: {wide} px"] if wide > PHONE["width"] else []
-        found += page.evaluate(SMALL_TARGETS)
-        if found:
-            problems[urlsplit(url).path] = found
-        links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
-        todo += [link for link in links if link.startswith(server.at("/office/"))]
-    return len(shapes), problems
+def inspect(page: Any) -> list[str]:
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    found = [f"scrolls sideways: {wide} px"] if wide > PHONE["width"] else []
+    return found + list(page.evaluate(SMALL_TARGETS))
 
 
 @pytest.mark.parametrize(
@@ -98,10 +56,10 @@ def walk(
     ids=["admin", "supervisor", "resident", "anonymous"],
 )
 def test_no_page_scrolls_sideways_and_every_tap_target_is_44_px(
-    demo_office: OfficeServer, phone_page: Any, username: str | None, start: str
+    walked_office: OfficeServer, phone_page: Any, username: str | None, start: str
 ) -> None:
     if username is not None:
-        login(phone_page, demo_office, username, demo.PASSWORD)
-    pages, problems = walk(phone_page, demo_office, start)
+        login(phone_page, walked_office, username, demo.PASSWORD)
+    pages, problems = walk(phone_page, walked_office, start, inspect)
     assert pages >= (2 if username is None else 4), f"only {pages} page(s) reached"
-    assert problems == {}, "\n".join(f"{p}: {'; '.join(v)}" for p, v in problems.items())
+    assert problems == {}, report(problems)
