@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from server.exc import ServerError
-from server.web import i18n
+from server.web import i18n, validation
 from server.web.access import Web, current_viewer
 from server.web.errors import FormInvalid, LoginNeeded, PasswordChangeNeeded, WebError
 from server.web.render import PREFIX, language_of, page
@@ -124,11 +124,9 @@ def _install_error_pages(web: FastAPI) -> None:
 
     @web.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg')}"
-            for e in error.errors()
-        )
-        return _error_page(request, 400, problems or "invalid request")
+        t = i18n.translator(language_of(request))
+        problems = validation.refusal_words(error.errors(), FIELD_LABELS, t)
+        return _error_page(request, 400, problems or t("err.v.invalid", field="?"))
 
     @web.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
