@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from server import importer, office, sheets
+from server.cli import main
 from server.local import Office
 from server.models import Holder, Pass
 from server.pdf import find_cjk_font
@@ -132,3 +133,16 @@ def test_a_long_name_wraps_or_shrinks_inside_its_card(office_db: Office, name: s
     for text, left, size in pieces:
         measure.set_font_size(size)
         assert left + measure.get_string_width(text) <= qr_left + 0.01, (text, size)
+
+
+def test_the_cli_names_who_it_left_out(
+    office_db: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = run(office_db)
+    with office_db.session() as s:
+        office.revoke_pass(s, first.cards[0].pass_id)
+    db, out = str(tmp_path / "office" / "office.db"), str(tmp_path / "print")
+    assert main(["--db", db, "print-passes", "--household", "c1-1-1-101", "--out", out]) == 0
+    said = capsys.readouterr()
+    assert f"not printed: 1-1-101 {first.cards[0].name} (revoked)" in said.err
+    assert "1 card(s) on 1 A4 page(s)" in said.out
