@@ -120,7 +120,7 @@ def _install_error_pages(web: FastAPI) -> None:
     @web.exception_handler(ServerError)
     async def server_error(request: Request, error: ServerError) -> Response:
         status = error.status if error.status < 500 else 400
-        return _error_page(request, status, str(error))
+        return _error_page(request, status, str(error), technical=True)
 
     @web.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
@@ -130,15 +130,23 @@ def _install_error_pages(web: FastAPI) -> None:
 
     @web.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        return _error_page(request, error.status_code, str(error.detail))
+        return _error_page(request, error.status_code, str(error.detail), technical=True)
 
     @web.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error in the office web app")
-        return _error_page(request, 500, "internal error; the office log has details")
+        return _error_page(
+            request, 500, "internal error; the office log has details", technical=True
+        )
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
+def _error_page(request: Request, status: int, message: str, technical: bool = False) -> Response:
+    """The error page; a ``technical`` message (the office's own English, for its log and its
+    tests) is shown on English pages, the other languages say what to do in their words."""
+    lang = language_of(request)
+    if technical and lang != "en":
+        hint = f"err.hint.{status}"
+        message = i18n.translator(lang)(hint if hint in i18n.catalogue() else "err.hint.other")
     try:
         viewer = current_viewer(request)
     except Exception:  # the database itself may be why we are here
