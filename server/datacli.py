@@ -7,6 +7,7 @@ opened Office, like the commands there.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -94,10 +95,16 @@ def cmd_print_passes(args: argparse.Namespace, db: Office) -> int:
             holders = sheets.building_holders(s, compound, args.building)
         else:
             holders = sheets.selected_holders(s, args.holder)
-        cards = sheets.cards_for(s, holders, datetime.now(UTC), days=args.days)
+        printing = sheets.cards_for(s, holders, datetime.now(UTC), days=args.days)
+    for person in printing.left_out:
+        print(f"not printed: {person.flat} {person.name} ({person.reason})", file=sys.stderr)
+    cards = printing.cards
+    if not cards:
+        print("nobody to print: no resident with a current pass was chosen", file=sys.stderr)
+        return 1
     scope = f"{args.building}号楼" if args.building else ""
     out = args.out / sheets.sheet_filename(cards, scope)
-    write_atomic(out, sheets.sheet_pdf(cards))
+    write_atomic(out, sheets.sheet_pdf(cards, printing.left_out))
     print(f"{len(cards)} card(s) on {-(-len(cards) // sheets.PER_PAGE)} A4 page(s): {out}")
     return 0
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -113,14 +113,25 @@ def _newest(session: Session, *where: Any) -> EventRow | None:
 
 
 def live_events(session: Session, compound_id: str, after: int = 0) -> list[EventRow]:
-    """The newest events (by arrival) after row id ``after``, newest first."""
-    query = (
-        select(EventRow)
-        .where(EventRow.compound_id == compound_id, EventRow.id > after)
-        .order_by(EventRow.id.desc())
-        .limit(LIVE_LIMIT)
-    )
-    return list(session.scalars(query))
+    """The events that arrived after row ``after`` (all: the newest by their time), newest
+    event first by the kiosk's clock: a kiosk back online uploads older events late, and they
+    belong below the newer ones, not on top."""
+    where = [EventRow.compound_id == compound_id]
+    if after:
+        newest = select(EventRow).where(*where, EventRow.id > after).order_by(EventRow.id.desc())
+    else:
+        newest = select(EventRow).where(*where).order_by(*NEWEST_FIRST)
+    found = list(session.scalars(newest.limit(LIVE_LIMIT)))
+    return sorted(found, key=lambda e: (e.wall_time, e.id), reverse=True)
+
+
+NEWEST_FIRST = (EventRow.wall_time.desc(), EventRow.id.desc())
+
+
+def last_arrival(session: Session, compound_id: str) -> int:
+    """The row id of the compound's last uploaded event (0: none): the live log's cursor."""
+    query = select(func.max(EventRow.id)).where(EventRow.compound_id == compound_id)
+    return session.scalar(query) or 0
 
 
 def open_alarms(session: Session, compound_id: str) -> list[EventRow]:

@@ -3,7 +3,9 @@
 Each card shows the compound's name, a band in the household's colour (with its word and
 letter, so the colour-blind can read it too), the person's name, flat and photo, the validity
 in the compound's local time, and the QR code. ``cards_for`` collects the cards of a household,
-a building or a selection of residents, signing a pass for anyone who has no current one.
+a building or a selection of residents: the current valid passes, a first one signed for a
+resident who has none, never one for a resident who was deactivated or whose pass was revoked
+(they are listed at the end of the sheet instead).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.exc import FontMissing
 from kiosk.model import RiskColour
-from server import office
+from server import office, textfit
 from server.exc import NotFound
 from server.models import Compound, Holder, Household, Pass
 from server.pdf import find_cjk_font
@@ -67,17 +69,48 @@ class SheetCard:
 # --- which cards ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A chosen resident who gets no card, and why (``inactive`` or ``revoked``)."""
+
+    holder_id: int
+    flat: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Printing:
+    """What a print run holds: the cards, who was left out, and the passes it had to sign."""
+
+    cards: list[SheetCard]
+    left_out: list[LeftOut]
+    issued: list[str]
+
+
 def cards_for(
     session: Session, holders: Sequence[Holder], now: datetime, *, days: int = 180
-) -> list[SheetCard]:
-    """A card per active resident, in flat order; a pass is signed for those without one."""
-    cards = []
+) -> Printing:
+    """A card per resident with a current pass, in flat order.
+
+    A resident who never had a pass (just imported) or whose passes merely ran out gets one
+    signed here; a deactivated resident, or one whose newest pass was revoked, is left out:
+    a clerk decided that, and only an explicit "issue a new pass" on their page undoes it.
+    """
+    cards, left_out, issued = [], [], []
     for holder in sorted(holders, key=lambda h: (_flat_key(session, h), h.id)):
         household = session.get(Household, holder.household_id)
         assert household is not None  # a foreign key
         compound = session.get(Compound, household.compound_id)
         assert compound is not None
-        row = current_pass(session, holder.id, now) or _issue(session, holder.id, days, now)
+        reason = _refusal(session, holder, now)
+        if reason:
+            left_out.append(LeftOut(holder.id, host_flat(household), holder.name, reason))
+            continue
+        row = current_pass(session, holder.id, now)
+        if row is None:
+            row = _issue(session, holder.id, days, now)
+            issued.append(row.pass_id)
         assert row.qr_text is not None
         cards.append(
             SheetCard(
@@ -92,7 +125,19 @@ def cards_for(
                 photo=holder.photo,
             )
         )
-    return cards
+    return Printing(cards, left_out, issued)
+
+
+def _refusal(session: Session, holder: Holder, now: datetime) -> str:
+    """Why this resident gets no card ("" when they get one)."""
+    if not holder.active:
+        return "inactive"
+    if current_pass(session, holder.id, now) is not None:
+        return ""
+    newest = session.scalars(
+        select(Pass).where(Pass.holder_id == holder.id).order_by(Pass.issued_at.desc()).limit(1)
+    ).first()
+    return "revoked" if newest is not None and newest.revoked else ""
 
 
 def current_pass(session: Session, holder_id: int, now: datetime) -> Pass | None:
@@ -126,22 +171,31 @@ def _flat_key(session: Session, holder: Holder) -> tuple[str, ...]:
 
 
 def household_holders(session: Session, household_id: str) -> list[Holder]:
+    """Everyone of the household, the deactivated too: the sheet lists them as left out."""
     if session.get(Household, household_id) is None:
         raise NotFound(f"no household {household_id!r}")
-    query = select(Holder).where(Holder.household_id == household_id, Holder.active)
-    return list(session.scalars(query))
+    return list(session.scalars(select(Holder).where(Holder.household_id == household_id)))
 
 
 def building_holders(session: Session, compound_id: str, building: str) -> list[Holder]:
+    """Everyone of the building's households (none when it has nobody yet)."""
     query = (
         select(Holder)
         .join(Household, Household.id == Holder.household_id)
-        .where(Household.compound_id == compound_id, Household.building == building, Holder.active)
+        .where(Household.compound_id == compound_id, Household.building == building)
     )
-    found = list(session.scalars(query))
-    if not found:
-        raise NotFound(f"no residents in building {building!r} of {compound_id!r}")
-    return found
+    return list(session.scalars(query))
+
+
+def buildings_with_residents(session: Session, compound_id: str) -> list[str]:
+    """The buildings that have someone to print, in natural order (2 before 10)."""
+    query = (
+        select(Household.building)
+        .join(Holder, Holder.household_id == Household.id)
+        .where(Household.compound_id == compound_id, Household.building != "", Holder.active)
+        .distinct()
+    )
+    return sorted(session.scalars(query), key=lambda b: (len(b), b))
 
 
 def selected_holders(session: Session, holder_ids: Iterable[int]) -> list[Holder]:
@@ -168,10 +222,11 @@ def sheet_filename(cards: Sequence[SheetCard], scope: str = "") -> str:
 # --- drawing --------------------------------------------------------------------------------------
 
 
-def sheet_pdf(cards: Sequence[SheetCard]) -> bytes:
-    """A4 pages with up to six cards each, cut marks at every card corner."""
+def sheet_pdf(cards: Sequence[SheetCard], left_out: Sequence[LeftOut] = ()) -> bytes:
+    """A4 pages with up to six cards each, cut marks at every card corner; below the last
+    card, the chosen residents who got none and why."""
     if not cards:
-        raise NotFound("nobody to print: no active resident was chosen")
+        raise NotFound("nobody to print: no resident with a current pass was chosen")
     font = find_cjk_font()
     if font is None:
         raise FontMissing("no CJK font to print Chinese passes; install fonts-wqy-microhei")
@@ -180,17 +235,45 @@ def sheet_pdf(cards: Sequence[SheetCard]) -> bytes:
     pdf.set_margin(0)
     pdf.add_font("cjk", fname=str(font))
     pdf.set_title("通行证 passes")
-    left = (A4[0] - COLUMNS * CARD_W - (COLUMNS - 1) * GUTTER_X) / 2
-    top = (A4[1] - ROWS * CARD_H - (ROWS - 1) * GUTTER_Y) / 2
     for index, card in enumerate(cards):
         if index % PER_PAGE == 0:
             pdf.add_page()
         row, column = divmod(index % PER_PAGE, COLUMNS)
-        x = left + column * (CARD_W + GUTTER_X)
-        y = top + row * (CARD_H + GUTTER_Y)
+        x = LEFT + column * (CARD_W + GUTTER_X)
+        y = TOP + row * (CARD_H + GUTTER_Y)
         _card(pdf, card, x, y)
         _cut_marks(pdf, x, y)
+    if left_out:
+        rows_used = (len(cards) - 1) % PER_PAGE // COLUMNS + 1
+        _left_out(pdf, left_out, TOP + rows_used * (CARD_H + GUTTER_Y))
     return bytes(pdf.output())
+
+
+LEFT = (A4[0] - COLUMNS * CARD_W - (COLUMNS - 1) * GUTTER_X) / 2
+TOP = (A4[1] - ROWS * CARD_H - (ROWS - 1) * GUTTER_Y) / 2
+LEFT_OUT_WORDS = {
+    "inactive": "已注销（迁出），如已迁回请先在其页面恢复",
+    "revoked": "通行证已吊销，如需新证请在其页面“签发新通行证”",
+}
+
+
+def _left_out(pdf: FPDF, people: Sequence[LeftOut], y: float) -> None:
+    """The list of who was not printed, on this page's free rows or on pages of its own."""
+    line = 6.0
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("cjk", size=11)
+    lines = [f"未打印 {len(people)} 人："] + [
+        f"{p.flat} {p.name}：{LEFT_OUT_WORDS[p.reason]}" for p in people
+    ]
+    for text in lines:
+        if y + line > A4[1] - TOP:
+            pdf.add_page()
+            y = TOP
+        textfit.draw(pdf, text, LEFT, y, (A4[0] - 2 * LEFT, line), (11, 6))
+        y += line
+
+
+NAME_BOX = (42.0, 9.0)  # mm, left of the QR code and above the flat
 
 
 def _card(pdf: FPDF, card: SheetCard, x: float, y: float) -> None:
@@ -202,17 +285,14 @@ def _card(pdf: FPDF, card: SheetCard, x: float, y: float) -> None:
     pdf.rect(x, y, CARD_W, 10, style="DF")
     pdf.set_text_color(*ink)
     pdf.set_font("cjk", size=11)
-    pdf.set_xy(x + 3, y + 1.5)
-    pdf.cell(CARD_W - 36, 7, card.compound_name)
+    textfit.draw(pdf, card.compound_name, x + 3, y + 1.5, (CARD_W - 38, 7), (11, 6))
+    pdf.set_font("cjk", size=11)
     pdf.set_xy(x + CARD_W - 34, y + 1.5)
     pdf.cell(31, 7, BAND_WORDS[card.colour], align="R")
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("cjk", size=18)
-    pdf.set_xy(x + 3, y + 12)
-    pdf.cell(42, 9, card.name)
-    pdf.set_font("cjk", size=13)
-    pdf.set_xy(x + 3, y + 21)
-    pdf.cell(42, 7, card.flat)
+    textfit.draw(pdf, card.name, x + 3, y + 12, NAME_BOX, (18, 6))
+    textfit.draw(pdf, card.flat, x + 3, y + 21, (NAME_BOX[0], 7), (13, 6))
     _photo(pdf, card.photo, x + 3, y + 30)
     pdf.image(_qr_png(card.qr_text), x=x + CARD_W - 44, y=y + 12, w=41, h=41)
     pdf.set_font("cjk", size=9)

@@ -45,8 +45,8 @@ def pdf_text(data: bytes) -> list[str]:
 
 def print_holders(office: Office, holders: list[Holder]) -> tuple[bytes, list[sheets.SheetCard]]:
     with office.session() as s:
-        cards = sheets.cards_for(s, holders, NOW)
-    return sheets.sheet_pdf(cards), cards
+        printing = sheets.cards_for(s, holders, NOW)
+    return sheets.sheet_pdf(printing.cards, printing.left_out), printing.cards
 
 
 def all_holders(office: Office) -> list[Holder]:

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from server.exc import ServerError
-from server.web import i18n
+from server.web import i18n, validation
 from server.web.access import Web, current_viewer
 from server.web.errors import FormInvalid, LoginNeeded, PasswordChangeNeeded, WebError
 from server.web.render import PREFIX, language_of, page
@@ -120,27 +120,33 @@ def _install_error_pages(web: FastAPI) -> None:
     @web.exception_handler(ServerError)
     async def server_error(request: Request, error: ServerError) -> Response:
         status = error.status if error.status < 500 else 400
-        return _error_page(request, status, str(error))
+        return _error_page(request, status, str(error), technical=True)
 
     @web.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg')}"
-            for e in error.errors()
-        )
-        return _error_page(request, 400, problems or "invalid request")
+        t = i18n.translator(language_of(request))
+        problems = validation.refusal_words(error.errors(), FIELD_LABELS, t)
+        return _error_page(request, 400, problems or t("err.v.invalid", field="?"))
 
     @web.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        return _error_page(request, error.status_code, str(error.detail))
+        return _error_page(request, error.status_code, str(error.detail), technical=True)
 
     @web.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error in the office web app")
-        return _error_page(request, 500, "internal error; the office log has details")
+        return _error_page(
+            request, 500, "internal error; the office log has details", technical=True
+        )
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
+def _error_page(request: Request, status: int, message: str, technical: bool = False) -> Response:
+    """The error page; a ``technical`` message (the office's own English, for its log and its
+    tests) is shown on English pages, the other languages say what to do in their words."""
+    lang = language_of(request)
+    if technical and lang != "en":
+        hint = f"err.hint.{status}"
+        message = i18n.translator(lang)(hint if hint in i18n.catalogue() else "err.hint.other")
     try:
         viewer = current_viewer(request)
     except Exception:  # the database itself may be why we are here

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from server import retention
 from server.exc import NotFound, ServerError
 from server.models import Compound
-from server.web import passwords
+from server.web import i18n, logwords, passwords
 from server.web.access import ADMINS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.auth import STAFF, UserRole, add_user, username_ok
 from server.web.lookup import get_or_404
-from server.web.render import PREFIX, page
+from server.web.render import PREFIX, language_of, page
 from server.web.tables import AuditEntry, User, UserCompound
 from server.web.timefmt import DEFAULT_ZONE
 
@@ -230,14 +230,27 @@ def audit_log(
     start = (max(page_no, 1) - 1) * AUDIT_PAGE
     with web_of(request).transaction() as s:
         rows = s.scalars(query.offset(start).limit(AUDIT_PAGE + 1)).all()
+    t = i18n.translator(language_of(request))
     return page(
         request,
         "audit.html",
         viewer,
-        rows=rows[:AUDIT_PAGE],
+        rows=[_audit_words(e, t) for e in rows[:AUDIT_PAGE]],
         more=len(rows) > AUDIT_PAGE,
         page_no=max(page_no, 1),
         who=who,
         compound_filter=compound,
         zone=DEFAULT_ZONE,
     )
+
+
+def _audit_words(entry: AuditEntry, t: Any) -> dict[str, Any]:
+    """One audit entry as a person reads it: the action, its target and details in words."""
+    return {
+        "at": entry.at,
+        "username": t("audit.public") if entry.username == "(public)" else entry.username,
+        "action": logwords.audit_action(entry.action, t),
+        "target": logwords.audit_target(entry.target, t),
+        "compound_id": entry.compound_id,
+        "detail": logwords.audit_detail(entry.detail or {}, DEFAULT_ZONE, t),
+    }

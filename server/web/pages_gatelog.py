@@ -1,22 +1,24 @@
 """The whole gate log of a compound, 50 events a page, newest first, optionally of one day.
 
 The gates page shows the newest events live; a clerk asking "who went out at three last night"
-pages back from there. The log grows by thousands of rows a day, so pages are found by row id
-(keyset: ``before`` / ``after`` the rows shown) rather than counted and skipped.
+pages back from there, in the events' own time order (a kiosk that was offline uploads late).
+The log grows by thousands of rows a day, so pages are found by keyset, (time, row id) of the
+rows ``before`` / ``after`` the ones shown, rather than counted and skipped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from server.gates import NEWEST_FIRST
 from server.models import Compound, EventRow
 from server.web import i18n
 from server.web.access import GATE_READERS, Viewer, require, web_of
@@ -97,30 +99,47 @@ def _page(
     after: int | None,
     filters: dict[str, str],
 ) -> LogPage:
-    """The page older than ``before``, newer than ``after`` (then nearest to it), or the newest."""
-    if after is not None:
-        ascending = query.where(EventRow.id > after).order_by(EventRow.id)
+    """The page older than row ``before``, newer than row ``after`` (then nearest to it), or the
+    newest, in the events' own time order (an upload that came late sits where it happened)."""
+    kept = [(k, v) for k, v in filters.items() if v]
+
+    def link(**param: int) -> str:
+        return "?" + urlencode([*kept, *((k, str(v)) for k, v in param.items())])
+
+    cursor = after if after is not None else before
+    key = None if cursor is None else _key(session, cursor)
+    if cursor is not None and key is None:  # no such row: nothing there, a way to the newest
+        return LogPage([], newer="", older="", newest=link())
+    if after is not None and key is not None:
+        ascending = query.where(_later(key)).order_by(EventRow.wall_time, EventRow.id)
         found = list(session.scalars(ascending.limit(PAGE_SIZE + 1)))
         more_newer = len(found) > PAGE_SIZE
         events = found[:PAGE_SIZE][::-1]
-        more_older = _exists(session, query.where(EventRow.id <= after))
+        more_older = _exists(session, query.where(~_later(key)))
     else:
-        newest = query if before is None else query.where(EventRow.id < before)
-        found = list(session.scalars(newest.order_by(EventRow.id.desc()).limit(PAGE_SIZE + 1)))
+        newest = query if key is None else query.where(~_later(key), EventRow.id != before)
+        found = list(session.scalars(newest.order_by(*NEWEST_FIRST).limit(PAGE_SIZE + 1)))
         events = found[:PAGE_SIZE]
         more_older = len(found) > PAGE_SIZE
-        more_newer = before is not None and _exists(session, query.where(EventRow.id >= before))
-    kept = [(k, v) for k, v in filters.items() if v]
-
-    def link(**key: int) -> str:
-        return "?" + urlencode([*kept, *((k, str(v)) for k, v in key.items())])
-
+        more_newer = key is not None and _exists(session, query.where(_later(key)))
     return LogPage(
         events,
         newer=link(after=events[0].id) if more_newer and events else "",
         older=link(before=events[-1].id) if more_older and events else "",
         newest=link() if more_newer or (not events and (before or after)) else "",
     )
+
+
+def _key(session: Session, row_id: int) -> tuple[datetime, int] | None:
+    """Where row ``row_id`` stands in time order (None: no such row)."""
+    found = session.execute(select(EventRow.wall_time).where(EventRow.id == row_id)).first()
+    return None if found is None else (found[0], row_id)
+
+
+def _later(key: tuple[datetime, int]) -> ColumnElement[bool]:
+    """Events after ``key`` in time order (ties on the time broken by row id)."""
+    at, row_id = key
+    return or_(EventRow.wall_time > at, and_(EventRow.wall_time == at, EventRow.id > row_id))
 
 
 def _exists(session: Session, query: Select[EventRow]) -> bool:

@@ -18,7 +18,7 @@ from kiosk.model import RiskColour
 from server import charts, gates
 from server.models import Compound, EventRow, Holder, Household, Pass
 from server.visitors import host_flat
-from server.web import i18n
+from server.web import i18n, logwords
 from server.web.access import CLERKS, GATE_READERS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.errors import PageNotFound
@@ -46,8 +46,10 @@ def gates_page(request: Request, compound_id: str, viewer: Reader) -> Response:
     with web.transaction() as s:
         compound = compound_or_404(s, compound_id)
         events = gates.live_events(s, compound_id)
+        after = gates.last_arrival(s, compound_id)
         rows = log_rows(s, compound, events, t)
-        alarms = [alarm_row(a, compound, t) for a in gates.open_alarms(s, compound_id)]
+        lang = language_of(request)
+        alarms = [alarm_row(a, compound, t, lang) for a in gates.open_alarms(s, compound_id)]
         health = [health_row(h, compound, t) for h in gates.kiosk_health(s, compound_id, now)]
     return page(
         request,
@@ -57,7 +59,7 @@ def gates_page(request: Request, compound_id: str, viewer: Reader) -> Response:
         rows=rows,
         alarms=alarms,
         health=health,
-        after=events[0].id if events else 0,
+        after=after,
         may_ack=viewer.role in CLERKS,
         charts=CHARTS,
         stamp=int(now.timestamp()) // 60,  # charts are fetched again once a minute at most
@@ -78,9 +80,12 @@ def gates_live(
         compound = compound_or_404(s, compound_id)
         events = gates.live_events(s, compound_id, after)
         body = {
-            "after": events[0].id if events else after,
+            "after": max((e.id for e in events), default=after),
             "rows": log_rows(s, compound, events, t),
-            "alarms": [alarm_row(a, compound, t) for a in gates.open_alarms(s, compound_id)],
+            "alarms": [
+                alarm_row(a, compound, t, language_of(request))
+                for a in gates.open_alarms(s, compound_id)
+            ],
             "health": [
                 health_row(h, compound, t) for h in gates.kiosk_health(s, compound_id, web.now())
             ],
@@ -136,6 +141,7 @@ def log_rows(
     return [
         {
             "id": str(e.id),
+            "at": str(int(e.wall_time.timestamp() * 1000)),  # orders the live log, not shown
             "time": local(e.wall_time, compound.timezone, "%m-%d %H:%M:%S"),
             "kiosk": e.device_id,
             "kind": t(f"gates.kind.{e.kind}"),
@@ -151,13 +157,15 @@ def log_rows(
     ]
 
 
-def alarm_row(alarm: EventRow, compound: Compound, t: Any) -> dict[str, str]:
+def alarm_row(alarm: EventRow, compound: Compound, t: Any, lang: str) -> dict[str, str]:
+    """An open alarm in words; the kiosk's own detail only where it reads (logwords)."""
+    detail = str(alarm.data.get("detail", "")) if isinstance(alarm.data, dict) else ""
     return {
         "event_id": alarm.event_id,
         "time": local(alarm.wall_time, compound.timezone),
         "kiosk": alarm.device_id,
         "reason": t(f"gates.reason.{alarm.reason}"),
-        "detail": str(alarm.data.get("detail", "")) if isinstance(alarm.data, dict) else "",
+        "detail": logwords.alarm_detail(detail, lang, compound.timezone, t),
     }
 
 

@@ -13,7 +13,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import export, sheets
@@ -63,18 +62,10 @@ def export_log(
 
 @router.get("/c/{compound_id}/sheets")
 def sheets_page(request: Request, compound_id: str, viewer: Clerk) -> Response:
+    """Print a building from here; a household or chosen residents from the household's page."""
     with web_of(request).transaction() as s:
         compound = compound_or_404(s, compound_id)
-        buildings = sorted(
-            set(
-                s.scalars(
-                    select(Household.building).where(
-                        Household.compound_id == compound_id, Household.building != ""
-                    )
-                )
-            ),
-            key=lambda b: (len(b), b),
-        )
+        buildings = sheets.buildings_with_residents(s, compound_id)
     return page(request, "sheets.html", viewer, compound=compound, buildings=buildings)
 
 
@@ -90,20 +81,48 @@ def print_sheets(
     building: Annotated[str, Form(max_length=40)] = "",
     holder: Annotated[list[HolderId] | None, Form()] = None,
 ) -> Response:
-    """A4 sheets of a household, a building or chosen residents of this compound (PDF)."""
+    """A4 sheets of a household, a building or chosen residents of this compound (PDF).
+
+    Passes it had to sign (a resident's first) and the residents it left out are in the audit
+    entry; when nobody can be printed, the page says who and why instead of an empty file.
+    """
     web = web_of(request)
     with web.transaction() as s:
         holders, scope = _chosen(s, compound_id, household, building, holder or [])
-        cards = sheets.cards_for(s, holders, web.now())
-        audit(s, viewer, "print_passes", scope, web.now(), cards=len(cards))
-    data = sheets.sheet_pdf(cards)
-    return download(data, sheets.sheet_filename(cards, scope), "application/pdf", inline=True)
+        printing = sheets.cards_for(s, holders, web.now())
+        audit(
+            s,
+            viewer,
+            "print_passes",
+            scope,
+            web.now(),
+            cards=len(printing.cards),
+            issued=printing.issued,
+            left_out=[p.holder_id for p in printing.left_out],
+        )
+        if not printing.cards:
+            compound = compound_or_404(s, compound_id)
+            buildings = sheets.buildings_with_residents(s, compound_id)
+            return page(
+                request,
+                "sheets.html",
+                viewer,
+                status=409,
+                compound=compound,
+                buildings=buildings,
+                left_out=printing.left_out,
+                nothing_chosen=not holders,
+            )
+    data = sheets.sheet_pdf(printing.cards, printing.left_out)
+    filename = sheets.sheet_filename(printing.cards, scope)
+    return download(data, filename, "application/pdf", inline=True)
 
 
 def _chosen(
     session: Session, compound_id: str, household: str, building: str, holder_ids: list[int]
 ) -> tuple[list[Holder], str]:
-    """The residents to print, never of another compound (their ids 404 as unknown)."""
+    """The residents to print (none when nothing was ticked), never of another compound: their
+    ids 404 as unknown."""
     if household:
         row = session.get(Household, household)
         if row is None or row.compound_id != compound_id:
@@ -116,6 +135,4 @@ def _chosen(
         home = session.get(Household, person.household_id)
         if home is None or home.compound_id != compound_id:
             raise NotFound(f"no resident {person.id} in this compound")
-    if not chosen:
-        raise NotFound("choose a household, a building or residents to print")
     return chosen, ""

@@ -9,17 +9,26 @@ the reason, except under CI=true, where a missing browser is a failure: CI insta
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from server import office
 from server.app import create_app
 from server.local import Office, ServerThread
+from server.web import auth, demo
+from server.web.auth import UserRole
 from server.web.chromium import CHROMIUM, launch
+from tests.office_data import add_event
+from tests.webtools import cheap_hashing
 
 PHONE = {"width": 360, "height": 740}
 OFFICE_PC = {"width": 1366, "height": 900}
@@ -122,3 +131,48 @@ def keep_screenshot(page: Any, name: str) -> None:
     if os.environ.get("KIOSK_README_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+KIOSK = Path(sys.executable).with_name("kiosk")
+
+
+def kiosk_scan(server: OfficeServer, picture: Path) -> dict[str, Any]:
+    """What the real ``kiosk scan --trust`` says of a screenshot (the first code it reads)."""
+    trust = picture.with_name("trust.json")
+    with server.office.session() as s:
+        trust.write_text(json.dumps(office.trust_document(s)))
+    scan = subprocess.run(
+        [str(KIOSK), "scan", "--trust", str(trust), str(picture)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert scan.returncode == 0, scan.stdout + scan.stderr
+    found: dict[str, Any] = json.loads(scan.stdout.splitlines()[0])
+    return found
+
+
+ALARMS = [
+    ("quarantine", "quarantine until 2026-12-15T06:06:00+00:00"),
+    ("sensor_fault", "SensorFault: MLX90614 did not answer on the I2C bus"),
+]
+
+
+@pytest.fixture
+def walked_office(office_server: OfficeServer) -> OfficeServer:
+    """The demo office with a gate supervisor, a second compound, a log and open alarms whose
+    details are the kiosk's own words (English, UTC), as a kiosk uploads them."""
+    cheap_hashing()
+    now = datetime.now(UTC)
+    office_server.office.add_compound("c1")
+    with office_server.office.session() as s:
+        demo.seed(s, "c1", now)
+        auth.add_user(s, "gatesup", demo.PASSWORD, UserRole.SUPERVISOR, now=now, compounds=("c1",))
+        office.add_compound(s, "c2", "第二小区")
+    for minutes in range(30):
+        add_event(office_server.office, "c1", now - timedelta(minutes=7 * minutes))
+    for reason, detail in ALARMS:
+        data = {"detail": detail}
+        add_event(office_server.office, "c1", now, kind="alarm", reason=reason, data=data)
+    return office_server

@@ -85,7 +85,10 @@ def test_an_uploaded_event_appears_in_the_live_log_without_reloading(
     assert "发热" in row.text_content() and "38.4" in row.text_content()
     assert page.evaluate("window.notReloaded") is True
     assert "<" in row.text_content() and page.evaluate("window.hacked") is None and not dialogs
-    # Text a kiosk sends (an alarm's detail) arrives as text, never as markup.
+    # Text a kiosk sends (an alarm's detail, which English pages show) arrives as text, never
+    # as markup.
+    page.context.add_cookies([{"name": "office_lang", "value": "en", "url": office_server.url}])
+    page.goto(office_server.at("/office/c/c1/gates"))
     upload(office_server, token, {"kind": EventKind.ALARM, "reason": Reason.DOOR_HELD_OPEN,
                                   "data": {"detail": "<b id=injected>held</b>"}})  # fmt: skip
     page.wait_for_function("() => document.querySelector('#alarms').textContent.includes('<b id=')")

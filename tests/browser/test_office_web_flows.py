@@ -11,11 +11,8 @@ With KIOSK_README_SCREENSHOTS=1 the screenshots also go to docs/screenshots/ for
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,15 +20,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from server import office
 from server.models import Holder, Pass
 from server.web import demo
-from tests.browser.conftest import OfficeServer, login
+from tests.browser.conftest import OfficeServer, kiosk_scan, login
 from tests.webtools import cheap_hashing
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
-KIOSK = Path(sys.executable).with_name("kiosk")
 
 
 def keep(shot: Path, name: str) -> None:
@@ -91,20 +86,10 @@ def test_phone_registration_approval_and_my_pass_that_kiosk_scan_accepts(
     shot = tmp_path / "my-pass.png"
     phone.screenshot(path=str(shot), full_page=True)
     keep(shot, "office-my-pass-phone.png")
-    trust = tmp_path / "trust.json"
     with server.office.session() as s:
-        trust.write_text(json.dumps(office.trust_document(s)))
         holder = s.scalars(select(Holder).where(Holder.name == "周丽")).one()
         pass_id = s.scalars(select(Pass.pass_id).where(Pass.holder_id == holder.id)).one()
-    scan = subprocess.run(
-        [str(KIOSK), "scan", "--trust", str(trust), str(shot)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert scan.returncode == 0, scan.stdout + scan.stderr
-    result = json.loads(scan.stdout.splitlines()[0])
+    result = kiosk_scan(server, shot)
     assert result["valid"] and result["claims"]["pass_id"] == pass_id
 
     # Added to the home screen and opened once: the pass shows without a network.

@@ -15,11 +15,15 @@ function cell(row, text, cls) {
 }
 
 function addEvents(body, rows) {
-  // rows come newest first: insert the oldest first so the newest ends on top
-  for (const r of rows.slice().reverse()) {
+  // newest event first by the kiosk's clock: a kiosk back online uploads older events late,
+  // and each goes in at its time, not on top
+  for (const r of rows) {
     if (body.querySelector(`tr[data-id="${r.id}"]`)) continue;
-    const tr = body.insertRow(0);
+    const at = Number(r.at);
+    const later = Array.from(body.rows).find((row) => Number(row.dataset.at) < at);
+    const tr = body.insertRow(later ? later.sectionRowIndex : -1);
     tr.dataset.id = r.id;
+    tr.dataset.at = r.at;
     tr.className = "verdict-" + r.verdict_code + " fresh";
     LOG_FIELDS.forEach((f) => cell(tr, r[f]));
   }
