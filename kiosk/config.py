@@ -483,6 +483,12 @@ class UiSettings:
         metadata=spec("Guard screen locks itself after this idle time.", lo=10, hi=3600, unit="s")
     )
     speech: bool = field(metadata=spec("Speak prompts aloud."))
+    sensor_side: Literal["left", "right", "above", "below"] = field(
+        metadata=spec(
+            "Where the thermometer sits, seen from the person facing the screen: the "
+            "'come closer' picture points there."
+        )
+    )
 
     def pin_matches(self, pin: str) -> bool:
         """Whether ``pin`` is the guard PIN (constant-time comparison)."""

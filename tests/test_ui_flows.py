@@ -36,6 +36,7 @@ class UiCfg:
     height: int = 480
     guard_lock_s: float = 60.0
     speech: bool = False
+    sensor_side: str = "right"
 
 
 class FakeClock:

@@ -53,6 +53,7 @@ class Cfg:
     height: int = 480
     guard_lock_s: float = 60.0
     speech: bool = False
+    sensor_side: str = "right"
 
 
 PASSES = {"resident": "KP1:resident", "revoked": "KP1:revoked", "forged": "KP1:forged"}

@@ -38,6 +38,8 @@ class UiConfig(Protocol):
     def guard_lock_s(self) -> float: ...
     @property
     def speech(self) -> bool: ...
+    @property
+    def sensor_side(self) -> str: ...
 
 
 class Stopper(Protocol):
@@ -138,6 +140,7 @@ def make_screen(
         kiosk_area,
         language=config_ui.language,
         guard_lock_s=config_ui.guard_lock_s,
+        sensor_side=config_ui.sensor_side,
         clock=clock,
         speaker=speaker,
         panel=panel,

@@ -15,8 +15,9 @@ CLOSING = frozenset("，。、；：？！）」』】》〉〕］｝”’…�
 # May not end a line: opening brackets and quotes.
 OPENING = frozenset("（「『【《〈〔［｛“‘([{")
 
-# A Latin word with its trailing space, a run of spaces, or any other single character.
-_TOKENS = re.compile(r"[0-9A-Za-z'’.,:;!?()%°/+*#@&\-]+\s*|\s+|.")
+# A Latin word (a range such as 3–5 is one) with its trailing space, a run of spaces, or any
+# other single character.
+_TOKENS = re.compile(r"[0-9A-Za-z'’.,:;!?()%°/+*#@&\-–]+\s*|\s+|.")
 
 
 def units(text: str) -> list[str]:

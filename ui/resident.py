@@ -12,10 +12,10 @@ from typing import NamedTuple
 import pygame
 
 from kiosk.model import Reason
-from kiosk.view import KioskView, Stage
+from kiosk.view import KioskView, Prompt, Stage
 from ui import banner, chrome, layout, strings, theme, viewfinder
 from ui.canvas import Action, Canvas
-from ui.icons import draw_stage_icon
+from ui.icons import draw_sensor_arrow, draw_stage_icon
 from ui.person import draw_card
 from ui.state import UiState
 from ui.theme import Text
@@ -39,10 +39,17 @@ def message(view: KioskView, language: str) -> Message:
     """Turn the kiosk's stage and reason code into words."""
     stage = strings.stage_words(language, view.stage)
     reason = strings.reason_words(language, view.reason)
+    if view.prompt is not None:
+        asked = strings.prompt_words(language, view.prompt, view.countdown_s)
+        kicker = stage.title if view.stage is Stage.DENIED else ""
+        return Message(kicker, asked.title, asked.hint)
     if view.stage is Stage.DENIED:
         return Message(stage.title, reason.title, reason.hint)
     if view.stage is Stage.OPEN:
-        return Message("", stage.title, _open_note(view.reason, reason, language))
+        note = _open_note(view.reason, reason, language)
+        if view.countdown_s is not None:
+            note = " · ".join(filter(None, (note, _open_for(language, view.countdown_s))))
+        return Message("", stage.title, note)
     if view.stage is Stage.GUARD:
         return Message(
             reason.title if view.reason is not Reason.OK else "", stage.title, stage.hint
@@ -54,6 +61,10 @@ def message(view: KioskView, language: str) -> Message:
     if view.stage in VIEWFINDER_STAGES and view.aim is not None:
         return Message("", stage.title, strings.aim_words(language, view.aim))
     return Message("", stage.title, stage.hint)
+
+
+def _open_for(language: str, seconds: int) -> str:
+    return strings.OPEN_FOR[language].format(n=seconds)
 
 
 def _open_note(reason: Reason, words: strings.Words, language: str) -> str:
@@ -71,8 +82,11 @@ def draw(
     state: UiState,
     open_guard: Action,
     frame: GreyFrame | None = None,
+    *,
+    sensor_side: str = "right",
 ) -> None:
-    """The whole resident screen, with the guard button in the status bar."""
+    """The whole resident screen, with the guard button in the status bar; while the kiosk
+    asks to come closer, an arrow at the edge where the thermometer sits."""
     bar, rest = layout.take_top(canvas.surface.get_rect(), chrome.bar_height(canvas))
     alarms, main = layout.take_top(rest, banner.height(canvas, view.alarms))
     canvas.fill(main, theme.STAGE_BACKGROUND[view.stage])
@@ -80,6 +94,8 @@ def draw(
     banner.draw(canvas, alarms, view.alarms, state.language)
     pad = canvas.u(8)
     main = main.inflate(-2 * pad, -2 * pad)
+    if view.prompt is Prompt.CLOSER:
+        main = draw_sensor_arrow(canvas, main, sensor_side)
     share = VIEWFINDER_SHARE if shows_viewfinder(view) else LEFT_SHARE
     left, words = layout.side_by_side(main, share, canvas.u(14))
     _draw_left(canvas, left, view, state.language, frame)

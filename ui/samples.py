@@ -22,6 +22,7 @@ from kiosk.view import (
     KioskView,
     LockGuard,
     PersonView,
+    Prompt,
     RegisterVisitor,
     SetDirection,
     SetLanguage,
@@ -240,7 +241,20 @@ def stage_views() -> dict[str, KioskView]:
         "link-unknown": replace(BASE, online=None),
     }
     views["fever-alarm"] = replace(views["fever"], alarms=(*alarms(), door_alarm()))
+    views |= prompt_views(views)
     return views
+
+
+def prompt_views(views: dict[str, KioskView]) -> dict[str, KioskView]:
+    """The screens that answer a person instead of ignoring them (kiosk.view.Prompt)."""
+    revoked = replace(views["fever"], reason=Reason.REVOKED, person=None, temperature_c=None)
+    return {
+        "pass-countdown": replace(views["pass"], countdown_s=6),
+        "see-guard": replace(revoked, prompt=Prompt.SEE_GUARD),
+        "retry": replace(revoked, reason=Reason.NO_FOREHEAD, prompt=Prompt.RETRY),
+        "lower-pass": replace(BASE, prompt=Prompt.LOWER_PASS),
+        "closer": replace(views["measuring"], prompt=Prompt.CLOSER, countdown_s=5),
+    }
 
 
 def guard_view() -> KioskView:

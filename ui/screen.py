@@ -51,6 +51,7 @@ class Screen:
         *,
         language: str = strings.DEFAULT_LANGUAGE,
         guard_lock_s: float = 120.0,
+        sensor_side: str = "right",
         clock: Callable[[], float] = time.monotonic,
         fonts: FontBook | None = None,
         speaker: Speaker | None = None,
@@ -62,6 +63,7 @@ class Screen:
         self.frames = frames if frames is not None else _frames_of(kiosk)
         self.clock = clock
         self.guard_lock_s = guard_lock_s
+        self.sensor_side = sensor_side
         self.fonts = fonts or FontBook()
         self.canvas = Canvas(surface, self.fonts)
         self.state = UiState(language=strings.check_language(language), last_touch=clock())
@@ -165,7 +167,9 @@ class Screen:
         page = self.state.shown_page(view)
         if page is Page.RESIDENT:
             frame = self._take_frame(view, now)
-            resident.draw(canvas, view, self.state, self._open_guard, frame)
+            resident.draw(
+                canvas, view, self.state, self._open_guard, frame, sensor_side=self.sensor_side
+            )
             self._speak(view)
         else:
             guard.draw(canvas, view, self.state, page)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from kiosk.model import Reason
-from kiosk.view import Aim, Alarm, AlarmCode, Stage, alarm_code
+from kiosk.view import Aim, Alarm, AlarmCode, Prompt, Stage, alarm_code
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
@@ -51,7 +51,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.HCERT_REQUIRED: Words("还需要健康证明", "请再出示健康证明二维码"),
         R.FEVER: Words("体温偏高", "请在旁边休息几分钟再测，保安会帮您"),
         R.REMEASURE: Words("请站好不动，再测一次", "第一次测的体温偏高"),
-        R.NO_FOREHEAD: Words("没有测到体温", "请靠近测温器，露出额头"),
+        R.NO_FOREHEAD: Words("没有测到体温", "请再出示一次通行证重测，或找保安"),
         R.SENSOR_FAULT: Words("测温器出故障了", "请找保安人工测温"),
         R.LOG_FAULT: Words("设备出故障了", "门不会打开，请找保安"),
         R.CLOCK_UNTRUSTED: Words("设备时间不准", "请找保安"),
@@ -110,7 +110,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         ),
         R.FEVER: Words("High temperature", "Rest a few minutes, then measure again"),
         R.REMEASURE: Words("Stand still, measuring again", "The first reading was high"),
-        R.NO_FOREHEAD: Words("No temperature taken", "Step closer, show your forehead"),
+        R.NO_FOREHEAD: Words("No temperature taken", "Show your pass again, or see the guard"),
         R.SENSOR_FAULT: Words(
             "The thermometer is not working", "The guard will take your temperature"
         ),
@@ -153,6 +153,25 @@ STAGES: dict[str, dict[Stage, Words]] = {
         Stage.COOLDOWN: Words("Please wait", "The gate opens for you once the door has closed"),
     },
 }
+
+# Asked instead of a stage's usual words (``KioskView.prompt``); {n}: the seconds left.
+PROMPTS: dict[str, dict[Prompt, Words]] = {
+    "zh-CN": {
+        Prompt.SEE_GUARD: Words("此通行证不能用，请到保安亭 →", "保安会帮您；放下手机即可"),
+        Prompt.RETRY: Words("没有测到体温", "请放下手机，再出示一次重新测温"),
+        Prompt.LOWER_PASS: Words("已读过，请放下手机"),
+        Prompt.CLOSER: Words("请靠近 · 3–5 cm", "额头对准测温器，还有 {n} 秒"),
+    },
+    "en": {
+        Prompt.SEE_GUARD: Words("Go to the guard booth →", "This pass cannot be used here"),
+        Prompt.RETRY: Words("No temperature taken", "Lower your phone, then show it again"),
+        Prompt.LOWER_PASS: Words("Already read: lower your phone"),
+        Prompt.CLOSER: Words("Come closer · 3–5 cm", "Forehead to the sensor: {n} s left"),
+    },
+}
+
+# Under a green "please go through" while the relay holds the gate open; {n}: seconds left.
+OPEN_FOR = {"zh-CN": "门还开 {n} 秒", "en": "The gate stays open {n} s"}
 
 # What the viewfinder says when it sees a code it cannot read yet.
 AIMS: dict[str, dict[Aim, str]] = {
@@ -426,6 +445,12 @@ def reason_words(language: str, reason: Reason) -> Words:
 def stage_words(language: str, stage: Stage) -> Words:
     """The default prompt of a stage."""
     return STAGES[language][stage]
+
+
+def prompt_words(language: str, prompt: Prompt, seconds: int | None = None) -> Words:
+    """The words of ``prompt``, with the seconds left filled in."""
+    words = PROMPTS[language][prompt]
+    return Words(words.title, words.hint.format(n=seconds if seconds is not None else ""))
 
 
 def aim_words(language: str, aim: Aim) -> str:
