@@ -618,6 +618,8 @@ class Kiosk:
             aim=self.codes.aim if self._stage in (Stage.IDLE, Stage.READING) else None,
             prompt=self._prompt,
             countdown_s=self._countdown(),
+            pin_locked_s=self.guard.locked_out_s,
+            default_pin=self.config.ui.default_pin,
             sequence=self._view.sequence,
         )
         if view != self._view:

@@ -196,6 +196,8 @@ class KioskView:
     aim: Aim | None = None  # a code in view that cannot be read yet: how to hold it
     prompt: Prompt | None = None  # asked instead of the stage's usual words
     countdown_s: int | None = None  # whole seconds left: the gate open, or measuring's limit
+    pin_locked_s: int = 0  # too many wrong PINs: whole seconds until the pad takes one again
+    default_pin: bool = False  # the guard PIN is still the shipped one: every guard page says so
     sequence: int = 0  # increases with every published view
 
 

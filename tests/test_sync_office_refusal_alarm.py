@@ -73,7 +73,7 @@ class Rig(Gate):
         return [e for e in self.app.log.recent(200) if e.kind is EventKind.ALARM]
 
     def acknowledge(self) -> None:
-        self.touch("Guard")
+        self.hold_guard_corner()
         for digit in PIN:
             self.touch(digit)
         self.touch("OK")

@@ -17,7 +17,7 @@ from kiosk.demo_world import make_world
 from kiosk.model import EventKind, Reason
 from kiosk.view import AlarmClass, AlarmCode, Stage
 from ui import strings
-from ui.screen import Screen
+from ui.screen import GUARD_HOLD_S, Screen
 from ui.state import Page
 from ui.theme import Text
 
@@ -43,6 +43,12 @@ class Gate:
     def touch(self, label: str) -> None:
         [button] = [b for b in self.screen.canvas.buttons if b.label == label]
         self.screen.touch(button.rect.center)
+        self.screen.draw()
+
+    def hold_guard_corner(self) -> None:
+        self.touch(strings.text("en", "guard_hold"))
+        self.player.run(GUARD_HOLD_S)
+        self.screen.update()
         self.screen.draw()
 
     def pattern(self) -> str:
@@ -74,7 +80,7 @@ def test_a_forced_door_stays_on_the_main_screen_until_acknowledged(gate: Gate) -
     assert gate.banner()[0] == title
     assert gate.pattern() == AlarmClass.DOOR.pattern
 
-    gate.touch("Guard")
+    gate.hold_guard_corner()
     assert gate.screen.state.shown_page(gate.app.kiosk.view()) is Page.PIN
     for digit in PIN:
         gate.touch(digit)
@@ -82,7 +88,7 @@ def test_a_forced_door_stays_on_the_main_screen_until_acknowledged(gate: Gate) -
     gate.touch("Lock")  # locking the panel is not acknowledging
     assert gate.banner()[0] == title
 
-    gate.touch("Guard")
+    gate.hold_guard_corner()
     for digit in PIN:
         gate.touch(digit)
     gate.touch("OK")
@@ -108,9 +114,12 @@ def test_the_guard_reads_a_door_alarm_in_chinese_and_the_log_keeps_its_code(gate
         gate.app.kiosk, pygame.Surface((800, 480)), language="zh-CN", clock=gate.time.timers.now
     )
     zh.draw()
-    for label in (strings.text("zh-CN", "guard"), *PIN, strings.text("zh-CN", "ok")):
+    for label in (strings.text("zh-CN", "guard_hold"), *PIN, strings.text("zh-CN", "ok")):
         [button] = [b for b in zh.canvas.buttons if b.label == label]
         zh.touch(button.rect.center)
+        if zh.state.page is Page.RESIDENT:  # the guard corner is held, not tapped
+            gate.player.run(GUARD_HOLD_S)
+            zh.update()
         zh.draw()
     assert zh.state.page is Page.ALARMS
     words = strings.ALARM_DETAILS["zh-CN"][AlarmCode.DOOR_FORCED]

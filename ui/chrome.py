@@ -70,10 +70,16 @@ def status_bar(
     canvas.fill(box, theme.BAR)
     pad = canvas.u(2)
     inner = box.inflate(-2 * pad, -2 * pad)
-    if button is not None:
-        width = canvas.u(120)
+    if button is not None:  # the guard corner: opens the PIN pad only when held (ui.screen)
+        width = canvas.u(170)
         inner, guard = layout.cols(inner, (inner.width - width, width), canvas.u(8))
-        canvas.button(guard, strings.text(state.language, "guard"), button)
+        canvas.button(
+            guard,
+            strings.text(state.language, "guard_hold"),
+            button,
+            colour=theme.GREY,
+            role=Text.STATUS,
+        )
     badge_w = canvas.measure(direction_word(state.language, view.direction), Text.STATUS)
     badge, facts = layout.cols(
         inner, (badge_w + canvas.u(24), inner.width - badge_w - canvas.u(24)), canvas.u(12)

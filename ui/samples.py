@@ -268,6 +268,7 @@ def guard_view() -> KioskView:
         alarms=alarms(),
         recent_events=events(),
         guard_unlocked=True,
+        default_pin=True,
         online=False,
         unsynced_events=42,
         clock_trusted=False,

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import pygame
 
+from kiosk.model import EventKind
 from kiosk.view import Command, CommandResult, KioskView, LockGuard, Stage
 from ui import chrome, guard, resident, strings
 from ui.canvas import Button, Canvas
@@ -25,6 +26,14 @@ from ui.viewfinder import FramePort, GreyFrame
 # Said aloud only when something is asked of the person or decided; the idle prompt is not.
 QUIET_STAGES = frozenset({Stage.IDLE, Stage.READING, Stage.COOLDOWN})
 VIEWFINDER_FPS = 10.0  # enough to aim a phone; the decoder keeps the camera's full rate
+# The guard corner opens the PIN pad only when held this long: a resident's tap does nothing.
+GUARD_HOLD_S = 3.0
+PIN_IDLE_S = 10.0  # the PIN pad goes back to the resident screen after this long untouched
+# A new verdict or alarm is shown over any guard page at least this long, and while the
+# verdict lasts: nothing happens at the gate unseen behind the guard's pages.
+OVERLAY_S = 6.0
+VERDICT_STAGES = frozenset({Stage.OPEN, Stage.DENIED, Stage.GUARD})
+NEWS_KINDS = frozenset({EventKind.DECISION, EventKind.VISITOR})
 
 
 class KioskPort(Protocol):
@@ -75,6 +84,9 @@ class Screen:
         self._dirty = True
         self._frame: GreyFrame | None = None  # the camera frame drawn last
         self._frame_at = float("-inf")
+        self._hold_since: float | None = None  # the guard corner is being held since
+        self._known: frozenset[str] | None = None  # verdicts and alarms already shown
+        self._overlay_until: float | None = None  # showing news over a guard page until
 
     # Input ---------------------------------------------------------------------------------
 
@@ -83,6 +95,10 @@ class Screen:
         if event.type == pygame.FINGERDOWN:
             width, height = self._window_size()
             self.touch((int(event.x * width), int(event.y * height)))
+        elif event.type == pygame.FINGERUP or (
+            event.type == pygame.MOUSEBUTTONUP and not getattr(event, "touch", False)
+        ):
+            self.release()
         elif (
             event.type == pygame.MOUSEBUTTONDOWN
             and event.button == 1
@@ -108,6 +124,11 @@ class Screen:
         if command is not None:
             self.send(command)
         return command
+
+    def release(self) -> None:
+        """The finger was lifted: a hold on the guard corner ends there."""
+        self._hold_since = None
+        self._dirty = True
 
     def _panel_hit(self, pos: tuple[int, int]) -> Button | None:
         if self.panel_canvas is None:
@@ -136,9 +157,26 @@ class Screen:
         elif idle and self.state.page is not Page.RESIDENT:
             self.state.go(Page.RESIDENT)
             self._dirty = True
+        self._watch_guard_corner(view, now)
+        if self._overlay_until is not None and now >= self._overlay_until:
+            self._dirty = True  # the guard page comes back once the verdict is over
         toast = self.state.toast
         key = (view.sequence, toast.until if toast is not None and now < toast.until else None)
         return self._dirty or key != self._drawn or self._new_frame(view, now)
+
+    def _watch_guard_corner(self, view: KioskView, now: float) -> None:
+        """Open the PIN pad once the corner has been held long enough; close a pad left alone."""
+        if self._hold_since is not None and now - self._hold_since >= GUARD_HOLD_S - 1e-6:
+            self._hold_since = None
+            self.state.go(Page.PIN)
+            self.state.pin = self.state.pin_error = ""
+            self.state.last_touch = now
+            self._dirty = True
+        shown = self.state.shown_page(view)
+        if shown is Page.PIN and now - self.state.last_touch >= PIN_IDLE_S:
+            self.state.go(Page.RESIDENT)
+            self.state.pin = ""
+            self._dirty = True
 
     def _shows_viewfinder(self, view: KioskView) -> bool:
         return (
@@ -165,6 +203,8 @@ class Screen:
         canvas = self.canvas
         canvas.reset()
         page = self.state.shown_page(view)
+        if self._news_over_guard_page(view, page, now):
+            page = Page.RESIDENT
         if page is Page.RESIDENT:
             frame = self._take_frame(view, now)
             resident.draw(
@@ -185,6 +225,25 @@ class Screen:
         self._dirty = False
         return view
 
+    def _news_over_guard_page(self, view: KioskView, page: Page, now: float) -> bool:
+        """Whether a verdict or alarm the screen has not shown yet must cover the guard page."""
+        news = frozenset(a.alarm_id for a in view.alarms if not a.acknowledged) | frozenset(
+            e.event_id for e in view.recent_events if e.kind in NEWS_KINDS
+        )
+        fresh = self._known is not None and bool(news - self._known)
+        self._known = news if self._known is None else self._known | news
+        if page is Page.RESIDENT:
+            self._overlay_until = None
+            return False
+        if fresh:
+            self._overlay_until = now + OVERLAY_S
+        until = self._overlay_until
+        if until is not None and (now < until or view.stage in VERDICT_STAGES):
+            self._overlay_until = max(until, now)
+            return True
+        self._overlay_until = None
+        return False
+
     def _take_frame(self, view: KioskView, now: float) -> GreyFrame | None:
         if not self._shows_viewfinder(view):
             return None
@@ -193,8 +252,8 @@ class Screen:
         return self._frame
 
     def _open_guard(self) -> None:
-        self.state.go(Page.PIN)
-        self.state.pin = ""
+        """The guard corner is touched: the PIN pad opens if it is held ``GUARD_HOLD_S``."""
+        self._hold_since = self.clock()
 
     def _speak(self, view: KioskView) -> None:
         if view.stage in QUIET_STAGES:

@@ -72,6 +72,7 @@ class UiState:
     open_reason: str | None = None
     scroll: int = 0  # first row shown on a list page
     toast: Toast | None = None
+    pin_error: str = ""  # why the last PIN failed, shown beside the keypad until a key
     last_touch: float = 0.0
 
     def go(self, page: Page) -> None:
@@ -91,6 +92,7 @@ class UiState:
         """One key of the on-screen keypad into the PIN or the focused visitor field."""
         if self.page is Page.PIN:
             self.pin = _edit(self.pin, key, PIN_MAX, digits_only=True)
+            self.pin_error = ""
         elif self.focus is Field.PHONE:
             self.phone = _edit(self.phone, key, PHONE_MAX, digits_only=True)
         else:
@@ -103,10 +105,9 @@ class UiState:
         """Update the screen after the kiosk answered ``command``."""
         if isinstance(command, UnlockGuard):
             self.pin = ""
+            self.pin_error = "" if result.ok else strings.text(self.language, "pin_wrong")
             if result.ok:
                 self.go(Page.ALARMS)
-            else:
-                self.say(strings.text(self.language, "pin_wrong"), False, now)
             return
         if isinstance(command, LockGuard):
             self.go(Page.RESIDENT)

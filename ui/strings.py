@@ -278,8 +278,11 @@ VISIT_REASONS = ("family", "delivery", "maintenance", "medical")
 UI: dict[str, dict[str, str]] = {
     "zh-CN": {
         "guard": "保安",
+        "guard_hold": "保安 · 长按",
         "pin_title": "请输入保安密码",
         "pin_wrong": "密码错误",
+        "pin_locked": "尝试次数过多，请 {n} 秒后再试",
+        "default_pin": "仍在用出厂密码 1234，请尽快更换",
         "ok": "确定",
         "cancel": "取消",
         "back": "返回",
@@ -351,8 +354,11 @@ UI: dict[str, dict[str, str]] = {
     },
     "en": {
         "guard": "Guard",
+        "guard_hold": "Guard · hold",
         "pin_title": "Enter the guard PIN",
         "pin_wrong": "Wrong PIN",
+        "pin_locked": "Too many tries: try again in {n} s",
+        "default_pin": "Factory PIN 1234 in use: change it",
         "ok": "OK",
         "cancel": "Cancel",
         "back": "Back",
