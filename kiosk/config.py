@@ -285,6 +285,13 @@ class GpioSettings:
     door_held_open_s: float = field(
         metadata=spec("Alarm when the door stays open longer than this.", lo=5, hi=600, unit="s")
     )
+    door_contact: bool = field(
+        metadata=spec(
+            "A door contact or the barrier's passage output is wired to door_pin: an opening "
+            "nobody went through is logged as unused and counts as no passage. Without one, "
+            "every opening counts as a passage."
+        )
+    )
 
     def check(self) -> None:
         if self.open_s > self.max_open_s:

@@ -47,7 +47,7 @@ from kiosk.alarms import Alarms, Noted
 from kiosk.clock import Clock, boot_id
 from kiosk.codes import CodeReader
 from kiosk.config import Config, Policy
-from kiosk.doorway import Doorway
+from kiosk.doorway import Doorway, Outcome
 from kiosk.exc import HardwareError
 from kiosk.guard import GuardDesk, visitor_data
 from kiosk.health import HealthWatch
@@ -64,7 +64,7 @@ from kiosk.model import (
 )
 from kiosk.office import OfficeData
 from kiosk.passes.verify import Verifier
-from kiosk.recorder import Recorder
+from kiosk.recorder import Recorder, unused_opening
 from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
 from kiosk.temperature import Measurement
@@ -180,6 +180,7 @@ class Kiosk:
         # The code decided last and, when it was refused, the reason: held up again, it is
         # answered instead of ignored.
         self._decided: tuple[str, Reason | None] | None = None
+        self._opening: Event | None = None  # the logged decision the relay is open for
         self.session: Session | None = None
         self.codes = CodeReader(config.device.cooldown_s)
         self.doorway = Doorway(
@@ -201,8 +202,9 @@ class Kiosk:
                 self.recorder.unsynced = backlog
             self.health.watch_link(now, self.recorder.unsynced)
             self.alarms.raise_posted(now)  # alarms other threads (the sync agent) posted
-            if self.doorway.watch(now):
-                self._opening_used_up()
+            ended = self.doorway.watch(now)
+            if ended is not None:
+                self._opening_ended(ended, now)
             self._watch_exit_button(now)
             self.recorder.write_kept(now.monotonic)
             self._step(now)
@@ -454,6 +456,8 @@ class Kiosk:
         if not self.record(event):
             self._log_failed(decision)
             return None
+        if decision.verdict is Verdict.ALLOW:
+            self._opening = event
         self._act(session, decision, now)
         return event
 
@@ -508,9 +512,16 @@ class Kiosk:
         self.doorway.open(now)
         self.hw.indicator.show("pass")
 
-    def _opening_used_up(self) -> None:
+    def _opening_ended(self, outcome: Outcome, now: ClockReading) -> None:
         if self._stage not in (Stage.OPEN, Stage.DENIED, Stage.GUARD):  # they show their own
             self.hw.indicator.show(self.alarms.pattern())
+        opening, self._opening = self._opening, None
+        if outcome == "unused" and opening is not None and self.config.gpio.door_contact:
+            self.record(
+                unused_opening(
+                    opening, self.make_event(EventKind.SYSTEM, Reason.OPENING_UNUSED, now)
+                )
+            )
 
     # --- events ------------------------------------------------------------------------------
 
@@ -588,6 +599,7 @@ class Kiosk:
         event = replace(event, direction=Direction.OUT)
         if not self.record(event):
             self.recorder.keep(event, now.monotonic)  # record() has put the fault on screen
+        self._opening = event
         self.open_gate(now)
         if self._policy().exit_button == "alarm":
             detail = "exit button used: in this compound people leave through the exit lane"

@@ -83,6 +83,7 @@ class Reason(StrEnum):
     OFFICE_REFUSED = "office_refused"  # the office refuses every upload (e.g. an older office)
     VISITOR_REGISTERED = "visitor_registered"
     EXIT_BUTTON = "exit_button"
+    OPENING_UNUSED = "opening_unused"  # the gate opened and nobody went through: no passage
 
 
 class Verdict(StrEnum):

@@ -159,7 +159,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 
 
 def test_full_disk_is_a_store_error_and_loses_nothing_written(tmp_path: Path) -> None:
-    log = EventLog(tmp_path / "events.db", max_pages=14)  # the schema takes 13
+    log = EventLog(tmp_path / "events.db", max_pages=15)  # the schema takes 14
     written = []
     with pytest.raises(StoreError, match="full"):
         for i in range(10_000):

@@ -62,6 +62,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.OFFICE_REFUSED: Words("社区办公室不收本机记录", "可以照常通行，保安会处理"),
         R.VISITOR_REGISTERED: Words("访客已登记", "请通行"),
         R.EXIT_BUTTON: Words("出门按钮开的门", "请通行"),
+        R.OPENING_UNUSED: Words("门开过，无人通过", "这次不算进出，可以再扫码"),
     },
     "en": {
         R.OK: Words("Please go through"),
@@ -127,6 +128,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         ),
         R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
         R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
+        R.OPENING_UNUSED: Words("Opened, nobody went through", "Not counted: you may scan again"),
     },
 }
 
