@@ -3,11 +3,14 @@ left, and the "come closer" arrow at the edge where the thermometer sits."""
 
 from __future__ import annotations
 
+import pygame
 import pytest
 
+from kiosk.view import Stage
 from ui import samples
 from ui.render import still_screen
 from ui.resident import message
+from ui.screen import LANGUAGE_RESET_S, Screen
 
 VIEWS = samples.stage_views()
 
@@ -43,3 +46,49 @@ def test_the_come_closer_arrow_points_where_the_thermometer_sits(side: str) -> N
         }
         expected = {where: view == "closer" and where == side for where in PROBES}
         assert lit == expected, view
+
+
+def card_texts(name: str, language: str = "zh-CN") -> list[str]:
+    screen = still_screen(VIEWS[name], language=language)
+    screen.draw()
+    return [t.text for t in screen.canvas.texts]
+
+
+def test_a_visitors_card_says_whom_they_visit_a_residents_does_not() -> None:
+    assert "访客 · H-0101 的访客" in card_texts("visitor")
+    assert "Visitor · to H-0101" in card_texts("visitor", "en")
+    assert not any("访客" in t for t in card_texts("pass"))
+
+
+def test_a_resident_switches_the_language_on_the_idle_screen_and_it_goes_back() -> None:
+    now = [100.0]
+    kiosk = samples.FakeKiosk()
+    screen = Screen(kiosk, pygame.Surface((800, 480)), clock=lambda: now[0])
+    screen.draw()
+    [button] = [b for b in screen.canvas.buttons if b.label == "English"]
+    screen.touch(button.rect.center)
+    screen.update()
+    screen.draw()
+    assert "Show your pass" in [t.text for t in screen.canvas.texts]
+    assert kiosk.commands == []  # the resident's choice, not the lane's setting
+    kiosk.publish(stage=Stage.OPEN)  # their turn at the gate, in English
+    now[0] += LANGUAGE_RESET_S
+    screen.update()
+    assert screen.state.language == "en"
+    kiosk.publish(stage=Stage.IDLE)
+    screen.update()
+    now[0] += LANGUAGE_RESET_S - 1
+    screen.update()
+    assert screen.state.language == "en"
+    now[0] += 1.5
+    assert screen.update()
+    screen.draw()
+    assert screen.state.language == "zh-CN"
+    assert "请出示通行证" in [t.text for t in screen.canvas.texts]
+
+
+def test_the_language_button_is_only_on_the_idle_screen() -> None:
+    for name in ("pass", "see-guard", "lower-pass", "measuring"):
+        screen = still_screen(VIEWS[name])
+        screen.draw()
+        assert "English" not in [b.label for b in screen.canvas.buttons], name

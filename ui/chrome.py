@@ -64,12 +64,22 @@ def bar_height(canvas: Canvas) -> int:
 
 
 def status_bar(
-    canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState, button: Action | None
+    canvas: Canvas,
+    box: pygame.Rect,
+    view: KioskView,
+    state: UiState,
+    button: Action | None,
+    switch_language: Action | None = None,
 ) -> None:
-    """Direction badge, connection and log state; on the right an optional guard button."""
+    """Direction badge, connection and log state; on the right an optional guard button and,
+    left of it, an optional button that switches the language ("English" / "中文")."""
     canvas.fill(box, theme.BAR)
     pad = canvas.u(2)
     inner = box.inflate(-2 * pad, -2 * pad)
+    if switch_language is not None:
+        width = canvas.u(120)
+        inner, other = layout.cols(inner, (inner.width - width, width), canvas.u(8))
+        canvas.button(other, strings.text(state.language, "other_language"), switch_language)
     if button is not None:  # the guard corner: opens the PIN pad only when held (ui.screen)
         width = canvas.u(170)
         inner, guard = layout.cols(inner, (inner.width - width, width), canvas.u(8))

@@ -378,7 +378,7 @@ def _choice_row(
 
 def _language(state: UiState, language: str) -> Action:
     def action() -> Command:
-        state.language = language
+        state.language = state.home_language = language
         return SetLanguage(language)
 
     return action

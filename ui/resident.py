@@ -84,13 +84,15 @@ def draw(
     frame: GreyFrame | None = None,
     *,
     sensor_side: str = "right",
+    switch_language: Action | None = None,
 ) -> None:
     """The whole resident screen, with the guard button in the status bar; while the kiosk
     asks to come closer, an arrow at the edge where the thermometer sits."""
     bar, rest = layout.take_top(canvas.surface.get_rect(), chrome.bar_height(canvas))
     alarms, main = layout.take_top(rest, banner.height(canvas, view.alarms))
     canvas.fill(main, theme.STAGE_BACKGROUND[view.stage])
-    chrome.status_bar(canvas, bar, view, state, open_guard)
+    idle = view.stage is Stage.IDLE and view.prompt is None
+    chrome.status_bar(canvas, bar, view, state, open_guard, switch_language if idle else None)
     banner.draw(canvas, alarms, view.alarms, state.language)
     pad = canvas.u(8)
     main = main.inflate(-2 * pad, -2 * pad)

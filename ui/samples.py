@@ -60,6 +60,11 @@ def person(colour: RiskColour = RiskColour.WHITE, photo: bool = True) -> PersonV
     )
 
 
+def visitor() -> PersonView:
+    """A visitor of flat H-0101 (the card must not look like a resident's)."""
+    return replace(person(), masked_name="刘*", role=Role.VISITOR, household_id="H-0101")
+
+
 def event(
     minutes: int, reason: Reason, kind: EventKind = EventKind.DECISION, **extra: object
 ) -> Event:
@@ -253,6 +258,7 @@ def prompt_views(views: dict[str, KioskView]) -> dict[str, KioskView]:
         "see-guard": replace(revoked, prompt=Prompt.SEE_GUARD),
         "retry": replace(revoked, reason=Reason.NO_FOREHEAD, prompt=Prompt.RETRY),
         "lower-pass": replace(BASE, prompt=Prompt.LOWER_PASS),
+        "visitor": replace(views["pass"], person=visitor()),
         "closer": replace(views["measuring"], prompt=Prompt.CLOSER, countdown_s=5),
     }
 

@@ -32,6 +32,8 @@ PIN_IDLE_S = 10.0  # the PIN pad goes back to the resident screen after this lon
 # A new verdict or alarm is shown over any guard page at least this long, and while the
 # verdict lasts: nothing happens at the gate unseen behind the guard's pages.
 OVERLAY_S = 6.0
+# A language a resident picked goes back to the lane's own once the lane has been idle this long.
+LANGUAGE_RESET_S = 20.0
 VERDICT_STAGES = frozenset({Stage.OPEN, Stage.DENIED, Stage.GUARD})
 NEWS_KINDS = frozenset({EventKind.DECISION, EventKind.VISITOR})
 
@@ -75,7 +77,9 @@ class Screen:
         self.sensor_side = sensor_side
         self.fonts = fonts or FontBook()
         self.canvas = Canvas(surface, self.fonts)
-        self.state = UiState(language=strings.check_language(language), last_touch=clock())
+        home = strings.check_language(language)
+        self.state = UiState(language=home, home_language=home, last_touch=clock())
+        self._lane_busy_at = clock()  # when the lane last showed anything but the idle prompt
         self.speaker = speaker or Speaker(enabled=False)
         self.panel = panel
         self.panel_canvas = Canvas(panel_surface, self.fonts) if panel_surface is not None else None
@@ -158,11 +162,25 @@ class Screen:
             self.state.go(Page.RESIDENT)
             self._dirty = True
         self._watch_guard_corner(view, now)
+        self._back_to_home_language(view, now)
         if self._overlay_until is not None and now >= self._overlay_until:
             self._dirty = True  # the guard page comes back once the verdict is over
         toast = self.state.toast
         key = (view.sequence, toast.until if toast is not None and now < toast.until else None)
         return self._dirty or key != self._drawn or self._new_frame(view, now)
+
+    def _back_to_home_language(self, view: KioskView, now: float) -> None:
+        if view.stage is not Stage.IDLE or view.prompt is not None:
+            self._lane_busy_at = now
+        idle_since = max(self._lane_busy_at, self.state.last_touch)
+        if self.state.language != self.state.home_language and now - idle_since >= LANGUAGE_RESET_S:
+            self.state.language = self.state.home_language
+            self._dirty = True
+
+    def _switch_language(self) -> None:
+        """A resident's own choice on the idle screen (the guard's settings set the lane's)."""
+        zh, en = strings.LANGUAGES
+        self.state.language = en if self.state.language == zh else zh
 
     def _watch_guard_corner(self, view: KioskView, now: float) -> None:
         """Open the PIN pad once the corner has been held long enough; close a pad left alone."""
@@ -208,7 +226,13 @@ class Screen:
         if page is Page.RESIDENT:
             frame = self._take_frame(view, now)
             resident.draw(
-                canvas, view, self.state, self._open_guard, frame, sensor_side=self.sensor_side
+                canvas,
+                view,
+                self.state,
+                self._open_guard,
+                frame,
+                sensor_side=self.sensor_side,
+                switch_language=self._switch_language,
             )
             self._speak(view)
         else:

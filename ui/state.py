@@ -63,6 +63,7 @@ class UiState:
     """The touch screen's own memory; changed only by touches and command results."""
 
     language: str = strings.DEFAULT_LANGUAGE
+    home_language: str = strings.DEFAULT_LANGUAGE  # the lane's own; a resident's choice is not
     page: Page = Page.RESIDENT
     pin: str = ""
     phone: str = ""

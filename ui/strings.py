@@ -353,6 +353,8 @@ UI: dict[str, dict[str, str]] = {
         "colour_green": "绿·空房",
         "colour_white": "白·正常",
         "visitor_of": "{flat} 的访客",
+        "visitor_card": "访客 · {flat} 的访客",
+        "other_language": "English",
     },
     "en": {
         "guard": "Guard",
@@ -429,6 +431,8 @@ UI: dict[str, dict[str, str]] = {
         "colour_green": "Green: empty flat",
         "colour_white": "White: normal",
         "visitor_of": "visitor of {flat}",
+        "visitor_card": "Visitor · to {flat}",
+        "other_language": "中文",
     },
 }
 
