@@ -11,6 +11,7 @@ from ui import samples
 from ui.render import still_screen
 from ui.resident import message
 from ui.screen import LANGUAGE_RESET_S, Screen
+from ui.speech import Speaker
 
 VIEWS = samples.stage_views()
 
@@ -92,3 +93,22 @@ def test_the_language_button_is_only_on_the_idle_screen() -> None:
         screen = still_screen(VIEWS[name])
         screen.draw()
         assert "English" not in [b.label for b in screen.canvas.buttons], name
+
+
+def test_a_countdown_is_not_read_out_every_second() -> None:
+    class Recording(Speaker):
+        def __init__(self) -> None:
+            super().__init__(enabled=False)
+            self.said: list[str] = []
+
+        def say(self, words: str, language: str) -> None:
+            if not self.said or self.said[-1] != words:
+                self.said.append(words)
+
+    kiosk = samples.FakeKiosk(VIEWS["pass-countdown"])
+    speaker = Recording()
+    screen = Screen(kiosk, pygame.Surface((800, 480)), speaker=speaker)
+    for left in (6, 5, 4):
+        kiosk.publish(countdown_s=left)
+        screen.draw()
+    assert speaker.said == ["请通行"]

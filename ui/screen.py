@@ -283,10 +283,9 @@ class Screen:
         if view.stage in QUIET_STAGES:
             return
         words = resident.message(view, self.state.language)
-        self.speaker.say(
-            " ".join(w for w in (words.kicker, words.headline, words.hint) if w),
-            self.state.language,
-        )
+        # A hint counting seconds down is not read out again every second.
+        said = (words.kicker, words.headline) if view.countdown_s is not None else words
+        self.speaker.say(" ".join(w for w in said if w), self.state.language)
 
 
 def _frames_of(kiosk: KioskPort) -> FramePort | None:
