@@ -123,6 +123,14 @@ class Hardware:
         self.thermometer.close()
 
 
+def lasting_prompt(stage: Stage, reason: Reason) -> Prompt:
+    """What a refusal turns into while its code stays held up: retry for a temperature not
+    taken, the guard booth for a case the guard must decide, else "this pass will not do"."""
+    if reason is Reason.NO_FOREHEAD:
+        return Prompt.RETRY
+    return Prompt.GUARD_BOOTH if stage is Stage.GUARD else Prompt.SEE_GUARD
+
+
 class Kiosk:
     """The gate's state machine. See the module docstring."""
 
@@ -179,7 +187,7 @@ class Kiosk:
         self._since = 0.0  # when the current stage was shown
         # The code decided last and, when it was refused, the reason: held up again, it is
         # answered instead of ignored.
-        self._decided: tuple[str, Reason | None] | None = None
+        self._decided: tuple[str, Decision] | None = None
         self._opening: Event | None = None  # the logged decision the relay is open for
         self.session: Session | None = None
         self.codes = CodeReader(config.device.cooldown_s)
@@ -269,9 +277,7 @@ class Kiosk:
         gone = self._refused_code_gone_for(mono)
         if gone < GONE_S:
             if mono >= self._stage_until:
-                self._prompt = (
-                    Prompt.RETRY if self._reason is Reason.NO_FOREHEAD else Prompt.SEE_GUARD
-                )
+                self._prompt = lasting_prompt(self._stage, self._reason)
             return
         if self._prompt is not None or mono >= max(self._stage_until, mono - gone + REFUSAL_S):
             self._back_to_idle(mono)
@@ -279,7 +285,8 @@ class Kiosk:
     def _refused_code_gone_for(self, mono: float) -> float:
         """Seconds since the refused code was last seen; infinite when the refusal had none."""
         decided = self._decided
-        if decided is None or decided[1] is None or self.codes.held != decided[0]:
+        refused = decided is not None and decided[1].verdict is not Verdict.ALLOW
+        if decided is None or not refused or self.codes.held != decided[0]:
             return math.inf
         return self.codes.held_gone_for(mono)
 
@@ -349,11 +356,13 @@ class Kiosk:
         decided = self._decided
         if decided is None or not self.codes.held_in_view or self.codes.held != decided[0]:
             self._prompt = None
-        elif decided[1] is None:
+        elif decided[1].verdict is Verdict.ALLOW:
             self._prompt = Prompt.LOWER_PASS
         else:
-            self.show(Stage.DENIED, decided[1], Verdict.DENY, now.monotonic)
-            self._prompt = Prompt.RETRY if decided[1] is Reason.NO_FOREHEAD else Prompt.SEE_GUARD
+            verdict, reason = decided[1].verdict, decided[1].reason
+            stage = Stage.GUARD if verdict is Verdict.GUARD else Stage.DENIED
+            self.show(stage, reason, verdict, now.monotonic)
+            self._prompt = lasting_prompt(stage, reason)
 
     def start_pass(self, text: str, now: ClockReading) -> None:
         """Verify a code and apply the rules that need no temperature."""
@@ -495,8 +504,7 @@ class Kiosk:
     def _remember_decided(self, session: Session | None, decision: Decision, mono: float) -> None:
         if session is None or not session.text or decision.verdict is Verdict.REMEASURE:
             return
-        refused = None if decision.verdict is Verdict.ALLOW else decision.reason
-        self._decided = (session.text, refused)
+        self._decided = (session.text, decision)
         # The camera is not read while measuring: the code counts as seen at the decision,
         # so one held up all along is not taken for a new presentation.
         self.codes.hold(session.text, mono)

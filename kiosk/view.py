@@ -51,6 +51,7 @@ class Prompt(StrEnum):
     with a screen that ignores them."""
 
     SEE_GUARD = "see_guard"  # a refused code still held up: this pass will not do, go to the booth
+    GUARD_BOOTH = "guard_booth"  # held up after "call the guard" (a fault): go to the booth
     RETRY = "retry"  # no temperature taken and the pass still held: lower it and show it again
     LOWER_PASS = "lower_pass"  # a code already decided is held up again: lower the phone
     CLOSER = "closer"  # measuring, no forehead yet: come closer, 3–5 cm, the sensor is there

@@ -258,6 +258,7 @@ def prompt_views(views: dict[str, KioskView]) -> dict[str, KioskView]:
         "see-guard": replace(revoked, prompt=Prompt.SEE_GUARD),
         "retry": replace(revoked, reason=Reason.NO_FOREHEAD, prompt=Prompt.RETRY),
         "lower-pass": replace(BASE, prompt=Prompt.LOWER_PASS),
+        "guard-booth": replace(views["guard"], prompt=Prompt.GUARD_BOOTH),
         "visitor": replace(views["pass"], person=visitor()),
         "closer": replace(views["measuring"], prompt=Prompt.CLOSER, countdown_s=5),
     }

@@ -161,12 +161,14 @@ PROMPTS: dict[str, dict[Prompt, Words]] = {
     "zh-CN": {
         Prompt.SEE_GUARD: Words("此通行证不能用，请到保安亭 →", "保安会帮您；放下手机即可"),
         Prompt.RETRY: Words("没有测到体温", "请放下手机，再出示一次重新测温"),
+        Prompt.GUARD_BOOTH: Words("请到保安亭 →", "设备无法判断，保安会帮您"),
         Prompt.LOWER_PASS: Words("已读过，请放下手机"),
         Prompt.CLOSER: Words("请靠近 · 3–5 cm", "额头对准测温器，还有 {n} 秒"),
     },
     "en": {
         Prompt.SEE_GUARD: Words("Go to the guard booth →", "This pass cannot be used here"),
         Prompt.RETRY: Words("No temperature taken", "Lower your phone, then show it again"),
+        Prompt.GUARD_BOOTH: Words("Go to the guard booth →", "The guard will help you"),
         Prompt.LOWER_PASS: Words("Already read: lower your phone"),
         Prompt.CLOSER: Words("Come closer · 3–5 cm", "Forehead to the sensor: {n} s left"),
     },
