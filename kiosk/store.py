@@ -246,6 +246,16 @@ class EventLog:
             )
             return conn.total_changes - before
 
+    def forget_passages(self, openings: Iterable[tuple[str, str]]) -> int:
+        """Drop passages at other kiosks that nobody went through after all ((device id,
+        event id) from the office); returns how many were dropped."""
+        with self._db.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "DELETE FROM passages WHERE device_id = ? AND event_id = ?", list(openings)
+            )
+            return conn.total_changes - before
+
     def recent(self, limit: int = 20) -> list[Event]:
         """The newest ``limit`` events, newest first."""
         return self._select("1 ORDER BY seq DESC LIMIT ?", (limit,))

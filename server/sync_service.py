@@ -256,6 +256,16 @@ def _pass_on(session: Session, compound: str, new: Iterable[Event]) -> None:
         }
         for start in range(0, len(passages), PASSAGES_PER_ROW)
     ]
+    uploaded = {e.event_id for e in batch}
+    retracted = [
+        {"device_id": e.device_id, "event_id": str(e.data["opening"])}
+        for e in batch
+        if e.reason is Reason.OPENING_UNUSED
+        and e.data.get("opening")
+        and e.data["opening"] not in uploaded
+    ]
+    if retracted:  # their openings went out in an earlier upload: take them back
+        rows.append({"compound_id": compound, "kind": "unused", "payload": {"unused": retracted}})
     if rows:
         session.execute(_insert(session, CHANGES), rows)
 
@@ -512,6 +522,7 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
     trust: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
     passages: list[dict[str, Any]] = []
+    unused: list[tuple[str, str]] = []
     cursor = since
     for row in rows:
         payload, cursor = row.payload, row.seq
@@ -530,6 +541,8 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
             trust = payload
         elif row.kind == "policy":
             policy = payload
+        elif row.kind == "unused":
+            unused += [(u["device_id"], u["event_id"]) for u in payload["unused"]]
     delta = Delta(
         since=since,
         cursor=cursor,
@@ -540,5 +553,6 @@ def _fold(rows: list[Change], since: int, now: datetime, *, more: bool) -> Delta
         trust=trust,
         policy=policy,
         more=more,
+        unused=tuple(unused),
     )
     return DeltaPage(delta, passages)

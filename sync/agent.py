@@ -63,6 +63,7 @@ class EventSource(Protocol):
     def count_unsynced(self) -> int: ...
     def correct_untrusted(self, boot_id: str, offset_s: float) -> int: ...
     def merge_passages(self, passages: Iterable[Passage]) -> int: ...
+    def forget_passages(self, openings: Iterable[tuple[str, str]]) -> int: ...
 
 
 class ClockLike(Protocol):
@@ -399,6 +400,8 @@ class SyncAgent:
                 # Idempotent, so it may go before the cursor's transaction: a crash between
                 # the two downloads the passages again and counts each once.
                 self.events.merge_passages(found.passages)
+            if found.unused:  # idempotent too: forgetting twice forgets nothing more
+                self.events.forget_passages(found.unused)
             if found.cursor != since or not found.empty:
                 apply_delta(self.office, found)
                 changed = changed or not found.empty

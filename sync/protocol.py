@@ -273,6 +273,14 @@ def passage_to_json(passage: Passage) -> dict[str, Any]:
     }
 
 
+def _opening_ref(value: Any, where: str) -> tuple[str, str]:
+    doc = _object(value, where)
+    _no_unknown(doc, frozenset({"device_id", "event_id"}), where)
+    return _ident(doc.get("device_id"), f"{where}.device_id"), _ident(
+        doc.get("event_id"), f"{where}.event_id"
+    )
+
+
 def passage_from_json(value: Any, where: str) -> Passage:
     doc = _object(value, where)
     return Passage(
@@ -521,12 +529,15 @@ class Delta:
     policy: dict[str, Any] | None = None
     more: bool = False
     passages: tuple[Passage, ...] = ()
+    # (device id, event id) of passages passed on before, that their kiosk has since said
+    # nobody went through (Reason.OPENING_UNUSED): they count for nothing any more.
+    unused: tuple[tuple[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.revoked or self.households or self.photos or self.passages) and (
-            self.trust is None and self.policy is None
-        )
+        return not (
+            self.revoked or self.households or self.photos or self.passages or self.unused
+        ) and (self.trust is None and self.policy is None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -541,6 +552,7 @@ class Delta:
             "policy": self.policy,
             "more": self.more,
             "passages": [passage_to_json(p) for p in self.passages],
+            "unused": [{"device_id": d, "event_id": e} for d, e in self.unused],
         }
 
     @classmethod
@@ -554,6 +566,7 @@ class Delta:
         households = _typed(doc, "households", list, "delta")
         photos = _typed(doc, "photos", list, "delta")
         passages = _typed(doc, "passages", list, "delta") if "passages" in doc else []
+        unused = _typed(doc, "unused", list, "delta") if "unused" in doc else []
         return cls(
             since=_typed(doc, "since", int, "delta"),
             cursor=_typed(doc, "cursor", int, "delta"),
@@ -572,6 +585,7 @@ class Delta:
             passages=tuple(
                 passage_from_json(p, f"delta.passages[{i}]") for i, p in enumerate(passages)
             ),
+            unused=tuple(_opening_ref(u, f"delta.unused[{i}]") for i, u in enumerate(unused)),
         )
 
 

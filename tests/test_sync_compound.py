@@ -288,3 +288,13 @@ def test_an_opening_nobody_used_is_no_passage_at_the_other_kiosk(office, lanes):
     both_sync(a, b)
     assert b.show(resident, Direction.IN) == ALLOW  # no "上次进出没有扫码" at B
     assert office.office.conflicts() == []
+
+
+def test_an_opening_passed_on_before_it_was_found_unused_is_taken_back(office, lanes):
+    a, b = lanes
+    resident = sign(office, "h1", Role.RESIDENT)
+    assert a.show(resident, Direction.IN) == ALLOW
+    both_sync(a, b)  # B has heard of the passage
+    a.opening_unused()  # nobody went through after all, said in A's next upload
+    both_sync(a, b)
+    assert b.show(resident, Direction.IN) == ALLOW  # not refused for a passage never made
