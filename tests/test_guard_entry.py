@@ -4,12 +4,20 @@ a lock-out counts down in words, and the factory PIN is called out until it is c
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pygame
 import pytest
 
+from kiosk.app import build
+from kiosk.commands.demo import demo_config
+from kiosk.config import hash_pin
+from kiosk.demo_scenario import Player, SimTime
+from kiosk.demo_world import make_world
 from kiosk.view import Stage, UnlockGuard
 from tests import test_machine_e2e
-from tests.test_machine_e2e import Rig
+from tests.test_machine_e2e import START, Rig
 from ui import strings
 from ui.screen import GUARD_HOLD_S, OVERLAY_S, Screen
 from ui.state import Page
@@ -100,20 +108,23 @@ def test_a_lock_out_counts_down_in_words_beside_the_keypad(rig: Rig) -> None:
 
 
 @pytest.mark.parametrize("pin", ["1234", "8642"])
-def test_the_factory_pin_is_called_out_until_it_is_changed(rig: Rig, pin: str) -> None:
-    import dataclasses
-
-    from kiosk.config import hash_pin
-
-    ui = dataclasses.replace(rig.app.config.ui, guard_pin_sha256=hash_pin(pin))
-    rig.app.kiosk.config = dataclasses.replace(rig.app.config, ui=ui)
-    rig.app.kiosk.guard._ui = ui
-    screen = screen_on(rig)
-    hold_corner(rig, screen)
-    warning = strings.text("zh-CN", "default_pin")
-    assert (warning in texts(screen)) is (pin == "1234")
-    for key in pin:
-        press(screen, key)
-    press(screen, strings.text("zh-CN", "ok"))
-    assert screen.state.shown_page(rig.app.kiosk.view()) is Page.ALARMS
-    assert (warning in texts(screen)) is (pin == "1234")
+def test_the_factory_pin_is_called_out_until_it_is_changed(tmp_path: Path, pin: str) -> None:
+    config = demo_config(tmp_path)
+    config = dataclasses.replace(
+        config, ui=dataclasses.replace(config.ui, guard_pin_sha256=hash_pin(pin))
+    )
+    time = SimTime(START)
+    app = build(config, sim=True, clock=time.clock, timers=time.timers)
+    try:
+        gate = Rig(app, make_world(START, compound=config.device.compound), Player(app, time))
+        screen = screen_on(gate)
+        hold_corner(gate, screen)
+        warning = strings.text("zh-CN", "default_pin")
+        assert (warning in texts(screen)) is (pin == "1234")
+        for key in pin:
+            press(screen, key)
+        press(screen, strings.text("zh-CN", "ok"))
+        assert screen.state.shown_page(app.kiosk.view()) is Page.ALARMS
+        assert (warning in texts(screen)) is (pin == "1234")
+    finally:
+        app.close()
