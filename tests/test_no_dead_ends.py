@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk.machine import GONE_S, REFUSAL_S
-from kiosk.model import EventKind, Reason, Verdict
-from kiosk.view import KioskView, Prompt, Stage
+from kiosk.model import Direction, EventKind, Reason, Verdict
+from kiosk.view import KioskView, Prompt, SetDirection, Stage
 from tests import test_machine_e2e
 from tests.test_machine_e2e import Rig
 
@@ -118,3 +118,21 @@ def test_no_forehead_by_the_limit_is_refused_and_the_held_pass_asked_to_retry(ri
     assert refused.reason is Reason.NO_FOREHEAD
     views = watch(rig, REFUSAL_S + 1)
     assert views[-1].stage is Stage.DENIED and views[-1].prompt is Prompt.RETRY
+
+
+def test_a_used_up_visitor_pass_held_up_asks_for_the_guard_booth(rig: Rig) -> None:
+    for direction in (Direction.IN, Direction.OUT, Direction.IN, Direction.OUT):
+        rig.guard(SetDirection(direction))
+        rig.show("visitor")
+        rig.wait(Stage.OPEN)
+        rig.sim.present_pass(None)
+        rig.sim.set_door(True)  # walks through: two visits, in and out
+        rig.player.run(1.0)
+        rig.sim.set_door(False)
+        rig.player.run(rig.app.config.device.cooldown_s + 1)
+    rig.guard(SetDirection(Direction.IN))
+    refused = refuse(rig, "visitor")
+    assert refused.reason is Reason.VISITOR_LIMIT
+    views = watch(rig, REFUSAL_S + 2)
+    assert all(v.stage is Stage.DENIED for v in views)
+    assert views[-1].prompt is Prompt.SEE_GUARD
