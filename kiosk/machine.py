@@ -19,11 +19,12 @@ no forehead is in front of the thermometer, measuring goes on with "come closer"
 seconds left, and only its limit ends it.
 
 Pacing a lane: one opening is one passage. The relay drops the moment the door shuts behind
-the person (no tailgating window), and the screen invites the next person as soon as the one
-let through has lowered the pass or opened the door. The next person is read and measured
-while the first walks through; if they are let through before the door has shut, the decision
-waits (Stage.COOLDOWN, "please wait") and is logged and acted on once the door is shut. The
-gate never opens for a second person while it is open, or the door open, for the first.
+the person (no tailgating window); the screen stays green, counting down, while the relay is
+on, and an opening nobody went through is logged as unused (docs/gate-rules.md). The next
+person's pass is read at once, and they are measured while the first walks through; if they
+are let through before the door has shut, the decision waits (Stage.COOLDOWN, "please wait")
+and is logged and acted on once the door is shut. The gate never opens for a second person
+while it is open, or the door open, for the first.
 
 The state machine stands above its helpers, which never import it: ``admission`` (code →
 decision), ``codes`` (camera frames, the held-code filter, the aim hint), ``doorway`` (relay,
@@ -185,8 +186,7 @@ class Kiosk:
         self._prompt: Prompt | None = None
         self._countdown_until: float | None = None
         self._since = 0.0  # when the current stage was shown
-        # The code decided last and, when it was refused, the reason: held up again, it is
-        # answered instead of ignored.
+        # The code decided last and its decision: held up again, it is answered, not ignored.
         self._decided: tuple[str, Decision] | None = None
         self._opening: Event | None = None  # the logged decision the relay is open for
         self.session: Session | None = None
