@@ -334,3 +334,14 @@ def test_speaker_runs_in_the_background(tmp_path: Path) -> None:
     speaker._speaking.wait(timeout=10)
     assert log.read_text().split() == ["-v", "cmn", "请通行"]
     speaker.close()
+
+
+def test_the_guard_corner_counts_the_seconds_still_to_hold(window: pygame.Surface) -> None:
+    ui = Driver(window, busy())
+    ui.run(ui.finger(ui.word("guard_hold")))
+    for left in (3, 2, 1):
+        labels = [b.label for b in ui.screen.canvas.buttons]
+        assert strings.text("zh-CN", "guard_holding", n=left) in labels, labels
+        ui.clock.now += 1.0
+        ui.run()
+    assert ui.screen.state.page is Page.PIN

@@ -112,3 +112,12 @@ def test_a_countdown_is_not_read_out_every_second() -> None:
         kiosk.publish(countdown_s=left)
         screen.draw()
     assert speaker.said == ["请通行"]
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+@pytest.mark.parametrize("size", [(800, 480), (1280, 720), (1024, 600), (1080, 1920)])
+def test_the_counting_guard_corner_fits(language: str, size: tuple[int, int]) -> None:
+    screen = still_screen(samples.BASE, size, language)
+    screen.state.guard_hold_left = 3
+    screen.draw()
+    assert [t.text for t in screen.canvas.texts if t.clipped] == []

@@ -83,9 +83,11 @@ def status_bar(
     if button is not None:  # the guard corner: opens the PIN pad only when held (ui.screen)
         width = canvas.u(170)
         inner, guard = layout.cols(inner, (inner.width - width, width), canvas.u(8))
+        left = state.guard_hold_left
+        label = "guard_hold" if left is None else "guard_holding"
         canvas.button(
             guard,
-            strings.text(state.language, "guard_hold"),
+            strings.text(state.language, label, n=left),
             button,
             colour=theme.GREY,
             role=Text.STATUS,

@@ -8,6 +8,7 @@ viewfinder, which is redrawn at most ``VIEWFINDER_FPS`` times a second.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -162,12 +163,21 @@ class Screen:
             self.state.go(Page.RESIDENT)
             self._dirty = True
         self._watch_guard_corner(view, now)
+        self._count_the_hold(now)
         self._back_to_home_language(view, now)
         if self._overlay_until is not None and now >= self._overlay_until:
             self._dirty = True  # the guard page comes back once the verdict is over
         toast = self.state.toast
         key = (view.sequence, toast.until if toast is not None and now < toast.until else None)
         return self._dirty or key != self._drawn or self._new_frame(view, now)
+
+    def _count_the_hold(self, now: float) -> None:
+        """While the guard corner is held, its label counts the seconds still to hold."""
+        since = self._hold_since
+        left = None if since is None else max(1, math.ceil(GUARD_HOLD_S - (now - since) - 1e-6))
+        if left != self.state.guard_hold_left:
+            self.state.guard_hold_left = left
+            self._dirty = True
 
     def _back_to_home_language(self, view: KioskView, now: float) -> None:
         if view.stage is not Stage.IDLE or view.prompt is not None:

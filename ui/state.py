@@ -74,6 +74,7 @@ class UiState:
     scroll: int = 0  # first row shown on a list page
     toast: Toast | None = None
     pin_error: str = ""  # why the last PIN failed, shown beside the keypad until a key
+    guard_hold_left: int | None = None  # the guard corner is held: whole seconds still to hold
     last_touch: float = 0.0
 
     def go(self, page: Page) -> None:

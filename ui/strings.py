@@ -283,6 +283,7 @@ UI: dict[str, dict[str, str]] = {
     "zh-CN": {
         "guard": "保安",
         "guard_hold": "保安 · 长按",
+        "guard_holding": "再按 {n} 秒",
         "pin_title": "请输入保安密码",
         "pin_wrong": "密码错误",
         "pin_locked": "尝试次数过多，请 {n} 秒后再试",
@@ -361,6 +362,7 @@ UI: dict[str, dict[str, str]] = {
     "en": {
         "guard": "Guard",
         "guard_hold": "Guard · hold",
+        "guard_holding": "{n} s more",
         "pin_title": "Enter the guard PIN",
         "pin_wrong": "Wrong PIN",
         "pin_locked": "Too many tries: try again in {n} s",
