@@ -1,7 +1,9 @@
 """What the camera shows the lane: codes to handle, the held-code filter and the aim hint.
 
 A code just handled is ignored while it stays in view and ``cooldown_s`` after it was last
-seen, so a phone still held up is not a second pass; a different code is read at once. While
+seen, so a phone still held up is not a second pass; a different code is read at once. The
+cooldown runs from the moment the code left the view, never from the end of a screen: a code
+lowered and raised again after ``cooldown_s`` is a new presentation and is read again. While
 a code is seen but not read, the decoder's sightings give the viewfinder a hint (``Aim``).
 """
 
@@ -35,7 +37,12 @@ class CodeReader:
             return []
         texts = decoder.decode(frame)
         self.frame = frame
-        self.held_in_view = self._held is not None and self._held[0] in texts
+        held = self._held
+        self.held_in_view = (
+            held is not None and held[0] in texts and self._still_held(held[0], mono)
+        )
+        if self.held_in_view and held is not None:
+            self._held = (held[0], mono)  # seen again: the cooldown starts when it leaves
         self._watch_aim(texts, frame, decoder, mono)
         return [t for t in texts if not self._still_held(t, mono)]
 
@@ -43,10 +50,14 @@ class CodeReader:
         """``text`` is being handled: ignore it while it stays in view."""
         self._held, self.held_in_view = (text, mono), True
 
-    def seen_now(self, mono: float) -> None:
-        """A code still held up counts as seen now: it is ignored for ``cooldown_s`` from here."""
-        if self._held is not None:
-            self._held = (self._held[0], mono)
+    def held_gone_for(self, mono: float) -> float:
+        """Seconds since the held code was last seen (0 while it is in view)."""
+        return 0.0 if self._held is None or self.held_in_view else mono - self._held[1]
+
+    @property
+    def held(self) -> str | None:
+        """The code handled last, while it is still ignored or not."""
+        return None if self._held is None else self._held[0]
 
     def _watch_aim(
         self, texts: list[str], frame: GreyFrame, decoder: QrDecoder, mono: float
@@ -70,7 +81,4 @@ class CodeReader:
         """True for the code just handled while it stays in view (and ``cooldown_s`` after)."""
         if self._held is None or text != self._held[0]:
             return False
-        if mono - self._held[1] >= self.cooldown_s:
-            return False
-        self._held = (text, mono)
-        return True
+        return mono - self._held[1] < self.cooldown_s

@@ -309,6 +309,13 @@ class GpioSettings:
             "How long the booth light or siren stays on for a new alarm.", lo=1, hi=600, unit="s"
         )
     )
+    door_contact: bool = field(
+        metadata=spec(
+            "A door contact or the barrier's passage output is wired to door_pin: an opening "
+            "nobody went through is logged as unused and counts as no passage. Without one, "
+            "every opening counts as a passage."
+        )
+    )
 
     def check(self) -> None:
         if self.open_s > self.max_open_s:
@@ -552,6 +559,12 @@ class UiSettings:
         metadata=spec(
             'Speak verdicts aloud ("体温正常，请通行") with espeak-ng through aplay; quietly '
             "off without espeak-ng, aplay or a sound card."
+        )
+    )
+    sensor_side: Literal["left", "right", "above", "below"] = field(
+        metadata=spec(
+            "Where the thermometer sits, seen from the person facing the screen: the "
+            "'come closer' picture points there."
         )
     )
 

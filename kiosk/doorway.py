@@ -2,13 +2,16 @@
 
 One opening is one passage. The relay drops when its time is up, or at once when the door
 shuts behind the person let through; a door opened after that, or without an opening, is
-forced. A door standing open too long is an alarm. The exit button is only latched here (it
-is pressed on a timer thread); the state machine logs and opens for it.
+forced. An opening whose time ran out with the door never opened was not used: nobody went
+through (the state machine logs it as such, docs/gate-rules.md). A door standing open too
+long is an alarm. The exit button is only latched here (it is pressed on a timer thread);
+the state machine logs and opens for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from drivers.base import Contact, Gate
 from kiosk.config import GpioSettings
@@ -19,6 +22,7 @@ __all__ = ["DOOR_GRACE_S", "Doorway"]
 DOOR_GRACE_S = 3.0  # the door may open this long after the relay dropped
 
 Alarm = Callable[[Reason, ClockReading, str, str], None]  # reason, now, detail, value
+Outcome = Literal["used", "unused"]  # how an opening ended: someone went through, or nobody
 
 
 class Doorway:
@@ -43,8 +47,8 @@ class Doorway:
         self._authorized_until = now.monotonic + self._gpio.open_s + DOOR_GRACE_S
         self.busy, self.passing = True, False
 
-    def watch(self, now: ClockReading) -> bool:
-        """Follow the door; True when the current opening has just been used up."""
+    def watch(self, now: ClockReading) -> Outcome | None:
+        """Follow the door; how the current opening ended, when it has just ended."""
         mono = now.monotonic
         door_open = self._door.active
         if door_open and not self.door_open:
@@ -64,8 +68,8 @@ class Doorway:
             self._authorized_until = mono
         if shut_behind or unused:
             self.busy = self.passing = False
-            return True
-        return False
+            return "used" if shut_behind else "unused"
+        return None
 
     def exit_pressed(self) -> bool:
         """True once for each press of the exit button since the last call."""

@@ -7,6 +7,7 @@ machine implements ``Lane`` and stands above this module (nothing here imports i
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -70,6 +71,12 @@ class GuardDesk:
     @property
     def unlocked(self) -> bool:
         return self._now < self._unlocked_until
+
+    @property
+    def locked_out_s(self) -> int:
+        """Whole seconds until a PIN is taken again after too many wrong ones (0: now)."""
+        left = self._locked_out_until - self._now
+        return math.ceil(left - 1e-9) if left > 0 else 0
 
     def expire(self, mono: float) -> None:
         """Lock the guard screen once it has been left alone for ``ui.guard_lock_s``."""

@@ -11,12 +11,20 @@ energised. If the log cannot be written, the gate stays shut and the guard is ca
 The one exception is the exit button: it is the way out and always opens. Its event waits in
 memory until the log takes it again, and the log fault is an alarm (docs/gate-rules.md).
 
+Nobody is left facing a screen that ignores them. A refusal stays while the refused code is
+held up and ``REFUSAL_S`` after it left the view; held up longer, it turns into the lasting
+"this pass will not do, go to the guard booth" until the code is gone. A code already decided
+that is held up again is answered ("lower your phone"), never met by the idle prompt. While
+no forehead is in front of the thermometer, measuring goes on with "come closer" and the
+seconds left, and only its limit ends it.
+
 Pacing a lane: one opening is one passage. The relay drops the moment the door shuts behind
-the person (no tailgating window), and the screen invites the next person as soon as the one
-let through has lowered the pass or opened the door. The next person is read and measured
-while the first walks through; if they are let through before the door has shut, the decision
-waits (Stage.COOLDOWN, "please wait") and is logged and acted on once the door is shut. The
-gate never opens for a second person while it is open, or the door open, for the first.
+the person (no tailgating window); the screen stays green, counting down, while the relay is
+on, and an opening nobody went through is logged as unused (docs/gate-rules.md). The next
+person's pass is read at once, and they are measured while the first walks through; if they
+are let through before the door has shut, the decision waits (Stage.COOLDOWN, "please wait")
+and is logged and acted on once the door is shut. The gate never opens for a second person
+while it is open, or the door open, for the first.
 
 The state machine stands above its helpers, which never import it: ``admission`` (code →
 decision), ``codes`` (camera frames, the held-code filter, the aim hint), ``doorway`` (relay,
@@ -27,6 +35,7 @@ door contact, exit button), ``recorder`` (events), ``health`` (clock and backlog
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import uuid
 from collections.abc import Callable
@@ -48,7 +57,7 @@ from kiosk.alarms import Alarms, Noted
 from kiosk.clock import Clock, boot_id
 from kiosk.codes import CodeReader
 from kiosk.config import Config, Policy
-from kiosk.doorway import Doorway
+from kiosk.doorway import Doorway, Outcome
 from kiosk.exc import HardwareError, StoreError
 from kiosk.guard import GuardDesk, visitor_data
 from kiosk.health import HealthWatch
@@ -65,7 +74,7 @@ from kiosk.model import (
 )
 from kiosk.office import OfficeData
 from kiosk.passes.verify import Verifier
-from kiosk.recorder import Recorder
+from kiosk.recorder import Recorder, unused_opening
 from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
 from kiosk.storewatch import StoreWatch
@@ -76,6 +85,7 @@ from kiosk.view import (
     CommandResult,
     KioskView,
     PersonView,
+    Prompt,
     RegisterVisitor,
     Stage,
 )
@@ -84,7 +94,10 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Hardware", "Kiosk", "Session", "mask_name"]
 
-RESULT_S = 3.0  # how long a refusal stays on screen
+# A refusal stays this long after it was decided, and this long after its code left the view.
+REFUSAL_S = 9.0
+GONE_S = 1.0  # a held code unseen this long has left the view (a missed frame is not leaving)
+CLOSER_AFTER_S = 1.0  # measuring this long with no forehead in range: ask to come closer
 REMEASURE_SHOW_S = 2.0  # "stand still, once more" stays at least this long, to be read
 # Soft-rule alerts that need a guard's eyes, not just a line in the log.
 ALARMING = frozenset(
@@ -123,6 +136,14 @@ class Hardware:
         if self.beacon is not None:
             self.beacon.close()
         self.thermometer.close()
+
+
+def lasting_prompt(stage: Stage, reason: Reason) -> Prompt:
+    """What a refusal turns into while its code stays held up: retry for a temperature not
+    taken, the guard booth for a case the guard must decide, else "this pass will not do"."""
+    if reason is Reason.NO_FOREHEAD:
+        return Prompt.RETRY
+    return Prompt.GUARD_BOOTH if stage is Stage.GUARD else Prompt.SEE_GUARD
 
 
 class Kiosk:
@@ -184,6 +205,12 @@ class Kiosk:
         self._temperature: float | None = None
         self._person: PersonView | None = None
         self._stage_until = 0.0
+        self._prompt: Prompt | None = None
+        self._countdown_until: float | None = None
+        self._since = 0.0  # when the current stage was shown
+        # The code decided last and its decision: held up again, it is answered, not ignored.
+        self._decided: tuple[str, Decision] | None = None
+        self._opening: Event | None = None  # the logged decision the relay is open for
         self.session: Session | None = None
         self.codes = CodeReader(config.device.cooldown_s)
         self.doorway = Doorway(
@@ -206,8 +233,9 @@ class Kiosk:
             self.health.watch_link(now, self.recorder.unsynced)
             self.alarms.raise_posted(now)  # alarms other threads (the sync agent) posted
             self.alarms.remind(now, free=self._stage is Stage.IDLE and not self.doorway.busy)
-            if self.doorway.watch(now):
-                self._opening_used_up()
+            ended = self.doorway.watch(now)
+            if ended is not None:
+                self._opening_ended(ended, now)
             self._watch_exit_button(now)
             self.stores.watch(now)
             self.recorder.write_kept(now.monotonic)
@@ -279,21 +307,53 @@ class Kiosk:
             self._watch_person_leaving(now)
         elif self._stage is Stage.COOLDOWN:
             self._open_when_free(now)
+        elif self._stage in (Stage.DENIED, Stage.GUARD):
+            self._hold_refusal(now)
         elif mono >= self._stage_until:
             self._back_to_idle(mono)
 
+    def _hold_refusal(self, now: ClockReading) -> None:
+        """Keep a refusal while its code is held up and ``REFUSAL_S`` after it left; held up
+        past that, ask for the guard booth until the code is gone. A new pass is read at once."""
+        mono = now.monotonic
+        codes = self._codes(now)
+        if codes:
+            self.codes.hold(codes[0], mono)
+            self.start_pass(codes[0], now)
+            return
+        gone = self._refused_code_gone_for(mono)
+        if gone < GONE_S:
+            if mono >= self._stage_until:
+                self._prompt = lasting_prompt(self._stage, self._reason)
+            return
+        if self._prompt is not None or mono >= max(self._stage_until, mono - gone + REFUSAL_S):
+            self._back_to_idle(mono)
+
+    def _refused_code_gone_for(self, mono: float) -> float:
+        """Seconds since the refused code was last seen; infinite when the refusal had none."""
+        decided = self._decided
+        refused = decided is not None and decided[1].verdict is not Verdict.ALLOW
+        if decided is None or not refused or self.codes.held != decided[0]:
+            return math.inf
+        return self.codes.held_gone_for(mono)
+
     def _watch_person_leaving(self, now: ClockReading) -> None:
-        """Invite the next person once the one let through has lowered the pass or gone."""
-        self._codes(now)  # keeps the held code's state up to date
-        session = self.session
-        lowered = session is not None and bool(session.text) and not self.codes.held_in_view
-        if self.doorway.passing or not self.doorway.busy or lowered:
+        """Stay green, counting down, while the relay is energised; a slow walker is not left
+        with the idle prompt. The next person's pass is read at once (their decision waits in
+        COOLDOWN until the door has shut behind this one)."""
+        codes = self._codes(now)
+        if codes:
+            self.codes.hold(codes[0], now.monotonic)
+            self.start_pass(codes[0], now)
+        elif not self.hw.gate.is_open:
             self._back_to_idle(now.monotonic)
+            self._answer_held_code(now)  # still held up: "lower your phone" from the start
 
     def _open_when_free(self, now: ClockReading) -> None:
         """Act on a held decision once the door has shut behind the person before."""
         session = self.session
         assert session is not None and session.waiting is not None
+        self._codes(now)  # a pass held up while waiting is not taken for a new one after
         if not self.doorway.busy:
             decision, reading = session.waiting
             session.waiting = None
@@ -302,7 +362,6 @@ class Kiosk:
             self._back_to_idle(now.monotonic)  # nothing was logged: the gate did not open
 
     def _back_to_idle(self, mono: float) -> None:
-        self.codes.seen_now(mono)
         self.session = None
         self._person = None
         self._temperature = None
@@ -318,6 +377,7 @@ class Kiosk:
         until: float = 0.0,
     ) -> None:
         self._stage, self._reason, self._verdict, self._stage_until = stage, reason, verdict, until
+        self._prompt, self._countdown_until, self._since = None, None, self._now.monotonic
 
     def _codes(self, now: ClockReading) -> list[str]:
         """Codes in the newest frame, less one still held up since it was last handled."""
@@ -334,6 +394,22 @@ class Kiosk:
         if codes:
             self.codes.hold(codes[0], now.monotonic)
             self.start_pass(codes[0], now)
+        else:
+            self._answer_held_code(now)
+
+    def _answer_held_code(self, now: ClockReading) -> None:
+        """A code already decided and held up again: a refusal is shown again (lasting), a
+        pass let through is asked to be lowered; the idle prompt never ignores it."""
+        decided = self._decided
+        if decided is None or not self.codes.held_in_view or self.codes.held != decided[0]:
+            self._prompt = None
+        elif decided[1].verdict is Verdict.ALLOW:
+            self._prompt = Prompt.LOWER_PASS
+        else:
+            verdict, reason = decided[1].verdict, decided[1].reason
+            stage = Stage.GUARD if verdict is Verdict.GUARD else Stage.DENIED
+            self.show(stage, reason, verdict, now.monotonic)
+            self._prompt = lasting_prompt(stage, reason)
 
     def start_pass(self, text: str, now: ClockReading) -> None:
         """Verify a code and apply the rules that need no temperature."""
@@ -379,12 +455,23 @@ class Kiosk:
     def _measure(self, now: ClockReading) -> None:
         session = self.session
         assert session is not None and session.measurement is not None
-        reading = session.measurement.step(now.monotonic)
-        if reading is None or now.monotonic < self._stage_until:
+        measurement = session.measurement
+        reading = measurement.step(now.monotonic)
+        if reading is None:
+            self._ask_closer(measurement, now.monotonic)
+            return
+        if now.monotonic < self._stage_until:
             return  # the measurement keeps its result until the screen has been read
         self._temperature = reading.celsius
         decision = self.admission.with_reading(session, reading, now, self.direction)
         self.conclude(session, decision, now, reading)
+
+    def _ask_closer(self, measurement: Measurement, mono: float) -> None:
+        """No forehead in range for a moment: "come closer", with the seconds left."""
+        if measurement.forehead_seen or mono - self._since < CLOSER_AFTER_S:
+            self._prompt, self._countdown_until = None, None
+        else:
+            self._prompt, self._countdown_until = Prompt.CLOSER, measurement.deadline
 
     def conclude(
         self,
@@ -428,6 +515,8 @@ class Kiosk:
         if not self.record(event):
             self._log_failed(decision)
             return None
+        if decision.verdict is Verdict.ALLOW:
+            self._opening = event
         self._act(session, decision, now)
         return event
 
@@ -438,6 +527,7 @@ class Kiosk:
 
     def _act(self, session: Session | None, decision: Decision, now: ClockReading) -> None:
         mono = now.monotonic
+        self._remember_decided(session, decision, mono)
         for alert in decision.alerts:
             if alert in ALARMING:
                 self.alarms.raise_once(alert, now, decision.detail, self._person)
@@ -447,7 +537,9 @@ class Kiosk:
             self.alarms.raise_once(decision.reason, now, decision.detail, self._person, value=value)
         if decision.verdict is Verdict.ALLOW:
             self.open_gate(now)
-            self.show(Stage.OPEN, decision.reason, decision.verdict, mono + self.config.gpio.open_s)
+            until = mono + self.config.gpio.open_s
+            self.show(Stage.OPEN, decision.reason, decision.verdict, until)
+            self._countdown_until = until
         elif decision.verdict is Verdict.REMEASURE and session is not None:
             session.attempt += 1
             self.start_measuring(session, now, Stage.REMEASURE)
@@ -457,7 +549,15 @@ class Kiosk:
             self.show(Stage.GUARD, decision.reason, decision.verdict, until)
         else:
             self.hw.indicator.show("refuse")
-            self.show(Stage.DENIED, decision.reason, decision.verdict, mono + RESULT_S)
+            self.show(Stage.DENIED, decision.reason, decision.verdict, mono + REFUSAL_S)
+
+    def _remember_decided(self, session: Session | None, decision: Decision, mono: float) -> None:
+        if session is None or not session.text or decision.verdict is Verdict.REMEASURE:
+            return
+        self._decided = (session.text, decision)
+        # The camera is not read while measuring: the code counts as seen at the decision,
+        # so one held up all along is not taken for a new presentation.
+        self.codes.hold(session.text, mono)
 
     def _log_failed(self, decision: Decision) -> None:
         # Nothing may pass unlogged: keep the gate shut and ask for the guard.
@@ -470,9 +570,16 @@ class Kiosk:
         self.doorway.open(now)
         self.hw.indicator.show("pass")
 
-    def _opening_used_up(self) -> None:
+    def _opening_ended(self, outcome: Outcome, now: ClockReading) -> None:
         if self._stage not in (Stage.OPEN, Stage.DENIED, Stage.GUARD):  # they show their own
             self.alarms.show_lamp(self._now)
+        opening, self._opening = self._opening, None
+        if outcome == "unused" and opening is not None and self.config.gpio.door_contact:
+            self.record(
+                unused_opening(
+                    opening, self.make_event(EventKind.SYSTEM, Reason.OPENING_UNUSED, now)
+                )
+            )
 
     # --- events ------------------------------------------------------------------------------
 
@@ -550,12 +657,17 @@ class Kiosk:
         event = replace(event, direction=Direction.OUT)
         if not self.record(event):
             self.recorder.keep(event, now.monotonic)  # record() has put the fault on screen
+        self._opening = event
         self.open_gate(now)
         if self._policy().exit_button == "alarm":
             detail = "exit button used: in this compound people leave through the exit lane"
             self.alarms.raise_once(Reason.EXIT_BUTTON, now, detail)
 
     # --- the view ----------------------------------------------------------------------------
+
+    def _countdown(self) -> int | None:
+        until = self._countdown_until
+        return None if until is None else max(0, math.ceil(until - self._now.monotonic - 1e-9))
 
     def _publish(self) -> KioskView:
         view = KioskView(
@@ -574,6 +686,10 @@ class Kiosk:
             gate_open=self.hw.gate.is_open,
             door_open=self.doorway.door_open,
             aim=self.codes.aim if self._stage in (Stage.IDLE, Stage.READING) else None,
+            prompt=self._prompt,
+            countdown_s=self._countdown(),
+            pin_locked_s=self.guard.locked_out_s,
+            default_pin=self.config.ui.default_pin,
             sequence=self._view.sequence,
         )
         if view != self._view:

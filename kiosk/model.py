@@ -86,6 +86,7 @@ class Reason(StrEnum):
     OFFICE_DATA_INCOMPLETE = "office_data_incomplete"
     VISITOR_REGISTERED = "visitor_registered"
     EXIT_BUTTON = "exit_button"
+    OPENING_UNUSED = "opening_unused"  # the gate opened and nobody went through: no passage
 
 
 class Verdict(StrEnum):

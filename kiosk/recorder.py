@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from kiosk.config import DeviceSettings
@@ -20,7 +21,7 @@ from kiosk.store import EventLog
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LOG_RETRY_S", "UNWRITTEN_MAX", "Recorder"]
+__all__ = ["LOG_RETRY_S", "UNWRITTEN_MAX", "Recorder", "unused_opening"]
 
 LOG_RETRY_S = 5.0  # how often events kept in memory are offered to a failing log again
 UNWRITTEN_MAX = 10_000  # exit-button events kept in memory while the log is down
@@ -113,3 +114,16 @@ class Recorder:
         self._retry_at = mono + LOG_RETRY_S
         while self._unwritten and self.record(self._unwritten[0]):
             self._unwritten.popleft()
+
+
+def unused_opening(opening: Event, marker: Event) -> Event:
+    """``marker`` (a SYSTEM event made now) saying that ``opening``'s gate opening went unused:
+    it names the same person and direction and the opening's event id, so the opening counts
+    for no anti-passback, quota or compound history (kiosk.store, server.sync_service)."""
+    return replace(
+        marker,
+        direction=opening.direction,
+        pass_id=opening.pass_id,
+        household_id=opening.household_id,
+        data={"opening": opening.event_id},
+    )

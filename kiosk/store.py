@@ -99,6 +99,10 @@ MIGRATIONS: tuple[str, ...] = (
         set_aside_at TEXT NOT NULL
     );
     """,
+    """
+    CREATE INDEX events_unused_opening ON events (json_extract(data, '$.opening'))
+        WHERE reason = 'opening_unused';
+    """,
 )
 
 SET_ASIDE = 2  # events.synced of a row set aside (0: to upload, 1: the office has it)
@@ -106,12 +110,17 @@ COLUMNS = (
     "event_id, kind, wall_time, monotonic, boot_id, clock_trusted, device_id, compound_id, "
     "reason, verdict, direction, pass_id, household_id, temperature_c, data"
 )
+# An opening nobody went through (an 'opening_unused' event names it) is no passage.
+USED = (
+    "NOT EXISTS (SELECT 1 FROM events AS unused WHERE unused.reason = 'opening_unused' "
+    "AND json_extract(unused.data, '$.opening') = events.event_id)"
+)
 # Decisions that let someone through count for the offline rules; guard openings for a
 # known person too.
-ADMITTED = "kind IN ('decision', 'guard_action', 'visitor') AND verdict = 'allow'"
+ADMITTED = f"kind IN ('decision', 'guard_action', 'visitor') AND verdict = 'allow' AND {USED}"
 # The exit button opened for someone nobody identified (kiosk.machine, docs/gate-rules.md).
 # (reason first: the partial index events_exit_button serves it.)
-UNIDENTIFIED_EXIT = "reason = 'exit_button' AND kind = 'decision' AND verdict = 'allow'"
+UNIDENTIFIED_EXIT = f"reason = 'exit_button' AND kind = 'decision' AND verdict = 'allow' AND {USED}"
 # The same at another kiosk of the compound: the office passes on button exits with no
 # identity, and nothing else without one (server.sync_service._passage).
 UNIDENTIFIED_PASSAGE = "pass_id IS NULL AND household_id IS NULL AND direction = 'out'"
@@ -261,6 +270,16 @@ class EventLog(Watched):
                 "INSERT OR IGNORE INTO passages SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS "
                 "(SELECT 1 FROM events WHERE event_id = ?2 AND device_id = ?1)",
                 rows,
+            )
+            return conn.total_changes - before
+
+    def forget_passages(self, openings: Iterable[tuple[str, str]]) -> int:
+        """Drop passages at other kiosks that nobody went through after all ((device id,
+        event id) from the office); returns how many were dropped."""
+        with self._db.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "DELETE FROM passages WHERE device_id = ? AND event_id = ?", list(openings)
             )
             return conn.total_changes - before
 

@@ -80,6 +80,16 @@ class Measurement:
         self.result: TemperatureReading | None = None
 
     @property
+    def forehead_seen(self) -> bool:
+        """A forehead is in range now (its readings are settling or being batched)."""
+        return self._present_since is not None
+
+    @property
+    def deadline(self) -> float:
+        """When the procedure gives up with NO_FOREHEAD."""
+        return self._deadline
+
+    @property
     def wake_at(self) -> float:
         """When ``step`` next has something to do."""
         return min(self._next_at, self._deadline)

@@ -46,6 +46,17 @@ class Aim(StrEnum):
     CLOSER = "closer"  # a code too small in the picture
 
 
+class Prompt(StrEnum):
+    """What the resident screen asks instead of its stage's usual words, so nobody is left
+    with a screen that ignores them."""
+
+    SEE_GUARD = "see_guard"  # a refused code still held up: this pass will not do, go to the booth
+    GUARD_BOOTH = "guard_booth"  # held up after "call the guard" (a fault): go to the booth
+    RETRY = "retry"  # no temperature taken and the pass still held: lower it and show it again
+    LOWER_PASS = "lower_pass"  # a code already decided is held up again: lower the phone
+    CLOSER = "closer"  # measuring, no forehead yet: come closer, 3–5 cm, the sensor is there
+
+
 class AlarmClass(StrEnum):
     """Kinds of alarm a guard tells apart by ear: each has its own buzzer pattern."""
 
@@ -198,6 +209,10 @@ class KioskView:
     gate_open: bool = False
     door_open: bool = False
     aim: Aim | None = None  # a code in view that cannot be read yet: how to hold it
+    prompt: Prompt | None = None  # asked instead of the stage's usual words
+    countdown_s: int | None = None  # whole seconds left: the gate open, or measuring's limit
+    pin_locked_s: int = 0  # too many wrong PINs: whole seconds until the pad takes one again
+    default_pin: bool = False  # the guard PIN is still the shipped one: every guard page says so
     sequence: int = 0  # increases with every published view
 
 

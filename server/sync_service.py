@@ -249,7 +249,10 @@ PASSAGE_KINDS = frozenset({EventKind.DECISION, EventKind.GUARD_ACTION, EventKind
 def _pass_on(session: Session, compound: str, new: Iterable[Event]) -> None:
     """Put the batch's passages in the compound's change log, for its other kiosks (a few
     change rows per batch, not one per passage: this is on every upload's path)."""
-    passages = [passage_to_json(p) for p in map(_passage, new) if p is not None]
+    batch = list(new)
+    unused = _unused_openings(batch)
+    used = [e for e in batch if e.event_id not in unused]
+    passages = [passage_to_json(p) for p in map(_passage, used) if p is not None]
     rows = [
         {
             "compound_id": compound,
@@ -258,8 +261,29 @@ def _pass_on(session: Session, compound: str, new: Iterable[Event]) -> None:
         }
         for start in range(0, len(passages), PASSAGES_PER_ROW)
     ]
+    uploaded = {e.event_id for e in batch}
+    retracted = [
+        {"device_id": e.device_id, "event_id": str(e.data["opening"])}
+        for e in batch
+        if e.reason is Reason.OPENING_UNUSED
+        and e.data.get("opening")
+        and e.data["opening"] not in uploaded
+    ]
+    if retracted:  # their openings went out in an earlier upload: take them back
+        rows.append({"compound_id": compound, "kind": "unused", "payload": {"unused": retracted}})
     if rows:
         session.execute(_insert(session, CHANGES), rows)
+
+
+def _unused_openings(events: list[Event]) -> set[str]:
+    """Event ids of openings the same batch says nobody went through (Reason.OPENING_UNUSED):
+    no passage, so they are not passed on. (An opening uploaded in an earlier batch than its
+    marker has been passed on already; docs/gate-rules.md says what that means.)"""
+    return {
+        str(e.data.get("opening"))
+        for e in events
+        if e.reason is Reason.OPENING_UNUSED and e.data.get("opening")
+    }
 
 
 def _passage(event: Event) -> Passage | None:
@@ -299,7 +323,9 @@ def _admitted(event: Event) -> bool:
 
 def _flag_conflicts(session: Session, new: Iterable[Event], now: datetime) -> list[str]:
     """Compare each new admission with its neighbours in time; return newly flagged new ids."""
-    admitted = [e for e in new if _admitted(e)]
+    batch = list(new)
+    unused = _unused_openings(batch)
+    admitted = [e for e in batch if _admitted(e) and e.event_id not in unused]
     pairs = [
         pair
         for history in _histories(session, admitted).values()
@@ -509,6 +535,7 @@ def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
     trust: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
     passages: list[dict[str, Any]] = []
+    unused: list[tuple[str, str]] = []
     cursor, count, photo_chars, more = since, 0, 0, False
     for row in rows:
         payload, cursor, count = row.payload, row.seq, count + 1
@@ -531,6 +558,8 @@ def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
             trust = payload
         elif row.kind == "policy":
             policy = payload
+        elif row.kind == "unused":
+            unused += [(u["device_id"], u["event_id"]) for u in payload["unused"]]
     delta = Delta(
         since=since,
         cursor=cursor,
@@ -541,5 +570,6 @@ def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
         trust=trust,
         policy=policy,
         more=more or count == DELTA_PAGE,
+        unused=tuple(unused),
     )
     return DeltaPage(delta, passages)

@@ -87,6 +87,7 @@ class EventSource(Protocol):
     def count_unsynced(self) -> int: ...
     def correct_untrusted(self, boot_id: str, offset_s: float) -> int: ...
     def merge_passages(self, passages: Iterable[Passage]) -> int: ...
+    def forget_passages(self, openings: Iterable[tuple[str, str]]) -> int: ...
 
 
 class ClockLike(Protocol):
@@ -178,6 +179,7 @@ class SyncAgent:
         )
         self.file_fault = KnownFault("a data file", "this cycle stopped", "syncing resumes")
         self._passages: list[Passage] = []  # downloaded while the log could not take them
+        self._unused: list[tuple[str, str]] = []  # openings to forget, held likewise
         self._backlog = 0  # events still to upload, as last counted
 
     # --- the thread ------------------------------------------------------------------------------
@@ -322,6 +324,9 @@ class SyncAgent:
             if self._passages:
                 self.events.merge_passages(self._passages)
                 self._passages = []
+            if self._unused:
+                self.events.forget_passages(self._unused)
+                self._unused = []
         except StoreError as error:
             self.log_fault.failed(error)
             return 0, 0
@@ -487,24 +492,29 @@ class SyncAgent:
         return changed
 
     def _apply(self, found: Delta, since: int) -> None:
-        if found.passages:
+        if found.passages or found.unused:
             # Idempotent, so it may go before the cursor's transaction: a crash between
-            # the two downloads the passages again and counts each once.
-            self._merge(found.passages)
+            # the two downloads the passages again and counts each once (and forgetting
+            # twice forgets nothing more).
+            self._merge(found.passages, found.unused)
         if found.cursor != since or not found.empty:
             apply_delta(self.office, found, self._keep, after=since)
         elif not found.more:
             self.office.mark_complete()
 
-    def _merge(self, passages: Sequence[Passage]) -> None:
-        """Into the log; while it cannot take them, held in memory (the office data still
-        apply: a revocation matters more) and given to it once it works."""
+    def _merge(self, passages: Sequence[Passage], unused: Sequence[tuple[str, str]] = ()) -> None:
+        """Into the log, less the openings nobody used (``unused``); while it cannot take
+        them, held in memory (the office data still apply: a revocation matters more) and
+        given to it once it works."""
         if not self.log_fault.words:
             try:
                 self.events.merge_passages(passages)
+                if unused:
+                    self.events.forget_passages(unused)
                 return
             except StoreError as error:
                 self.log_fault.failed(error)
+        self._unused = [*self._unused, *unused][-HELD_PASSAGES:]  # forgotten after the merge
         held = [*self._passages, *passages]
         if len(held) > HELD_PASSAGES:
             log.error(

@@ -274,6 +274,14 @@ def passage_to_json(passage: Passage) -> dict[str, Any]:
     }
 
 
+def _opening_ref(value: Any, where: str) -> tuple[str, str]:
+    doc = _object(value, where)
+    _no_unknown(doc, frozenset({"device_id", "event_id"}), where)
+    return _ident(doc.get("device_id"), f"{where}.device_id"), _ident(
+        doc.get("event_id"), f"{where}.event_id"
+    )
+
+
 def passage_from_json(value: Any, where: str) -> Passage:
     doc = _object(value, where)
     return Passage(
@@ -535,12 +543,15 @@ class Delta:
     more: bool = False
     passages: tuple[Passage, ...] = ()
     set_aside: tuple[SetAside, ...] = ()
+    # (device id, event id) of passages passed on before, that their kiosk has since said
+    # nobody went through (Reason.OPENING_UNUSED): they count for nothing any more.
+    unused: tuple[tuple[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.revoked or self.households or self.photos or self.passages) and (
-            self.trust is None and self.policy is None and not self.set_aside
-        )
+        return not (
+            self.revoked or self.households or self.photos or self.passages or self.unused
+        ) and (self.trust is None and self.policy is None and not self.set_aside)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -555,6 +566,7 @@ class Delta:
             "policy": self.policy,
             "more": self.more,
             "passages": [passage_to_json(p) for p in self.passages],
+            "unused": [{"device_id": d, "event_id": e} for d, e in self.unused],
         }
 
     @classmethod
@@ -574,6 +586,7 @@ class Delta:
             policy=_policy(doc.get("policy")),
             more=_typed(doc, "more", bool, "delta"),
             passages=_each(doc, "passages", passage_from_json, aside, optional=True),
+            unused=_each(doc, "unused", _opening_ref, aside, optional=True),
             set_aside=tuple(aside),
         )
 

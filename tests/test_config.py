@@ -194,6 +194,7 @@ def test_unknown_time_zone_is_refused(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("[gpio]\nopen_s = 20.0\n", "gpio.open_s: 20.0 is longer than max_open_s (10.0)"),
+        ('[ui]\nsensor_side = "up"\n', '"left", "right", "above", "below"'),
         ("[gpio]\nbuzzer_pin = 17\n", "gpio.buzzer_pin: uses the same pin (17) as relay_pin"),
         ("[thermometer]\nplausible_min_c = 44.0\n", "must be below plausible_max_c"),
         ('[policy]\ncurfew_end = "22:00"\n', "equals curfew_start"),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kiosk.model import EventKind, Reason, Verdict
-from kiosk.view import KioskView, Stage
+from kiosk.view import KioskView, Prompt, Stage
 from tests import test_machine_e2e
 from tests.test_machine_e2e import Rig
 
@@ -87,21 +87,31 @@ def test_an_unused_opening_still_ends_after_open_s(rig: Rig, opened: list[float]
 
 
 @pytest.mark.parametrize(
-    ("lowers_pass", "opens_door", "invited"),
-    [(True, False, True), (False, True, True), (False, False, False)],
+    ("lowers_pass", "opens_door"),
+    [(True, False), (False, True), (False, False)],
     ids=["pass-lowered", "door-opened", "still-holding-the-pass"],
 )
-def test_next_person_is_invited_once_the_first_lowers_the_pass_or_opens_the_door(
-    rig: Rig, lowers_pass: bool, opens_door: bool, invited: bool
+def test_the_pass_screen_stays_green_counting_down_while_the_relay_is_energised(
+    rig: Rig, lowers_pass: bool, opens_door: bool
 ) -> None:
     rig.show(FIRST)
-    rig.wait(Stage.OPEN)
+    assert rig.wait(Stage.OPEN).countdown_s == rig.app.config.gpio.open_s
     if lowers_pass:
         rig.sim.present_pass(None)
     rig.sim.set_door(opens_door)
-    shown = rig.player.run(0.3)
-    assert shown.gate_open  # the first person's opening goes on either way
-    assert (shown.stage is Stage.IDLE) is invited
+    open_s = rig.app.config.gpio.open_s
+    for second in range(1, int(open_s)):  # a slow walker still sees green, and for how long
+        shown = rig.player.run(1.0)
+        assert shown.stage is Stage.OPEN and shown.gate_open
+        assert shown.countdown_s == open_s - second
+    shown = rig.player.run(1.2)
+    assert not shown.gate_open and shown.stage is Stage.IDLE
+
+
+def test_open_s_ships_long_enough_for_an_older_person() -> None:
+    from kiosk.config import load_config
+
+    assert load_config(None).gpio.open_s >= 8.0
 
 
 def test_next_person_starts_when_the_door_closes(rig: Rig, opened: list[float]) -> None:
@@ -163,8 +173,9 @@ def test_a_different_pass_is_read_at_once_the_same_held_pass_is_not(
     rig.wait(Stage.OPEN)
     rig.sim.set_door(True)  # the first goes through still holding the phone up
     rig.player.run(1.0)
-    assert view(rig).stage is Stage.IDLE
+    assert view(rig).stage is Stage.OPEN
     rig.sim.set_door(False)
+    assert rig.player.run(0.2).prompt is Prompt.LOWER_PASS  # answered, not ignored
     rig.player.run(rig.app.config.device.cooldown_s + 3)
     assert len(admitted(rig, FIRST_ID)) == 1 and len(opened) == 1
     rig.show(NEXT, 36.3)

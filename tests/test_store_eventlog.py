@@ -162,7 +162,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 
 
 def test_full_disk_is_a_store_error_and_loses_nothing_written(tmp_path: Path) -> None:
-    log = EventLog(tmp_path / "events.db", max_pages=15)  # the schema takes 14
+    log = EventLog(tmp_path / "events.db", max_pages=16)  # the schema takes 15
     written = []
     with pytest.raises(StoreError, match="full"):
         for i in range(10_000):

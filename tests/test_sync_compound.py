@@ -18,6 +18,7 @@ import requests
 from kiosk.config import Policy, load_config
 from kiosk.model import Direction, EventKind, PassClaims, Reason, Role, Verdict
 from kiosk.passes import Verifier, issue_pass
+from kiosk.recorder import unused_opening
 from kiosk.rules import check_credential
 from server.app import create_app
 from server.local import Office, ServerThread
@@ -88,6 +89,19 @@ class Lane:
         self.time.wall_s += 60
         self.record(reason=Reason.EXIT_BUTTON, direction=Direction.OUT, pass_id=None,
                     household_id=None, temperature_c=None)  # fmt: skip
+
+    def opening_unused(self) -> None:
+        """Nobody went through the last opening: the event kiosk.machine logs then."""
+        [opening] = self.kiosk.log.recent(1)
+        marker = make_event(
+            self.kiosk.device,
+            self.kiosk.clock,
+            kind=EventKind.SYSTEM,
+            reason=Reason.OPENING_UNUSED,
+            verdict=None,
+            temperature_c=None,
+        )
+        self.kiosk.log.append(unused_opening(opening, marker))  # fmt: skip
 
     def sync(self) -> None:
         assert self.kiosk.agent.run_once().ok
@@ -262,3 +276,25 @@ def test_a_busy_compound_reaches_a_new_kiosk_in_bounded_replies(tmp_path, office
     assert b.agent.run_once().ok
     with sqlite3.connect(tmp_path / "B" / "events.db") as conn:
         assert conn.execute("SELECT count(*) FROM passages").fetchone() == (2500,)
+
+
+def test_an_opening_nobody_used_is_no_passage_at_the_other_kiosk(office, lanes):
+    """docs/gate-rules.md: with a door contact, an opening nobody went through counts for
+    nothing, at the office and so at the compound's other kiosks too."""
+    a, b = lanes
+    resident = sign(office, "h1", Role.RESIDENT)
+    assert a.show(resident, Direction.IN) == ALLOW
+    a.opening_unused()  # the relay dropped with the door never opened, before A synced
+    both_sync(a, b)
+    assert b.show(resident, Direction.IN) == ALLOW  # no "上次进出没有扫码" at B
+    assert office.office.conflicts() == []
+
+
+def test_an_opening_passed_on_before_it_was_found_unused_is_taken_back(office, lanes):
+    a, b = lanes
+    resident = sign(office, "h1", Role.RESIDENT)
+    assert a.show(resident, Direction.IN) == ALLOW
+    both_sync(a, b)  # B has heard of the passage
+    a.opening_unused()  # nobody went through after all, said in A's next upload
+    both_sync(a, b)
+    assert b.show(resident, Direction.IN) == ALLOW  # not refused for a passage never made

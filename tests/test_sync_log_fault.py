@@ -141,3 +141,42 @@ def test_an_unusable_office_cache_is_one_line_each_way_and_uploads_go_on(
     finally:
         log.close()
         cache.close()
+
+
+def test_openings_nobody_used_are_forgotten_once_the_log_works_again(tmp_path: Path) -> None:
+    """The office takes back passages (the delta's 'unused') while the log cannot be used:
+    the one held in memory is dropped, the one already in the log is forgotten once it works."""
+    earlier = Passage("k3", "e-at-k3", "c1", T0, Direction.OUT, "P-8", "H-8")
+
+    def pages(since: int) -> dict[str, object]:
+        if since == 0:
+            return page(0, 1, more=True, passages=[passage_to_json(ELSEWHERE)])
+        if since == 1:
+            unused = [
+                {"device_id": p.device_id, "event_id": p.event_id} for p in (ELSEWHERE, earlier)
+            ]
+            return page(1, 2, more=False, unused=unused)
+        return page(since, since, more=False)
+
+    office = LyingOffice(pages)
+    time = FakeTime(T0)
+    clock = clock_of(tmp_path, time)
+    path = tmp_path / "events.db"
+    with EventLog(path) as log:
+        log.merge_passages([earlier])
+        version = log.schema_version
+    set_version(path, version + 1)  # a downgrade: this release cannot use the log
+    log = EventLog(path, monotonic=time.monotonic)
+    cache = OfficeData(tmp_path / "office.db")
+    agent = agent_of(tmp_path, office, log, cache, clock)
+    try:
+        assert agent.run_once().ok and agent.log_fault.words
+        set_version(path, version)  # fixed
+        time.mono += RETRY_S + 1
+        assert agent.run_once().ok and not agent.log_fault.words
+        assert log.merge_passages([ELSEWHERE]) == 1  # never went in: nobody used it
+        assert log.merge_passages([earlier]) == 1  # was in the log: forgotten
+    finally:
+        office.stop()
+        log.close()
+        cache.close()

@@ -27,7 +27,7 @@ from sync.rejected import RejectedEvents
 from tests.test_sync_agent_office_faults import ScriptedOffice, stored
 from tests.test_ui_alarm_banner import NOTIFIED, PIN, START, Gate
 from ui import strings
-from ui.screen import Screen
+from ui.screen import GUARD_HOLD_S, Screen
 from ui.state import Page
 from ui.theme import Text
 
@@ -74,7 +74,7 @@ class Rig(Gate):
         return [e for e in self.app.log.recent(200) if e.kind is EventKind.ALARM]
 
     def acknowledge(self) -> None:
-        self.touch("Guard")
+        self.hold_guard_corner()
         for digit in PIN:
             self.touch(digit)
         self.touch("OK")
@@ -170,9 +170,12 @@ def test_the_guard_reads_the_office_refusal_in_chinese(rig: Rig) -> None:
     zh.draw()
     banner = [t.text for t in zh.canvas.texts if t.role is Text.BANNER]
     assert banner == [strings.text("zh-CN", "guard_notified")]
-    for label in (strings.text("zh-CN", "guard"), *PIN, strings.text("zh-CN", "ok")):
+    for label in (strings.text("zh-CN", "guard_hold"), *PIN, strings.text("zh-CN", "ok")):
         [button] = [b for b in zh.canvas.buttons if b.label == label]
         zh.touch(button.rect.center)
+        if zh.state.page is Page.RESIDENT:  # the guard corner is held, not tapped
+            rig.player.run(GUARD_HOLD_S)
+            zh.update()
         zh.draw()
     page = [t.text for t in zh.canvas.texts]
     assert any(strings.alarm_title("zh-CN", Reason.OFFICE_REFUSED) in t for t in page)

@@ -16,11 +16,11 @@ from kiosk.app import App, build
 from kiosk.commands.demo import demo_config
 from kiosk.demo_scenario import Player, SimTime
 from kiosk.demo_world import make_world
-from kiosk.machine import RESULT_S
+from kiosk.machine import REFUSAL_S
 from kiosk.model import EventKind, Reason
 from kiosk.view import AlarmClass, AlarmCode, Stage
 from ui import strings
-from ui.screen import Screen
+from ui.screen import GUARD_HOLD_S, Screen
 from ui.state import Page
 from ui.theme import Text
 
@@ -46,7 +46,7 @@ class Gate:
 
     def guard_alarm_page(self) -> list[str]:
         """The texts of the guard's alarm page (unlocked with the PIN, then locked again)."""
-        self.touch("Guard")
+        self.hold_guard_corner()
         for digit in PIN:
             self.touch(digit)
         self.touch("OK")
@@ -58,6 +58,12 @@ class Gate:
     def touch(self, label: str) -> None:
         [button] = [b for b in self.screen.canvas.buttons if b.label == label]
         self.screen.touch(button.rect.center)
+        self.screen.draw()
+
+    def hold_guard_corner(self) -> None:
+        self.touch(strings.text("en", "guard_hold"))
+        self.player.run(GUARD_HOLD_S)
+        self.screen.update()
         self.screen.draw()
 
     def pattern(self) -> str:
@@ -89,7 +95,7 @@ def test_a_forced_door_stays_on_the_main_screen_until_acknowledged(gate: Gate) -
     assert gate.app.kiosk.view().stage is Stage.IDLE
     assert gate.banner() == [NOTIFIED]
 
-    gate.touch("Guard")
+    gate.hold_guard_corner()
     assert gate.screen.state.shown_page(gate.app.kiosk.view()) is Page.PIN
     for digit in PIN:
         gate.touch(digit)
@@ -97,7 +103,7 @@ def test_a_forced_door_stays_on_the_main_screen_until_acknowledged(gate: Gate) -
     gate.touch("Lock")  # locking the panel is not acknowledging
     assert gate.banner() == [NOTIFIED]
 
-    gate.touch("Guard")
+    gate.hold_guard_corner()
     for digit in PIN:
         gate.touch(digit)
     gate.touch("OK")
@@ -123,9 +129,12 @@ def test_the_guard_reads_a_door_alarm_in_chinese_and_the_log_keeps_its_code(gate
         gate.app.kiosk, pygame.Surface((800, 480)), language="zh-CN", clock=gate.time.timers.now
     )
     zh.draw()
-    for label in (strings.text("zh-CN", "guard"), *PIN, strings.text("zh-CN", "ok")):
+    for label in (strings.text("zh-CN", "guard_hold"), *PIN, strings.text("zh-CN", "ok")):
         [button] = [b for b in zh.canvas.buttons if b.label == label]
         zh.touch(button.rect.center)
+        if zh.state.page is Page.RESIDENT:  # the guard corner is held, not tapped
+            gate.player.run(GUARD_HOLD_S)
+            zh.update()
         zh.draw()
     assert zh.state.page is Page.ALARMS
     words = strings.ALARM_DETAILS["zh-CN"][AlarmCode.DOOR_FORCED]
@@ -153,7 +162,8 @@ def test_a_fever_alarm_names_the_person_only_on_the_guard_page(gate: Gate) -> No
     gate.player.stage(Stage.DENIED, limit_s=30)
     [fever] = [a for a in gate.app.kiosk.view().alarms if a.reason is Reason.FEVER]
     assert fever.person is not None and fever.person.masked_name == "王*华"
-    gate.player.run(RESULT_S + 1.0)  # the refusal is over: the idle screen faces the queue
+    gate.sim.present_pass(None)  # lowered: the refusal lasts REFUSAL_S more
+    gate.player.run(REFUSAL_S + 1.0)  # the refusal is over: the idle screen faces the queue
     assert gate.banner() == [NOTIFIED]
     public = " ".join(t.text for t in gate.screen.canvas.texts)
     for private in ("王*华", fever.person.household_id, f"{fever.value} °C"):

@@ -23,7 +23,7 @@ from kiosk.view import (
 from ui import samples, strings
 from ui.app import loop, make_screen, run_ui
 from ui.flash import FLASH_S
-from ui.screen import Screen
+from ui.screen import GUARD_HOLD_S, PIN_IDLE_S, Screen
 from ui.state import Page
 
 
@@ -38,6 +38,7 @@ class UiCfg:
     rotation: int = 0
     touch_matrix: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
     panel_mm: float = 154.0
+    sensor_side: str = "right"
 
 
 class FakeClock:
@@ -102,8 +103,15 @@ class Driver:
     def word(self, key: str) -> str:
         return strings.text(self.language, key)
 
+    def hold_guard_corner(self, seconds: float = GUARD_HOLD_S) -> None:
+        """Press the guard corner and keep the finger on it for ``seconds``."""
+        self.run(self.finger(self.word("guard_hold")))
+        self.clock.now += seconds
+        self.run()
+
     def unlock(self, pin: str = "1234") -> None:
-        self.tap(self.word("guard"), *pin, self.word("ok"))
+        self.hold_guard_corner()
+        self.tap(*pin, self.word("ok"))
 
 
 def busy() -> samples.FakeKiosk:
@@ -123,13 +131,20 @@ def test_wrong_pin_stays_locked_and_says_so(window: pygame.Surface) -> None:
     ui.unlock("9999")
     assert ui.kiosk.commands == [UnlockGuard("9999")]
     assert ui.screen.state.shown_page(ui.kiosk.view()) is Page.PIN
-    assert ui.screen.state.toast is not None and ui.screen.state.toast.text == "密码错误"
-    assert "密码错误" in [t.text for t in ui.screen.canvas.texts]
+    assert ui.screen.state.pin_error == "密码错误"
+    [said] = [t for t in ui.screen.canvas.texts if t.text == "密码错误"]
+    keys = [ui.target(k) for k in "1234567890←"]
+    keypad = keys[0].unionall(keys[1:])  # the OK key sits in its last row
+    assert not said.drawn.colliderect(keypad), "the error covers the keypad"
+    assert all(not said.drawn.colliderect(b.rect) for b in ui.screen.canvas.buttons)
+    ui.tap("5")
+    assert ui.screen.state.pin_error == ""
 
 
 def test_backspace_removes_the_last_digit(window: pygame.Surface) -> None:
     ui = Driver(window, busy())
-    ui.tap(ui.word("guard"), "1", "2", "5", "←", "3", "4", ui.word("ok"))
+    ui.hold_guard_corner()
+    ui.tap("1", "2", "5", "←", "3", "4", ui.word("ok"))
     assert ui.kiosk.commands == [UnlockGuard("1234")]
 
 
@@ -218,18 +233,46 @@ def test_idle_guard_panel_locks_itself(window: pygame.Surface) -> None:
 
 def test_abandoned_pin_pad_goes_back_to_residents(window: pygame.Surface) -> None:
     ui = Driver(window, busy())
-    ui.tap(ui.word("guard"), "1")
-    ui.clock.now += 61
+    ui.hold_guard_corner()
+    ui.tap("1")
+    ui.clock.now += PIN_IDLE_S - 0.5
+    ui.run()
+    assert ui.screen.state.page is Page.PIN
+    ui.clock.now += 1
     ui.run()
     assert ui.screen.state.page is Page.RESIDENT and ui.kiosk.commands == []
+    assert ui.screen.state.pin == ""
+
+
+def test_a_tap_on_the_guard_corner_does_nothing_a_long_press_opens_the_pin_pad(
+    window: pygame.Surface,
+) -> None:
+    ui = Driver(window, busy())
+    corner = ui.finger(ui.word("guard_hold"))
+    lift = pygame.event.Event(pygame.FINGERUP, x=corner.x, y=corner.y, touch_id=1, finger_id=0)
+    ui.run(corner)
+    ui.clock.now += 1.0
+    ui.run(lift)  # a resident's tap, even a slow one
+    ui.clock.now += GUARD_HOLD_S
+    ui.run()
+    assert ui.screen.state.page is Page.RESIDENT
+    ui.hold_guard_corner(GUARD_HOLD_S - 0.2)
+    assert ui.screen.state.page is Page.RESIDENT
+    ui.clock.now += 0.3
+    ui.run()
+    assert ui.screen.state.page is Page.PIN
 
 
 def test_synthetic_mouse_click_from_a_touch_is_ignored(window: pygame.Surface) -> None:
     ui = Driver(window, busy())
-    at = ui.target(ui.word("guard")).center
+    at = ui.target(ui.word("guard_hold")).center
     ui.run(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=at, button=1, touch=True))
+    ui.clock.now += GUARD_HOLD_S
+    ui.run()
     assert ui.screen.state.page is Page.RESIDENT
     ui.run(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=at, button=1, touch=False))
+    ui.clock.now += GUARD_HOLD_S
+    ui.run()
     assert ui.screen.state.page is Page.PIN
 
 
@@ -274,3 +317,14 @@ def test_run_ui_draws_and_returns(monkeypatch: pytest.MonkeyPatch) -> None:
 
     run_ui(kiosk, UiCfg(), clock=FakeClock(), stop=StopAfterOne())
     assert not pygame.display.get_init()  # the loop closes the display it opened
+
+
+def test_the_guard_corner_counts_the_seconds_still_to_hold(window: pygame.Surface) -> None:
+    ui = Driver(window, busy())
+    ui.run(ui.finger(ui.word("guard_hold")))
+    for left in (3, 2, 1):
+        labels = [b.label for b in ui.screen.canvas.buttons]
+        assert strings.text("zh-CN", "guard_holding", n=left) in labels, labels
+        ui.clock.now += 1.0
+        ui.run()
+    assert ui.screen.state.page is Page.PIN

@@ -12,7 +12,7 @@ import pytest
 from kiosk.model import Reason
 from kiosk.view import GuardOpen, LockGuard, UnlockGuard
 from ui.render import shared_fonts
-from ui.screen import Screen
+from ui.screen import GUARD_HOLD_S, Screen
 from ui.state import Page
 
 app_module = pytest.importorskip(
@@ -47,13 +47,21 @@ def tap(screen: Screen, app: Any, label: str) -> None:
     app.kiosk.tick()
 
 
+def open_pin_pad(screen: Screen, app: Any) -> None:
+    """Hold the guard corner until the PIN pad opens."""
+    tap(screen, app, "Guard")
+    screen.clock.now += GUARD_HOLD_S  # type: ignore[attr-defined]
+    screen.update()
+
+
 def test_guard_unlocks_opens_and_locks_the_real_kiosk(app: Any) -> None:
     pygame.font.init()
     screen = Screen(
         app.kiosk, pygame.Surface((800, 480)), language="en", clock=Clock(), fonts=shared_fonts()
     )
     app.kiosk.tick()
-    for label in ("Guard", "1", "2", "3", "4", "OK"):
+    open_pin_pad(screen, app)
+    for label in ("1", "2", "3", "4", "OK"):
         tap(screen, app, label)
     command, result = screen.results[-1]
     assert command == UnlockGuard("1234") and result.ok, result
@@ -77,7 +85,8 @@ def test_wrong_pin_is_refused_by_the_real_kiosk(app: Any) -> None:
     screen = Screen(
         app.kiosk, pygame.Surface((800, 480)), language="en", clock=Clock(), fonts=shared_fonts()
     )
-    for label in ("Guard", "9", "9", "9", "9", "OK"):
+    open_pin_pad(screen, app)
+    for label in ("9", "9", "9", "9", "OK"):
         tap(screen, app, label)
     assert not screen.results[-1][1].ok
     assert not app.kiosk.view().guard_unlocked

@@ -16,7 +16,7 @@ from kiosk.view import UnlockGuard
 from ui import samples, strings
 from ui.app import loop, make_screen
 from ui.mounting import IDENTITY, ROTATIONS, MountedSurface, Mounting
-from ui.screen import Screen
+from ui.screen import GUARD_HOLD_S, Screen
 
 TOUCH_DISPLAY_2 = (720, 1280)  # native portrait
 PANELS = [TOUCH_DISPLAY_2, (800, 480)]
@@ -94,14 +94,24 @@ def unlock_by_touch(
 ) -> tuple[samples.FakeKiosk, Screen]:
     """Open the guard's PIN pad and type 1234 with fingers, through the real loop."""
     kiosk = samples.FakeKiosk(replace(samples.guard_view(), guard_unlocked=False))
-    screen = make_screen(kiosk, settings, pygame.display.set_mode(panel), clock=lambda: 0.0)
+    now = [0.0]
+    screen = make_screen(kiosk, settings, pygame.display.set_mode(panel), clock=lambda: now[0])
     for label in (strings.text("en", "guard"), "1", "2", "3", "4", strings.text("en", "ok")):
         screen.draw()
         pygame.event.clear()
         pygame.event.post(finger_on(screen, label, raw))
         pygame.event.post(pygame.event.Event(pygame.QUIT))
         loop(screen)
+        if label == strings.text("en", "guard"):
+            hold_on(screen, now)
     return kiosk, screen
+
+
+def hold_on(screen: Screen, now: list[float]) -> None:
+    """The finger stays on the guard corner until the PIN pad opens."""
+    now[0] += GUARD_HOLD_S
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    loop(screen)
 
 
 @pytest.mark.parametrize("panel", PANELS)
@@ -127,7 +137,8 @@ def test_a_mouse_click_is_turned_and_calibrated_like_a_finger(
 ) -> None:
     kiosk = samples.FakeKiosk(replace(samples.guard_view(), guard_unlocked=False))
     window = pygame.display.set_mode((800, 480))
-    screen = make_screen(kiosk, ui_settings(270, matrix), window, clock=lambda: 0.0)
+    now = [0.0]
+    screen = make_screen(kiosk, ui_settings(270, matrix), window, clock=lambda: now[0])
     screen.draw()
     guard = next(
         b.rect for b in screen.canvas.buttons if b.label.startswith(strings.text("en", "guard"))
@@ -138,6 +149,7 @@ def test_a_mouse_click_is_turned_and_calibrated_like_a_finger(
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1, touch=False))
     pygame.event.post(pygame.event.Event(pygame.QUIT))
     loop(screen)
+    hold_on(screen, now)
     assert screen.state.page.value == "pin"
 
 

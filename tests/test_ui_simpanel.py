@@ -56,6 +56,7 @@ class Cfg:
     rotation: int = 0
     touch_matrix: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
     panel_mm: float = 154.0
+    sensor_side: str = "right"
 
 
 PASSES = {"resident": "KP1:resident", "revoked": "KP1:revoked", "forged": "KP1:forged"}

@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.exc import FontMissing
 from kiosk.model import Reason
-from kiosk.view import Aim, AlarmCode, Stage
+from kiosk.view import Aim, AlarmCode, Prompt, Stage
 from ui import fonts, linebreak, samples, strings
 from ui.mask import mask_name, mask_phone, mask_phones_in
 
@@ -120,6 +120,7 @@ def test_languages_have_the_same_keys() -> None:
     assert strings.REASONS[zh].keys() == strings.REASONS[en].keys() == set(Reason)
     assert strings.STAGES[zh].keys() == strings.STAGES[en].keys() == set(Stage)
     assert strings.AIMS[zh].keys() == strings.AIMS[en].keys() == set(Aim)
+    assert strings.PROMPTS[zh].keys() == strings.PROMPTS[en].keys() == set(Prompt)
 
 
 def test_preset_reasons_have_labels() -> None:
@@ -142,6 +143,8 @@ def all_words() -> str:
         parts += [w for words in strings.STAGES[language].values() for w in words]
         parts += list(strings.ALARMS[language].values()) + list(strings.UI[language].values())
         parts += [*strings.AIMS[language].values(), strings.NOT_LOGGED[language]]
+        parts += [w for words in strings.PROMPTS[language].values() for w in words]
+        parts.append(strings.OPEN_FOR[language])
         parts += [strings.alarm_detail(language, samples.alarm_of(code)) for code in AlarmCode]
     return "".join(parts) + "●—←▲▼°·…"
 
@@ -212,6 +215,8 @@ def every_string() -> list[tuple[str, str]]:
         texts += [w for words in strings.STAGES[language].values() for w in words]
         texts += list(strings.ALARMS[language].values()) + list(strings.UI[language].values())
         texts += list(strings.AIMS[language].values())
+        texts += [w for words in strings.PROMPTS[language].values() for w in words]
+        texts.append(strings.OPEN_FOR[language])
         found += [(language, t.format_map(_Filled())) for t in texts if t]
         alarms = [samples.alarm_of(code, logged=False) for code in AlarmCode]
         found += [(language, strings.alarm_detail(language, a)) for a in alarms]

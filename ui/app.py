@@ -46,6 +46,8 @@ class UiConfig(Protocol):
     def rotation(self) -> int: ...
     @property
     def touch_matrix(self) -> tuple[float, ...]: ...
+    @property
+    def sensor_side(self) -> str: ...
 
 
 class Stopper(Protocol):
@@ -154,6 +156,7 @@ def make_screen(
         language=config_ui.language,
         guard_lock_s=config_ui.guard_lock_s,
         panel_mm=config_ui.panel_mm,
+        sensor_side=config_ui.sensor_side,
         clock=clock,
         speaker=speaker,
         panel=panel,

@@ -69,20 +69,34 @@ def status_bar(
     view: KioskView,
     state: UiState,
     button: Action | None,
+    switch_language: Action | None = None,
     *,
     facts: bool = True,
 ) -> pygame.Rect:
-    """Direction badge, connection and log state; on the right an optional guard button.
+    """Direction badge, connection and log state; on the right an optional guard button and,
+    left of it, an optional button that switches the language ("English" / "中文").
 
     Without ``facts`` the state is left out (the guard's pages show it) and the caller draws
     in the rectangle returned, where the facts would be."""
     canvas.fill(box, theme.BAR)
     pad = canvas.u(2)
     inner = box.inflate(-2 * pad, -2 * pad)
-    if button is not None:
+    if switch_language is not None:
         width = canvas.u(120)
+        inner, other = layout.cols(inner, (inner.width - width, width), canvas.u(8))
+        canvas.button(other, strings.text(state.language, "other_language"), switch_language)
+    if button is not None:  # the guard corner: opens the PIN pad only when held (ui.screen)
+        width = canvas.u(170)
         inner, guard = layout.cols(inner, (inner.width - width, width), canvas.u(8))
-        canvas.button(guard, strings.text(state.language, "guard"), button)
+        left = state.guard_hold_left
+        label = "guard_hold" if left is None else "guard_holding"
+        canvas.button(
+            guard,
+            strings.text(state.language, label, n=left),
+            button,
+            colour=theme.GREY,
+            role=Text.STATUS,
+        )
     badge_w = canvas.measure(direction_word(state.language, view.direction), Text.STATUS)
     badge, room = layout.cols(
         inner, (badge_w + canvas.u(24), inner.width - badge_w - canvas.u(24)), canvas.u(12)

@@ -31,17 +31,24 @@ from ui.state import GUARD_TABS, Field, Page, UiState
 from ui.theme import Text
 
 Drawer = Callable[[Canvas, pygame.Rect, KioskView, UiState], None]
+# Where the default-PIN warning stands (and beside the PIN keypad): the page a guard lands on
+# after the PIN, and the settings.
+WARNED_PAGES = frozenset({Page.ALARMS, Page.SETTINGS})
 
 
 def draw(canvas: Canvas, view: KioskView, state: UiState, page: Page) -> None:
     """A guard page: PIN entry when locked, otherwise tabs, the page and a status strip."""
     canvas.fill(canvas.surface.get_rect(), theme.INK)
     if page is Page.PIN:
-        _pin_page(canvas, canvas.surface.get_rect(), state)
+        _pin_page(canvas, canvas.surface.get_rect(), view, state)
         return
     tab_rows = 2 if canvas.portrait else 1  # a tall screen is narrow: tabs in two rows
     tabs, rest = layout.take_top(canvas.surface.get_rect(), canvas.u(68) * tab_rows)
     content, strip = layout.take_bottom(rest, canvas.u(64))
+    if view.default_pin and page in WARNED_PAGES:  # until the PIN is changed
+        warning, content = layout.take_top(content, canvas.u(36))
+        canvas.fill(warning, theme.RED)
+        canvas.text(strings.text(state.language, "default_pin"), warning, role=Text.BODY)
     _tabs(canvas, tabs, state, page, view)
     pad = canvas.u(8)
     PAGES[page](canvas, content.inflate(-2 * pad, -2 * pad), view, state)
@@ -86,6 +93,19 @@ def _strip(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) ->
     chrome.flow(canvas, facts, chrome.status_items(view, state.language), Text.BODY)
 
 
+def pin_note(view: KioskView, state: UiState) -> tuple[str, theme.Colour]:
+    """The line beside the PIN keypad: the lock-out countdown, why a PIN failed, or the
+    default-PIN warning."""
+    language = state.language
+    if view.pin_locked_s:
+        return strings.text(language, "pin_locked", n=view.pin_locked_s), theme.RED_TEXT
+    if state.pin_error:
+        return state.pin_error, theme.RED_TEXT
+    if view.default_pin:
+        return strings.text(language, "default_pin"), theme.AMBER_TEXT
+    return "", theme.WHITE
+
+
 def gate_screen_words(view: KioskView, language: str) -> str:
     """ "At the gate: not allowed through · temperature high": the stage with its reason."""
     words = strings.stage_words(language, view.stage).title
@@ -94,14 +114,17 @@ def gate_screen_words(view: KioskView, language: str) -> str:
     return strings.text(language, "at_gate") + ("：" if language == "zh-CN" else ": ") + words
 
 
-def _pin_page(canvas: Canvas, box: pygame.Rect, state: UiState) -> None:
+def _pin_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
     pad = canvas.u(14)
     left, pad_box = layout.side_by_side(box.inflate(-2 * pad, -2 * pad), 0.42, pad)
-    title, dots, _, cancel = layout.rows(left, (0.25, 0.25, 0.25, 0.25), canvas.u(8))
+    title, dots, note, cancel = layout.rows(left, (0.25, 0.25, 0.25, 0.25), canvas.u(8))
     canvas.text(strings.text(state.language, "pin_title"), title, role=Text.TITLE, lines=2)
     canvas.fill(dots, theme.PANEL, canvas.u(10))
     if state.pin:
         canvas.text("●" * len(state.pin), dots.inflate(-pad, -pad), role=Text.KEY)
+    words, colour = pin_note(view, state)
+    if words:  # beside the keypad, never over its keys
+        canvas.text(words, note, colour, role=Text.BODY, lines=2, align="left")
     canvas.button(
         cancel, strings.text(state.language, "cancel"), _go(state, Page.RESIDENT), colour=theme.GREY
     )
@@ -355,7 +378,7 @@ def _choice_row(
 
 def _language(state: UiState, language: str) -> Action:
     def action() -> Command:
-        state.language = language
+        state.language = state.home_language = language
         return SetLanguage(language)
 
     return action

@@ -9,6 +9,7 @@ import pygame
 
 from kiosk.view import Stage
 from ui import theme
+from ui.canvas import Canvas
 from ui.theme import Colour
 
 
@@ -27,6 +28,57 @@ def draw_stage_icon(surface: pygame.Surface, stage: Stage, box: pygame.Rect) -> 
 PASS_MARK: tuple[Colour, Colour] = ((16, 92, 40), theme.WHITE)
 REFUSE_MARK: tuple[Colour, Colour] = (theme.WHITE, theme.RED)
 GUARD_MARK: tuple[Colour, Colour] = (theme.BLACK, theme.GUARD_BG)
+
+
+SENSOR_ARROW_U = 72  # the band the "come closer" arrow takes at the thermometer's edge
+
+
+def draw_sensor_arrow(canvas: Canvas, box: pygame.Rect, side: str) -> pygame.Rect:
+    """A big arrow in a band along ``box``'s ``side`` (left, right, above, below), pointing
+    out of the screen towards the thermometer; returns the rest of ``box``."""
+    band, gap = canvas.u(SENSOR_ARROW_U), canvas.u(16)
+    arrow, rest = box.copy(), box.copy()
+    if side in ("left", "right"):
+        arrow.width, rest.width = band, box.width - band - gap
+        if side == "right":
+            arrow.right = box.right
+        else:
+            rest.right = box.right
+    else:
+        arrow.height, rest.height = band, box.height - band - gap
+        if side == "below":
+            arrow.bottom = box.bottom
+        else:
+            rest.bottom = box.bottom
+    pygame.draw.polygon(canvas.surface, theme.WHITE, _arrow_points(arrow, side))
+    return rest
+
+
+def _arrow_points(box: pygame.Rect, side: str) -> list[tuple[float, float]]:
+    """A fat arrow filling ``box``, its head at the ``side`` edge."""
+    # Drawn pointing right in a unit square (x along the arrow, y across), then turned.
+    unit = [
+        (0.0, 0.35),
+        (0.55, 0.35),
+        (0.55, 0.1),
+        (1.0, 0.5),
+        (0.55, 0.9),
+        (0.55, 0.65),
+        (0.0, 0.65),
+    ]
+    turn = {
+        "right": lambda x, y: (x, y),
+        "left": lambda x, y: (1 - x, y),
+        "below": lambda x, y: (y, x),
+        "above": lambda x, y: (y, 1 - x),
+    }[side]
+    side_len = min(box.width, box.height)
+    square = pygame.Rect(0, 0, side_len, side_len)
+    square.center = box.center
+    return [
+        (square.left + u * side_len, square.top + v * side_len)
+        for u, v in (turn(x, y) for x, y in unit)
+    ]
 
 
 def _disc(surface: pygame.Surface, box: pygame.Rect, colour: Colour = theme.WHITE) -> int:

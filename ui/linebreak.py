@@ -21,8 +21,9 @@ OPENING = frozenset("（「『【《〈〔［｛“‘([{")
 MARK = "\u200b"  # zero-width space: a line may break here (between two Chinese words)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
-# A Latin word with its trailing space, a run of spaces, or any other single character.
-_TOKENS = re.compile(r"[0-9A-Za-z'’.,:;!?()%°/+*#@&\-]+\s*|\s+|.")
+# A Latin word (a range such as 3–5 is one) with its trailing space, a run of spaces, or any
+# other single character.
+_TOKENS = re.compile(r"[0-9A-Za-z'’.,:;!?()%°/+*#@&\-–]+\s*|\s+|.")
 
 
 def units(text: str) -> list[str]:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import pygame
 
-from kiosk.model import RiskColour
+from kiosk.model import RiskColour, Role
 from kiosk.view import PersonView
 from ui import chrome, layout, strings, theme
 from ui.canvas import Canvas
@@ -51,6 +51,15 @@ def role_words(person: PersonView, language: str) -> str:
     if person.host_flat:
         return strings.text(language, "visitor_of", flat=person.host_flat)
     return strings.text(language, f"role_{person.role}")
+
+
+def card_flat_line(person: PersonView, language: str) -> tuple[str, theme.Colour]:
+    """The card's flat line: "房号 H-0101", or for a visitor "访客 · H-0101 的访客" in amber,
+    so a visitor's card never looks like a resident's."""
+    if person.role is not Role.VISITOR:
+        return f"{strings.text(language, 'flat')} {person.household_id}", theme.WHITE
+    flat = person.host_flat or person.household_id
+    return strings.text(language, "visitor_card", flat=flat), theme.AMBER_TEXT
 
 
 def swatch(canvas: Canvas, box: pygame.Rect, colour: RiskColour, language: str) -> None:
@@ -105,8 +114,8 @@ def draw_card(
     photo, name, flat, colour, temperature = layout.rows(box, [rest, *heights], gap)
     draw_photo(canvas, photo, person.photo_png)
     canvas.text(person.masked_name, name, role=Text.NAME, align="left")
-    flat_words = f"{strings.text(language, 'flat')} {person.household_id}"
-    canvas.text(flat_words, flat, role=Text.CARD, align="left")
+    flat_words, flat_colour = card_flat_line(person, language)
+    canvas.text(flat_words, flat, flat_colour, role=Text.CARD, align="left")
     swatch(canvas, colour, person.colour, language)
     reading(canvas, temperature, celsius, fever, language)
 

@@ -17,10 +17,10 @@ from typing import NamedTuple
 import pygame
 
 from kiosk.model import Reason
-from kiosk.view import KioskView, Stage
+from kiosk.view import KioskView, Prompt, Stage
 from ui import banner, chrome, layout, strings, theme, viewfinder
 from ui.canvas import Action, Canvas
-from ui.icons import draw_stage_icon
+from ui.icons import draw_sensor_arrow, draw_stage_icon
 from ui.linebreak import units
 from ui.person import draw_card
 from ui.state import UiState
@@ -48,10 +48,18 @@ def message(view: KioskView, language: str) -> Message:
     """Turn the kiosk's stage and reason code into words."""
     stage = strings.stage_words(language, view.stage)
     reason = strings.reason_words(language, view.reason)
+    if view.prompt is not None:
+        asked = strings.prompt_words(language, view.prompt, view.countdown_s)
+        if view.stage in (Stage.DENIED, Stage.GUARD):  # the verdict word stays the headline
+            return Message(asked.title, stage.title, asked.hint)
+        return Message("", asked.title, asked.hint)
     if view.stage is Stage.DENIED:
         return Message(reason.title, stage.title, reason.hint)
     if view.stage is Stage.OPEN:
-        return Message("", stage.title, _open_note(view.reason, reason, language))
+        note = _open_note(view.reason, reason, language)
+        if view.countdown_s is not None:
+            note = " · ".join(filter(None, (note, _open_for(language, view.countdown_s))))
+        return Message("", stage.title, note)
     if view.stage is Stage.GUARD:
         return Message(
             reason.title if view.reason is not Reason.OK else "", stage.title, stage.hint
@@ -63,6 +71,10 @@ def message(view: KioskView, language: str) -> Message:
     if view.stage in VIEWFINDER_STAGES and view.aim is not None:
         return Message("", stage.title, strings.aim_words(language, view.aim))
     return Message("", stage.title, stage.hint)
+
+
+def _open_for(language: str, seconds: int) -> str:
+    return strings.OPEN_FOR[language].format(n=seconds)
 
 
 def _open_note(reason: Reason, words: strings.Words, language: str) -> str:
@@ -80,15 +92,24 @@ def draw(
     state: UiState,
     open_guard: Action,
     frame: GreyFrame | None = None,
+    *,
+    sensor_side: str = "right",
+    switch_language: Action | None = None,
 ) -> None:
-    """The whole resident screen, with the guard button in the status bar."""
+    """The whole resident screen, with the guard button in the status bar; while the kiosk
+    asks to come closer, an arrow at the edge where the thermometer sits."""
     bar, main = layout.take_top(canvas.surface.get_rect(), chrome.bar_height(canvas))
     canvas.fill(main, theme.STAGE_BACKGROUND[view.stage])
     alarms = bool(banner.open_alarms(view.alarms))
-    room = chrome.status_bar(canvas, bar, view, state, open_guard, facts=not alarms)
+    idle = view.stage is Stage.IDLE and view.prompt is None
+    room = chrome.status_bar(
+        canvas, bar, view, state, open_guard, switch_language if idle else None, facts=not alarms
+    )
     banner.draw(canvas, room, view.alarms, state.language)
     pad = canvas.u(8)
     main = main.inflate(-2 * pad, -2 * pad)
+    if view.prompt is Prompt.CLOSER:
+        main = draw_sensor_arrow(canvas, main, sensor_side)
     msg = message(view, state.language)
     if view.stage in VERDICT_STAGES and view.person is None:
         _draw_verdict(canvas, main, view.stage, msg)  # nothing for the left column: all of it
@@ -124,8 +145,9 @@ def shows_viewfinder(view: KioskView) -> bool:
 
 
 def _card_colour(view: KioskView) -> theme.Colour:
-    """A dark plate under the card's white words, darker still on the light stages."""
-    factor = 0.35 if view.stage in theme.LIGHT_STAGES else 0.6
+    """A dark plate under the card's white (and a visitor's amber) words, darker still on
+    the light stages."""
+    factor = 0.3 if view.stage in theme.LIGHT_STAGES else 0.6
     return theme.shade(theme.STAGE_BACKGROUND[view.stage], factor)
 
 

@@ -22,6 +22,7 @@ from kiosk.view import (
     KioskView,
     LockGuard,
     PersonView,
+    Prompt,
     RegisterVisitor,
     SetDirection,
     SetLanguage,
@@ -57,6 +58,11 @@ def person(colour: RiskColour = RiskColour.WHITE, photo: bool = True) -> PersonV
         expires_at=AT + timedelta(days=30),
         photo_png=sample_photo() if photo else None,
     )
+
+
+def visitor() -> PersonView:
+    """A visitor of flat H-0101 (the card must not look like a resident's)."""
+    return replace(person(), masked_name="刘*", role=Role.VISITOR, household_id="H-0101")
 
 
 def event(
@@ -251,7 +257,22 @@ def stage_views() -> dict[str, KioskView]:
         "link-unknown": replace(BASE, online=None),
     }
     views["fever-alarm"] = replace(views["fever"], alarms=(*alarms(), door_alarm()))
+    views |= prompt_views(views)
     return views
+
+
+def prompt_views(views: dict[str, KioskView]) -> dict[str, KioskView]:
+    """The screens that answer a person instead of ignoring them (kiosk.view.Prompt)."""
+    revoked = replace(views["fever"], reason=Reason.REVOKED, person=None, temperature_c=None)
+    return {
+        "pass-countdown": replace(views["pass"], countdown_s=6),
+        "see-guard": replace(revoked, prompt=Prompt.SEE_GUARD),
+        "retry": replace(revoked, reason=Reason.NO_FOREHEAD, prompt=Prompt.RETRY),
+        "lower-pass": replace(BASE, prompt=Prompt.LOWER_PASS),
+        "guard-booth": replace(views["guard"], prompt=Prompt.GUARD_BOOTH),
+        "visitor": replace(views["pass"], person=visitor()),
+        "closer": replace(views["measuring"], prompt=Prompt.CLOSER, countdown_s=5),
+    }
 
 
 def guard_view() -> KioskView:
@@ -265,6 +286,7 @@ def guard_view() -> KioskView:
         alarms=alarms(),
         recent_events=events(),
         guard_unlocked=True,
+        default_pin=True,
         online=False,
         unsynced_events=42,
         clock_trusted=False,

@@ -8,12 +8,14 @@ viewfinder, which is redrawn at most ``VIEWFINDER_FPS`` times a second.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Protocol
 
 import pygame
 
+from kiosk.model import EventKind
 from kiosk.view import Command, CommandResult, KioskView, LockGuard, Stage
 from ui import chrome, guard, resident, strings
 from ui.canvas import PANEL_MM, Button, Canvas
@@ -25,6 +27,16 @@ from ui.state import Page, UiState
 from ui.viewfinder import FramePort, GreyFrame
 
 VIEWFINDER_FPS = 10.0  # enough to aim a phone; the decoder keeps the camera's full rate
+# The guard corner opens the PIN pad only when held this long: a resident's tap does nothing.
+GUARD_HOLD_S = 3.0
+PIN_IDLE_S = 10.0  # the PIN pad goes back to the resident screen after this long untouched
+# A new verdict or alarm is shown over any guard page at least this long, and while the
+# verdict lasts: nothing happens at the gate unseen behind the guard's pages.
+OVERLAY_S = 6.0
+# A language a resident picked goes back to the lane's own once the lane has been idle this long.
+LANGUAGE_RESET_S = 20.0
+VERDICT_STAGES = frozenset({Stage.OPEN, Stage.DENIED, Stage.GUARD})
+NEWS_KINDS = frozenset({EventKind.DECISION, EventKind.VISITOR})
 
 
 class KioskPort(Protocol):
@@ -56,6 +68,7 @@ class Screen:
         language: str = strings.DEFAULT_LANGUAGE,
         guard_lock_s: float = 120.0,
         panel_mm: float = PANEL_MM,
+        sensor_side: str = "right",
         clock: Callable[[], float] = time.monotonic,
         fonts: FontBook | None = None,
         speaker: Speaker | None = None,
@@ -68,10 +81,13 @@ class Screen:
         self.frames = frames if frames is not None else _frames_of(kiosk)
         self.clock = clock
         self.guard_lock_s = guard_lock_s
+        self.sensor_side = sensor_side
         self.fonts = fonts or FontBook()
         self.mounted = MountedSurface(surface, mounting or Mounting())
         self.canvas = Canvas(self.mounted.surface, self.fonts, panel_mm=panel_mm)
-        self.state = UiState(language=strings.check_language(language), last_touch=clock())
+        home = strings.check_language(language)
+        self.state = UiState(language=home, home_language=home, last_touch=clock())
+        self._lane_busy_at = clock()  # when the lane last showed anything but the idle prompt
         self.speaker = speaker or Speaker(enabled=False)
         self.panel = panel
         self.panel_canvas = Canvas(panel_surface, self.fonts) if panel_surface is not None else None
@@ -83,6 +99,9 @@ class Screen:
         self._said: tuple[Stage, object] | None = None  # the stage and reason last spoken for
         self.flash = Flash()
         self._flash_lit = False  # the last frame drawn had the flash on (redraw to clear it)
+        self._hold_since: float | None = None  # the guard corner is being held since
+        self._known: frozenset[str] | None = None  # verdicts and alarms already shown
+        self._overlay_until: float | None = None  # showing news over a guard page until
 
     # Input ---------------------------------------------------------------------------------
 
@@ -94,6 +113,10 @@ class Screen:
         """
         if event.type == pygame.FINGERDOWN:
             self.touch(self._calibrated(event.x, event.y))
+        elif event.type == pygame.FINGERUP or (
+            event.type == pygame.MOUSEBUTTONUP and not getattr(event, "touch", False)
+        ):
+            self.release()
         elif (
             event.type == pygame.MOUSEBUTTONDOWN
             and event.button == 1
@@ -133,6 +156,11 @@ class Screen:
         logical = self.mounted.to_logical(pos)
         return self.canvas.hit(logical) if logical is not None else None
 
+    def release(self) -> None:
+        """The finger was lifted: a hold on the guard corner ends there."""
+        self._hold_since = None
+        self._dirty = True
+
     def _panel_hit(self, pos: tuple[int, int]) -> Button | None:
         if self.panel_canvas is None:
             return None
@@ -160,11 +188,51 @@ class Screen:
         elif idle and self.state.page is not Page.RESIDENT:
             self.state.go(Page.RESIDENT)
             self._dirty = True
+        self._watch_guard_corner(view, now)
+        self._count_the_hold(now)
+        self._back_to_home_language(view, now)
+        if self._overlay_until is not None and now >= self._overlay_until:
+            self._dirty = True  # the guard page comes back once the verdict is over
         toast = self.state.toast
         key = (view.sequence, toast.until if toast is not None and now < toast.until else None)
         self.flash.update(view.alarms, now)
         flashing = self.flash.active(now) or self._flash_lit
         return self._dirty or key != self._drawn or self._new_frame(view, now) or flashing
+
+    def _count_the_hold(self, now: float) -> None:
+        """While the guard corner is held, its label counts the seconds still to hold."""
+        since = self._hold_since
+        left = None if since is None else max(1, math.ceil(GUARD_HOLD_S - (now - since) - 1e-6))
+        if left != self.state.guard_hold_left:
+            self.state.guard_hold_left = left
+            self._dirty = True
+
+    def _back_to_home_language(self, view: KioskView, now: float) -> None:
+        if view.stage is not Stage.IDLE or view.prompt is not None:
+            self._lane_busy_at = now
+        idle_since = max(self._lane_busy_at, self.state.last_touch)
+        if self.state.language != self.state.home_language and now - idle_since >= LANGUAGE_RESET_S:
+            self.state.language = self.state.home_language
+            self._dirty = True
+
+    def _switch_language(self) -> None:
+        """A resident's own choice on the idle screen (the guard's settings set the lane's)."""
+        zh, en = strings.LANGUAGES
+        self.state.language = en if self.state.language == zh else zh
+
+    def _watch_guard_corner(self, view: KioskView, now: float) -> None:
+        """Open the PIN pad once the corner has been held long enough; close a pad left alone."""
+        if self._hold_since is not None and now - self._hold_since >= GUARD_HOLD_S - 1e-6:
+            self._hold_since = None
+            self.state.go(Page.PIN)
+            self.state.pin = self.state.pin_error = ""
+            self.state.last_touch = now
+            self._dirty = True
+        shown = self.state.shown_page(view)
+        if shown is Page.PIN and now - self.state.last_touch >= PIN_IDLE_S:
+            self.state.go(Page.RESIDENT)
+            self.state.pin = ""
+            self._dirty = True
 
     def _shows_viewfinder(self, view: KioskView) -> bool:
         return (
@@ -191,9 +259,19 @@ class Screen:
         canvas = self.canvas
         canvas.reset()
         page = self.state.shown_page(view)
+        if self._news_over_guard_page(view, page, now):
+            page = Page.RESIDENT
         if page is Page.RESIDENT:
             frame = self._take_frame(view, now)
-            resident.draw(canvas, view, self.state, self._open_guard, frame)
+            resident.draw(
+                canvas,
+                view,
+                self.state,
+                self._open_guard,
+                frame,
+                sensor_side=self.sensor_side,
+                switch_language=self._switch_language,
+            )
             self._speak(view)
         else:
             guard.draw(canvas, view, self.state, page)
@@ -213,6 +291,25 @@ class Screen:
         self._dirty = False
         return view
 
+    def _news_over_guard_page(self, view: KioskView, page: Page, now: float) -> bool:
+        """Whether a verdict or alarm the screen has not shown yet must cover the guard page."""
+        news = frozenset(a.alarm_id for a in view.alarms if not a.acknowledged) | frozenset(
+            e.event_id for e in view.recent_events if e.kind in NEWS_KINDS
+        )
+        fresh = self._known is not None and bool(news - self._known)
+        self._known = news if self._known is None else self._known | news
+        if page is Page.RESIDENT:
+            self._overlay_until = None
+            return False
+        if fresh:
+            self._overlay_until = now + OVERLAY_S
+        until = self._overlay_until
+        if until is not None and (now < until or view.stage in VERDICT_STAGES):
+            self._overlay_until = max(until, now)
+            return True
+        self._overlay_until = None
+        return False
+
     def _take_frame(self, view: KioskView, now: float) -> GreyFrame | None:
         if not self._shows_viewfinder(view):
             return None
@@ -221,8 +318,8 @@ class Screen:
         return self._frame
 
     def _open_guard(self) -> None:
-        self.state.go(Page.PIN)
-        self.state.pin = ""
+        """The guard corner is touched: the PIN pad opens if it is held ``GUARD_HOLD_S``."""
+        self._hold_since = self.clock()
 
     def _speak(self, view: KioskView) -> None:
         """Say a verdict once, when the screen first shows it."""

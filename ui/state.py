@@ -63,6 +63,7 @@ class UiState:
     """The touch screen's own memory; changed only by touches and command results."""
 
     language: str = strings.DEFAULT_LANGUAGE
+    home_language: str = strings.DEFAULT_LANGUAGE  # the lane's own; a resident's choice is not
     page: Page = Page.RESIDENT
     pin: str = ""
     phone: str = ""
@@ -72,6 +73,8 @@ class UiState:
     open_reason: str | None = None
     scroll: int = 0  # first row shown on a list page
     toast: Toast | None = None
+    pin_error: str = ""  # why the last PIN failed, shown beside the keypad until a key
+    guard_hold_left: int | None = None  # the guard corner is held: whole seconds still to hold
     last_touch: float = 0.0
 
     def go(self, page: Page) -> None:
@@ -91,6 +94,7 @@ class UiState:
         """One key of the on-screen keypad into the PIN or the focused visitor field."""
         if self.page is Page.PIN:
             self.pin = _edit(self.pin, key, PIN_MAX, digits_only=True)
+            self.pin_error = ""
         elif self.focus is Field.PHONE:
             self.phone = _edit(self.phone, key, PHONE_MAX, digits_only=True)
         else:
@@ -103,10 +107,9 @@ class UiState:
         """Update the screen after the kiosk answered ``command``."""
         if isinstance(command, UnlockGuard):
             self.pin = ""
+            self.pin_error = "" if result.ok else strings.text(self.language, "pin_wrong")
             if result.ok:
                 self.go(Page.ALARMS)
-            else:
-                self.say(strings.text(self.language, "pin_wrong"), False, now)
             return
         if isinstance(command, LockGuard):
             self.go(Page.RESIDENT)

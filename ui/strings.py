@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from kiosk.model import Reason
-from kiosk.view import Aim, Alarm, AlarmCode, Stage, alarm_code
+from kiosk.view import Aim, Alarm, AlarmCode, Prompt, Stage, alarm_code
 from ui.linebreak import MARK
 
 LANGUAGES = ("zh-CN", "en")
@@ -56,7 +56,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.HCERT_REQUIRED: Words("还需要|健康|证明", "请再|出示|健康|证明|二维码"),
         R.FEVER: Words("体温|偏高", "请在|旁边|休息|几分钟|再测，保安|会帮您"),
         R.REMEASURE: Words("请站好|不动，再测|一次", "第一次|测的|体温|偏高"),
-        R.NO_FOREHEAD: Words("没有|测到|体温", "请靠近|测温器，露出|额头"),
+        R.NO_FOREHEAD: Words("没有|测到|体温", "请再|出示|一次|通行证|重测，或|找保安"),
         R.SENSOR_FAULT: Words("测温器|出故障了", "请找|保安|人工|测温"),
         R.LOG_FAULT: Words("设备|出故障了", "门|不会|打开，请找|保安"),
         R.CLOCK_UNTRUSTED: Words("设备|时间|不准", "请找|保安"),
@@ -69,6 +69,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.OFFICE_DATA_INCOMPLETE: Words("请找|保安", "本机|还没|收到|社区|数据，保安|会帮您"),
         R.VISITOR_REGISTERED: Words("访客|已登记", "请通行"),
         R.EXIT_BUTTON: Words("出门|按钮|开的门", "请通行"),
+        R.OPENING_UNUSED: Words("门|开过，无人|通过", "这次|不算|进出，可以|再扫码"),
     },
     "en": {
         R.OK: Words("Please go through"),
@@ -107,7 +108,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         ),
         R.FEVER: Words("High temperature", "Rest a few minutes, then measure again"),
         R.REMEASURE: Words("Hold still, once more", "The first reading was high"),
-        R.NO_FOREHEAD: Words("No temperature taken", "Step closer, show your forehead"),
+        R.NO_FOREHEAD: Words("No temperature taken", "Scan again or see the guard"),
         R.SENSOR_FAULT: Words("Thermometer not working", "A guard will measure you"),
         R.LOG_FAULT: Words("The kiosk has a fault", "The gate stays shut; please see the guard"),
         R.CLOCK_UNTRUSTED: Words("The kiosk clock is not set", "Please see the guard"),
@@ -123,11 +124,10 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.OFFICE_DATA: Words(
             "Office updates failed", "You can still pass; the guard will see to it"
         ),
-        R.OFFICE_DATA_INCOMPLETE: Words(
-            "Please see the guard", "The kiosk is still loading the office's data"
-        ),
+        R.OFFICE_DATA_INCOMPLETE: Words("Please see the guard", "Office data still loading"),
         R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
         R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
+        R.OPENING_UNUSED: Words("Opened, nobody went through", "Not counted: you may scan again"),
     },
 }
 
@@ -154,6 +154,27 @@ STAGES: dict[str, dict[Stage, Words]] = {
         Stage.COOLDOWN: Words("Please wait", "The gate opens once the door is shut"),
     },
 }
+
+# Asked instead of a stage's usual words (``KioskView.prompt``); {n}: the seconds left.
+PROMPTS: dict[str, dict[Prompt, Words]] = {
+    "zh-CN": {
+        Prompt.SEE_GUARD: Words("此|通行证|不能用，请到|保安亭 →", "保安|会帮您；放下|手机|即可"),
+        Prompt.RETRY: Words("没有|测到|体温", "请放下|手机，再|出示|一次|重新|测温"),
+        Prompt.GUARD_BOOTH: Words("请到|保安亭 →", "设备|无法|判断，保安|会帮您"),
+        Prompt.LOWER_PASS: Words("已读过，请放下|手机"),
+        Prompt.CLOSER: Words("请靠近 · 3–5 cm", "额头|对准|测温器，还有 {n} 秒"),
+    },
+    "en": {
+        Prompt.SEE_GUARD: Words("Go to the guard booth →", "This pass cannot be used here"),
+        Prompt.RETRY: Words("No temperature taken", "Lower your phone, then show it again"),
+        Prompt.GUARD_BOOTH: Words("Go to the guard booth →", "The guard will help you"),
+        Prompt.LOWER_PASS: Words("Read: phone down"),
+        Prompt.CLOSER: Words("Closer · 3–5 cm", "Forehead to the sensor: {n} s left"),
+    },
+}
+
+# Under a green "please go through" while the relay holds the gate open; {n}: seconds left.
+OPEN_FOR = {"zh-CN": "门|还开 {n} 秒", "en": "The gate stays open {n} s"}
 
 # What the viewfinder says when it sees a code it cannot read yet.
 AIMS: dict[str, dict[Aim, str]] = {
@@ -285,8 +306,12 @@ VISIT_REASONS = ("family", "delivery", "maintenance", "medical")
 UI: dict[str, dict[str, str]] = {
     "zh-CN": {
         "guard": "保安",
+        "guard_hold": "保安 · 长按",
+        "guard_holding": "再按 {n} 秒",
         "pin_title": "请输入保安密码",
         "pin_wrong": "密码错误",
+        "pin_locked": "尝试|次数|过多，请 {n} 秒后|再试",
+        "default_pin": "仍在用|出厂|密码 1234，请|尽快|更换",
         "ok": "确定",
         "cancel": "取消",
         "back": "返回",
@@ -354,11 +379,17 @@ UI: dict[str, dict[str, str]] = {
         "colour_green": "绿·空房",
         "colour_white": "白·正常",
         "visitor_of": "{flat} 的访客",
+        "visitor_card": "访客 · {flat} 的访客",
+        "other_language": "English",
     },
     "en": {
         "guard": "Guard",
+        "guard_hold": "Guard · hold",
+        "guard_holding": "{n} s more",
         "pin_title": "Enter the guard PIN",
         "pin_wrong": "Wrong PIN",
+        "pin_locked": "Too many tries: try again in {n} s",
+        "default_pin": "Factory PIN 1234 in use: change it",
         "ok": "OK",
         "cancel": "Cancel",
         "back": "Back",
@@ -392,7 +423,7 @@ UI: dict[str, dict[str, str]] = {
         "unsynced": "{n} to upload",
         "clock_bad": "Clock unset",
         "fever_mark": "High",
-        "guard_notified": "The guard has been told",
+        "guard_notified": "Guard notified",
         "alarm_touch": "Guard: touch here",
         "at_gate": "At the gate",
         "flat": "Flat",
@@ -426,6 +457,8 @@ UI: dict[str, dict[str, str]] = {
         "colour_green": "Green: empty flat",
         "colour_white": "White: normal",
         "visitor_of": "visitor of {flat}",
+        "visitor_card": "Visitor · to {flat}",
+        "other_language": "中文",
     },
 }
 
@@ -445,6 +478,8 @@ REASONS["zh-CN"] = {k: Words(*map(_marked, w)) for k, w in REASONS["zh-CN"].item
 STAGES["zh-CN"] = {k: Words(*map(_marked, w)) for k, w in STAGES["zh-CN"].items()}
 AIMS["zh-CN"] = {k: _marked(w) for k, w in AIMS["zh-CN"].items()}
 UI["zh-CN"] = {k: _marked(w) for k, w in UI["zh-CN"].items()}
+PROMPTS["zh-CN"] = {k: Words(*map(_marked, w)) for k, w in PROMPTS["zh-CN"].items()}
+OPEN_FOR["zh-CN"] = _marked(OPEN_FOR["zh-CN"])
 
 
 def text(language: str, key: str, **values: object) -> str:
@@ -460,6 +495,12 @@ def reason_words(language: str, reason: Reason) -> Words:
 def stage_words(language: str, stage: Stage) -> Words:
     """The default prompt of a stage."""
     return STAGES[language][stage]
+
+
+def prompt_words(language: str, prompt: Prompt, seconds: int | None = None) -> Words:
+    """The words of ``prompt``, with the seconds left filled in."""
+    words = PROMPTS[language][prompt]
+    return Words(words.title, words.hint.format(n=seconds if seconds is not None else ""))
 
 
 def aim_words(language: str, aim: Aim) -> str:
