@@ -123,9 +123,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.OFFICE_DATA: Words(
             "Office updates failed", "You can still pass; the guard will see to it"
         ),
-        R.OFFICE_DATA_INCOMPLETE: Words(
-            "Please see the guard", "The kiosk is still loading the office's data"
-        ),
+        R.OFFICE_DATA_INCOMPLETE: Words("Please see the guard", "Office data still loading"),
         R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
         R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
     },
