@@ -79,7 +79,7 @@ def test_an_unusable_log_is_one_line_each_way_and_downloads_go_on(
         links.append((online, backlog))
 
     agent = agent_of(tmp_path, office, log, cache, clock, report=report)
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="sync")  # kiosk demo, run in-process, quiets "sync"
     try:
         results = [agent.run_once() for _ in range(3)]
 
@@ -119,7 +119,7 @@ def test_an_unusable_office_cache_is_one_line_each_way_and_uploads_go_on(
     log = EventLog(tmp_path / "events.db")
     cache = OfficeData(path, monotonic=time.monotonic)
     agent = agent_of(tmp_path, office, log, cache, clock)
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="sync")  # kiosk demo, run in-process, quiets "sync"
     try:
         sent = []
         for _ in range(3):
