@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,10 +106,25 @@ class Merge:
     ids: tuple[str, ...]
 
 
+COLOUR_VALUES = frozenset({"first", "here"})  # the values of import.row.colour_differs
+
+
 @dataclass(frozen=True, slots=True)
 class Rejected:
+    """A row left out: ``reason`` in English (the command line, logs); ``key`` and ``values``
+    name the same words in the office's catalogue, for a page in the clerk's language."""
+
     number: int
     reason: str
+    key: str = ""
+    values: tuple[tuple[str, object], ...] = ()
+
+    def words(self, t: Callable[..., str]) -> str:
+        """The reason in the language of the translator ``t`` (colours in its words too)."""
+        if not self.key:
+            return self.reason
+        values = {k: t(f"import.colour.{v}") if k in COLOUR_VALUES else v for k, v in self.values}
+        return t(self.key, **values)
 
 
 @dataclass
@@ -170,7 +185,9 @@ def preview(data: bytes, filename: str, sheet: str | None = None) -> Preview:
             row = check_row(number, values)
             _check_consistent(row, colours, seen)
         except RowProblem as problem:
-            result.rejected.append(Rejected(number, str(problem)))
+            result.rejected.append(
+                Rejected(number, str(problem), problem.key, tuple(problem.values.items()))
+            )
             continue
         result.rows.append(row)
     result.merges = merges_of(result.rows)
@@ -191,7 +208,13 @@ def merges_of(rows: Iterable[Row]) -> list[Merge]:
 
 
 class RowProblem(ValueError):
-    """Why one row cannot be imported."""
+    """Why one row cannot be imported: ``key`` names its words in the office's catalogue (with
+    ``values``); the message is the English words."""
+
+    def __init__(self, key: str, english: str, **values: object) -> None:
+        super().__init__(english.format(**values))
+        self.key = key
+        self.values = values
 
 
 def check_row(number: int, values: dict[str, str]) -> Row:
@@ -200,11 +223,17 @@ def check_row(number: int, values: dict[str, str]) -> Row:
     name = " ".join(values.get("name", "").split())
     phone = normalise_phone(values.get("phone", ""))
     if len(name) > NAME_MAX:
-        raise RowProblem(f"姓名 name is longer than {NAME_MAX} characters")
+        raise RowProblem(
+            "import.row.name_long", "name is longer than {most} characters", most=NAME_MAX
+        )
     if phone and not name:
-        raise RowProblem("手机 phone is given but 姓名 name is empty")
+        raise RowProblem("import.row.phone_no_name", "a phone is given but the name is empty")
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
-        raise RowProblem(f"姓名 name {excerpt(name)!r} holds control characters")
+        raise RowProblem(
+            "import.row.name_control",
+            "name '{text}' holds control characters",
+            text=excerpt(name),
+        )
     colour = parse_colour(values.get("colour", ""))
     return Row(number, Flat(*parts), colour, name, phone, values.get("household", ""))
 
@@ -218,12 +247,16 @@ def _flat_parts(values: dict[str, str]) -> tuple[str, str, str]:
         if whole is not None:
             return whole
     parts = []
-    for key, word in (("building", "楼栋 building"), ("unit", "单元 unit"), ("room", "房号 room")):
+    for key in ("building", "unit", "room"):
         text = spellings.flat_part(key, values.get(key, ""))
         if not text:
-            raise RowProblem(f"{word} is empty")
+            raise RowProblem(f"import.row.{key}_empty", f"{key} is empty")
         if not PART.fullmatch(text):
-            raise RowProblem(f"{word} {excerpt(text)!r} is not 1-8 letters or digits")
+            raise RowProblem(
+                f"import.row.{key}_bad",
+                f"{key} '{{text}}' is not 1-8 letters or digits",
+                text=excerpt(text),
+            )
         parts.append(text)
     return parts[0], parts[1], parts[2]
 
@@ -238,8 +271,9 @@ def parse_colour(text: str) -> RiskColour:
         return RiskColour(word)
     except ValueError:
         raise RowProblem(
-            f"颜色 colour {excerpt(text)!r} is not one of 红 橙 黄 绿 白 "
-            "(red orange yellow green white)"
+            "import.row.colour_bad",
+            "colour '{text}' is not one of red, orange, yellow, green, white (红 橙 黄 绿 白)",
+            text=excerpt(text),
         ) from None
 
 
@@ -251,7 +285,9 @@ def normalise_phone(text: str) -> str:
     if MOBILE.fullmatch(digits) or LANDLINE.fullmatch(digits):
         return digits
     raise RowProblem(
-        f"手机 phone {excerpt(text)!r} is not an 11-digit mobile or a landline with area code"
+        "import.row.phone_bad",
+        "phone '{text}' is not an 11-digit mobile or a landline with area code",
+        text=excerpt(text),
     )
 
 
@@ -261,12 +297,21 @@ def _check_consistent(
     first = colours.setdefault(row.flat, (row.colour, row.number))
     if first[0] is not row.colour:
         raise RowProblem(
-            f"flat {row.flat.label} is {first[0].value} on row {first[1]} "
-            f"but {row.colour.value} here"
+            "import.row.colour_differs",
+            "flat {flat} is {first} on row {row} but {here} here",
+            flat=row.flat.label,
+            first=first[0].value,
+            row=first[1],
+            here=row.colour.value,
         )
     if row.name:
         if (row.flat, row.name) in seen:
-            raise RowProblem(f"{row.name} of {row.flat.label} is listed twice in this file")
+            raise RowProblem(
+                "import.row.twice",
+                "{name} of {flat} is listed twice in this file",
+                name=row.name,
+                flat=row.flat.label,
+            )
         seen.add((row.flat, row.name))
 
 

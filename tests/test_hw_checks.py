@@ -231,7 +231,7 @@ def test_with_the_gate_controller_the_pis_gpio_checks_leave_the_pins_alone(
     # Not simulated: on this machine a real pin factory would fail if a pin were opened.
     assert suite_main(["--config", str(config), "--only", name, "--yes"]) == EXIT_OK
     out = capsys.readouterr().out
-    assert f"[{name}] SKIP: [gate] backend is \"osdp\"" in out, out
+    assert f'[{name}] SKIP: [gate] backend is "osdp"' in out, out
 
 
 def test_non_interactive_device_run_skips_checks_needing_a_person() -> None:

@@ -188,7 +188,6 @@ def test_a_log_deleted_or_replaced_under_the_running_kiosk_is_noticed_and_its_ev
         lane.app.close()
 
 
-
 def test_office_data_that_cannot_be_read_sends_passes_to_the_guard_and_keeps_the_exit(
     tmp_path: Path,
 ) -> None:

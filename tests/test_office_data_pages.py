@@ -43,7 +43,7 @@ def test_preview_lists_rejects_and_confirm_imports_the_rest(world: World) -> Non
     files = {"file": ("住户.xlsx", sheet, "application/octet-stream")}
     shown = client.post("/office/c/c1/import", data={"csrf": CSRF}, files=files)
     assert shown.status_code == 200
-    assert re.search(r"<td>5</td><td>房号 room is empty</td>", shown.text)
+    assert re.search(r"<td>5</td><td>房号没填</td>", shown.text)  # the page's language
     assert households(world) == 2  # 1-1-101 and 1-1-102 exist; the file lists them too
     payload = re.search(r'name="payload" value="([^"]+)"', shown.text)
     assert payload is not None
@@ -129,3 +129,17 @@ def test_another_compounds_resident_is_never_printed(world: World) -> None:
     by_flat = client.post("/office/c/c1/sheets", data={"csrf": CSRF, "household": other.household})
     assert by_id.status_code == 404 and by_flat.status_code == 404
     assert "居民2" not in by_id.text + by_flat.text
+
+
+def test_rejected_rows_are_told_in_the_pages_language(world: World) -> None:
+    rows = sample_rows(4)
+    rows[2][3] = "紫"  # row 3 (row 1 is the header): no such colour
+    rows[3][0] = "3#"  # row 4: a building that is no building
+    files = {"file": ("住户.xlsx", xlsx_bytes(rows, title="t"), "application/octet-stream")}
+    client = world.client("clerk1")
+    chinese = client.post("/office/c/c1/import", data={"csrf": CSRF}, files=files).text
+    assert "<td>3</td><td>颜色“紫”不是红、橙、黄、绿、白之一</td>" in chinese
+    assert "<td>4</td><td>楼栋“3#”应为 1–8 个字母或数字</td>" in chinese
+    client.cookies.set("office_lang", "en")
+    english = client.post("/office/c/c1/import", data={"csrf": CSRF}, files=files).text
+    assert "<td>4</td><td>building &#39;3#&#39; is not 1-8 letters or digits</td>" in english

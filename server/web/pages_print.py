@@ -53,9 +53,7 @@ def export_log(
             last = today(web.now(), compound.timezone)
             form = {"from": (last - timedelta(days=6)).isoformat(), "to": last.isoformat()}
             return page(request, "export.html", viewer, compound=compound, form=form)
-        found = export.export_events(
-            s, compound_id, start, end, format, language_of(request)
-        )
+        found = export.export_events(s, compound_id, start, end, format, language_of(request))
         audit(s, viewer, "export", f"{start}~{end}", web.now(), rows=found.rows, format=format)
     return download(found.data, found.filename, found.media_type)
 
