@@ -17,7 +17,9 @@ set -Eeuo pipefail
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 KIOSK_USER="kiosk"
 # dialout: the gate controller's serial port (/dev/ttyAMA0, /dev/ttyUSB0, ...) is root:dialout.
-KIOSK_GROUPS=(gpio i2c video input render dialout)
+# audio: espeak-ng's spoken prompts ([ui] speech) open the ALSA device, root:audio; a system
+# user has no login seat, so no logind ACL gives it the sound card instead.
+KIOSK_GROUPS=(gpio i2c video input render dialout audio)
 PREFIX="/opt/kiosk"
 VENV="${PREFIX}/venv"
 CONF_DIR="/etc/kiosk"

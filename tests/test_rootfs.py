@@ -289,7 +289,7 @@ def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Ch
     assert "network-online" not in unit
     assert (root / "etc/systemd/system/multi-user.target.wants/kiosk.service").is_symlink()
     groups = chroot.run("id", "-nG", "kiosk").stdout.split()
-    assert {"gpio", "i2c", "video", "input", "dialout"} <= set(groups)
+    assert {"gpio", "i2c", "video", "input", "dialout", "audio"} <= set(groups)
     assert (root / "opt/kiosk/venv/bin/kiosk").exists()
     config = (root / "etc/kiosk/kiosk.toml").read_text()
     pin = (root / "root/guard-pin").read_text().strip()

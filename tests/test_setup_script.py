@@ -137,6 +137,13 @@ def test_the_kiosk_user_may_open_the_gate_controllers_serial_port() -> None:
     assert usermod and "dialout" in usermod[0].split()[-2].split(","), result.stdout
 
 
+def test_the_kiosk_user_may_speak_prompts() -> None:
+    """espeak-ng opens the sound card, root:audio; the kiosk, a system user, has no seat's ACL."""
+    unit = bash("render_unit 17 True").stdout
+    groups = re.search(r"^SupplementaryGroups=(.*)$", unit, re.M)
+    assert groups is not None and "audio" in groups[1].split()
+
+
 def test_with_the_gate_controller_no_pin_is_driven_when_the_kiosk_stops() -> None:
     """kiosk-relay-off made GPIO17 (the default relay pin) an output at every stop; with the
     relay on the controller GPIO17 is the RS-485 bus's RTS, and the bus was dead until a reboot."""
