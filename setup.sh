@@ -588,6 +588,7 @@ install_kiosk() {
         "${VENV}/bin/python" -c 'import kiosk, drivers, hw_tests' 2>/dev/null; then
         unchanged "kiosk package ($(cut -c1-12 <<<"$want"))"
         prefer_apt_gpiozero
+        gpiod_for_blinka
         return 0
     fi
     target="${WHEEL:-$SRC_DIR}"
@@ -608,6 +609,21 @@ install_kiosk() {
     fi
     changed "kiosk installed from ${target}"
     prefer_apt_gpiozero
+    gpiod_for_blinka
+}
+
+# Blinka ([thermometer] driver = "adafruit") takes a Pi's pins from the library its version
+# picks: RPi.GPIO (Pi 1-4) and lgpio (Pi 5) from 8.56 on, but libgpiod's Python binding (gpiod)
+# for the Pi 5 in 8.23 to 8.55, which PyPI does not provide: apt's python3-libgpiod does.
+gpiod_for_blinka() {
+    local blinka
+    blinka="$("${VENV}/bin/python" -c 'import importlib.util as u
+spec = u.find_spec("adafruit_blinka")
+print(spec.submodule_search_locations[0] if spec else "")' 2>/dev/null || true)"
+    if [[ -n "$blinka" ]] && grep -qs "libgpiod_pin" "$blinka"/microcontroller/bcm27*/pin.py; then
+        say "  this Blinka drives a Pi's pins through libgpiod (gpiod)"
+        apt_ensure python3-libgpiod
+    fi
 }
 
 # Raspberry Pi's python3-gpiozero (2.x) is patched for the Pi 5's GPIO chip; PyPI's is not. A venv

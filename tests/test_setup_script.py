@@ -378,6 +378,27 @@ def test_plain_debian_gets_its_own_packages_in_place_of_the_pis(
     assert build in on_a_system_offering("", "lgpio_build_env", installed=fallbacks), suite
 
 
+@pytest.mark.parametrize(("pins", "needs_gpiod"), [("libgpiod_pin", True), ("lgpio_pin", False)])
+def test_python3_libgpiod_is_installed_where_blinka_imports_gpiod_for_a_pi(
+    tmp_path: Path, pins: str, needs_gpiod: bool
+) -> None:
+    """Blinka 8.23 to 8.55 drive the Pi 5's pins with gpiod, which only apt provides."""
+    blinka = tmp_path / "site/adafruit_blinka"
+    (blinka / "microcontroller/bcm2712").mkdir(parents=True)
+    (blinka / "__init__.py").touch()
+    (blinka / "microcontroller/bcm2712/pin.py").write_text(
+        f"from adafruit_blinka.microcontroller.generic_linux.{pins} import Pin\n"
+    )
+    (tmp_path / "venv/bin").mkdir(parents=True)
+    (tmp_path / "venv/bin/python").symlink_to(sys.executable)
+    out = with_packages("", f"""
+        VENV={tmp_path}/venv; export PYTHONPATH={tmp_path}/site
+        gpiod_for_blinka; echo CHANGES=$CHANGED
+    """).stdout
+    installs = "APT-GET install -y -q --no-install-recommends python3-libgpiod" in out
+    assert installs == needs_gpiod and f"CHANGES={int(needs_gpiod)}" in out, out
+
+
 def test_random_pin_is_six_digits() -> None:
     pins = bash("for i in 1 2 3 4 5; do random_pin; echo; done").stdout.split()
     assert len(pins) == 5 and all(len(p) == 6 and p.isdigit() for p in pins)
