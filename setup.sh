@@ -614,7 +614,7 @@ install_kiosk() {
 
 # Blinka ([thermometer] driver = "adafruit") takes a Pi's pins from the library its version
 # picks: RPi.GPIO (Pi 1-4) and lgpio (Pi 5) from 8.56 on, but libgpiod's Python binding (gpiod)
-# for the Pi 5 in 8.23 to 8.55, which PyPI does not provide: apt's python3-libgpiod does.
+# for the Pi 5 in 8.23 to 8.55, which none of its requirements pulls in: python3-libgpiod does.
 gpiod_for_blinka() {
     local blinka
     blinka="$("${VENV}/bin/python" -c 'import importlib.util as u
