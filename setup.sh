@@ -353,7 +353,8 @@ install_packages() {
 }
 
 # How pip gets lgpio: Raspberry Pi OS's python3-lgpio is already in the venv's view (system site
-# packages), liblgpio-dev (Debian, trixie on) is linked against, and without either lgpio's sdist
+# packages), liblgpio-dev is linked against where apt has it (Debian's trixie and bookworm do
+# not, nor does PyPI have a 3.13 aarch64 wheel), and without either lgpio's sdist
 # compiles its own copy of the library in (PYPI=1, static).
 lgpio_build_env() {
     if pkg_installed python3-lgpio || pkg_installed liblgpio-dev; then
