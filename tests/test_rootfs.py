@@ -15,7 +15,8 @@ proven here is setup.sh's fallback to Debian's (tests/test_setup_script.py cover
 Needs root, debootstrap, qemu-user-static and binfmt_misc support for aarch64; otherwise it
 is skipped with a message saying which is missing. The debootstrap result is cached under
 /var/cache/kiosk-rootfs (or $KIOSK_ROOTFS_CACHE), keyed by a hash of its parameters (suite
-included), and copied there only once it completed. The Debian mirror is read from this host's
+included), and copied there only once it completed. KIOSK_ROOTFS_SUITES (for example "trixie")
+limits the run to the suites it names. The Debian mirror is read from this host's
 apt sources: the one that serves this host's release serves the other suite too.
 """
 
@@ -39,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("KIOSK_ROOTFS_CACHE", "/var/cache/kiosk-rootfs"))
 # Each suite with the Python it brings, which the kiosk's venv must run on.
 SUITES = {"bookworm": (3, 11), "trixie": (3, 13)}
+# KIOSK_ROOTFS_SUITES="trixie" proves one suite only (a developer's quicker run); default: all.
+CHOSEN = os.environ.get("KIOSK_ROOTFS_SUITES", " ".join(SUITES)).split()
 ARCH, VARIANT = "arm64", "minbase"
 # What a Raspberry Pi OS Lite image has before setup.sh runs.
 INCLUDE = "systemd,systemd-sysv,python3,ca-certificates"
@@ -251,7 +254,7 @@ def _cache_dir(name: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=list(SUITES))
+@pytest.fixture(scope="module", params=CHOSEN)
 def chroot(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Chroot]:
@@ -259,6 +262,8 @@ def chroot(
     if reason is not None:
         pytest.skip(f"arm64 root file system proof skipped: {reason}")
     suite: str = request.param
+    if suite not in SUITES:
+        pytest.fail(f"KIOSK_ROOTFS_SUITES names {suite!r}; the suites are {', '.join(SUITES)}")
     base = cached_rootfs(apt_mirror(), suite)
     box = Chroot(base, tmp_path_factory.mktemp(f"rootfs-{suite}", numbered=True), suite)
     try:
