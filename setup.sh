@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh: install the checkpoint kiosk.
 #
-#   On the kiosk (Raspberry Pi OS bookworm, as root; also inside a chroot of a root file system):
+#   On the kiosk (Raspberry Pi OS trixie or bookworm, as root; also in a root file system's chroot):
 #     sudo ./setup.sh                                   # asks for device id, compound, server
 #     sudo ./setup.sh --unattended --config fleet.toml [--enroll-code CODE]
 #     sudo ./setup.sh --dry-run                         # print every action, change nothing
@@ -17,7 +17,9 @@ set -Eeuo pipefail
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 KIOSK_USER="kiosk"
 # dialout: the gate controller's serial port (/dev/ttyAMA0, /dev/ttyUSB0, ...) is root:dialout.
-KIOSK_GROUPS=(gpio i2c video input render dialout)
+# audio: espeak-ng's spoken prompts ([ui] speech) open the ALSA device, root:audio; a system
+# user has no login seat, so no logind ACL gives it the sound card instead.
+KIOSK_GROUPS=(gpio i2c video input render dialout audio)
 PREFIX="/opt/kiosk"
 VENV="${PREFIX}/venv"
 CONF_DIR="/etc/kiosk"
@@ -42,9 +44,11 @@ PI_UARTS="serial0|ttyAMA0|ttyS0|ttyAMA10"
 SERIAL_GETTYS=(serial-getty@serial0.service serial-getty@ttyAMA0.service
     serial-getty@ttyS0.service serial-getty@ttyAMA10.service)
 
-# Runtime packages of the kiosk. Build tools are needed because lgpio (the `pi` extra) has no
-# aarch64 wheel on PyPI: pip builds it statically from its sdist with PYPI=1 when Raspberry Pi
-# OS's python3-lgpio is absent. SDL in pygame-ce's wheel draws through KMS/DRM and loads Mesa's
+# Runtime packages of the kiosk, named as bookworm and trixie both know them (pkg_installed also
+# finds a name that another package provides: libzbar0 is libzbar0t64's on trixie). Build tools
+# are needed because lgpio (the `pi` extra) has no aarch64 wheel on PyPI for every Python (none
+# for 3.13, trixie's): pip builds it from its sdist when Raspberry Pi OS's python3-lgpio is
+# absent (see lgpio_build_env). SDL in pygame-ce's wheel draws through KMS/DRM and loads Mesa's
 # GBM, EGL, GLES and DRI drivers at run time: without them the screen stays black.
 APT_DEVICE=(python3 python3-venv python3-dev build-essential swig libzbar0 fonts-wqy-microhei
     i2c-tools ca-certificates libgbm1 libegl1 libgles2 libgl1-mesa-dri python3-gpiozero)
@@ -53,6 +57,9 @@ APT_DEVICE+=(espeak-ng alsa-utils)  # spoken verdicts: rendered to WAV once, pla
 # one on PyPI hardcodes gpiochip4), lgpio and its RPi.GPIO shim, pinctrl (raspi-utils) and the
 # camera stack. Installed whenever apt knows them; missing on a Pi, they are a warning.
 APT_PI=(python3-rpi-lgpio raspi-utils python3-lgpio python3-picamera2)
+# What Debian has in their place, installed only when the Pi's package is not to be had:
+# libgpiod's tools (gpioinfo, gpioset) for kiosk-relay-off, liblgpio to build lgpio against.
+declare -A PI_FALLBACK=([raspi-utils]=gpiod [python3-lgpio]=liblgpio-dev)
 APT_OPTIONAL=()  # installed when apt knows them
 APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
 APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
@@ -239,14 +246,25 @@ systemd_running() { [[ -d /run/systemd/system ]] && ! in_chroot; }
 
 is_pi() { [[ -r /proc/device-tree/model ]] && grep -qa "Raspberry Pi" /proc/device-tree/model; }
 
+# Installed under its own name or through a package that provides it. On trixie libzbar0 is
+# only a name that libzbar0t64 provides (the 64-bit time_t rename): asked for by that name
+# alone, dpkg never had it, and every run installed it again and restarted the kiosk.
 pkg_installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+    dpkg-query -W -f='${Status}\t${Package}\t${Provides}\n' 2>/dev/null |
+        awk -F'\t' -v want="$1" '$1 == "install ok installed" {
+            if ($2 == want) found = 1
+            n = split($3, provided, /, */)  # "libzbar0 (= 0.23.93-4), ..."
+            for (i = 1; i <= n; i++) if (split(provided[i], word, " ") && word[1] == want) found = 1
+        }
+        END { exit !found }'
 }
 
+# apt can install it: a package of that name, or one that provides the name.
 pkg_available() {
     local candidate
     candidate="$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')"
-    [[ -n "$candidate" && "$candidate" != "(none)" ]]
+    [[ -n "$candidate" && "$candidate" != "(none)" ]] && return 0
+    apt-cache showpkg "$1" 2>/dev/null | sed -n '/^Reverse Provides:/,$p' | sed 1d | grep -q .
 }
 
 as_root() {
@@ -288,7 +306,10 @@ check_system() {
         codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-unknown}")"
     fi
     arch="$(uname -m)"
-    [[ "$codename" == bookworm ]] || warn "tested on Debian/Raspberry Pi OS bookworm, this is $codename"
+    case "$codename" in
+        trixie | bookworm) ;;
+        *) warn "made for Raspberry Pi OS (or Debian) trixie and bookworm, this is $codename" ;;
+    esac
     case "$arch" in
         aarch64 | armv7l) say "  architecture: $arch" ;;
         *) warn "architecture $arch is not a Raspberry Pi's (aarch64/armv7l); continuing" ;;
@@ -308,23 +329,42 @@ check_system() {
 install_packages() {
     step "install apt packages"
     apt_ensure "${APT_DEVICE[@]}"
-    local pkg available=()
+    local pkg fallback available=()
     for pkg in "${APT_PI[@]}" "${APT_OPTIONAL[@]}"; do
         if pkg_installed "$pkg" || pkg_available "$pkg"; then
             available+=("$pkg")
-        else
-            case "$pkg" in
-                python3-picamera2) warn "python3-picamera2 is not in this system's apt sources" \
-                    "(it comes from Raspberry Pi's repository): the Pi camera back end will not work" ;;
-                python3-lgpio) say "  python3-lgpio not in apt: pip builds lgpio from source" ;;
-                python3-rpi-lgpio | raspi-utils) warn "$pkg is not in this system's apt sources" \
-                    "(Raspberry Pi's repository): on a Pi 5 GPIO and kiosk-relay-off need it" ;;
-                *) say "  optional $pkg not in apt: skipped" ;;
-            esac
+            continue
         fi
+        fallback="${PI_FALLBACK[$pkg]:-}"
+        if [[ -n "$fallback" ]] && { pkg_installed "$fallback" || pkg_available "$fallback"; }; then
+            say "  $pkg is not in this system's apt sources (Raspberry Pi's repository): $fallback"
+            available+=("$fallback")
+            continue
+        fi
+        case "$pkg" in
+            python3-picamera2) warn "python3-picamera2 is not in this system's apt sources" \
+                "(it comes from Raspberry Pi's repository): the Pi camera back end will not work" ;;
+            python3-lgpio) say "  python3-lgpio and liblgpio-dev not in apt: pip builds lgpio" \
+                "with its own C sources" ;;
+            python3-rpi-lgpio | raspi-utils) warn "$pkg is not in this system's apt sources" \
+                "(Raspberry Pi's repository): on a Pi 5 GPIO and kiosk-relay-off need it" ;;
+            *) say "  optional $pkg not in apt: skipped" ;;
+        esac
     done
     if [[ ${#available[@]} -gt 0 ]]; then
         apt_ensure "${available[@]}"
+    fi
+}
+
+# How pip gets lgpio: Raspberry Pi OS's python3-lgpio is already in the venv's view (system site
+# packages), liblgpio-dev is linked against where apt has it (Debian's trixie and bookworm do
+# not, nor does PyPI have a 3.13 aarch64 wheel), and without either lgpio's sdist
+# compiles its own copy of the library in (PYPI=1, static).
+lgpio_build_env() {
+    if pkg_installed python3-lgpio || pkg_installed liblgpio-dev; then
+        echo PYPI=0
+    else
+        echo PYPI=1
     fi
 }
 
@@ -557,22 +597,42 @@ install_kiosk() {
         "${VENV}/bin/python" -c 'import kiosk, drivers, hw_tests' 2>/dev/null; then
         unchanged "kiosk package ($(cut -c1-12 <<<"$want"))"
         prefer_apt_gpiozero
+        gpiod_for_blinka
         return 0
     fi
     target="${WHEEL:-$SRC_DIR}"
     [[ -e "$target" ]] || die "--wheel $WHEEL: no such file"
+    local build
+    build="$(lgpio_build_env)"
     if ! "${VENV}/bin/python" -c 'import lgpio' 2>/dev/null; then
-        # No aarch64 wheel of lgpio on PyPI: build it with its own C sources (static).
-        say "  lgpio is built from source (PYPI=1: statically linked, no liblgpio needed)"
+        case "$build" in
+            PYPI=1) say "  lgpio is built from source with its own copy of liblgpio (PYPI=1)" ;;
+            *) say "  lgpio is built from source against Debian's liblgpio" ;;
+        esac
     fi
-    run env PYPI=1 "${VENV}/bin/pip" install --quiet --upgrade pip
+    run "${VENV}/bin/pip" install --quiet --upgrade pip
     drop_classic_pygame "$VENV"
-    run env PYPI=1 "${VENV}/bin/pip" install --quiet "${target}[pi]"
+    run env "$build" "${VENV}/bin/pip" install --quiet "${target}[pi]"
     if [[ "$DRY_RUN" == false ]]; then
         printf '%s\n' "$want" >"$STAMP_FILE"
     fi
     changed "kiosk installed from ${target}"
     prefer_apt_gpiozero
+    gpiod_for_blinka
+}
+
+# Blinka ([thermometer] driver = "adafruit") takes a Pi's pins from the library its version
+# picks: RPi.GPIO (Pi 1-4) and lgpio (Pi 5) from 8.56 on, but libgpiod's Python binding (gpiod)
+# for the Pi 5 in 8.23 to 8.55, which none of its requirements pulls in: python3-libgpiod does.
+gpiod_for_blinka() {
+    local blinka
+    blinka="$("${VENV}/bin/python" -c 'import importlib.util as u
+spec = u.find_spec("adafruit_blinka")
+print(spec.submodule_search_locations[0] if spec else "")' 2>/dev/null || true)"
+    if [[ -n "$blinka" ]] && grep -qs "libgpiod_pin" "$blinka"/microcontroller/bcm27*/pin.py; then
+        say "  this Blinka drives a Pi's pins through libgpiod (gpiod)"
+        apt_ensure python3-libgpiod
+    fi
 }
 
 # Raspberry Pi's python3-gpiozero (2.x) is patched for the Pi 5's GPIO chip; PyPI's is not. A venv

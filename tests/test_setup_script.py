@@ -137,6 +137,13 @@ def test_the_kiosk_user_may_open_the_gate_controllers_serial_port() -> None:
     assert usermod and "dialout" in usermod[0].split()[-2].split(","), result.stdout
 
 
+def test_the_kiosk_user_may_speak_prompts() -> None:
+    """espeak-ng opens the sound card, root:audio; the kiosk, a system user, has no seat's ACL."""
+    unit = bash("render_unit 17 True").stdout
+    groups = re.search(r"^SupplementaryGroups=(.*)$", unit, re.M)
+    assert groups is not None and "audio" in groups[1].split()
+
+
 def test_with_the_gate_controller_no_pin_is_driven_when_the_kiosk_stops() -> None:
     """kiosk-relay-off made GPIO17 (the default relay pin) an output at every stop; with the
     relay on the controller GPIO17 is the RS-485 bus's RTS, and the bus was dead until a reboot."""
@@ -287,6 +294,109 @@ def test_the_controllers_key_made_by_root_is_given_to_the_kiosk_user(tmp_path: P
     stat = key.stat()
     assert (stat.st_uid, stat.st_gid, stat.st_mode & 0o777) == (1, 1, 0o600)  # daemon:daemon
     assert "CHANGES=0" in bash(script).stdout
+
+
+# What dpkg-query lists on trixie after 'apt-get install libzbar0': apt picked libzbar0t64.
+TRIXIE_DPKG = (
+    "install ok installed\tlibzbar0t64\tlibzbar0 (= 0.23.93-7)\n"
+    "deinstall ok config-files\tlibfoo1\t\n"
+    "install ok installed\tlibstdc++6\t\n"
+    "install ok installed\tmawk\tawk\n"
+)
+
+
+def with_packages(listing: str, script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` with dpkg-query answering ``listing`` and apt-get only printing."""
+    return bash(f"""
+        dpkg-query() {{ printf '%s' '{listing}'; }}
+        apt-get() {{ echo "APT-GET $*"; }}
+        STEPS=1
+        {script}
+    """)
+
+
+def test_a_package_apt_installed_under_another_name_is_not_installed_again() -> None:
+    """libzbar0 is a name libzbar0t64 provides on trixie: every run re-installed it, counted a
+    change and restarted the kiosk, so a second run always changed something."""
+    result = with_packages(TRIXIE_DPKG, "apt_ensure libzbar0 libstdc++6 awk; echo CHANGES=$CHANGED")
+    assert "CHANGES=0" in result.stdout and "APT-GET" not in result.stdout, result.stdout
+    missing = with_packages(TRIXIE_DPKG, "apt_ensure libzbar0 libfoo1; echo CHANGES=$CHANGED")
+    assert "APT-GET install -y -q --no-install-recommends libfoo1" in missing.stdout
+    assert "CHANGES=1" in missing.stdout
+    # A name alone on the line, not a prefix of it: libzbar0t64 does not provide libzbar.
+    assert with_packages(TRIXIE_DPKG, "pkg_installed libzbar").returncode == 1
+
+
+def on_a_system_offering(apt: str, script: str, installed: str = "") -> str:
+    """``script``'s output where apt can install the words of ``apt``, and dpkg has every package
+    of setup.sh's APT_DEVICE list (plus ``installed``)."""
+    listing = bash('printf "install ok installed\\t%s\\t\\n" "${APT_DEVICE[@]}"').stdout
+    listing += "".join(f"install ok installed\t{name}\t\n" for name in installed.split())
+    result = with_packages(listing, f"""
+        apt-cache() {{
+            [[ "$1" == policy ]] || return 0
+            if [[ " {apt} " == *" $2 "* ]]; then echo "  Candidate: 1.0"
+            else echo "  Candidate: (none)"; fi
+        }}
+        {script}
+    """)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+PI_OS = "python3-rpi-lgpio raspi-utils python3-lgpio python3-picamera2 espeak-ng gpiod"
+
+
+def test_raspberry_pis_own_packages_are_used_where_the_system_has_them() -> None:
+    out = on_a_system_offering(PI_OS + " liblgpio-dev", "install_packages")
+    assert (
+        "APT-GET install -y -q --no-install-recommends "
+        "python3-rpi-lgpio raspi-utils python3-lgpio python3-picamera2 espeak-ng"
+    ) in out, out
+    assert "WARNING" not in out
+    assert "PYPI=0" in on_a_system_offering("", "lgpio_build_env", installed="python3-lgpio")
+
+
+@pytest.mark.parametrize(
+    ("suite", "debian", "fallbacks", "build"),
+    [
+        ("trixie", "gpiod liblgpio-dev espeak-ng", "gpiod liblgpio-dev espeak-ng", "PYPI=0"),
+        ("bookworm", "gpiod espeak-ng", "gpiod espeak-ng", "PYPI=1"),
+    ],
+)
+def test_plain_debian_gets_its_own_packages_in_place_of_the_pis(
+    suite: str, debian: str, fallbacks: str, build: str
+) -> None:
+    """Without Raspberry Pi's repository: libgpiod's tools for kiosk-relay-off, and lgpio built
+    against Debian's liblgpio where it has one, else with lgpio's own C sources."""
+    out = on_a_system_offering(debian, "install_packages")
+    assert f"APT-GET install -y -q --no-install-recommends {fallbacks}\n" in out, out
+    assert "raspi-utils is not in this system's apt sources (Raspberry Pi's repository): gpiod" \
+        in out
+    assert "python3-picamera2 is not in this system's apt sources" in out  # a warning, not fatal
+    assert "python3-rpi-lgpio is not in this system's apt sources" in out
+    assert build in on_a_system_offering("", "lgpio_build_env", installed=fallbacks), suite
+
+
+@pytest.mark.parametrize(("pins", "needs_gpiod"), [("libgpiod_pin", True), ("lgpio_pin", False)])
+def test_python3_libgpiod_is_installed_where_blinka_imports_gpiod_for_a_pi(
+    tmp_path: Path, pins: str, needs_gpiod: bool
+) -> None:
+    """Blinka 8.23 to 8.55 drive the Pi 5's pins with gpiod, which only apt provides."""
+    blinka = tmp_path / "site/adafruit_blinka"
+    (blinka / "microcontroller/bcm2712").mkdir(parents=True)
+    (blinka / "__init__.py").touch()
+    (blinka / "microcontroller/bcm2712/pin.py").write_text(
+        f"from adafruit_blinka.microcontroller.generic_linux.{pins} import Pin\n"
+    )
+    (tmp_path / "venv/bin").mkdir(parents=True)
+    (tmp_path / "venv/bin/python").symlink_to(sys.executable)
+    out = with_packages("", f"""
+        VENV={tmp_path}/venv; export PYTHONPATH={tmp_path}/site
+        gpiod_for_blinka; echo CHANGES=$CHANGED
+    """).stdout
+    installs = "APT-GET install -y -q --no-install-recommends python3-libgpiod" in out
+    assert installs == needs_gpiod and f"CHANGES={int(needs_gpiod)}" in out, out
 
 
 def test_random_pin_is_six_digits() -> None:
