@@ -1,0 +1,1 @@
+"""Fleet updates: releases signed by the office's update key, installed beside the running one."""
