@@ -1,10 +1,17 @@
 """Stories at the gate (issue #19, items 1, 2, 3 and 7), played through the real kiosk loop in
 simulated time with the real screen on top: a frame every 0.5 s, and what each frame shows
-asserted at each moment, as a resident at 1.5 m would see it."""
+asserted at each moment, as a resident at 1.5 m would see it.
+
+The README's gate pictures are these films: ``KIOSK_STORY_STRIPS=docs/screenshots pytest
+tests/test_stories.py`` saves each story as a strip of the frames where the screen changed,
+each with its time (``story-<name>.png``)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pygame
 import pytest
@@ -20,6 +27,8 @@ from ui.state import Page
 rig = test_machine_e2e.rig  # the simulated kiosk, the fixture of the end-to-end tests
 
 FRAME_S = 0.5
+STRIPS = os.environ.get("KIOSK_STORY_STRIPS")  # a folder: save each story's strip there
+THUMB = (400, 240)  # half the panel: a strip of six is as wide as a README column pair
 IDLE = "请出示通行证"
 PIN_TITLE = strings.text("zh-CN", "pin_title")
 CORNER = strings.text("zh-CN", "guard_hold")
@@ -33,6 +42,7 @@ class Frame:
     view: KioskView
     texts: tuple[str, ...]
     page: Page
+    picture: pygame.Surface | None = None  # a thumbnail, kept only when strips are saved
 
     def shows(self, words: str) -> bool:
         return any(words in text for text in self.texts)
@@ -62,7 +72,9 @@ class Film:
             if CORNER in [b.label for b in self.screen.canvas.buttons]:
                 page = Page.RESIDENT  # the gate screen, perhaps drawn over a guard page
             texts = tuple(clean(t.text) for t in self.screen.canvas.texts)  # no break marks
-            rolled.append(Frame(self.at, view, texts, page))
+            surface = self.screen.canvas.surface
+            thumb = pygame.transform.smoothscale(surface, THUMB) if STRIPS else None
+            rolled.append(Frame(self.at, view, texts, page, thumb))
         self.frames += rolled
         return rolled
 
@@ -73,10 +85,34 @@ class Film:
         [button] = [b for b in self.screen.canvas.buttons if b.label == label]
         self.screen.touch(button.rect.center)
 
+    def save_strip(self, path: Path, columns: int = 3) -> None:
+        """The frames where the screen changed, left to right and down, each with its time."""
+        changes = [
+            f for i, f in enumerate(self.frames) if i == 0 or f.texts != self.frames[i - 1].texts
+        ]
+        shown = [f for f in changes if f.picture is not None][:12]
+        rows = -(-len(shown) // columns)
+        pad, caption = 8, 28
+        cell_w, cell_h = THUMB[0] + pad, THUMB[1] + caption + pad
+        sheet = pygame.Surface((columns * cell_w + pad, rows * cell_h + pad))
+        sheet.fill((250, 250, 250))
+        font = self.screen.canvas.fonts.font(22)
+        for i, frame in enumerate(shown):
+            x, y = pad + (i % columns) * cell_w, pad + (i // columns) * cell_h
+            sheet.blit(font.render(f"{frame.at:4.1f} s", True, (30, 30, 30)), (x, y + 2))
+            assert frame.picture is not None
+            sheet.blit(frame.picture, (x, y + caption))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(sheet, str(path))
+
 
 @pytest.fixture
-def film(rig: Rig) -> Film:
-    return Film(rig)
+def film(rig: Rig, request: pytest.FixtureRequest) -> Iterator[Film]:
+    filmed = Film(rig)
+    yield filmed
+    if STRIPS:
+        name = request.node.name.removeprefix("test_").replace("_", "-")
+        filmed.save_strip(Path(STRIPS) / f"story-{name}.png")
 
 
 def assert_each(frames: list[Frame], what: str, check: object) -> None:
