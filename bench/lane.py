@@ -32,7 +32,10 @@ moment the code is held up in view to the green light or the refusal), and both 
 physical limits: the next camera frame and the sensor's settling for the verdict; the person's
 own timing and the gate's cycle for the throughput (a kiosk that took no time and held nothing).
 Targets: >= 30 persons/min, pass-to-verdict p99 <= 1.5 s; when a target is missed the report
-names what limits it (the people, the gate's cycle or the kiosk).
+names what limits it (the people, the gate's cycle or the kiosk). Each gate is also run with the
+screens as they were before issue 19 made them longer (the pass screen held 5 s instead of 8 s,
+"stand still, once more" 0.5 s instead of at least 2 s), the same people, and both throughputs
+are printed side by side (``--no-before`` skips that run).
 
     .venv/bin/python -m bench.lane                  # 120 persons through each gate
     .venv/bin/python -m bench.lane --quick          # 6 persons
@@ -40,6 +43,7 @@ names what limits it (the people, the gate's cycle or the kiosk).
     .venv/bin/python -m bench.lane --serial         # the next moves up only when invited
     .venv/bin/python -m bench.lane --set gpio.open_s=2 --set device.cooldown_s=0.5
     .venv/bin/python -m bench.lane --seed 7          # another draw of the same population
+    .venv/bin/python -m bench.lane --no-before      # without the run with the old screens
 """
 
 from __future__ import annotations
@@ -53,13 +57,15 @@ import statistics
 import tempfile
 import time
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.latency import new_passes, percentile, simulated_kiosk
+from kiosk import machine
 from kiosk.app import App
 from kiosk.demo_scenario import SimTime
 from kiosk.view import KioskView, Stage
@@ -398,12 +404,33 @@ def describe(lane: Lane, persons: int, population: Population, seed: int) -> str
     )
 
 
+def throughput(people: list[Person]) -> float:
+    """Persons per minute, verdict to verdict."""
+    verdicts = [p.verdict_at for p in people if p.verdict_at is not None]
+    return 60 * (len(verdicts) - 1) / (verdicts[-1] - verdicts[0])
+
+
+# The screens before issue 19 lengthened them: the settings and the kiosk's constant they changed.
+BEFORE_19 = {"gpio.open_s": 5.0}
+BEFORE_19_REMEASURE_SHOW_S = 0.5
+
+
+@contextmanager
+def screens_before_19() -> Iterator[None]:
+    """The kiosk with its re-measure screen as short as before issue 19 (about one tick)."""
+    shipped = machine.REMEASURE_SHOW_S
+    machine.REMEASURE_SHOW_S = BEFORE_19_REMEASURE_SHOW_S
+    try:
+        yield
+    finally:
+        machine.REMEASURE_SHOW_S = shipped
+
+
 def report(lane: Lane, people: list[Person]) -> None:
     gate = lane.gate
     latencies = [p.latency_s for p in people]
     floors = [p.floor_s for p in people]
-    verdicts = [p.verdict_at for p in people if p.verdict_at is not None]
-    per_min = 60 * (len(verdicts) - 1) / (verdicts[-1] - verdicts[0])
+    per_min = throughput(people)
     handover_s = STEP_ASIDE_S if lane.serial else 0.0  # the spot must be free first
     people_s = statistics.mean(p.traits.present_s + p.traits.aim_s for p in people)
     reading_per_min = 60 / (handover_s + people_s + statistics.median(floors))
@@ -476,6 +503,11 @@ def main() -> None:
         metavar="SECTION.KEY=VALUE",
         help="a configuration change, e.g. gpio.open_s=2 (repeatable)",
     )
+    parser.add_argument(
+        "--no-before",
+        action="store_true",
+        help="skip the run with the screens as they were before issue 19",
+    )
     args = parser.parse_args()
     persons = args.persons or (6 if args.quick else 120)
     population = Population()
@@ -489,6 +521,17 @@ def main() -> None:
         if n == 0:
             print(describe(lane, persons, population, args.seed))
         report(lane, people)
+        if not args.no_before:
+            with tempfile.TemporaryDirectory(prefix="bench-lane-") as scratch, screens_before_19():
+                _, before = run_lane(
+                    GATES[name], persons, Path(scratch), {**BEFORE_19, **dict(args.settings)},
+                    args.serial, population=population, seed=args.seed,
+                )  # fmt: skip
+            print(
+                f"  before issue 19  {throughput(before):5.1f} persons/min with the same people "
+                f"(pass screen {BEFORE_19['gpio.open_s']:g} s, re-measure screen "
+                f"{BEFORE_19_REMEASURE_SHOW_S:g} s); now {throughput(people):.1f}/min"
+            )
 
 
 if __name__ == "__main__":
