@@ -12,6 +12,7 @@ damaged or altered in the store is never handed out as the release.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -31,6 +32,7 @@ from server.models import ReleaseFileRow, ReleaseRow
 from server.releases import keys
 from server.releases.wheels import KIOSK_PROJECT, WheelError, read_wheel
 
+log = logging.getLogger(__name__)
 RELEASES_ENV = "KIOSK_SERVER_RELEASES"
 MAX_NOTES = 4000
 MAX_FIRMWARE_BYTES = 16 << 20
