@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import tracemalloc
 import zipfile
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from kiosk.update.manifest import ManifestError, verify
+from kiosk.update.manifest import FileKind, ManifestError, verify
 from server import cli
 from server.exc import AlreadyExists, ServerConfigError
 from server.models import Kiosk
@@ -154,3 +155,23 @@ def test_a_metadata_bomb_is_refused_without_reading_it_whole(tmp_path: Path) -> 
     finally:
         tracemalloc.stop()
     assert peak < 8 << 20
+
+
+def test_an_unchanged_firmware_folder_is_one_file_for_every_release(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    firmware = tmp_path / "fw"
+    (firmware / "lib").mkdir(parents=True)
+    (firmware / "main.py").write_text("run()\n" * 1000)
+    (firmware / "lib" / "osdp.py").write_text("FRAME = 0x53\n" * 1000)
+    hashes = []
+    for n, version in enumerate(("1.0.0", "1.0.1")):
+        wheel = make_wheel(tmp_path, version)
+        with fleet.office.session() as s:
+            when = NOW + timedelta(minutes=n)  # the zip's own times must not depend on it
+            manifest, _ = add_release(s, fleet.store, wheel, firmware=firmware, notes="", now=when)
+        entry = manifest.file(FileKind.MCU)
+        assert entry is not None
+        hashes.append(entry.sha256)
+        os.utime(firmware / "main.py", (1_000_000_000, 1_000_000_000))  # edited, same text
+    assert hashes[0] == hashes[1]
