@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from kiosk.update.manifest import FileKind, ManifestError, verify
+from kiosk.update.manifest import FileKind, Manifest, ManifestError, verify
 from server import cli
 from server.exc import AlreadyExists, ServerConfigError
 from server.models import Kiosk
@@ -28,7 +28,7 @@ def fleet(tmp_path: Path) -> Fleet:
     return make_fleet(tmp_path)
 
 
-def add(fleet: Fleet, wheel: Path, *deps: Path) -> tuple[object, int]:
+def add(fleet: Fleet, wheel: Path, *deps: Path) -> tuple[Manifest, int]:
     with fleet.office.session() as s:
         return add_release(s, fleet.store, wheel, dependencies=deps, notes="n", now=NOW)
 
@@ -175,3 +175,15 @@ def test_an_unchanged_firmware_folder_is_one_file_for_every_release(
         hashes.append(entry.sha256)
         os.utime(firmware / "main.py", (1_000_000_000, 1_000_000_000))  # edited, same text
     assert hashes[0] == hashes[1]
+
+
+def test_a_damaged_blob_is_replaced_when_a_release_brings_the_same_file(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    dependency = make_wheel(tmp_path, "5.0", "shared_lib", body=b"y" * 5000)
+    manifest, _ = add(fleet, make_wheel(tmp_path, "1.0.0"), dependency)
+    blob = fleet.store.blob(manifest.files[1].sha256)
+    blob.write_bytes(b"\0" * blob.stat().st_size)  # same size, other content
+    _, copied = add(fleet, make_wheel(tmp_path, "1.0.1", body=b"new"), dependency)
+    assert copied > dependency.stat().st_size
+    assert blob.read_bytes() == dependency.read_bytes()

@@ -71,10 +71,11 @@ class Store:
         return self.root / "manifests" / version
 
     def put(self, source: Path, kind: FileKind) -> tuple[ReleaseFile, bool]:
-        """Copy ``source`` in unless a file with its content is there; (entry, copied)."""
+        """Copy ``source`` in unless a file with its content is there; (entry, copied).
+        A blob already there is hashed again: a damaged one is replaced, not shared."""
         entry = describe(source, kind)
         target = self.blob(entry.sha256)
-        if target.is_file() and target.stat().st_size == entry.size:
+        if target.is_file() and describe(target, kind).sha256 == entry.sha256:
             return entry, False
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as out:
