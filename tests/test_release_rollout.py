@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server import gates
+from server import cli, gates
 from server.exc import AlreadyDone, NotFound
 from server.models import Rollout
 from server.releases import rollout
@@ -165,3 +165,19 @@ def test_parse_status_keeps_only_well_formed_update_fields(
     header: str, kept: dict[str, str]
 ) -> None:
     assert gates.parse_status(header) == kept
+
+
+def test_the_command_line_steers_a_rollout(
+    fleet: Fleet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--db", str(fleet.folder / "office.db"), "release"]
+    assert cli.main([*db, "start", "1.0.0", "--kiosk", "k1"]) == 0
+    assert cli.main([*db, "advance", "1.0.0"]) == 0
+    assert offers(fleet) == {"k1": "1.0.0", "k2": "1.0.0", "k3": None}
+    assert cli.main([*db, "revert", "1.0.0"]) == 2  # nothing earlier reached every kiosk
+    assert cli.main([*db, "pause", "1.0.0"]) == 0
+    assert cli.main([*db, "list"]) == 0
+    out, err = capsys.readouterr()
+    assert "rollout of 1.0.0: running at stage compound" in out
+    assert "1.0.0" in out and "paused at stage compound (first kiosk k1)" in out
+    assert "no earlier release reached every kiosk" in err
