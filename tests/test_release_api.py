@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
+import requests
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from kiosk.update.manifest import FileKind, ManifestError, verify
+from server.app import create_app
+from server.local import ServerThread
 from server.releases import keys, rollout
 from server.releases.store import add_release
 from tests.releasetools import NOW, Fleet, make_fleet, make_wheel
@@ -148,3 +153,31 @@ def test_a_file_altered_in_the_store_is_not_served(tmp_path: Path) -> None:
     reply = found.get("k1", url)
     assert reply.status_code == 503
     assert "does not match its SHA-256" in reply.json()["message"]
+
+
+def test_a_large_file_is_streamed_from_disk_not_read_whole(tmp_path: Path) -> None:
+    found = make_fleet(tmp_path)
+    big = make_wheel(tmp_path, "9.0", "big_lib", body=os.urandom(24 << 20))  # stored, not zipped
+    with found.office.session() as s:
+        manifest, _ = add_release(
+            s, found.store, make_wheel(tmp_path, "1.6.0"), dependencies=[big], notes="", now=NOW
+        )
+        rollout.start(s, "1.6.0", "k1", NOW)
+    entry = manifest.file(FileKind.DEPENDENCY)
+    assert entry is not None and entry.size > 24 << 20
+    server = ServerThread(create_app(found.office.sessions)).start()
+    try:
+        tracemalloc.start()
+        url = f"{server.url}/api/v1/releases/1.6.0/files/{entry.name}"
+        headers = {"Authorization": f"Bearer {found.tokens['k1']}"}
+        digest = hashlib.sha256()
+        with requests.get(url, headers=headers, stream=True, timeout=30) as reply:
+            assert reply.status_code == 200
+            for chunk in reply.iter_content(1 << 16):
+                digest.update(chunk)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        server.stop()
+    assert digest.hexdigest() == entry.sha256
+    assert peak < 8 << 20, f"{peak / 2**20:.1f} MiB held while serving {entry.size >> 20} MiB"
