@@ -54,8 +54,9 @@ class Fleet:
         return self.client.get(f"/api/v1{path}", headers=auth)
 
 
-def make_fleet(folder: Path) -> Fleet:
-    office = Office.open(folder / "office.db")
+def make_fleet(folder: Path, database: str | None = None) -> Fleet:
+    """The fleet on SQLite in ``folder``, or on the ``database`` URL (its store still there)."""
+    office = Office.open(database or folder / "office.db")
     store = Store(folder / "releases")
     with office.session() as s:
         keys.new_key(s, store.root, NOW)

@@ -13,12 +13,16 @@ from server.models import Rollout
 from server.releases import rollout
 from server.releases.store import add_release
 from sync.protocol import STATUS_HEADER
+from tests.pg import database_url, postgres  # noqa: F401 (fixtures)
 from tests.releasetools import NOW, Fleet, make_fleet, make_wheel
 
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Fleet:
-    found = make_fleet(tmp_path)
+    return with_releases(make_fleet(tmp_path), tmp_path)
+
+
+def with_releases(found: Fleet, tmp_path: Path) -> Fleet:
     for version in ("1.0.0", "1.1.0"):
         with found.office.session() as s:
             wheel = make_wheel(tmp_path, version)
@@ -64,7 +68,13 @@ def test_a_release_goes_to_one_kiosk_then_its_compound_then_every_kiosk(fleet: F
         step(fleet, rollout.advance, "1.0.0")
 
 
-def test_a_failure_at_the_first_kiosk_stops_the_rollout_and_says_why(fleet: Fleet) -> None:
+@pytest.fixture
+def any_fleet(tmp_path: Path, database_url: str) -> Fleet:  # noqa: F811  (SQLite and PostgreSQL)
+    return with_releases(make_fleet(tmp_path, database_url), tmp_path)
+
+
+def test_a_failure_at_the_first_kiosk_stops_the_rollout_and_says_why(any_fleet: Fleet) -> None:
+    fleet = any_fleet
     step(fleet, rollout.start, "1.0.0", "k1")
     report(fleet, "k1", "version=0.9; update=trial; target=1.0.0")
     assert rollout_of(fleet, "1.0.0").state == "running"
