@@ -25,7 +25,6 @@ BENCHES = [
     "idle_poll",
     "osdp",
     "office",
-    "release_bytes",
 ]
 
 
