@@ -1,4 +1,4 @@
-"""The office's HTTP API (FastAPI): enrollment, event upload, deltas and conflicts.
+"""The office's HTTP API (FastAPI): enrollment, event upload, deltas, conflicts and releases.
 
 Bodies are parsed by ``sync.protocol`` (the same code the kiosk uses), not by request models,
 so both ends agree on every check and every error reads the same. The OpenAPI description

@@ -2,9 +2,8 @@
 
 Kiosks report their software version, upload backlog and updater state (docs/updates.md) in
 the ``X-Kiosk-Status`` header (``sync.protocol.STATUS_HEADER``) of every sync request
-(``note_kiosk``); the rest of their
-health is read from the events they uploaded: whether the clock was trusted, whether the
-thermometer failed.
+(``note_kiosk``); the rest of their health is read from the events they uploaded: whether the
+clock was trusted, whether the thermometer failed.
 """
 
 from __future__ import annotations
