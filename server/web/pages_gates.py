@@ -183,7 +183,18 @@ def health_row(health: gates.Health, compound: Compound, t: Any) -> dict[str, st
         "version": health.version,
         "sensor": t("gates.sensor_fault") if health.sensor_fault else t("gates.sensor_ok"),
         "sensor_ok": "" if health.sensor_fault else "ok",
+        "update": _update_words(health, t),
+        "update_ok": "" if health.update_state in ("rolled_back", "failed") else "ok",
+        "update_error": health.update_error,
     }
+
+
+def _update_words(health: gates.Health, t: Any) -> str:
+    """``试运行 1.4.0``: the updater's state, and the release it works on."""
+    if not health.update_state:
+        return ""
+    state = t(f"gates.update.{health.update_state}")
+    return f"{state} {health.update_target}".strip()
 
 
 def _names(session: Session, pass_ids: set[str]) -> dict[str, str]:

@@ -76,6 +76,8 @@ function showHealth(body, health) {
     cell(tr, h.clock, h.clock_ok ? "good" : "bad");
     cell(tr, h.sensor, h.sensor_ok ? "good" : "bad");
     cell(tr, h.version);
+    cell(tr, h.update, h.update_ok ? "update" : "update bad");
+    cell(tr, h.update_error, "update-error");
   }
 }
 
