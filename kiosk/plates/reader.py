@@ -1,6 +1,8 @@
-"""Reading licence plates in a camera frame with PP-OCRv4 (rapidocr_onnxruntime), on the device.
+"""Reading licence plates in a camera frame with PP-OCRv4 (rapidocr on onnxruntime), on the device.
 
-The models ship inside the ``rapidocr_onnxruntime`` wheel: nothing is downloaded at run time.
+The models ship inside the ``rapidocr`` wheel and are loaded by path: nothing is downloaded
+at run time. (rapidocr_onnxruntime 1.4.4 has the same models but refuses Python 3.13; rapidocr
+2.1.0 is its successor that installs on 3.11 and 3.13 alike.)
 The engine is imported and loaded on the first ``read`` (a second or so), so a kiosk that
 never sees a car never pays for it. Only detection and recognition run (no text-direction
 classifier: a plate in a gate camera is upright). Detection runs on a copy of the frame shrunk
@@ -14,8 +16,10 @@ joined, and every run of them is tried against the plate grammar (``kiosk.plates
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -23,10 +27,18 @@ import numpy as np
 from kiosk.exc import PlateReaderMissing
 from kiosk.plates.formats import PlateFormat, parse
 
-__all__ = ["Box", "PlateRead", "PlateReader", "TextBox", "plates_in"]
+__all__ = ["Box", "PlateRead", "PlateReader", "TextBox", "load_engine", "plates_in"]
 
 # (left, top, right, bottom) in frame pixels
 Box = tuple[int, int, int, int]
+
+ENGINE_REQUIREMENT = "rapidocr==2.1.0"
+# The models rapidocr 2.1.0 ships in its wheel; loaded by path so that it never downloads one.
+MODELS = {
+    "Det": "ch_PP-OCRv4_det_infer.onnx",
+    "Rec": "ch_PP-OCRv4_rec_infer.onnx",
+    "Cls": "ch_ppocr_mobile_v2.0_cls_infer.onnx",  # loaded by the engine, never run
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +85,21 @@ class PlateReader:
             raise ValueError(f"a frame is (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}")
         engine = self._load()
         bgr = np.ascontiguousarray(frame[:, :, ::-1])  # the PP-OCR models were trained on BGR
-        quads = self._detect(engine, bgr)
-        if not quads:
+        found = self._detect(engine, bgr)
+        if found.boxes is None or len(found.boxes) == 0:
             return []
-        crops = engine.get_crop_img_list(bgr, quads)
-        results, _ = engine.text_rec(crops)
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        crops = engine.get_crop_img_list(bgr, found)
+        texts = engine.text_rec(TextRecInput(img=crops))
         return [
             TextBox(text, float(score), _bounds(quad))
-            for quad, (text, score, *_) in zip(quads, results, strict=True)
+            for quad, text, score in zip(found.boxes, texts.txts, texts.scores, strict=True)
             if float(score) >= self.min_score and text.strip()
         ]
 
-    def _detect(self, engine: Any, bgr: np.ndarray) -> list[np.ndarray]:
-        import cv2  # comes with rapidocr_onnxruntime
+    def _detect(self, engine: Any, bgr: np.ndarray) -> Any:
+        import cv2  # comes with rapidocr
 
         height, width = bgr.shape[:2]
         scale = min(1.0, self.det_side / max(height, width))
@@ -93,29 +107,53 @@ class PlateReader:
         if scale < 1.0:
             size = (max(32, round(width * scale)), max(32, round(height * scale)))
             small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
-        boxes, _ = engine.text_det(small)
-        if boxes is None or len(boxes) == 0:
-            return []
-        return [np.asarray(box, dtype=np.float32) / scale for box in engine.sorted_boxes(boxes)]
+        found = engine.text_det(small)
+        if found.boxes is not None and len(found.boxes):
+            found.boxes = np.asarray(found.boxes, dtype=np.float32) / scale
+        return found
 
     def _load(self) -> Any:
         if self._engine is None:
-            try:
-                from rapidocr_onnxruntime import RapidOCR
-            except ImportError as error:
-                raise PlateReaderMissing(
-                    "plate reading needs the OCR engine: install it with "
-                    "'pip install checkpoint-kiosk[plates]' (rapidocr_onnxruntime) "
-                    f"or run setup.sh again ({error})"
-                ) from error
-            self._engine = RapidOCR(
-                # detection sees the frame at the size _detect gives it: no second resize
-                det_limit_type="min",
-                det_limit_side_len=32,
-                intra_op_num_threads=self.threads or -1,
-                inter_op_num_threads=1,
-            )
+            self._engine = load_engine(self.threads)
         return self._engine
+
+
+def load_engine(threads: int = 0) -> Any:
+    """rapidocr's PP-OCRv4 engine on the models inside its wheel (never a download)."""
+    try:
+        import rapidocr
+    except ImportError as error:
+        raise PlateReaderMissing(
+            "plate reading needs the OCR engine: install it with "
+            "'pip install checkpoint-kiosk[plates]' or run setup.sh again "
+            f"({error})"
+        ) from error
+    models = Path(rapidocr.__file__).parent / "models"
+    paths = {part: models / name for part, name in MODELS.items()}
+    missing = [str(path) for path in paths.values() if not path.is_file()]
+    if missing:
+        raise PlateReaderMissing(
+            f"the OCR models are missing from the rapidocr package ({', '.join(missing)}); "
+            f"reinstall it with 'pip install --force-reinstall {ENGINE_REQUIREMENT}'"
+        )
+    params: dict[str, Any] = {f"{part}.model_path": str(path) for part, path in paths.items()}
+    params |= {
+        "Global.use_cls": False,  # a plate in a gate camera is upright
+        # detection sees the frame at the size PlateReader._detect gives it: no second resize
+        "Det.limit_type": "min",
+        "Det.limit_side_len": 32,
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    _quiet(rapidocr.__name__)
+    return rapidocr.RapidOCR(params=params)
+
+
+def _quiet(package: str) -> None:
+    """rapidocr logs every model load at INFO on loggers of its own: keep the kiosk's log clean."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith(package):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def plates_in(boxes: Sequence[TextBox]) -> list[PlateRead]:
