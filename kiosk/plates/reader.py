@@ -9,9 +9,9 @@ classifier: a plate in a gate camera is upright). Detection runs on a copy of th
 to ``det_side`` pixels; each text box is then cut out of the full frame for recognition, so a
 plate far away keeps every pixel it has.
 
-A plate is sometimes found as several text boxes (the province character apart from the rest,
-or the two rows of a trailer's rear plate): boxes on one line, or one above the other, are
-joined, and every run of them is tried against the plate grammar (``kiosk.plates.formats``).
+A plate is sometimes found as several text boxes (the province character, or a tall 警, apart
+from the rest): boxes side by side on one line are also recognised as one crop, and every run
+of them is tried against the plate grammar (``kiosk.plates.formats``), joined.
 """
 
 from __future__ import annotations
@@ -88,13 +88,15 @@ class PlateReader:
         found = self._detect(engine, bgr)
         if found.boxes is None or len(found.boxes) == 0:
             return []
+        quads = list(found.boxes)
+        quads += [_union(group) for group in _lines(quads)]
         from rapidocr.ch_ppocr_rec import TextRecInput
 
-        crops = engine.get_crop_img_list(bgr, found)
+        crops = [_crop(bgr, quad) for quad in quads]
         texts = engine.text_rec(TextRecInput(img=crops))
         return [
             TextBox(text, float(score), _bounds(quad))
-            for quad, text, score in zip(found.boxes, texts.txts, texts.scores, strict=True)
+            for quad, text, score in zip(quads, texts.txts, texts.scores, strict=True)
             if float(score) >= self.min_score and text.strip()
         ]
 
@@ -184,7 +186,7 @@ def _as_plate(run: Sequence[TextBox]) -> PlateRead | None:
 
 def _groups(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
     """Boxes in reading order, split where the next one cannot be part of the same plate."""
-    ordered = sorted(boxes, key=lambda b: (b.box[1], b.box[0]))
+    ordered = sorted(boxes, key=lambda b: (b.box[0], b.box[1]))
     groups: list[list[TextBox]] = []
     for box in ordered:
         for group in groups:
@@ -198,15 +200,39 @@ def _groups(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
 
 
 def _next_to(a: Box, b: Box) -> bool:
-    """Whether ``b`` continues ``a``: on its line to the right, or the row below it."""
+    """Whether ``b`` continues ``a`` on its line, to the right of it."""
     height = max(a[3] - a[1], b[3] - b[1], 1)
     same_line = abs((a[1] + a[3]) - (b[1] + b[3])) / 2 < height * 0.5
     gap = b[0] - a[2]
-    if same_line and -height * 0.5 <= gap <= height * 1.5:
-        return True
-    below = 0 <= b[1] - a[3] <= height * 0.8
-    overlap = min(a[2], b[2]) - max(a[0], b[0])
-    return below and overlap > 0.5 * min(a[2] - a[0], b[2] - b[0])
+    return same_line and -height * 0.5 <= gap <= height * 1.5
+
+
+def _lines(quads: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
+    """Groups of two or more boxes side by side on one line (a plate cut into pieces)."""
+    boxes = [TextBox("", 0.0, _bounds(q)) for q in quads]
+    index = {id(b): q for b, q in zip(boxes, quads, strict=True)}
+    return [[index[id(b)] for b in g] for g in _groups(boxes) if len(g) > 1]
+
+
+def _union(quads: Sequence[np.ndarray]) -> np.ndarray:
+    """The upright rectangle around ``quads``, as a quad."""
+    points = np.concatenate(quads)
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+
+def _crop(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The text in ``quad`` straightened to an upright rectangle (never turned on its side:
+    a plate's tall Chinese character is not vertical text)."""
+    import cv2
+
+    top, right, bottom, left = (np.linalg.norm(quad[i] - quad[(i + 1) % 4]) for i in range(4))
+    width, height = max(int(max(top, bottom)), 1), max(int(max(left, right)), 1)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    return cv2.warpPerspective(
+        bgr, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def _bounds(quad: np.ndarray) -> Box:
