@@ -186,6 +186,6 @@ def test_the_window_is_the_compounds_policy(office: Office) -> None:
     with office.session() as s:
         compound = s.get(Compound, "c1")
         assert compound is not None
-        compound.policy = {"risk_window_days": 3}
+        compound.policy = {"vehicle_risk_days": 3}
         found = check(s, "车牌,地区,日期\n京A11111,甲,2026-12-01\n京A22222,乙,2026-12-02\n")
     assert list(found.rows) == ["京A22222"]
