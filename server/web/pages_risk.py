@@ -10,7 +10,7 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
@@ -20,7 +20,7 @@ from server.web import i18n
 from server.web.access import CLERKS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.pages_gates import compound_or_404
-from server.web.pages_import import SHOWN_REJECTS
+from server.web.pages_import import SHOWN_REJECTS, Name, Payload
 from server.web.render import language_of, page
 from server.web.timefmt import local_date
 from server.xlsxread import ImportFileError
@@ -41,7 +41,7 @@ def risk_preview(
     compound_id: str,
     viewer: Clerk,
     file: Annotated[UploadFile | None, File()] = None,
-    sheet: Annotated[str, Form(max_length=200)] = "",
+    sheet: Name = "",
 ) -> Response:
     """Check the file (a plain def: read on a worker thread, bounded by importread's limits)."""
     if file is None or not file.filename:
@@ -73,9 +73,9 @@ def risk_confirm(
     request: Request,
     compound_id: str,
     viewer: Clerk,
-    payload: Annotated[str, Form(max_length=12 * 2**20)] = "",
-    filename: Annotated[str, Form(max_length=200)] = "",
-    sheet: Annotated[str, Form(max_length=200)] = "",
+    payload: Payload = "",
+    filename: Name = "",
+    sheet: Name = "",
 ) -> Response:
     web = web_of(request)
     now = web.now()
