@@ -71,6 +71,8 @@ def test_a_clerk_registers_a_service_vehicle_and_a_household_car(world: World) -
     listed = clerk.get("/office/c/c1/vehicles").text
     assert "沪C12345" in listed and "搬家公司" in listed and "2026-02-10 ~ 2026-02-12" in listed
     assert "京N54321" in listed and "1-1-102" in listed
+    flat = clerk.get("/office/h/c1-1-1-102").text  # the household's own page lists its car
+    assert "京N54321" in flat.split('id="household-vehicles"')[1]
     assert world.client("clerk2").get("/office/c/c1/vehicles").status_code == 403
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import vehicles
@@ -20,7 +19,7 @@ from server.web.board import QUARANTINE, shown_colour
 from server.web.errors import PageNotFound
 from server.web.lookup import get_or_404
 from server.web.render import PREFIX, language_of, page
-from server.web.vehicleforms import refusal, shown, window_of
+from server.web.vehicleforms import households_vehicles, refusal, window_of
 
 router = APIRouter()
 Resident = Annotated[Viewer, Depends(require(RESIDENTS))]
@@ -48,10 +47,7 @@ def _page(
     now = web.now()
     with web.transaction() as s:
         flat, compound = _home(s, viewer)
-        rows = s.scalars(
-            select(VehicleRow).where(VehicleRow.household_id == flat.id).order_by(VehicleRow.plate)
-        ).all()
-        listed = shown(s, compound, rows, now)
+        listed = households_vehicles(s, compound, flat.id, now)
         quarantine = ""
         if shown_colour(flat, now) in QUARANTINE:
             until = timefmt.local(flat.quarantine_until, compound.timezone) or "—"

@@ -98,3 +98,13 @@ def _window(row: VehicleRow, zone: str) -> str:
     # valid_until is the midnight after the last day: show the last day itself.
     last = local_date(row.valid_until.replace(microsecond=0) - SECOND, zone)
     return first if first == last else f"{first} ~ {last}"
+
+
+def households_vehicles(
+    session: Session, compound: Compound, household_id: str, now: datetime
+) -> list[Shown]:
+    """A household's cars and the visitors' cars it invited, by plate, in words."""
+    rows = session.scalars(
+        select(VehicleRow).where(VehicleRow.household_id == household_id).order_by(VehicleRow.plate)
+    )
+    return shown(session, compound, rows, now)
