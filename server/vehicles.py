@@ -22,6 +22,7 @@ from server.models import Compound, Household, VehicleRow
 from server.office import record_change
 from server.platecheck import normal_plate
 from server.visitors import DAYS_AHEAD
+from server.web.board import QUARANTINE, shown_colour
 from server.web.timefmt import end_of_day, start_of_day, today
 from sync.protocol import VehicleChange
 
@@ -72,6 +73,10 @@ def invite_car(
     """A visitor's car invited by a household, for ``entries`` entries within ``window``."""
     household = _household(session, household_id)
     compound = _compound(session, household.compound_id)
+    if shown_colour(household, now) in QUARANTINE:  # no visitor into a quarantined flat
+        raise VehicleRefused(
+            "vehicle.err.quarantine", "a household under quarantine invites no visitor's car"
+        )
     _check_window(window, compound, now, LONGEST_VISIT_DAYS, ahead=DAYS_AHEAD)
     if not 1 <= entries <= compound.visitor_entries:
         raise VehicleRefused(

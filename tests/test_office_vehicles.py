@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from kiosk.model import RiskColour
 from server import risklist, vehicles
 from server.local import Office
 from server.models import Compound
+from server.office import set_colour
 from server.platecheck import PlateRefused, normal_plate
 from server.vehicles import VehicleRefused, Window
 from server.web import i18n
@@ -189,3 +191,10 @@ def test_the_window_is_the_compounds_policy(office: Office) -> None:
         compound.policy = {"vehicle_risk_days": 3}
         found = check(s, "车牌,地区,日期\n京A11111,甲,2026-12-01\n京A22222,乙,2026-12-02\n")
     assert list(found.rows) == ["京A22222"]
+
+
+def test_a_household_under_quarantine_invites_no_car(office: Office) -> None:
+    with office.session() as s:
+        set_colour(s, "h1", RiskColour.ORANGE, NOW + timedelta(days=3))
+        with pytest.raises(VehicleRefused, match="under quarantine"):
+            vehicles.invite_car(s, "h1", "京A11111", Window(TODAY, TODAY), entries=1, now=NOW)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server import retention
+from kiosk.model import RiskColour
+from server import office, retention
 from server.models import Change, RiskPlateRow, VehicleRow
 from tests.office_data import add_event
 from tests.webtools import CSRF, World, make_world
@@ -133,3 +134,15 @@ def test_retention_removes_ended_visitor_and_service_vehicles_and_tells_kiosks(
         last = s.scalars(select(Change).order_by(Change.seq.desc())).first()
         assert last is not None and last.payload["vehicle_id"] == guest and last.payload["removed"]
     assert "京A22222" in plates(world, "resident")
+
+
+def test_a_household_under_quarantine_invites_no_car(tmp_path: Path) -> None:
+    world = make_world(tmp_path / "office")
+    with world.office.session() as s:
+        until = world.clock() + timedelta(days=7)
+        office.set_colour(s, world.ids["c1"].household, RiskColour.RED, until)
+    client = world.client(RESIDENT)
+    assert 'id="quarantine"' in client.get("/office/me/vehicles").text
+    form = {"csrf": CSRF, "plate": "京A12345", "first": TODAY, "last": TODAY, "entries": "1"}
+    assert client.post("/office/me/vehicles/invite", data=form).status_code == 403
+    assert plates(world, "visitor") == {}
