@@ -39,6 +39,7 @@ SHOWN = "车牌 plate | 地区 area | 到访日期 date visited"
 DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s.*)?")
 EXCEL_DAY_ZERO = date(1899, 12, 30)  # an .xlsx date cell is a day number counted from here
 EXCEL_DAYS = range(36526, 73051)  # 2000-01-01 to 2099-12-31 as such numbers
+EXCEL_SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +140,9 @@ def parse_day(text: str) -> date:
     """A visit's day as the city writes it: 2026-12-01, 2026/12/1, 2026年12月1日 or an
     .xlsx date cell (a day number); a time after the day is ignored."""
     text = text.strip()
-    if text.isdigit() and int(text) in EXCEL_DAYS:
-        return EXCEL_DAY_ZERO + timedelta(days=int(text))
+    serial = EXCEL_SERIAL.fullmatch(text)  # a date-time cell's fraction is the time of day
+    if serial and int(serial.group(1)) in EXCEL_DAYS:
+        return EXCEL_DAY_ZERO + timedelta(days=int(serial.group(1)))
     match = DAY.fullmatch(text)
     try:
         if match:

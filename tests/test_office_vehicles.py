@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from kiosk.model import RiskColour
-from server import risklist, vehicles
+from server import importread, risklist, vehicles
 from server.local import Office
 from server.models import Compound
 from server.office import set_colour
 from server.platecheck import PlateRefused, normal_plate
 from server.vehicles import VehicleRefused, Window
 from server.web import i18n
+from server.xlsxread import ImportFileError
 
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 TODAY = date(2026, 12, 5)
@@ -198,3 +201,32 @@ def test_a_household_under_quarantine_invites_no_car(office: Office) -> None:
         set_colour(s, "h1", RiskColour.ORANGE, NOW + timedelta(days=3))
         with pytest.raises(VehicleRefused, match="under quarantine"):
             vehicles.invite_car(s, "h1", "京A11111", Window(TODAY, TODAY), entries=1, now=NOW)
+
+
+def test_xlsx_date_and_date_time_cells_are_days(office: Office) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["车牌号码", "途经地区", "到访日期"])
+    sheet.append(["京A12345", "甲区", date(2026, 12, 1)])
+    sheet.append(["京A12346", "甲区", datetime(2026, 12, 2, 15, 30)])
+    out = io.BytesIO()
+    book.save(out)
+    with office.session() as s:
+        compound = s.get(Compound, "c1")
+        assert compound is not None
+        found = risklist.preview(out.getvalue(), "city.xlsx", compound, NOW)
+    assert {p: r.visited_on for p, r in found.rows.items()} == {
+        "京A12345": date(2026, 12, 1),
+        "京A12346": date(2026, 12, 2),
+    }
+
+
+def test_a_risk_file_is_read_within_the_import_limits(office: Office) -> None:
+    huge = b"plate,area,date\n" + b"x" * importread.MAX_FILE_BYTES
+    with office.session() as s:
+        compound = s.get(Compound, "c1")
+        assert compound is not None
+        with pytest.raises(ImportFileError) as refused:
+            risklist.preview(huge, "city.csv", compound, NOW)
+    assert refused.value.key == "import.err.too_large"
