@@ -1,0 +1,240 @@
+"""Reading licence plates in a camera frame with PP-OCRv4 (rapidocr on onnxruntime), on the device.
+
+The models ship inside the ``rapidocr`` wheel and are loaded by path: nothing is downloaded
+at run time. (rapidocr_onnxruntime 1.4.4 has the same models but refuses Python 3.13; rapidocr
+2.1.0 is its successor that installs on 3.11 and 3.13 alike.)
+The engine is imported and loaded on the first ``read`` (a second or so), so a kiosk that
+never sees a car never pays for it. Only detection and recognition run (no text-direction
+classifier: a plate in a gate camera is upright). Detection runs on a copy of the frame shrunk
+to ``det_side`` pixels; each text box is then cut out of the full frame for recognition, so a
+plate far away keeps every pixel it has.
+
+A plate is sometimes found as several text boxes (the province character, or a tall 警, apart
+from the rest): boxes side by side on one line are also recognised as one crop, and every run
+of them is tried against the plate grammar (``kiosk.plates.formats``), joined.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from kiosk.exc import PlateReaderMissing
+from kiosk.plates.formats import PlateFormat, parse
+
+__all__ = ["Box", "PlateRead", "PlateReader", "TextBox", "load_engine", "plates_in"]
+
+# (left, top, right, bottom) in frame pixels
+Box = tuple[int, int, int, int]
+
+ENGINE_REQUIREMENT = "rapidocr==2.1.0"
+# The models rapidocr 2.1.0 ships in its wheel; loaded by path so that it never downloads one.
+MODELS = {
+    "Det": "ch_PP-OCRv4_det_infer.onnx",
+    "Rec": "ch_PP-OCRv4_rec_infer.onnx",
+    "Cls": "ch_ppocr_mobile_v2.0_cls_infer.onnx",  # loaded by the engine, never run
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlateRead:
+    """One plate found in one frame: normal-form text, format, OCR confidence and where it is."""
+
+    text: str
+    kind: PlateFormat
+    confidence: float
+    box: Box
+
+
+class TextBox(NamedTuple):
+    """One line of text the engine recognised, with its score and bounding box."""
+
+    text: str
+    score: float
+    box: Box
+
+
+class PlateReader:
+    """Finds the plates in RGB frames (``read``); the engine loads on first use.
+
+    ``det_side``: the longer side, in pixels, of the copy detection runs on (smaller is faster,
+    larger finds plates further away). ``threads``: onnxruntime's threads per model (0: its own
+    choice, one per core). ``min_score``: text the recogniser is less sure of is ignored.
+    """
+
+    def __init__(self, det_side: int = 960, threads: int = 0, min_score: float = 0.5) -> None:
+        if det_side < 64:
+            raise ValueError(f"det_side must be at least 64 pixels, got {det_side}")
+        self.det_side = det_side
+        self.threads = threads
+        self.min_score = min_score
+        self._engine: Any = None
+
+    def read(self, frame: np.ndarray) -> list[PlateRead]:
+        """The plates in ``frame`` ((H, W, 3) uint8 RGB), best first, one per plate text."""
+        return plates_in(self.text_boxes(frame))
+
+    def text_boxes(self, frame: np.ndarray) -> list[TextBox]:
+        """Every line of text in ``frame`` the recogniser is at least ``min_score`` sure of."""
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise ValueError(f"a frame is (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}")
+        engine = self._load()
+        bgr = np.ascontiguousarray(frame[:, :, ::-1])  # the PP-OCR models were trained on BGR
+        found = self._detect(engine, bgr)
+        if found.boxes is None or len(found.boxes) == 0:
+            return []
+        quads = list(found.boxes)
+        quads += [_union(group) for group in _lines(quads)]
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        crops = [_crop(bgr, quad) for quad in quads]
+        texts = engine.text_rec(TextRecInput(img=crops))
+        return [
+            TextBox(text, float(score), _bounds(quad))
+            for quad, text, score in zip(quads, texts.txts, texts.scores, strict=True)
+            if float(score) >= self.min_score and text.strip()
+        ]
+
+    def _detect(self, engine: Any, bgr: np.ndarray) -> Any:
+        import cv2  # comes with rapidocr
+
+        height, width = bgr.shape[:2]
+        scale = min(1.0, self.det_side / max(height, width))
+        small = bgr
+        if scale < 1.0:
+            size = (max(32, round(width * scale)), max(32, round(height * scale)))
+            small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+        found = engine.text_det(small)
+        if found.boxes is not None and len(found.boxes):
+            found.boxes = np.asarray(found.boxes, dtype=np.float32) / scale
+        return found
+
+    def _load(self) -> Any:
+        if self._engine is None:
+            self._engine = load_engine(self.threads)
+        return self._engine
+
+
+def load_engine(threads: int = 0) -> Any:
+    """rapidocr's PP-OCRv4 engine on the models inside its wheel (never a download)."""
+    try:
+        import rapidocr
+    except ImportError as error:
+        raise PlateReaderMissing(
+            "plate reading needs the OCR engine: install it with "
+            "'pip install checkpoint-kiosk[plates]' or run setup.sh again "
+            f"({error})"
+        ) from error
+    models = Path(rapidocr.__file__).parent / "models"
+    paths = {part: models / name for part, name in MODELS.items()}
+    missing = [str(path) for path in paths.values() if not path.is_file()]
+    if missing:
+        raise PlateReaderMissing(
+            f"the OCR models are missing from the rapidocr package ({', '.join(missing)}); "
+            f"reinstall it with 'pip install --force-reinstall {ENGINE_REQUIREMENT}'"
+        )
+    params: dict[str, Any] = {f"{part}.model_path": str(path) for part, path in paths.items()}
+    params |= {
+        "Global.use_cls": False,  # a plate in a gate camera is upright
+        # detection sees the frame at the size PlateReader._detect gives it: no second resize
+        "Det.limit_type": "min",
+        "Det.limit_side_len": 32,
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    _quiet(rapidocr.__name__)
+    return rapidocr.RapidOCR(params=params)
+
+
+def _quiet(package: str) -> None:
+    """rapidocr logs every model load at INFO on loggers of its own: keep the kiosk's log clean."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith(package):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def plates_in(boxes: Sequence[TextBox]) -> list[PlateRead]:
+    """The plates that text boxes, alone or joined with their neighbours, spell; best first."""
+    best: dict[str, PlateRead] = {}
+    for group in _groups(boxes):
+        for start in range(len(group)):
+            for end in range(start + 1, len(group) + 1):
+                read = _as_plate(group[start:end])
+                if read is not None and (
+                    read.text not in best or read.confidence > best[read.text].confidence
+                ):
+                    best[read.text] = read
+    return sorted(best.values(), key=lambda r: -r.confidence)
+
+
+def _as_plate(run: Sequence[TextBox]) -> PlateRead | None:
+    plate = parse("".join(box.text for box in run))
+    if plate is None:
+        return None
+    left = min(b.box[0] for b in run)
+    top = min(b.box[1] for b in run)
+    right = max(b.box[2] for b in run)
+    bottom = max(b.box[3] for b in run)
+    confidence = min(b.score for b in run)
+    return PlateRead(plate.text, plate.format, confidence, (left, top, right, bottom))
+
+
+def _groups(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
+    """Boxes in reading order, split where the next one cannot be part of the same plate."""
+    ordered = sorted(boxes, key=lambda b: (b.box[0], b.box[1]))
+    groups: list[list[TextBox]] = []
+    for box in ordered:
+        for group in groups:
+            if _next_to(group[-1].box, box.box):
+                group.append(box)
+                break
+        else:
+            groups.append([box])
+    # a single box is always tried alone too, whatever group it joined
+    return groups + [[b] for g in groups if len(g) > 1 for b in g]
+
+
+def _next_to(a: Box, b: Box) -> bool:
+    """Whether ``b`` continues ``a`` on its line, to the right of it."""
+    height = max(a[3] - a[1], b[3] - b[1], 1)
+    same_line = abs((a[1] + a[3]) - (b[1] + b[3])) / 2 < height * 0.5
+    gap = b[0] - a[2]
+    return same_line and -height * 0.5 <= gap <= height * 1.5
+
+
+def _lines(quads: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
+    """Groups of two or more boxes side by side on one line (a plate cut into pieces)."""
+    boxes = [TextBox("", 0.0, _bounds(q)) for q in quads]
+    index = {id(b): q for b, q in zip(boxes, quads, strict=True)}
+    return [[index[id(b)] for b in g] for g in _groups(boxes) if len(g) > 1]
+
+
+def _union(quads: Sequence[np.ndarray]) -> np.ndarray:
+    """The upright rectangle around ``quads``, as a quad."""
+    points = np.concatenate(quads)
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+
+def _crop(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The text in ``quad`` straightened to an upright rectangle (never turned on its side:
+    a plate's tall Chinese character is not vertical text)."""
+    import cv2
+
+    top, right, bottom, left = (np.linalg.norm(quad[i] - quad[(i + 1) % 4]) for i in range(4))
+    width, height = max(int(max(top, bottom)), 1), max(int(max(left, right)), 1)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    return cv2.warpPerspective(
+        bgr, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def _bounds(quad: np.ndarray) -> Box:
+    xs, ys = quad[:, 0], quad[:, 1]
+    return (int(xs.min()), int(ys.min()), int(np.ceil(xs.max())), int(np.ceil(ys.max())))
