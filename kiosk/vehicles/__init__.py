@@ -1,1 +1,1 @@
-"""The vehicle lane: licence plates instead of passes, the office's vehicle registry and risk list."""
+"""The vehicle lane: licence plates instead of passes, the vehicle registry and the risk list."""
