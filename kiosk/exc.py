@@ -59,6 +59,10 @@ class FontMissing(KioskError, FileNotFoundError):
     """No installed font can draw Chinese text (install fonts-wqy-microhei)."""
 
 
+class PlateReaderMissing(KioskError, ImportError):
+    """The OCR engine that reads licence plates is not installed."""
+
+
 class DisplayError(HardwareError):
     """The screen could not be opened (no display, wrong SDL video driver)."""
 
