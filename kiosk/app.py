@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ from kiosk.passes.trust import TrustList, load_trust, parse_trust_json
 from kiosk.passes.verify import Verifier
 from kiosk.simcontrols import NetworkSwitch, SimControls
 from kiosk.store import EventLog
+from kiosk.vehicles.admission import VehicleOffice
+from kiosk.vehicles.camera import PlateDecoder, PlateSource
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +74,14 @@ def build(
     sim: bool | None = None,
     clock: Clock | None = None,
     timers: Timers | None = None,
+    plate_reader: PlateSource | None = None,
+    vehicles: VehicleOffice | None = None,
 ) -> App:
     """Wire the kiosk. ``sim`` None: simulated only where the config says "sim"/"mock".
 
-    ``clock`` and ``timers`` replace real time (the demo runs a simulated clock).
+    ``clock`` and ``timers`` replace real time (the demo runs a simulated clock). The car gate
+    ([lane] kind = "vehicle") reads plates with ``plate_reader`` (default: the OCR of
+    kiosk.plates.reader) and decides with ``vehicles`` (default: the office cache).
     """
     simulate = _all_simulated(config) if sim is None else sim
     data_dir = config.device.data_dir
@@ -96,6 +102,8 @@ def build(
         event_log.close()
         office.close()
         raise
+    if config.lane.kind == "vehicle":
+        hardware = replace(hardware, decoder=_plate_decoder(plate_reader, clock))
     kiosk = Kiosk(
         config,
         hardware,
@@ -104,10 +112,22 @@ def build(
         clock=clock,
         verifier=TrustedVerifiers(config.trust.files, office),
         policy=OfficePolicy(config.policy, office),
+        vehicles=vehicles,
     )
     network = NetworkSwitch()
     controls = parts.controls(kiosk, network) if simulate else None
     return App(config, kiosk, hardware, event_log, office, clock, network, controls)
+
+
+def _plate_decoder(reader: PlateSource | None, clock: Clock) -> PlateDecoder:
+    """The car gate's camera decoder: plates read in frames, confirmed over consecutive ones."""
+    from kiosk.plates.confirm import PlateConfirmer
+
+    if reader is None:
+        from kiosk.plates.reader import PlateReader
+
+        reader = PlateReader()
+    return PlateDecoder(reader, PlateConfirmer(), clock.monotonic)
 
 
 def _all_simulated(config: Config) -> bool:

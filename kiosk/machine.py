@@ -79,6 +79,8 @@ from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
 from kiosk.storewatch import StoreWatch
 from kiosk.temperature import Measurement
+from kiosk.vehicles.admission import VehicleAdmission, VehicleOffice
+from kiosk.vehicles.barrier import BARRIER_FALL_S
 from kiosk.view import (
     AlarmCode,
     Command,
@@ -112,7 +114,9 @@ ALARMING = frozenset(
     }
 )
 # Refusals a guard must see, with the person's photo and flat, not just a line in the log.
-ALARMING_REFUSALS = frozenset({Reason.FEVER, Reason.QUARANTINE, Reason.EMPTY_FLAT, Reason.REVOKED})
+ALARMING_REFUSALS = frozenset(
+    {Reason.FEVER, Reason.QUARANTINE, Reason.EMPTY_FLAT, Reason.REVOKED, Reason.VEHICLE_RISK_AREA}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +163,7 @@ class Kiosk:
         clock: Clock,
         verifier: Callable[[], Verifier],
         policy: Callable[[], Policy] | None = None,
+        vehicles: VehicleOffice | None = None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         boot: str | None = None,
         backlog_alarm_at: int = 500,
@@ -178,6 +183,18 @@ class Kiosk:
             policy=self._policy,
             needs_download=bool(config.sync.server_url),
         )
+        # The car gate ([lane] kind = "vehicle"): plates instead of passes, no thermometer.
+        self.vehicles: VehicleAdmission | None = None
+        if config.lane.kind == "vehicle":
+            if vehicles is None:
+                raise ValueError("a vehicle lane needs the office's vehicle registry")
+            self.vehicles = VehicleAdmission(
+                config.device.compound,
+                events=log,
+                office=vehicles,
+                policy=self._policy,
+                needs_download=bool(config.sync.server_url),
+            )
         self.recorder = Recorder(
             log,
             config.device,
@@ -214,7 +231,12 @@ class Kiosk:
         self.session: Session | None = None
         self.codes = CodeReader(config.device.cooldown_s)
         self.doorway = Doorway(
-            hardware.gate, hardware.door, hardware.exit_button, config.gpio, self._alarm
+            hardware.gate,
+            hardware.door,
+            hardware.exit_button,
+            config.gpio,
+            self._alarm,
+            follow_s=BARRIER_FALL_S if self.vehicles is not None else 0.0,
         )
         self._now = clock.read()
         self._view = KioskView(stage=Stage.IDLE, direction=self.direction)
@@ -412,8 +434,16 @@ class Kiosk:
             self._prompt = lasting_prompt(stage, reason)
 
     def start_pass(self, text: str, now: ClockReading) -> None:
-        """Verify a code and apply the rules that need no temperature."""
+        """Verify a code and apply the rules that need no temperature (at the car gate: the
+        plate's whole decision, there is nothing to measure)."""
         self.show(Stage.READING)
+        if self.vehicles is not None:
+            self.session = self.vehicles.session(text, now)
+            self._person = None
+            self.conclude(
+                self.session, self.vehicles.decide(self.session, now, self.direction), now
+            )
+            return
         self.session = self.admission.session(text, now)
         self._person = self.admission.person_view(self.session)
         self._check_credential(self.session, now)
@@ -494,6 +524,8 @@ class Kiosk:
             self.show(Stage.COOLDOWN, decision.reason, until=until)
             return None
         values = dict(data or {})
+        if session is not None and session.plate is not None:
+            values.update({"lane": "vehicle", "plate": session.plate})
         if session is not None and session.visitor is not None:
             kind = EventKind.VISITOR
             values.update(visitor_data(session.visitor))
@@ -528,12 +560,13 @@ class Kiosk:
     def _act(self, session: Session | None, decision: Decision, now: ClockReading) -> None:
         mono = now.monotonic
         self._remember_decided(session, decision, mono)
+        plate = session.plate if session is not None and session.plate else ""
         for alert in decision.alerts:
             if alert in ALARMING:
-                self.alarms.raise_once(alert, now, decision.detail, self._person)
+                self.alarms.raise_once(alert, now, decision.detail, self._person, value=plate)
         if decision.verdict is Verdict.DENY and decision.reason in ALARMING_REFUSALS:
             fever = decision.reason is Reason.FEVER and self._temperature is not None
-            value = f"{self._temperature:.1f}" if fever else ""
+            value = f"{self._temperature:.1f}" if fever else plate
             self.alarms.raise_once(decision.reason, now, decision.detail, self._person, value=value)
         if decision.verdict is Verdict.ALLOW:
             self.open_gate(now)
@@ -544,7 +577,7 @@ class Kiosk:
             session.attempt += 1
             self.start_measuring(session, now, Stage.REMEASURE)
         elif decision.verdict is Verdict.GUARD:
-            self.alarms.raise_once(decision.reason, now, decision.detail, self._person)
+            self.alarms.raise_once(decision.reason, now, decision.detail, self._person, value=plate)
             until = mono + self.config.device.read_timeout_s
             self.show(Stage.GUARD, decision.reason, decision.verdict, until)
         else:
@@ -676,6 +709,7 @@ class Kiosk:
             verdict=self._verdict,
             temperature_c=self._temperature,
             person=self._person,
+            plate=self.session.plate if self.session is not None else None,
             direction=self.direction,
             alarms=self.alarms.view(),
             recent_events=tuple(self.recorder.recent),

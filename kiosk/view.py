@@ -205,6 +205,7 @@ class KioskView:
     verdict: Verdict | None = None
     temperature_c: float | None = None
     person: PersonView | None = None
+    plate: str | None = None  # the car gate: the plate read, while it is being decided or shown
     direction: Direction = Direction.IN
     alarms: tuple[Alarm, ...] = ()
     recent_events: tuple[Event, ...] = ()

@@ -1,0 +1,81 @@
+"""From a confirmed plate to a decision: the office's registry and risk list, the vehicle's
+history in the log and the compound's passages, the car gate's rules. Reads; writes nothing
+and moves no hardware (the vehicle lane's counterpart of kiosk.admission)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
+
+from kiosk.config import Policy
+from kiosk.model import ClockReading, Decision, Direction, History, HouseholdStatus, Reason, Verdict
+from kiosk.session import Session
+from kiosk.store import EventLog
+from kiosk.vehicles.decide import VehicleBook, decide_vehicle
+
+__all__ = ["VehicleAdmission", "VehicleOffice"]
+
+
+class VehicleOffice(VehicleBook, Protocol):
+    """The office cache as the car gate reads it (kiosk.office.OfficeData)."""
+
+    def household(self, household_id: str) -> HouseholdStatus: ...
+
+    def complete(self) -> bool: ...
+
+
+class VehicleAdmission:
+    """The car gate's rules applied to the vehicle in front of the barrier.
+
+    ``needs_download``: as for people (kiosk.admission), a kiosk that syncs lifts the barrier
+    on its own only once its office data are complete; until then the guard decides."""
+
+    def __init__(
+        self,
+        compound: str,
+        *,
+        events: EventLog,
+        office: VehicleOffice,
+        policy: Callable[[], Policy],
+        needs_download: bool = False,
+    ) -> None:
+        self._compound, self._events, self._office = compound, events, office
+        self._policy, self._needs_download = policy, needs_download
+
+    def session(self, plate: str, now: ClockReading) -> Session:
+        """The vehicle at the barrier: its registration, its household and its history."""
+        vehicle = self._office.vehicle(plate)
+        household_id = vehicle.household_id if vehicle else None
+        household = self._office.household(household_id) if household_id else HouseholdStatus()
+        history = History()
+        if vehicle is not None:
+            window = timedelta(days=self._policy().exit_quota_days)
+            history = self._events.history(
+                vehicle.vehicle_id, household_id, self._compound, now.wall, window
+            )
+        return Session(plate, None, None, household, history, plate=plate, vehicle=vehicle)
+
+    def decide(self, session: Session, now: ClockReading, direction: Direction) -> Decision:
+        """The barrier's decision for ``session``'s vehicle."""
+        assert session.plate is not None
+        decision = decide_vehicle(
+            session.plate,
+            session.vehicle,
+            self._office.risk_report(session.plate),
+            compound=self._compound,
+            history=session.history,
+            household=session.household,
+            policy=self._policy(),
+            clock=now,
+            direction=direction,
+        )
+        return self._known(decision)
+
+    def _known(self, decision: Decision) -> Decision:
+        if decision.verdict is not Verdict.ALLOW or not self._needs_download:
+            return decision
+        if self._office.complete():
+            return decision
+        detail = "office data not downloaded to the end yet: vehicles and risk list unknown"
+        return Decision(Verdict.GUARD, Reason.OFFICE_DATA_INCOMPLETE, decision.alerts, detail)

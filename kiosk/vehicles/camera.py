@@ -1,0 +1,58 @@
+"""Plates in camera frames, offered to the lane the way QR codes are (drivers.base.QrDecoder).
+
+The reader (kiosk.plates.reader.PlateReader, or a recorded-reads double) reads each frame; the
+confirmer (kiosk.plates.confirm.PlateConfirmer) turns consecutive reads into one plate per
+vehicle, so ``decode`` answers a plate once, on the frame that confirms it. The kiosk's
+cameras deliver the luminance plane; the reader gets it as three equal channels (the plate's
+format, not its colour, decides: kiosk.plates.formats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from drivers.base import GreyFrame, Sighting
+
+__all__ = ["PlateDecoder", "PlateSource"]
+
+
+class _Read(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+class PlateSource(Protocol):
+    """Reads plates in one RGB frame (kiosk.plates.reader.PlateReader)."""
+
+    def read(self, frame: npt.NDArray[np.uint8]) -> Sequence[_Read]: ...
+
+
+class Confirmer(Protocol):
+    """One plate per vehicle from reads in consecutive frames (kiosk.plates.confirm)."""
+
+    def feed(self, reads: Sequence[_Read], now: float) -> str | None: ...
+
+
+class PlateDecoder:
+    """A ``QrDecoder`` whose codes are confirmed plates in normal form."""
+
+    name = "plates"
+
+    def __init__(
+        self, reader: PlateSource, confirmer: Confirmer, monotonic: Callable[[], float]
+    ) -> None:
+        self._reader, self._confirmer, self._monotonic = reader, confirmer, monotonic
+
+    def decode(self, frame: GreyFrame) -> list[str]:
+        """The plate this frame confirms, if any."""
+        rgb = frame if frame.ndim == 3 else np.repeat(frame[:, :, None], 3, axis=2)
+        plate = self._confirmer.feed(self._reader.read(rgb), self._monotonic())
+        return [plate] if plate else []
+
+    def unread(self) -> tuple[Sighting, ...]:
+        """No aim hints: a driver cannot move the plate to suit the camera."""
+        return ()
