@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Protocol
 
+from kiosk.admission import on_complete_data
 from kiosk.config import Policy
-from kiosk.model import ClockReading, Decision, Direction, History, HouseholdStatus, Reason, Verdict
+from kiosk.model import ClockReading, Decision, Direction, History, HouseholdStatus
 from kiosk.session import Session
 from kiosk.store import EventLog
 from kiosk.vehicles.decide import VehicleBook, decide_vehicle
@@ -73,9 +74,6 @@ class VehicleAdmission:
         return self._known(decision)
 
     def _known(self, decision: Decision) -> Decision:
-        if decision.verdict is not Verdict.ALLOW or not self._needs_download:
-            return decision
-        if self._office.complete():
-            return decision
-        detail = "office data not downloaded to the end yet: vehicles and risk list unknown"
-        return Decision(Verdict.GUARD, Reason.OFFICE_DATA_INCOMPLETE, decision.alerts, detail)
+        return on_complete_data(
+            decision, self._needs_download, self._office.complete, "vehicles and risk list"
+        )
