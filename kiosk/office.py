@@ -1,4 +1,5 @@
-"""The office data a kiosk caches: revocations, household colours, photos, trust list, policy.
+"""The office data a kiosk caches: revocations, household colours, photos, trust list, policy,
+registered vehicles and the risk list.
 
 The sync agent writes it (one transaction per delta: ``with office.transaction(): ...``); the
 kiosk loop reads it. It lives in its own SQLite file (``office.db`` next to the event log) so
@@ -12,13 +13,14 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from kiosk.model import HouseholdStatus, RiskColour
 from kiosk.sqlitedb import Database, Watched
 from kiosk.store import iso
+from kiosk.vehicles.model import RiskReport, Vehicle, VehicleKind
 
 __all__ = ["MIGRATIONS", "OfficeData", "RevokedPasses"]
 
@@ -39,6 +41,29 @@ MIGRATIONS: tuple[str, ...] = (
     """
     INSERT INTO settings SELECT 'download_complete', value FROM settings
         WHERE name = 'sync_cursor';
+    """,
+    # The vehicle registry and the risk list. An office sent them before this release could
+    # keep them, so the cursor starts again: the next download brings everything (the cache
+    # stays complete meanwhile, as it was).
+    """
+    CREATE TABLE vehicles (
+        vehicle_id TEXT PRIMARY KEY,
+        plate TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        household_id TEXT,
+        valid_from TEXT,
+        valid_until TEXT,
+        max_entries INTEGER,
+        note TEXT NOT NULL
+    );
+    CREATE INDEX vehicles_plate ON vehicles (plate);
+    CREATE TABLE risk_plates (
+        plate TEXT PRIMARY KEY,
+        area TEXT NOT NULL,
+        visited_on TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    DELETE FROM settings WHERE name = 'sync_cursor';
     """,
 )
 
@@ -82,6 +107,38 @@ class OfficeData(Watched):
         row = self._one("SELECT image FROM photos WHERE pass_id = ?", pass_id)
         return bytes(row[0]) if row else None
 
+    def vehicle(self, plate: str) -> Vehicle | None:
+        """The registered vehicle with this plate (normal form), or None for an unknown plate.
+        The office keeps one per plate; should two arrive, a household's own car comes first."""
+        row = self._one(
+            "SELECT vehicle_id, plate, kind, household_id, valid_from, valid_until, max_entries,"
+            " note FROM vehicles WHERE plate = ?"
+            " ORDER BY kind = 'resident' DESC, valid_until DESC LIMIT 1",
+            plate,
+        )
+        if row is None:
+            return None
+        return Vehicle(
+            vehicle_id=row[0],
+            plate=row[1],
+            kind=VehicleKind(row[2]),
+            household_id=row[3],
+            valid_from=_time(row[4]),
+            valid_until=_time(row[5]),
+            max_entries=row[6],
+            note=row[7],
+        )
+
+    def risk_report(self, plate: str) -> RiskReport | None:
+        """The city's report of this plate in a high-risk area, or None. The report is as old
+        as it is: the vehicle lane decides whether ``visited_on`` is still in the risk window."""
+        row = self._one(
+            "SELECT plate, area, visited_on, source FROM risk_plates WHERE plate = ?", plate
+        )
+        if row is None:
+            return None
+        return RiskReport(row[0], row[1], date.fromisoformat(row[2]), row[3])
+
     def trust_json(self) -> str | None:
         """The office's trust list (kiosk-trust/1 JSON text), if one was received."""
         return self._setting(TRUST)
@@ -105,12 +162,12 @@ class OfficeData(Watched):
         return self._setting(COMPLETE) is not None
 
     def counts(self) -> dict[str, int]:
-        """How many revocations, households and photos are cached (for status screens)."""
+        """How many revocations, households, photos, vehicles and risk plates are cached."""
         with self._db.errors():
             conn = self._db.connection()
             return {
                 table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-                for table in ("revocations", "households", "photos")
+                for table in ("revocations", "households", "photos", "vehicles", "risk_plates")
             }
 
     # --- writes (the sync agent, the demo) -----------------------------------------------------
@@ -140,6 +197,35 @@ class OfficeData(Watched):
             self._write("DELETE FROM photos WHERE pass_id = ?", pass_id)
         else:
             self._write("INSERT OR REPLACE INTO photos VALUES (?, ?)", pass_id, image)
+
+    def put_vehicle(self, vehicle: Vehicle) -> None:
+        """Store a registered vehicle, replacing what its id held before."""
+        self._write(
+            "INSERT OR REPLACE INTO vehicles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            vehicle.vehicle_id,
+            vehicle.plate,
+            VehicleKind(vehicle.kind).value,
+            vehicle.household_id,
+            iso(vehicle.valid_from) if vehicle.valid_from else None,
+            iso(vehicle.valid_until) if vehicle.valid_until else None,
+            vehicle.max_entries,
+            vehicle.note,
+        )
+
+    def remove_vehicle(self, vehicle_id: str) -> None:
+        self._write("DELETE FROM vehicles WHERE vehicle_id = ?", vehicle_id)
+
+    def put_risk(self, report: RiskReport) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO risk_plates VALUES (?, ?, ?, ?)",
+            report.plate,
+            report.area,
+            report.visited_on.isoformat(),
+            report.source,
+        )
+
+    def remove_risk(self, plate: str) -> None:
+        self._write("DELETE FROM risk_plates WHERE plate = ?", plate)
 
     def set_trust_json(self, text: str) -> None:
         json.loads(text)  # refuse what is not even JSON; the verifier checks the rest
@@ -178,6 +264,10 @@ class OfficeData(Watched):
 
     def _set_setting(self, name: str, value: str) -> None:
         self._write("INSERT OR REPLACE INTO settings VALUES (?, ?)", name, value)
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 class RevokedPasses:

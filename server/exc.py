@@ -16,6 +16,18 @@ class ServerConfigError(ServerError, ValueError):
     """A database URL, file or setting given to the server is unusable."""
 
 
+class Refused(ServerConfigError):
+    """Input the office does not take, with its words in the catalogue (``key``, ``values``)
+    for a page in the clerk's language, and in English as the message."""
+
+    status = 400
+
+    def __init__(self, key: str, message: str, **values: object) -> None:
+        super().__init__(message.format(**values))
+        self.key = key
+        self.values = values
+
+
 class NotFound(ServerError, LookupError):
     """A compound, household, holder, pass or kiosk does not exist."""
 

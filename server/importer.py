@@ -23,14 +23,13 @@ from sqlalchemy.orm import Session
 from kiosk.model import RiskColour
 from server import office, spellings
 from server.exc import NotFound
-from server.importread import read_cells
+from server.importread import at, find_header, past_rows, read_cells
 from server.models import Compound, Holder, Household
 from server.sheetfiles import csv_bytes, xlsx_bytes
 from server.xlsxread import ImportFileError, excerpt
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 20_000
-HEADER_SEARCH = 10  # title rows ("幸福小区住户名单 2026") may sit above the header
 NAME_MAX = 50
 PART = re.compile(r"[0-9A-Za-z]{1,8}")  # building, unit, room: "3", "2", "501", "B"
 MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -171,16 +170,11 @@ def preview(data: bytes, filename: str, sheet: str | None = None) -> Preview:
     seen: set[tuple[Flat, str]] = set()
     for index in range(header_at + 1, len(cells.rows)):
         number = index + 1
-        values = {k: _at(cells.rows[index], i) for k, i in columns.items()}
+        values = {k: at(cells.rows[index], i) for k, i in columns.items()}
         if not any(values.values()):
             continue  # blank line
         if len(result.rows) + len(result.rejected) >= MAX_ROWS:
-            raise ImportFileError(
-                "import.err.rows",
-                "{filename}: goes on past row {n}; split the file",
-                filename=excerpt(filename),
-                n=MAX_ROWS,
-            )
+            raise past_rows(filename, MAX_ROWS)
         try:
             row = check_row(number, values)
             _check_consistent(row, colours, seen)
@@ -316,43 +310,8 @@ def _check_consistent(
 
 
 def _header(cells: list[list[str]], filename: str) -> tuple[int, dict[str, int]]:
-    """The header row and which column holds which field: the first of the top HEADER_SEARCH
-    non-blank rows naming the building, unit and room columns (titles above it are skipped)."""
-    looked = 0
-    for index, row in enumerate(cells):
-        if not any(row):
-            continue
-        columns: dict[str, int] = {}
-        for position, cell in enumerate(row):
-            key = _column_of(cell)
-            if key is not None and key not in columns:
-                columns[key] = position
-        if all(k in columns for k in REQUIRED):
-            return index, columns
-        looked += 1
-        if looked == HEADER_SEARCH:
-            break
-    if not looked:
-        raise ImportFileError(
-            "import.err.empty", "{filename}: the file is empty", filename=excerpt(filename)
-        )
-    raise ImportFileError(
-        "import.err.header",
-        "{filename}: no header row with the columns {columns} in its first {n} rows "
-        "(download the template)",
-        filename=excerpt(filename),
-        columns=" | ".join(TEMPLATE_HEADER[:3]),
-        n=HEADER_SEARCH,
-    )
-
-
-def _column_of(cell: str) -> str | None:
-    text = cell.strip().lower()
-    return next((k for k, words in COLUMNS.items() if any(w in text for w in words)), None)
-
-
-def _at(row: list[str], index: int) -> str:
-    return row[index].strip() if index < len(row) else ""
+    """The header row and which column holds which field (titles above it are skipped)."""
+    return find_header(cells, filename, COLUMNS, REQUIRED, " | ".join(TEMPLATE_HEADER[:3]))
 
 
 # --- writing --------------------------------------------------------------------------------------

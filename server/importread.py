@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from server.xlsxread import DEFAULT as LIMITS
 from server.xlsxread import ImportFileError, Limits, excerpt
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
+HEADER_SEARCH = 10  # title rows ("幸福小区住户名单 2026") may sit above the header
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +92,61 @@ def decode_csv(data: bytes, filename: str) -> tuple[str, str]:
             "{filename}: neither UTF-8 nor GBK text; save it as CSV UTF-8",
             filename=excerpt(filename),
         ) from None
+
+
+def find_header(
+    cells: list[list[str]],
+    filename: str,
+    columns: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+    shown: str,
+) -> tuple[int, dict[str, int]]:
+    """The header row and which column holds which field: the first of the top HEADER_SEARCH
+    non-blank rows naming every ``required`` column (a header cell names field ``k`` when it
+    holds one of ``columns[k]``'s words); ``shown`` is how the refusal names the columns."""
+    looked = 0
+    for index, row in enumerate(cells):
+        if not any(row):
+            continue
+        found: dict[str, int] = {}
+        for position, cell in enumerate(row):
+            key = _column_of(cell, columns)
+            if key is not None and key not in found:
+                found[key] = position
+        if all(k in found for k in required):
+            return index, found
+        looked += 1
+        if looked == HEADER_SEARCH:
+            break
+    if not looked:
+        raise ImportFileError(
+            "import.err.empty", "{filename}: the file is empty", filename=excerpt(filename)
+        )
+    raise ImportFileError(
+        "import.err.header",
+        "{filename}: no header row with the columns {columns} in its first {n} rows "
+        "(download the template)",
+        filename=excerpt(filename),
+        columns=shown,
+        n=HEADER_SEARCH,
+    )
+
+
+def _column_of(cell: str, columns: Mapping[str, Sequence[str]]) -> str | None:
+    text = cell.strip().lower()
+    return next((k for k, words in columns.items() if any(w in text for w in words)), None)
+
+
+def at(row: list[str], index: int) -> str:
+    """The row's cell at ``index``, or "" past its end."""
+    return row[index].strip() if index < len(row) else ""
+
+
+def past_rows(filename: str, rows: int) -> ImportFileError:
+    """The refusal of a file with more than ``rows`` rows to import."""
+    return ImportFileError(
+        "import.err.rows",
+        "{filename}: goes on past row {n}; split the file",
+        filename=excerpt(filename),
+        n=rows,
+    )

@@ -5,7 +5,7 @@ Times are stored as timezone-aware UTC (``UtcDateTime``) so SQLite and PostgreSQ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -259,3 +259,40 @@ class AlarmAck(Base):
     event_id: Mapped[str] = mapped_column(ID, primary_key=True)
     by: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime]
+
+
+class VehicleRow(Base):
+    """A registered plate of a compound: a household's car, an invited visitor's, a service van.
+
+    ``id`` is the vehicle_id the kiosks log as pass_id; one row per plate and compound.
+    """
+
+    __tablename__ = "vehicles"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"))
+    plate: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # kiosk.vehicles.model.VehicleKind
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"), index=True)
+    valid_from: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
+    max_entries: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(Integer)  # the web user, if any
+
+    __table_args__ = (UniqueConstraint("compound_id", "plate", name="uq_vehicles_plate"),)
+
+
+class RiskPlateRow(Base):
+    """A plate on the city's risk list: it was in a high-risk area on ``visited_on``."""
+
+    __tablename__ = "risk_plates"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"))
+    plate: Mapped[str] = mapped_column(String(16))
+    area: Mapped[str] = mapped_column(String(200))
+    visited_on: Mapped[date]
+    source: Mapped[str] = mapped_column(String(200))  # the file's name and the import's day
+    imported_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("compound_id", "plate", name="uq_risk_plates_plate"),)

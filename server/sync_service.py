@@ -51,8 +51,10 @@ from sync.protocol import (
     HouseholdChange,
     PhotoChange,
     Refusal,
+    RiskPlateChange,
     UploadReply,
     UploadRequest,
+    VehicleChange,
     event_to_json,
     passage_from_json,
     passage_to_json,
@@ -527,8 +529,9 @@ def _cursor_ahead(session: Session, since: int) -> bool:
 
 
 def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
-    """Later changes win: one entry per pass, household and holder. ``more`` when the page
-    was full or stopped early at a size bound (the rest comes in the next reply)."""
+    """Later changes win: one entry per pass, household, holder, vehicle and risk plate.
+    ``more`` when the page was full or stopped early at a size bound (the rest comes in the
+    next reply)."""
     revoked: dict[str, bool] = {}
     households: dict[str, HouseholdChange] = {}
     photos: dict[str, PhotoChange] = {}
@@ -536,6 +539,8 @@ def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
     policy: dict[str, Any] | None = None
     passages: list[dict[str, Any]] = []
     unused: list[tuple[str, str]] = []
+    vehicles: dict[str, VehicleChange] = {}
+    risks: dict[str, RiskPlateChange] = {}
     cursor, count, photo_chars, more = since, 0, 0, False
     for row in rows:
         payload, cursor, count = row.payload, row.seq, count + 1
@@ -560,6 +565,10 @@ def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
             policy = payload
         elif row.kind == "unused":
             unused += [(u["device_id"], u["event_id"]) for u in payload["unused"]]
+        elif row.kind == "vehicle":
+            vehicles[payload["vehicle_id"]] = VehicleChange.from_json(payload, "change")
+        elif row.kind == "risk":
+            risks[payload["plate"]] = RiskPlateChange.from_json(payload, "change")
     delta = Delta(
         since=since,
         cursor=cursor,
@@ -571,5 +580,7 @@ def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
         policy=policy,
         more=more or count == DELTA_PAGE,
         unused=tuple(unused),
+        vehicles=tuple(vehicles.values()),
+        risk_plates=tuple(risks.values()),
     )
     return DeltaPage(delta, passages)

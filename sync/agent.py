@@ -58,6 +58,7 @@ from kiosk.clock import boot_id
 from kiosk.config import Config
 from kiosk.exc import StoreError, SyncError
 from kiosk.model import ClockReading, Event, Passage, RiskColour
+from kiosk.vehicles.model import RiskReport, Vehicle
 from sync.client import Client, Credential, Refused, ReplyTooLarge, ServerFault, Transient
 from sync.knownfault import KnownFault
 from sync.protocol import Delta, ErrorCode, PhotoChange, SetAside, UploadReply, UploadRequest
@@ -103,6 +104,10 @@ class OfficeSink(Protocol):
         self, household_id: str, colour: RiskColour, quarantine_until: datetime | None = None
     ) -> None: ...
     def put_photo(self, pass_id: str, image: bytes | None) -> None: ...
+    def put_vehicle(self, vehicle: Vehicle) -> None: ...
+    def remove_vehicle(self, vehicle_id: str) -> None: ...
+    def put_risk(self, report: RiskReport) -> None: ...
+    def remove_risk(self, plate: str) -> None: ...
     def set_trust_json(self, text: str) -> None: ...
     def set_policy_json(self, text: str) -> None: ...
     def cursor(self) -> str | None: ...
@@ -605,6 +610,7 @@ def apply_delta(
         for photo, image in images:
             for pass_id in photo.pass_ids:
                 office.put_photo(pass_id, image)
+        _apply_vehicles(office, delta)
         if delta.trust is not None:
             office.set_trust_json(json.dumps(delta.trust, ensure_ascii=False))
         if delta.policy is not None:
@@ -613,6 +619,20 @@ def apply_delta(
         if not delta.more:
             office.mark_complete()  # with the cursor: a crash never leaves one without the other
     return aside
+
+
+def _apply_vehicles(office: OfficeSink, delta: Delta) -> None:
+    """The vehicle registry's and risk list's changes (part of apply_delta's transaction)."""
+    for change in delta.vehicles:
+        if change.removed:
+            office.remove_vehicle(change.vehicle.vehicle_id)
+        else:
+            office.put_vehicle(change.vehicle)
+    for risk in delta.risk_plates:
+        if risk.removed:
+            office.remove_risk(risk.report.plate)
+        else:
+            office.put_risk(risk.report)
 
 
 def _images(

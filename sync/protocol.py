@@ -13,12 +13,13 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from kiosk.exc import SyncError
 from kiosk.model import Direction, Event, EventKind, Passage, Reason, RiskColour, Verdict
+from kiosk.vehicles.model import RiskReport, Vehicle, VehicleKind
 
 __all__ = [
     "API_PREFIX",
@@ -34,9 +35,11 @@ __all__ = [
     "PhotoChange",
     "ProtocolError",
     "Refusal",
+    "RiskPlateChange",
     "SetAside",
     "UploadReply",
     "UploadRequest",
+    "VehicleChange",
     "event_from_json",
     "event_to_json",
     "format_time",
@@ -56,6 +59,9 @@ ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 DEVICE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # as kiosk.config's device id
 EVENT_FIELDS = frozenset(Event.__dataclass_fields__)
 FIRST_YEAR, LAST_YEAR = 1970, 2999  # times on the wire
+# A plate in kiosk.plates' normal form: a province's character, letters, digits, a suffix.
+PLATE_RE = re.compile(r"[0-9A-Z\u4e00-\u9fff]{2,12}")
+NOTE_CHARS = 200  # a vehicle's note, a risk entry's area and source
 MAX_DATA_DEPTH = 16  # nesting of an event's ``data``
 
 
@@ -508,6 +514,113 @@ class PhotoChange:
         )
 
 
+def _opt_time(doc: Mapping[str, Any], name: str, where: str) -> datetime | None:
+    value = doc.get(name)
+    return None if value is None else parse_time(value, f"{where}.{name}")
+
+
+def _opt_format(when: datetime | None) -> str | None:
+    return None if when is None else format_time(when)
+
+
+def _plate(doc: Mapping[str, Any], where: str) -> str:
+    value = doc.get("plate")
+    if not isinstance(value, str) or not PLATE_RE.fullmatch(value):
+        raise ProtocolError(f"{where}.plate", f"{str(value)[:40]!r} is not a plate in normal form")
+    return value
+
+
+def _text(doc: Mapping[str, Any], name: str, where: str, *, optional: bool = False) -> str:
+    if optional and doc.get(name) is None:
+        return ""
+    value = _typed(doc, name, str, where)
+    if len(value) > NOTE_CHARS:
+        raise ProtocolError(f"{where}.{name}", f"longer than {NOTE_CHARS} characters")
+    _unicode(value, f"{where}.{name}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleChange:
+    """A registered vehicle as the office holds it now, or its removal (``removed``)."""
+
+    vehicle: Vehicle
+    removed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        v = self.vehicle
+        return {
+            "vehicle_id": v.vehicle_id,
+            "plate": v.plate,
+            "kind": v.kind.value,
+            "household_id": v.household_id,
+            "valid_from": _opt_format(v.valid_from),
+            "valid_until": _opt_format(v.valid_until),
+            "max_entries": v.max_entries,
+            "note": v.note,
+            "removed": self.removed,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> VehicleChange:
+        doc = _object(value, where)
+        entries = _optional(doc, "max_entries", int, where)
+        if entries is not None and not 0 <= entries <= 10_000:
+            raise ProtocolError(f"{where}.max_entries", f"{entries} is not a number of entries")
+        vehicle = Vehicle(
+            vehicle_id=_ident(doc.get("vehicle_id"), f"{where}.vehicle_id"),
+            plate=_plate(doc, where),
+            kind=_enum(VehicleKind, doc.get("kind"), f"{where}.kind"),
+            household_id=_optional_id(doc, "household_id", where),
+            valid_from=_opt_time(doc, "valid_from", where),
+            valid_until=_opt_time(doc, "valid_until", where),
+            max_entries=entries,
+            note=_text(doc, "note", where, optional=True),
+        )
+        return cls(vehicle, bool(_optional(doc, "removed", bool, where)))
+
+
+@dataclass(frozen=True, slots=True)
+class RiskPlateChange:
+    """A plate on the city's risk list, or its removal (``removed``)."""
+
+    report: RiskReport
+    removed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.report
+        return {
+            "plate": r.plate,
+            "area": r.area,
+            "visited_on": r.visited_on.isoformat(),
+            "source": r.source,
+            "removed": self.removed,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> RiskPlateChange:
+        doc = _object(value, where)
+        report = RiskReport(
+            plate=_plate(doc, where),
+            area=_text(doc, "area", where),
+            visited_on=_day(doc.get("visited_on"), f"{where}.visited_on"),
+            source=_text(doc, "source", where, optional=True),
+        )
+        return cls(report, bool(_optional(doc, "removed", bool, where)))
+
+
+def _day(value: Any, where: str) -> date:
+    if not isinstance(value, str) or len(value) != 10:
+        raise ProtocolError(where, f"expected a day as YYYY-MM-DD, got {str(value)[:40]!r}")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ProtocolError(where, f"{value!r} is not a day as YYYY-MM-DD") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ProtocolError(where, f"{value!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    return day
+
+
 @dataclass(frozen=True, slots=True)
 class SetAside:
     """One item of a delta the kiosk cannot use (a colour or direction from a newer office, a
@@ -527,6 +640,8 @@ class Delta:
     and ``policy`` the whole set of policy overrides: each replaces the previous one when present.
     ``passages`` are people let through at the compound's other kiosks, oldest first: the
     kiosk counts them with its own log for anti-passback, visitor uses and exit quotas.
+    ``vehicles`` and ``risk_plates`` are the vehicle registry's and the city risk list's changes
+    (an older office sends neither).
     ``more`` says another page follows: ask again at once with the new cursor.
     ``set_aside`` are the page's items that did not parse; the page's frame (protocol, cursor,
     ``more``) must, or the whole page is refused.
@@ -546,12 +661,16 @@ class Delta:
     # (device id, event id) of passages passed on before, that their kiosk has since said
     # nobody went through (Reason.OPENING_UNUSED): they count for nothing any more.
     unused: tuple[tuple[str, str], ...] = ()
+    vehicles: tuple[VehicleChange, ...] = ()
+    risk_plates: tuple[RiskPlateChange, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (
-            self.revoked or self.households or self.photos or self.passages or self.unused
-        ) and (self.trust is None and self.policy is None and not self.set_aside)
+        return (
+            not (self.revoked or self.households or self.photos or self.passages or self.unused)
+            and not (self.vehicles or self.risk_plates)
+            and (self.trust is None and self.policy is None and not self.set_aside)
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -567,6 +686,8 @@ class Delta:
             "more": self.more,
             "passages": [passage_to_json(p) for p in self.passages],
             "unused": [{"device_id": d, "event_id": e} for d, e in self.unused],
+            "vehicles": [v.to_json() for v in self.vehicles],
+            "risk_plates": [r.to_json() for r in self.risk_plates],
         }
 
     @classmethod
@@ -587,6 +708,8 @@ class Delta:
             more=_typed(doc, "more", bool, "delta"),
             passages=_each(doc, "passages", passage_from_json, aside, optional=True),
             unused=_each(doc, "unused", _opening_ref, aside, optional=True),
+            vehicles=_each(doc, "vehicles", VehicleChange.from_json, aside, optional=True),
+            risk_plates=_each(doc, "risk_plates", RiskPlateChange.from_json, aside, optional=True),
             set_aside=tuple(aside),
         )
 

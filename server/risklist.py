@@ -1,0 +1,221 @@
+"""The city's risk list of plates: which car was in a high-risk area, and when.
+
+A clerk imports the city's file (.xlsx or .csv, read by server.importread with its limits)
+into a compound; ``preview`` checks every row and changes nothing, ``apply`` writes what the
+preview found. Date rules (docs/office-import.md): a visit older than the risk window
+(``risk_window_days`` of the compound's policy, default 14) counts no more; a visit in the
+future is refused; a plate listed twice keeps its latest visit. The kiosks get each change in
+their next delta (``risk`` rows of the change log).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.vehicles.model import RiskReport
+from server.exc import NotFound
+from server.importer import MAX_ROWS, Rejected
+from server.importread import at, find_header, past_rows, read_cells
+from server.models import Compound, RiskPlateRow
+from server.office import record_change
+from server.platecheck import PlateRefused, normal_plate
+from server.web.timefmt import today
+from sync.protocol import RiskPlateChange
+
+DEFAULT_WINDOW_DAYS = 14
+AREA_MAX = 200
+# Header cells are matched by any of these words ("车牌号 plate", "到访日期", "Date visited").
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "plate": ("车牌", "号牌", "plate"),
+    "area": ("地区", "区域", "地点", "area"),
+    "visited": ("日期", "时间", "date", "visited"),
+}
+SHOWN = "车牌 plate | 地区 area | 到访日期 date visited"
+DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s.*)?")
+EXCEL_DAY_ZERO = date(1899, 12, 30)  # an .xlsx date cell is a day number counted from here
+EXCEL_DAYS = range(36526, 73051)  # 2000-01-01 to 2099-12-31 as such numbers
+
+
+@dataclass(frozen=True, slots=True)
+class RiskRow:
+    number: int
+    plate: str
+    area: str
+    visited_on: date
+
+
+@dataclass
+class RiskPreview:
+    """A file's check against the window: rows to import (one per plate, its latest visit),
+    rows whose visit is too old, rows refused with the reason, rows merged into another."""
+
+    today: date
+    window_days: int
+    rows: dict[str, RiskRow] = field(default_factory=dict)
+    expired: list[RiskRow] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    merged: int = 0
+    encoding: str = ""
+    sheet: str = ""
+    sheets: tuple[str, ...] = ()
+
+    @property
+    def oldest(self) -> date:
+        """The earliest visit that still counts."""
+        return self.today - timedelta(days=self.window_days)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What importing a preview changes: plates new to the list, plates whose visit is later
+    than the stored one, visits too old to count (the file's, left out, and the list's,
+    removed), and plates the list holds already as the file does."""
+
+    new: int
+    updated: int
+    expired: int
+    unchanged: int
+
+
+class RowRefused(ValueError):
+    def __init__(self, key: str, reason: str, **values: object) -> None:
+        super().__init__(reason.format(**values))
+        self.key, self.values = key, values
+
+
+def window_days(compound: Compound) -> int:
+    """The compound's risk window in days (policy ``risk_window_days``, default 14)."""
+    value = (compound.policy or {}).get("risk_window_days", DEFAULT_WINDOW_DAYS)
+    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 365
+    return value if ok else DEFAULT_WINDOW_DAYS
+
+
+def preview(
+    data: bytes, filename: str, compound: Compound, now: datetime, sheet: str | None = None
+) -> RiskPreview:
+    """Check every row of the city's file; nothing is written."""
+    cells = read_cells(data, filename, sheet)
+    header_at, columns = find_header(cells.rows, filename, COLUMNS, tuple(COLUMNS), SHOWN)
+    found = RiskPreview(today(now, compound.timezone), window_days(compound))
+    found.encoding, found.sheet, found.sheets = cells.how, cells.sheet, cells.sheets
+    for index in range(header_at + 1, len(cells.rows)):
+        values = {k: at(cells.rows[index], i) for k, i in columns.items()}
+        if not any(values.values()):
+            continue
+        if index - header_at > MAX_ROWS:
+            raise past_rows(filename, MAX_ROWS)
+        try:
+            row = _check(index + 1, values, found.today)
+        except (RowRefused, PlateRefused) as problem:
+            reason = Rejected(index + 1, str(problem), problem.key, tuple(problem.values.items()))
+            found.rejected.append(reason)
+            continue
+        _take(found, row)
+    return found
+
+
+def _check(number: int, values: dict[str, str], first: date) -> RiskRow:
+    plate = normal_plate(values["plate"])
+    area = " ".join(values["area"].split())
+    if not area:
+        raise RowRefused("risk.row.area", "the area is empty")
+    if len(area) > AREA_MAX:
+        raise RowRefused("risk.row.area_long", "the area is longer than {n} characters", n=AREA_MAX)
+    visited = parse_day(values["visited"])
+    if visited > first:
+        raise RowRefused(
+            "risk.row.future", "the visit {day} is in the future", day=visited.isoformat()
+        )
+    return RiskRow(number, plate, area, visited)
+
+
+def parse_day(text: str) -> date:
+    """A visit's day as the city writes it: 2026-12-01, 2026/12/1, 2026年12月1日 or an
+    .xlsx date cell (a day number); a time after the day is ignored."""
+    text = text.strip()
+    if text.isdigit() and int(text) in EXCEL_DAYS:
+        return EXCEL_DAY_ZERO + timedelta(days=int(text))
+    match = DAY.fullmatch(text)
+    try:
+        if match:
+            return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        pass
+    raise RowRefused("risk.row.day", "{text} is not a day (write it as 2026-12-01)", text=text[:20])
+
+
+def _take(found: RiskPreview, row: RiskRow) -> None:
+    """Keep the row unless its visit is too old; of a plate's rows, the latest visit."""
+    if row.visited_on < found.oldest:
+        found.expired.append(row)
+        return
+    before = found.rows.get(row.plate)
+    if before is not None:
+        found.merged += 1
+        if before.visited_on > row.visited_on:
+            return
+    found.rows[row.plate] = row
+
+
+def plan(session: Session, compound: Compound, found: RiskPreview) -> Plan:
+    """What ``apply`` would change, given what the compound's list holds now."""
+    stored = _stored(session, compound.id)
+    new = sum(1 for p in found.rows if p not in stored)
+    updated = sum(1 for p, r in found.rows.items() if p in stored and _later(r, stored[p]))
+    old = sum(1 for p, s in stored.items() if s.visited_on < found.oldest and p not in found.rows)
+    return Plan(new, updated, len(found.expired) + old, len(found.rows) - new - updated)
+
+
+def apply(
+    session: Session, compound: Compound, found: RiskPreview, *, source: str, now: datetime
+) -> Plan:
+    """Write the preview's rows and remove stored visits that are too old; the caller commits."""
+    done = plan(session, compound, found)
+    stored = _stored(session, compound.id)
+    for plate, row in stored.items():
+        if row.visited_on < found.oldest and plate not in found.rows:
+            session.delete(row)
+            _record(session, row, removed=True)
+    for plate, line in found.rows.items():
+        known = stored.get(plate)
+        if known is not None and not _later(line, known):
+            continue
+        row = known or RiskPlateRow(compound_id=compound.id, plate=plate)
+        session.add(row)
+        row.area, row.visited_on, row.source, row.imported_at = (
+            line.area,
+            line.visited_on,
+            source,
+            now,
+        )
+        _record(session, row, removed=False)
+    session.flush()
+    return done
+
+
+def report_of(row: RiskPlateRow) -> RiskReport:
+    return RiskReport(row.plate, row.area, row.visited_on, row.source)
+
+
+def _later(line: RiskRow, row: RiskPlateRow) -> bool:
+    """Whether the file's visit is news: later than the stored one, or the same day elsewhere."""
+    return line.visited_on > row.visited_on or (
+        line.visited_on == row.visited_on and line.area != row.area
+    )
+
+
+def _stored(session: Session, compound_id: str) -> dict[str, RiskPlateRow]:
+    if session.get(Compound, compound_id) is None:
+        raise NotFound(f"no compound {compound_id!r}")
+    rows = session.scalars(select(RiskPlateRow).where(RiskPlateRow.compound_id == compound_id))
+    return {r.plate: r for r in rows}
+
+
+def _record(session: Session, row: RiskPlateRow, *, removed: bool) -> None:
+    change = RiskPlateChange(report_of(row), removed=removed)
+    record_change(session, row.compound_id, "risk", change.to_json())
