@@ -28,7 +28,6 @@ from kiosk.passes.trust import TrustList, load_trust, parse_trust_json
 from kiosk.passes.verify import Verifier
 from kiosk.simcontrols import NetworkSwitch, SimControls
 from kiosk.store import EventLog
-from kiosk.vehicles.admission import VehicleOffice
 from kiosk.vehicles.camera import PlateDecoder, PlateSource
 
 log = logging.getLogger(__name__)
@@ -75,13 +74,12 @@ def build(
     clock: Clock | None = None,
     timers: Timers | None = None,
     plate_reader: PlateSource | None = None,
-    vehicles: VehicleOffice | None = None,
 ) -> App:
     """Wire the kiosk. ``sim`` None: simulated only where the config says "sim"/"mock".
 
     ``clock`` and ``timers`` replace real time (the demo runs a simulated clock). The car gate
     ([lane] kind = "vehicle") reads plates with ``plate_reader`` (default: the OCR of
-    kiosk.plates.reader) and decides with ``vehicles`` (default: the office cache).
+    kiosk.plates.reader).
     """
     simulate = _all_simulated(config) if sim is None else sim
     data_dir = config.device.data_dir
@@ -112,7 +110,6 @@ def build(
         clock=clock,
         verifier=TrustedVerifiers(config.trust.files, office),
         policy=OfficePolicy(config.policy, office),
-        vehicles=vehicles,
     )
     network = NetworkSwitch()
     controls = parts.controls(kiosk, network) if simulate else None

@@ -79,7 +79,7 @@ from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
 from kiosk.storewatch import StoreWatch
 from kiosk.temperature import Measurement
-from kiosk.vehicles.admission import VehicleAdmission, VehicleOffice
+from kiosk.vehicles.admission import VehicleAdmission
 from kiosk.vehicles.barrier import BARRIER_FALL_S
 from kiosk.view import (
     AlarmCode,
@@ -163,7 +163,6 @@ class Kiosk:
         clock: Clock,
         verifier: Callable[[], Verifier],
         policy: Callable[[], Policy] | None = None,
-        vehicles: VehicleOffice | None = None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         boot: str | None = None,
         backlog_alarm_at: int = 500,
@@ -186,12 +185,10 @@ class Kiosk:
         # The car gate ([lane] kind = "vehicle"): plates instead of passes, no thermometer.
         self.vehicles: VehicleAdmission | None = None
         if config.lane.kind == "vehicle":
-            if vehicles is None:
-                raise ValueError("a vehicle lane needs the office's vehicle registry")
             self.vehicles = VehicleAdmission(
                 config.device.compound,
                 events=log,
-                office=vehicles,
+                office=office,
                 policy=self._policy,
                 needs_download=bool(config.sync.server_url),
             )

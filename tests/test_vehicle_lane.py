@@ -1,6 +1,7 @@
 """The car gate end to end through the real kiosk loop in simulated time: gpiozero mock pins
 (barrier relay, vehicle loop on the door contact), a real SQLite log and office cache, plates
-read by a scripted reader (tests/vehicle_support.py) through the real confirmer."""
+read by a scripted reader (tests/vehicle_support.py) through the real confirmer, vehicles and
+the risk list in the office cache as the sync agent stores them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from kiosk.demo_scenario import Player, SimTime
 from kiosk.model import Direction, EventKind, Passage, Reason, RiskColour, Verdict
 from kiosk.vehicles.model import RiskReport, Vehicle, VehicleKind
 from kiosk.view import AlarmCode, SetDirection, Stage, UnlockGuard
-from tests.vehicle_support import Registry, ScriptedPlates
+from tests.vehicle_support import ScriptedPlates
 
 START = datetime(2020, 2, 10, 8, 0, tzinfo=UTC)
 CAR = Vehicle("veh-1", "京A12345", VehicleKind.RESIDENT, household_id="H-0101")
@@ -35,8 +36,8 @@ RISKY = "京C45678"
 
 
 class CarGate:
-    def __init__(self, app: App, player: Player, plates: ScriptedPlates, book: Registry) -> None:
-        self.app, self.player, self.plates, self.book = app, player, plates, book
+    def __init__(self, app: App, player: Player, plates: ScriptedPlates) -> None:
+        self.app, self.player, self.plates = app, player, plates
         assert app.sim is not None
         self.sim = app.sim
 
@@ -64,16 +65,14 @@ class CarGate:
 
 def car_gate(tmp_path: Path, more: dict[str, Any] | None = None) -> CarGate:
     time = SimTime(START)
-    plates, book = ScriptedPlates(), Registry()
+    plates = ScriptedPlates()
     config = demo_config(tmp_path, more={"lane.kind": "vehicle"} | (more or {}))
-    app = build(
-        config, sim=True, clock=time.clock, timers=time.timers, plate_reader=plates, vehicles=book
-    )
-    book.office = app.office
-    book.add(CAR, RED_CAR, VISITOR)
-    book.risks[RISKY] = RiskReport(RISKY, "武汉", (START - timedelta(days=3)).date(), "city.csv")
+    app = build(config, sim=True, clock=time.clock, timers=time.timers, plate_reader=plates)
+    for vehicle in (CAR, RED_CAR, VISITOR):
+        app.office.put_vehicle(vehicle)
+    app.office.put_risk(RiskReport(RISKY, "武汉", (START - timedelta(days=3)).date(), "city.csv"))
     app.office.set_household("H-0102", RiskColour.RED, START + timedelta(days=10))
-    return CarGate(app, Player(app, time), plates, book)
+    return CarGate(app, Player(app, time), plates)
 
 
 @pytest.fixture
