@@ -706,6 +706,7 @@ class Kiosk:
             verdict=self._verdict,
             temperature_c=self._temperature,
             person=self._person,
+            vehicle_lane=self.vehicles is not None,
             plate=self.session.plate if self.session is not None else None,
             direction=self.direction,
             alarms=self.alarms.view(),

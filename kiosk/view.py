@@ -205,6 +205,7 @@ class KioskView:
     verdict: Verdict | None = None
     temperature_c: float | None = None
     person: PersonView | None = None
+    vehicle_lane: bool = False  # the car gate ([lane] kind = "vehicle"): the driver's screen
     plate: str | None = None  # the car gate: the plate read, while it is being decided or shown
     direction: Direction = Direction.IN
     alarms: tuple[Alarm, ...] = ()

@@ -310,6 +310,11 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.CHECK_VEHICLE: "Check vehicle {value}",
     },
 }
+# The car gate's idle screen: what a driver arriving reads instead of "show your pass".
+DRIVER_IDLE = {
+    "zh-CN": Words("请在|杆前|停车", "自动|识别|车牌"),
+    "en": Words("Stop at the barrier", "Your plate is read"),
+}
 # Added to an alarm the event log did not take.
 NOT_LOGGED = {"zh-CN": "（未记入日志）", "en": " (not logged)"}
 
@@ -494,6 +499,7 @@ AIMS["zh-CN"] = {k: _marked(w) for k, w in AIMS["zh-CN"].items()}
 UI["zh-CN"] = {k: _marked(w) for k, w in UI["zh-CN"].items()}
 PROMPTS["zh-CN"] = {k: Words(*map(_marked, w)) for k, w in PROMPTS["zh-CN"].items()}
 OPEN_FOR["zh-CN"] = _marked(OPEN_FOR["zh-CN"])
+DRIVER_IDLE["zh-CN"] = Words(*map(_marked, DRIVER_IDLE["zh-CN"]))
 
 
 def text(language: str, key: str, **values: object) -> str:
