@@ -184,6 +184,8 @@ class Kiosk:
         )
         # The car gate ([lane] kind = "vehicle"): plates instead of passes, no thermometer.
         self.vehicles: VehicleAdmission | None = None
+        self._unknown_vehicle: Session | None = None  # the last plate the office did not know
+        self._new_id = new_id
         if config.lane.kind == "vehicle":
             self.vehicles = VehicleAdmission(
                 config.device.compound,
@@ -435,11 +437,11 @@ class Kiosk:
         plate's whole decision, there is nothing to measure)."""
         self.show(Stage.READING)
         if self.vehicles is not None:
-            self.session = self.vehicles.session(text, now)
+            session = self.session = self.vehicles.session(text, now)
             self._person = None
-            self.conclude(
-                self.session, self.vehicles.decide(self.session, now, self.direction), now
-            )
+            # The guard may register it (measure_visitor) after the screen has moved on.
+            self._unknown_vehicle = session if session.vehicle is None else None
+            self.conclude(session, self.vehicles.decide(session, now, self.direction), now)
             return
         self.session = self.admission.session(text, now)
         self._person = self.admission.person_view(self.session)
@@ -661,11 +663,26 @@ class Kiosk:
         data = {"reason": reason}
         return self.conclude(session, decision, now, kind=EventKind.GUARD_ACTION, data=data)
 
-    def measure_visitor(self, visitor: RegisterVisitor, now: ClockReading) -> None:
-        """Start measuring a visitor the guard registered by hand."""
+    def measure_visitor(self, visitor: RegisterVisitor, now: ClockReading) -> str:
+        """Start on a visitor the guard registered by hand: measure them, or at the car gate
+        let the last unknown vehicle in as theirs. What stands in the way, or ""."""
+        if self.vehicles is not None:
+            return self._register_vehicle(visitor, now)
         household = self.office.household(visitor.household_id)
         self.session = Session("", None, None, household, History(), visitor=visitor)
         self.start_measuring(self.session, now, Stage.MEASURING)
+        return ""
+
+    def _register_vehicle(self, visitor: RegisterVisitor, now: ClockReading) -> str:
+        unknown, self._unknown_vehicle = self._unknown_vehicle, None
+        if unknown is None or self.vehicles is None:
+            return "no unregistered vehicle has come to the barrier"
+        vehicle_id = f"guard-{self._new_id()}"
+        self.session, decision = self.vehicles.register(
+            unknown, visitor, vehicle_id, now, self.direction
+        )
+        self.conclude(self.session, decision, now)
+        return ""
 
     def turn(self, direction: Direction, now: ClockReading) -> None:
         """Switch the lane's direction; the log says who turned it."""

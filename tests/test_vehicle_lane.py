@@ -17,7 +17,7 @@ from kiosk.commands.demo import demo_config
 from kiosk.demo_scenario import Player, SimTime
 from kiosk.model import Direction, EventKind, Passage, Reason, RiskColour, Verdict
 from kiosk.vehicles.model import RiskReport, Vehicle, VehicleKind
-from kiosk.view import AlarmCode, SetDirection, Stage, UnlockGuard
+from kiosk.view import AlarmCode, RegisterVisitor, SetDirection, Stage, UnlockGuard
 from tests.vehicle_support import ScriptedPlates
 
 START = datetime(2020, 2, 10, 8, 0, tzinfo=UTC)
@@ -219,3 +219,34 @@ def test_offline_the_car_gate_decides_from_its_cache(tmp_path: Path) -> None:
         assert rig.player.stage(Stage.OPEN, limit_s=10).gate_open
     finally:
         rig.app.close()
+
+
+def test_the_guard_registers_an_unknown_car_as_a_visitor(gate: CarGate) -> None:
+    gate.arrive("粤B99999")
+    gate.player.stage(Stage.GUARD, limit_s=10)
+    gate.player.run(15)  # the guard walks over; the screen has moved on meanwhile
+    gate.player.guard(UnlockGuard("1234"), RegisterVisitor("13800000000", "搬家", "H-0101"))
+    view = gate.app.kiosk.view()
+    assert view.stage is Stage.OPEN and view.reason is Reason.VEHICLE_REGISTERED
+    event = gate.app.log.recent(5)[0]
+    assert event.kind is EventKind.VISITOR and event.verdict is Verdict.ALLOW
+    assert event.pass_id is not None and event.pass_id.startswith("guard-")
+    assert event.household_id == "H-0101"
+    assert event.data["plate"] == "粤B99999" and event.data["phone"] == "13800000000"
+
+
+def test_a_car_registered_for_a_quarantined_household_is_refused(gate: CarGate) -> None:
+    gate.arrive("粤B99999")
+    gate.player.stage(Stage.GUARD, limit_s=10)
+    gate.player.guard(UnlockGuard("1234"), RegisterVisitor("13800000000", "送货", "H-0102"))
+    view = gate.app.kiosk.view()
+    assert view.stage is Stage.DENIED and view.reason is Reason.QUARANTINE
+
+
+def test_registering_needs_an_unknown_car_at_the_barrier(gate: CarGate) -> None:
+    gate.arrive(CAR.plate)
+    gate.player.stage(Stage.OPEN, limit_s=10)
+    gate.drive_through()
+    assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
+    result = gate.app.kiosk.submit(RegisterVisitor("13800000000", "搬家", "H-0101"))
+    assert not result.ok and result.detail == "no unregistered vehicle has come to the barrier"

@@ -5,17 +5,30 @@ and moves no hardware (the vehicle lane's counterpart of kiosk.admission)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol
 
 from kiosk.admission import on_complete_data
 from kiosk.config import Policy
-from kiosk.model import ClockReading, Decision, Direction, History, HouseholdStatus
+from kiosk.model import (
+    ClockReading,
+    Decision,
+    Direction,
+    History,
+    HouseholdStatus,
+    Reason,
+    Verdict,
+)
 from kiosk.session import Session
 from kiosk.store import EventLog
 from kiosk.vehicles.decide import VehicleBook, decide_vehicle
+from kiosk.vehicles.model import Vehicle, VehicleKind
+from kiosk.view import RegisterVisitor
 
 __all__ = ["VehicleAdmission", "VehicleOffice"]
+
+REGISTERED_FOR = timedelta(hours=24)  # a vehicle the guard registered may come in for a day
 
 
 class VehicleOffice(VehicleBook, Protocol):
@@ -72,6 +85,48 @@ class VehicleAdmission:
             direction=direction,
         )
         return self._known(decision)
+
+    def register(
+        self,
+        unknown: Session,
+        visitor: RegisterVisitor,
+        vehicle_id: str,
+        now: ClockReading,
+        direction: Direction,
+    ) -> tuple[Session, Decision]:
+        """An unknown plate the guard registered as ``visitor``'s vehicle: a visitor vehicle of
+        one entry for today, under ``vehicle_id``, decided by the visitor rules (the
+        destination's quarantine, curfew); the risk list's alert was the guard's to weigh."""
+        assert unknown.plate is not None
+        vehicle = Vehicle(
+            vehicle_id,
+            unknown.plate,
+            VehicleKind.VISITOR,
+            household_id=visitor.household_id,
+            valid_from=now.span[0],
+            valid_until=now.span[1] + REGISTERED_FOR,
+            max_entries=1,
+            note=visitor.reason,
+        )
+        household = self._office.household(visitor.household_id)
+        session = Session(
+            unknown.plate, None, None, household, History(), visitor=visitor,
+            plate=unknown.plate, vehicle=vehicle,
+        )  # fmt: skip
+        decision = decide_vehicle(
+            unknown.plate,
+            vehicle,
+            None,
+            compound=self._compound,
+            history=session.history,
+            household=household,
+            policy=self._policy(),
+            clock=now,
+            direction=direction,
+        )
+        if decision.verdict is Verdict.ALLOW:
+            decision = replace(decision, reason=Reason.VEHICLE_REGISTERED)
+        return session, decision
 
     def _known(self, decision: Decision) -> Decision:
         return on_complete_data(
