@@ -27,6 +27,7 @@ __all__ = [
     "Spec",
     "code_corners",
     "module_pitch",
+    "perspective_coeffs",
     "qr_modules",
     "random_style",
     "render_frame",
@@ -220,7 +221,7 @@ def _place_card(frame: Image.Image, text: str, style: FrameStyle) -> Image.Image
     card = _card(text, style, module_src)
     card_modules = np.array([[0, 0], [card.width, 0], [card.width, card.height], [0, card.height]])
     corners = _to_frame(card_modules / module_src, modules, style, frame.size)
-    coeffs = _perspective_coeffs(corners, card.size)
+    coeffs = perspective_coeffs(corners, card.size)
     perspective = Image.Transform.PERSPECTIVE
     warped = card.transform(frame.size, perspective, coeffs, Image.Resampling.BICUBIC)
     mask = Image.new("L", card.size, 255)
@@ -248,10 +249,11 @@ def _to_frame(
     return points + np.array([style.center[0] * frame_size[0], style.center[1] * frame_size[1]])
 
 
-def _perspective_coeffs(
+def perspective_coeffs(
     corners: np.ndarray, card_size: tuple[int, int]
 ) -> tuple[float, float, float, float, float, float, float, float]:
-    """PIL's PERSPECTIVE coefficients mapping frame pixels back onto the card (inverse map)."""
+    """PIL's PERSPECTIVE coefficients mapping frame pixels back onto a card of ``card_size``
+    whose corners (top-left, top-right, bottom-right, bottom-left) land on ``corners``."""
     w, h = card_size
     source = [(0, 0), (w, 0), (w, h), (0, h)]
     rows, values = [], []

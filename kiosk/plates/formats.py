@@ -12,6 +12,7 @@ plate. Text that fits a format as read wins over text that fits only after fixes
 
 from __future__ import annotations
 
+import random
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,6 +26,7 @@ __all__ = [
     "normalize",
     "parse",
     "province",
+    "random_plate",
 ]
 
 # Abbreviation -> name of the province-level division that issues the plate.
@@ -94,6 +96,9 @@ _SLOTS: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "Z": (frozenset("Z"), {"2": "Z"}),
 }
 
+# What the recogniser makes of a plate's last character at times; fixed in that slot only.
+_LOOKALIKES = {"额": "领", "颌": "领", "令": "领", "拄": "挂", "佳": "挂", "敬": "警", "荸": "学"}
+
 # Each format as one slot class or literal character per position.
 FORMATS: dict[PlateFormat, tuple[str, ...]] = {
     PlateFormat.ORDINARY: ("P", "L", "A", "A", "A", "A", "A"),
@@ -152,6 +157,15 @@ def province(plate: str) -> str | None:
     return PROVINCES.get(plate[:1])
 
 
+def random_plate(kind: PlateFormat, rng: random.Random) -> str:
+    """A plate of format ``kind`` drawn from its slots (tests, the simulator and the bench)."""
+    chars = []
+    for slot in FORMATS[kind]:
+        allowed = _SLOTS[slot][0] if slot in _SLOTS else frozenset(slot)
+        chars.append(rng.choice(sorted(allowed)))
+    return "".join(chars)
+
+
 def _clean(text: str) -> str | None:
     if len(text) > _MAX_INPUT:
         return None
@@ -173,7 +187,7 @@ def _match(chars: str, slots: tuple[str, ...]) -> str | None:
 
 def _fit(char: str, slot: str) -> str | None:
     if slot not in _SLOTS:  # a literal: 学, 警, 粤 ...
-        return char if char == slot else None
+        return slot if slot in (char, _LOOKALIKES.get(char)) else None
     allowed, fixes = _SLOTS[slot]
     if char in allowed:
         return char

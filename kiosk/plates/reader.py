@@ -1,21 +1,25 @@
-"""Reading licence plates in a camera frame with PP-OCRv4 (rapidocr_onnxruntime), on the device.
+"""Reading licence plates in a camera frame with PP-OCRv4 (rapidocr on onnxruntime), on the device.
 
-The models ship inside the ``rapidocr_onnxruntime`` wheel: nothing is downloaded at run time.
+The models ship inside the ``rapidocr`` wheel and are loaded by path: nothing is downloaded
+at run time. (rapidocr_onnxruntime 1.4.4 has the same models but refuses Python 3.13; rapidocr
+2.1.0 is its successor that installs on 3.11 and 3.13 alike.)
 The engine is imported and loaded on the first ``read`` (a second or so), so a kiosk that
 never sees a car never pays for it. Only detection and recognition run (no text-direction
 classifier: a plate in a gate camera is upright). Detection runs on a copy of the frame shrunk
 to ``det_side`` pixels; each text box is then cut out of the full frame for recognition, so a
 plate far away keeps every pixel it has.
 
-A plate is sometimes found as several text boxes (the province character apart from the rest,
-or the two rows of a trailer's rear plate): boxes on one line, or one above the other, are
-joined, and every run of them is tried against the plate grammar (``kiosk.plates.formats``).
+A plate is sometimes found as several text boxes (the province character, or a tall 警, apart
+from the rest): boxes side by side on one line are also recognised as one crop, and every run
+of them is tried against the plate grammar (``kiosk.plates.formats``), joined.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -23,10 +27,18 @@ import numpy as np
 from kiosk.exc import PlateReaderMissing
 from kiosk.plates.formats import PlateFormat, parse
 
-__all__ = ["Box", "PlateRead", "PlateReader", "TextBox", "plates_in"]
+__all__ = ["Box", "PlateRead", "PlateReader", "TextBox", "load_engine", "plates_in"]
 
 # (left, top, right, bottom) in frame pixels
 Box = tuple[int, int, int, int]
+
+ENGINE_REQUIREMENT = "rapidocr==2.1.0"
+# The models rapidocr 2.1.0 ships in its wheel; loaded by path so that it never downloads one.
+MODELS = {
+    "Det": "ch_PP-OCRv4_det_infer.onnx",
+    "Rec": "ch_PP-OCRv4_rec_infer.onnx",
+    "Cls": "ch_ppocr_mobile_v2.0_cls_infer.onnx",  # loaded by the engine, never run
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +85,23 @@ class PlateReader:
             raise ValueError(f"a frame is (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}")
         engine = self._load()
         bgr = np.ascontiguousarray(frame[:, :, ::-1])  # the PP-OCR models were trained on BGR
-        quads = self._detect(engine, bgr)
-        if not quads:
+        found = self._detect(engine, bgr)
+        if found.boxes is None or len(found.boxes) == 0:
             return []
-        crops = engine.get_crop_img_list(bgr, quads)
-        results, _ = engine.text_rec(crops)
+        quads = list(found.boxes)
+        quads += [_union(group) for group in _lines(quads)]
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        crops = [_crop(bgr, quad) for quad in quads]
+        texts = engine.text_rec(TextRecInput(img=crops))
         return [
             TextBox(text, float(score), _bounds(quad))
-            for quad, (text, score, *_) in zip(quads, results, strict=True)
+            for quad, text, score in zip(quads, texts.txts, texts.scores, strict=True)
             if float(score) >= self.min_score and text.strip()
         ]
 
-    def _detect(self, engine: Any, bgr: np.ndarray) -> list[np.ndarray]:
-        import cv2  # comes with rapidocr_onnxruntime
+    def _detect(self, engine: Any, bgr: np.ndarray) -> Any:
+        import cv2  # comes with rapidocr
 
         height, width = bgr.shape[:2]
         scale = min(1.0, self.det_side / max(height, width))
@@ -93,29 +109,53 @@ class PlateReader:
         if scale < 1.0:
             size = (max(32, round(width * scale)), max(32, round(height * scale)))
             small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
-        boxes, _ = engine.text_det(small)
-        if boxes is None or len(boxes) == 0:
-            return []
-        return [np.asarray(box, dtype=np.float32) / scale for box in engine.sorted_boxes(boxes)]
+        found = engine.text_det(small)
+        if found.boxes is not None and len(found.boxes):
+            found.boxes = np.asarray(found.boxes, dtype=np.float32) / scale
+        return found
 
     def _load(self) -> Any:
         if self._engine is None:
-            try:
-                from rapidocr_onnxruntime import RapidOCR
-            except ImportError as error:
-                raise PlateReaderMissing(
-                    "plate reading needs the OCR engine: install it with "
-                    "'pip install checkpoint-kiosk[plates]' (rapidocr_onnxruntime) "
-                    f"or run setup.sh again ({error})"
-                ) from error
-            self._engine = RapidOCR(
-                # detection sees the frame at the size _detect gives it: no second resize
-                det_limit_type="min",
-                det_limit_side_len=32,
-                intra_op_num_threads=self.threads or -1,
-                inter_op_num_threads=1,
-            )
+            self._engine = load_engine(self.threads)
         return self._engine
+
+
+def load_engine(threads: int = 0) -> Any:
+    """rapidocr's PP-OCRv4 engine on the models inside its wheel (never a download)."""
+    try:
+        import rapidocr
+    except ImportError as error:
+        raise PlateReaderMissing(
+            "plate reading needs the OCR engine: install it with "
+            "'pip install checkpoint-kiosk[plates]' or run setup.sh again "
+            f"({error})"
+        ) from error
+    models = Path(rapidocr.__file__).parent / "models"
+    paths = {part: models / name for part, name in MODELS.items()}
+    missing = [str(path) for path in paths.values() if not path.is_file()]
+    if missing:
+        raise PlateReaderMissing(
+            f"the OCR models are missing from the rapidocr package ({', '.join(missing)}); "
+            f"reinstall it with 'pip install --force-reinstall {ENGINE_REQUIREMENT}'"
+        )
+    params: dict[str, Any] = {f"{part}.model_path": str(path) for part, path in paths.items()}
+    params |= {
+        "Global.use_cls": False,  # a plate in a gate camera is upright
+        # detection sees the frame at the size PlateReader._detect gives it: no second resize
+        "Det.limit_type": "min",
+        "Det.limit_side_len": 32,
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    _quiet(rapidocr.__name__)
+    return rapidocr.RapidOCR(params=params)
+
+
+def _quiet(package: str) -> None:
+    """rapidocr logs every model load at INFO on loggers of its own: keep the kiosk's log clean."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith(package):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def plates_in(boxes: Sequence[TextBox]) -> list[PlateRead]:
@@ -146,7 +186,7 @@ def _as_plate(run: Sequence[TextBox]) -> PlateRead | None:
 
 def _groups(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
     """Boxes in reading order, split where the next one cannot be part of the same plate."""
-    ordered = sorted(boxes, key=lambda b: (b.box[1], b.box[0]))
+    ordered = sorted(boxes, key=lambda b: (b.box[0], b.box[1]))
     groups: list[list[TextBox]] = []
     for box in ordered:
         for group in groups:
@@ -160,15 +200,39 @@ def _groups(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
 
 
 def _next_to(a: Box, b: Box) -> bool:
-    """Whether ``b`` continues ``a``: on its line to the right, or the row below it."""
+    """Whether ``b`` continues ``a`` on its line, to the right of it."""
     height = max(a[3] - a[1], b[3] - b[1], 1)
     same_line = abs((a[1] + a[3]) - (b[1] + b[3])) / 2 < height * 0.5
     gap = b[0] - a[2]
-    if same_line and -height * 0.5 <= gap <= height * 1.5:
-        return True
-    below = 0 <= b[1] - a[3] <= height * 0.8
-    overlap = min(a[2], b[2]) - max(a[0], b[0])
-    return below and overlap > 0.5 * min(a[2] - a[0], b[2] - b[0])
+    return same_line and -height * 0.5 <= gap <= height * 1.5
+
+
+def _lines(quads: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
+    """Groups of two or more boxes side by side on one line (a plate cut into pieces)."""
+    boxes = [TextBox("", 0.0, _bounds(q)) for q in quads]
+    index = {id(b): q for b, q in zip(boxes, quads, strict=True)}
+    return [[index[id(b)] for b in g] for g in _groups(boxes) if len(g) > 1]
+
+
+def _union(quads: Sequence[np.ndarray]) -> np.ndarray:
+    """The upright rectangle around ``quads``, as a quad."""
+    points = np.concatenate(quads)
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+
+def _crop(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The text in ``quad`` straightened to an upright rectangle (never turned on its side:
+    a plate's tall Chinese character is not vertical text)."""
+    import cv2
+
+    top, right, bottom, left = (np.linalg.norm(quad[i] - quad[(i + 1) % 4]) for i in range(4))
+    width, height = max(int(max(top, bottom)), 1), max(int(max(left, right)), 1)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    return cv2.warpPerspective(
+        bgr, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def _bounds(quad: np.ndarray) -> Box:
