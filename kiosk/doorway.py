@@ -90,6 +90,11 @@ class Doorway:
         else:
             self._alarm(Reason.DOOR_FORCED_OPEN, now, "door opened without a pass", "")
 
+    def settling(self, mono: float) -> bool:
+        """An opening under way, or a follower may still come (``follow_s`` after a passage):
+        the contact must be watched at every tick, not between slow frame reads."""
+        return self.busy or mono - self._used_at <= self._follow_s
+
     def exit_pressed(self) -> bool:
         """True once for each press of the exit button since the last call."""
         pressed, self._exit_pressed = self._exit_pressed, False

@@ -401,7 +401,13 @@ class Kiosk:
         self._prompt, self._countdown_until, self._since = None, None, self._now.monotonic
 
     def _codes(self, now: ClockReading) -> list[str]:
-        """Codes in the newest frame, less one still held up since it was last handled."""
+        """Codes in the newest frame, less one still held up since it was last handled.
+
+        At the car gate no frame is read while the barrier is up or coming down: reading a
+        plate takes a good part of a second, and the loop must be watched at every tick then
+        (one vehicle per opening, tailgating)."""
+        if self.vehicles is not None and self.doorway.settling(now.monotonic):
+            return []
         try:
             return self.codes.read(self.hw.camera, self.hw.decoder, now.monotonic)
         except HardwareError as error:

@@ -16,6 +16,7 @@ from kiosk.app import App, build
 from kiosk.commands.demo import demo_config
 from kiosk.demo_scenario import Player, SimTime
 from kiosk.model import Direction, EventKind, Passage, Reason, RiskColour, Verdict
+from kiosk.vehicles.barrier import BARRIER_FALL_S
 from kiosk.vehicles.model import RiskReport, Vehicle, VehicleKind
 from kiosk.view import AlarmCode, RegisterVisitor, SetDirection, Stage, UnlockGuard
 from tests.vehicle_support import ScriptedPlates
@@ -250,3 +251,16 @@ def test_registering_needs_an_unknown_car_at_the_barrier(gate: CarGate) -> None:
     assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
     result = gate.app.kiosk.submit(RegisterVisitor("13800000000", "搬家", "H-0101"))
     assert not result.ok and result.detail == "no unregistered vehicle has come to the barrier"
+
+
+def test_no_frame_is_read_while_the_barrier_is_up_or_coming_down(gate: CarGate) -> None:
+    """Reading a plate is slow: the loop is watched at every tick while it matters."""
+    gate.arrive(CAR.plate)
+    gate.player.stage(Stage.OPEN, limit_s=10)
+    read = gate.plates.frames
+    gate.player.run(2)
+    gate.drive_through()
+    gate.player.run(BARRIER_FALL_S - 1)
+    assert gate.plates.frames == read
+    gate.player.run(2)
+    assert gate.plates.frames > read

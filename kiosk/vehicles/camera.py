@@ -46,12 +46,22 @@ class PlateDecoder:
         self, reader: PlateSource, confirmer: Confirmer, monotonic: Callable[[], float]
     ) -> None:
         self._reader, self._confirmer, self._monotonic = reader, confirmer, monotonic
+        self._last: tuple[GreyFrame, Sequence[_Read]] | None = None
 
     def decode(self, frame: GreyFrame) -> list[str]:
         """The plate this frame confirms, if any."""
-        rgb = frame if frame.ndim == 3 else np.repeat(frame[:, :, None], 3, axis=2)
-        plate = self._confirmer.feed(self._reader.read(rgb), self._monotonic())
+        plate = self._confirmer.feed(self._reads(frame), self._monotonic())
         return [plate] if plate else []
+
+    def _reads(self, frame: GreyFrame) -> Sequence[_Read]:
+        """The reader's reads of ``frame``; the very same array again (a camera that had no
+        new frame, the simulator's still scene) is not read twice."""
+        if self._last is not None and self._last[0] is frame:
+            return self._last[1]
+        rgb = frame if frame.ndim == 3 else np.repeat(frame[:, :, None], 3, axis=2)
+        reads = self._reader.read(rgb)
+        self._last = (frame, reads)
+        return reads
 
     def unread(self) -> tuple[Sighting, ...]:
         """No aim hints: a driver cannot move the plate to suit the camera."""
