@@ -256,6 +256,10 @@ class _Parts:
     def _camera(self) -> FrameSource:
         cam = self.config.camera
         backend = "sim" if self.simulate else cam.backend
+        if backend == "sim" and self.config.lane.kind == "vehicle":
+            from drivers.camera_plates_sim import SimulatedPlateCamera
+
+            return SimulatedPlateCamera(size=(cam.width, cam.height))
         if backend == "sim":
             from drivers.camera_sim import SimulatedCamera
 

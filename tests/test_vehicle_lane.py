@@ -43,6 +43,8 @@ class CarGate:
         self.sim = app.sim
 
     def arrive(self, plate: str | None) -> None:
+        """A car stops in front of the camera (a new scene), and its plate is what is read."""
+        self.sim.present_plate(plate)
         self.plates.plate = plate
 
     def drive_through(self) -> None:
@@ -50,7 +52,7 @@ class CarGate:
         self.sim.set_door(True)
         self.player.run(1.5)
         self.sim.set_door(False)
-        self.plates.plate = None
+        self.arrive(None)
         self.player.run(0.5)
 
     def come_back(self) -> None:
