@@ -289,6 +289,8 @@ class _Parts:
             return thermometers.on_bus(
                 settings.driver, self.emulated, settings.address, settings.retries
             )
+        if self.config.lane.kind == "vehicle":
+            return MissingThermometer('the car gate ([lane] kind = "vehicle") measures nobody')
         # Start anyway whatever keeps the sensor from opening: every measurement then reports
         # the fault and calls the guard, which beats a kiosk that does not start at all.
         try:

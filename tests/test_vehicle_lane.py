@@ -227,7 +227,7 @@ def test_offline_the_car_gate_decides_from_its_cache(tmp_path: Path) -> None:
 def test_the_guard_registers_an_unknown_car_as_a_visitor(gate: CarGate) -> None:
     gate.arrive("粤B99999")
     gate.player.stage(Stage.GUARD, limit_s=10)
-    gate.player.run(15)  # the guard walks over; the screen has moved on meanwhile
+    gate.player.run(15)  # the guard walks over
     gate.player.guard(UnlockGuard("1234"), RegisterVisitor("13800000000", "搬家", "H-0101"))
     view = gate.app.kiosk.view()
     assert view.stage is Stage.OPEN and view.reason is Reason.VEHICLE_REGISTERED
@@ -266,3 +266,13 @@ def test_no_frame_is_read_while_the_barrier_is_up_or_coming_down(gate: CarGate) 
     assert gate.plates.frames == read
     gate.player.run(2)
     assert gate.plates.frames > read
+
+
+def test_a_car_waiting_at_the_barrier_keeps_its_verdict_on_screen(gate: CarGate) -> None:
+    gate.arrive("粤B99999")
+    gate.player.stage(Stage.GUARD, limit_s=10)
+    view = gate.player.run(30)
+    assert view.stage is Stage.GUARD and view.plate == "粤B99999"
+    assert len(gate.decisions()) == 1  # one decision for one car, however long it waits
+    gate.arrive(None)
+    assert gate.player.run(15).stage is Stage.IDLE

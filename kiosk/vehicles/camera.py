@@ -34,6 +34,10 @@ class PlateSource(Protocol):
 class Confirmer(Protocol):
     """One plate per vehicle from reads in consecutive frames (kiosk.plates.confirm)."""
 
+    @property
+    def confirmed(self) -> str | None:
+        """The plate of the vehicle in front, once confirmed (until it has gone)."""
+
     def feed(self, reads: Sequence[_Read], now: float) -> str | None: ...
 
 
@@ -49,8 +53,12 @@ class PlateDecoder:
         self._last: tuple[GreyFrame, Sequence[_Read]] | None = None
 
     def decode(self, frame: GreyFrame) -> list[str]:
-        """The plate this frame confirms, if any."""
-        plate = self._confirmer.feed(self._reads(frame), self._monotonic())
+        """The plate this frame confirms, or the one confirmed before while it is still read:
+        a car waiting at the barrier stays in view, as a pass held up does (kiosk.codes)."""
+        reads = self._reads(frame)
+        plate = self._confirmer.feed(reads, self._monotonic())
+        if plate is None and any(r.text == self._confirmer.confirmed for r in reads):
+            plate = self._confirmer.confirmed
         return [plate] if plate else []
 
     def _reads(self, frame: GreyFrame) -> Sequence[_Read]:
