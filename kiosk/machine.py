@@ -26,6 +26,12 @@ are let through before the door has shut, the decision waits (Stage.COOLDOWN, "p
 and is logged and acted on once the door is shut. The gate never opens for a second person
 while it is open, or the door open, for the first.
 
+The car gate (``[lane] kind = "vehicle"``) is the same machine: its camera's codes are plates
+confirmed over consecutive frames (kiosk.vehicles.camera), a plate is decided at once with no
+measuring (kiosk.vehicles.admission), the door contact is the vehicle loop behind the barrier,
+and the loop taken again while the arm comes down is tailgating (kiosk.doorway). No frame is
+read while the barrier is up or coming down, so the loop is watched at every tick.
+
 The state machine stands above its helpers, which never import it: ``admission`` (code →
 decision), ``codes`` (camera frames, the held-code filter, the aim hint), ``doorway`` (relay,
 door contact, exit button), ``recorder`` (events), ``health`` (clock and backlog alarms),
@@ -684,10 +690,12 @@ class Kiosk:
         if unknown is None or self.vehicles is None:
             return "no unregistered vehicle has come to the barrier"
         vehicle_id = f"guard-{self._new_id()}"
-        self.session, decision = self.vehicles.register(
+        session, decision = self.vehicles.register(
             unknown, visitor, vehicle_id, now, self.direction
         )
-        self.conclude(self.session, decision, now)
+        self.session = session
+        if self.conclude(session, decision, now) is None and session.waiting is None:
+            return "the event log cannot be written: the barrier stays down"
         return ""
 
     def turn(self, direction: Direction, now: ClockReading) -> None:
