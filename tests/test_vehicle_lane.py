@@ -276,3 +276,13 @@ def test_a_car_waiting_at_the_barrier_keeps_its_verdict_on_screen(gate: CarGate)
     assert len(gate.decisions()) == 1  # one decision for one car, however long it waits
     gate.arrive(None)
     assert gate.player.run(15).stage is Stage.IDLE
+
+
+def test_each_unknown_car_is_its_own_alarm(gate: CarGate) -> None:
+    gate.arrive("粤B99999")
+    gate.player.stage(Stage.GUARD, limit_s=10)
+    gate.arrive(None)
+    gate.player.run(15)
+    gate.arrive("粤B88888")
+    view = gate.player.stage(Stage.GUARD, limit_s=10)
+    assert sorted(a.value for a in view.alarms) == ["粤B88888", "粤B99999"]
