@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from kiosk.exc import PlateReaderMissing
-from kiosk.plates.formats import PlateFormat, parse
+from kiosk.plates.colour import compatible, plate_colour
+from kiosk.plates.formats import COLOURS, PlateColour, PlateFormat, parse
 
 __all__ = ["Box", "PlateRead", "PlateReader", "TextBox", "load_engine", "plates_in"]
 
@@ -49,6 +50,7 @@ class PlateRead:
     kind: PlateFormat
     confidence: float
     box: Box
+    colour: PlateColour | None = None  # the background colour measured, None when unsure
 
 
 class TextBox(NamedTuple):
@@ -76,8 +78,12 @@ class PlateReader:
         self._engine: Any = None
 
     def read(self, frame: np.ndarray) -> list[PlateRead]:
-        """The plates in ``frame`` ((H, W, 3) uint8 RGB), best first, one per plate text."""
-        return plates_in(self.text_boxes(frame))
+        """The plates in ``frame`` ((H, W, 3) uint8 RGB), best first, one per plate text.
+
+        A read whose text fits a format the plate's measured colour rules out is dropped.
+        """
+        reads = [_with_colour(frame, read) for read in plates_in(self.text_boxes(frame))]
+        return [r for r in reads if compatible(COLOURS[r.kind], r.colour)]
 
     def text_boxes(self, frame: np.ndarray) -> list[TextBox]:
         """Every line of text in ``frame`` the recogniser is at least ``min_score`` sure of."""
@@ -205,6 +211,15 @@ def _next_to(a: Box, b: Box) -> bool:
     same_line = abs((a[1] + a[3]) - (b[1] + b[3])) / 2 < height * 0.5
     gap = b[0] - a[2]
     return same_line and -height * 0.5 <= gap <= height * 1.5
+
+
+def _with_colour(frame: np.ndarray, read: PlateRead) -> PlateRead:
+    """``read`` with the colour of the plate behind its characters: the middle half of the text
+    box's height (the box reaches past a small plate's edges onto the car)."""
+    left, top, right, bottom = read.box
+    quarter = (bottom - top) // 4
+    band = frame[max(0, top + quarter) : bottom - quarter, max(0, left) : right]
+    return replace(read, colour=plate_colour(band))
 
 
 def _lines(quads: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
