@@ -5,7 +5,7 @@ new-energy plates; characters 45 × 90 mm) in its colours: blue with white chara
 green gradient or yellow and green with black ones, white police plates with a red 警, black
 plates with white characters. ``render_scene(plate, distance_m, conditions, seed)`` puts it on
 the front of a car standing ``distance_m`` in front of the gate camera (``Camera``: a 1280 × 720
-sensor behind a 30° lens, 1.0 m up, aimed at plate height 4 m out) and adds what a real camera
+sensor behind a 30° lens, 0.9 m up, aimed at plate height 3.5 m out) and adds what a real camera
 adds: perspective, dusk or night, dirt, glare, blur and sensor noise. The same arguments give
 the same frame. ``within_spec`` says whether the kiosk promises to read such a frame.
 
@@ -67,8 +67,8 @@ class Camera:
     width: int = 1280
     height: int = 720
     hfov_deg: float = 30.0
-    mount_m: float = 1.0  # lens height above the road
-    aim_m: float = 4.0  # the optical axis meets the plate's height this far out
+    mount_m: float = 0.9  # lens height above the road (a gate-post camera)
+    aim_m: float = 3.5  # the optical axis meets the plate's height this far out
 
     @property
     def focal_px(self) -> float:
