@@ -40,9 +40,18 @@ def test_plate_reads_are_accepted_as_well_as_texts() -> None:
     assert confirmer.feed([read], 0.25) == A
 
 
-def test_a_frame_without_the_plate_breaks_the_run() -> None:
-    assert play([[A], [], [A], [], [A]]) == []
-    assert play([[A], [], [A], [A]]) == [A]
+def test_a_frame_with_no_plate_neither_counts_nor_breaks_the_run() -> None:
+    assert play([[A], [], [A]]) == [A]
+    assert play([[A], [], [], []]) == []
+
+
+def test_a_frame_with_another_plate_breaks_the_run() -> None:
+    assert play([[A], [B], [A]]) == []
+    assert play([[A], [B], [A], [A]]) == [A]
+
+
+def test_a_run_older_than_the_window_starts_again() -> None:
+    assert play([[A], [], [], [], [], [A]]) == []  # 1.25 s apart at 4 fps
 
 
 def test_alternating_readings_never_confirm() -> None:
