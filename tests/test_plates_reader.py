@@ -16,7 +16,7 @@ from kiosk.plates.colour import compatible, plate_colour
 from kiosk.plates.corpus import SIGNS
 from kiosk.plates.formats import COLOURS, PlateColour, PlateFormat, random_plate
 from kiosk.plates.reader import PlateReader, TextBox, plates_in
-from kiosk.plates.render import Conditions, plate_image, render_scene
+from kiosk.plates.render import Conditions, plate_band, plate_image, render_scene
 
 pytest.importorskip("rapidocr", reason="the 'plates' extra (rapidocr) is not installed")
 
@@ -59,6 +59,22 @@ def test_the_box_is_where_the_plate_is(reader: PlateReader) -> None:
     left, top, right, bottom = read.box
     assert 0 <= left < right <= frame.shape[1] and 0 <= top < bottom <= frame.shape[0]
     assert (right - left) > 3 * (bottom - top)
+
+
+def test_a_region_of_interest_reports_boxes_in_frame_coordinates(reader: PlateReader) -> None:
+    frame = render_scene("京A12345", 3.0, DAY, seed=1)
+    banded = PlateReader(threads=1, roi=plate_band())
+    banded._engine = reader._load()  # the same models: no second load
+    (whole,) = reader.read(frame)
+    (band,) = banded.read(frame)
+    assert band.text == whole.text
+    assert np.allclose(band.box, whole.box, atol=4)
+
+
+@pytest.mark.parametrize("roi", [(0, 100, 0, 200), (10, 300, 1280, 200), (-1, 0, 10, 10)])
+def test_a_region_of_interest_must_be_a_box(roi: tuple[int, int, int, int]) -> None:
+    with pytest.raises(ValueError, match="roi is"):
+        PlateReader(roi=roi)
 
 
 @pytest.mark.parametrize("sign", SIGNS[:4])

@@ -67,14 +67,27 @@ class PlateReader:
     ``det_side``: the longer side, in pixels, of the copy detection runs on (smaller is faster,
     larger finds plates further away). ``threads``: onnxruntime's threads per model (0: its own
     choice, one per core). ``min_score``: text the recogniser is less sure of is ignored.
+    ``roi``: the part of the frame where plates in the reading range appear (the lane, not the
+    sky or the neighbouring lane; ``render.plate_band`` for the modelled camera); None: all.
     """
 
-    def __init__(self, det_side: int = 960, threads: int = 0, min_score: float = 0.5) -> None:
+    def __init__(
+        self,
+        det_side: int = 960,
+        threads: int = 0,
+        min_score: float = 0.5,
+        roi: Box | None = None,
+    ) -> None:
         if det_side < 64:
             raise ValueError(f"det_side must be at least 64 pixels, got {det_side}")
+        if roi is not None and not (0 <= roi[0] < roi[2] and 0 <= roi[1] < roi[3]):
+            raise ValueError(
+                f"roi is (left, top, right, bottom) with left < right, top < bottom: {roi}"
+            )
         self.det_side = det_side
         self.threads = threads
         self.min_score = min_score
+        self.roi = roi
         self._engine: Any = None
 
     def read(self, frame: np.ndarray) -> list[PlateRead]:
@@ -90,6 +103,10 @@ class PlateReader:
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise ValueError(f"a frame is (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}")
         engine = self._load()
+        left, top = 0, 0
+        if self.roi is not None:
+            left, top, right, bottom = self.roi
+            frame = frame[top:bottom, left:right]
         bgr = np.ascontiguousarray(frame[:, :, ::-1])  # the PP-OCR models were trained on BGR
         found = self._detect(engine, bgr)
         if found.boxes is None or len(found.boxes) == 0:
@@ -101,7 +118,7 @@ class PlateReader:
         crops = [_crop(bgr, quad) for quad in quads]
         texts = engine.text_rec(TextRecInput(img=crops))
         return [
-            TextBox(text, float(score), _bounds(quad))
+            TextBox(text, float(score), _bounds(quad + np.array((left, top), np.float32)))
             for quad, text, score in zip(quads, texts.txts, texts.scores, strict=True)
             if float(score) >= self.min_score and text.strip()
         ]

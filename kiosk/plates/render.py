@@ -33,6 +33,7 @@ __all__ = [
     "Conditions",
     "Spec",
     "char_height_px",
+    "plate_band",
     "plate_corners",
     "plate_image",
     "render_scene",
@@ -234,6 +235,23 @@ def plate_corners(
         ]
     )
     return _project(world, camera)
+
+
+def plate_band(
+    camera: Camera = CAMERA, spec: Spec = SPEC, margin_px: int = 12
+) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom): the rows of the frame where an in-spec plate can appear
+    (2-8 m, the car turned up to the spec's yaw, 0.25 m off the axis), the full width."""
+    rows = [
+        plate_corners(d, Conditions(yaw_deg=y, roll_deg=r, offset_m=o), camera)[:, 1]
+        for d in (spec.min_distance_m, spec.max_distance_m)
+        for y in (-spec.max_yaw_deg, spec.max_yaw_deg)
+        for r in (-spec.max_roll_deg, spec.max_roll_deg)
+        for o in (-0.25, 0.25)
+    ]
+    top = max(0, int(np.min(rows)) - margin_px)
+    bottom = min(camera.height, int(np.ceil(np.max(rows))) + margin_px)
+    return (0, top, camera.width, bottom)
 
 
 def render_scene(
