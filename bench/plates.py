@@ -154,7 +154,7 @@ def main() -> int:
     args = parser.parse_args()
     roi = None if args.whole_frame else plate_band()
     reader = PlateReader(det_side=args.det_side, threads=args.threads, roi=roi)
-    reader.read(np.zeros((64, 64, 3), np.uint8))  # load the models outside the timing
+    reader.read(render_scene(None))  # load the models outside the timing
     cars = arrivals(args.seed, args.per_colour, args.hard_share)
     signs = SIGNS
     if args.quick:

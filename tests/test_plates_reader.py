@@ -71,6 +71,14 @@ def test_a_region_of_interest_reports_boxes_in_frame_coordinates(reader: PlateRe
     assert np.allclose(band.box, whole.box, atol=4)
 
 
+def test_a_frame_smaller_than_the_region_of_interest_is_read_as_far_as_it_goes(
+    reader: PlateReader,
+) -> None:
+    banded = PlateReader(threads=1, roi=plate_band())
+    banded._engine = reader._load()
+    assert banded.read(np.zeros((64, 64, 3), np.uint8)) == []
+
+
 @pytest.mark.parametrize("roi", [(0, 100, 0, 200), (10, 300, 1280, 200), (-1, 0, 10, 10)])
 def test_a_region_of_interest_must_be_a_box(roi: tuple[int, int, int, int]) -> None:
     with pytest.raises(ValueError, match="roi is"):

@@ -106,7 +106,9 @@ class PlateReader:
         left, top = 0, 0
         if self.roi is not None:
             left, top, right, bottom = self.roi
-            frame = frame[top:bottom, left:right]
+            frame = frame[top:bottom, left:right]  # a smaller frame: what of the roi it has
+            if frame.shape[0] < 8 or frame.shape[1] < 8:
+                return []
         bgr = np.ascontiguousarray(frame[:, :, ::-1])  # the PP-OCR models were trained on BGR
         found = self._detect(engine, bgr)
         if found.boxes is None or len(found.boxes) == 0:
