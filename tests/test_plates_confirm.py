@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.plates.confirm import PlateConfirmer
 from kiosk.plates.formats import PlateFormat
@@ -102,3 +105,15 @@ def test_three_frames_needed() -> None:
 def test_settings_out_of_range_are_refused(frames: int, window: float) -> None:
     with pytest.raises(ValueError, match=r"frames_needed|window_s"):
         PlateConfirmer(frames_needed=frames, window_s=window)
+
+
+@given(st.lists(st.sampled_from([(), (A,), (B,), (A, B)]), max_size=40))
+def test_two_plates_are_only_confirmed_with_a_quiet_lane_between(
+    frames: list[tuple[str, ...]],
+) -> None:
+    confirmer = PlateConfirmer(frames_needed=2, window_s=1.0)
+    confirmed = [i / FPS for i, reads in enumerate(frames) if confirmer.feed(reads, i / FPS)]
+    read_at = [i / FPS for i, reads in enumerate(frames) if reads]
+    for first, second in pairwise(confirmed):
+        between = [t for t in read_at if first <= t <= second]
+        assert any(b - a >= 1.0 for a, b in pairwise(between)), (first, second)
