@@ -44,9 +44,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # The vehicle registry and the risk list. An office sent them before this release could
     # keep them, so the cursor starts again: the next download brings everything (the cache
-    # stays complete meanwhile, as it was).
+    # stays complete meanwhile, as it was). IF NOT EXISTS: a cache whose recorded version is
+    # older than its tables (restored from a copy) still opens.
     """
-    CREATE TABLE vehicles (
+    CREATE TABLE IF NOT EXISTS vehicles (
         vehicle_id TEXT PRIMARY KEY,
         plate TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -56,8 +57,8 @@ MIGRATIONS: tuple[str, ...] = (
         max_entries INTEGER,
         note TEXT NOT NULL
     );
-    CREATE INDEX vehicles_plate ON vehicles (plate);
-    CREATE TABLE risk_plates (
+    CREATE INDEX IF NOT EXISTS vehicles_plate ON vehicles (plate);
+    CREATE TABLE IF NOT EXISTS risk_plates (
         plate TEXT PRIMARY KEY,
         area TEXT NOT NULL,
         visited_on TEXT NOT NULL,

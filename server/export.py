@@ -1,5 +1,6 @@
 """The gate log for spreadsheets: .xlsx, or CSV with a BOM (so Excel reads the Chinese), in the
-compound's local time, with each person's name, flat and household colour, between two dates.
+compound's local time, with each person's name, flat and household colour (a car's plate),
+between two dates.
 
 Codes are written as words in the clerk's language (allow -> 放行, white -> 白色), times as
 date-time cells in the compound's time zone, and every cell as data (server.sheetfiles).
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.exc import NotFound, ServerConfigError
+from server.gates import plate_of
 from server.importer import XLSX_TYPE
 from server.models import Compound, EventRow, Holder, Household, Pass
 from server.sheetfiles import csv_bytes, xlsx_bytes
@@ -38,6 +40,7 @@ HEADER = [
     "体温 °C",
     "时钟可信 clock trusted",
     "冲突 conflict",
+    "车牌 plate",
 ]
 MAX_DAYS = 366
 CHUNK = 500
@@ -130,6 +133,7 @@ def log_rows(
             "" if event.temperature_c is None else round(event.temperature_c, 1),
             words("export", "yes" if event.clock_trusted else "no"),
             words("export", "yes") if event.conflict else "",
+            plate_of(event),
         ]
 
 

@@ -257,3 +257,9 @@ def _count_colours(
 
 def _days(first: date, last: date) -> Iterable[date]:
     return (first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
+def plate_of(event: EventRow) -> str:
+    """The plate a car-gate event is about ("" for a person's)."""
+    plate = event.data.get("plate") if isinstance(event.data, dict) else None
+    return plate if isinstance(plate, str) else ""

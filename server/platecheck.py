@@ -1,24 +1,22 @@
-"""A licence plate typed by a resident or clerk: its normal form, or which character is wrong.
+"""A licence plate typed by a resident or clerk, or listed in the city's file: its normal form,
+or which character is wrong.
 
-The normal form is what the kiosk's plate reader produces and the vehicle lane looks up
-(kiosk/vehicles/model.py): no spaces or dots, letters upper case ("京A12345", "粤BD12345").
-Until the plate grammar (kiosk.plates.formats) is on main this is a minimal check of the
-mainland layout: a province, the issuing letter, then five letters or digits (six on a
-new-energy plate) without I or O, of which the last may be a suffix such as 学 or 警.
+The grammar is the kiosk's own (``kiosk.plates.formats``), so the office stores exactly what the
+car gate's reader produces and looks up. The reader fixes confusable characters by position (an
+O where a digit belongs is a 0); a person typing is told instead, naming the character
+("第5位不能是字母O"), so a typo is corrected by whoever made it rather than guessed at.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+from kiosk.plates.formats import FORMATS, PROVINCES, parse
 from server.exc import Refused
 
-PROVINCES = frozenset("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
-SUFFIXES = frozenset("学警挂领港澳试超使")
-LETTERS = frozenset("ABCDEFGHJKLMNPQRSTUVWXYZ")  # I and O are never used: they read as 1 and 0
-DIGITS = frozenset("0123456789")
-SEPARATORS = str.maketrans("", "", " ·•・.-")
-LENGTHS = (7, 8)  # blue, yellow and suffix plates; green new-energy plates
+SEPARATORS = str.maketrans("", "", " \t·•・.-_")
+LENGTHS = sorted({len(slots) for slots in FORMATS.values()})
+EMBASSY = "使"
 
 
 class PlateRefused(Refused):
@@ -27,45 +25,65 @@ class PlateRefused(Refused):
 
 def normal_plate(text: str) -> str:
     """``text`` as a plate in normal form, or PlateRefused naming the slot that is wrong."""
-    plate = unicodedata.normalize("NFKC", text).translate(SEPARATORS).upper()
-    if not plate:
-        raise PlateRefused("plate.err.empty", "the plate is empty")
-    if plate[0] not in PROVINCES:
-        raise PlateRefused(
-            "plate.err.province",
-            "character 1 must be a province's short name (京, 粤, 沪 …), not {char}",
-            char=plate[0],
-        )
-    if len(plate) not in LENGTHS:
-        raise PlateRefused(
-            "plate.err.length",
-            "a plate has 7 characters (8 for a green new-energy plate), not {n}",
-            n=len(plate),
-        )
-    if plate[1] not in LETTERS:
-        raise PlateRefused(
-            "plate.err.authority", "character 2 must be a letter (A-Z), not {char}", char=plate[1]
-        )
-    for slot, char in enumerate(plate[2:], start=3):
-        _check_serial(slot, char, last=slot == len(plate))
-    return plate
+    typed = unicodedata.normalize("NFKC", text).translate(SEPARATORS).upper()
+    plate = parse(typed)
+    if plate is None:
+        raise _why_not(typed)
+    for slot, (char, meant) in enumerate(zip(typed, plate.text, strict=True), start=1):
+        if char != meant:
+            raise _misread(slot, char, meant)
+    return plate.text
 
 
-def _check_serial(slot: int, char: str, *, last: bool) -> None:
-    if char in LETTERS or char in DIGITS or (last and char in SUFFIXES):
-        return
-    if char in "OI":
-        digit = "0" if char == "O" else "1"
-        raise PlateRefused(
+def _misread(slot: int, char: str, meant: str) -> PlateRefused:
+    """A character the grammar would read as another one in its place (O for 0, I for 1)."""
+    if char in "OI" and meant.isdigit():
+        return PlateRefused(
             f"plate.err.letter_{char.lower()}",
             "character {slot} cannot be the letter {char} (write the digit {digit})",
             slot=slot,
             char=char,
-            digit=digit,
+            digit=meant,
         )
-    raise PlateRefused(
-        "plate.err.char",
-        "character {slot} must be a letter or digit, not {char}",
+    return PlateRefused(
+        "plate.err.slot",
+        "character {slot} must be {meant}, not {char}",
         slot=slot,
         char=char,
+        meant=meant,
+    )
+
+
+def _why_not(typed: str) -> PlateRefused:
+    """The first thing wrong with text that is no plate, for the person who typed it."""
+    if not typed:
+        return PlateRefused("plate.err.empty", "the plate is empty")
+    if typed[0] not in PROVINCES and typed[0] != EMBASSY:
+        return PlateRefused(
+            "plate.err.province",
+            "character 1 must be a province's short name (京, 粤, 沪 …), not {char}",
+            char=typed[0],
+        )
+    if len(typed) not in LENGTHS:
+        return PlateRefused(
+            "plate.err.length",
+            "a plate has 7 characters (8 for a green new-energy plate), not {n}",
+            n=len(typed),
+        )
+    if typed[0] != EMBASSY and not ("A" <= typed[1] <= "Z"):
+        return PlateRefused(
+            "plate.err.authority", "character 2 must be a letter (A-Z), not {char}", char=typed[1]
+        )
+    for slot, char in enumerate(typed[2:-1], start=3):
+        if not (char.isascii() and char.isalnum()):
+            return PlateRefused(
+                "plate.err.char",
+                "character {slot} must be a letter or digit, not {char}",
+                slot=slot,
+                char=char,
+            )
+    return PlateRefused(
+        "plate.err.format",
+        "{text} is no mainland plate (such as 京A12345 or 粤BD12345)",
+        text=typed,
     )

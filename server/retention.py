@@ -1,4 +1,5 @@
-"""Retention: the gate log and visitor data of a compound are deleted after N days.
+"""Retention: the gate log and visitor data of a compound are deleted after N days (visitor and
+service vehicles too, once their window ended that long ago).
 
 Each compound has its own setting (``compounds.retention_days``; none: kept). ``purge`` deletes
 what is older than that; ``kiosk-server purge`` runs it once and ``kiosk-server serve`` runs it
@@ -17,8 +18,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.model import Role
+from kiosk.vehicles.model import VehicleKind
 from server.exc import NotFound, ServerConfigError
-from server.models import AlarmAck, Compound, Conflict, EventRow, Pass
+from server.models import AlarmAck, Compound, Conflict, EventRow, Pass, VehicleRow
+from server.vehicles import remove_vehicle
 from server.web.tables import Invitation
 
 log = logging.getLogger(__name__)
@@ -33,12 +36,14 @@ class Purged:
     events: int = 0
     invitations: int = 0
     visitor_passes: int = 0
+    vehicles: int = 0
 
     def __add__(self, other: Purged) -> Purged:
         return Purged(
             self.events + other.events,
             self.invitations + other.invitations,
             self.visitor_passes + other.visitor_passes,
+            self.vehicles + other.vehicles,
         )
 
 
@@ -63,7 +68,8 @@ def purge(session: Session, now: datetime) -> Purged:
 
 
 def purge_compound(session: Session, compound_id: str, cutoff: datetime) -> Purged:
-    """Delete the compound's events, conflicts and visitor invitations from before ``cutoff``."""
+    """Delete the compound's events, conflicts, visitor invitations and ended visitor and service
+    vehicles from before ``cutoff``."""
     old_events = select(EventRow.event_id).where(
         EventRow.compound_id == compound_id, EventRow.wall_time < cutoff
     )
@@ -89,7 +95,22 @@ def purge_compound(session: Session, compound_id: str, cutoff: datetime) -> Purg
         )
     )
     passes = _count(session.execute(delete(Pass).where(Pass.pass_id.in_(visitor_passes))))
-    return Purged(events, invitations, passes)
+    return Purged(events, invitations, passes, _purge_vehicles(session, compound_id, cutoff))
+
+
+def _purge_vehicles(session: Session, compound_id: str, cutoff: datetime) -> int:
+    """Visitor and service vehicles whose window ended before ``cutoff``: each removal goes to
+    the kiosks too, so their caches drop the plate as well."""
+    ended = session.scalars(
+        select(VehicleRow.id).where(
+            VehicleRow.compound_id == compound_id,
+            VehicleRow.kind != VehicleKind.RESIDENT.value,
+            VehicleRow.valid_until < cutoff,
+        )
+    ).all()
+    for vehicle_id in ended:
+        remove_vehicle(session, vehicle_id)
+    return len(ended)
 
 
 def _count(result: object) -> int:
@@ -117,7 +138,7 @@ class PurgeThread:
         with self._sessions.begin() as session:
             purged = purge(session, self._clock())
         self.runs += 1
-        if purged.events or purged.invitations or purged.visitor_passes:
+        if purged != Purged():
             log.info("retention: deleted %s", purged)
         return purged
 

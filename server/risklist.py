@@ -3,7 +3,7 @@
 A clerk imports the city's file (.xlsx or .csv, read by server.importread with its limits)
 into a compound; ``preview`` checks every row and changes nothing, ``apply`` writes what the
 preview found. Date rules (docs/office-import.md): a visit older than the risk window
-(``risk_window_days`` of the compound's policy, default 14) counts no more; a visit in the
+(``vehicle_risk_days`` of the compound's policy, default 14) counts no more; a visit in the
 future is refused; a plate listed twice keeps its latest visit. The kiosks get each change in
 their next delta (``risk`` rows of the change log).
 """
@@ -89,8 +89,9 @@ class RowRefused(ValueError):
 
 
 def window_days(compound: Compound) -> int:
-    """The compound's risk window in days (policy ``risk_window_days``, default 14)."""
-    value = (compound.policy or {}).get("risk_window_days", DEFAULT_WINDOW_DAYS)
+    """The compound's risk window in days: the [policy] key the car gate decides with
+    (``vehicle_risk_days``, default 14), as the compound's policy overrides set it."""
+    value = (compound.policy or {}).get("vehicle_risk_days", DEFAULT_WINDOW_DAYS)
     ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 365
     return value if ok else DEFAULT_WINDOW_DAYS
 

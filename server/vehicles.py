@@ -122,6 +122,7 @@ def remove_vehicle(session: Session, vehicle_id: str) -> VehicleRow:
     if row is None:
         raise NotFound(f"no vehicle {vehicle_id!r}")
     session.delete(row)
+    session.flush()  # the plate is free for a new registration in the same transaction
     _record(session, row, removed=True)
     return row
 
@@ -197,7 +198,6 @@ def _new(
         )
     if old is not None:
         remove_vehicle(session, old.id)
-        session.flush()  # the plate is free before the new row takes it
     row = VehicleRow(
         id=f"VH{secrets.token_hex(6).upper()}",
         compound_id=compound_id,

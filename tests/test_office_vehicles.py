@@ -27,6 +27,8 @@ TODAY = date(2026, 12, 5)
         ("粤B·D12345", "粤BD12345"),
         ("沪C1234学", "沪C1234学"),
         ("京Ａ１２３４５", "京A12345"),  # full-width, as a phone keyboard may type
+        ("粤Z1234港", "粤Z1234港"),
+        ("使123456", "使123456"),
     ],
 )
 def test_plates_are_stored_in_normal_form(typed: str, plate: str) -> None:
@@ -42,6 +44,8 @@ def test_plates_are_stored_in_normal_form(typed: str, plate: str) -> None:
         ("京112345", "第2位应是字母", "Character 2 must be a letter"),
         ("京A1234", "车牌应是7位", "A plate has 7 characters"),
         ("京A12学45", "第5位“学”不是字母或数字", "Character 5 must be a letter or digit"),
+        ("京AD1234S", "第8位应是“5”，不是“S”", "Character 8 must be 5, not S"),
+        ("京A12345港", "“京A12345港”不是有效的车牌", "is no mainland plate"),
     ],
 )
 def test_a_wrong_plate_names_the_slot_in_both_languages(typed: str, zh: str, en: str) -> None:
@@ -182,6 +186,6 @@ def test_the_window_is_the_compounds_policy(office: Office) -> None:
     with office.session() as s:
         compound = s.get(Compound, "c1")
         assert compound is not None
-        compound.policy = {"risk_window_days": 3}
+        compound.policy = {"vehicle_risk_days": 3}
         found = check(s, "车牌,地区,日期\n京A11111,甲,2026-12-01\n京A22222,乙,2026-12-02\n")
     assert list(found.rows) == ["京A22222"]

@@ -35,6 +35,7 @@ from server.web.qr import qr_data_uri
 from server.web.registrations import PENDING
 from server.web.render import PREFIX, page
 from server.web.tables import Registration
+from server.web.vehicleforms import households_vehicles
 
 router = APIRouter()
 Admin = Annotated[Viewer, Depends(require(ADMINS))]
@@ -107,6 +108,7 @@ def household(request: Request, household_id: str, viewer: FlatClerk) -> object:
         passes = s.scalars(
             select(Pass).where(Pass.household_id == flat.id).order_by(Pass.issued_at.desc())
         ).all()
+        cars = households_vehicles(s, compound, flat.id, web.now())
     return page(
         request,
         "household.html",
@@ -117,6 +119,7 @@ def household(request: Request, household_id: str, viewer: FlatClerk) -> object:
         colour=shown_colour(flat, web.now()),
         people=people,
         passes=passes,
+        cars=cars,
     )
 
 

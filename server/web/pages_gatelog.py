@@ -1,4 +1,5 @@
-"""The whole gate log of a compound, 50 events a page, newest first, optionally of one day.
+"""The whole gate log of a compound, 50 events a page, newest first, optionally of one day, of
+the car gate only, or of one plate.
 
 The gates page shows the newest events live; a clerk asking "who went out at three last night"
 pages back from there, in the events' own time order (a kiosk that was offline uploads late).
@@ -27,6 +28,7 @@ from server.web.pages_gates import compound_or_404, log_rows
 from server.web.paging import PAGE_SIZE, whole_number
 from server.web.render import language_of, page
 from server.web.timefmt import FIRST_DAY, LAST_DAY, end_of_day, start_of_day
+from server.web.vehicleforms import plate_searched
 
 router = APIRouter()
 Reader = Annotated[Viewer, Depends(require(GATE_READERS, compound_from="compound_id"))]
@@ -54,18 +56,32 @@ def gate_log(
     before: str = "",
     after: str = "",
     day: str = "",
+    vehicles: str = "",
+    plate: str = "",
 ) -> Response:
+    """``vehicles``: only the car gate's events; ``plate``: only that plate's."""
     older_than = whole_number(before, "err.row_id")
     newer_than = whole_number(after, "err.row_id")
     chosen = _day(day)
     t = i18n.translator(language_of(request))
+    wanted = plate_searched(plate[:20]) if plate.strip() else ""
+    only_cars = "1" if vehicles.strip() else ""
+    filters = {"day": day.strip(), "vehicles": only_cars, "plate": wanted}
     with web_of(request).transaction() as s:
         compound = compound_or_404(s, compound_id)
-        query = _events(compound, chosen)
-        found = _page(s, query, older_than, newer_than, {"day": day.strip()})
+        query = _events(compound, chosen, vehicles=bool(only_cars), plate=wanted)
+        found = _page(s, query, older_than, newer_than, filters)
         rows = log_rows(s, compound, found.events, t)
     return page(
-        request, "gate_log.html", viewer, compound=compound, rows=rows, log=found, day=day.strip()
+        request,
+        "gate_log.html",
+        viewer,
+        compound=compound,
+        rows=rows,
+        log=found,
+        day=filters["day"],
+        vehicles=only_cars,
+        plate=wanted,
     )
 
 
@@ -84,8 +100,14 @@ def _day(text: str) -> date | None:
     return day
 
 
-def _events(compound: Compound, day: date | None) -> Select[EventRow]:
+def _events(
+    compound: Compound, day: date | None, *, vehicles: bool = False, plate: str = ""
+) -> Select[EventRow]:
     query = select(EventRow).where(EventRow.compound_id == compound.id)
+    if vehicles:  # the vehicle lane logs {"lane": "vehicle", "plate": ...} with each decision
+        query = query.where(EventRow.data["lane"].as_string() == "vehicle")
+    if plate:
+        query = query.where(EventRow.data["plate"].as_string() == plate)
     if day is not None:
         start, end = start_of_day(day, compound.timezone), end_of_day(day, compound.timezone)
         query = query.where(EventRow.wall_time >= start, EventRow.wall_time < end)

@@ -150,7 +150,7 @@ def log_rows(
             "verdict_code": e.verdict or "",
             "reason": t(f"gates.reason.{e.reason}"),
             "flat": flats.get(e.household_id or "", ""),
-            "name": mask_name(names.get(e.pass_id or "", "")),
+            "name": mask_name(names.get(e.pass_id or "", "")) or gates.plate_of(e),
             "temperature": "" if e.temperature_c is None else f"{e.temperature_c:.1f}",
         }
         for e in events

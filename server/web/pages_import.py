@@ -27,6 +27,9 @@ from server.web.render import language_of, page
 router = APIRouter()
 Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
 SHOWN_REJECTS = 500  # a page lists at most this many rejected rows (the count says the rest)
+# The confirm form's fields: the checked file (base64), its name and the sheet read.
+Payload = Annotated[str, Form(max_length=12 * 2**20)]
+Name = Annotated[str, Form(max_length=200)]
 
 
 def _refused(request: Request, viewer: Viewer, compound: Compound, message: str) -> Response:
@@ -96,9 +99,9 @@ def confirm(
     request: Request,
     compound_id: str,
     viewer: Clerk,
-    payload: Annotated[str, Form(max_length=12 * 2**20)] = "",
-    filename: Annotated[str, Form(max_length=200)] = "",
-    sheet: Annotated[str, Form(max_length=200)] = "",
+    payload: Payload = "",
+    filename: Name = "",
+    sheet: Name = "",
 ) -> Response:
     web = web_of(request)
     with web.transaction() as s:
