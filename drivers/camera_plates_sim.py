@@ -1,14 +1,14 @@
 """A simulated gate camera: a car with a given plate stopped in front of it, or the empty lane.
 
 ``present(plate, distance_m, conditions)`` renders the scene once with kiosk.plates.render (a
-car on a street, perspective, light, dirt, glare, blur, noise) and every ``read`` replays its
-luminance plane, as the kiosk's real cameras deliver it. The same array is returned until the
-scene changes, so a reader may skip a frame it has already read (kiosk.vehicles.camera).
+car on a street, perspective, light, dirt, glare, blur, noise) and every ``read`` replays it
+in colour: the plate reader checks a plate's background colour against its format, so a car
+gate's camera delivers (height, width, 3) RGB, not the luminance plane a QR lane reads. The
+same array is returned until the scene changes, so a reader may skip a frame it has already
+read (kiosk.vehicles.camera).
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from drivers.base import GreyFrame
 from drivers.lifecycle import Device
@@ -37,13 +37,11 @@ class SimulatedPlateCamera(Device):
         self._frame = self._render(plate, distance_m, conditions or Conditions())
 
     def read(self) -> GreyFrame:
-        """The current scene's frame (read-only, the same array until the scene changes)."""
+        """The current scene's RGB frame (read-only, the same array until the scene changes)."""
         self._check_open()
         return self._frame
 
     def _render(self, plate: str | None, distance_m: float, conditions: Conditions) -> GreyFrame:
         rgb = render_scene(plate, distance_m, conditions, self.seed, self.camera)
-        weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # BT.601 luma
-        grey = (rgb.astype(np.float32) @ weights).round().astype(np.uint8)
-        grey.setflags(write=False)
-        return grey
+        rgb.setflags(write=False)
+        return rgb

@@ -2,9 +2,9 @@
 
 The reader (kiosk.plates.reader.PlateReader, or a recorded-reads double) reads each frame; the
 confirmer (kiosk.plates.confirm.PlateConfirmer) turns consecutive reads into one plate per
-vehicle, so ``decode`` answers a plate once, on the frame that confirms it. The kiosk's
-cameras deliver the luminance plane; the reader gets it as three equal channels (the plate's
-format, not its colour, decides: kiosk.plates.formats).
+vehicle, so ``decode`` answers a plate once, on the frame that confirms it, and again on each
+frame that still reads it. The reader wants colour (it checks a plate's background against its
+format): a car gate's camera delivers RGB; a luminance frame is given as three equal channels.
 """
 
 from __future__ import annotations
