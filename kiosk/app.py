@@ -246,6 +246,11 @@ class _Parts:
         self.opened.append(part)
         return part
 
+    @property
+    def _plates(self) -> bool:
+        """The car gate: its camera delivers colour for the plate reader."""
+        return self.config.lane.kind == "vehicle"
+
     def _pin_factory(self) -> Any:
         if self.simulate or self.config.gpio.backend == "mock":
             from gpiozero.pins.mock import MockFactory
@@ -273,10 +278,12 @@ class _Parts:
         if backend == "webcam":
             from drivers.camera_webcam import WebcamCamera
 
-            return WebcamCamera(size=(cam.width, cam.height), device=cam.device)
+            return WebcamCamera(
+                size=(cam.width, cam.height), device=cam.device, colour=self._plates
+            )
         from drivers.camera_picamera2 import Picamera2Camera
 
-        return Picamera2Camera(size=(cam.width, cam.height), fps=cam.fps)
+        return Picamera2Camera(size=(cam.width, cam.height), fps=cam.fps, colour=self._plates)
 
     def _thermometer(self) -> Thermometer:
         settings = self.config.thermometer
