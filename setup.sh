@@ -53,6 +53,10 @@ SERIAL_GETTYS=(serial-getty@serial0.service serial-getty@ttyAMA0.service
 APT_DEVICE=(python3 python3-venv python3-dev build-essential swig libzbar0 fonts-wqy-microhei
     i2c-tools ca-certificates libgbm1 libegl1 libgles2 libgl1-mesa-dri python3-gpiozero)
 APT_DEVICE+=(espeak-ng alsa-utils)  # spoken verdicts: rendered to WAV once, played by aplay
+# The vehicle lane's plate reader (the plates extra): rapidocr needs opencv-python, whose wheel
+# links libGL and GLib (trixie: libglib2.0-0t64, which provides the name).
+APT_PLATES=(libgl1 libglib2.0-0)
+APT_DEVICE+=("${APT_PLATES[@]}")
 # From Raspberry Pi's own apt repository: its gpiozero (patched for the Pi 5's GPIO chip; the
 # one on PyPI hardcodes gpiochip4), lgpio and its RPi.GPIO shim, pinctrl (raspi-utils) and the
 # camera stack. Installed whenever apt knows them; missing on a Pi, they are a warning.
@@ -61,7 +65,7 @@ APT_PI=(python3-rpi-lgpio raspi-utils python3-lgpio python3-picamera2)
 # libgpiod's tools (gpioinfo, gpioset) for kiosk-relay-off, liblgpio to build lgpio against.
 declare -A PI_FALLBACK=([raspi-utils]=gpiod [python3-lgpio]=liblgpio-dev)
 APT_OPTIONAL=()  # installed when apt knows them
-APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
+APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei "${APT_PLATES[@]}")
 APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
 APT_TEST+=(strace)  # tests/test_store_durability.py watches the event log flush to disk
 APT_TEST+=(espeak-ng)  # tests/test_ui_speech.py renders the spoken verdicts with the real voice

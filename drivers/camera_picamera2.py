@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+import numpy as np
+
 from drivers.base import GreyFrame
 from drivers.lifecycle import Device
 from kiosk.exc import CameraError
@@ -36,10 +38,12 @@ class Picamera2Camera(Device):
         libcamera_module: Any = None,
         camera_num: int = 0,
         fps: int = 10,
+        colour: bool = False,
     ) -> None:
         if size[0] % 2 or size[1] % 2:
             raise ValueError(f"camera width and height must be even, got {size}")
         self.size = size
+        self.colour = colour  # RGB frames of the main stream (the car gate's plate reader)
         picamera2, libcamera = _import_modules(picamera2_module, libcamera_module)
         self._camera = _open(picamera2, camera_num)
         try:
@@ -56,13 +60,17 @@ class Picamera2Camera(Device):
         return "AfMode" in self._camera.camera_controls
 
     def read(self) -> GreyFrame:
-        """The luminance (Y plane) of the next frame from the lores stream."""
+        """The luminance (Y plane) of the next frame from the lores stream; in ``colour``, the
+        main stream's frame as RGB."""
         self._check_open()
         width, height = self.size
         try:
-            yuv = self._camera.capture_array("lores")
+            yuv = self._camera.capture_array("main" if self.colour else "lores")
         except Exception as error:
             raise CameraError(f"the Pi camera gave no frame: {error}") from error
+        if self.colour:  # picamera2's "RGB888" is laid out B, G, R in memory
+            rgb: GreyFrame = np.ascontiguousarray(yuv[:height, :width, ::-1])
+            return rgb
         # YUV420 arrives as (height * 3 / 2, stride): the Y plane on top, rows padded.
         frame: GreyFrame = yuv[:height, :width]
         return frame
@@ -70,7 +78,7 @@ class Picamera2Camera(Device):
     def _configure(self, fps: int) -> None:
         frame_us = round(1_000_000 / fps)
         config = self._camera.create_preview_configuration(
-            main={"size": self.size},
+            main={"size": self.size, "format": "RGB888"} if self.colour else {"size": self.size},
             lores={"size": self.size, "format": "YUV420"},
             buffer_count=BUFFER_COUNT,
             queue=False,

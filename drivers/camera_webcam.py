@@ -45,8 +45,11 @@ class WebcamCamera(Device):
         device: str = "auto",
         pygame_module: Any = None,
         by_id: Path = BY_ID,
+        *,
+        colour: bool = False,
     ) -> None:
         self.size = size
+        self.colour = colour  # RGB frames (the car gate's plate reader) instead of luminance
         self.device = find_usb_camera(by_id) if device == "auto" else device
         self._pygame = pygame_module if pygame_module is not None else _import_pygame()
         self._pygame.camera.init()
@@ -57,14 +60,14 @@ class WebcamCamera(Device):
             raise CameraError(f"webcam {self.device} could not be started: {error}") from error
 
     def read(self) -> GreyFrame | None:
-        """The newest frame as luminance, or None when no new frame is ready."""
+        """The newest frame as luminance (in ``colour``: RGB), or None when none is ready."""
         self._check_open()
         if not self._camera.query_image():
             return None
         surface = self._camera.get_image()
         # surfarray is indexed (x, y); frames are (row, column).
         rgb = self._pygame.surfarray.pixels3d(surface).swapaxes(0, 1)
-        return luminance(rgb)
+        return rgb.copy() if self.colour else luminance(rgb)
 
     def _release(self) -> None:
         self._camera.stop()

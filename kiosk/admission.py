@@ -28,7 +28,19 @@ from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
 from kiosk.view import PersonView
 
-__all__ = ["Admission"]
+__all__ = ["Admission", "on_complete_data"]
+
+
+def on_complete_data(
+    decision: Decision, needs_download: bool, complete: Callable[[], bool], unknown: str
+) -> Decision:
+    """An admission stands only on complete office data: a kiosk that syncs and has not
+    downloaded it to the end (new, or office.db reset) does not know ``unknown``, so the guard
+    decides instead (refusals stand: they need no office data)."""
+    if decision.verdict is not Verdict.ALLOW or not needs_download or complete():
+        return decision
+    detail = f"office data not downloaded to the end yet: {unknown} unknown"
+    return Decision(Verdict.GUARD, Reason.OFFICE_DATA_INCOMPLETE, decision.alerts, detail)
 
 
 class Admission:
@@ -115,15 +127,9 @@ class Admission:
         return self._known(decide(session.verification, reading, session.attempt, **inputs))
 
     def _known(self, decision: Decision) -> Decision:
-        """An admission stands only on complete office data: a kiosk that syncs and has not
-        downloaded it to the end (new, or office.db reset) knows no revocations or household
-        colours, so the guard decides instead (refusals stand: they need no office data)."""
-        if decision.verdict is not Verdict.ALLOW or not self._needs_download:
-            return decision
-        if self._office.complete():
-            return decision
-        detail = "office data not downloaded to the end yet: revocations and colours unknown"
-        return Decision(Verdict.GUARD, Reason.OFFICE_DATA_INCOMPLETE, decision.alerts, detail)
+        return on_complete_data(
+            decision, self._needs_download, self._office.complete, "revocations and colours"
+        )
 
     def _history(self, claims: PassClaims, now: ClockReading) -> History:
         window = timedelta(days=self._policy().exit_quota_days)

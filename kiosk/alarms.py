@@ -118,8 +118,8 @@ class Alarms:
         ``code`` and ``value`` are what the screens put in words (the code defaults to the
         reason's); ``detail`` is the engineer's note, kept in the log only.
         """
-        who = person.pass_id if person is not None else None
         code = code or alarm_code(reason)
+        who = person.pass_id if person is not None else _vehicle(code, value)
         if any(_same(a, reason, code, who) for a in self._open.values()):
             return None
         data: dict[str, Any] = {"code": code.value}
@@ -247,4 +247,9 @@ def office_data_fault(alarms: Alarms) -> Callable[[str, int], None]:
 
 
 def _who(alarm: Alarm) -> str | None:
-    return alarm.person.pass_id if alarm.person is not None else None
+    return alarm.person.pass_id if alarm.person is not None else _vehicle(alarm.code, alarm.value)
+
+
+def _vehicle(code: AlarmCode | None, value: str) -> str | None:
+    """A vehicle's alarm is about its plate (the value): one open alarm per car, not per gate."""
+    return value if code is AlarmCode.CHECK_VEHICLE else None

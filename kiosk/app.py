@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from kiosk.passes.trust import TrustList, load_trust, parse_trust_json
 from kiosk.passes.verify import Verifier
 from kiosk.simcontrols import NetworkSwitch, SimControls
 from kiosk.store import EventLog
+from kiosk.vehicles.camera import PlateDecoder, PlateSource
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +73,13 @@ def build(
     sim: bool | None = None,
     clock: Clock | None = None,
     timers: Timers | None = None,
+    plate_reader: PlateSource | None = None,
 ) -> App:
     """Wire the kiosk. ``sim`` None: simulated only where the config says "sim"/"mock".
 
-    ``clock`` and ``timers`` replace real time (the demo runs a simulated clock).
+    ``clock`` and ``timers`` replace real time (the demo runs a simulated clock). The car gate
+    ([lane] kind = "vehicle") reads plates with ``plate_reader`` (default: the OCR of
+    kiosk.plates.reader).
     """
     simulate = _all_simulated(config) if sim is None else sim
     data_dir = config.device.data_dir
@@ -96,6 +100,8 @@ def build(
         event_log.close()
         office.close()
         raise
+    if config.lane.kind == "vehicle":
+        hardware = replace(hardware, decoder=_plate_decoder(plate_reader, clock))
     kiosk = Kiosk(
         config,
         hardware,
@@ -108,6 +114,17 @@ def build(
     network = NetworkSwitch()
     controls = parts.controls(kiosk, network) if simulate else None
     return App(config, kiosk, hardware, event_log, office, clock, network, controls)
+
+
+def _plate_decoder(reader: PlateSource | None, clock: Clock) -> PlateDecoder:
+    """The car gate's camera decoder: plates read in frames, confirmed over consecutive ones."""
+    from kiosk.plates.confirm import PlateConfirmer
+
+    if reader is None:
+        from kiosk.plates.reader import PlateReader
+
+        reader = PlateReader()
+    return PlateDecoder(reader, PlateConfirmer(), clock.monotonic)
 
 
 def _all_simulated(config: Config) -> bool:
@@ -229,6 +246,11 @@ class _Parts:
         self.opened.append(part)
         return part
 
+    @property
+    def _plates(self) -> bool:
+        """The car gate: its camera delivers colour for the plate reader."""
+        return self.config.lane.kind == "vehicle"
+
     def _pin_factory(self) -> Any:
         if self.simulate or self.config.gpio.backend == "mock":
             from gpiozero.pins.mock import MockFactory
@@ -239,6 +261,10 @@ class _Parts:
     def _camera(self) -> FrameSource:
         cam = self.config.camera
         backend = "sim" if self.simulate else cam.backend
+        if backend == "sim" and self.config.lane.kind == "vehicle":
+            from drivers.camera_plates_sim import SimulatedPlateCamera
+
+            return SimulatedPlateCamera(size=(cam.width, cam.height))
         if backend == "sim":
             from drivers.camera_sim import SimulatedCamera
 
@@ -252,10 +278,12 @@ class _Parts:
         if backend == "webcam":
             from drivers.camera_webcam import WebcamCamera
 
-            return WebcamCamera(size=(cam.width, cam.height), device=cam.device)
+            return WebcamCamera(
+                size=(cam.width, cam.height), device=cam.device, colour=self._plates
+            )
         from drivers.camera_picamera2 import Picamera2Camera
 
-        return Picamera2Camera(size=(cam.width, cam.height), fps=cam.fps)
+        return Picamera2Camera(size=(cam.width, cam.height), fps=cam.fps, colour=self._plates)
 
     def _thermometer(self) -> Thermometer:
         settings = self.config.thermometer
@@ -268,6 +296,8 @@ class _Parts:
             return thermometers.on_bus(
                 settings.driver, self.emulated, settings.address, settings.retries
             )
+        if self.config.lane.kind == "vehicle":
+            return MissingThermometer('the car gate ([lane] kind = "vehicle") measures nobody')
         # Start anyway whatever keeps the sensor from opening: every measurement then reports
         # the fault and calls the guard, which beats a kiosk that does not start at all.
         try:

@@ -31,6 +31,7 @@ __all__ = [
     "DeviceSettings",
     "GateSettings",
     "GpioSettings",
+    "LaneSettings",
     "LogSettings",
     "Policy",
     "Spec",
@@ -458,6 +459,22 @@ class Policy:
         )
     )
 
+    vehicle_risk: Literal["refuse", "guard", "off"] = field(
+        metadata=spec(
+            "The car gate: a plate on the city's risk list (reported in a high-risk area within "
+            "vehicle_risk_days) entering. refuse: the barrier stays down; guard: the guard "
+            "decides; off: the list is not used. Leaving is never stopped by it."
+        )
+    )
+    vehicle_risk_days: int = field(
+        metadata=spec(
+            "A risk-list report counts this many days after the visit it reports.",
+            lo=1,
+            hi=60,
+            unit="days",
+        )
+    )
+
     def check(self) -> None:
         if self.curfew_start == self.curfew_end:
             raise Problem("curfew_end", "equals curfew_start, so curfew would never apply")
@@ -579,6 +596,20 @@ class UiSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LaneSettings:
+    """[lane] what passes this kiosk's gate: people with passes, or vehicles by their plates."""
+
+    kind: Literal["person", "vehicle"] = field(
+        metadata=spec(
+            "person: a pass is read and the forehead measured, the gate relay opens a door or "
+            "turnstile. vehicle: licence plates are read from the camera's frames, the gate "
+            "relay lifts a barrier and door_pin is the vehicle loop behind it (a second "
+            'vehicle on one opening is a tailgating alarm). See docs/hardware.md, "The car gate".'
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     """[log] the local event log."""
 
@@ -606,6 +637,7 @@ class Config:
     policy: Policy
     sync: SyncSettings
     ui: UiSettings
+    lane: LaneSettings
     log: LogSettings
     trust: TrustSettings
     source: Path | None = None

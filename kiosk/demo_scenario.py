@@ -31,7 +31,7 @@ from kiosk.view import (
     UnlockGuard,
 )
 
-__all__ = ["DemoError", "Player", "SimTime", "Step", "run_scenario"]
+__all__ = ["DemoError", "Player", "SimTime", "Step", "StepRecorder", "run_scenario"]
 
 NO_NTP = Path("/nonexistent/kiosk-demo/ntp-synchronized")
 
@@ -116,7 +116,9 @@ DEMO_PIN = "1234"  # the shipped default; the demo config keeps it
 
 
 @dataclass
-class _Recorder:
+class StepRecorder:
+    """Makes each ``Step`` with the events logged since the one before, and hands it on."""
+
     app: App
     on_step: Callable[[Step], None]
     seen: set[str] = field(default_factory=set)
@@ -141,7 +143,7 @@ def run_scenario(
     sim = app.sim
     if sim is None:
         raise DemoError("the demo needs a simulated kiosk: build(config, sim=True)")
-    record = _Recorder(app, on_step)
+    record = StepRecorder(app, on_step)
     sim.set_ambient(25.0)  # the reference ambient: estimate = forehead + calibration offset
     steps: list[Step] = []
 

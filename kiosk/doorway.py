@@ -29,9 +29,20 @@ class Doorway:
     """Watches the door for the state machine and keeps each opening to one passage."""
 
     def __init__(
-        self, gate: Gate, door: Contact, exit_button: Contact, gpio: GpioSettings, alarm: Alarm
+        self,
+        gate: Gate,
+        door: Contact,
+        exit_button: Contact,
+        gpio: GpioSettings,
+        alarm: Alarm,
+        *,
+        follow_s: float = 0.0,
     ) -> None:
         self._gate, self._door, self._gpio, self._alarm = gate, door, gpio, alarm
+        # A barrier takes this long to come down after a passage: the contact (the vehicle
+        # loop) taken again meanwhile is a second vehicle following on the same opening.
+        self._follow_s = follow_s
+        self._used_at = float("-inf")
         self.door_open = False
         self.busy = False  # an opening not yet used up: relay on, or its passage under way
         self.passing = False  # the door opened during the current opening
@@ -55,7 +66,7 @@ class Doorway:
             self._door_since, self._door_held_alarmed = mono, False
             self.passing = self.busy
             if not self._gate.is_open and mono > self._authorized_until:
-                self._alarm(Reason.DOOR_FORCED_OPEN, now, "door opened without a pass", "")
+                self._intruder(now)
         held = mono - self._door_since
         if door_open and not self._door_held_alarmed and held > self._gpio.door_held_open_s:
             self._door_held_alarmed = True
@@ -65,11 +76,24 @@ class Doorway:
         self.door_open = door_open
         if shut_behind:  # nobody else may follow: relock, and a door opened now is forced
             self._gate.close_gate()
-            self._authorized_until = mono
+            self._authorized_until = self._used_at = mono
         if shut_behind or unused:
             self.busy = self.passing = False
             return "used" if shut_behind else "unused"
         return None
+
+    def _intruder(self, now: ClockReading) -> None:
+        """The contact taken with no opening: a follower on the last one, or forced."""
+        if now.monotonic - self._used_at <= self._follow_s:
+            detail = "a second vehicle on one barrier opening"
+            self._alarm(Reason.VEHICLE_TAILGATING, now, detail, "")
+        else:
+            self._alarm(Reason.DOOR_FORCED_OPEN, now, "door opened without a pass", "")
+
+    def settling(self, mono: float) -> bool:
+        """An opening under way, or a follower may still come (``follow_s`` after a passage):
+        the contact must be watched at every tick, not between slow frame reads."""
+        return self.busy or mono - self._used_at <= self._follow_s
 
     def exit_pressed(self) -> bool:
         """True once for each press of the exit button since the last call."""

@@ -44,8 +44,9 @@ class Lane(Protocol):
     def open_for_guard(self, reason: str, now: ClockReading) -> Event | None:
         """Log the guard's reason and open; None when the log cannot be written."""
 
-    def measure_visitor(self, visitor: RegisterVisitor, now: ClockReading) -> None:
-        """Start measuring a visitor registered by hand."""
+    def measure_visitor(self, visitor: RegisterVisitor, now: ClockReading) -> str:
+        """Start on a visitor registered by hand (measure them; at the car gate, let the
+        unknown vehicle in as theirs); what stands in the way, or ""."""
 
     def turn(self, direction: Direction, now: ClockReading) -> None:
         """Switch the lane's direction (logged)."""
@@ -139,10 +140,12 @@ class GuardDesk:
         if problem:
             return CommandResult(False, Reason.VISITOR_REGISTERED, problem)
         stage = self._lane.stage
-        if stage not in (Stage.IDLE, Stage.DENIED):
+        if stage not in (Stage.IDLE, Stage.DENIED, Stage.GUARD):
             return CommandResult(False, detail=f"someone is at the gate ({stage})")
-        self._lane.measure_visitor(command, now)
-        return CommandResult(True, Reason.VISITOR_REGISTERED, "measuring the visitor")
+        problem = self._lane.measure_visitor(command, now)
+        if problem:
+            return CommandResult(False, Reason.VISITOR_REGISTERED, problem)
+        return CommandResult(True, Reason.VISITOR_REGISTERED, "registered")
 
     def _set_direction(self, command: SetDirection, now: ClockReading) -> CommandResult:
         self._lane.turn(command.direction, now)

@@ -26,6 +26,12 @@ are let through before the door has shut, the decision waits (Stage.COOLDOWN, "p
 and is logged and acted on once the door is shut. The gate never opens for a second person
 while it is open, or the door open, for the first.
 
+The car gate (``[lane] kind = "vehicle"``) is the same machine: its camera's codes are plates
+confirmed over consecutive frames (kiosk.vehicles.camera), a plate is decided at once with no
+measuring (kiosk.vehicles.admission), the door contact is the vehicle loop behind the barrier,
+and the loop taken again while the arm comes down is tailgating (kiosk.doorway). No frame is
+read while the barrier is up or coming down, so the loop is watched at every tick.
+
 The state machine stands above its helpers, which never import it: ``admission`` (code →
 decision), ``codes`` (camera frames, the held-code filter, the aim hint), ``doorway`` (relay,
 door contact, exit button), ``recorder`` (events), ``health`` (clock and backlog alarms),
@@ -79,6 +85,8 @@ from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
 from kiosk.storewatch import StoreWatch
 from kiosk.temperature import Measurement
+from kiosk.vehicles.admission import VehicleAdmission
+from kiosk.vehicles.barrier import BARRIER_FALL_S
 from kiosk.view import (
     AlarmCode,
     Command,
@@ -112,7 +120,9 @@ ALARMING = frozenset(
     }
 )
 # Refusals a guard must see, with the person's photo and flat, not just a line in the log.
-ALARMING_REFUSALS = frozenset({Reason.FEVER, Reason.QUARANTINE, Reason.EMPTY_FLAT, Reason.REVOKED})
+ALARMING_REFUSALS = frozenset(
+    {Reason.FEVER, Reason.QUARANTINE, Reason.EMPTY_FLAT, Reason.REVOKED, Reason.VEHICLE_RISK_AREA}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +188,18 @@ class Kiosk:
             policy=self._policy,
             needs_download=bool(config.sync.server_url),
         )
+        # The car gate ([lane] kind = "vehicle"): plates instead of passes, no thermometer.
+        self.vehicles: VehicleAdmission | None = None
+        self._unknown_vehicle: Session | None = None  # the last plate the office did not know
+        self._new_id = new_id
+        if config.lane.kind == "vehicle":
+            self.vehicles = VehicleAdmission(
+                config.device.compound,
+                events=log,
+                office=office,
+                policy=self._policy,
+                needs_download=bool(config.sync.server_url),
+            )
         self.recorder = Recorder(
             log,
             config.device,
@@ -214,7 +236,12 @@ class Kiosk:
         self.session: Session | None = None
         self.codes = CodeReader(config.device.cooldown_s)
         self.doorway = Doorway(
-            hardware.gate, hardware.door, hardware.exit_button, config.gpio, self._alarm
+            hardware.gate,
+            hardware.door,
+            hardware.exit_button,
+            config.gpio,
+            self._alarm,
+            follow_s=BARRIER_FALL_S if self.vehicles is not None else 0.0,
         )
         self._now = clock.read()
         self._view = KioskView(stage=Stage.IDLE, direction=self.direction)
@@ -380,7 +407,13 @@ class Kiosk:
         self._prompt, self._countdown_until, self._since = None, None, self._now.monotonic
 
     def _codes(self, now: ClockReading) -> list[str]:
-        """Codes in the newest frame, less one still held up since it was last handled."""
+        """Codes in the newest frame, less one still held up since it was last handled.
+
+        At the car gate no frame is read while the barrier is up or coming down: reading a
+        plate takes a good part of a second, and the loop must be watched at every tick then
+        (one vehicle per opening, tailgating)."""
+        if self.vehicles is not None and self.doorway.settling(now.monotonic):
+            return []
         try:
             return self.codes.read(self.hw.camera, self.hw.decoder, now.monotonic)
         except HardwareError as error:
@@ -412,8 +445,16 @@ class Kiosk:
             self._prompt = lasting_prompt(stage, reason)
 
     def start_pass(self, text: str, now: ClockReading) -> None:
-        """Verify a code and apply the rules that need no temperature."""
+        """Verify a code and apply the rules that need no temperature (at the car gate: the
+        plate's whole decision, there is nothing to measure)."""
         self.show(Stage.READING)
+        if self.vehicles is not None:
+            session = self.session = self.vehicles.session(text, now)
+            self._person = None
+            # The guard may register it (measure_visitor) after the screen has moved on.
+            self._unknown_vehicle = session if session.vehicle is None else None
+            self.conclude(session, self.vehicles.decide(session, now, self.direction), now)
+            return
         self.session = self.admission.session(text, now)
         self._person = self.admission.person_view(self.session)
         self._check_credential(self.session, now)
@@ -494,6 +535,8 @@ class Kiosk:
             self.show(Stage.COOLDOWN, decision.reason, until=until)
             return None
         values = dict(data or {})
+        if session is not None and session.plate is not None:
+            values.update({"lane": "vehicle", "plate": session.plate})
         if session is not None and session.visitor is not None:
             kind = EventKind.VISITOR
             values.update(visitor_data(session.visitor))
@@ -528,12 +571,13 @@ class Kiosk:
     def _act(self, session: Session | None, decision: Decision, now: ClockReading) -> None:
         mono = now.monotonic
         self._remember_decided(session, decision, mono)
+        plate = session.plate if session is not None and session.plate else ""
         for alert in decision.alerts:
             if alert in ALARMING:
-                self.alarms.raise_once(alert, now, decision.detail, self._person)
+                self.alarms.raise_once(alert, now, decision.detail, self._person, value=plate)
         if decision.verdict is Verdict.DENY and decision.reason in ALARMING_REFUSALS:
             fever = decision.reason is Reason.FEVER and self._temperature is not None
-            value = f"{self._temperature:.1f}" if fever else ""
+            value = f"{self._temperature:.1f}" if fever else plate
             self.alarms.raise_once(decision.reason, now, decision.detail, self._person, value=value)
         if decision.verdict is Verdict.ALLOW:
             self.open_gate(now)
@@ -544,7 +588,7 @@ class Kiosk:
             session.attempt += 1
             self.start_measuring(session, now, Stage.REMEASURE)
         elif decision.verdict is Verdict.GUARD:
-            self.alarms.raise_once(decision.reason, now, decision.detail, self._person)
+            self.alarms.raise_once(decision.reason, now, decision.detail, self._person, value=plate)
             until = mono + self.config.device.read_timeout_s
             self.show(Stage.GUARD, decision.reason, decision.verdict, until)
         else:
@@ -631,11 +675,28 @@ class Kiosk:
         data = {"reason": reason}
         return self.conclude(session, decision, now, kind=EventKind.GUARD_ACTION, data=data)
 
-    def measure_visitor(self, visitor: RegisterVisitor, now: ClockReading) -> None:
-        """Start measuring a visitor the guard registered by hand."""
+    def measure_visitor(self, visitor: RegisterVisitor, now: ClockReading) -> str:
+        """Start on a visitor the guard registered by hand: measure them, or at the car gate
+        let the last unknown vehicle in as theirs. What stands in the way, or ""."""
+        if self.vehicles is not None:
+            return self._register_vehicle(visitor, now)
         household = self.office.household(visitor.household_id)
         self.session = Session("", None, None, household, History(), visitor=visitor)
         self.start_measuring(self.session, now, Stage.MEASURING)
+        return ""
+
+    def _register_vehicle(self, visitor: RegisterVisitor, now: ClockReading) -> str:
+        unknown, self._unknown_vehicle = self._unknown_vehicle, None
+        if unknown is None or self.vehicles is None:
+            return "no unregistered vehicle has come to the barrier"
+        vehicle_id = f"guard-{self._new_id()}"
+        session, decision = self.vehicles.register(
+            unknown, visitor, vehicle_id, now, self.direction
+        )
+        self.session = session
+        if self.conclude(session, decision, now) is None and session.waiting is None:
+            return "the event log cannot be written: the barrier stays down"
+        return ""
 
     def turn(self, direction: Direction, now: ClockReading) -> None:
         """Switch the lane's direction; the log says who turned it."""
@@ -676,6 +737,8 @@ class Kiosk:
             verdict=self._verdict,
             temperature_c=self._temperature,
             person=self._person,
+            vehicle_lane=self.vehicles is not None,
+            plate=self.session.plate if self.session is not None else None,
             direction=self.direction,
             alarms=self.alarms.view(),
             recent_events=tuple(self.recorder.recent),

@@ -87,6 +87,12 @@ class Reason(StrEnum):
     VISITOR_REGISTERED = "visitor_registered"
     EXIT_BUTTON = "exit_button"
     OPENING_UNUSED = "opening_unused"  # the gate opened and nobody went through: no passage
+    # The car gate (kiosk.vehicles).
+    VEHICLE_UNKNOWN = "vehicle_unknown"  # a plate the office has not registered: the guard
+    VEHICLE_RISK_AREA = "vehicle_risk_area"  # on the city's risk list within the risk window
+    VEHICLE_WINDOW = "vehicle_window"  # outside the visitor's or service vehicle's time window
+    VEHICLE_TAILGATING = "vehicle_tailgating"  # a second vehicle through one barrier opening
+    VEHICLE_REGISTERED = "vehicle_registered"  # the guard registered an unknown plate as a visitor
 
 
 class Verdict(StrEnum):

@@ -69,9 +69,12 @@ class Recorder:
     ) -> Event:
         """An event of this kiosk about ``session``'s person (if any)."""
         claims = session.claims if session is not None else None
-        household = claims.household_id if claims else None
+        pass_id, household = (claims.pass_id, claims.household_id) if claims else (None, None)
         if session is not None and session.visitor is not None:
             household = session.visitor.household_id
+        vehicle = session.vehicle if session is not None else None
+        if vehicle is not None:  # its id is its pass id: passages count across the lanes
+            pass_id, household = vehicle.vehicle_id, vehicle.household_id
         return Event(
             event_id=self._new_id(),
             kind=kind,
@@ -84,7 +87,7 @@ class Recorder:
             reason=reason,
             verdict=verdict,
             direction=direction if kind is not EventKind.ALARM else None,
-            pass_id=claims.pass_id if claims else None,
+            pass_id=pass_id,
             household_id=household,
             temperature_c=temperature,
             data=data or {},

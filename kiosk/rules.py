@@ -52,9 +52,13 @@ from kiosk.model import (
 )
 
 __all__ = [
+    "VEHICLE_RULES",
+    "Context",
+    "Finding",
     "Policy",
     "check_credential",
     "decide",
+    "judge",
     "over_interval",
     "temperature_decision",
     "visitor_decision",
@@ -195,6 +199,18 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# The rules a registered vehicle follows as well (kiosk.vehicles.decide): a certificate is a
+# person's.
+VEHICLE_RULES: tuple[Rule, ...] = tuple(rule for rule in RULES if rule is not _visitor_hcert)
+
+
+def judge(context: Context, rules: tuple[Rule, ...], *extra: Finding | None) -> Decision:
+    """``rules`` applied to ``context``, with findings made elsewhere: hard ones deny, soft
+    ones become alerts, rules whose mode is off are skipped."""
+    found = [f for rule in rules if (f := rule(context))] + [f for f in extra if f]
+    return _verdict([f for f in found if f.mode is not Mode.OFF])
+
+
 def check_credential(
     v: Verification,
     *,
@@ -213,7 +229,7 @@ def check_credential(
     context = Context(
         claims_or_refusal, compound, history, household, policy, clock, direction, hcert
     )
-    decision = _verdict([f for rule in RULES if (f := rule(context)) and f.mode is not Mode.OFF])
+    decision = judge(context, RULES)
     if (
         decision.reason is Reason.HCERT_REQUIRED
         and hcert

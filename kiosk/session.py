@@ -1,4 +1,5 @@
-"""The person at the gate: what the lane knows of them while it decides, and their masked name."""
+"""Who is at the gate (a person, or a vehicle by its plate): what the lane knows while it decides,
+and a person's masked name."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from kiosk.model import (
     Verification,
 )
 from kiosk.temperature import Measurement
+from kiosk.vehicles.model import Vehicle
 from kiosk.view import RegisterVisitor
 
 __all__ = ["Session", "mask_name"]
@@ -34,6 +36,9 @@ class Session:
     deadline: float = 0.0  # for waiting on a second code
     # An "open" decided while the gate is still open for the person before (not yet logged).
     waiting: tuple[Decision, TemperatureReading | None] | None = None
+    # The car gate: the confirmed plate, and its registration when the office knows it.
+    plate: str | None = None
+    vehicle: Vehicle | None = None
 
 
 def mask_name(name: str) -> str:

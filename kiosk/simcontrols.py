@@ -74,6 +74,11 @@ class SimControls:
         """Hold a QR text up to the camera, held steady unless ``style`` says how (None: away)."""
         self.camera.present(text, style or STEADY)
 
+    def present_plate(self, plate: str | None, distance_m: float = 4.0) -> None:
+        """A car carrying ``plate`` stops at the barrier (None: the lane is empty); the car
+        gate's camera is drivers.camera_plates_sim.SimulatedPlateCamera."""
+        self.camera.present(plate, distance_m)
+
     def set_forehead(self, celsius: float | None) -> None:
         """Put a forehead of ``celsius`` in front of the thermometer (None: nobody)."""
         self.bus.set_object(celsius)

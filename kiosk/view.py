@@ -76,6 +76,7 @@ ALARM_URGENCY = (AlarmClass.DOOR, AlarmClass.HEALTH, AlarmClass.PERSON, AlarmCla
 _ALARM_CLASSES: dict[Reason, AlarmClass] = {
     Reason.DOOR_FORCED_OPEN: AlarmClass.DOOR,
     Reason.DOOR_HELD_OPEN: AlarmClass.DOOR,
+    Reason.VEHICLE_TAILGATING: AlarmClass.DOOR,
     Reason.FEVER: AlarmClass.HEALTH,
     Reason.SENSOR_FAULT: AlarmClass.DEVICE,
     Reason.LOG_FAULT: AlarmClass.DEVICE,
@@ -120,6 +121,8 @@ class AlarmCode(StrEnum):
     HCERT_REQUIRED = "hcert_required"
     EXIT_BUTTON = "exit_button"  # someone left by the exit button where exits are scanned
     CHECK_PERSON = "check_person"  # any other refusal the guard must look at
+    TAILGATING = "tailgating"  # a second vehicle went through on one barrier opening
+    CHECK_VEHICLE = "check_vehicle"  # value: the plate; an unknown or risk-listed vehicle
 
 
 _ALARM_CODES: dict[Reason, AlarmCode] = {
@@ -142,6 +145,9 @@ _ALARM_CODES: dict[Reason, AlarmCode] = {
     Reason.ANTI_PASSBACK: AlarmCode.ANTI_PASSBACK,
     Reason.HCERT_REQUIRED: AlarmCode.HCERT_REQUIRED,
     Reason.EXIT_BUTTON: AlarmCode.EXIT_BUTTON,
+    Reason.VEHICLE_TAILGATING: AlarmCode.TAILGATING,
+    Reason.VEHICLE_UNKNOWN: AlarmCode.CHECK_VEHICLE,
+    Reason.VEHICLE_RISK_AREA: AlarmCode.CHECK_VEHICLE,
 }
 
 
@@ -199,6 +205,8 @@ class KioskView:
     verdict: Verdict | None = None
     temperature_c: float | None = None
     person: PersonView | None = None
+    vehicle_lane: bool = False  # the car gate ([lane] kind = "vehicle"): the driver's screen
+    plate: str | None = None  # the car gate: the plate read, while it is being decided or shown
     direction: Direction = Direction.IN
     alarms: tuple[Alarm, ...] = ()
     recent_events: tuple[Event, ...] = ()

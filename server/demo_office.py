@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -17,12 +18,17 @@ from sqlalchemy import func, select
 from kiosk.alarms import office_refusal
 from kiosk.app import App
 from kiosk.clock import boot_id
+from kiosk.demo_cars import CarWorld
 from kiosk.demo_world import ISSUER, DemoWorld
 from kiosk.passes import IssuerKey
+from kiosk.vehicles.model import VehicleKind
+from server import risklist
 from server.exc import AlreadyExists
 from server.local import Office, start_local_server
-from server.models import EventRow, Household
+from server.models import Compound, EventRow, Household
+from server.vehicles import Window, add_resident_car, invite_car
 from server.web.demo import ADMIN, CLERK, PASSWORD, DemoLogins, seed
+from server.web.timefmt import today
 from sync.agent import AgentSettings, CycleResult, SyncAgent
 from sync.client import Client
 from sync.rejected import RejectedEvents
@@ -68,6 +74,29 @@ class DemoOffice:
                 self.logins = DemoLogins(CLERK, ADMIN, PASSWORD, world.compound)
             else:
                 self.logins = seed(s, world.compound, world.now)
+
+    def register_cars(self, cars: CarWorld) -> None:
+        """Register the car day's cars as the clerk and the residents would, and import the
+        city's risk list from a CSV file through the importer's preview and apply."""
+        with self.office.session() as s:
+            compound = next(iter(s.scalars(select(Compound))))
+            now = datetime.now(UTC)
+            day = today(now, compound.timezone)
+            for vehicle in cars.vehicles.values():
+                assert vehicle.household_id is not None
+                if vehicle.kind is VehicleKind.VISITOR:
+                    entries = vehicle.max_entries or 1
+                    window = Window(day, day)
+                    invite_car(s, vehicle.household_id, vehicle.plate, window, entries=entries,
+                               now=now)  # fmt: skip
+                else:
+                    add_resident_car(s, vehicle.household_id, vehicle.plate, now=now)
+            lines = ["车牌,地区,到访日期"] + [
+                f"{r.plate},{r.area},{r.visited_on.isoformat()}" for r in cars.risks
+            ]
+            data = "\n".join(lines).encode("utf-8")
+            found = risklist.preview(data, "city-risk-list.csv", compound, now)
+            risklist.apply(s, compound, found, source="city-risk-list.csv", now=now)
 
     def connect(self, app: App) -> None:
         """Enroll the kiosk and give it a sync agent talking HTTP to this office."""

@@ -42,6 +42,8 @@ class FakePicamera2:
 
     def capture_array(self, name: str) -> np.ndarray:
         self.calls.append(("capture_array", name))
+        if name == "main":  # RGB888: B, G, R in memory
+            return np.tile(np.array([10, 20, 30], np.uint8), (480, 640, 1))
         yuv = np.full((480 * 3 // 2, STRIDE), 128, np.uint8)
         yuv[:480, :640] = np.arange(640, dtype=np.uint8)  # Y plane: a ramp
         return yuv
@@ -118,6 +120,16 @@ def test_picamera2_missing_library_says_how_to_install(monkeypatch: pytest.Monke
         Picamera2Camera()
 
 
+def test_picamera2_for_the_car_gate_reads_rgb_from_the_main_stream() -> None:
+    module, made = _module(autofocus=False)
+    with Picamera2Camera((640, 480), module, libcamera_module=LIBCAMERA, colour=True) as camera:
+        frame = camera.read()
+        assert frame.shape == (480, 640, 3) and tuple(frame[7, 9]) == (30, 20, 10)
+        assert ("capture_array", "main") in made[0].calls
+    config = dict(made[0].calls)["create_preview_configuration"]
+    assert config["main"] == {"size": (640, 480), "format": "RGB888"}
+
+
 class FakePygameCamera:
     def __init__(self, device: str, size: tuple[int, int], mode: str) -> None:
         self.device, self.size, self.mode = device, size, mode
@@ -164,6 +176,14 @@ def test_webcam_gives_luminance_frames_row_major() -> None:
         made[0].ready = False
         assert camera.read() is None
     assert not made[0].started
+
+
+def test_webcam_for_the_car_gate_gives_rgb_frames_row_major() -> None:
+    module, _ = _pygame(["/dev/video0"])
+    with WebcamCamera((8, 6), "/dev/video0", pygame_module=module, colour=True) as camera:
+        frame = camera.read()
+        assert frame is not None and frame.shape == (6, 8, 3)
+        assert tuple(frame[0, 0]) == (255, 0, 0) and tuple(frame[1, 3]) == (255, 255, 255)
 
 
 def _pi_video_nodes(by_id: Path, *usb: str) -> None:

@@ -17,7 +17,7 @@ import pygame
 
 from kiosk.model import EventKind
 from kiosk.view import Command, CommandResult, KioskView, LockGuard, Stage
-from ui import chrome, guard, resident, strings
+from ui import chrome, driver, guard, resident, strings
 from ui.canvas import PANEL_MM, Button, Canvas
 from ui.flash import Flash
 from ui.fonts import FontBook
@@ -261,7 +261,10 @@ class Screen:
         page = self.state.shown_page(view)
         if self._news_over_guard_page(view, page, now):
             page = Page.RESIDENT
-        if page is Page.RESIDENT:
+        if page is Page.RESIDENT and view.vehicle_lane:
+            driver.draw(canvas, view, self.state, self._open_guard)
+            self._speak(view)
+        elif page is Page.RESIDENT:
             frame = self._take_frame(view, now)
             resident.draw(
                 canvas,

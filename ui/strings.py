@@ -70,6 +70,11 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.VISITOR_REGISTERED: Words("访客|已登记", "请通行"),
         R.EXIT_BUTTON: Words("出门|按钮|开的门", "请通行"),
         R.OPENING_UNUSED: Words("门|开过，无人|通过", "这次|不算|进出，可以|再扫码"),
+        R.VEHICLE_UNKNOWN: Words("车辆|未登记", "请|停车，保安|会来|登记"),
+        R.VEHICLE_RISK_AREA: Words("车辆|到过|中高|风险|地区", "请|停车，等待|保安|查验"),
+        R.VEHICLE_WINDOW: Words("不在|登记的|通行|时间内", "请|联系|邀请您的|住户|或|物业"),
+        R.VEHICLE_TAILGATING: Words("一次|抬杆|只过|一辆车", "保安|正在|赶来"),
+        R.VEHICLE_REGISTERED: Words("车辆|已登记", "请通行"),
     },
     "en": {
         R.OK: Words("Please go through"),
@@ -128,6 +133,11 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
         R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
         R.OPENING_UNUSED: Words("Opened, nobody went through", "Not counted: you may scan again"),
+        R.VEHICLE_UNKNOWN: Words("Vehicle not registered", "Please stop: the guard will come"),
+        R.VEHICLE_RISK_AREA: Words("Reported in a risk area", "Please stop for the guard"),
+        R.VEHICLE_WINDOW: Words("Outside the registered time", "Ask your host or the office"),
+        R.VEHICLE_TAILGATING: Words("One vehicle per opening", "The guard has been called"),
+        R.VEHICLE_REGISTERED: Words("Vehicle registered", "Please drive through"),
     },
 }
 
@@ -261,6 +271,8 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.HCERT_REQUIRED: "没有出示健康证明，请查验",
         A.EXIT_BUTTON: "有人按出门按钮离开，本小区出门要扫码",
         A.CHECK_PERSON: "请核实此人后再放行",
+        A.TAILGATING: "一次抬杆过了两辆车，请查看后一辆",
+        A.CHECK_VEHICLE: "请查验车辆 {value}",
     },
     "en": {
         A.DOOR_FORCED: "Opened without a pass: go and look",
@@ -294,7 +306,14 @@ ALARM_DETAILS: dict[str, dict[AlarmCode, str]] = {
         A.HCERT_REQUIRED: "No health certificate: check it",
         A.EXIT_BUTTON: "Someone left by the exit button: exits must be scanned",
         A.CHECK_PERSON: "Check this person before letting them through",
+        A.TAILGATING: "Two vehicles on one opening: check the second",
+        A.CHECK_VEHICLE: "Check vehicle {value}",
     },
+}
+# The car gate's idle screen: what a driver arriving reads instead of "show your pass".
+DRIVER_IDLE = {
+    "zh-CN": Words("请在|杆前|停车", "自动|识别|车牌"),
+    "en": Words("Stop at the barrier", "Your plate is read"),
 }
 # Added to an alarm the event log did not take.
 NOT_LOGGED = {"zh-CN": "（未记入日志）", "en": " (not logged)"}
@@ -480,6 +499,7 @@ AIMS["zh-CN"] = {k: _marked(w) for k, w in AIMS["zh-CN"].items()}
 UI["zh-CN"] = {k: _marked(w) for k, w in UI["zh-CN"].items()}
 PROMPTS["zh-CN"] = {k: Words(*map(_marked, w)) for k, w in PROMPTS["zh-CN"].items()}
 OPEN_FOR["zh-CN"] = _marked(OPEN_FOR["zh-CN"])
+DRIVER_IDLE["zh-CN"] = Words(*map(_marked, DRIVER_IDLE["zh-CN"]))
 
 
 def text(language: str, key: str, **values: object) -> str:

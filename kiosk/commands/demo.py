@@ -28,6 +28,13 @@ from kiosk.model import Reason
 from kiosk.view import KioskView
 
 OFFLINE_STEPS = range(5, 9)  # the network is cut while these steps are played
+# The car gate's demo kiosk: the gate camera's wide picture, a car may stand on the loop a while.
+CAR_GATE = {
+    "lane.kind": "vehicle",
+    "camera.width": 1280,
+    "camera.height": 720,
+    "gpio.door_held_open_s": 120.0,
+}
 # What a run leaves in --data-dir (SQLite files with their -wal/-shm/-journal companions).
 RUN_FILES = ("events.db", "office.db", "rejected.db", "clock.json", "office")
 EARLIER_RUN = "previous"
@@ -54,6 +61,12 @@ def add_parser(sub: Any, name: str) -> None:
         default="gpio",
         help="relay on the Pi's pins, or on the gate controller firmware (MicroPython) over OSDP",
     )
+    p.add_argument(
+        "--lane",
+        choices=["person", "vehicle"],
+        default="person",
+        help="the people's gate (passes, thermometer) or the car gate (plates read by the OCR)",
+    )
     p.set_defaults(run=run)
 
 
@@ -61,9 +74,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.data_dir is not None:
             set_aside_earlier_run(args.data_dir)
-            return demo(args.data_dir, args.screenshots, args.language, args.office, args.gate)
+            return demo(
+                args.data_dir, args.screenshots, args.language, args.office, args.gate, args.lane
+            )
         with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
-            return demo(Path(scratch), args.screenshots, args.language, args.office, args.gate)
+            return demo(
+                Path(scratch), args.screenshots, args.language, args.office, args.gate, args.lane
+            )
     except KioskError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -121,20 +138,23 @@ def demo(
     language: str,
     office: bool = True,
     gate: str = "gpio",
+    lane: str = "person",
 ) -> int:
     from kiosk.app import build
     from kiosk.clock import local_times_in
     from kiosk.demo_scenario import Player, SimTime, run_scenario
     from kiosk.demo_world import make_world
 
-    config = demo_config(data_dir, gate)
+    config = demo_config(data_dir, gate, CAR_GATE if lane == "vehicle" else None)
     # Today, to the minute: the office server stamps its replies with the real time.
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     time = SimTime(start)
     with ExitStack() as stack:
         stack.enter_context(local_times_in(config.policy.timezone))  # as the office shows them
         link = stack.enter_context(office_server(data_dir / "office")) if office else None
-        app = stack.enter_context(build(config, sim=True, clock=time.clock, timers=time.timers))
+        app = stack.enter_context(
+            build(config, sim=True, clock=time.clock, timers=time.timers, plate_reader=ocr(lane))
+        )
         key = link.signing_key() if link is not None else None
         world = make_world(start, compound=config.device.compound, key=key)
         world.install(app.office)
@@ -153,13 +173,52 @@ def demo(
                 sync_step(app, link, step.number)
             shoot(step.number, step.title, step.view)
 
-        run_scenario(app, world, Player(app, time), on_step)
+        if lane == "vehicle":
+            car_day(app, link, Player(app, time), on_step, start)
+        else:
+            run_scenario(app, world, Player(app, time), on_step)
         print_summary(app, data_dir)
         if link is not None:
             print(f"  at the office ({link.url}): {link.events_received()}")
             if sys.stdin.isatty():
                 keep_serving(link)
     return 0
+
+
+def ocr(lane: str) -> Any:
+    """The plate reader of the car gate, loaded before the day starts (None: people's gate)."""
+    if lane != "vehicle":
+        return None
+    import numpy as np
+
+    try:
+        from kiosk.plates.reader import PlateReader
+
+        reader = PlateReader()
+        reader.read(np.zeros((64, 64, 3), np.uint8))  # loads the models now, not mid-story
+    except ImportError as error:
+        raise KioskError(
+            f"the plate reader is not installed ({error}); install the 'plates' extra "
+            "(pip install -e '.[plates]', or ./setup.sh --sim)"
+        ) from error
+    return reader
+
+
+def car_day(app: Any, link: Any, player: Any, on_step: Callable[[Any], None], now: Any) -> None:
+    """The car gate's day; its cars are registered at the office (and downloaded by the
+    kiosk's sync) or, without the office, put straight into the kiosk's office cache."""
+    from kiosk.demo_cars import make_cars, run_car_day
+
+    cars = make_cars(now)
+    if link is None:
+        cars.install(app.office)
+    else:
+        link.register_cars(cars)
+        link.sync()
+        print(f"     office: {len(cars.vehicles)} cars and the city's risk list downloaded")
+    run_car_day(app, cars, player, on_step)
+    if link is not None:  # the day ends with the network back: the office gets everything
+        sync_step(app, link, 0)
 
 
 def print_web_app(link: Any) -> None:
@@ -234,6 +293,7 @@ def print_step(step: Any, words: Callable[[Reason], str]) -> None:
     )
     for event in step.events:
         who = f" pass {event.pass_id}" if event.pass_id else ""
+        who += f" plate {event.data['plate']}" if "plate" in event.data else ""
         detail = event.data.get("detail") or event.data.get("reason") or ""
         print(
             f"     logged: {event.kind} {event.verdict or '-'} {event.reason}{who}"

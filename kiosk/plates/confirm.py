@@ -1,8 +1,10 @@
 """Turning per-frame plate reads into one confirmed plate per vehicle.
 
 One frame's read is not enough to open a barrier: a smudge can turn 8 into B. A plate is
-confirmed when it is the only plate read in ``frames_needed`` frames in a row, all within
-``window_s`` seconds. A frame with no plate, or with two different plates, breaks the run.
+confirmed when it is the only plate read in ``frames_needed`` consecutive reading frames, all
+within ``window_s`` seconds. A frame in which no plate was read at all (a blurred or glaring
+frame between two good ones) neither counts nor breaks the run; a frame with another plate, or
+with two different plates, breaks it.
 
 Once a plate is confirmed nothing else is, until no plate at all has been read for
 ``window_s`` seconds (the vehicle has gone) or the lane calls ``reset()`` after the passage:
@@ -45,7 +47,6 @@ class PlateConfirmer:
         plates = {r if isinstance(r, str) else r.text for r in reads}
         self._expire(now)
         if not plates:
-            self._break()
             return None
         self._last_plate_at = now
         if len(plates) > 1 or self.confirmed is not None:

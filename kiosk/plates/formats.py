@@ -92,7 +92,7 @@ _SLOTS: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "L": (frozenset(_LETTERS), _TO_LETTER),
     "A": (frozenset(_LETTERS + _DIGITS), {"O": "0", "I": "1"}),
     "N": (frozenset(_DIGITS), _TO_DIGIT),
-    "E": (frozenset(_ENERGY), {"0": "D", "8": "B", "6": "G"}),
+    "E": (frozenset(_ENERGY), {"0": "D"}),  # only D, the commonest: 8 or 6 may be a digit too many
     "Z": (frozenset("Z"), {"2": "Z"}),
 }
 

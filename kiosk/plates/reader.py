@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from kiosk.exc import PlateReaderMissing
-from kiosk.plates.formats import PlateFormat, parse
+from kiosk.plates.colour import compatible, plate_colour
+from kiosk.plates.formats import COLOURS, PlateColour, PlateFormat, parse
 
 __all__ = ["Box", "PlateRead", "PlateReader", "TextBox", "load_engine", "plates_in"]
 
@@ -49,6 +50,7 @@ class PlateRead:
     kind: PlateFormat
     confidence: float
     box: Box
+    colour: PlateColour | None = None  # the background colour measured, None when unsure
 
 
 class TextBox(NamedTuple):
@@ -65,25 +67,48 @@ class PlateReader:
     ``det_side``: the longer side, in pixels, of the copy detection runs on (smaller is faster,
     larger finds plates further away). ``threads``: onnxruntime's threads per model (0: its own
     choice, one per core). ``min_score``: text the recogniser is less sure of is ignored.
+    ``roi``: the part of the frame where plates in the reading range appear (the lane, not the
+    sky or the neighbouring lane; ``render.plate_band`` for the modelled camera); None: all.
     """
 
-    def __init__(self, det_side: int = 960, threads: int = 0, min_score: float = 0.5) -> None:
+    def __init__(
+        self,
+        det_side: int = 960,
+        threads: int = 0,
+        min_score: float = 0.5,
+        roi: Box | None = None,
+    ) -> None:
         if det_side < 64:
             raise ValueError(f"det_side must be at least 64 pixels, got {det_side}")
+        if roi is not None and not (0 <= roi[0] < roi[2] and 0 <= roi[1] < roi[3]):
+            raise ValueError(
+                f"roi is (left, top, right, bottom) with left < right, top < bottom: {roi}"
+            )
         self.det_side = det_side
         self.threads = threads
         self.min_score = min_score
+        self.roi = roi
         self._engine: Any = None
 
     def read(self, frame: np.ndarray) -> list[PlateRead]:
-        """The plates in ``frame`` ((H, W, 3) uint8 RGB), best first, one per plate text."""
-        return plates_in(self.text_boxes(frame))
+        """The plates in ``frame`` ((H, W, 3) uint8 RGB), best first, one per plate text.
+
+        A read whose text fits a format the plate's measured colour rules out is dropped.
+        """
+        reads = [_with_colour(frame, read) for read in plates_in(self.text_boxes(frame))]
+        return [r for r in reads if compatible(COLOURS[r.kind], r.colour)]
 
     def text_boxes(self, frame: np.ndarray) -> list[TextBox]:
         """Every line of text in ``frame`` the recogniser is at least ``min_score`` sure of."""
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise ValueError(f"a frame is (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}")
         engine = self._load()
+        left, top = 0, 0
+        if self.roi is not None:
+            left, top, right, bottom = self.roi
+            frame = frame[top:bottom, left:right]  # a smaller frame: what of the roi it has
+            if frame.shape[0] < 8 or frame.shape[1] < 8:
+                return []
         bgr = np.ascontiguousarray(frame[:, :, ::-1])  # the PP-OCR models were trained on BGR
         found = self._detect(engine, bgr)
         if found.boxes is None or len(found.boxes) == 0:
@@ -95,7 +120,7 @@ class PlateReader:
         crops = [_crop(bgr, quad) for quad in quads]
         texts = engine.text_rec(TextRecInput(img=crops))
         return [
-            TextBox(text, float(score), _bounds(quad))
+            TextBox(text, float(score), _bounds(quad + np.array((left, top), np.float32)))
             for quad, text, score in zip(quads, texts.txts, texts.scores, strict=True)
             if float(score) >= self.min_score and text.strip()
         ]
@@ -205,6 +230,15 @@ def _next_to(a: Box, b: Box) -> bool:
     same_line = abs((a[1] + a[3]) - (b[1] + b[3])) / 2 < height * 0.5
     gap = b[0] - a[2]
     return same_line and -height * 0.5 <= gap <= height * 1.5
+
+
+def _with_colour(frame: np.ndarray, read: PlateRead) -> PlateRead:
+    """``read`` with the colour of the plate behind its characters: the middle half of the text
+    box's height (the box reaches past a small plate's edges onto the car)."""
+    left, top, right, bottom = read.box
+    quarter = (bottom - top) // 4
+    band = frame[max(0, top + quarter) : bottom - quarter, max(0, left) : right]
+    return replace(read, colour=plate_colour(band))
 
 
 def _lines(quads: Sequence[np.ndarray]) -> list[list[np.ndarray]]:

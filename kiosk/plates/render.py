@@ -5,7 +5,7 @@ new-energy plates; characters 45 × 90 mm) in its colours: blue with white chara
 green gradient or yellow and green with black ones, white police plates with a red 警, black
 plates with white characters. ``render_scene(plate, distance_m, conditions, seed)`` puts it on
 the front of a car standing ``distance_m`` in front of the gate camera (``Camera``: a 1280 × 720
-sensor behind a 30° lens, 1.0 m up, aimed at plate height 4 m out) and adds what a real camera
+sensor behind a 30° lens, 0.9 m up, aimed at plate height 3.5 m out) and adds what a real camera
 adds: perspective, dusk or night, dirt, glare, blur and sensor noise. The same arguments give
 the same frame. ``within_spec`` says whether the kiosk promises to read such a frame.
 
@@ -33,6 +33,7 @@ __all__ = [
     "Conditions",
     "Spec",
     "char_height_px",
+    "plate_band",
     "plate_corners",
     "plate_image",
     "render_scene",
@@ -67,8 +68,8 @@ class Camera:
     width: int = 1280
     height: int = 720
     hfov_deg: float = 30.0
-    mount_m: float = 1.0  # lens height above the road
-    aim_m: float = 4.0  # the optical axis meets the plate's height this far out
+    mount_m: float = 0.9  # lens height above the road (a gate-post camera)
+    aim_m: float = 3.5  # the optical axis meets the plate's height this far out
 
     @property
     def focal_px(self) -> float:
@@ -234,6 +235,23 @@ def plate_corners(
         ]
     )
     return _project(world, camera)
+
+
+def plate_band(
+    camera: Camera = CAMERA, spec: Spec = SPEC, margin_px: int = 12
+) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom): the rows of the frame where an in-spec plate can appear
+    (2-8 m, the car turned up to the spec's yaw, 0.25 m off the axis), the full width."""
+    rows = [
+        plate_corners(d, Conditions(yaw_deg=y, roll_deg=r, offset_m=o), camera)[:, 1]
+        for d in (spec.min_distance_m, spec.max_distance_m)
+        for y in (-spec.max_yaw_deg, spec.max_yaw_deg)
+        for r in (-spec.max_roll_deg, spec.max_roll_deg)
+        for o in (-0.25, 0.25)
+    ]
+    top = max(0, int(np.min(rows)) - margin_px)
+    bottom = min(camera.height, int(np.ceil(np.max(rows))) + margin_px)
+    return (0, top, camera.width, bottom)
 
 
 def render_scene(

@@ -1,0 +1,16 @@
+"""The barrier and its vehicle loop, as the lane's doorway sees them (kiosk.doorway).
+
+The gate relay lifts the barrier; the loop in the road just behind it is wired as the door
+contact (``[gpio] door_pin``, active while a vehicle stands on it). One opening is one
+vehicle: the barrier comes down the moment the loop is cleared, an opening whose time runs
+out with the loop never taken is logged as unused, and the loop taken again while the arm is
+still coming down is a second vehicle on the same opening: the tailgating alarm.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BARRIER_FALL_S"]
+
+# How long after the loop cleared a second vehicle on it counts as following the first: a
+# barrier arm takes 1.5-6 s to come down (longer arms are slower); after that it is forced.
+BARRIER_FALL_S = 6.0

@@ -1,0 +1,159 @@
+"""PlateReader reads rendered plates of every format, joins split boxes, and reads no signs."""
+
+from __future__ import annotations
+
+import builtins
+import random
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from kiosk.exc import PlateReaderMissing
+from kiosk.plates.colour import compatible, plate_colour
+from kiosk.plates.corpus import SIGNS
+from kiosk.plates.formats import COLOURS, PlateColour, PlateFormat, random_plate
+from kiosk.plates.reader import PlateReader, TextBox, plates_in
+from kiosk.plates.render import Conditions, plate_band, plate_image, render_scene
+
+pytest.importorskip("rapidocr", reason="the 'plates' extra (rapidocr) is not installed")
+
+DAY = Conditions(noise=3.0, yaw_deg=8.0, blur_px=0.5)
+
+
+@pytest.fixture(scope="module")
+def reader() -> Iterator[PlateReader]:
+    """One engine for the module: loading the models takes a second or two."""
+    yield PlateReader(threads=1)
+
+
+CASES = [
+    (kind, colour, random_plate(kind, random.Random(n)))
+    for n, (kind, colour) in enumerate((k, c) for k, cs in COLOURS.items() for c in cs)
+]
+
+
+@pytest.mark.parametrize(("kind", "colour", "plate"), CASES, ids=[f"{k}-{c}" for k, c, _ in CASES])
+def test_reads_a_rendered_plate_of_every_format(
+    reader: PlateReader, kind: PlateFormat, colour: PlateColour, plate: str
+) -> None:
+    frame = render_scene(plate, 4.0, Conditions(colour=colour, noise=3.0, yaw_deg=8.0), seed=7)
+    reads = reader.read(frame)
+    assert [r.text for r in reads][:1] == [plate]
+    assert reads[0].kind is kind
+    assert compatible(COLOURS[kind], reads[0].colour)
+
+
+def test_reads_a_plate_at_night_eight_metres_out(reader: PlateReader) -> None:
+    night = Conditions(light=0.12, noise=8.0, yaw_deg=-10.0)
+    assert [r.text for r in reader.read(render_scene("苏E5G123", 8.0, night, seed=3))] == [
+        "苏E5G123"
+    ]
+
+
+def test_the_box_is_where_the_plate_is(reader: PlateReader) -> None:
+    frame = render_scene("京A12345", 3.0, DAY, seed=1)
+    (read,) = reader.read(frame)
+    left, top, right, bottom = read.box
+    assert 0 <= left < right <= frame.shape[1] and 0 <= top < bottom <= frame.shape[0]
+    assert (right - left) > 3 * (bottom - top)
+
+
+def test_a_region_of_interest_reports_boxes_in_frame_coordinates(reader: PlateReader) -> None:
+    frame = render_scene("京A12345", 3.0, DAY, seed=1)
+    banded = PlateReader(threads=1, roi=plate_band())
+    banded._engine = reader._load()  # the same models: no second load
+    (whole,) = reader.read(frame)
+    (band,) = banded.read(frame)
+    assert band.text == whole.text
+    assert np.allclose(band.box, whole.box, atol=4)
+
+
+def test_a_frame_smaller_than_the_region_of_interest_is_read_as_far_as_it_goes(
+    reader: PlateReader,
+) -> None:
+    banded = PlateReader(threads=1, roi=plate_band())
+    banded._engine = reader._load()
+    assert banded.read(np.zeros((64, 64, 3), np.uint8)) == []
+
+
+@pytest.mark.parametrize("roi", [(0, 100, 0, 200), (10, 300, 1280, 200), (-1, 0, 10, 10)])
+def test_a_region_of_interest_must_be_a_box(roi: tuple[int, int, int, int]) -> None:
+    with pytest.raises(ValueError, match="roi is"):
+        PlateReader(roi=roi)
+
+
+@pytest.mark.parametrize("sign", SIGNS[:4])
+def test_an_empty_lane_with_a_sign_reads_no_plate(reader: PlateReader, sign: str) -> None:
+    assert reader.read(render_scene(None, sign=sign, seed=5)) == []
+
+
+def test_a_read_the_plate_colour_rules_out_is_dropped(
+    reader: PlateReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The recogniser reads a black plate's text as an ordinary plate's (as it does "使888181"
+    # under glare: "皖B88181"); the plate is black, an ordinary plate never is.
+    frame = render_scene("京A12345", 4.0, Conditions(colour=PlateColour.BLACK), seed=2)
+    assert reader.read(frame) == []
+    blue = render_scene("京A12345", 4.0, Conditions(colour=PlateColour.BLUE), seed=2)
+    assert [r.text for r in reader.read(blue)] == ["京A12345"]
+
+
+def test_a_frame_that_is_not_rgb_is_refused(reader: PlateReader) -> None:
+    with pytest.raises(ValueError, match=r"\(H, W, 3\) uint8 RGB"):
+        reader.read(np.zeros((10, 10), np.uint8))
+
+
+def test_without_the_engine_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def no_rapidocr(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "rapidocr" or name.startswith("rapidocr."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "rapidocr", raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_rapidocr)
+    with pytest.raises(PlateReaderMissing, match=r"checkpoint-kiosk\[plates\]"):
+        PlateReader().read(np.zeros((64, 64, 3), np.uint8))
+
+
+def box(text: str, left: int, top: int = 100, height: int = 30, score: float = 0.9) -> TextBox:
+    return TextBox(text, score, (left, top, left + 25 * len(text), top + height))
+
+
+def test_a_plate_split_into_boxes_is_joined() -> None:
+    reads = plates_in([box("A·12345", 140), box("京", 100)])
+    assert [(r.text, r.box) for r in reads] == [("京A12345", (100, 100, 315, 130))]
+
+
+def test_the_joined_plate_is_as_sure_as_its_least_sure_part() -> None:
+    (read,) = plates_in([box("京", 100, score=0.6), box("A12345", 130, score=0.99)])
+    assert read.confidence == 0.6
+
+
+def test_boxes_far_apart_or_on_other_lines_are_not_joined() -> None:
+    assert plates_in([box("京", 100), box("A12345", 400)]) == []
+    assert plates_in([box("京", 100), box("A12345", 130, top=200)]) == []
+
+
+def test_two_plates_in_one_frame_are_both_read() -> None:
+    reads = plates_in([box("京A12345", 100), box("沪B54321", 600, top=300)])
+    assert sorted(r.text for r in reads) == ["京A12345", "沪B54321"]
+
+
+@pytest.mark.parametrize(
+    ("colour", "measured"),
+    [(c, c) for c in (PlateColour.BLUE, PlateColour.YELLOW, PlateColour.WHITE, PlateColour.BLACK)],
+)
+def test_plate_colour_of_a_drawn_plate(colour: PlateColour, measured: PlateColour) -> None:
+    image = np.asarray(plate_image("京A12345", colour))
+    assert plate_colour(image[70:210]) is measured
+
+
+def test_a_colour_that_cannot_be_told_allows_every_format() -> None:
+    grey = np.full((40, 200, 3), 128, np.uint8)
+    assert plate_colour(grey) is None
+    assert all(compatible(colours, None) for colours in COLOURS.values())
