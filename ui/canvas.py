@@ -27,9 +27,10 @@ Align = Literal["left", "center", "right"]
 MIN_TARGET_U = 60  # about 9 mm on the 7" 800×480 panel: big enough for a gloved finger
 REFERENCE_MM_PER_PX = 0.1925  # the 7" 800×480 panel the text roles are sized on
 PANEL_MM = 154.0  # its picture's width
-# The roles are sized on Han ink ("请通行" is 90 px tall at a 100 px font); Latin capitals and
-# ascenders ("Hd") are 77 px, so a resident line without Chinese is drawn this much larger
-# to stand as tall on the glass.
+# The roles are sized on Han ink: in WenQuanYi Micro Hei (the font setup.sh installs) "请通行"
+# is 90 px tall at a 100 px font, Latin capitals and ascenders ("Hd") 77 px. A resident line
+# without Chinese is drawn this much larger to stand as tall on the glass
+# (``tests/test_ui_reading_distance.py`` measures the ink of the installed font).
 LATIN_SCALE = 90 / 77
 
 
