@@ -19,7 +19,7 @@ import pygame
 from kiosk.view import Command
 from ui import theme
 from ui.fonts import FontBook
-from ui.linebreak import clean
+from ui.linebreak import clean, has_han
 from ui.theme import Colour, Text
 
 Action = Callable[[], Command | None]
@@ -27,6 +27,11 @@ Align = Literal["left", "center", "right"]
 MIN_TARGET_U = 60  # about 9 mm on the 7" 800×480 panel: big enough for a gloved finger
 REFERENCE_MM_PER_PX = 0.1925  # the 7" 800×480 panel the text roles are sized on
 PANEL_MM = 154.0  # its picture's width
+# The roles are sized on Han ink: in WenQuanYi Micro Hei (the font setup.sh installs) "请通行"
+# is 90 px tall at a 100 px font, Latin capitals and ascenders ("Hd") 77 px. A resident line
+# without Chinese is drawn this much larger to stand as tall on the glass
+# (``tests/test_ui_reading_distance.py`` measures the ink of the installed font).
+LATIN_SCALE = 90 / 77
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,21 +97,23 @@ class Canvas:
     def mm_per_px(self) -> float:
         return self.panel_mm / self.width
 
-    def px(self, role: Text) -> int:
-        """The font size of ``role`` here: scaled with the screen like everything else; a line a
-        resident reads is never physically smaller than on the 7" panel it was sized on."""
+    def px(self, role: Text, words: str = "") -> int:
+        """The font size of ``role`` for ``words`` here: scaled with the screen like everything
+        else; a line a resident reads is never physically smaller than on the 7" panel it was
+        sized on, and Latin words are scaled up to the ink height of Chinese ones."""
         if role not in theme.RESIDENT_ROLES:
             return self.u(role.px)
-        physical = role.px * REFERENCE_MM_PER_PX / self.mm_per_px
-        return max(self.u(role.px), round(physical))
+        nominal = role.px if has_han(words) else role.px * LATIN_SCALE
+        physical = nominal * REFERENCE_MM_PER_PX / self.mm_per_px
+        return max(self.u(nominal), round(physical))
 
     def measure(self, words: str, role: Text) -> int:
         """How wide ``words`` are on one line at the size of ``role``."""
-        return int(self.fonts.font(self.px(role)).size(clean(words))[0])
+        return int(self.fonts.font(self.px(role, words)).size(clean(words))[0])
 
     def height_of(self, words: str, width: int, role: Text, lines: int) -> int:
         """How tall ``words`` are when laid out in ``width`` on at most ``lines`` lines."""
-        fit = self.fonts.fit(words, width, 1 << 16, self.px(role), lines)
+        fit = self.fonts.fit(words, width, 1 << 16, self.px(role, words), lines)
         return fit.line_height * len(fit.lines)
 
     def reset(self) -> None:
@@ -129,7 +136,7 @@ class Canvas:
     ) -> pygame.Rect:
         """Draw ``words`` at the size of ``role`` in ``box``, on up to ``lines`` lines, centred
         vertically; what does not fit ends in "…" and is recorded as clipped."""
-        fit = self.fonts.fit(words, box.width, box.height, self.px(role), lines)
+        fit = self.fonts.fit(words, box.width, box.height, self.px(role, words), lines)
         total_h = fit.line_height * len(fit.lines)
         y = box.top + (box.height - total_h) // 2
         drawn = pygame.Rect(box.centerx, y, 0, 0)

@@ -46,6 +46,11 @@ def units(text: str) -> list[str]:
     return pieces
 
 
+def has_han(text: str) -> bool:
+    """Whether ``text`` has a Chinese character (its ink is as tall as the font is large)."""
+    return _HAN.search(text) is not None
+
+
 def clean(text: str) -> str:
     """``text`` without its break marks, as it is drawn and spoken."""
     return text.replace(MARK, "")

@@ -7,7 +7,8 @@ small line, the headline and the instruction, each at the one size of its role.
 
 A verdict (pass, refusal, the guard) is seen before it is read: its ✓, ✗ or ! is as large as
 the room allows (half the screen's height on 800×480 when no alarm is open) with the verdict
-word beside it as the headline, then why, then what to do.
+word beside it as the headline, then why, then what to do. When a word on two lines would
+leave no room for those, the mark gets smaller and the word stays on one line.
 """
 
 from __future__ import annotations
@@ -171,15 +172,27 @@ def _draw_verdict(canvas: Canvas, box: pygame.Rect, stage: Stage, msg: Message) 
     below = [(msg.kicker, Text.KICKER, 2), (msg.hint, Text.INSTRUCTION, 2)]
     room = box.height - _stack_height(canvas, box.width, below) - canvas.u(8)
     gap = canvas.u(16)
-    word = max(canvas.measure(unit.strip(), Text.HEADLINE) for unit in units(msg.headline))
-    side = max(canvas.u(96), min(canvas.u(VERDICT_ICON_U), room, box.width - gap - word - 2))
+    side, tall = _verdict_row(canvas, box.width, msg.headline, room, gap)
     words_w = box.width - side - gap
-    tall = max(side, canvas.height_of(msg.headline, words_w, Text.HEADLINE, 2))
     top_row, rest = layout.take_top(box, tall)
     icon, headline = layout.cols(top_row, (side, words_w), gap)
     draw_stage_icon(canvas.surface, stage, icon)
     canvas.text(msg.headline, headline, ink, role=Text.HEADLINE, lines=2, align="left")
     _stack(canvas, rest, below, rest.top + canvas.u(8), ink)
+
+
+def _verdict_row(canvas: Canvas, width: int, word: str, room: int, gap: int) -> tuple[int, int]:
+    """The mark's side and the row's height: the largest mark with the word beside it (on two
+    lines if it must); when two lines would push what to do off the screen, a smaller mark
+    and the word on one line."""
+    widest = max(canvas.measure(unit.strip(), Text.HEADLINE) for unit in units(word))
+    side = max(canvas.u(96), min(canvas.u(VERDICT_ICON_U), room, width - gap - widest - 2))
+    tall = max(side, canvas.height_of(word, width - side - gap, Text.HEADLINE, 2))
+    one_line = width - gap - canvas.measure(word, Text.HEADLINE) - 2
+    if tall > room and one_line >= canvas.u(96):
+        side = min(canvas.u(VERDICT_ICON_U), room, one_line)
+        tall = max(side, canvas.height_of(word, width - side - gap, Text.HEADLINE, 1))
+    return side, tall
 
 
 def _stack_height(canvas: Canvas, width: int, blocks: list[Block]) -> int:

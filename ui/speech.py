@@ -34,7 +34,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "pass": "Temperature normal, please go through",
         "fever": "Temperature high, please see the guard",
-        "refused": "Not allowed, please read the screen",
+        "refused": "No entry, please read the screen",
         "guard": "Please see the guard",
         "remeasure": "Hold still, measuring once more",
     },

@@ -78,57 +78,47 @@ REASONS: dict[str, dict[Reason, Words]] = {
     },
     "en": {
         R.OK: Words("Please go through"),
-        R.UNKNOWN_FORMAT: Words("This is not a community pass", "Open the community pass, rescan"),
-        R.BAD_ENCODING: Words("The code could not be read", "Hold your phone still and scan again"),
+        R.UNKNOWN_FORMAT: Words("This is not a community pass", "Scan the community pass"),
+        R.BAD_ENCODING: Words("The code could not be read", "Hold your phone still, scan again"),
         R.BAD_COSE: Words("This pass cannot be checked", "Please ask the guard at the gate"),
         R.BAD_HEADER: Words("This pass is not made correctly", "Please ask the guard at the gate"),
         R.UNKNOWN_CRITICAL: Words("Pass too new for this kiosk", "Please ask the guard"),
-        R.BAD_CLAIMS: Words(
-            "This pass is missing details", "Get a new pass at the community office"
-        ),
+        R.BAD_CLAIMS: Words("This pass is missing details", "Get a new pass at the office"),
         R.UNKNOWN_KEY: Words("Not a pass of this community", "Please ask the guard at the gate"),
-        R.KEY_NOT_VALID: Words(
-            "This pass must be replaced", "Get a new pass at the community office"
-        ),
+        R.KEY_NOT_VALID: Words("This pass must be replaced", "Get a new pass at the office"),
         R.BAD_SIGNATURE: Words(
             "This pass could not be verified", "Please ask the guard at the gate"
         ),
         R.EXPIRED: Words("Your pass has expired", "Renew it at the community office"),
         R.NOT_YET_VALID: Words("Your pass is not valid yet", "Come back when it starts"),
-        R.REVOKED: Words("This pass has been cancelled", "See the guard or the community office"),
+        R.REVOKED: Words("This pass has been cancelled", "See the guard or the office"),
         R.WRONG_COMPOUND: Words("A pass of another community", "Please register with the guard"),
         R.QUARANTINE: Words("Household in quarantine", "Stay home; call the office"),
         R.MONITORED: Words("Your household is under watch", "Report your temperature daily"),
         R.EMPTY_FLAT: Words("This flat is listed as empty", "Please let the guard check it"),
         R.ANTI_PASSBACK: Words(
-            "Your last pass was not scanned", "Scan every time; the guard will help now"
+            "Your last pass was not scanned", "Always scan; the guard will help"
         ),
-        R.VISITOR_LIMIT: Words(
-            "This visitor pass is used up", "Ask the family you visit to apply again"
-        ),
+        R.VISITOR_LIMIT: Words("This visitor pass is used up", "Ask your host to apply again"),
         R.CURFEW: Words("The gate is closed at this hour", "Come back later; emergency: guard"),
         R.EXIT_QUOTA: Words("No more outings today", "None left today; emergency: guard"),
-        R.HCERT_REQUIRED: Words(
-            "A health certificate is needed", "Please also show your certificate code"
-        ),
-        R.FEVER: Words("High temperature", "Rest a few minutes, then measure again"),
+        R.HCERT_REQUIRED: Words("Health certificate needed", "Please also show your certificate"),
+        R.FEVER: Words("High temperature", "Rest a while, then measure again"),
         R.REMEASURE: Words("Hold still, once more", "The first reading was high"),
         R.NO_FOREHEAD: Words("No temperature taken", "Scan again or see the guard"),
         R.SENSOR_FAULT: Words("Thermometer not working", "A guard will measure you"),
-        R.LOG_FAULT: Words("The kiosk has a fault", "The gate stays shut; please see the guard"),
+        R.LOG_FAULT: Words("The kiosk has a fault", "Gate stays shut; see the guard"),
         R.CLOCK_UNTRUSTED: Words("The kiosk clock is not set", "Please see the guard"),
         R.GUARD_OVERRIDE: Words("Opened by the guard", "Please go through"),
         R.DOOR_HELD_OPEN: Words("The door is left open", "Please close the door behind you"),
         R.DOOR_FORCED_OPEN: Words("The door was forced open", "The guard has been called"),
         R.OFFLINE_BACKLOG: Words(
-            "No connection to the office", "You can still pass; the guard will see to it"
+            "No connection to the office", "You may pass; the guard will see to it"
         ),
         R.OFFICE_REFUSED: Words(
-            "The office refuses our records", "You can still pass; the guard will see to it"
+            "The office refuses our records", "You may pass; the guard will see to it"
         ),
-        R.OFFICE_DATA: Words(
-            "Office updates failed", "You can still pass; the guard will see to it"
-        ),
+        R.OFFICE_DATA: Words("Office updates failed", "You may pass; the guard will see to it"),
         R.OFFICE_DATA_INCOMPLETE: Words("Please see the guard", "Office data still loading"),
         R.VISITOR_REGISTERED: Words("Visitor registered", "Please go through"),
         R.EXIT_BUTTON: Words("Opened by the exit button", "Please go through"),
@@ -154,14 +144,14 @@ STAGES: dict[str, dict[Stage, Words]] = {
         Stage.COOLDOWN: Words("请稍等", "门|关好后|就为您|开门"),
     },
     "en": {
-        Stage.IDLE: Words("Show your pass", "Hold the QR code up to the camera"),
+        Stage.IDLE: Words("Show your pass", "Hold the code to the camera"),
         Stage.READING: Words("Reading…", "Hold still"),
-        Stage.MEASURING: Words("Measure your temperature", "Bring your forehead to the sensor"),
+        Stage.MEASURING: Words("Fever check", "Forehead close to the sensor"),
         Stage.REMEASURE: Words("Hold still, once more", "The first reading was high"),
         Stage.OPEN: Words("Go through"),
-        Stage.DENIED: Words("Not allowed"),
+        Stage.DENIED: Words("No entry"),
         Stage.GUARD: Words("See the guard", "The kiosk cannot decide; the guard will help"),
-        Stage.COOLDOWN: Words("Please wait", "The gate opens once the door is shut"),
+        Stage.COOLDOWN: Words("Please wait", "Opens once the door is shut"),
     },
 }
 
@@ -178,7 +168,7 @@ PROMPTS: dict[str, dict[Prompt, Words]] = {
         Prompt.SEE_GUARD: Words("Go to the guard booth →", "This pass cannot be used here"),
         Prompt.RETRY: Words("No temperature taken", "Lower your phone, then show it again"),
         Prompt.GUARD_BOOTH: Words("Go to the guard booth →", "The guard will help you"),
-        Prompt.LOWER_PASS: Words("Read: phone down"),
+        Prompt.LOWER_PASS: Words("Scanned", "Please lower your phone"),
         Prompt.CLOSER: Words("Closer · 3–5 cm", "Forehead to the sensor: {n} s left"),
     },
 }

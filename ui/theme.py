@@ -83,7 +83,8 @@ class Text(Enum):
     # Resident lines, sized by their rendered ink on the 7" panel (0.1925 mm/px) read from
     # 1.5 m: the verdict word ≥ 13 mm (30 arcmin), what to do ≥ 8.7 mm (20 arcmin), nothing a
     # resident reads under 6 mm (``tests/test_ui_reading_distance.py`` measures the ink).
-    HEADLINE = 76  # "please pass", "not allowed"
+    # The sizes are for Chinese; a line in Latin letters is drawn larger (``Canvas.px``).
+    HEADLINE = 76  # "please pass", "no entry"
     INSTRUCTION = 52  # what to do now: the line a resident must read
     KICKER = 36  # the small line above the headline, or the reason under a verdict
     READING = 44  # the temperature
