@@ -38,6 +38,7 @@ __all__ = [
     "ThermometerSettings",
     "TrustSettings",
     "UiSettings",
+    "UpdateSettings",
     "build_section",
     "hash_pin",
     "load_config",
@@ -594,6 +595,50 @@ class TrustSettings:
     files: tuple[Path, ...] = field(metadata=spec("Issuer key files (JSON trust list or PEM)."))
 
 
+BUSY_HOURS_RE = r"(\d\d:\d\d-\d\d:\d\d(, *\d\d:\d\d-\d\d:\d\d)*)?"
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateSettings:
+    """[updates] fleet updates: releases from the office, installed beside the running one."""
+
+    root: Path | None = field(
+        metadata=spec(
+            'Folder of the installed releases and the "current" link (setup.sh makes it); '
+            '"" turns fleet updates off.'
+        )
+    )
+    check_s: float = field(
+        metadata=spec(
+            "Time between two questions to the office for a release.", lo=1, hi=86400, unit="s"
+        )
+    )
+    bandwidth_kib: int = field(
+        metadata=spec(
+            "Download rate limit of a release; 0 for none.", lo=0, hi=100000, unit="KiB/s"
+        )
+    )
+    busy_hours: str = field(
+        metadata=spec(
+            "Local times no release is switched to, e.g. 07:00-09:30,17:00-19:30.",
+            pattern=BUSY_HOURS_RE,
+            hint="HH:MM-HH:MM ranges separated by commas, or empty",
+        )
+    )
+    trial_s: float = field(
+        metadata=spec(
+            "How long a new release has to pass its health check.", lo=60, hi=3600, unit="s"
+        )
+    )
+    selftest: str = field(
+        metadata=spec(
+            "The self-test checks (kiosk selftest --only) a new release runs on trial.",
+            pattern=r"[a-z_]*(,[a-z_]+)*",
+            hint="check names separated by commas, e.g. gpiolib,camera",
+        )
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration; ``source`` is the user file it was read from, if any."""
@@ -608,6 +653,7 @@ class Config:
     ui: UiSettings
     log: LogSettings
     trust: TrustSettings
+    updates: UpdateSettings
     source: Path | None = None
 
 
