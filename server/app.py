@@ -129,7 +129,7 @@ def create_app(
     ) -> Kiosk:
         header = None if credentials is None else f"Bearer {credentials.credentials}"
         kiosk = sync_service.authenticate(session, header)
-        gates.note_kiosk(session, kiosk.device_id, request.headers.get(STATUS_HEADER), now())
+        gates.note_kiosk(session, kiosk, request.headers.get(STATUS_HEADER), now())
         return kiosk
 
     @app.get(f"{API_PREFIX}/time", summary="The server's time (also in every reply's header)")
@@ -188,6 +188,10 @@ def create_app(
         result: list[dict[str, Any]] = await run(work)
         return result
 
+    from server.releases import api, store  # they build on this module's transactions
+
+    engine = sessions.kw["bind"]
+    api.add_routes(app, sessions, kiosk_of, lambda: store.release_folder(engine))
     _document_schemas(app)
     from server import web  # the office's pages share this process and database
 

@@ -28,6 +28,7 @@ from server.importer import PART, Flat
 from server.local import DEFAULT_ISSUER, Office, settle_heap
 from server.models import EventRow, Holder
 from server.pdf import PassCard, render_pass_pdf
+from server.releases import cli as release_cli
 
 EXPORT_COLUMNS = [c.name for c in EventRow.__table__.columns if c.name != "id"]
 Command = Callable[[argparse.Namespace, Office], int]
@@ -397,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path)
     p.add_argument("--compound")
     datacli.add_commands(add)
+    release_cli.add_commands(add)
     return parser
 
 

@@ -1,7 +1,8 @@
 """What the gates page shows: the live log, open alarms, each kiosk's health and chart figures.
 
-Kiosks report their software version and upload backlog in the ``X-Kiosk-Status`` header
-(``sync.protocol.STATUS_HEADER``) of every sync request (``note_kiosk``); the rest of their
+Kiosks report their software version, upload backlog and updater state (docs/updates.md) in
+the ``X-Kiosk-Status`` header (``sync.protocol.STATUS_HEADER``) of every sync request
+(``note_kiosk``); the rest of their
 health is read from the events they uploaded: whether the clock was trusted, whether the
 thermometer failed.
 """
@@ -19,8 +20,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.model import EventKind, Reason, RiskColour, Verdict
+from kiosk.update.manifest import VERSION_RE
 from server.exc import NotFound
 from server.models import AlarmAck, ColourHistory, EventRow, Household, Kiosk, KioskHealth
+from server.releases import rollout
 from server.web.timefmt import end_of_day, start_of_day, zone
 
 ONLINE_WITHIN = timedelta(seconds=150)  # no sync for five 30 s cycles: the kiosk is offline
@@ -32,36 +35,84 @@ FIELD_MAX = 40
 # --- kiosk health ---------------------------------------------------------------------------------
 
 
+UPDATE_STATES = frozenset(
+    {"idle", "downloading", "ready", "trial", "running", "rolled_back", "failed"}
+)
+STATUS_KEYS = ("version", "backlog", "update", "target", "error")
+UPDATE_COLUMNS = ("update_state", "update_target", "update_error")
+
+
 def parse_status(header: str | None) -> dict[str, str]:
-    """``version=0.1.0; backlog=3`` as a dict; anything malformed is left out, never an error."""
+    """``version=0.1.0; backlog=3; update=trial; target=1.4.0; error=...`` as a dict; anything
+    malformed (unknown key, too long, control characters, an unknown update state, a target
+    that is no version) is left out, never an error."""
     found: dict[str, str] = {}
     for part in (header or "")[:400].split(";"):
         key, sep, value = part.partition("=")
         key, value = key.strip().lower(), value.strip()
-        if sep and key in ("version", "backlog") and value and len(value) <= FIELD_MAX:
+        if sep and key in STATUS_KEYS and len(value) <= FIELD_MAX and _valid(key, value):
             found[key] = value
     return found
 
 
-def note_kiosk(session: Session, device_id: str, header: str | None, now: datetime) -> None:
-    """Remember that a kiosk was heard from, with the status it reported."""
+def _valid(key: str, value: str) -> bool:
+    if not value.isprintable():
+        return False
+    if key == "update":
+        return value in UPDATE_STATES
+    if key == "target":
+        return not value or VERSION_RE.fullmatch(value) is not None
+    return key == "error" or bool(value)  # an empty error clears the last one
+
+
+def note_kiosk(session: Session, kiosk: Kiosk, header: str | None, now: datetime) -> None:
+    """Remember that a kiosk was heard from, with the status it reported; a failed update is
+    passed to its rollout (which may stop)."""
     status = parse_status(header)
     backlog = status.get("backlog", "")
     count = int(backlog) if backlog.isascii() and backlog.isdigit() and len(backlog) < 10 else None
-    row = session.get(KioskHealth, device_id)
+    row = session.get(KioskHealth, kiosk.device_id)
     if row is None:
-        first = {"device_id": device_id, "last_seen": now, "version": status.get("version", "")}
+        update = (status.get("update", ""), status.get("target", ""), status.get("error", ""))
+        first = {
+            "device_id": kiosk.device_id,
+            "last_seen": now,
+            "version": status.get("version", ""),
+            "backlog": count,
+            **dict(zip(UPDATE_COLUMNS, update, strict=True)),
+        }
         # Two first requests of one kiosk may race: the second insert is a no-op, not an error.
         insert = (
             postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         )
-        session.execute(insert(KioskHealth).values(**first, backlog=count).on_conflict_do_nothing())
+        session.execute(insert(KioskHealth).values(**first).on_conflict_do_nothing())
+        _report_update(session, kiosk, *update, now)
         return
     version = status.get("version", row.version)
     count = count if "backlog" in status else row.backlog
-    if now - row.last_seen < SEEN_EVERY and (version, count) == (row.version, row.backlog):
+    update = (
+        status.get("update", row.update_state),
+        status.get("target", row.update_target),
+        status.get("error", row.update_error),
+    )
+    before = (row.update_state, row.update_target, row.update_error)
+    if now - row.last_seen < SEEN_EVERY and (version, count, update) == (
+        row.version,
+        row.backlog,
+        before,
+    ):
         return  # an idle poll: no write
     row.last_seen, row.version, row.backlog = now, version, count
+    row.update_state, row.update_target, row.update_error = update
+    if update != before:
+        _report_update(session, kiosk, *update, now)
+
+
+def _report_update(
+    session: Session, kiosk: Kiosk, state: str, target: str, error: str, now: datetime
+) -> None:
+    if state and target:
+        rollout.report(session, kiosk, state, target, error, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +125,9 @@ class Health:
     version: str
     sensor_fault: bool
     revoked: bool
+    update_state: str = ""
+    update_target: str = ""
+    update_error: str = ""
 
 
 def kiosk_health(session: Session, compound_id: str, now: datetime) -> list[Health]:
@@ -101,6 +155,9 @@ def _health(session: Session, kiosk: Kiosk, now: datetime) -> Health:
         version=seen.version if seen else "",
         sensor_fault=thermometer is not None and thermometer.reason == Reason.SENSOR_FAULT.value,
         revoked=kiosk.revoked,
+        update_state=seen.update_state if seen else "",
+        update_target=seen.update_target if seen else "",
+        update_error=seen.update_error if seen else "",
     )
 
 

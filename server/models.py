@@ -250,6 +250,10 @@ class KioskHealth(Base):
     last_seen: Mapped[datetime]
     version: Mapped[str] = mapped_column(String(40), default="")
     backlog: Mapped[int | None] = mapped_column(Integer)
+    # The kiosk's updater (docs/updates.md): its state, the version it works on, its last error.
+    update_state: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    update_target: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    update_error: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class AlarmAck(Base):
@@ -258,4 +262,62 @@ class AlarmAck(Base):
     __tablename__ = "alarm_acks"
     event_id: Mapped[str] = mapped_column(ID, primary_key=True)
     by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime]
+
+
+class UpdateKeyRow(Base):
+    """An Ed25519 key the office signs releases with; its private half is a 0600 file beside
+    the release store, never in the database (server.releases.keys)."""
+
+    __tablename__ = "update_keys"
+    kid: Mapped[str] = mapped_column(String(16), primary_key=True)
+    public: Mapped[bytes] = mapped_column(LargeBinary)  # the raw 32 bytes kiosks trust
+    created_at: Mapped[datetime]
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReleaseRow(Base):
+    """A release recorded by ``kiosk-server release add``; its files are in the release store."""
+
+    __tablename__ = "releases"
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    kid: Mapped[str] = mapped_column(String(16))  # the update key that signed it last
+
+
+class ReleaseFileRow(Base):
+    """One file of a release, by name, and the store blob (its SHA-256) that holds it."""
+
+    __tablename__ = "release_files"
+    version: Mapped[str] = mapped_column(ForeignKey("releases.version"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Rollout(Base):
+    """A release offered in stages: one kiosk, then its compound, then every kiosk."""
+
+    __tablename__ = "rollouts"
+    version: Mapped[str] = mapped_column(ForeignKey("releases.version"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16))  # kiosk | compound | all
+    device_id: Mapped[str] = mapped_column(String(64))  # the first kiosk
+    compound_id: Mapped[str] = mapped_column(String(64))  # the first kiosk's compound
+    state: Mapped[str] = mapped_column(String(16))  # running | paused | stopped | reverted
+    previous: Mapped[str] = mapped_column(String(64), default="")  # offered when reverted
+    reason: Mapped[str] = mapped_column(String(300), default="")  # why it stopped
+    started_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+
+
+class RolloutFailure(Base):
+    """A kiosk said a release failed there (rolled back, or could not install it)."""
+
+    __tablename__ = "rollout_failures"
+    version: Mapped[str] = mapped_column(ForeignKey("releases.version"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(String(40), default="")
     at: Mapped[datetime]

@@ -42,6 +42,7 @@ from kiosk.model import Direction, Event, EventKind, Passage, Reason, Verdict
 from server.exc import AlreadyExists, CodeInvalid, DeviceMismatch, KioskRevoked, Unauthorized
 from server.models import Change, Conflict, EnrollmentCode, EventRow, Kiosk
 from server.office import token_hash
+from server.releases.keys import trusted_public_keys
 from sync.protocol import (
     EVENT_FIELDS,
     Delta,
@@ -56,6 +57,7 @@ from sync.protocol import (
     event_to_json,
     passage_from_json,
     passage_to_json,
+    update_keys_from_json,
 )
 
 # The columns the conflict check reads (rows, not ORM objects: a busy compound has many).
@@ -112,7 +114,8 @@ def enroll(session: Session, request: EnrollRequest, now: datetime) -> EnrollRep
     # Enrolling again (new SD card, or after a revocation) replaces the old credential.
     kiosk.token_hash, kiosk.revoked, kiosk.compound_id = token_hash(token), False, code.compound_id
     kiosk.enrolled_at = now
-    return EnrollReply(request.device_id, code.compound_id, token, now)
+    keys = tuple(trusted_public_keys(session))
+    return EnrollReply(request.device_id, code.compound_id, token, now, keys)
 
 
 def _why_not(code: EnrollmentCode | None) -> CodeInvalid:
@@ -536,6 +539,7 @@ def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
     policy: dict[str, Any] | None = None
     passages: list[dict[str, Any]] = []
     unused: list[tuple[str, str]] = []
+    update_keys: tuple[bytes, ...] | None = None
     cursor, count, photo_chars, more = since, 0, 0, False
     for row in rows:
         payload, cursor, count = row.payload, row.seq, count + 1
@@ -560,6 +564,8 @@ def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
             policy = payload
         elif row.kind == "unused":
             unused += [(u["device_id"], u["event_id"]) for u in payload["unused"]]
+        elif row.kind == "update_keys":
+            update_keys = update_keys_from_json(payload["update_keys"], "change")
     delta = Delta(
         since=since,
         cursor=cursor,
@@ -571,5 +577,6 @@ def _fold(rows: Iterable[Change], since: int, now: datetime) -> DeltaPage:
         policy=policy,
         more=more or count == DELTA_PAGE,
         unused=tuple(unused),
+        update_keys=update_keys,
     )
     return DeltaPage(delta, passages)

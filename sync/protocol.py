@@ -9,9 +9,11 @@ that into a 400 reply and the kiosk into a logged fault, never a crash.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -48,7 +50,8 @@ __all__ = [
 PROTOCOL = "kiosk-sync/1"
 API_PREFIX = "/api/v1"
 SERVER_TIME_HEADER = "X-Server-Time"
-# Kiosk -> office on every request: "version=0.1.0; backlog=3" (the office's gates page).
+# Kiosk -> office on every request: "version=0.1.0; backlog=3" (the office's gates page), and
+# the updater's "update=trial; target=1.4.0; error=..." (docs/updates.md).
 STATUS_HEADER = "X-Kiosk-Status"
 MAX_BATCH = 5000  # events per upload request; the server refuses more with 413
 MAX_DATA_CHARS = 4096  # an event's free-form ``data`` as JSON text
@@ -325,6 +328,9 @@ class EnrollReply:
     compound_id: str
     token: str  # the kiosk's bearer credential; the server keeps only its hash
     server_time: datetime
+    # The office's Ed25519 update keys (raw 32 bytes each) releases are signed with; an office
+    # without releases sends none and an older office leaves the field out.
+    update_keys: tuple[bytes, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -332,6 +338,7 @@ class EnrollReply:
             "compound_id": self.compound_id,
             "token": self.token,
             "server_time": format_time(self.server_time),
+            "update_keys": update_keys_to_json(self.update_keys),
         }
 
     @classmethod
@@ -342,7 +349,31 @@ class EnrollReply:
             _ident(doc.get("compound_id"), "reply.compound_id", DEVICE_RE),
             _typed(doc, "token", str, "reply"),
             parse_time(doc.get("server_time"), "reply.server_time"),
+            update_keys_from_json(doc.get("update_keys", []), "reply.update_keys"),
         )
+
+
+MAX_UPDATE_KEYS = 16
+
+
+def update_keys_to_json(keys: Sequence[bytes]) -> list[str]:
+    return [base64.b64encode(k).decode("ascii") for k in keys]
+
+
+def update_keys_from_json(value: Any, where: str) -> tuple[bytes, ...]:
+    """Base64 raw Ed25519 public keys (32 bytes each), at most MAX_UPDATE_KEYS."""
+    if not isinstance(value, list) or len(value) > MAX_UPDATE_KEYS:
+        raise ProtocolError(where, f"expected a list of at most {MAX_UPDATE_KEYS} keys")
+    keys = []
+    for i, item in enumerate(value):
+        try:
+            raw = base64.b64decode(item if isinstance(item, str) else "!", validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ProtocolError(f"{where}[{i}]", "is not a base64 Ed25519 public key (32 bytes)")
+        keys.append(raw)
+    return tuple(keys)
 
 
 # --- upload -----------------------------------------------------------------------------------
@@ -546,12 +577,19 @@ class Delta:
     # (device id, event id) of passages passed on before, that their kiosk has since said
     # nobody went through (Reason.OPENING_UNUSED): they count for nothing any more.
     unused: tuple[tuple[str, str], ...] = ()
+    # The whole set of update keys to trust (docs/updates.md), when it changed; None: unchanged.
+    update_keys: tuple[bytes, ...] | None = None
 
     @property
     def empty(self) -> bool:
         return not (
             self.revoked or self.households or self.photos or self.passages or self.unused
-        ) and (self.trust is None and self.policy is None and not self.set_aside)
+        ) and (
+            self.trust is None
+            and self.policy is None
+            and not self.set_aside
+            and self.update_keys is None
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -567,6 +605,11 @@ class Delta:
             "more": self.more,
             "passages": [passage_to_json(p) for p in self.passages],
             "unused": [{"device_id": d, "event_id": e} for d, e in self.unused],
+            **(
+                {}
+                if self.update_keys is None
+                else {"update_keys": update_keys_to_json(self.update_keys)}
+            ),
         }
 
     @classmethod
@@ -588,6 +631,9 @@ class Delta:
             passages=_each(doc, "passages", passage_from_json, aside, optional=True),
             unused=_each(doc, "unused", _opening_ref, aside, optional=True),
             set_aside=tuple(aside),
+            update_keys=None
+            if doc.get("update_keys") is None
+            else update_keys_from_json(doc["update_keys"], "delta.update_keys"),
         )
 
 

@@ -16,7 +16,7 @@ from kiosk.office import OfficeData
 from server import gates
 from server import office as office_ops
 from server.local import ServerThread
-from server.models import EventRow, KioskHealth
+from server.models import EventRow, Kiosk, KioskHealth
 from sync.agent import SyncAgent
 from sync.client import Client, software_version
 from sync.protocol import STATUS_HEADER
@@ -92,7 +92,7 @@ def test_a_backlog_in_other_digits_is_ignored(world: World) -> None:
     """A header is read as Latin-1: "²" passes ``isdigit()`` but not ``int()`` (was a 500)."""
     enroll(world)
     with world.office.session() as s:
-        gates.note_kiosk(s, "gate-1", "version=1; backlog=\xb2", NOW)
+        gates.note_kiosk(s, s.get(Kiosk, "gate-1"), "version=1; backlog=\xb2", NOW)
         s.commit()
     assert health(world).backlog is None
 
