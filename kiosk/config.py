@@ -627,7 +627,7 @@ class UpdateSettings:
     )
     trial_s: float = field(
         metadata=spec(
-            "How long a new release has to pass its health check.", lo=60, hi=3600, unit="s"
+            "How long a new release has to pass its health check.", lo=10, hi=3600, unit="s"
         )
     )
     selftest: str = field(

@@ -33,6 +33,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from kiosk.atomic import write_atomic
 from kiosk.exc import SyncError
+from kiosk.update.keys import TrustedKeys
 from sync.protocol import (
     API_PREFIX,
     SERVER_TIME_HEADER,
@@ -370,11 +371,13 @@ def enroll(
     ca_file: str | None = None,
     timeout_s: float = 10.0,
     deadline_s: float | None = None,
+    keys_file: Path | None = None,
 ) -> Credential:
     """Trade a one-time code for this kiosk's credential and save it (mode 0600, atomically).
 
     The request has the client's whole-request deadline (``deadline_s``, default three times
     ``timeout_s``): an office that answers a byte a second cannot hold ``kiosk enroll``.
+    The office's update keys (releases are signed with them) go to ``keys_file``.
     """
     client = Client(server_url, "", timeout_s, ca_file or True, deadline_s=deadline_s)
     try:
@@ -385,4 +388,6 @@ def enroll(
         client.close()
     credential = Credential(server_url, answer.device_id, answer.compound_id, answer.token)
     credential.save(credential_file)
+    if keys_file is not None:
+        TrustedKeys(keys_file).replace(answer.update_keys)
     return credential

@@ -23,9 +23,9 @@ from kiosk.exc import KioskError, StoreError
 from kiosk.update.ab import AB
 from kiosk.update.download import Cache, RateLimit
 from kiosk.update.install import Installer
-from kiosk.update.keys import TrustedKeys
+from kiosk.update.keys import TrustedKeys, keys_file
 from kiosk.update.trial import Check, Trial
-from kiosk.update.updater import Updater, in_busy_hours, run_every, tell
+from kiosk.update.updater import Updater, in_busy_hours, tell
 
 log = logging.getLogger("kiosk.update")
 
@@ -104,7 +104,7 @@ class Updates:
         cache = Cache(update_dir(config) / "cache")
         return Updater(
             self.source,
-            TrustedKeys(update_dir(config) / "keys.json"),
+            TrustedKeys(keys_file(config.device.data_dir)),
             cache,
             Installer(self.ab.slots, cache),
             self.ab,
@@ -164,17 +164,21 @@ def start(
         log.info("fleet updates off: %s", why_off)
         return None
     updates = Updates(app, agent, stop.set)
-    trial = updates.trial()
-    if trial.pending():
-        checks = updates.checks(ui_pulse, selftest_problem)
-        threading.Thread(
-            target=trial.judge, args=(checks,), name="kiosk-trial", daemon=True
-        ).start()
-    else:
-        state = updates.ab.state() if updates.ab else {}
-        if state.get("phase") == "rolled_back":
-            tell(updates.client.status, "rolled_back", str(state.get("failed")), str(state["why"]))
-        run_every(updates.updater().step, config.updates.check_s, stop)
+    trial, updater = updates.trial(), updates.updater()
+    checks = updates.checks(ui_pulse, selftest_problem)
+    state = updates.ab.state() if updates.ab else {}
+    if state.get("phase") == "rolled_back":
+        tell(updates.client.status, "rolled_back", str(state.get("failed")), str(state["why"]))
+
+    def work() -> None:
+        """Judge this version when it is on trial; then (when it passed) look for releases."""
+        if trial.pending() and not trial.judge(checks):
+            return  # rolled back: the service restarts into the previous version
+        while not stop.is_set():
+            updater.step()
+            stop.wait(config.updates.check_s)
+
+    threading.Thread(target=work, name="kiosk-updates", daemon=True).start()
     return updates
 
 

@@ -1,6 +1,6 @@
 """Install a downloaded release beside the running one: a new virtual environment in
 ``ROOT/releases/<version>/venv`` (``--system-site-packages`` as setup.sh makes it, for apt's
-libcamera and lgpio), pip taking packages *only* from the release's own wheels
+libcamera and lgpio), the running version's pip taking packages *only* from the release's wheels
 (``--no-index --find-links``), then an import check; ``.installed`` is written last.
 
 The event log, the configuration and the office cache live in the data dir and /etc, never in a
@@ -64,11 +64,15 @@ class Installer:
                 _link(self.cache.path(file), wheels / file.name)
         venv = folder / "venv"
         python = self.python or base_python()
-        self._run("venv", [python, "-m", "venv", "--system-site-packages", str(venv)])
+        # No pip inside: the running version's pip installs into it (--python), which is
+        # quicker and keeps a release folder to what the release brought.
+        argv = [python, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)]
+        self._run("venv", argv)
         kiosk_wheel = manifest.file(FileKind.WHEEL)
         assert kiosk_wheel is not None  # the manifest's parser insists on one
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-index"]
-        pip += ["--no-cache-dir", "--find-links", str(wheels), str(wheels / kiosk_wheel.name)]
+        pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install"]
+        pip += ["--quiet", "--no-index", "--no-cache-dir", "--disable-pip-version-check"]
+        pip += ["--find-links", str(wheels), str(wheels / kiosk_wheel.name)]
         self._run("pip", pip)
         imports = "import " + ", ".join(self.check_modules)
         self._run("import check", [str(venv / "bin" / "python"), "-c", imports])

@@ -15,13 +15,18 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from kiosk.atomic import write_atomic
 from kiosk.exc import KioskError
 
-__all__ = ["TrustedKeys", "UpdateKeyError", "parse_key"]
+__all__ = ["TrustedKeys", "UpdateKeyError", "keys_file", "parse_key"]
 
 MAX_KEYS = 16  # as sync.protocol.MAX_UPDATE_KEYS
 
 
 class UpdateKeyError(KioskError, ValueError):
     """An update key is not a base64 raw Ed25519 public key."""
+
+
+def keys_file(data_dir: Path) -> Path:
+    """Where a kiosk with this data dir keeps its trusted update keys."""
+    return Path(data_dir) / "update" / "keys.json"
 
 
 def parse_key(text: str) -> ed25519.Ed25519PublicKey:

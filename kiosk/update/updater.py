@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import time
@@ -120,16 +119,3 @@ class Updater:
         self.installer.install(manifest)
         self.ab.slots.prune({self.running, version})
         tell(self.status, "ready", version)
-
-
-def run_every(step: Callable[[], None], every_s: float, stop: threading.Event) -> threading.Thread:
-    """Call ``step`` now and then every ``every_s`` until ``stop`` is set, in a daemon thread."""
-
-    def loop() -> None:
-        while not stop.is_set():
-            step()
-            stop.wait(every_s)
-
-    thread = threading.Thread(target=loop, name="kiosk-updater", daemon=True)
-    thread.start()
-    return thread
