@@ -25,6 +25,7 @@ BENCHES = [
     "idle_poll",
     "osdp",
     "office",
+    "update",
 ]
 
 

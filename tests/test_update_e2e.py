@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from bench.update_fleet import KioskBox, fake_kiosk_wheel
 from kiosk.update.ab import AB, Slots
 from kiosk.update.download import Cache, RateLimit
 from kiosk.update.install import Installer
@@ -28,7 +29,6 @@ from server.releases import keys, rollout
 from server.releases.store import Store, add_release
 from sync.client import Client
 from sync.releases import OfficeReleases
-from tests.update_fleet import KioskBox, fake_kiosk_wheel
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,5 @@
-"""Kiosks on this machine for the update tests: fake kiosk releases and a systemd stand-in.
+"""Kiosks on this machine for the update tests and bench.update: fake kiosk releases and a
+systemd stand-in.
 
 A fake release is a real wheel named checkpoint-kiosk with the version asked for and a ``kiosk``
 console script; its only module is a .pth file that puts this checkout and the test's own
@@ -39,8 +40,15 @@ BROKEN_NETWORK = (
 )
 
 
-def fake_kiosk_wheel(folder: Path, version: str, *, broken_network: bool = False) -> Path:
-    """A checkpoint-kiosk wheel of ``version`` that runs this checkout (see the docstring)."""
+def fake_kiosk_wheel(
+    folder: Path,
+    version: str,
+    *,
+    broken_network: bool = False,
+    payload: dict[str, str] | None = None,
+) -> Path:
+    """A checkpoint-kiosk wheel of ``version`` that runs this checkout (see the docstring);
+    ``payload`` adds files (name: text) that are carried, never imported (a wheel's bulk)."""
     info = f"checkpoint_kiosk-{version}.dist-info"
     paths = dict.fromkeys(
         [str(REPO), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
@@ -51,11 +59,12 @@ def fake_kiosk_wheel(folder: Path, version: str, *, broken_network: bool = False
         f"{info}/METADATA": f"Metadata-Version: 2.1\nName: checkpoint-kiosk\nVersion: {version}\n",
         f"{info}/WHEEL": WHEEL_FILE,
         f"{info}/entry_points.txt": "[console_scripts]\nkiosk = kiosk.cli:main\n",
+        **{f"checkpoint_kiosk_payload/{name}": text for name, text in (payload or {}).items()},
     }
     record = [f"{name},sha256={_digest(text)},{len(text.encode())}" for name, text in files.items()]
     files[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,"]) + "\n"
     path = folder / f"checkpoint_kiosk-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as wheel:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
         for name, text in files.items():
             wheel.writestr(name, text)
     return path
