@@ -65,6 +65,7 @@ _OPEN_HINTS = {
 }
 _OUT_TEMPORARY_ON = 5
 _OUT_PERMANENT_OFF = 1
+_OUT_MAX_TENTHS = 0xFFFF  # osdp_OUT's timer: 16 bits of 100 ms
 _STATUS_INPUT = 0  # osdp.StatusReportType
 _STATUS_OUTPUT = 1
 _EVENT_MFGREP = 3  # osdp.Event
@@ -206,6 +207,7 @@ class OsdpController(Device):
         max_open_s: float = 10.0,
         reconnect_s: float = 2.0,
         channel: Any = None,
+        alarm_output: int = -1,
     ) -> None:
         osdp = _osdp()
         self.address = address
@@ -228,6 +230,8 @@ class OsdpController(Device):
         self.door = RemoteContact(self, 0)
         self.exit_button = RemoteContact(self, 1)
         self.indicator = RemoteIndicator(self)
+        # a booth light or siren on one of the controller's outputs (drivers.base.Beacon)
+        self.beacon = RemoteBeacon(self, alarm_output) if alarm_output > 0 else None
         self.also_close: list[Callable[[], None]] = []  # e.g. a simulated controller
         self._stop = threading.Event()
         self._reconnect_s = reconnect_s
@@ -404,6 +408,28 @@ class RemoteGate:
             self.close_gate()
         finally:
             self._ctl.close()
+
+
+class RemoteBeacon:
+    """A booth light or siren on the controller's output ``output`` (drivers.base.Beacon),
+    switched with a timed osdp_OUT, so the controller turns it off on time by itself."""
+
+    def __init__(self, ctl: OsdpController, output: int) -> None:
+        self._ctl = ctl
+        self.output = output
+
+    def light_for(self, seconds: float) -> None:
+        """On now, off again after ``seconds`` (a newer call starts the time again)."""
+        tenths = min(_OUT_MAX_TENTHS, max(1, math.ceil(seconds * 10)))
+        try:
+            self._ctl.submit({"command": _command("Output"), "output_no": self.output,
+                              "control_code": _OUT_TEMPORARY_ON,
+                              "timer_count": tenths})  # fmt: skip
+        except HardwareError as e:  # the alarm itself is on the screen and in the log
+            log.warning("booth light on the gate controller not switched on: %s", e)
+
+    def close(self) -> None:
+        pass
 
 
 class RemoteContact:

@@ -7,6 +7,7 @@ from door import Door, Input
 from events import EventRing
 from keys import KeyFile
 from link import Framer
+from output import Output
 from pd import Peripheral
 from signals import Signals
 
@@ -41,6 +42,8 @@ class Controller:
             pin(cfg.RED_PIN, pin.OUT, value=0),
             pin(cfg.BUZZER_PIN, pin.OUT, value=0),
         )
+        # OSDP output 1: the booth light or siren (output 0 is the door's relay)
+        self.alarm = Output(pin(cfg.ALARM_PIN, pin.OUT, value=0)) if cfg.ALARM_PIN >= 0 else None
         if not cfg.SERIAL:
             uid = machine.unique_id()
             cfg.SERIAL = uid[-4] | uid[-3] << 8 | uid[-2] << 16 | uid[-1] << 24
@@ -53,6 +56,7 @@ class Controller:
         held = bool(jumper.value()) == cfg.INSTALL_ACTIVE_HIGH  # read once: at boot only
         keys = KeyFile(cfg.KEY_FILE)
         self.pd = Peripheral(cfg, self.door, self.signals, self.events, keys, random, held, now)
+        self.pd.alarm = self.alarm
         if self.pd.key_damaged:
             self.signals.led.command(_KEY_DAMAGED_LED, 0, now)
         self.rx = bytearray(64)
@@ -66,8 +70,7 @@ class Controller:
     def tick(self, now):
         """One pass: read the line, answer whole frames, run the door's timers."""
         if self.maintenance:
-            self.door.tick(now)
-            self.signals.tick(now)
+            self._run_timers(now)
             if ticks_diff(now, self.maintenance_end) >= 0:
                 self.machine.reset()  # nobody came to flash: back to a normal boot
             return
@@ -78,10 +81,15 @@ class Controller:
                     self._answer(now)
         self.framer.expire(now)
         online = self.door.online
-        self.door.tick(now)
+        self._run_timers(now)
         if online and not self.door.online:
             self.pd.sc.end()  # the host must authenticate afresh when it comes back
+
+    def _run_timers(self, now):
+        self.door.tick(now)
         self.signals.tick(now)
+        if self.alarm is not None:
+            self.alarm.tick(now)
 
     def _answer(self, now):
         fr = self.framer

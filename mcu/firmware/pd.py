@@ -61,7 +61,7 @@ _INSTALL_OK = (_POLL, _ID, _CAP, _LSTAT, _ISTAT, _OSTAT, _KEYSET)
 _CAPS = bytes(
     (
         1, 1, 4,  # contact status monitoring: door, exit button, tamper, fire
-        2, 3, 1,  # output control: the relay, on/off and timed commands (section 7.5)
+        2, 3, 2,  # output control: the relay and output 1, on/off and timed (section 7.5)
         4, 1, 1,  # reader LED control: LED 0, green and red (amber: both)
         5, 1, 1,  # buzzer
         8, 1, 0,  # CRC-16
@@ -81,6 +81,7 @@ class Peripheral:
         self.signals = signals
         self.events = events
         self.keys = keys
+        self.alarm = None  # output 1 (output.Output), when the board has one
         self.maint_file = cfg.MAINT_FILE
         self.restart = False  # restart the board once the reply is sent
         self.key_damaged = False
@@ -228,6 +229,8 @@ class Peripheral:
             return self._reply(_PDID, 12, seq, mark)
         if cmd == _CAP:
             out[: len(_CAPS)] = _CAPS
+            if self.alarm is None:
+                out[5] = 1  # function 2's count: the relay alone
             return self._reply(_PDCAP, len(_CAPS), seq, mark)
         if cmd == _LSTAT:
             out[0] = 1 if self.door.tamper.active else 0
@@ -238,8 +241,7 @@ class Peripheral:
             self.reported[:] = out[:n]
             return self._reply(_ISTATR, n, seq, mark)
         if cmd == _OSTAT:
-            out[0] = 1 if self.door.on else 0
-            return self._reply(_OSTATR, 1, seq, mark)
+            return self._reply(_OSTATR, self._output_states(), seq, mark)
         if cmd == _OUT:
             return self._output(f, at, size, seq, mark, now)
         if cmd == _LED:
@@ -269,13 +271,25 @@ class Peripheral:
     def _output(self, f, at, size, seq, mark, now):
         if size == 0 or size % 4:
             return self._nak(_NAK_CMD_LEN, seq, mark)
+        last = 0 if self.alarm is None else 1
         for r in range(at, at + size, 4):
-            if f[r] != 0 or f[r + 1] > 6:  # output 0 only; control codes 0..6
+            if f[r] > last or f[r + 1] > 6:  # outputs 0 (relay) and 1; control codes 0..6
                 return self._nak(_NAK_RECORD, seq, mark)
         for r in range(at, at + size, 4):
-            self.door.output(f[r + 1], (f[r + 2] | (f[r + 3] << 8)) * 100, now)
+            ms = (f[r + 2] | (f[r + 3] << 8)) * 100
+            if f[r] == 0:
+                self.door.output(f[r + 1], ms, now)
+            elif self.alarm is not None:
+                self.alarm.command(f[r + 1], ms, now)
+        return self._reply(_OSTATR, self._output_states(), seq, mark)
+
+    def _output_states(self):
+        """osdp_OSTATR's data in ``out``: one byte a output; returns its length."""
         self.out[0] = 1 if self.door.on else 0
-        return self._reply(_OSTATR, 1, seq, mark)
+        if self.alarm is None:
+            return 1
+        self.out[1] = 1 if self.alarm.on else 0
+        return 2
 
     def _manufacturer(self, f, at, size, seq, mark):
         # osdp_MFG: our vendor code and one command byte. Like every command but ID and CAP

@@ -27,6 +27,7 @@ class Settings:
     GREEN_PIN = const(16)
     RED_PIN = const(17)
     BUZZER_PIN = const(18)
+    ALARM_PIN = const(19)  # OSDP output 1: booth light or siren (through a relay); -1: none
     INSTALL_PIN = const(14)  # install jumper: held at boot with no key file, install mode
     # Inputs are pulled up; True: the input is active when its pin reads high.
     DOOR_ACTIVE_HIGH = True  # reed contact to ground opens with the door

@@ -21,9 +21,9 @@ from machine import Reset, board
 
 _FIRMWARE = (
     "settings", "link", "events", "sc", "aes", "door", "signals", "keys", "maintenance", "pd",
-    "controller", "main",
+    "controller", "main", "output",
 )  # fmt: skip
-_OUTPUTS = ("relay", "green", "red", "buzzer")
+_OUTPUTS = ("relay", "green", "red", "buzzer", "alarm")  # alarm: OSDP output 1
 _INPUTS = ("door", "exit", "tamper", "fire", "install")  # install: the jumper read at boot
 
 
