@@ -178,7 +178,8 @@ def flash_commands(device: str, firmware: Path, staging: Path) -> list[list[str]
     """The mpremote invocations that install the firmware and its files on a Pico."""
     base = _mpremote(device)
     files = sorted(str(p) for p in firmware.glob("*.py"))
-    copy = [*base, "fs", "cp", *files, str(staging / "config.json"), str(staging / "scbk.hex"), ":"]
+    board_files = [str(staging / name) for name in ("slots.json", "config.json", "scbk.hex")]
+    copy = [*base, "fs", "cp", *files, *board_files, ":"]
     return [copy, [*base, "reset"]]
 
 
@@ -208,6 +209,8 @@ def run_flash(args: argparse.Namespace) -> int:
         staging = Path(scratch)
         (staging / "config.json").write_text(json.dumps(site_settings(config), indent=1))
         (staging / "scbk.hex").write_text(key.hex())
+        # run what is copied now, not a firmware an earlier update left in fw_a or fw_b
+        (staging / "slots.json").write_text(json.dumps({"slot": ""}))
         firmware = args.firmware or FIRMWARE_DIR
         if not (firmware / "main.py").is_file():
             raise ConfigError(f"--firmware {firmware}: no main.py there (give mcu/firmware)")

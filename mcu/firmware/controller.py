@@ -3,6 +3,7 @@
 from time import ticks_add, ticks_diff
 
 import events as ev
+import slots
 from door import Door, Input
 from events import EventRing
 from keys import KeyFile
@@ -22,6 +23,8 @@ class Controller:
         self.machine = machine
         self.maintenance = False
         self.maintenance_end = now
+        self.trial = False  # a new firmware that has not reached the host yet
+        self.trial_end = now
         pin = machine.Pin
         self.relay = pin(cfg.RELAY_PIN, pin.OUT, value=0)  # first: the relay off
 
@@ -67,6 +70,26 @@ class Controller:
         self.maintenance = True
         self.maintenance_end = ticks_add(now, ms)
 
+    def on_trial(self, now, ms):
+        """This is a new firmware's first boot: it is kept once the host has spoken to it in
+        a secure session; if that has not happened within ``ms``, the board restarts and the
+        boot selector runs the previous firmware (slots.py)."""
+        self.trial = True
+        self.trial_end = ticks_add(now, ms)
+        self.firmware_event(1, now)
+
+    def firmware_event(self, value, now):
+        """Tell the host: 0 a trial firmware gave way, 1 this one is on trial, 2 it is kept."""
+        self.events.push(ev.FIRMWARE, value, now)
+
+    def _trial_over(self, now):
+        if self.door.online:  # an authenticated command with the site's key
+            slots.commit()
+            self.trial = False
+            self.firmware_event(2, now)
+        elif ticks_diff(now, self.trial_end) >= 0:
+            self.machine.reset()  # never reached the host: the previous firmware runs next
+
     def tick(self, now):
         """One pass: read the line, answer whole frames, run the door's timers."""
         if self.maintenance:
@@ -84,6 +107,8 @@ class Controller:
         self._run_timers(now)
         if online and not self.door.online:
             self.pd.sc.end()  # the host must authenticate afresh when it comes back
+        if self.trial:
+            self._trial_over(now)
 
     def _run_timers(self, now):
         self.door.tick(now)
@@ -108,4 +133,4 @@ class Controller:
                     pass
                 self.de.value(0)
         if self.pd.restart:
-            self.machine.reset()  # the reply is out: restart into the maintenance boot
+            self.machine.reset()  # the reply is out: restart (maintenance boot, new firmware)

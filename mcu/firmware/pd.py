@@ -14,6 +14,8 @@ from keys import KeyDamaged
 from link import checksum, crc16
 from micropython import const
 from sc import SCBK_D, Session
+from transfer import DONE, Receiver
+from version import VERSION
 
 # commands
 _POLL = const(0x60)
@@ -28,6 +30,7 @@ _BUZ = const(0x6A)
 _KEYSET = const(0x75)
 _CHLNG = const(0x76)
 _SCRYPT = const(0x77)
+_FILETRANSFER = const(0x7C)
 _MFG = const(0x80)
 # replies
 _ACK = const(0x40)
@@ -39,6 +42,7 @@ _ISTATR = const(0x49)
 _OSTATR = const(0x4A)
 _CCRYPT = const(0x76)
 _RMAC_I = const(0x78)
+_FTSTAT = const(0x7A)
 _MFGREP = const(0x90)
 # NAK reasons (OSDP 2.2 section 7.3)
 _NAK_CMD_LEN = const(2)
@@ -82,6 +86,7 @@ class Peripheral:
         self.events = events
         self.keys = keys
         self.alarm = None  # output 1 (output.Output), when the board has one
+        self.receiver = Receiver(cfg.UPDATE_MAX)
         self.maint_file = cfg.MAINT_FILE
         self.restart = False  # restart the board once the reply is sent
         self.key_damaged = False
@@ -225,7 +230,7 @@ class Peripheral:
             out[4] = 1  # version
             for i in range(4):
                 out[5 + i] = (self.serial >> (8 * i)) & 0xFF
-            out[9:12] = b"\x01\x00\x00"  # firmware 1.0.0
+            out[9:12] = bytes(VERSION)  # firmware major, minor, build
             return self._reply(_PDID, 12, seq, mark)
         if cmd == _CAP:
             out[: len(_CAPS)] = _CAPS
@@ -266,7 +271,28 @@ class Peripheral:
             return self._confirm(f, at, size, seq, mark, now)
         if cmd == _MFG:
             return self._manufacturer(f, at, size, seq, mark)
+        if cmd == _FILETRANSFER:
+            return self._file_transfer(f, at, size, seq, mark)
         return self._nak(_NAK_UNKNOWN, seq, mark)
+
+    def _file_transfer(self, f, at, size, seq, mark):
+        # A firmware bundle (transfer.py). Like every command but ID and CAP it only gets
+        # here inside a secure session, and not in one made with SCBK-D.
+        if size < 11 or size != 11 + (f[at + 9] | f[at + 10] << 8):
+            return self._nak(_NAK_CMD_LEN, seq, mark)
+        total = f[at + 1] | f[at + 2] << 8 | f[at + 3] << 16 | f[at + 4] << 24
+        offset = f[at + 5] | f[at + 6] << 8 | f[at + 7] << 16 | f[at + 8] << 24
+        data = memoryview(f)[at + 11 : at + size]
+        status = self.receiver.fragment(f[at], total, offset, data)
+        if status == DONE:
+            self.restart = True  # into the new firmware, once this reply is out
+        out = self.out
+        out[0] = 1  # FtAction: other commands may come between fragments
+        out[1] = out[2] = 0  # FtDelay: none
+        out[3] = status & 0xFF
+        out[4] = (status >> 8) & 0xFF
+        out[5] = out[6] = 0  # FtUpdateMsgMax: no change
+        return self._reply(_FTSTAT, 7, seq, mark)
 
     def _output(self, f, at, size, seq, mark, now):
         if size == 0 or size % 4:

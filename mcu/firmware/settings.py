@@ -45,6 +45,8 @@ class Settings:
     WDT_MS = const(2000)
     MAINT_MS = const(300000)  # a maintenance boot (kiosk mcu flash) lasts at most this long
     EVENTS = const(64)  # event records kept for the host
+    TRIAL_MS = const(60000)  # a new firmware must reach the host this soon or give way
+    UPDATE_MAX = const(262144)  # the largest firmware bundle taken over OSDP (bytes)
     KEY_FILE = "scbk.hex"
     MAINT_FILE = "maintenance"  # present: the next boot is a maintenance boot
 
