@@ -54,6 +54,7 @@ EVENT_KINDS = {
     10: "relay",
     11: "auth_failed",
     12: "key",  # 0 no key, 1 key set (boot or osdp_KEYSET), 2 install mode, 3 key file damaged
+    13: "firmware",  # 0 a new firmware gave way to the previous one, 1 on trial, 2 kept
 }
 _BAUDS = {9600: termios.B9600, 19200: termios.B19200, 38400: termios.B38400,
           57600: termios.B57600, 115200: termios.B115200, 230400: termios.B230400}  # fmt: skip
@@ -301,6 +302,37 @@ class OsdpController(Device):
             " its firmware predates maintenance boots or refused it; see docs/hardware.md,"
             " 'Updating the firmware'"
         )
+
+    @property
+    def firmware_version(self) -> str:
+        """The controller's firmware version from its osdp_PDID, e.g. "1.1.0" ("" unknown)."""
+        self._check_open()
+        try:
+            number = self._cp.get_pd_id(self.address).firmware_version
+        except (AttributeError, KeyError, UnboundLocalError):  # no osdp_PDID seen yet
+            return ""
+        return f"{number >> 16 & 0xFF}.{number >> 8 & 0xFF}.{number & 0xFF}"
+
+    def send_file(self, file_id: int, data: bytes) -> None:
+        """Start an osdp_FILETRANSFER of ``data`` as file ``file_id`` (libosdp sends the
+        fragments between its other commands; ``file_progress`` follows it)."""
+
+        def read(size: int, offset: int) -> bytes:
+            # libosdp's binding fails on an empty answer; past the end the controller
+            # refuses the extra byte (more than the size it was given)
+            return data[offset : offset + size] or b"\x00"
+
+        fops = {"open": lambda _id, _size: len(data), "read": read,
+                "write": lambda _data, _offset: -1, "close": lambda _id: None}  # fmt: skip
+        self._check_open()
+        self._cp.register_file_ops(self.address, fops)
+        self.submit({"command": _command("FileTransfer"), "id": file_id, "flags": 0})
+
+    def file_progress(self) -> tuple[int, int] | None:
+        """(bytes acknowledged, size) of the running file transfer; None when none runs."""
+        self._check_open()
+        status = self._cp.get_file_tx_status(self.address)
+        return (int(status["offset"]), int(status["size"])) if status else None
 
     def subscribe(self, listener: Callable[[ControllerEvent], None]) -> None:
         """Call ``listener`` for every new event (from libosdp's thread)."""

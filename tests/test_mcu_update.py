@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 FIRMWARE_EVENT, EGRESS = 13, 9
 TRIAL_MS = 5000
 SITE = {"OFFLINE_MS": 60000, "MAX_OPEN_MS": 60000, "TRIAL_MS": TRIAL_MS, "EGRESS_OPEN_MS": 3000}
+RESTART_MS = 600  # the board restarts 500 ms after the last fragment's answer
 FRAGMENT = 224  # the largest that keeps a secure frame within the controller's 256 bytes
 OLD = [1, 1, 0]
 
@@ -83,6 +84,7 @@ def test_a_good_update_runs_on_trial_and_is_kept_once_it_answers_securely(tmp_pa
     with controller() as (vm, cp):
         statuses = send(cp, bundle.data)
         assert statuses[-1] == 1 and set(statuses[:-1]) <= {0}
+        vm.advance(RESTART_MS)
         assert vm.state["boots"] == 2  # it restarted into the new firmware
         assert vm.state["firmware"]["trial"]
         assert version_and_slots(vm) == ([1, 2, 0], {"slot": "", "trial": "fw_a", "tries": 1})
@@ -111,7 +113,7 @@ def test_a_firmware_that_never_comes_up_gives_way_to_the_previous_one(
     bundle = build_bundle(firmware(tmp_path / "new", **broken), previous=FIRMWARE_DIR)
     with controller() as (vm, cp):
         assert send(cp, bundle.data)[-1] == 1
-        vm.advance(TRIAL_MS + 100)  # a silent one has its trial time
+        vm.advance(RESTART_MS + TRIAL_MS + 100)  # a silent one has its trial time
         cp.open_session()
         cp.secure(POLL)
         assert vm.state["online"]  # the previous firmware answers again
@@ -126,7 +128,7 @@ def test_a_power_cut_during_the_trial_brings_the_previous_firmware_back(tmp_path
     bundle = build_bundle(firmware(tmp_path / "new"), previous=FIRMWARE_DIR)
     with controller() as (vm, cp):
         send(cp, bundle.data)
-        vm.advance(1000)
+        vm.advance(RESTART_MS + 1000)
         assert vm.state["firmware"]["trial"]  # it runs, but the host has not spoken to it
         vm.reset()
         assert version_and_slots(vm) == (OLD, {"slot": ""})
@@ -203,4 +205,5 @@ def test_egress_works_while_a_bundle_arrives(tmp_path: Path) -> None:
         statuses = [status(cp.secure(FILETRANSFER, chunk(bundle.data, off)))
                     for off in range(half, len(bundle.data), FRAGMENT)]  # fmt: skip
         assert statuses[-1] == 1
-        assert not vm.relay  # restarted into the new firmware: locked
+        vm.advance(RESTART_MS)
+        assert vm.state["boots"] == 2 and not vm.relay  # restarted into the new one: locked

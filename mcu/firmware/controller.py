@@ -8,10 +8,14 @@ from door import Door, Input
 from events import EventRing
 from keys import KeyFile
 from link import Framer
+from micropython import const
 from output import Output
 from pd import Peripheral
 from signals import Signals
 
+# After the last fragment of a firmware bundle: time for its osdp_FTSTAT to reach the host
+# and be taken as the end of the transfer before the board restarts into the new firmware.
+_UPDATE_RESTART_MS = const(500)
 # osdp_LED record, permanent part: red 200 ms on, 200 ms off, until the board is mended
 _KEY_DAMAGED_LED = bytes((0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 1, 0))
 
@@ -25,6 +29,7 @@ class Controller:
         self.maintenance_end = now
         self.trial = False  # a new firmware that has not reached the host yet
         self.trial_end = now
+        self.restart_at = None  # a new firmware is staged: restart into it then
         pin = machine.Pin
         self.relay = pin(cfg.RELAY_PIN, pin.OUT, value=0)  # first: the relay off
 
@@ -109,6 +114,8 @@ class Controller:
             self.pd.sc.end()  # the host must authenticate afresh when it comes back
         if self.trial:
             self._trial_over(now)
+        if self.restart_at is not None and ticks_diff(now, self.restart_at) >= 0:
+            self.machine.reset()  # the boot selector installs the staged firmware
 
     def _run_timers(self, now):
         self.door.tick(now)
@@ -133,4 +140,6 @@ class Controller:
                     pass
                 self.de.value(0)
         if self.pd.restart:
-            self.machine.reset()  # the reply is out: restart (maintenance boot, new firmware)
+            self.machine.reset()  # the reply is out: restart into the maintenance boot
+        if self.pd.staged and self.restart_at is None:
+            self.restart_at = ticks_add(now, _UPDATE_RESTART_MS)

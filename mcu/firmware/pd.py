@@ -89,6 +89,7 @@ class Peripheral:
         self.receiver = Receiver(cfg.UPDATE_MAX)
         self.maint_file = cfg.MAINT_FILE
         self.restart = False  # restart the board once the reply is sent
+        self.staged = False  # a new firmware is staged: restart into it soon (controller.py)
         self.key_damaged = False
         try:
             self.scbk = keys.load()
@@ -285,7 +286,7 @@ class Peripheral:
         data = memoryview(f)[at + 11 : at + size]
         status = self.receiver.fragment(f[at], total, offset, data)
         if status == DONE:
-            self.restart = True  # into the new firmware, once this reply is out
+            self.staged = True
         out = self.out
         out[0] = 1  # FtAction: other commands may come between fragments
         out[1] = out[2] = 0  # FtDelay: none
