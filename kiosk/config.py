@@ -338,6 +338,14 @@ def _baud_problem(baud: int) -> str:
     return "" if baud in GATE_BAUDS else f"{baud} is not one of {', '.join(map(str, GATE_BAUDS))}"
 
 
+def _alarm_output_problem(output: int) -> str:
+    if output in (-1, 1):
+        return ""
+    if output == 0:
+        return "0 is the door's relay; the booth light is on output 1 (or -1 for none)"
+    return f"{output} is not an output of the controller: 1, or -1 for none"
+
+
 @dataclass(frozen=True, slots=True)
 class GateSettings:
     """[gate] what drives the relay: the Pi's own pins, or the gate controller (mcu/) over OSDP."""
@@ -388,6 +396,14 @@ class GateSettings:
     )
     fire_opens: bool = field(
         metadata=spec("A fire alarm on the controller's fire input holds the door unlocked.")
+    )
+    alarm_output: int = field(
+        metadata=spec(
+            "The controller's output for a booth light or siren (osdp): 1, its second output"
+            " (GP19 on the Pico, docs/hardware.md), on for [gpio] alarm_light_s at a new door"
+            " or fever alarm; -1: none ([gpio] alarm_light_pin may still light one on the Pi).",
+            check=_alarm_output_problem,
+        )
     )
 
 
