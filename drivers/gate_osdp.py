@@ -414,6 +414,11 @@ class RemoteGate:
         self._ctl = ctl
 
     @property
+    def controller(self) -> OsdpController:
+        """The controller behind this relay (a fleet update sends it its firmware)."""
+        return self._ctl
+
+    @property
     def is_open(self) -> bool:
         return self._ctl._relay
 

@@ -262,3 +262,45 @@ def test_a_failed_check_rolls_back_says_why_and_restarts(
     }
     assert trial.ab.slots.current() == "1.0" and restarts == ["restart"]
     assert trial.status == {"update": "rolled_back", "target": "2.0", "error": "sync: no answer"}
+
+
+def test_the_controller_firmware_goes_out_after_the_trial_passed_not_before(
+    tmp_path: Path, office: FakeOffice
+) -> None:
+    from drivers.gate_bundle import MAGIC
+    from kiosk.update.firmware import send_after_trial
+
+    trial, _ = on_trial(tmp_path, office)
+    release = trial.ab.slots.folder("2.0")
+    (release / "mcu").mkdir()
+    (release / "mcu" / "fw.bin").write_bytes(MAGIC + b"{}\n")
+    sent: list[bytes] = []
+
+    def send(controller: object, bundle: bytes) -> str:
+        assert trial.ab.state()["phase"] == "running"  # the kiosk's own trial is over
+        sent.append(bundle)
+        return "1.1.0"
+
+    trial.after_commit = [send_after_trial(release, object(), trial.status, "2.0", send)]
+    assert not Trial(trial.ab, "2.0", {}, lambda: None, trial.after_commit).judge(
+        [("sync", lambda left: "down")]
+    )
+    assert sent == []  # rolled back: the controller keeps its firmware
+    trial.ab.switch("2.0")
+    trial.ab.settle()
+    assert trial.judge([])
+    assert sent == [MAGIC + b"{}\n"]
+
+
+def test_a_zipped_firmware_folder_is_sent_as_a_bundle_of_every_file(tmp_path: Path) -> None:
+    import zipfile
+
+    from drivers.gate_bundle import MAGIC
+    from kiosk.update.firmware import bundle_of
+
+    source = Path(__file__).resolve().parents[1] / "mcu" / "firmware"
+    archive = tmp_path / "fw.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in sorted(source.glob("*.py")):
+            z.write(path, path.name)
+    assert bundle_of(archive).startswith(MAGIC)

@@ -22,6 +22,7 @@ from typing import Any
 from kiosk.exc import KioskError, StoreError
 from kiosk.update.ab import AB
 from kiosk.update.download import Cache, RateLimit
+from kiosk.update.firmware import send_after_trial
 from kiosk.update.install import Installer
 from kiosk.update.keys import TrustedKeys, keys_file
 from kiosk.update.trial import Check, Trial
@@ -86,8 +87,17 @@ class Updates:
         self.source = OfficeReleases(self.client)
 
     def trial(self) -> Trial:
+        """The health check of this version; once it passed, the release's controller firmware
+        goes to the gate controller (when the gate is one)."""
+        from drivers.gate_update import update_controller
+
         assert self.ab is not None
-        return Trial(self.ab, self.running, self.client.status, self.restart)
+        controller = getattr(self.app.kiosk.hw.gate, "controller", None)
+        release = self.ab.slots.folder(self.running)
+        firmware = send_after_trial(
+            release, controller, self.client.status, self.running, update_controller
+        )
+        return Trial(self.ab, self.running, self.client.status, self.restart, [firmware])
 
     def checks(self, ui_pulse: Callable[[], Any] | None, selftest_problem: str) -> list[Check]:
         """The health checks; ``ui_pulse`` is None when the kiosk runs without a screen."""

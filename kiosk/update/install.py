@@ -25,6 +25,7 @@ from kiosk.update.manifest import FileKind, Manifest
 __all__ = ["InstallError", "Installer"]
 
 CHECK_MODULES = ("kiosk.cli", "sync.agent", "drivers")
+MCU_FOLDER = "mcu"  # in a release's folder: its controller firmware, as the manifest names it
 PIP_TIMEOUT_S = 900.0
 
 
@@ -77,8 +78,9 @@ class Installer:
         imports = "import " + ", ".join(self.check_modules)
         self._run("import check", [str(venv / "bin" / "python"), "-c", imports])
         mcu = manifest.file(FileKind.MCU)
-        if mcu is not None:
-            _link(self.cache.path(mcu), folder / mcu.name)
+        if mcu is not None:  # sent to the gate controller once this release passed its trial
+            (folder / MCU_FOLDER).mkdir()
+            _link(self.cache.path(mcu), folder / MCU_FOLDER / mcu.name)
         shutil.rmtree(wheels)
         self.slots.mark_whole(version)
 
