@@ -173,7 +173,15 @@ def start(
     if why_off:
         log.info("fleet updates off: %s", why_off)
         return None
-    updates = Updates(app, agent, stop.set)
+    try:
+        updates = Updates(app, agent, stop.set)
+    except KioskError as error:  # not enrolled yet: no credential to ask the office with
+        log.warning("fleet updates wait until the kiosk is enrolled: %s", error)
+        ab = ab_of(config)
+        if ab is not None and ab.state().get("phase") == "trial":
+            ab.rollback(f"sync: {error}"[:200])  # it could not pass the round trip either
+            stop.set()
+        return None
     trial, updater = updates.trial(), updates.updater()
     checks = updates.checks(ui_pulse, selftest_problem)
     state = updates.ab.state() if updates.ab else {}
