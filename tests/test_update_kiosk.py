@@ -126,6 +126,10 @@ def test_the_rate_limit_sleeps_to_keep_the_average() -> None:
     limit.spend(500)
     limit.spend(1500)
     assert slept == [0.5, 2.0]
+    clock[0] += 3600  # an hour idle, then the next download: it starts at the limit again
+    limit.restart()
+    limit.spend(1000)
+    assert slept[-1] == 1.0
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,10 @@ class RateLimit:
     _start: float | None = field(default=None, init=False)
     _spent: int = field(default=0, init=False)
 
+    def restart(self) -> None:
+        """A new download: time spent idle before it earns no burst."""
+        self._start, self._spent = None, 0
+
     def spend(self, count: int) -> None:
         if self.bytes_per_s <= 0:
             return
@@ -117,6 +121,7 @@ class Cache:
         limit: RateLimit,
     ) -> None:
         start, chunks = source.open(version, file.name, have)
+        limit.restart()
         with part.open("r+b" if part.exists() else "wb") as out:
             out.seek(start)
             out.truncate()
