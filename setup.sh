@@ -609,7 +609,8 @@ use_setup_release() {
     if [[ -d "$LEGACY_VENV" && ! -L "$LEGACY_VENV" ]]; then
         rm -rf "$LEGACY_VENV"  # the pre-A/B venv; a restart before the unit is renewed uses the link
     fi
-    ln -sfn "${APP_DIR}/current/venv" "$LEGACY_VENV"
+    # Relative, so the link also holds inside a chroot or image mounted elsewhere (test_rootfs).
+    ln -sfn "${APP_DIR#"${PREFIX}"/}/current/venv" "$LEGACY_VENV"
     changed "$link -> releases/setup ($LEGACY_VENV links to it)"
 }
 

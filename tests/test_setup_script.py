@@ -502,8 +502,8 @@ def test_an_existing_install_moves_to_the_a_b_layout_once(tmp_path: Path) -> Non
     (setup_venv / "kiosk").write_text("new")
     user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
     script = f"""
-        KIOSK_USER={user}; APP_DIR={tmp_path}/app; SETUP_RELEASE={tmp_path}/app/releases/setup
-        LEGACY_VENV={legacy}; STEPS=1
+        KIOSK_USER={user}; PREFIX={tmp_path}; APP_DIR={tmp_path}/app
+        SETUP_RELEASE={tmp_path}/app/releases/setup; LEGACY_VENV={legacy}; STEPS=1
         use_setup_release
         echo "CHANGES=$CHANGED"
     """
@@ -511,6 +511,7 @@ def test_an_existing_install_moves_to_the_a_b_layout_once(tmp_path: Path) -> Non
     assert "CHANGES=1" in first.stdout, first.stdout + first.stderr
     assert os.readlink(tmp_path / "app/current") == "releases/setup"
     assert (legacy / "bin" / "kiosk").read_text() == "new"
+    assert os.readlink(legacy) == "app/current/venv"  # relative: it holds in a chroot too
     assert (tmp_path / "app/ab.py").read_bytes() == (ROOT / "kiosk/update/ab.py").read_bytes()
     assert (tmp_path / "app/releases/setup/.installed").is_file()
     assert "CHANGES=0" in bash(script).stdout
