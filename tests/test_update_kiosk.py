@@ -285,7 +285,8 @@ def test_the_controller_firmware_goes_out_after_the_trial_passed_not_before(
         sent.append(bundle)
         return "1.1.0"
 
-    trial.after_commit = [send_after_trial(release, object(), trial.status, "2.0", send)]
+    fw = send_after_trial(release, object(), trial.status, "2.0", send, lambda p: p.read_bytes())
+    trial.after_commit = [fw]
     assert not Trial(trial.ab, "2.0", {}, lambda: None, trial.after_commit).judge(
         [("sync", lambda left: "down")]
     )
@@ -299,7 +300,7 @@ def test_the_controller_firmware_goes_out_after_the_trial_passed_not_before(
 def test_a_zipped_firmware_folder_is_sent_as_a_bundle_of_every_file(tmp_path: Path) -> None:
     import zipfile
 
-    from drivers.gate_bundle import MAGIC
+    from drivers.gate_bundle import MAGIC, build_bundle
     from kiosk.update.firmware import bundle_of
 
     source = Path(__file__).resolve().parents[1] / "mcu" / "firmware"
@@ -307,4 +308,5 @@ def test_a_zipped_firmware_folder_is_sent_as_a_bundle_of_every_file(tmp_path: Pa
     with zipfile.ZipFile(archive, "w") as z:
         for path in sorted(source.glob("*.py")):
             z.write(path, path.name)
-    assert bundle_of(archive).startswith(MAGIC)
+    bundle = bundle_of(archive, MAGIC, lambda folder: build_bundle(folder, None).data)
+    assert bundle.startswith(MAGIC) and bundle_of(archive, b"PK", bytes) == archive.read_bytes()

@@ -22,7 +22,7 @@ from typing import Any
 from kiosk.exc import KioskError, StoreError
 from kiosk.update.ab import AB
 from kiosk.update.download import Cache, RateLimit
-from kiosk.update.firmware import send_after_trial
+from kiosk.update.firmware import bundle_of, send_after_trial
 from kiosk.update.install import Installer
 from kiosk.update.keys import TrustedKeys, keys_file
 from kiosk.update.trial import Check, Trial
@@ -89,13 +89,19 @@ class Updates:
     def trial(self) -> Trial:
         """The health check of this version; once it passed, the release's controller firmware
         goes to the gate controller (when the gate is one)."""
+        from drivers.gate_bundle import MAGIC, build_bundle
         from drivers.gate_update import update_controller
 
         assert self.ab is not None
         controller = getattr(self.app.kiosk.hw.gate, "controller", None)
         release = self.ab.slots.folder(self.running)
+
+        def bundle(path: Path) -> bytes:
+            return bundle_of(path, MAGIC, lambda folder: build_bundle(folder, None).data)
+
+        status = self.client.status
         firmware = send_after_trial(
-            release, controller, self.client.status, self.running, update_controller
+            release, controller, status, self.running, update_controller, bundle
         )
         return Trial(self.ab, self.running, self.client.status, self.restart, [firmware])
 

@@ -33,20 +33,25 @@ def firmware_file(release: Path) -> Path | None:
     return files[0] if files else None
 
 
-def bundle_of(path: Path) -> bytes:
-    """The bytes to send: the file when it is a bundle, else a bundle of the zipped folder."""
-    from drivers.gate_bundle import MAGIC, build_bundle
-
+def bundle_of(path: Path, magic: bytes, build: Callable[[Path], bytes]) -> bytes:
+    """The bytes to send: the file when it starts with the bundle's ``magic``, else ``build`` of
+    the zipped folder it is (drivers.gate_bundle's, passed in: kiosk/ leaves drivers to app.py
+    and the commands)."""
     data = path.read_bytes()
-    if data.startswith(MAGIC):
+    if data.startswith(magic):
         return data
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(io.BytesIO(data)) as archive:
         archive.extractall(tmp)
-        return build_bundle(Path(tmp), None).data
+        return build(Path(tmp))
 
 
 def send_after_trial(
-    release: Path, controller: Any, status: MutableMapping[str, str], version: str, send: Send
+    release: Path,
+    controller: Any,
+    status: MutableMapping[str, str],
+    version: str,
+    send: Send,
+    bundle: Callable[[Path], bytes],
 ) -> Callable[[], None]:
     """The step a passed trial runs: the release's firmware to ``controller`` (None: the gate is
     not an OSDP controller, so there is nothing to send it to)."""
@@ -61,7 +66,7 @@ def send_after_trial(
             )
             return
         try:
-            kept = send(controller, bundle_of(path))
+            kept = send(controller, bundle(path))
         except (OSError, ValueError, zipfile.BadZipFile, RuntimeError) as error:
             log.error("controller firmware of %s not taken: %s", version, error)
             tell(status, "failed", version, f"controller: {error}")
