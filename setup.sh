@@ -21,7 +21,13 @@ KIOSK_USER="kiosk"
 # user has no login seat, so no logind ACL gives it the sound card instead.
 KIOSK_GROUPS=(gpio i2c video input render dialout audio)
 PREFIX="/opt/kiosk"
-VENV="${PREFIX}/venv"
+# Fleet updates (docs/updates.md): releases side by side under APP_DIR, owned by the kiosk user,
+# and the link "current" naming the one systemd starts. setup.sh installs the checkout as the
+# release "setup"; the old single venv, ${PREFIX}/venv, becomes a link to the current one.
+APP_DIR="${PREFIX}/app"
+SETUP_RELEASE="${APP_DIR}/releases/setup"
+VENV="${SETUP_RELEASE}/venv"
+LEGACY_VENV="${PREFIX}/venv"
 CONF_DIR="/etc/kiosk"
 CONF_FILE="${CONF_DIR}/kiosk.toml"
 CREDENTIAL_FILE="${CONF_DIR}/credential"
@@ -32,7 +38,7 @@ UNIT_FILE="/etc/systemd/system/${UNIT_NAME}"
 WATCHDOG_CONF="/etc/systemd/system.conf.d/kiosk-watchdog.conf"
 ENROLL_LIMIT_S=400 # kiosk enroll gives up after 3 x sync.timeout_s (at most 360 s)
 MODULES_CONF="/etc/modules-load.d/kiosk.conf"
-STAMP_FILE="${PREFIX}/installed.sha256"
+STAMP_FILE="${SETUP_RELEASE}/installed.sha256"
 BLOCK_BEGIN="# >>> checkpoint-kiosk (setup.sh) >>>"
 BLOCK_END="# <<< checkpoint-kiosk <<<"
 UART_BLOCK_BEGIN="# >>> checkpoint-kiosk: gate controller on the UART (setup.sh) >>>"
@@ -575,8 +581,41 @@ make_venv() {
     fi
     # --system-site-packages: picamera2 and libcamera come from apt, not PyPI.
     run install -d -m 755 "$PREFIX"
+    run install -d -m 755 -o "$KIOSK_USER" -g "$KIOSK_USER" "$APP_DIR" "${APP_DIR}/releases"
     run python3 -m venv --system-site-packages "$VENV"
     changed "$VENV"
+}
+
+# The release setup.sh installed becomes the one that runs: whole (.installed), owned by the
+# kiosk user (its updater prunes old releases), "current" renamed onto it (atomic), the update
+# guard beside it (the unit's ExecStartPre), and the old ${PREFIX}/venv a link to it.
+use_setup_release() {
+    step "make the installed release the current one (${APP_DIR}/current)"
+    local link="${APP_DIR}/current"
+    if [[ "$(readlink "$link" 2>/dev/null)" == releases/setup && -f "${SETUP_RELEASE}/.installed" ]] &&
+        cmp -s "$SRC_DIR/kiosk/update/ab.py" "${APP_DIR}/ab.py" && [[ -L "$LEGACY_VENV" ]]; then
+        unchanged "$link -> releases/setup"
+        return 0
+    fi
+    if [[ "$DRY_RUN" == true ]]; then
+        changed "$link -> releases/setup"
+        return 0
+    fi
+    echo setup >"${SETUP_RELEASE}/.installed"
+    chown -R "${KIOSK_USER}:${KIOSK_USER}" "$SETUP_RELEASE"
+    install -m 644 -o "$KIOSK_USER" -g "$KIOSK_USER" "$SRC_DIR/kiosk/update/ab.py" "${APP_DIR}/ab.py"
+    rm -f "${APP_DIR}/current.new"
+    ln -s releases/setup "${APP_DIR}/current.new"
+    chown -h "${KIOSK_USER}:${KIOSK_USER}" "${APP_DIR}/current.new"
+    mv -T "${APP_DIR}/current.new" "$link"
+    # A journal of another release's trial would judge this one: setup.sh's install runs as is.
+    rm -f "${APP_DIR}/ab.json"
+    if [[ -d "$LEGACY_VENV" && ! -L "$LEGACY_VENV" ]]; then
+        rm -rf "$LEGACY_VENV"  # the pre-A/B venv; a restart before the unit is renewed uses the link
+    fi
+    # Relative, so the link also holds inside a chroot or image mounted elsewhere (test_rootfs).
+    ln -sfn "${APP_DIR#"${PREFIX}"/}/current/venv" "$LEGACY_VENV"
+    changed "$link -> releases/setup ($LEGACY_VENV links to it)"
 }
 
 source_fingerprint() {
@@ -801,7 +840,7 @@ render_unit() {
         no_pin=(-e "s|^ExecStopPost=.*|${note}|")
     fi
     sed "${no_pin[@]}" \
-        -e "s|@VENV@|${VENV}|g" -e "s|@PREFIX@|${PREFIX}|g" -e "s|@CONF_FILE@|${CONF_FILE}|g" \
+        -e "s|@APP_DIR@|${APP_DIR}|g" -e "s|@PREFIX@|${PREFIX}|g" -e "s|@CONF_FILE@|${CONF_FILE}|g" \
         -e "s|@DATA_DIR@|${DATA_DIR}|g" -e "s|@USER@|${KIOSK_USER}|g" \
         -e "s|@GROUPS@|${KIOSK_GROUPS[*]}|g" \
         -e "s|@RELAY_PIN@|${pin}|g" -e "s|@RELAY_OFF@|${off_level}|g" \
@@ -885,7 +924,7 @@ self_test() {
 }
 
 device_mode() {
-    STEPS=14
+    STEPS=15
     if [[ "$DRY_RUN" == false ]]; then
         [[ $EUID -eq 0 ]] || die "device mode needs root (try: sudo $0, or $0 --sim on a laptop)"
         install -d -m 755 "$(dirname "$LOG_FILE")"
@@ -903,6 +942,7 @@ device_mode() {
     make_data_dir
     make_venv
     install_kiosk
+    use_setup_release
     write_config
     free_serial_port
     enroll

@@ -26,6 +26,7 @@ BENCHES = [
     "osdp",
     "office",
     "plates",
+    "update",
 ]
 
 

@@ -54,6 +54,7 @@ EVENT_KINDS = {
     10: "relay",
     11: "auth_failed",
     12: "key",  # 0 no key, 1 key set (boot or osdp_KEYSET), 2 install mode, 3 key file damaged
+    13: "firmware",  # 0 a new firmware gave way to the previous one, 1 on trial, 2 kept
 }
 _BAUDS = {9600: termios.B9600, 19200: termios.B19200, 38400: termios.B38400,
           57600: termios.B57600, 115200: termios.B115200, 230400: termios.B230400}  # fmt: skip
@@ -65,6 +66,7 @@ _OPEN_HINTS = {
 }
 _OUT_TEMPORARY_ON = 5
 _OUT_PERMANENT_OFF = 1
+_OUT_MAX_TENTHS = 0xFFFF  # osdp_OUT's timer: 16 bits of 100 ms
 _STATUS_INPUT = 0  # osdp.StatusReportType
 _STATUS_OUTPUT = 1
 _EVENT_MFGREP = 3  # osdp.Event
@@ -206,6 +208,7 @@ class OsdpController(Device):
         max_open_s: float = 10.0,
         reconnect_s: float = 2.0,
         channel: Any = None,
+        alarm_output: int = -1,
     ) -> None:
         osdp = _osdp()
         self.address = address
@@ -228,6 +231,8 @@ class OsdpController(Device):
         self.door = RemoteContact(self, 0)
         self.exit_button = RemoteContact(self, 1)
         self.indicator = RemoteIndicator(self)
+        # a booth light or siren on one of the controller's outputs (drivers.base.Beacon)
+        self.beacon = RemoteBeacon(self, alarm_output) if alarm_output > 0 else None
         self.also_close: list[Callable[[], None]] = []  # e.g. a simulated controller
         self._stop = threading.Event()
         self._reconnect_s = reconnect_s
@@ -297,6 +302,37 @@ class OsdpController(Device):
             " its firmware predates maintenance boots or refused it; see docs/hardware.md,"
             " 'Updating the firmware'"
         )
+
+    @property
+    def firmware_version(self) -> str:
+        """The controller's firmware version from its osdp_PDID, e.g. "1.1.0" ("" unknown)."""
+        self._check_open()
+        try:
+            number = self._cp.get_pd_id(self.address).firmware_version
+        except (AttributeError, KeyError, UnboundLocalError):  # no osdp_PDID seen yet
+            return ""
+        return f"{number >> 16 & 0xFF}.{number >> 8 & 0xFF}.{number & 0xFF}"
+
+    def send_file(self, file_id: int, data: bytes) -> None:
+        """Start an osdp_FILETRANSFER of ``data`` as file ``file_id`` (libosdp sends the
+        fragments between its other commands; ``file_progress`` follows it)."""
+
+        def read(size: int, offset: int) -> bytes:
+            # libosdp's binding fails on an empty answer; past the end the controller
+            # refuses the extra byte (more than the size it was given)
+            return data[offset : offset + size] or b"\x00"
+
+        fops = {"open": lambda _id, _size: len(data), "read": read,
+                "write": lambda _data, _offset: -1, "close": lambda _id: None}  # fmt: skip
+        self._check_open()
+        self._cp.register_file_ops(self.address, fops)
+        self.submit({"command": _command("FileTransfer"), "id": file_id, "flags": 0})
+
+    def file_progress(self) -> tuple[int, int] | None:
+        """(bytes acknowledged, size) of the running file transfer; None when none runs."""
+        self._check_open()
+        status = self._cp.get_file_tx_status(self.address)
+        return (int(status["offset"]), int(status["size"])) if status else None
 
     def subscribe(self, listener: Callable[[ControllerEvent], None]) -> None:
         """Call ``listener`` for every new event (from libosdp's thread)."""
@@ -378,6 +414,11 @@ class RemoteGate:
         self._ctl = ctl
 
     @property
+    def controller(self) -> OsdpController:
+        """The controller behind this relay (a fleet update sends it its firmware)."""
+        return self._ctl
+
+    @property
     def is_open(self) -> bool:
         return self._ctl._relay
 
@@ -404,6 +445,28 @@ class RemoteGate:
             self.close_gate()
         finally:
             self._ctl.close()
+
+
+class RemoteBeacon:
+    """A booth light or siren on the controller's output ``output`` (drivers.base.Beacon),
+    switched with a timed osdp_OUT, so the controller turns it off on time by itself."""
+
+    def __init__(self, ctl: OsdpController, output: int) -> None:
+        self._ctl = ctl
+        self.output = output
+
+    def light_for(self, seconds: float) -> None:
+        """On now, off again after ``seconds`` (a newer call starts the time again)."""
+        tenths = min(_OUT_MAX_TENTHS, max(1, math.ceil(seconds * 10)))
+        try:
+            self._ctl.submit({"command": _command("Output"), "output_no": self.output,
+                              "control_code": _OUT_TEMPORARY_ON,
+                              "timer_count": tenths})  # fmt: skip
+        except HardwareError as e:  # the alarm itself is on the screen and in the log
+            log.warning("booth light on the gate controller not switched on: %s", e)
+
+    def close(self) -> None:
+        pass
 
 
 class RemoteContact:

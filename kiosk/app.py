@@ -155,7 +155,7 @@ class _Parts:
         if self.config.gate.backend == "osdp":
             ctl = self._keep(self._gate_controller())
             return Hardware(camera, decoder, thermometer, ctl.gate, ctl.indicator, ctl.door,
-                            ctl.exit_button)  # fmt: skip
+                            ctl.exit_button, beacon=ctl.beacon or self._alarm_light())  # fmt: skip
         gpio = self.config.gpio
         debounce = 0.0 if self.simulate else 0.05  # simulated contacts do not bounce
         return Hardware(
@@ -186,12 +186,13 @@ class _Parts:
             exit_button=self._keep(
                 PushButton(gpio.exit_button_pin, self.pin_factory, debounce, timers=self.timers)
             ),
-            beacon=(
-                self._keep(AlarmLight(gpio.alarm_light_pin, self.pin_factory))
-                if gpio.alarm_light_pin >= 0
-                else None
-            ),
+            beacon=self._alarm_light(),
         )
+
+    def _alarm_light(self) -> AlarmLight | None:
+        """[gpio] alarm_light_pin: a booth light or siren on the Pi's own pin, if any."""
+        pin = self.config.gpio.alarm_light_pin
+        return self._keep(AlarmLight(pin, self.pin_factory)) if pin >= 0 else None
 
     def _gate_controller(self) -> Any:
         """[gate] backend "osdp": the kiosk as OSDP control panel; simulated: the firmware
@@ -206,8 +207,8 @@ class _Parts:
                     " 'kiosk mcu flash' makes one"
                 )
             return OsdpController(gate.serial_port, gate.address, load_key(gate.key_file),
-                                  baud=gate.baud, rs485=gate.rs485,
-                                  max_open_s=gpio.max_open_s)  # fmt: skip
+                                  baud=gate.baud, rs485=gate.rs485, max_open_s=gpio.max_open_s,
+                                  alarm_output=gate.alarm_output)  # fmt: skip
         import os
 
         from drivers.gate_osdp_sim import FirmwareVm, PtyBridge
@@ -222,7 +223,8 @@ class _Parts:
         pace = getattr(self.timers, "pace", None)
         if pace is not None:
             pace(self.mcu.keep_up)
-        ctl = OsdpController(self.mcu.path, gate.address, key, max_open_s=gpio.max_open_s)
+        ctl = OsdpController(self.mcu.path, gate.address, key, max_open_s=gpio.max_open_s,
+                             alarm_output=gate.alarm_output)  # fmt: skip
         ctl.also_close += [self.mcu.close, vm.close]
         if not ctl.wait_online(20):
             ctl.close()

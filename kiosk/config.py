@@ -39,6 +39,7 @@ __all__ = [
     "ThermometerSettings",
     "TrustSettings",
     "UiSettings",
+    "UpdateSettings",
     "build_section",
     "hash_pin",
     "load_config",
@@ -338,6 +339,14 @@ def _baud_problem(baud: int) -> str:
     return "" if baud in GATE_BAUDS else f"{baud} is not one of {', '.join(map(str, GATE_BAUDS))}"
 
 
+def _alarm_output_problem(output: int) -> str:
+    if output in (-1, 1):
+        return ""
+    if output == 0:
+        return "0 is the door's relay; the booth light is on output 1 (or -1 for none)"
+    return f"{output} is not an output of the controller: 1, or -1 for none"
+
+
 @dataclass(frozen=True, slots=True)
 class GateSettings:
     """[gate] what drives the relay: the Pi's own pins, or the gate controller (mcu/) over OSDP."""
@@ -388,6 +397,14 @@ class GateSettings:
     )
     fire_opens: bool = field(
         metadata=spec("A fire alarm on the controller's fire input holds the door unlocked.")
+    )
+    alarm_output: int = field(
+        metadata=spec(
+            "The controller's output for a booth light or siren (osdp): 1, its second output"
+            " (GP19 on the Pico, docs/hardware.md), on for [gpio] alarm_light_s at a new door"
+            " or fever alarm; -1: none ([gpio] alarm_light_pin may still light one on the Pi).",
+            check=_alarm_output_problem,
+        )
     )
 
 
@@ -625,6 +642,50 @@ class TrustSettings:
     files: tuple[Path, ...] = field(metadata=spec("Issuer key files (JSON trust list or PEM)."))
 
 
+BUSY_HOURS_RE = r"(\d\d:\d\d-\d\d:\d\d(, *\d\d:\d\d-\d\d:\d\d)*)?"
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateSettings:
+    """[updates] fleet updates: releases from the office, installed beside the running one."""
+
+    root: Path | None = field(
+        metadata=spec(
+            'Folder of the installed releases and the "current" link (setup.sh makes it); '
+            '"" turns fleet updates off.'
+        )
+    )
+    check_s: float = field(
+        metadata=spec(
+            "Time between two questions to the office for a release.", lo=1, hi=86400, unit="s"
+        )
+    )
+    bandwidth_kib: int = field(
+        metadata=spec(
+            "Download rate limit of a release; 0 for none.", lo=0, hi=100000, unit="KiB/s"
+        )
+    )
+    busy_hours: str = field(
+        metadata=spec(
+            "Local times no release is switched to, e.g. 07:00-09:30,17:00-19:30.",
+            pattern=BUSY_HOURS_RE,
+            hint="HH:MM-HH:MM ranges separated by commas, or empty",
+        )
+    )
+    trial_s: float = field(
+        metadata=spec(
+            "How long a new release has to pass its health check.", lo=10, hi=3600, unit="s"
+        )
+    )
+    selftest: str = field(
+        metadata=spec(
+            "The self-test checks (kiosk selftest --only) a new release runs on trial.",
+            pattern=r"[a-z_]*(,[a-z_]+)*",
+            hint="check names separated by commas, e.g. gpiolib,camera",
+        )
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration; ``source`` is the user file it was read from, if any."""
@@ -640,6 +701,7 @@ class Config:
     lane: LaneSettings
     log: LogSettings
     trust: TrustSettings
+    updates: UpdateSettings
     source: Path | None = None
 
 

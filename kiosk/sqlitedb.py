@@ -15,6 +15,7 @@ guard must hear of waits in ``notices()`` for the kiosk loop.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -24,6 +25,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kiosk.atomic import fsync_dir
 from kiosk.datafile import HINTS, Notice, fault_kind, free_bytes, identity, move_aside
 from kiosk.exc import StoreError
 
@@ -310,6 +312,8 @@ class Database:
                 f"({self.version}); {HINTS['newer']}",
                 "newer",
             )
+        if 0 < current < self.version:
+            self._back_up(conn, current)
         for number in range(current, self.version):
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -320,6 +324,22 @@ class Database:
                 conn.rollback()
                 raise
             conn.commit()
+
+    def _back_up(self, conn: sqlite3.Connection, version: int) -> None:
+        """Before a migration (forward only): a whole copy of the file as it was, for a release
+        rolled back to the older schema (``events.db.schema1.bak``, made once per version)."""
+        backup = self.path.with_name(f"{self.path.name}.schema{version}.bak")
+        if backup.exists():
+            return
+        temp = backup.with_name(backup.name + ".tmp")
+        target = sqlite3.connect(temp)
+        try:
+            conn.backup(target)
+        finally:
+            target.close()
+        os.replace(temp, backup)
+        fsync_dir(self.path.parent)
+        log.warning("%s: schema %d kept as %s before migrating", self.path, version, backup.name)
 
 
 class Watched:

@@ -58,6 +58,7 @@ from kiosk.clock import boot_id
 from kiosk.config import Config
 from kiosk.exc import StoreError, SyncError
 from kiosk.model import ClockReading, Event, Passage, RiskColour
+from kiosk.update.keys import TrustedKeys, keys_file
 from kiosk.vehicles.model import RiskReport, Vehicle
 from sync.client import Client, Credential, Refused, ReplyTooLarge, ServerFault, Transient
 from sync.knownfault import KnownFault
@@ -153,8 +154,10 @@ class SyncAgent:
         alarm: Alarm | None = None,
         set_aside: SetAsideChanges | None = None,
         data_alarm: DataAlarm | None = None,
+        update_keys: Callable[[tuple[bytes, ...]], object] | None = None,
     ) -> None:
         self.client = client
+        self._update_keys = update_keys  # the office's new set of update keys (docs/updates.md)
         self.events = events
         self.office = office
         self.clock = clock
@@ -502,6 +505,8 @@ class SyncAgent:
             # the two downloads the passages again and counts each once (and forgetting
             # twice forgets nothing more).
             self._merge(found.passages, found.unused)
+        if found.update_keys is not None and self._update_keys is not None:
+            self._update_keys(found.update_keys)  # the whole set: taking it twice changes nothing
         if found.cursor != since or not found.empty:
             apply_delta(self.office, found, self._keep, after=since)
         elif not found.more:
@@ -692,4 +697,5 @@ def build_agent(
         alarm=alarm,
         set_aside=SetAsideChanges(config.device.data_dir / "set-aside.db"),
         data_alarm=data_alarm,
+        update_keys=TrustedKeys(keys_file(config.device.data_dir)).replace,
     )

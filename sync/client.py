@@ -33,6 +33,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from kiosk.atomic import write_atomic
 from kiosk.exc import SyncError
+from kiosk.update.keys import TrustedKeys
 from sync.protocol import (
     API_PREFIX,
     SERVER_TIME_HEADER,
@@ -197,16 +198,56 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
+    def get_json(self, path: str) -> Any:
+        """A GET's JSON body; None when the office answers 204 or 304 (nothing new)."""
+        return self._call("GET", path)
+
+    def raw(self, path: str, limit: int) -> bytes:
+        """A GET's body as bytes (a signed file, say), refused past ``limit`` bytes."""
+        reply, content = self._exchange("GET", path, None, None, limit)
+        if reply.status_code >= 300:
+            _body(reply, content, f"GET {path}")  # raises the fault it is
+            raise Transient(f"GET {path}: HTTP {reply.status_code}")
+        return content
+
+    def stream(self, path: str, headers: dict[str, str]) -> requests.Response:
+        """An open GET for a large file, read by the caller (who closes it). Each read waits at
+        most ``timeout_s``; there is no whole-request deadline (it may take minutes)."""
+        try:
+            reply = self._http.get(
+                f"{self.base_url}{API_PREFIX}{path}",
+                headers={STATUS_HEADER: self._status_line(), **headers},
+                timeout=self.timeout_s,
+                verify=self.verify,
+                stream=True,
+            )
+        except requests.RequestException as error:
+            raise Transient(f"GET {path}: {type(error).__name__}: {error}") from None
+        if reply.status_code >= 300:
+            content = _read_bounded(reply, 64 << 10, f"GET {path}")
+            reply.close()
+            _body(reply, content, f"GET {path}")
+            raise Transient(f"GET {path}: HTTP {reply.status_code}")
+        return reply
+
+    def _status_line(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.status.items())
+
     def _call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
     ) -> Any:
+        reply, content = self._exchange(method, path, body, headers, self.max_reply_bytes)
+        return _body(reply, content, f"{method} {path}")
+
+    def _exchange(
+        self, method: str, path: str, body: Any, headers: dict[str, str] | None, limit: int
+    ) -> tuple[requests.Response, bytes]:
         url = f"{self.base_url}{API_PREFIX}{path}"
         late = threading.Event()
         timer = threading.Timer(self.deadline_s or self.timeout_s, self._cut, (late,))
         timer.daemon = True
         timer.start()
-        status = "; ".join(f"{k}={v}" for k, v in self.status.items())
-        headers = {STATUS_HEADER: status, **(headers or {})}
+        headers = {STATUS_HEADER: self._status_line(), **(headers or {})}
         try:
             # verify per request: a session-wide value loses to $REQUESTS_CA_BUNDLE in requests.
             with self._http.request(
@@ -218,7 +259,7 @@ class Client:
                 verify=self.verify,
                 stream=True,
             ) as reply:
-                content = _read_bounded(reply, self.max_reply_bytes, f"{method} {path}")
+                content = _read_bounded(reply, limit, f"{method} {path}")
         except requests.exceptions.SSLError as error:
             if late.is_set():
                 raise self._late(method, path) from None
@@ -233,7 +274,7 @@ class Client:
         if late.is_set():
             raise self._late(method, path)
         self._note_time(reply)
-        return _body(reply, content, f"{method} {path}")
+        return reply, content
 
     def _cut(self, late: threading.Event) -> None:
         """The deadline passed: shut this client's sockets so the blocked read returns."""
@@ -297,7 +338,7 @@ def _read_bounded(reply: requests.Response, limit: int, what: str) -> bytes:
 
 
 def _body(reply: requests.Response, content: bytes, what: str) -> Any:
-    if reply.status_code == 304:
+    if reply.status_code in (204, 304):  # nothing new
         return None
     if reply.status_code >= 500:
         answer = ErrorReply.from_body(content, reply.status_code)
@@ -330,11 +371,13 @@ def enroll(
     ca_file: str | None = None,
     timeout_s: float = 10.0,
     deadline_s: float | None = None,
+    keys_file: Path | None = None,
 ) -> Credential:
     """Trade a one-time code for this kiosk's credential and save it (mode 0600, atomically).
 
     The request has the client's whole-request deadline (``deadline_s``, default three times
     ``timeout_s``): an office that answers a byte a second cannot hold ``kiosk enroll``.
+    The office's update keys (releases are signed with them) go to ``keys_file``.
     """
     client = Client(server_url, "", timeout_s, ca_file or True, deadline_s=deadline_s)
     try:
@@ -345,4 +388,6 @@ def enroll(
         client.close()
     credential = Credential(server_url, answer.device_id, answer.compound_id, answer.token)
     credential.save(credential_file)
+    if keys_file is not None:
+        TrustedKeys(keys_file).replace(answer.update_keys)
     return credential

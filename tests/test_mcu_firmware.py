@@ -127,7 +127,7 @@ def test_a_hung_main_loop_is_reset_by_the_watchdog_and_the_relay_is_off() -> Non
 
 
 def test_a_main_loop_that_stops_feeding_is_reset_within_the_timeout() -> None:
-    code = "import main\nmain.step = lambda ctl, wdt, now: ctl.tick(now)\nresult = 1"
+    code = "import app\napp.step = lambda ctl, wdt, now: ctl.tick(now)\nresult = 1"
     with board(site={"WDT_MS": 2000}) as vm:
         vm.run_python(code)  # a loop that runs but no longer feeds the dog
         vm.advance(1990)

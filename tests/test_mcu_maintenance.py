@@ -74,9 +74,9 @@ def test_only_the_sites_key_asks_for_a_maintenance_boot() -> None:
 
 def test_the_firmware_refuses_a_micropython_older_than_1_24() -> None:
     check = (
-        "import main\nresult = []\n"
+        "import app\nresult = []\n"
         "for v in ((1, 23, 0), (1, 24, 0), (1, 27, 1)):\n"
-        "    try:\n        main.require_micropython(v)\n        result.append('ok')\n"
+        "    try:\n        app.require_micropython(v)\n        result.append('ok')\n"
         "    except RuntimeError as e:\n        result.append(str(e))\n"
     )
     with board() as vm:

@@ -59,7 +59,7 @@ def test_exit_button_opens_on_the_controller_while_the_host_polls() -> None:
 
 def test_egress_never_cuts_a_longer_opening_by_the_host_short() -> None:
     with session(site={"EGRESS_OPEN_MS": 2000, "OFFLINE_MS": 60000}) as (vm, cp):
-        assert cp.secure(0x68, bytes([0, 5, 80, 0])).data == b"\x01"  # 8 s pulse
+        assert cp.secure(0x68, bytes([0, 5, 80, 0])).data[0] == 1  # 8 s pulse
         vm.drive("exit", True)
         vm.advance(3000)
         assert vm.relay
@@ -153,14 +153,14 @@ def test_the_first_command_after_power_up_must_carry_sequence_0(seq: int) -> Non
         assert cp.plain(ID, b"\x00").code == 0x45
 
 
-def out(code: int, tenths: int = 0) -> bytes:
-    return bytes([0, code, tenths & 0xFF, tenths >> 8])
+def out(code: int, tenths: int = 0, output: int = 0) -> bytes:
+    return bytes([output, code, tenths & 0xFF, tenths >> 8])
 
 
 def test_out_codes_3_and_4_let_a_timed_pulse_finish_first() -> None:
     with session(site={"MAX_OPEN_MS": 60000, "OFFLINE_MS": 60000}) as (vm, cp):
         cp.secure(OUT, out(5, 20))  # on for 2 s
-        assert cp.secure(OUT, out(3)).data == b"\x01"  # permanent off, after the pulse
+        assert cp.secure(OUT, out(3)).data[0] == 1  # permanent off, after the pulse
         vm.advance(1900)
         assert vm.relay
         vm.advance(200)
@@ -169,17 +169,17 @@ def test_out_codes_3_and_4_let_a_timed_pulse_finish_first() -> None:
         cp.secure(OUT, out(4))  # permanent on, after the pulse
         vm.advance(2500)
         assert vm.relay
-        assert cp.secure(OUT, out(1)).data == b"\x00"  # permanent off, now
+        assert cp.secure(OUT, out(1)).data[0] == 0  # permanent off, now
 
 
 def test_out_codes_1_and_6_abort_or_interrupt_and_the_permanent_state_returns() -> None:
     with session(site={"MAX_OPEN_MS": 60000, "OFFLINE_MS": 60000}) as (vm, cp):
         cp.secure(OUT, out(5, 50))
-        assert cp.secure(OUT, out(1)).data == b"\x00"  # aborts the timed pulse
+        assert cp.secure(OUT, out(1)).data[0] == 0  # aborts the timed pulse
         vm.advance(100)
         assert not vm.relay
         cp.secure(OUT, out(2))  # permanent on
-        assert cp.secure(OUT, out(6, 10)).data == b"\x00"  # off for 1 s
+        assert cp.secure(OUT, out(6, 10)).data[0] == 0  # off for 1 s
         vm.advance(900)
         assert not vm.relay
         vm.advance(200)
@@ -201,7 +201,29 @@ def test_output_capability_declares_timed_commands() -> None:
         reply = Panel.on(vm).plain(CAP, b"\x00")
         caps = {reply.data[i]: reply.data[i + 1 : i + 3] for i in range(0, len(reply.data), 3)}
         level, outputs = caps[2]  # function 2: output control
-        assert level in (3, 4) and outputs == 1  # 3: on/off and timed commands
+        assert level in (3, 4) and outputs == 2  # 3: on/off and timed; the relay and output 1
+
+
+def test_output_1_lights_the_booth_for_its_time_and_never_moves_the_relay() -> None:
+    """The booth light or siren on the controller's second output ([gate] alarm_output)."""
+    with session(site={"OFFLINE_MS": 60000}) as (vm, cp):
+        reply = cp.secure(OUT, out(5, 200, output=1))  # on for 20 s
+        assert reply.data == b"\x00\x01"  # osdp_OSTATR: relay off, output 1 on
+        vm.advance(19900)
+        cp.secure(POLL)
+        assert vm.state["outputs"]["alarm"] and not vm.relay
+        vm.advance(200)
+        assert not vm.state["outputs"]["alarm"]
+        assert vm.state["switched_on"]["relay"] == 0
+        assert cp.secure(OUT, out(5, 10, output=2)).nak_reason == 9  # no output 2
+
+
+def test_without_an_alarm_pin_there_is_no_output_1() -> None:
+    with session(site={"ALARM_PIN": -1}) as (_vm, cp):
+        assert cp.secure(OUT, out(5, 10, output=1)).nak_reason == 9
+        assert cp.secure(OUT, out(1)).data == b"\x00"  # osdp_OSTATR: the relay alone
+        caps = cp.secure(CAP, b"\x00").data
+        assert caps[3:6] == b"\x02\x03\x01"
 
 
 def test_a_frame_longer_than_the_receive_buffer_is_answered_command_length() -> None:

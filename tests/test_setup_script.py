@@ -115,7 +115,11 @@ def test_unit_is_notify_with_watchdog_and_fails_secure() -> None:
     assert "network-online" not in unit
     assert "Conflicts=getty@tty1.service" in unit and "SDL_VIDEODRIVER=kmsdrm" in unit
     assert "ExecStopPost=+/opt/kiosk/bin/kiosk-relay-off 17 dl" in unit
-    assert "ExecStart=/opt/kiosk/venv/bin/kiosk run --config /etc/kiosk/kiosk.toml" in unit
+    start = "ExecStart=/opt/kiosk/app/current/venv/bin/kiosk run --config /etc/kiosk/kiosk.toml"
+    assert start in unit
+    # The update guard the last good release left settles a switch before each start.
+    assert "ExecStartPre=-/usr/bin/python3 /opt/kiosk/app/ab.py --root /opt/kiosk/app" in unit
+    assert "ReadWritePaths=/var/lib/kiosk /opt/kiosk/app" in unit
     assert re.search(r"@[A-Z_]+@", unit) is None
     # An active-low relay board is released by driving its line high.
     assert "kiosk-relay-off 4 dh" in bash("render_unit 4 False").stdout
@@ -332,14 +336,17 @@ def on_a_system_offering(apt: str, script: str, installed: str = "") -> str:
     of setup.sh's APT_DEVICE list (plus ``installed``)."""
     listing = bash('printf "install ok installed\\t%s\\t\\n" "${APT_DEVICE[@]}"').stdout
     listing += "".join(f"install ok installed\t{name}\t\n" for name in installed.split())
-    result = with_packages(listing, f"""
+    result = with_packages(
+        listing,
+        f"""
         apt-cache() {{
             [[ "$1" == policy ]] || return 0
             if [[ " {apt} " == *" $2 "* ]]; then echo "  Candidate: 1.0"
             else echo "  Candidate: (none)"; fi
         }}
         {script}
-    """)
+    """,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
 
@@ -371,8 +378,9 @@ def test_plain_debian_gets_its_own_packages_in_place_of_the_pis(
     against Debian's liblgpio where it has one, else with lgpio's own C sources."""
     out = on_a_system_offering(debian, "install_packages")
     assert f"APT-GET install -y -q --no-install-recommends {fallbacks}\n" in out, out
-    assert "raspi-utils is not in this system's apt sources (Raspberry Pi's repository): gpiod" \
-        in out
+    assert (
+        "raspi-utils is not in this system's apt sources (Raspberry Pi's repository): gpiod" in out
+    )
     assert "python3-picamera2 is not in this system's apt sources" in out  # a warning, not fatal
     assert "python3-rpi-lgpio is not in this system's apt sources" in out
     assert build in on_a_system_offering("", "lgpio_build_env", installed=fallbacks), suite
@@ -391,10 +399,13 @@ def test_python3_libgpiod_is_installed_where_blinka_imports_gpiod_for_a_pi(
     )
     (tmp_path / "venv/bin").mkdir(parents=True)
     (tmp_path / "venv/bin/python").symlink_to(sys.executable)
-    out = with_packages("", f"""
+    out = with_packages(
+        "",
+        f"""
         VENV={tmp_path}/venv; export PYTHONPATH={tmp_path}/site
         gpiod_for_blinka; echo CHANGES=$CHANGED
-    """).stdout
+    """,
+    ).stdout
     installs = "APT-GET install -y -q --no-install-recommends python3-libgpiod" in out
     assert installs == needs_gpiod and f"CHANGES={int(needs_gpiod)}" in out, out
 
@@ -478,3 +489,29 @@ def test_hardware_watchdog_settings_are_within_the_pis_limit() -> None:
     for name, value in found.items():
         assert systemd_seconds(value) <= PI_WATCHDOG_MAX_S, f"{name}={value}"
     assert systemd_seconds("2min") == 120 and systemd_seconds("1min 30s") == 90
+
+
+def test_an_existing_install_moves_to_the_a_b_layout_once(tmp_path: Path) -> None:
+    """The pre-update single venv becomes a link to the release "current" names; run twice,
+    the second run changes nothing; the update guard is beside the links."""
+    legacy = tmp_path / "venv"
+    (legacy / "bin").mkdir(parents=True)
+    (legacy / "bin" / "kiosk").write_text("old")
+    setup_venv = tmp_path / "app/releases/setup/venv/bin"
+    setup_venv.mkdir(parents=True)
+    (setup_venv / "kiosk").write_text("new")
+    user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+    script = f"""
+        KIOSK_USER={user}; PREFIX={tmp_path}; APP_DIR={tmp_path}/app
+        SETUP_RELEASE={tmp_path}/app/releases/setup; LEGACY_VENV={legacy}; STEPS=1
+        use_setup_release
+        echo "CHANGES=$CHANGED"
+    """
+    first = bash(script)
+    assert "CHANGES=1" in first.stdout, first.stdout + first.stderr
+    assert os.readlink(tmp_path / "app/current") == "releases/setup"
+    assert (legacy / "bin" / "kiosk").read_text() == "new"
+    assert os.readlink(legacy) == "app/current/venv"  # relative: it holds in a chroot too
+    assert (tmp_path / "app/ab.py").read_bytes() == (ROOT / "kiosk/update/ab.py").read_bytes()
+    assert (tmp_path / "app/releases/setup/.installed").is_file()
+    assert "CHANGES=0" in bash(script).stdout

@@ -149,6 +149,26 @@ def test_schema_migrates_from_version_one_keeping_events(tmp_path: Path) -> None
     assert log.schema_version == len(MIGRATIONS) and log.count() == 1
 
 
+def test_a_migration_keeps_a_copy_of_the_older_schema_first(tmp_path: Path) -> None:
+    """Forward only: a release rolled back to the older schema finds the file as it was."""
+    path = tmp_path / "events.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+    conn.execute("CREATE TABLE kept (x)")
+    conn.commit()
+    conn.close()
+    EventLog(path).append(event())
+    backup = sqlite3.connect(tmp_path / "events.db.schema1.bak")
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert backup.execute("SELECT name FROM sqlite_master WHERE name='kept'").fetchone()
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_new_log_is_not_backed_up(tmp_path: Path) -> None:
+    EventLog(tmp_path / "events.db")
+    assert not list(tmp_path.glob("*.bak"))
+
+
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     conn = sqlite3.connect(path)

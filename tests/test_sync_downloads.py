@@ -20,6 +20,7 @@ import pytest
 from kiosk.clock import Clock
 from kiosk.office import OfficeData
 from kiosk.store import EventLog
+from kiosk.update.keys import TrustedKeys
 from sync.agent import EMPTY_PAGES, MAX_PAGES, AgentSettings, SyncAgent
 from sync.client import Client, ReplyTooLarge
 from sync.protocol import PROTOCOL, UploadRequest, format_time
@@ -139,6 +140,7 @@ class Kiosk:
             rand=lambda: 1.0,
             set_aside=self.set_aside,
             data_alarm=lambda words, cursor: self.alarms.append((words, cursor)),
+            update_keys=TrustedKeys(tmp_path / "keys.json").replace,
         )
 
     def record(self, n: int) -> list[str]:
@@ -264,3 +266,12 @@ def test_an_office_that_never_stops_sending_pages_gets_max_pages_a_cycle(rig):
     assert office.deltas == MAX_PAGES
     assert kiosk.office.cursor() == str(MAX_PAGES)
     assert len(office.uploaded) == 1 and kiosk.links == [(True, 0)]
+
+
+def test_a_new_set_of_update_keys_in_the_delta_replaces_the_trusted_ones(rig, tmp_path):
+    """Key rotation (docs/updates.md): the office sends the whole set, the kiosk keeps just it."""
+    new = base64.b64encode(bytes(range(32))).decode()
+    _, kiosk = rig(lambda since: page(since, since + 1, more=False, update_keys=[new]))
+    TrustedKeys(tmp_path / "keys.json").replace([bytes(32)])
+    assert kiosk.agent.run_once().ok
+    assert TrustedKeys(tmp_path / "keys.json").texts() == [new]

@@ -9,6 +9,7 @@ from typing import Any
 
 from kiosk.config import load_config
 from kiosk.exc import ConfigError, SyncError
+from kiosk.update.keys import keys_file
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
             sync.credential_file,
             ca_file=ca,
             timeout_s=sync.timeout_s,
+            keys_file=keys_file(config.device.data_dir),
         )
     except (ConfigError, SyncError) as error:
         print(f"error: {error}", file=sys.stderr)

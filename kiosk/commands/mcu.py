@@ -3,6 +3,7 @@
 kiosk mcu sim         the firmware in MicroPython on a pseudo-terminal, for any OSDP panel
 kiosk mcu flash       copy the firmware, its settings and the secure channel key to a Pico
 kiosk mcu rotate-key  give the controller a new key over the bus (osdp_KEYSET), then keep it
+kiosk mcu update      send it a new firmware over the bus (osdp_FILETRANSFER), kept once it answers
 
 A Pico that already runs the firmware has its watchdog armed, which would reset it in the
 middle of the copy: ``flash`` first asks it over OSDP, with the kiosk's key, for a
@@ -75,6 +76,29 @@ def add_parser(sub: Any, name: str) -> None:
     )
     rotate.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for a session")
     rotate.set_defaults(run=run_rotate_key)
+    update = verbs.add_parser(
+        "update", help="send a new firmware to the controller over the bus (osdp_FILETRANSFER)"
+    )
+    update.add_argument(
+        "bundle", type=Path, help="a firmware bundle, or a firmware folder such as mcu/firmware"
+    )
+    update.add_argument(
+        "--since",
+        type=Path,
+        default=None,
+        help="with a folder: the firmware folder the controller runs now; only changed files go",
+    )
+    update.add_argument(
+        "--save", type=Path, default=None, help="write the bundle to this file instead of sending"
+    )
+    update.add_argument("--config", type=Path, default=None, help="kiosk TOML ([gate])")
+    update.add_argument(
+        "--key-file", type=Path, default=None, help="the key (default: [gate] key_file)"
+    )
+    update.add_argument(
+        "--port", default=None, help="the controller's serial port (default: [gate] serial_port)"
+    )
+    update.set_defaults(run=run_update)
 
 
 def site_settings(config: Any) -> dict[str, Any]:
@@ -178,7 +202,8 @@ def flash_commands(device: str, firmware: Path, staging: Path) -> list[list[str]
     """The mpremote invocations that install the firmware and its files on a Pico."""
     base = _mpremote(device)
     files = sorted(str(p) for p in firmware.glob("*.py"))
-    copy = [*base, "fs", "cp", *files, str(staging / "config.json"), str(staging / "scbk.hex"), ":"]
+    board_files = [str(staging / name) for name in ("slots.json", "config.json", "scbk.hex")]
+    copy = [*base, "fs", "cp", *files, *board_files, ":"]
     return [copy, [*base, "reset"]]
 
 
@@ -208,6 +233,8 @@ def run_flash(args: argparse.Namespace) -> int:
         staging = Path(scratch)
         (staging / "config.json").write_text(json.dumps(site_settings(config), indent=1))
         (staging / "scbk.hex").write_text(key.hex())
+        # run what is copied now, not a firmware an earlier update left in fw_a or fw_b
+        (staging / "slots.json").write_text(json.dumps({"slot": ""}))
         firmware = args.firmware or FIRMWARE_DIR
         if not (firmware / "main.py").is_file():
             raise ConfigError(f"--firmware {firmware}: no main.py there (give mcu/firmware)")
@@ -228,15 +255,19 @@ def run_flash(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_rotate_key(args: argparse.Namespace) -> int:
-    from drivers.gate_osdp import OsdpController
-
-    config = _config(args.config)
-    gate = config.gate
+def _bus(args: argparse.Namespace) -> tuple[Any, Path, str]:
+    """[gate], the key file and the serial port, from the config and the command line."""
+    gate = _config(args.config).gate
     key_file = args.key_file or gate.key_file
     if key_file is None:
         raise ConfigError("gate.key_file: give --key-file or set [gate] key_file in the config")
-    port = args.port or gate.serial_port
+    return gate, key_file, args.port or gate.serial_port
+
+
+def run_rotate_key(args: argparse.Namespace) -> int:
+    from drivers.gate_osdp import OsdpController
+
+    gate, key_file, port = _bus(args)
 
     def connect(key: bytes) -> OsdpController:
         return OsdpController(port, gate.address, key, baud=gate.baud, reconnect_s=0.5)
@@ -278,3 +309,50 @@ def rotate_key(
     pending.unlink()
     say(f"the gate controller and {key_file} now hold a new key; the old one is refused")
     return new
+
+
+def read_bundle(path: Path, since: Path | None) -> Any:
+    """The bundle in the file ``path``, or built from the firmware folder ``path``."""
+    from drivers.gate_bundle import Bundle, build_bundle, bundle_version
+
+    if path.is_dir():
+        return build_bundle(path, since)
+    if since is not None:
+        raise ConfigError("--since goes with a firmware folder, not with a bundle file")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"cannot read the bundle {path}: {e.strerror}") from None
+    return Bundle(data, bundle_version(data), files=0, carried=0)
+
+
+def run_update(args: argparse.Namespace) -> int:
+    from drivers.gate_osdp import OsdpController, load_key
+    from drivers.gate_update import update_controller
+
+    bundle = read_bundle(args.bundle, args.since)
+    if args.save is not None:
+        args.save.write_bytes(bundle.data)
+        print(f"firmware {bundle.version} bundle written to {args.save} ({len(bundle.data)} bytes)")
+        return 0
+    gate, key_file, port = _bus(args)
+    shown = [-1]
+
+    def progress(done: int, size: int) -> None:
+        tenth = done * 10 // size
+        if tenth != shown[0]:
+            shown[0] = tenth
+            print(f"  sent {done} of {size} bytes", flush=True)
+
+    with OsdpController(port, gate.address, load_key(key_file), baud=gate.baud,
+                        rs485=gate.rs485, reconnect_s=0.5) as ctl:  # fmt: skip
+        if not ctl.wait_online(15):
+            raise HardwareError(
+                f"the gate controller did not open a secure session on {port} with the key in"
+                f" {key_file}: is the kiosk service stopped (it holds the port) and the bus wired?"
+            )
+        print(f"gate controller {gate.address} runs firmware {ctl.firmware_version};"
+              f" sending {bundle.version} ({len(bundle.data)} bytes)")  # fmt: skip
+        version = update_controller(ctl, bundle.data, progress)
+    print(f"gate controller {gate.address} runs firmware {version} and keeps it")
+    return 0

@@ -57,10 +57,12 @@ def run(args: argparse.Namespace) -> int:
 def serve(config: Any, *, ui: bool, sim: bool | None) -> int:
     """Run until SIGTERM/SIGINT (or the UI window closes)."""
     from kiosk.app import build
+    from kiosk.commands import updates
     from kiosk.runner import KioskRunner, Pulse, StopWatch
 
     stop = threading.Event()
     _on_signals(stop)
+    selftest_problem = updates.selftest_on_trial(config)  # before the gate takes the hardware
     app = build(config, sim=sim)
     runner = KioskRunner(app.kiosk, 1.0 / config.camera.fps)
     ui_pulse = Pulse(UI_SILENT_S) if ui else None
@@ -68,6 +70,7 @@ def serve(config: Any, *, ui: bool, sim: bool | None) -> int:
     try:
         runner.start()
         agent = _start_agent(app)
+        updates.start(app, agent, stop, (lambda: ui_pulse) if ui else None, selftest_problem)
         keeper = threading.Thread(
             target=_heartbeat,
             args=(app, runner, stop, lambda: ui_pulse),

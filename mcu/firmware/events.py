@@ -24,6 +24,8 @@ EGRESS = const(9)  # the controller opened the door by itself for the exit butto
 RELAY = const(10)  # relay energised (1) / dropped (0)
 AUTH = const(11)  # a packet failed its MAC check and was refused
 KEY = const(12)  # the key at boot or after osdp_KEYSET: 0 none, 1 ok, 2 install mode, 3 damaged
+FIRMWARE = const(13)  # 0: a new firmware never reached the host, the previous one runs again;
+# 1: a new firmware runs on trial; 2: it reached the host and is kept
 
 
 class EventRing:

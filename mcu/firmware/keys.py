@@ -7,6 +7,8 @@ unreadable) is damage, not absence: the board must not fall back to taking a new
 
 import os
 
+from flashfs import write_atomic
+
 
 class KeyDamaged(ValueError):
     """The key file exists but does not hold a 128-bit key."""
@@ -47,16 +49,4 @@ class KeyFile:
 
     def save(self, key):
         """Write, sync, rename: after a power cut the file holds the old key or the new one."""
-        tmp = self.path + ".new"
-        with open(tmp, "w") as f:
-            f.write(key.hex())
-            f.flush()
-        _sync()
-        os.rename(tmp, self.path)
-        _sync()
-
-
-def _sync():
-    sync = getattr(os, "sync", None)  # rp2 has it; a filesystem without one syncs on close
-    if sync:
-        sync()
+        write_atomic(self.path, key.hex())

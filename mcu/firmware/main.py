@@ -1,63 +1,39 @@
-"""Gate controller firmware for a Raspberry Pi Pico: an OSDP peripheral that owns the door.
+"""The boot selector: runs the firmware that slots.json names, a new one on trial.
 
-Runs at power-up. The watchdog is fed in one place, ``step``, at the end of each pass of
-the main loop: if the loop hangs, the board resets and the relay is off again. A
-maintenance boot (maintenance.py) arms no watchdog, so ``kiosk mcu flash`` can copy files.
+The board runs this file at power-up. It is never replaced by an update (nor are slots.py,
+bundle.py and flashfs.py, which it imports before any firmware folder is on the path), so a
+broken update cannot take the way back with it. A firmware on trial runs under the watchdog
+from its first import on, so one that hangs while loading resets too; one that raises sends
+the board back to the previous firmware at once.
 """
 
 import os
 import sys
-import time
 
 import machine
-import maintenance
-import settings
-from controller import Controller
+import slots
 
-# rp2 UART.txdone() ignored the shift register before 1.24: the RS-485 driver was switched
-# off while the CRC was still going out.
-MIN_MICROPYTHON = (1, 24, 0)
-
-
-def require_micropython(version):
-    """Refuse to run on a MicroPython older than ``MIN_MICROPYTHON``."""
-    if tuple(version[:3]) < MIN_MICROPYTHON:
-        found = ".".join(str(v) for v in version[:3])
-        raise RuntimeError(
-            "MicroPython " + found + " is too old for the gate controller: put 1.24 or newer "
-            "on the Pico (docs/hardware.md, 'Installing the firmware')"
-        )
-
-
-def start(machine, cfg, now, random):
-    """This boot's controller and watchdog (None on a maintenance boot)."""
-    ctl = Controller(machine, cfg, now, random)
-    if maintenance.take(cfg.MAINT_FILE):
-        ctl.maintain(now, cfg.MAINT_MS)
-        return ctl, None
-    return ctl, machine.WDT(timeout=cfg.WDT_MS)
-
-
-def step(ctl, wdt, now):
-    """One pass of the main loop, then feed the watchdog (its only caller)."""
-    ctl.tick(now)
-    if wdt is not None:
-        wdt.feed()
-
-
-def stop(ctl):
-    """The loop was interrupted (mpremote's Ctrl-C): leave the relay off."""
-    ctl.relay.value(0)
+TRIAL_WDT_MS = 8000  # rp2's longest; the firmware arms its own, shorter, once it runs
 
 
 def main():
-    require_micropython(sys.implementation.version)
-    ctl, wdt = start(machine, settings.load(), time.ticks_ms(), os.urandom)
+    folder, trial = slots.select()
+    if folder:
+        sys.path.insert(0, os.getcwd().rstrip("/") + "/" + folder)
+    if not trial:
+        import app
+
+        app.main()
+        return
+    machine.WDT(timeout=TRIAL_WDT_MS)
     try:
-        while True:
-            step(ctl, wdt, time.ticks_ms())
-    finally:
-        stop(ctl)
+        import app
+
+        app.main(trial=True)
+    except Exception as e:  # not KeyboardInterrupt: mpremote may stop it to copy files
+        sys.print_exception(e)
+        slots.rollback()
+        machine.reset()
 
 
 if __name__ == "__main__":

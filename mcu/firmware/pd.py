@@ -14,6 +14,8 @@ from keys import KeyDamaged
 from link import checksum, crc16
 from micropython import const
 from sc import SCBK_D, Session
+from transfer import DONE, Receiver
+from version import VERSION
 
 # commands
 _POLL = const(0x60)
@@ -28,6 +30,7 @@ _BUZ = const(0x6A)
 _KEYSET = const(0x75)
 _CHLNG = const(0x76)
 _SCRYPT = const(0x77)
+_FILETRANSFER = const(0x7C)
 _MFG = const(0x80)
 # replies
 _ACK = const(0x40)
@@ -39,6 +42,7 @@ _ISTATR = const(0x49)
 _OSTATR = const(0x4A)
 _CCRYPT = const(0x76)
 _RMAC_I = const(0x78)
+_FTSTAT = const(0x7A)
 _MFGREP = const(0x90)
 # NAK reasons (OSDP 2.2 section 7.3)
 _NAK_CMD_LEN = const(2)
@@ -61,7 +65,7 @@ _INSTALL_OK = (_POLL, _ID, _CAP, _LSTAT, _ISTAT, _OSTAT, _KEYSET)
 _CAPS = bytes(
     (
         1, 1, 4,  # contact status monitoring: door, exit button, tamper, fire
-        2, 3, 1,  # output control: the relay, on/off and timed commands (section 7.5)
+        2, 3, 2,  # output control: the relay and output 1, on/off and timed (section 7.5)
         4, 1, 1,  # reader LED control: LED 0, green and red (amber: both)
         5, 1, 1,  # buzzer
         8, 1, 0,  # CRC-16
@@ -81,8 +85,11 @@ class Peripheral:
         self.signals = signals
         self.events = events
         self.keys = keys
+        self.alarm = None  # output 1 (output.Output), when the board has one
+        self.receiver = Receiver(cfg.UPDATE_MAX)
         self.maint_file = cfg.MAINT_FILE
         self.restart = False  # restart the board once the reply is sent
+        self.staged = False  # a new firmware is staged: restart into it soon (controller.py)
         self.key_damaged = False
         try:
             self.scbk = keys.load()
@@ -224,10 +231,12 @@ class Peripheral:
             out[4] = 1  # version
             for i in range(4):
                 out[5 + i] = (self.serial >> (8 * i)) & 0xFF
-            out[9:12] = b"\x01\x00\x00"  # firmware 1.0.0
+            out[9:12] = bytes(VERSION)  # firmware major, minor, build
             return self._reply(_PDID, 12, seq, mark)
         if cmd == _CAP:
             out[: len(_CAPS)] = _CAPS
+            if self.alarm is None:
+                out[5] = 1  # function 2's count: the relay alone
             return self._reply(_PDCAP, len(_CAPS), seq, mark)
         if cmd == _LSTAT:
             out[0] = 1 if self.door.tamper.active else 0
@@ -238,8 +247,7 @@ class Peripheral:
             self.reported[:] = out[:n]
             return self._reply(_ISTATR, n, seq, mark)
         if cmd == _OSTAT:
-            out[0] = 1 if self.door.on else 0
-            return self._reply(_OSTATR, 1, seq, mark)
+            return self._reply(_OSTATR, self._output_states(), seq, mark)
         if cmd == _OUT:
             return self._output(f, at, size, seq, mark, now)
         if cmd == _LED:
@@ -264,18 +272,51 @@ class Peripheral:
             return self._confirm(f, at, size, seq, mark, now)
         if cmd == _MFG:
             return self._manufacturer(f, at, size, seq, mark)
+        if cmd == _FILETRANSFER:
+            return self._file_transfer(f, at, size, seq, mark)
         return self._nak(_NAK_UNKNOWN, seq, mark)
+
+    def _file_transfer(self, f, at, size, seq, mark):
+        # A firmware bundle (transfer.py). Like every command but ID and CAP it only gets
+        # here inside a secure session, and not in one made with SCBK-D.
+        if size < 11 or size != 11 + (f[at + 9] | f[at + 10] << 8):
+            return self._nak(_NAK_CMD_LEN, seq, mark)
+        total = f[at + 1] | f[at + 2] << 8 | f[at + 3] << 16 | f[at + 4] << 24
+        offset = f[at + 5] | f[at + 6] << 8 | f[at + 7] << 16 | f[at + 8] << 24
+        data = memoryview(f)[at + 11 : at + size]
+        status = self.receiver.fragment(f[at], total, offset, data)
+        if status == DONE:
+            self.staged = True
+        out = self.out
+        out[0] = 1  # FtAction: other commands may come between fragments
+        out[1] = out[2] = 0  # FtDelay: none
+        out[3] = status & 0xFF
+        out[4] = (status >> 8) & 0xFF
+        out[5] = out[6] = 0  # FtUpdateMsgMax: no change
+        return self._reply(_FTSTAT, 7, seq, mark)
 
     def _output(self, f, at, size, seq, mark, now):
         if size == 0 or size % 4:
             return self._nak(_NAK_CMD_LEN, seq, mark)
+        last = 0 if self.alarm is None else 1
         for r in range(at, at + size, 4):
-            if f[r] != 0 or f[r + 1] > 6:  # output 0 only; control codes 0..6
+            if f[r] > last or f[r + 1] > 6:  # outputs 0 (relay) and 1; control codes 0..6
                 return self._nak(_NAK_RECORD, seq, mark)
         for r in range(at, at + size, 4):
-            self.door.output(f[r + 1], (f[r + 2] | (f[r + 3] << 8)) * 100, now)
+            ms = (f[r + 2] | (f[r + 3] << 8)) * 100
+            if f[r] == 0:
+                self.door.output(f[r + 1], ms, now)
+            elif self.alarm is not None:
+                self.alarm.command(f[r + 1], ms, now)
+        return self._reply(_OSTATR, self._output_states(), seq, mark)
+
+    def _output_states(self):
+        """osdp_OSTATR's data in ``out``: one byte a output; returns its length."""
         self.out[0] = 1 if self.door.on else 0
-        return self._reply(_OSTATR, 1, seq, mark)
+        if self.alarm is None:
+            return 1
+        self.out[1] = 1 if self.alarm.on else 0
+        return 2
 
     def _manufacturer(self, f, at, size, seq, mark):
         # osdp_MFG: our vendor code and one command byte. Like every command but ID and CAP

@@ -27,6 +27,7 @@ class Settings:
     GREEN_PIN = const(16)
     RED_PIN = const(17)
     BUZZER_PIN = const(18)
+    ALARM_PIN = const(19)  # OSDP output 1: booth light or siren (through a relay); -1: none
     INSTALL_PIN = const(14)  # install jumper: held at boot with no key file, install mode
     # Inputs are pulled up; True: the input is active when its pin reads high.
     DOOR_ACTIVE_HIGH = True  # reed contact to ground opens with the door
@@ -44,6 +45,8 @@ class Settings:
     WDT_MS = const(2000)
     MAINT_MS = const(300000)  # a maintenance boot (kiosk mcu flash) lasts at most this long
     EVENTS = const(64)  # event records kept for the host
+    TRIAL_MS = const(60000)  # a new firmware must reach the host this soon or give way
+    UPDATE_MAX = const(262144)  # the largest firmware bundle taken over OSDP (bytes)
     KEY_FILE = "scbk.hex"
     MAINT_FILE = "maintenance"  # present: the next boot is a maintenance boot
 

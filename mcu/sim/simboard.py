@@ -21,9 +21,9 @@ from machine import Reset, board
 
 _FIRMWARE = (
     "settings", "link", "events", "sc", "aes", "door", "signals", "keys", "maintenance", "pd",
-    "controller", "main",
+    "controller", "main", "output", "app", "slots", "bundle", "flashfs", "transfer", "version",
 )  # fmt: skip
-_OUTPUTS = ("relay", "green", "red", "buzzer")
+_OUTPUTS = ("relay", "green", "red", "buzzer", "alarm")  # alarm: OSDP output 1
 _INPUTS = ("door", "exit", "tamper", "fire", "install")  # install: the jumper read at boot
 
 
@@ -63,8 +63,8 @@ class Host:
 
     def __init__(self):
         self.boots = 0
-        self.ctl = None  # the firmware's Controller, once main() has built it
         self.cfg = None
+        self.path0 = list(sys.path)  # a boot selector adds the firmware's folder
         self.pending = None  # a request answered when the firmware next waits for the host
         self.copying = ({}, 0)  # files mpremote copies once main.py has stopped, and how long
         self.flashed = False
@@ -104,23 +104,17 @@ class Host:
             board.drive(getattr(cfg, role.upper() + "_PIN"), 0 if high else 1)
         board.drive(cfg.INSTALL_PIN, 1 if jumper == cfg.INSTALL_ACTIVE_HIGH else 0)
 
+    @property
+    def ctl(self):
+        """The firmware's Controller, once its main() has built it (app.running)."""
+        app = sys.modules.get("app")
+        return getattr(app, "running", None)
+
     def boot(self, cause):
         board.power_cycle(cause)
-        self.ctl = None
         for name in _FIRMWARE:
             sys.modules.pop(name, None)
-        import controller
-
-        host = self
-
-        class Watched(controller.Controller):
-            """The firmware's own Controller; the host keeps a reference to read its state."""
-
-            def __init__(self, *args):
-                super().__init__(*args)
-                host.ctl = self
-
-        controller.Controller = Watched
+        sys.path[:] = self.path0
         import main
         import settings
 
@@ -234,7 +228,7 @@ class Host:
 
     def halted(self, error):
         """The firmware has stopped: every request fails until the board is reset."""
-        self.ctl = None
+        sys.modules.pop("app", None)
         stopped = RuntimeError("the firmware stopped: " + type(error).__name__ + ": " + str(error))
         if self.pending:
             self.pending = None
@@ -256,6 +250,13 @@ class Host:
         raw = bytearray(ring.count * 8)
         ring.copy_out(ring.count, raw, 0)
         return [[raw[i] | raw[i + 1] << 8, raw[i + 2], raw[i + 3]] for i in range(0, len(raw), 8)]
+
+    def firmware(self):
+        """The running firmware's version, whether it is on trial, and the boot state."""
+        import slots
+
+        version = sys.modules["version"].VERSION if "version" in sys.modules else None
+        return {"version": list(version or ()), "trial": self.ctl.trial, "slots": slots.load()}
 
     def state(self):
         pd = self.ctl.pd
@@ -293,6 +294,7 @@ class Host:
             "reset_cause": board.cause,
             "watchdog": board.wdt is not None,
             "maintenance": self.ctl.maintenance,
+            "firmware": self.firmware(),
             "address": self.cfg.ADDRESS,
         }
 
