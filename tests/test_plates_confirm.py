@@ -50,7 +50,12 @@ def test_a_frame_with_no_plate_neither_counts_nor_breaks_the_run() -> None:
 
 def test_a_frame_with_another_plate_breaks_the_run() -> None:
     assert play([[A], [B], [A]]) == []
-    assert play([[A], [B], [A], [A]]) == [A]
+
+
+def test_another_plate_read_within_the_window_holds_the_confirmation_back() -> None:
+    # 京A1234S a quarter of a second before three reads of 京A12345: not sure until it is 1 s old
+    assert play([[B], [A], [A], [A]]) == []
+    assert play([[B], [A], [A], [A], [A]]) == [A]
 
 
 def test_a_run_older_than_the_window_starts_again() -> None:
@@ -97,8 +102,8 @@ def test_reads_further_apart_than_the_window_do_not_confirm() -> None:
 
 
 def test_three_frames_needed() -> None:
-    confirmer = PlateConfirmer(frames_needed=3)
-    assert play([[A], [A], [B], [B], [B]], confirmer) == [B]
+    assert play([[B], [B]], PlateConfirmer(frames_needed=3)) == []
+    assert play([[B], [B], [B]], PlateConfirmer(frames_needed=3)) == [B]
 
 
 @pytest.mark.parametrize(("frames", "window"), [(1, 1.0), (6, 1.0), (2, 0.0), (2, -1.0)])

@@ -134,6 +134,13 @@ def test_the_joined_plate_is_as_sure_as_its_least_sure_part() -> None:
     assert read.confidence == 0.6
 
 
+def test_a_plate_whose_province_the_recogniser_doubts_is_no_read() -> None:
+    # 晋CE77058 at 10 m: read as 皖C·E77058 with 0.53 on the first character, 0.9 on average
+    doubted = TextBox("皖C·E77058", 0.9, (100, 100, 300, 130), first_score=0.53)
+    assert plates_in([doubted]) == []
+    assert [r.text for r in plates_in([doubted._replace(first_score=0.98)])] == ["皖CE77058"]
+
+
 def test_boxes_far_apart_or_on_other_lines_are_not_joined() -> None:
     assert plates_in([box("京", 100), box("A12345", 400)]) == []
     assert plates_in([box("京", 100), box("A12345", 130, top=200)]) == []

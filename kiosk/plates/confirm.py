@@ -2,9 +2,10 @@
 
 One frame's read is not enough to open a barrier: a smudge can turn 8 into B. A plate is
 confirmed when it is the only plate read in ``frames_needed`` consecutive reading frames, all
-within ``window_s`` seconds. A frame in which no plate was read at all (a blurred or glaring
-frame between two good ones) neither counts nor breaks the run; a frame with another plate, or
-with two different plates, breaks it.
+within ``window_s`` seconds, and no other plate has been read in the last ``window_s``. A
+frame in which no plate was read at all (a blurred or glaring frame between two good ones)
+neither counts nor breaks the run; a frame with another plate, or with two different plates,
+breaks it, and holds any confirmation back until it is ``window_s`` old.
 
 Once a plate is confirmed nothing else is, until no plate at all has been read for
 ``window_s`` seconds (the vehicle has gone) or the lane calls ``reset()`` after the passage:
@@ -37,6 +38,7 @@ class PlateConfirmer:
         self.confirmed: str | None = None  # the plate of the vehicle in front, once confirmed
         self._run: list[float] = []  # times of the frames in the current run
         self._run_plate: str | None = None
+        self._recent: list[tuple[float, str]] = []  # every plate read in the last window_s
         self._last_plate_at: float | None = None
 
     def feed(self, reads: Iterable[_HasText | str], now: float) -> str | None:
@@ -46,6 +48,8 @@ class PlateConfirmer:
         """
         plates = {r if isinstance(r, str) else r.text for r in reads}
         self._expire(now)
+        self._recent = [(t, p) for t, p in self._recent if now - t < self.window_s]
+        self._recent += [(now, p) for p in sorted(plates)]
         if not plates:
             return None
         self._last_plate_at = now
@@ -59,14 +63,17 @@ class PlateConfirmer:
         """Forget everything: the vehicle has passed, the next plate is a new one."""
         self.confirmed = None
         self._last_plate_at = None
+        self._recent = []
         self._break()
 
     def _extend(self, plate: str, now: float) -> str | None:
-        if plate != self._run_plate or now - self._run[0] > self.window_s:
+        if plate != self._run_plate:
             self._run_plate, self._run = plate, []
-        self._run.append(now)
+        self._run = [t for t in self._run if now - t <= self.window_s] + [now]
         if len(self._run) < self.frames_needed:
             return None
+        if any(other != plate for _, other in self._recent):
+            return None  # another plate was read less than window_s ago: not sure yet
         self.confirmed = plate
         self._break()
         return plate
