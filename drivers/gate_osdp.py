@@ -328,6 +328,12 @@ class OsdpController(Device):
         self._cp.register_file_ops(self.address, fops)
         self.submit({"command": _command("FileTransfer"), "id": file_id, "flags": 0})
 
+    def end_file(self) -> None:
+        """Forget the file transfer on this side (registering file ops resets libosdp's
+        transfer state), so it sends nothing more of it after the controller restarted."""
+        self._check_open()
+        self._cp.register_file_ops(self.address, _NO_FILE)
+
     def file_progress(self) -> tuple[int, int] | None:
         """(bytes acknowledged, size) of the running file transfer; None when none runs."""
         self._check_open()
@@ -521,6 +527,10 @@ class RemoteIndicator:
 
     def close(self) -> None:
         pass
+
+
+_NO_FILE = {"open": lambda _id, _size: -1, "read": lambda _size, _offset: b"\x00",
+            "write": lambda _data, _offset: -1, "close": lambda _id: None}  # fmt: skip
 
 
 def _stream(osdp: Any, channel: Any) -> Any:

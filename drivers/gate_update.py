@@ -40,6 +40,9 @@ class Controller(Protocol):
     def wait_online(self, timeout_s: float) -> bool: ...
     def send_file(self, file_id: int, data: bytes) -> None: ...
     def file_progress(self) -> tuple[int, int] | None: ...
+    def end_file(self) -> None: ...
+    @property
+    def online(self) -> bool: ...
     def subscribe(self, listener: Callable[[ControllerEvent], None]) -> None: ...
 
 
@@ -65,7 +68,10 @@ def update_controller(
     news = _FirmwareNews()
     ctl.subscribe(news)
     ctl.send_file(FILE_ID, data)
-    _follow_transfer(ctl, len(data), progress, news, send_timeout_s)
+    try:
+        _follow_transfer(ctl, len(data), progress, news, send_timeout_s)
+    finally:
+        ctl.end_file()
     restarted = news.wait(lambda: news.on_trial or news.outcome is not None, restart_timeout_s)
     if restarted:
         news.wait(lambda: news.outcome is not None, trial_timeout_s)
@@ -75,9 +81,9 @@ def update_controller(
         return version
     if not restarted:
         raise UpdateError(
-            f"gate controller {ctl.address} refused firmware {version} and runs {now}: a"
-            " file hash did not match, or the bundle leaves out a file the controller does"
-            " not have (build it without --since to send every file)"
+            f"gate controller {ctl.address} refused firmware {version} and runs {now}: the"
+            " transfer was cut, a file hash did not match, or the bundle leaves out a file the"
+            " controller does not have (build it without --since to send every file)"
         )
     if outcome == _GAVE_WAY:
         raise UpdateError(
@@ -94,7 +100,8 @@ def update_controller(
 def _follow_transfer(
     ctl: Controller, size: int, progress: Progress | None, news: _FirmwareNews, timeout_s: float
 ) -> None:
-    """Until the last fragment is acknowledged, the transfer ends, or the board restarts."""
+    """Until the last fragment is acknowledged, the transfer ends, or the board restarts
+    (the link drops once it has some of the bundle)."""
     pause = threading.Event()
     deadline = time.monotonic() + timeout_s
     done = 0
@@ -104,7 +111,7 @@ def _follow_transfer(
             done = state[0]
             if progress is not None:
                 progress(done, size)
-        if state is None or done >= size or news.on_trial:
+        if state is None or done >= size or news.on_trial or (done and not ctl.online):
             return
         pause.wait(0.05)
     raise UpdateError(

@@ -207,3 +207,22 @@ def test_egress_works_while_a_bundle_arrives(tmp_path: Path) -> None:
         assert statuses[-1] == 1
         vm.advance(RESTART_MS)
         assert vm.state["boots"] == 2 and not vm.relay  # restarted into the new one: locked
+
+
+def test_a_broken_second_update_gives_way_to_the_first_not_to_the_flashed_firmware(
+    tmp_path: Path,
+) -> None:
+    good = build_bundle(firmware(tmp_path / "good"), previous=FIRMWARE_DIR)
+    broken = firmware(tmp_path / "broken", "1, 3, 0", app="\nraise RuntimeError('broken')\n")
+    with controller() as (vm, cp):
+        send(cp, good.data)
+        vm.advance(RESTART_MS)
+        cp.open_session()
+        cp.secure(POLL)
+        vm.advance(10)
+        assert version_and_slots(vm) == ([1, 2, 0], {"slot": "fw_a"})
+        # built against the release the board runs now: fw_a supplies the unchanged files
+        send(cp, build_bundle(broken, previous=tmp_path / "good").data)
+        vm.advance(RESTART_MS)
+        assert version_and_slots(vm) == ([1, 2, 0], {"slot": "fw_a"})
+        assert vm.read_file("fw_a/version.py") == (tmp_path / "good/version.py").read_text()
