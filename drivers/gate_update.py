@@ -69,7 +69,7 @@ def update_controller(
     ctl.subscribe(news)
     ctl.send_file(FILE_ID, data)
     try:
-        _follow_transfer(ctl, len(data), progress, news, send_timeout_s)
+        sent = _follow_transfer(ctl, len(data), progress, news, send_timeout_s)
     finally:
         ctl.end_file()
     restarted = news.wait(lambda: news.on_trial or news.outcome is not None, restart_timeout_s)
@@ -78,6 +78,8 @@ def update_controller(
     outcome = news.outcome
     now = ctl.firmware_version if ctl.wait_online(30) else "unknown"
     if outcome == _KEPT and now == version:
+        if progress is not None and sent < len(data):  # it restarted before we asked
+            progress(len(data), len(data))
         return version
     if not restarted:
         raise UpdateError(
@@ -99,9 +101,9 @@ def update_controller(
 
 def _follow_transfer(
     ctl: Controller, size: int, progress: Progress | None, news: _FirmwareNews, timeout_s: float
-) -> None:
+) -> int:
     """Until the last fragment is acknowledged, the transfer ends, or the board restarts
-    (the link drops once it has some of the bundle)."""
+    (the link drops once it has some of the bundle); the bytes it acknowledged."""
     pause = threading.Event()
     deadline = time.monotonic() + timeout_s
     done = 0
@@ -112,7 +114,7 @@ def _follow_transfer(
             if progress is not None:
                 progress(done, size)
         if state is None or done >= size or news.on_trial or (done and not ctl.online):
-            return
+            return done
         pause.wait(0.05)
     raise UpdateError(
         f"sending the firmware to gate controller {ctl.address} stopped at {done} of {size}"

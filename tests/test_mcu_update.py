@@ -104,8 +104,9 @@ def test_a_good_update_runs_on_trial_and_is_kept_once_it_answers_securely(tmp_pa
         {"app": "\nraise RuntimeError('broken release')\n"},  # raises at import
         {"controller": "\ndef broken(:\n"},  # a syntax error
         {"pd": "\nPeripheral.handle = lambda self, f, n, mark, now: 0\n"},  # never answers
+        {"app": "\nstep = lambda ctl, wdt, now: ctl.tick(now)\n"},  # the watchdog bites
     ],
-    ids=["raises", "syntax", "silent"],
+    ids=["raises", "syntax", "silent", "starves-the-watchdog"],
 )
 def test_a_firmware_that_never_comes_up_gives_way_to_the_previous_one(
     tmp_path: Path, broken: dict[str, str]
@@ -132,6 +133,18 @@ def test_a_power_cut_during_the_trial_brings_the_previous_firmware_back(tmp_path
         assert vm.state["firmware"]["trial"]  # it runs, but the host has not spoken to it
         vm.reset()
         assert version_and_slots(vm) == (OLD, {"slot": ""})
+
+
+def test_a_power_cut_while_the_new_files_are_copied_copies_them_again(tmp_path: Path) -> None:
+    bundle = build_bundle(firmware(tmp_path / "new"), previous=FIRMWARE_DIR)
+    with controller() as (vm, cp):
+        send(cp, bundle.data)  # staged; the restart is half a second away
+        assert version_and_slots(vm)[1] == {"slot": "", "stage": "fw_a"}
+        half_written = "import os\nos.mkdir('fw_a')\nopen('fw_a/app.py', 'w').write('imp')\nresult = 1"
+        vm.run_python(half_written)  # as if the power failed during the copy
+        vm.reset()
+        assert version_and_slots(vm) == ([1, 2, 0], {"slot": "", "trial": "fw_a", "tries": 1})
+        assert vm.read_file("update.bin") is None
 
 
 def test_a_truncated_transfer_changes_nothing(tmp_path: Path) -> None:
