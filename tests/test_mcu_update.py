@@ -140,8 +140,8 @@ def test_a_power_cut_while_the_new_files_are_copied_copies_them_again(tmp_path: 
     with controller() as (vm, cp):
         send(cp, bundle.data)  # staged; the restart is half a second away
         assert version_and_slots(vm)[1] == {"slot": "", "stage": "fw_a"}
-        half_written = "import os\nos.mkdir('fw_a')\nopen('fw_a/app.py', 'w').write('imp')\nresult = 1"
-        vm.run_python(half_written)  # as if the power failed during the copy
+        half_written = "import os\nos.mkdir('fw_a')\nopen('fw_a/app.py', 'w').write('imp')\n"
+        vm.run_python(half_written + "result = 1")  # as if the power failed during the copy
         vm.reset()
         assert version_and_slots(vm) == ([1, 2, 0], {"slot": "", "trial": "fw_a", "tries": 1})
         assert vm.read_file("update.bin") is None
