@@ -214,3 +214,25 @@ def test_flash_refuses_a_micropython_older_than_1_24() -> None:
     with pytest.raises(HardwareError, match=r"needs 1\.24"):
         mcu.require_micropython("")
     mcu.require_micropython("(1, 24, 0)\n")
+
+
+def test_flash_runs_the_files_it_copied_not_an_earlier_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A board that runs an update from fw_a goes back to the top of its flash."""
+    updated = (
+        "import os, json\nos.mkdir('fw_a')\n"
+        "for n in os.listdir():\n"
+        "    if n.endswith('.py') and n != 'main.py':\n"
+        "        open('fw_a/' + n, 'w').write(open(n).read())\n"
+        "open('fw_a/version.py', 'w').write('VERSION = (9, 9, 9)')\n"
+        "open('slots.json', 'w').write(json.dumps({'slot': 'fw_a'}))\nresult = 1"
+    )
+    with board(KEY) as vm, PtyBridge(vm) as bridge:
+        bridge.call("exec", code=updated)
+        bridge.call("reset")
+        assert bridge.call("state")["firmware"]["version"] == [9, 9, 9]
+        code, _done = _flash_onto(bridge, tmp_path, monkeypatch)
+        assert code == 0, capsys.readouterr().err
+        assert bridge.call("state")["firmware"] == {
+            "version": [1, 1, 0], "trial": False, "slots": {"slot": ""}}  # fmt: skip
