@@ -344,6 +344,11 @@ class OsdpController(Device):
         """Call ``listener`` for every new event (from libosdp's thread)."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[ControllerEvent], None]) -> None:
+        """Stop calling ``listener``."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
     def refresh_status(self) -> None:
         """Ask the controller for its input and output status (osdp_ISTAT, osdp_OSTAT)."""
         for report in (_STATUS_INPUT, _STATUS_OUTPUT):

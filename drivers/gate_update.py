@@ -44,6 +44,7 @@ class Controller(Protocol):
     @property
     def online(self) -> bool: ...
     def subscribe(self, listener: Callable[[ControllerEvent], None]) -> None: ...
+    def unsubscribe(self, listener: Callable[[ControllerEvent], None]) -> None: ...
 
 
 def update_controller(
@@ -67,17 +68,20 @@ def update_controller(
     before = ctl.firmware_version
     news = _FirmwareNews()
     ctl.subscribe(news)
-    ctl.send_file(FILE_ID, data)
     try:
-        sent = _follow_transfer(ctl, len(data), progress, news, send_timeout_s)
+        ctl.send_file(FILE_ID, data)
+        try:
+            sent = _follow_transfer(ctl, len(data), progress, news, send_timeout_s)
+        finally:
+            ctl.end_file()
+        restarted = news.wait(lambda: news.on_trial or news.outcome is not None,
+                              restart_timeout_s)  # fmt: skip
+        if restarted:
+            news.wait(lambda: news.outcome is not None, trial_timeout_s)
     finally:
-        ctl.end_file()
-    restarted = news.wait(lambda: news.on_trial or news.outcome is not None, restart_timeout_s)
-    if restarted:
-        news.wait(lambda: news.outcome is not None, trial_timeout_s)
-    outcome = news.outcome
+        ctl.unsubscribe(news)
     now = ctl.firmware_version if ctl.wait_online(30) else "unknown"
-    if outcome == _KEPT and now == version:
+    if news.outcome == _KEPT and now == version:
         if progress is not None and sent < len(data):  # it restarted before we asked
             progress(len(data), len(data))
         return version
@@ -87,7 +91,7 @@ def update_controller(
             " transfer was cut, a file hash did not match, or the bundle leaves out a file the"
             " controller does not have (build it without --since to send every file)"
         )
-    if outcome == _GAVE_WAY:
+    if news.outcome == _GAVE_WAY:
         raise UpdateError(
             f"firmware {version} never reached the kiosk on gate controller {ctl.address}"
             f" (it failed to start or stayed silent); the controller went back to {now}"
