@@ -25,17 +25,17 @@ from tests.osdp_panel import FILETRANSFER, FTSTAT, NAK, POLL, SCBK_D, Panel
 pytestmark = pytest.mark.slow
 
 FIRMWARE_EVENT, EGRESS = 13, 9
-TRIAL_MS = 5000
+TRIAL_MS = 3000  # longer than the watchdog's 2 s, so a starving firmware meets the dog first
 SITE = {"OFFLINE_MS": 60000, "MAX_OPEN_MS": 60000, "TRIAL_MS": TRIAL_MS, "EGRESS_OPEN_MS": 3000}
 RESTART_MS = 600  # the board restarts 500 ms after the last fragment's answer
 FRAGMENT = 224  # the largest that keeps a secure frame within the controller's 256 bytes
 OLD = [1, 1, 0]
 
 
-def firmware(folder: Path, version: str = "1, 2, 0", **changes: str) -> Path:
+def firmware(folder: Path, release: str = "1, 2, 0", **changes: str) -> Path:
     """mcu/firmware with another version and, per file, text added at its end."""
     shutil.copytree(FIRMWARE_DIR, folder)
-    (folder / "version.py").write_text(f'"""A test release."""\n\nVERSION = ({version})\n')
+    (folder / "version.py").write_text(f'"""A test release."""\n\nVERSION = ({release})\n')
     for name, text in changes.items():
         path = folder / f"{name}.py"
         path.write_text(path.read_text() + text)
@@ -99,22 +99,23 @@ def test_a_good_update_runs_on_trial_and_is_kept_once_it_answers_securely(tmp_pa
 
 
 @pytest.mark.parametrize(
-    "broken",
+    ("broken", "wait_ms"),
     [
-        {"app": "\nraise RuntimeError('broken release')\n"},  # raises at import
-        {"controller": "\ndef broken(:\n"},  # a syntax error
-        {"pd": "\nPeripheral.handle = lambda self, f, n, mark, now: 0\n"},  # never answers
-        {"app": "\nstep = lambda ctl, wdt, now: ctl.tick(now)\n"},  # the watchdog bites
+        ({"app": "\nraise RuntimeError('broken release')\n"}, 100),  # raises at import
+        ({"version": "\ndef broken(:\n"}, 100),  # a syntax error
+        # deaf: its link layer never completes a frame (small files keep the bundle short)
+        ({"version": "\nimport link\nlink.Framer.feed = lambda *_: False\n"}, TRIAL_MS + 100),
+        ({"app": "\nstep = lambda ctl, wdt, now: ctl.tick(now)\n"}, 2100),  # never feeds
     ],
     ids=["raises", "syntax", "silent", "starves-the-watchdog"],
 )
 def test_a_firmware_that_never_comes_up_gives_way_to_the_previous_one(
-    tmp_path: Path, broken: dict[str, str]
+    tmp_path: Path, broken: dict[str, str], wait_ms: int
 ) -> None:
     bundle = build_bundle(firmware(tmp_path / "new", **broken), previous=FIRMWARE_DIR)
     with controller() as (vm, cp):
         assert send(cp, bundle.data)[-1] == 1
-        vm.advance(RESTART_MS + TRIAL_MS + 100)  # a silent one has its trial time
+        vm.advance(RESTART_MS + wait_ms)
         cp.open_session()
         cp.secure(POLL)
         assert vm.state["online"]  # the previous firmware answers again
