@@ -90,8 +90,9 @@ def test_sim_serves_the_firmware_on_a_pty_that_a_panel_can_use(tmp_path: Path) -
         server.join(10)
 
 
-def test_controller_check_passes_in_simulation() -> None:
+def test_controller_check_passes_in_simulation(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_check("controller", controller_check, ["--sim", "--yes"]) == EXIT_OK
+    assert "firmware 1.1.0; secure channel in" in capsys.readouterr().out
 
 
 def test_controller_check_is_skipped_for_the_gpio_back_end() -> None:
