@@ -328,6 +328,12 @@ class OsdpController(Device):
         self._cp.register_file_ops(self.address, fops)
         self.submit({"command": _command("FileTransfer"), "id": file_id, "flags": 0})
 
+    def end_file(self) -> None:
+        """Forget the file transfer on this side (registering file ops resets libosdp's
+        transfer state), so it sends nothing more of it after the controller restarted."""
+        self._check_open()
+        self._cp.register_file_ops(self.address, _NO_FILE)
+
     def file_progress(self) -> tuple[int, int] | None:
         """(bytes acknowledged, size) of the running file transfer; None when none runs."""
         self._check_open()
@@ -337,6 +343,11 @@ class OsdpController(Device):
     def subscribe(self, listener: Callable[[ControllerEvent], None]) -> None:
         """Call ``listener`` for every new event (from libosdp's thread)."""
         self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[ControllerEvent], None]) -> None:
+        """Stop calling ``listener``."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     def refresh_status(self) -> None:
         """Ask the controller for its input and output status (osdp_ISTAT, osdp_OSTAT)."""
@@ -526,6 +537,10 @@ class RemoteIndicator:
 
     def close(self) -> None:
         pass
+
+
+_NO_FILE = {"open": lambda _id, _size: -1, "read": lambda _size, _offset: b"\x00",
+            "write": lambda _data, _offset: -1, "close": lambda _id: None}  # fmt: skip
 
 
 def _stream(osdp: Any, channel: Any) -> Any:

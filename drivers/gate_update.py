@@ -21,6 +21,7 @@ from kiosk.exc import HardwareError
 
 __all__ = ["FILE_ID", "Progress", "UpdateError", "update_controller"]
 
+FIRST_UPDATABLE = (1, 1, 0)  # the first firmware with the boot selector (mcu/firmware/main.py)
 FILE_ID = 1  # the controller's FtType for a firmware bundle (mcu/firmware/transfer.py)
 Progress = Callable[[int, int], None]  # (bytes the controller has, bundle size)
 _ON_TRIAL, _KEPT, _GAVE_WAY = 1, 2, 0  # values of the controller's "firmware" event
@@ -40,7 +41,11 @@ class Controller(Protocol):
     def wait_online(self, timeout_s: float) -> bool: ...
     def send_file(self, file_id: int, data: bytes) -> None: ...
     def file_progress(self) -> tuple[int, int] | None: ...
+    def end_file(self) -> None: ...
+    @property
+    def online(self) -> bool: ...
     def subscribe(self, listener: Callable[[ControllerEvent], None]) -> None: ...
+    def unsubscribe(self, listener: Callable[[ControllerEvent], None]) -> None: ...
 
 
 def update_controller(
@@ -49,6 +54,7 @@ def update_controller(
     progress: Progress | None = None,
     *,
     send_timeout_s: float = 900.0,
+    stall_timeout_s: float = 20.0,
     restart_timeout_s: float = 30.0,
     trial_timeout_s: float = 120.0,
 ) -> str:
@@ -64,22 +70,37 @@ def update_controller(
     before = ctl.firmware_version
     news = _FirmwareNews()
     ctl.subscribe(news)
-    ctl.send_file(FILE_ID, data)
-    _follow_transfer(ctl, len(data), progress, news, send_timeout_s)
-    restarted = news.wait(lambda: news.on_trial or news.outcome is not None, restart_timeout_s)
-    if restarted:
-        news.wait(lambda: news.outcome is not None, trial_timeout_s)
-    outcome = news.outcome
+    try:
+        ctl.send_file(FILE_ID, data)
+        try:
+            sent = _follow_transfer(ctl, len(data), progress, news,
+                                    (send_timeout_s, stall_timeout_s))  # fmt: skip
+        finally:
+            ctl.end_file()
+        restarted = news.wait(lambda: news.on_trial or news.outcome is not None,
+                              restart_timeout_s)  # fmt: skip
+        if restarted:
+            news.wait(lambda: news.outcome is not None, trial_timeout_s)
+    finally:
+        ctl.unsubscribe(news)
     now = ctl.firmware_version if ctl.wait_online(30) else "unknown"
-    if outcome == _KEPT and now == version:
+    if news.outcome == _KEPT and now == version:
+        if progress is not None and sent < len(data):  # it restarted before we asked
+            progress(len(data), len(data))
         return version
+    if not restarted and _older_than_updates(before):
+        raise UpdateError(
+            f"gate controller {ctl.address} runs firmware {before}, which takes no updates over"
+            " the bus: give it this firmware once with 'kiosk mcu flash' (docs/hardware.md,"
+            " 'Updating the firmware')"
+        )
     if not restarted:
         raise UpdateError(
-            f"gate controller {ctl.address} refused firmware {version} and runs {now}: a"
-            " file hash did not match, or the bundle leaves out a file the controller does"
-            " not have (build it without --since to send every file)"
+            f"gate controller {ctl.address} refused firmware {version} and runs {now}: the"
+            " transfer was cut, a file hash did not match, or the bundle leaves out a file the"
+            " controller does not have (build it without --since to send every file)"
         )
-    if outcome == _GAVE_WAY:
+    if news.outcome == _GAVE_WAY:
         raise UpdateError(
             f"firmware {version} never reached the kiosk on gate controller {ctl.address}"
             f" (it failed to start or stayed silent); the controller went back to {now}"
@@ -91,21 +112,39 @@ def update_controller(
     )
 
 
+def _older_than_updates(version: str) -> bool:
+    """Firmware before 1.1.0 has no boot selector and no osdp_FILETRANSFER."""
+    try:
+        return tuple(int(n) for n in version.split(".")) < FIRST_UPDATABLE
+    except ValueError:
+        return False
+
+
 def _follow_transfer(
-    ctl: Controller, size: int, progress: Progress | None, news: _FirmwareNews, timeout_s: float
-) -> None:
-    """Until the last fragment is acknowledged, the transfer ends, or the board restarts."""
+    ctl: Controller,
+    size: int,
+    progress: Progress | None,
+    news: _FirmwareNews,
+    timeouts: tuple[float, float],
+) -> int:
+    """Until the last fragment is acknowledged, the transfer ends, the board restarts (the
+    link drops once it has some of the bundle) or nothing moves for the stall timeout; the
+    bytes the controller acknowledged."""
+    timeout_s, stall_s = timeouts
     pause = threading.Event()
     deadline = time.monotonic() + timeout_s
+    moved = time.monotonic()
     done = 0
     while time.monotonic() < deadline:
         state = ctl.file_progress()
         if state is not None and state[0] != done:
-            done = state[0]
+            done, moved = state[0], time.monotonic()
             if progress is not None:
                 progress(done, size)
-        if state is None or done >= size or news.on_trial:
-            return
+        if state is None or done >= size or news.on_trial or (done and not ctl.online):
+            return done
+        if time.monotonic() - moved > stall_s:
+            return done  # refused, or the bus is gone: the caller says which
         pause.wait(0.05)
     raise UpdateError(
         f"sending the firmware to gate controller {ctl.address} stopped at {done} of {size}"

@@ -43,7 +43,8 @@ def check(rig: Rig, person: Person, options: Options) -> str:
             raise CheckFailed("no click heard: check the relay driver and its supply on the Pico")
         boots = [e for e in ctl.events if e.kind == "boot"]
         cause = f", last reset cause {boots[-1].value}" if boots else ""
-        return f"secure channel in {took:.1f} s; relay pulse reported by the controller{cause}"
+        return (f"firmware {ctl.firmware_version or 'unknown'}; secure channel in {took:.1f} s;"
+                f" relay pulse reported by the controller{cause}")  # fmt: skip
 
 
 def _controller(rig: Rig, options: Options, stack: ExitStack) -> Any:

@@ -90,8 +90,9 @@ def test_sim_serves_the_firmware_on_a_pty_that_a_panel_can_use(tmp_path: Path) -
         server.join(10)
 
 
-def test_controller_check_passes_in_simulation() -> None:
+def test_controller_check_passes_in_simulation(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_check("controller", controller_check, ["--sim", "--yes"]) == EXIT_OK
+    assert "firmware 1.1.0; secure channel in" in capsys.readouterr().out
 
 
 def test_controller_check_is_skipped_for_the_gpio_back_end() -> None:
@@ -214,3 +215,25 @@ def test_flash_refuses_a_micropython_older_than_1_24() -> None:
     with pytest.raises(HardwareError, match=r"needs 1\.24"):
         mcu.require_micropython("")
     mcu.require_micropython("(1, 24, 0)\n")
+
+
+def test_flash_runs_the_files_it_copied_not_an_earlier_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A board that runs an update from fw_a goes back to the top of its flash."""
+    updated = (
+        "import os, json\nos.mkdir('fw_a')\n"
+        "for n in os.listdir():\n"
+        "    if n.endswith('.py') and n != 'main.py':\n"
+        "        open('fw_a/' + n, 'w').write(open(n).read())\n"
+        "open('fw_a/version.py', 'w').write('VERSION = (9, 9, 9)')\n"
+        "open('slots.json', 'w').write(json.dumps({'slot': 'fw_a'}))\nresult = 1"
+    )
+    with board(KEY) as vm, PtyBridge(vm) as bridge:
+        bridge.call("exec", code=updated)
+        bridge.call("reset")
+        assert bridge.call("state")["firmware"]["version"] == [9, 9, 9]
+        code, _done = _flash_onto(bridge, tmp_path, monkeypatch)
+        assert code == 0, capsys.readouterr().err
+        assert bridge.call("state")["firmware"] == {
+            "version": [1, 1, 0], "trial": False, "slots": {"slot": ""}}  # fmt: skip

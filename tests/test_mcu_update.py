@@ -25,17 +25,17 @@ from tests.osdp_panel import FILETRANSFER, FTSTAT, NAK, POLL, SCBK_D, Panel
 pytestmark = pytest.mark.slow
 
 FIRMWARE_EVENT, EGRESS = 13, 9
-TRIAL_MS = 5000
+TRIAL_MS = 3000  # longer than the watchdog's 2 s, so a starving firmware meets the dog first
 SITE = {"OFFLINE_MS": 60000, "MAX_OPEN_MS": 60000, "TRIAL_MS": TRIAL_MS, "EGRESS_OPEN_MS": 3000}
 RESTART_MS = 600  # the board restarts 500 ms after the last fragment's answer
 FRAGMENT = 224  # the largest that keeps a secure frame within the controller's 256 bytes
 OLD = [1, 1, 0]
 
 
-def firmware(folder: Path, version: str = "1, 2, 0", **changes: str) -> Path:
+def firmware(folder: Path, release: str = "1, 2, 0", **changes: str) -> Path:
     """mcu/firmware with another version and, per file, text added at its end."""
     shutil.copytree(FIRMWARE_DIR, folder)
-    (folder / "version.py").write_text(f'"""A test release."""\n\nVERSION = ({version})\n')
+    (folder / "version.py").write_text(f'"""A test release."""\n\nVERSION = ({release})\n')
     for name, text in changes.items():
         path = folder / f"{name}.py"
         path.write_text(path.read_text() + text)
@@ -99,21 +99,23 @@ def test_a_good_update_runs_on_trial_and_is_kept_once_it_answers_securely(tmp_pa
 
 
 @pytest.mark.parametrize(
-    "broken",
+    ("broken", "wait_ms"),
     [
-        {"app": "\nraise RuntimeError('broken release')\n"},  # raises at import
-        {"controller": "\ndef broken(:\n"},  # a syntax error
-        {"pd": "\nPeripheral.handle = lambda self, f, n, mark, now: 0\n"},  # never answers
+        ({"app": "\nraise RuntimeError('broken release')\n"}, 100),  # raises at import
+        ({"version": "\ndef broken(:\n"}, 100),  # a syntax error
+        # deaf: its link layer never completes a frame (small files keep the bundle short)
+        ({"version": "\nimport link\nlink.Framer.feed = lambda *_: False\n"}, TRIAL_MS + 100),
+        ({"app": "\nstep = lambda ctl, wdt, now: ctl.tick(now)\n"}, 2100),  # never feeds
     ],
-    ids=["raises", "syntax", "silent"],
+    ids=["raises", "syntax", "silent", "starves-the-watchdog"],
 )
 def test_a_firmware_that_never_comes_up_gives_way_to_the_previous_one(
-    tmp_path: Path, broken: dict[str, str]
+    tmp_path: Path, broken: dict[str, str], wait_ms: int
 ) -> None:
     bundle = build_bundle(firmware(tmp_path / "new", **broken), previous=FIRMWARE_DIR)
     with controller() as (vm, cp):
         assert send(cp, bundle.data)[-1] == 1
-        vm.advance(RESTART_MS + TRIAL_MS + 100)  # a silent one has its trial time
+        vm.advance(RESTART_MS + wait_ms)
         cp.open_session()
         cp.secure(POLL)
         assert vm.state["online"]  # the previous firmware answers again
@@ -132,6 +134,18 @@ def test_a_power_cut_during_the_trial_brings_the_previous_firmware_back(tmp_path
         assert vm.state["firmware"]["trial"]  # it runs, but the host has not spoken to it
         vm.reset()
         assert version_and_slots(vm) == (OLD, {"slot": ""})
+
+
+def test_a_power_cut_while_the_new_files_are_copied_copies_them_again(tmp_path: Path) -> None:
+    bundle = build_bundle(firmware(tmp_path / "new"), previous=FIRMWARE_DIR)
+    with controller() as (vm, cp):
+        send(cp, bundle.data)  # staged; the restart is half a second away
+        assert version_and_slots(vm)[1] == {"slot": "", "stage": "fw_a"}
+        half_written = "import os\nos.mkdir('fw_a')\nopen('fw_a/app.py', 'w').write('imp')\n"
+        vm.run_python(half_written + "result = 1")  # as if the power failed during the copy
+        vm.reset()
+        assert version_and_slots(vm) == ([1, 2, 0], {"slot": "", "trial": "fw_a", "tries": 1})
+        assert vm.read_file("update.bin") is None
 
 
 def test_a_truncated_transfer_changes_nothing(tmp_path: Path) -> None:
@@ -207,3 +221,22 @@ def test_egress_works_while_a_bundle_arrives(tmp_path: Path) -> None:
         assert statuses[-1] == 1
         vm.advance(RESTART_MS)
         assert vm.state["boots"] == 2 and not vm.relay  # restarted into the new one: locked
+
+
+def test_a_broken_second_update_gives_way_to_the_first_not_to_the_flashed_firmware(
+    tmp_path: Path,
+) -> None:
+    good = build_bundle(firmware(tmp_path / "good"), previous=FIRMWARE_DIR)
+    broken = firmware(tmp_path / "broken", "1, 3, 0", app="\nraise RuntimeError('broken')\n")
+    with controller() as (vm, cp):
+        send(cp, good.data)
+        vm.advance(RESTART_MS)
+        cp.open_session()
+        cp.secure(POLL)
+        vm.advance(10)
+        assert version_and_slots(vm) == ([1, 2, 0], {"slot": "fw_a"})
+        # built against the release the board runs now: fw_a supplies the unchanged files
+        send(cp, build_bundle(broken, previous=tmp_path / "good").data)
+        vm.advance(RESTART_MS)
+        assert version_and_slots(vm) == ([1, 2, 0], {"slot": "fw_a"})
+        assert vm.read_file("fw_a/version.py") == (tmp_path / "good/version.py").read_text()

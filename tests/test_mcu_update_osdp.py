@@ -14,10 +14,14 @@ from drivers.gate_bundle import build_bundle
 from drivers.gate_osdp_sim import FIRMWARE_DIR
 from drivers.gate_update import UpdateError, update_controller
 from tests.mcu_support import linked
-from tests.test_mcu_update import SITE, firmware
+from tests.test_mcu_update import SITE as PANEL_SITE
+from tests.test_mcu_update import firmware
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("osdp")
+
+# libosdp reconnects in real time: a busy test machine must not fail a good trial
+SITE = {**PANEL_SITE, "TRIAL_MS": 30000}
 
 
 def test_a_new_firmware_is_sent_confirmed_and_its_version_returned(tmp_path: Path) -> None:
@@ -87,3 +91,16 @@ def test_kiosk_mcu_update_saves_a_bundle_that_names_its_version(
     assert "firmware 1.2.0 bundle written" in capsys.readouterr().out
     assert main(["mcu", "update", str(tmp_path / "nowhere")]) != 0
     assert "cannot read the bundle" in capsys.readouterr().err
+
+
+def test_a_controller_from_before_updates_is_told_to_be_flashed_once(tmp_path: Path) -> None:
+    """Firmware 1.0.0 knew no osdp_FILETRANSFER: it answered osdp_NAK "unknown command"."""
+    old = firmware(tmp_path / "old", "1, 0, 0",
+                   pd="\nPeripheral._file_transfer = lambda self, f, at, size, seq, mark:"
+                      " self._nak(3, seq, mark)\n")  # fmt: skip
+    bundle = build_bundle(firmware(tmp_path / "new"))
+    with linked(site=SITE, firmware_dir=old) as (_vm, bridge, ctl):
+        assert ctl.wait_online(15)
+        with pytest.raises(UpdateError, match=r"runs firmware 1\.0\.0, which takes no updates"):
+            update_controller(ctl, bundle.data, stall_timeout_s=3, restart_timeout_s=3)
+        assert bridge.call("state")["boots"] == 1

@@ -29,7 +29,7 @@ from typing import Any
 from kiosk.exc import ConfigError, HardwareError
 
 DEFAULT_SIM_KEY = Path("mcu-sim.key")
-# mcu/firmware/main.py refuses older ones too: before 1.24 rp2 UART.txdone() ignored the shift
+# mcu/firmware/app.py refuses older ones too: before 1.24 rp2 UART.txdone() ignored the shift
 # register, so the RS-485 driver was switched off while the CRC was still going out.
 MIN_MICROPYTHON = (1, 24, 0)
 
