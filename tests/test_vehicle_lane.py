@@ -190,6 +190,19 @@ def test_risk_list_car_goes_to_the_guard(gate: CarGate) -> None:
     assert gate.decisions()[0].data["alerts"] == ["vehicle_risk_area"]
 
 
+def test_a_resident_plate_one_lookalike_from_a_risk_plate_goes_to_the_guard(
+    gate: CarGate,
+) -> None:
+    """A risk-list car (京A1234S) read the same wrong way twice as the resident's 京A12345 does
+    not get the resident's opening: the guard looks."""
+    listed = RiskReport("京A1234S", "武汉", (START - timedelta(days=2)).date(), "city.csv")
+    gate.app.office.put_risk(listed)
+    gate.arrive(CAR.plate)
+    view = gate.player.stage(Stage.GUARD, limit_s=10)
+    assert view.reason is Reason.VEHICLE_RISK_AREA and not view.gate_open
+    assert "京A1234S" in gate.decisions()[0].data["detail"]
+
+
 def test_visitor_car_entries_are_counted(gate: CarGate) -> None:
     gate.arrive(VISITOR.plate)
     gate.player.stage(Stage.OPEN, limit_s=10)
