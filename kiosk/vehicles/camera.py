@@ -5,6 +5,12 @@ confirmer (kiosk.plates.confirm.PlateConfirmer) turns consecutive reads into one
 vehicle, so ``decode`` answers a plate once, on the frame that confirms it, and again on each
 frame that still reads it. The reader wants colour (it checks a plate's background against its
 format): a car gate's camera delivers RGB; a luminance frame is given as three equal channels.
+
+Only the plate of the vehicle in front counts. A queue puts a second plate in the frame, the
+car behind's: its plate looks well under ``FRONT_SHARE`` of the front plate's height (it is at
+least a car's length further away) and is left out. Left in, every frame read two plates and
+the confirmer, rightly unsure which car is at the barrier, never confirmed either: the front
+car waited at a closed barrier for as long as the queue stood.
 """
 
 from __future__ import annotations
@@ -17,12 +23,21 @@ import numpy.typing as npt
 
 from drivers.base import GreyFrame, Sighting
 
-__all__ = ["PlateDecoder", "PlateSource"]
+__all__ = ["FRONT_SHARE", "PlateDecoder", "PlateSource", "in_front"]
+
+# A plate whose height is under this share of the tallest one in the frame is further back. A
+# plate's height goes as 1/distance; the car behind stands at least a car (4.5 m) further, so
+# with the front plate in the 2-8 m reading range it is at most 8/12.5 = 0.64 as tall.
+FRONT_SHARE = 0.7
 
 
 class _Read(Protocol):
     @property
     def text(self) -> str: ...
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom) in frame pixels."""
 
 
 class PlateSource(Protocol):
@@ -55,7 +70,7 @@ class PlateDecoder:
     def decode(self, frame: GreyFrame) -> list[str]:
         """The plate this frame confirms, or the one confirmed before while it is still read:
         a car waiting at the barrier stays in view, as a pass held up does (kiosk.codes)."""
-        reads = self._reads(frame)
+        reads = in_front(self._reads(frame))
         plate = self._confirmer.feed(reads, self._monotonic())
         if plate is None and any(r.text == self._confirmer.confirmed for r in reads):
             plate = self._confirmer.confirmed
@@ -74,3 +89,13 @@ class PlateDecoder:
     def unread(self) -> tuple[Sighting, ...]:
         """No aim hints: a driver cannot move the plate to suit the camera."""
         return ()
+
+
+def in_front(reads: Sequence[_Read]) -> Sequence[_Read]:
+    """The reads of the vehicle in front: those at least ``FRONT_SHARE`` as tall as the tallest
+    (two such plates stay, and the confirmer confirms neither)."""
+    heights = [r.box[3] - r.box[1] for r in reads]
+    if len(reads) < 2:
+        return reads
+    tallest = max(heights)
+    return [r for r, h in zip(reads, heights, strict=True) if h >= FRONT_SHARE * tallest]
