@@ -451,9 +451,12 @@ class Kiosk:
         if self.vehicles is not None:
             session = self.session = self.vehicles.session(text, now)
             self._person = None
-            # The guard may register it (measure_visitor) after the screen has moved on.
-            self._unknown_vehicle = session if session.vehicle is None else None
-            self.conclude(session, self.vehicles.decide(session, now, self.direction), now)
+            decision = self.vehicles.decide(session, now, self.direction)
+            # The guard may register it (measure_visitor) after the screen has moved on; not a
+            # car the rules refused (a risk-list car under vehicle_risk = "refuse").
+            calls_guard = session.vehicle is None and decision.verdict is Verdict.GUARD
+            self._unknown_vehicle = session if calls_guard else None
+            self.conclude(session, decision, now)
             return
         self.session = self.admission.session(text, now)
         self._person = self.admission.person_view(self.session)
@@ -688,7 +691,7 @@ class Kiosk:
     def _register_vehicle(self, visitor: RegisterVisitor, now: ClockReading) -> str:
         unknown, self._unknown_vehicle = self._unknown_vehicle, None
         if unknown is None or self.vehicles is None:
-            return "no unregistered vehicle has come to the barrier"
+            return "no unregistered vehicle the guard may let in has come to the barrier"
         vehicle_id = f"guard-{self._new_id()}"
         session, decision = self.vehicles.register(
             unknown, visitor, vehicle_id, now, self.direction

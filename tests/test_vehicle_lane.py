@@ -34,6 +34,7 @@ VISITOR = Vehicle(
     max_entries=1,
 )
 RISKY = "京C45678"
+NOTHING_TO_REGISTER = "no unregistered vehicle the guard may let in has come to the barrier"
 
 
 class CarGate:
@@ -265,7 +266,21 @@ def test_registering_needs_an_unknown_car_at_the_barrier(gate: CarGate) -> None:
     gate.drive_through()
     assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
     result = gate.app.kiosk.submit(RegisterVisitor("13800000000", "搬家", "H-0101"))
-    assert not result.ok and result.detail == "no unregistered vehicle has come to the barrier"
+    assert not result.ok and result.detail == NOTHING_TO_REGISTER
+
+
+def test_a_refused_risk_list_car_cannot_be_registered_past_the_refusal(tmp_path: Path) -> None:
+    """Under vehicle_risk = "refuse" the guard's visitor form does not lift the barrier for the
+    risk-list car the rules refused (registering ignores the risk list: it is the guard's call
+    only where the policy leaves it to the guard)."""
+    gate = car_gate(tmp_path, {"policy.vehicle_risk": "refuse"})
+    gate.arrive(RISKY)
+    assert gate.player.stage(Stage.DENIED, limit_s=10).reason is Reason.VEHICLE_RISK_AREA
+    assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
+    result = gate.app.kiosk.submit(RegisterVisitor("13800000000", "搬家", "H-0101"))
+    assert not result.ok and result.detail == NOTHING_TO_REGISTER
+    assert not gate.app.kiosk.view().gate_open
+    gate.app.close()
 
 
 def test_no_frame_is_read_while_the_barrier_is_up_or_coming_down(gate: CarGate) -> None:
