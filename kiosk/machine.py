@@ -105,6 +105,9 @@ __all__ = ["Hardware", "Kiosk", "Session", "mask_name"]
 # A refusal stays this long after it was decided, and this long after its code left the view.
 REFUSAL_S = 9.0
 GONE_S = 1.0  # a held code unseen this long has left the view (a missed frame is not leaving)
+# A car's plate unread this long has driven off (a plate read takes up to 1.5 s on a Pi, and a
+# glaring frame or two reads nothing): the guard's registration lifts the barrier for no one.
+CAR_GONE_S = 5.0
 CLOSER_AFTER_S = 1.0  # measuring this long with no forehead in range: ask to come closer
 REMEASURE_SHOW_S = 2.0  # "stand still, once more" stays at least this long, to be read
 # Soft-rule alerts that need a guard's eyes, not just a line in the log.
@@ -692,6 +695,10 @@ class Kiosk:
         unknown, self._unknown_vehicle = self._unknown_vehicle, None
         if unknown is None or self.vehicles is None:
             return "no unregistered vehicle the guard may let in has come to the barrier"
+        gone = self.codes.held_gone_for(now.monotonic)
+        if self.codes.held != unknown.plate or gone > CAR_GONE_S:
+            # Lifted now, the barrier would open for whoever drives up next.
+            return f"{unknown.plate} has left the barrier: nothing was registered"
         vehicle_id = f"guard-{self._new_id()}"
         session, decision = self.vehicles.register(
             unknown, visitor, vehicle_id, now, self.direction

@@ -252,6 +252,21 @@ def test_the_guard_registers_an_unknown_car_as_a_visitor(gate: CarGate) -> None:
     assert event.data["plate"] == "粤B99999" and event.data["phone"] == "13800000000"
 
 
+def test_the_guard_cannot_register_a_car_that_has_driven_off(gate: CarGate) -> None:
+    """Registered after it left, the barrier would lift for whoever drives up next."""
+    gate.arrive("粤B99999")
+    gate.player.stage(Stage.GUARD, limit_s=10)
+    gate.arrive(None)  # it turns round and goes
+    gate.player.run(15)
+    assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
+    result = gate.app.kiosk.submit(RegisterVisitor("13800000000", "搬家", "H-0101"))
+    assert (
+        not result.ok and result.detail == "粤B99999 has left the barrier: nothing was registered"
+    )
+    assert not gate.app.kiosk.view().gate_open
+    assert not [e for e in gate.app.log.recent(10) if e.kind is EventKind.VISITOR]
+
+
 def test_a_car_registered_for_a_quarantined_household_is_refused(gate: CarGate) -> None:
     gate.arrive("粤B99999")
     gate.player.stage(Stage.GUARD, limit_s=10)
