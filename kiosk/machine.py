@@ -749,6 +749,7 @@ class Kiosk:
             person=self._person,
             vehicle_lane=self.vehicles is not None,
             plate=self.session.plate if self.session is not None else None,
+            unregistered_plate=self._unknown_vehicle.plate if self._unknown_vehicle else None,
             direction=self.direction,
             alarms=self.alarms.view(),
             recent_events=tuple(self.recorder.recent),

@@ -267,6 +267,30 @@ def test_the_guard_cannot_register_a_car_that_has_driven_off(gate: CarGate) -> N
     assert not [e for e in gate.app.log.recent(10) if e.kind is EventKind.VISITOR]
 
 
+def test_the_guards_visitor_form_names_the_car_it_lets_in(gate: CarGate) -> None:
+    """The form registers the last unknown car at the barrier: its button says which one."""
+
+    def visitor_form() -> tuple[list[str], list[str]]:
+        import pygame
+
+        from ui.screen import Screen
+        from ui.state import Page
+
+        screen = Screen(gate.app.kiosk, pygame.Surface((800, 480)), language="en")
+        screen.draw()
+        assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
+        screen.state.page = Page.VISITOR
+        screen.draw()
+        return [t.text for t in screen.canvas.texts], [b.label for b in screen.canvas.buttons]
+
+    texts, buttons = visitor_form()
+    assert "No car to register" in texts and "No car to register" not in buttons
+    gate.arrive("粤B99999")
+    gate.player.stage(Stage.GUARD, limit_s=10)
+    texts, buttons = visitor_form()
+    assert "Register 粤B99999" in texts
+
+
 def test_a_car_registered_for_a_quarantined_household_is_refused(gate: CarGate) -> None:
     gate.arrive("粤B99999")
     gate.player.stage(Stage.GUARD, limit_s=10)

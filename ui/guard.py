@@ -304,14 +304,14 @@ def _visitor_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiSt
             _setter(state, "visit_reason", code),
             selected=state.visit_reason == code,
         )
-    ready = state.phone and state.household and state.visit_reason
+    ready = bool(state.phone and state.household and state.visit_reason)
+    label = strings.text(state.language, "register")
+    if view.vehicle_lane:  # the guard sees which car the form lets in, or that there is none
+        car = view.unregistered_plate
+        key, ready = ("register_car", ready) if car else ("no_car_to_register", False)
+        label = strings.text(state.language, key, plate=car)
     command = RegisterVisitor(state.phone, state.visit_reason or "", state.household)
-    canvas.button(
-        register,
-        strings.text(state.language, "register"),
-        (lambda: command) if ready else None,
-        colour=theme.GREEN,
-    )
+    canvas.button(register, label, (lambda: command) if ready else None, colour=theme.GREEN)
 
     def press(key: str) -> None:
         state.type_into(key)
