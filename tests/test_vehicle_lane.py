@@ -110,7 +110,7 @@ def test_one_opening_lets_one_vehicle_through(gate: CarGate) -> None:
     gate.arrive(CAR.plate)
     gate.player.stage(Stage.OPEN, limit_s=10)
     gate.drive_through()
-    assert not gate.app.hardware.gate.is_open  # down as soon as the loop is clear
+    assert not gate.app.hardware.gate.is_open  # down as soon as the loop has stayed clear
     assert gate.player.run(1).stage is Stage.IDLE
     assert gate.alarms() == []
 
@@ -125,6 +125,24 @@ def test_a_second_vehicle_on_one_opening_is_a_tailgating_alarm(gate: CarGate) ->
     assert view.alarms[0].code is AlarmCode.TAILGATING
     assert gate.alarms()[0].reason is Reason.VEHICLE_TAILGATING
     assert len([e for e in gate.decisions() if e.verdict is Verdict.ALLOW]) == 1
+
+
+def test_a_loop_dropping_out_under_the_car_keeps_the_barrier_up(gate: CarGate) -> None:
+    """A loop detector that reads clear for 0.1 s under a car (a flapping loop, a trailer's
+    hitch) is not the car gone: the barrier stays up, and the car is no tailgater."""
+    gate.arrive(CAR.plate)
+    gate.player.stage(Stage.OPEN, limit_s=10)
+    gate.sim.set_door(True)
+    gate.player.run(0.5)
+    gate.sim.set_door(False)
+    gate.player.run(0.1)
+    assert gate.app.hardware.gate.is_open
+    gate.sim.set_door(True)
+    gate.player.run(1.0)
+    assert gate.app.hardware.gate.is_open and gate.alarms() == []
+    gate.sim.set_door(False)
+    gate.player.run(0.5)
+    assert not gate.app.hardware.gate.is_open  # down once the loop has stayed clear
 
 
 def test_a_vehicle_on_the_loop_long_after_the_barrier_came_down_forced_it(gate: CarGate) -> None:
