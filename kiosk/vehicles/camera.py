@@ -6,12 +6,11 @@ vehicle, so ``decode`` answers a plate once, on the frame that confirms it, and 
 frame that still reads it. The reader wants colour (it checks a plate's background against its
 format): a car gate's camera delivers RGB; a luminance frame is given as three equal channels.
 
-Only the plate of the vehicle in front counts. A queue puts a second plate in the frame, the
-car behind's: once the front car is at the barrier, the plate behind looks under
-``FRONT_SHARE`` of the front plate's height (it is at least a car's length further away) and
-is left out. Left in, every frame read two plates and
-the confirmer, rightly unsure which car is at the barrier, never confirmed either: the front
-car waited at a closed barrier for as long as the queue stood.
+Only the plate of the vehicle in front counts. A queue puts a second plate in the frame, the car
+behind's: once the front car is at the barrier, the plate behind looks under ``FRONT_SHARE`` of
+the front plate's height (it is at least a car's length further away) and is left out. Left in,
+every frame read two plates and the confirmer, rightly unsure which car is at the barrier, never
+confirmed either: the front car waited at a closed barrier for as long as the queue stood.
 """
 
 from __future__ import annotations
