@@ -37,11 +37,17 @@ class Doorway:
         alarm: Alarm,
         *,
         follow_s: float = 0.0,
+        clear_s: float = 0.0,
     ) -> None:
         self._gate, self._door, self._gpio, self._alarm = gate, door, gpio, alarm
         # A barrier takes this long to come down after a passage: the contact (the vehicle
         # loop) taken again meanwhile is a second vehicle following on the same opening.
         self._follow_s = follow_s
+        # The contact must read clear this long before it counts as clear: a vehicle loop's
+        # detector drops out for a moment under a car (a trailer's hitch, a flapping loop),
+        # and taken as the car gone, the barrier came down on it.
+        self._clear_s = clear_s
+        self._clear_since: float | None = None
         self._used_at = float("-inf")
         self.door_open = False
         self.busy = False  # an opening not yet used up: relay on, or its passage under way
@@ -61,7 +67,7 @@ class Doorway:
     def watch(self, now: ClockReading) -> Outcome | None:
         """Follow the door; how the current opening ended, when it has just ended."""
         mono = now.monotonic
-        door_open = self._door.active
+        door_open = self._contact(mono)
         if door_open and not self.door_open:
             self._door_since, self._door_held_alarmed = mono, False
             self.passing = self.busy
@@ -81,6 +87,15 @@ class Doorway:
             self.busy = self.passing = False
             return "used" if shut_behind else "unused"
         return None
+
+    def _contact(self, mono: float) -> bool:
+        """The contact as the doorway takes it: open at once, clear after ``clear_s`` of clear."""
+        if self._door.active:
+            self._clear_since = None
+            return True
+        if self._clear_since is None:
+            self._clear_since = mono
+        return self.door_open and mono - self._clear_since < self._clear_s
 
     def _intruder(self, now: ClockReading) -> None:
         """The contact taken with no opening: a follower on the last one, or forced."""

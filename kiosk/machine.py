@@ -86,7 +86,7 @@ from kiosk.store import EventLog
 from kiosk.storewatch import StoreWatch
 from kiosk.temperature import Measurement
 from kiosk.vehicles.admission import VehicleAdmission
-from kiosk.vehicles.barrier import BARRIER_FALL_S
+from kiosk.vehicles.barrier import BARRIER_FALL_S, LOOP_CLEAR_S
 from kiosk.view import (
     AlarmCode,
     Command,
@@ -105,6 +105,9 @@ __all__ = ["Hardware", "Kiosk", "Session", "mask_name"]
 # A refusal stays this long after it was decided, and this long after its code left the view.
 REFUSAL_S = 9.0
 GONE_S = 1.0  # a held code unseen this long has left the view (a missed frame is not leaving)
+# A car's plate unread this long has driven off (a plate read takes up to 1.5 s on a Pi, and a
+# glaring frame or two reads nothing): the guard's registration lifts the barrier for no one.
+CAR_GONE_S = 5.0
 CLOSER_AFTER_S = 1.0  # measuring this long with no forehead in range: ask to come closer
 REMEASURE_SHOW_S = 2.0  # "stand still, once more" stays at least this long, to be read
 # Soft-rule alerts that need a guard's eyes, not just a line in the log.
@@ -242,6 +245,7 @@ class Kiosk:
             config.gpio,
             self._alarm,
             follow_s=BARRIER_FALL_S if self.vehicles is not None else 0.0,
+            clear_s=LOOP_CLEAR_S if self.vehicles is not None else 0.0,
         )
         self._now = clock.read()
         self._view = KioskView(stage=Stage.IDLE, direction=self.direction)
@@ -451,9 +455,12 @@ class Kiosk:
         if self.vehicles is not None:
             session = self.session = self.vehicles.session(text, now)
             self._person = None
-            # The guard may register it (measure_visitor) after the screen has moved on.
-            self._unknown_vehicle = session if session.vehicle is None else None
-            self.conclude(session, self.vehicles.decide(session, now, self.direction), now)
+            decision = self.vehicles.decide(session, now, self.direction)
+            # The guard may register it (measure_visitor) after the screen has moved on; not a
+            # car the rules refused (a risk-list car under vehicle_risk = "refuse").
+            calls_guard = session.vehicle is None and decision.verdict is Verdict.GUARD
+            self._unknown_vehicle = session if calls_guard else None
+            self.conclude(session, decision, now)
             return
         self.session = self.admission.session(text, now)
         self._person = self.admission.person_view(self.session)
@@ -688,7 +695,11 @@ class Kiosk:
     def _register_vehicle(self, visitor: RegisterVisitor, now: ClockReading) -> str:
         unknown, self._unknown_vehicle = self._unknown_vehicle, None
         if unknown is None or self.vehicles is None:
-            return "no unregistered vehicle has come to the barrier"
+            return "no unregistered vehicle the guard may let in has come to the barrier"
+        gone = self.codes.held_gone_for(now.monotonic)
+        if self.codes.held != unknown.plate or gone > CAR_GONE_S:
+            # Lifted now, the barrier would open for whoever drives up next.
+            return f"{unknown.plate} has left the barrier: nothing was registered"
         vehicle_id = f"guard-{self._new_id()}"
         session, decision = self.vehicles.register(
             unknown, visitor, vehicle_id, now, self.direction
@@ -739,6 +750,7 @@ class Kiosk:
             person=self._person,
             vehicle_lane=self.vehicles is not None,
             plate=self.session.plate if self.session is not None else None,
+            unregistered_plate=self._unknown_vehicle.plate if self._unknown_vehicle else None,
             direction=self.direction,
             alarms=self.alarms.view(),
             recent_events=tuple(self.recorder.recent),

@@ -207,6 +207,7 @@ class KioskView:
     person: PersonView | None = None
     vehicle_lane: bool = False  # the car gate ([lane] kind = "vehicle"): the driver's screen
     plate: str | None = None  # the car gate: the plate read, while it is being decided or shown
+    unregistered_plate: str | None = None  # the car gate: the plate the visitor form registers
     direction: Direction = Direction.IN
     alarms: tuple[Alarm, ...] = ()
     recent_events: tuple[Event, ...] = ()

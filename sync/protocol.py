@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from kiosk.exc import SyncError
 from kiosk.model import Direction, Event, EventKind, Passage, Reason, RiskColour, Verdict
+from kiosk.plates.formats import normalize
 from kiosk.vehicles.model import RiskReport, Vehicle, VehicleKind
 
 __all__ = [
@@ -555,8 +556,10 @@ def _opt_format(when: datetime | None) -> str | None:
 
 
 def _plate(doc: Mapping[str, Any], where: str) -> str:
+    """A plate exactly as the car gate's reader gives it: one that is not ("京A1234O", an O
+    where the reader reads 0) could never match a read, so a risk-list entry would be void."""
     value = doc.get("plate")
-    if not isinstance(value, str) or not PLATE_RE.fullmatch(value):
+    if not isinstance(value, str) or not PLATE_RE.fullmatch(value) or normalize(value) != value:
         raise ProtocolError(f"{where}.plate", f"{str(value)[:40]!r} is not a plate in normal form")
     return value
 

@@ -14,6 +14,7 @@ from kiosk.plates.formats import (
     PROVINCES,
     PlateColour,
     PlateFormat,
+    lookalikes,
     normalize,
     parse,
     province,
@@ -144,3 +145,26 @@ def test_a_normal_form_matches_its_format_slot_by_slot(text: str) -> None:
         slots = FORMATS[plate.format]
         assert len(plate.text) == len(slots)
         assert parse(plate.text) == plate
+
+
+@pytest.mark.parametrize(
+    ("plate", "expected"),
+    [
+        # 8/B, 5/S ... where the slot takes both; never an invalid plate (京412348), never itself
+        ("京A12348", {"京A1234B", "京A123A8", "京A1Z348", "京AL2348"}),
+        ("京AD12345", {"京ADL2345"}),  # D in the energy slot has no look-alike there
+        ("使123456", set()),  # digits only: no letter to mistake
+    ],
+)
+def test_lookalikes_are_valid_plates_one_lookalike_character_away(
+    plate: str, expected: set[str]
+) -> None:
+    assert lookalikes(plate) == expected
+
+
+@given(st.sampled_from(sorted(FORMATS)), st.integers(0, 10_000))
+def test_lookalikes_are_plates_in_normal_form(kind: PlateFormat, seed: int) -> None:
+    plate = random_plate(kind, random.Random(seed))
+    for other in lookalikes(plate):
+        assert normalize(other) == other != plate
+        assert sum(a != b for a, b in zip(plate, other, strict=True)) == 1

@@ -112,11 +112,13 @@ def test_unusable_vehicle_items_are_set_aside_and_the_rest_applied(tmp_path: Pat
                 {**GOOD_CAR, "vehicle_id": "VH2", "kind": "tractor"},
                 {**GOOD_CAR, "vehicle_id": "VH3", "plate": "京A 12"},
                 {**GOOD_CAR, "vehicle_id": "VH4", "max_entries": True},
+                {**GOOD_CAR, "vehicle_id": "VH5", "plate": "京A1234O"},  # no read is ...O
             ],
             risk_plates=[
                 {"plate": "粤B12345", "area": "x", "visited_on": "2020-02-01", "source": "f"},
                 {"plate": "粤B54321", "area": "x", "visited_on": "2020-02-31", "source": "f"},
                 {"plate": "粤B54321", "area": 3, "visited_on": "2020-02-01"},
+                {"plate": "粤B1234O", "area": "x", "visited_on": "2020-02-01", "source": "f"},
             ],
         )
     )
@@ -124,8 +126,10 @@ def test_unusable_vehicle_items_are_set_aside_and_the_rest_applied(tmp_path: Pat
         "delta.vehicles[1]",
         "delta.vehicles[2]",
         "delta.vehicles[3]",
+        "delta.vehicles[4]",
         "delta.risk_plates[1]",
         "delta.risk_plates[2]",
+        "delta.risk_plates[3]",
     ]
     cache = OfficeData(tmp_path / "office.db")
     apply_delta(cache, delta)

@@ -208,3 +208,24 @@ def test_the_registered_photo_is_on_the_decision_screen(gate: Gate) -> None:
     surface = gate.screen.canvas.surface
     photo_pixels = [surface.get_at((x, 150))[:3] for x in range(20, 260, 10)]
     assert any(all(abs(a - b) < 12 for a, b in zip(p, orange, strict=True)) for p in photo_pixels)
+
+
+def test_at_the_car_gate_a_held_loop_is_a_vehicle_on_the_loop_not_a_door(tmp_path: Path) -> None:
+    """The car gate's door contact is the vehicle loop: held, no plate is read, and the guard's
+    page says so in those words, not "please close the door"."""
+    from tests.vehicle_support import ScriptedPlates
+
+    time = SimTime(START)
+    config = demo_config(tmp_path, more={"lane.kind": "vehicle"})
+    app = build(
+        config, sim=True, clock=time.clock, timers=time.timers, plate_reader=ScriptedPlates()
+    )
+    gate = Gate(app, time)
+    gate.sim.set_door(True)
+    gate.player.run(app.config.gpio.door_held_open_s + 2.0)
+    gate.screen.draw()
+    page = gate.guard_alarm_page()
+    app.close()
+    assert any(strings.LOOP_ALARMS["en"][Reason.DOOR_HELD_OPEN] in t for t in page), page
+    assert any("no plate read" in t for t in page), page
+    assert not any("close it" in t for t in page), page

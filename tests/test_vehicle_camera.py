@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.plates.confirm import PlateConfirmer
 from kiosk.vehicles.camera import PlateDecoder
-from tests.vehicle_support import ScriptedPlates
+from tests.vehicle_support import Read, ScriptedPlates
 
 HAS_OCR = importlib.util.find_spec("rapidocr") is not None
 
@@ -32,6 +32,34 @@ def test_the_same_frame_is_not_read_twice() -> None:
     decoder.decode(frame)
     decoder.decode(frame.copy())
     assert plates.frames == 2
+
+
+class Queue:
+    """Two cars in the frame: ``front`` at 3 m and ``behind`` a car's length further (7.5 m)."""
+
+    def __init__(self, front: str, behind: str, behind_box: tuple[int, int, int, int]) -> None:
+        self.reads = [Read(front, (500, 400, 740, 472)), Read(behind, behind_box)]
+
+    def read(self, frame: np.ndarray) -> list[Read]:
+        return self.reads
+
+
+def confirmed_over_two_frames(queue: Queue) -> list[str]:
+    now = [0.0]
+    decoder = PlateDecoder(queue, PlateConfirmer(), lambda: now[0])
+    decoder.decode(np.zeros((4, 4), np.uint8))
+    now[0] = 0.1
+    return decoder.decode(np.zeros((4, 4), np.uint8))
+
+
+def test_the_car_in_front_is_confirmed_with_a_car_behind_it_in_the_frame() -> None:
+    queue = Queue("京A12345", "粤B99999", (610, 300, 706, 329))  # 29 px: 0.4 of the front's 72
+    assert confirmed_over_two_frames(queue) == ["京A12345"]
+
+
+def test_two_plates_of_one_size_confirm_neither() -> None:
+    queue = Queue("京A12345", "粤B99999", (100, 402, 340, 470))  # side by side: which is in front?
+    assert confirmed_over_two_frames(queue) == []
 
 
 @pytest.mark.skipif(not HAS_OCR, reason="the plates extra (rapidocr, onnxruntime) is not installed")

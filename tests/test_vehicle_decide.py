@@ -64,6 +64,7 @@ def decide(
     vehicle: Vehicle | None,
     *,
     report: RiskReport | None = None,
+    lookalike: RiskReport | None = None,
     household: HouseholdStatus = WHITE,
     history: History = NO_HISTORY,
     direction: Direction = IN,
@@ -74,6 +75,7 @@ def decide(
         vehicle.plate if vehicle else "京Z99999",
         vehicle,
         report,
+        lookalike=lookalike,
         compound="demo",
         history=history,
         household=household,
@@ -202,6 +204,24 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Verdict, Reason, tuple[Reason, ...]
         {"vehicle": None, "report": risk(3), "vehicle_risk": "refuse"},
         (DENY, Reason.VEHICLE_RISK_AREA, ()),
     ),
+    # A risk-list car read the same wrong way twice as a resident's plate: not let in.
+    "resident_plate_lookalike_of_risk_plate_goes_to_guard": (
+        {"vehicle": RESIDENT, "lookalike": risk(3)},
+        (GUARD, Reason.VEHICLE_RISK_AREA, ()),
+    ),
+    # ... nor refused: the car may be the resident's own.
+    "lookalike_is_guard_even_when_policy_refuses": (
+        {"vehicle": RESIDENT, "lookalike": risk(3), "vehicle_risk": "refuse"},
+        (GUARD, Reason.VEHICLE_RISK_AREA, ()),
+    ),
+    "lookalike_of_an_old_report_is_let_in": (
+        {"vehicle": RESIDENT, "lookalike": risk(30)},
+        (ALLOW, Reason.OK, ()),
+    ),
+    "lookalike_leaving_is_not_stopped": (
+        {"vehicle": RESIDENT, "lookalike": risk(3), "direction": OUT},
+        (ALLOW, Reason.OK, ()),
+    ),
 }
 
 
@@ -224,3 +244,20 @@ def test_risk_detail_names_the_area_the_date_and_the_list() -> None:
         direction=IN,
     )
     assert decision.detail == f"reported in 武汉 on {date(2020, 2, 7).isoformat()} (city.csv)"
+
+
+def test_lookalike_detail_names_the_plate_read_and_the_listed_one() -> None:
+    listed = dataclasses.replace(risk(3), plate="京A1234S")
+    decision = decide_vehicle(
+        "京A12345",
+        RESIDENT,
+        None,
+        lookalike=listed,
+        compound="demo",
+        history=History(),
+        household=WHITE,
+        policy=POLICY,
+        clock=clock(),
+        direction=IN,
+    )
+    assert decision.detail.startswith("read as 京A12345, one look-alike character from 京A1234S")

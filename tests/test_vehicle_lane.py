@@ -34,6 +34,7 @@ VISITOR = Vehicle(
     max_entries=1,
 )
 RISKY = "京C45678"
+NOTHING_TO_REGISTER = "no unregistered vehicle the guard may let in has come to the barrier"
 
 
 class CarGate:
@@ -109,7 +110,7 @@ def test_one_opening_lets_one_vehicle_through(gate: CarGate) -> None:
     gate.arrive(CAR.plate)
     gate.player.stage(Stage.OPEN, limit_s=10)
     gate.drive_through()
-    assert not gate.app.hardware.gate.is_open  # down as soon as the loop is clear
+    assert not gate.app.hardware.gate.is_open  # down as soon as the loop has stayed clear
     assert gate.player.run(1).stage is Stage.IDLE
     assert gate.alarms() == []
 
@@ -124,6 +125,24 @@ def test_a_second_vehicle_on_one_opening_is_a_tailgating_alarm(gate: CarGate) ->
     assert view.alarms[0].code is AlarmCode.TAILGATING
     assert gate.alarms()[0].reason is Reason.VEHICLE_TAILGATING
     assert len([e for e in gate.decisions() if e.verdict is Verdict.ALLOW]) == 1
+
+
+def test_a_loop_dropping_out_under_the_car_keeps_the_barrier_up(gate: CarGate) -> None:
+    """A loop detector that reads clear for 0.1 s under a car (a flapping loop, a trailer's
+    hitch) is not the car gone: the barrier stays up, and the car is no tailgater."""
+    gate.arrive(CAR.plate)
+    gate.player.stage(Stage.OPEN, limit_s=10)
+    gate.sim.set_door(True)
+    gate.player.run(0.5)
+    gate.sim.set_door(False)
+    gate.player.run(0.1)
+    assert gate.app.hardware.gate.is_open
+    gate.sim.set_door(True)
+    gate.player.run(1.0)
+    assert gate.app.hardware.gate.is_open and gate.alarms() == []
+    gate.sim.set_door(False)
+    gate.player.run(0.5)
+    assert not gate.app.hardware.gate.is_open  # down once the loop has stayed clear
 
 
 def test_a_vehicle_on_the_loop_long_after_the_barrier_came_down_forced_it(gate: CarGate) -> None:
@@ -190,6 +209,19 @@ def test_risk_list_car_goes_to_the_guard(gate: CarGate) -> None:
     assert gate.decisions()[0].data["alerts"] == ["vehicle_risk_area"]
 
 
+def test_a_resident_plate_one_lookalike_from_a_risk_plate_goes_to_the_guard(
+    gate: CarGate,
+) -> None:
+    """A risk-list car (京A1234S) read the same wrong way twice as the resident's 京A12345 does
+    not get the resident's opening: the guard looks."""
+    listed = RiskReport("京A1234S", "武汉", (START - timedelta(days=2)).date(), "city.csv")
+    gate.app.office.put_risk(listed)
+    gate.arrive(CAR.plate)
+    view = gate.player.stage(Stage.GUARD, limit_s=10)
+    assert view.reason is Reason.VEHICLE_RISK_AREA and not view.gate_open
+    assert "京A1234S" in gate.decisions()[0].data["detail"]
+
+
 def test_visitor_car_entries_are_counted(gate: CarGate) -> None:
     gate.arrive(VISITOR.plate)
     gate.player.stage(Stage.OPEN, limit_s=10)
@@ -238,6 +270,45 @@ def test_the_guard_registers_an_unknown_car_as_a_visitor(gate: CarGate) -> None:
     assert event.data["plate"] == "粤B99999" and event.data["phone"] == "13800000000"
 
 
+def test_the_guard_cannot_register_a_car_that_has_driven_off(gate: CarGate) -> None:
+    """Registered after it left, the barrier would lift for whoever drives up next."""
+    gate.arrive("粤B99999")
+    gate.player.stage(Stage.GUARD, limit_s=10)
+    gate.arrive(None)  # it turns round and goes
+    gate.player.run(15)
+    assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
+    result = gate.app.kiosk.submit(RegisterVisitor("13800000000", "搬家", "H-0101"))
+    assert (
+        not result.ok and result.detail == "粤B99999 has left the barrier: nothing was registered"
+    )
+    assert not gate.app.kiosk.view().gate_open
+    assert not [e for e in gate.app.log.recent(10) if e.kind is EventKind.VISITOR]
+
+
+def test_the_guards_visitor_form_names_the_car_it_lets_in(gate: CarGate) -> None:
+    """The form registers the last unknown car at the barrier: its button says which one."""
+
+    def visitor_form() -> tuple[list[str], list[str]]:
+        import pygame
+
+        from ui.screen import Screen
+        from ui.state import Page
+
+        screen = Screen(gate.app.kiosk, pygame.Surface((800, 480)), language="en")
+        screen.draw()
+        assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
+        screen.state.page = Page.VISITOR
+        screen.draw()
+        return [t.text for t in screen.canvas.texts], [b.label for b in screen.canvas.buttons]
+
+    texts, buttons = visitor_form()
+    assert "No car to register" in texts and "No car to register" not in buttons
+    gate.arrive("粤B99999")
+    gate.player.stage(Stage.GUARD, limit_s=10)
+    texts, buttons = visitor_form()
+    assert "Register 粤B99999" in texts
+
+
 def test_a_car_registered_for_a_quarantined_household_is_refused(gate: CarGate) -> None:
     gate.arrive("粤B99999")
     gate.player.stage(Stage.GUARD, limit_s=10)
@@ -252,7 +323,21 @@ def test_registering_needs_an_unknown_car_at_the_barrier(gate: CarGate) -> None:
     gate.drive_through()
     assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
     result = gate.app.kiosk.submit(RegisterVisitor("13800000000", "搬家", "H-0101"))
-    assert not result.ok and result.detail == "no unregistered vehicle has come to the barrier"
+    assert not result.ok and result.detail == NOTHING_TO_REGISTER
+
+
+def test_a_refused_risk_list_car_cannot_be_registered_past_the_refusal(tmp_path: Path) -> None:
+    """Under vehicle_risk = "refuse" the guard's visitor form does not lift the barrier for the
+    risk-list car the rules refused (registering ignores the risk list: it is the guard's call
+    only where the policy leaves it to the guard)."""
+    gate = car_gate(tmp_path, {"policy.vehicle_risk": "refuse"})
+    gate.arrive(RISKY)
+    assert gate.player.stage(Stage.DENIED, limit_s=10).reason is Reason.VEHICLE_RISK_AREA
+    assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
+    result = gate.app.kiosk.submit(RegisterVisitor("13800000000", "搬家", "H-0101"))
+    assert not result.ok and result.detail == NOTHING_TO_REGISTER
+    assert not gate.app.kiosk.view().gate_open
+    gate.app.close()
 
 
 def test_no_frame_is_read_while_the_barrier_is_up_or_coming_down(gate: CarGate) -> None:

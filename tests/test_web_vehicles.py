@@ -86,6 +86,11 @@ def test_the_risk_list_preview_changes_nothing_until_confirmed(world: World) -> 
     assert preview.status_code == 200, preview.text
     assert "新增 1 辆" in preview.text and "拒收 1 行" in preview.text
     assert "车牌应是7位" in preview.text and "合并重复 1 行" in preview.text
+    # The clerk sees what goes in, not just how many: the plate, its latest visit and where.
+    incoming = preview.text.split('id="risk-incoming"')[1].split("</table>")[0]
+    assert "将导入 1 辆" in preview.text
+    assert "京A12345" in incoming and "乙区" in incoming and "2026-02-09" in incoming
+    assert "甲区" not in incoming
     with world.office.session() as s:
         assert s.scalars(select(RiskPlateRow)).first() is None
     payload = preview.text.split('name="payload" value="')[1].split('"')[0]

@@ -12,6 +12,7 @@ import numpy.typing as npt
 @dataclass(frozen=True)
 class Read:
     text: str
+    box: tuple[int, int, int, int] = (500, 400, 740, 470)  # a plate 2-3 m away at 1280x720
 
 
 class ScriptedPlates:

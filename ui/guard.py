@@ -159,10 +159,12 @@ def _alarms_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiSta
         canvas, box, len(alarms), canvas.u(ALARM_ROW_U), state.scroll, _scroll_to(state)
     )
     for row, alarm in zip(rows, alarms[first:], strict=False):
-        _alarm_row(canvas, row, alarm, state.language)
+        _alarm_row(canvas, row, alarm, state.language, vehicle_lane=view.vehicle_lane)
 
 
-def _alarm_row(canvas: Canvas, row: pygame.Rect, alarm: Alarm, language: str) -> None:
+def _alarm_row(
+    canvas: Canvas, row: pygame.Rect, alarm: Alarm, language: str, *, vehicle_lane: bool
+) -> None:
     canvas.fill(
         row, theme.PANEL if alarm.acknowledged else theme.shade(theme.ALARM, 0.7), canvas.u(8)
     )
@@ -176,11 +178,12 @@ def _alarm_row(canvas: Canvas, row: pygame.Rect, alarm: Alarm, language: str) ->
         photo, words = layout.cols(words, (photo_w, words.width - photo_w - gap), gap)
         draw_photo(canvas, photo, alarm.person.photo_png)
     title, detail = layout.rows(words, (0.36, 0.64))
-    what = strings.alarm_title(language, alarm.reason)
+    what = strings.alarm_title(language, alarm.reason, vehicle_lane=vehicle_lane)
     if alarm.person is not None:
         what += f"  {alarm.person.masked_name} {alarm.person.household_id}"
     canvas.text(what, title, role=Text.BUTTON, align="left")
-    facts = (chrome.clock_time(alarm.raised_at), alarm.place, strings.alarm_detail(language, alarm))
+    said = strings.alarm_detail(language, alarm, vehicle_lane=vehicle_lane)
+    facts = (chrome.clock_time(alarm.raised_at), alarm.place, said)
     canvas.text(
         " · ".join(f for f in facts if f),
         detail,
@@ -301,14 +304,14 @@ def _visitor_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiSt
             _setter(state, "visit_reason", code),
             selected=state.visit_reason == code,
         )
-    ready = state.phone and state.household and state.visit_reason
+    ready = bool(state.phone and state.household and state.visit_reason)
+    label = strings.text(state.language, "register")
+    if view.vehicle_lane:  # the guard sees which car the form lets in, or that there is none
+        car = view.unregistered_plate
+        key, ready = ("register_car", ready) if car else ("no_car_to_register", False)
+        label = strings.text(state.language, key, plate=car)
     command = RegisterVisitor(state.phone, state.visit_reason or "", state.household)
-    canvas.button(
-        register,
-        strings.text(state.language, "register"),
-        (lambda: command) if ready else None,
-        colour=theme.GREEN,
-    )
+    canvas.button(register, label, (lambda: command) if ready else None, colour=theme.GREEN)
 
     def press(key: str) -> None:
         state.type_into(key)

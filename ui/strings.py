@@ -306,6 +306,26 @@ DRIVER_IDLE = {
     "en": Words("Stop at the barrier", "Your plate is read"),
 }
 # Added to an alarm the event log did not take.
+# At the car gate the "door" is the vehicle loop behind the barrier (kiosk/vehicles/barrier.py):
+# held means a vehicle stands on it (or the loop is faulty), and while it does no plate is read.
+LOOP_ALARMS: dict[str, dict[Reason, str]] = {
+    "zh-CN": {R.DOOR_HELD_OPEN: "杆后线圈一直有车", R.DOOR_FORCED_OPEN: "没放行，杆后却有车"},
+    "en": {
+        R.DOOR_HELD_OPEN: "Vehicle loop kept occupied",
+        R.DOOR_FORCED_OPEN: "Vehicle past a closed barrier",
+    },
+}
+LOOP_DETAILS: dict[str, dict[AlarmCode, str]] = {
+    "zh-CN": {
+        A.DOOR_HELD: "杆后线圈上有车已 {value} 秒（或线圈故障），这期间不识别车牌，请去查看",
+        A.DOOR_FORCED: "没有抬杆，线圈上却来了车，请去杆旁查看",
+    },
+    "en": {
+        A.DOOR_HELD: "Loop occupied {value} s (or faulty), no plate read: go and look",
+        A.DOOR_FORCED: "A vehicle on the loop with the barrier down: go and look",
+    },
+}
+
 NOT_LOGGED = {"zh-CN": "（未记入日志）", "en": " (not logged)"}
 
 # Preset reasons a guard picks from (the code is logged; the words are shown).
@@ -343,6 +363,8 @@ UI: dict[str, dict[str, str]] = {
         "visitor_household": "被访住户",
         "visitor_reason": "来访原因",
         "register": "登记",
+        "register_car": "登记 {plate}",
+        "no_car_to_register": "闸前没有待登记的车",
         "registered": "访客已登记",
         "language": "语言",
         "direction": "方向",
@@ -421,6 +443,8 @@ UI: dict[str, dict[str, str]] = {
         "visitor_household": "Household",
         "visitor_reason": "Reason",
         "register": "Register",
+        "register_car": "Register {plate}",
+        "no_car_to_register": "No car to register",
         "registered": "Visitor registered",
         "language": "Language",
         "direction": "Direction",
@@ -518,14 +542,18 @@ def aim_words(language: str, aim: Aim) -> str:
     return AIMS[language][aim]
 
 
-def alarm_title(language: str, reason: Reason) -> str:
-    """The guard's headline for an alarm raised for ``reason``."""
-    return ALARMS[language].get(reason) or REASONS[language][reason].title
+def alarm_title(language: str, reason: Reason, *, vehicle_lane: bool = False) -> str:
+    """The guard's headline for an alarm raised for ``reason`` (at the car gate: its loop)."""
+    loop = LOOP_ALARMS[language].get(reason) if vehicle_lane else None
+    return loop or ALARMS[language].get(reason) or REASONS[language][reason].title
 
 
-def alarm_detail(language: str, alarm: Alarm) -> str:
+def alarm_detail(language: str, alarm: Alarm, *, vehicle_lane: bool = False) -> str:
     """The guard's detail line of ``alarm``: its code's words with value, person and place."""
     code = alarm.code or alarm_code(alarm.reason)
     who = f"{alarm.person.masked_name} {alarm.person.household_id}" if alarm.person else ""
-    words = ALARM_DETAILS[language][code].format(value=alarm.value, person=who, place=alarm.place)
+    loop = LOOP_DETAILS[language].get(code) if vehicle_lane else None
+    words = (loop or ALARM_DETAILS[language][code]).format(
+        value=alarm.value, person=who, place=alarm.place
+    )
     return words if alarm.logged else words + NOT_LOGGED[language]

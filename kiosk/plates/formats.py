@@ -19,10 +19,12 @@ from enum import StrEnum
 
 __all__ = [
     "FORMATS",
+    "LOOKALIKE_GROUPS",
     "PROVINCES",
     "Plate",
     "PlateColour",
     "PlateFormat",
+    "lookalikes",
     "normalize",
     "parse",
     "province",
@@ -96,6 +98,10 @@ _SLOTS: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "Z": (frozenset("Z"), {"2": "Z"}),
 }
 
+# Characters a reader takes for one another even where each fits its slot (an 8 for a B in a
+# serial that takes both): one plate read consistently wrong may be another, real plate.
+LOOKALIKE_GROUPS = ("0DQ", "8B", "5S", "2Z", "6G", "1L", "4A")
+
 # What the recogniser makes of a plate's last character at times; fixed in that slot only.
 _LOOKALIKES = {"额": "领", "颌": "领", "令": "领", "拄": "挂", "佳": "挂", "敬": "警", "荸": "学"}
 
@@ -150,6 +156,25 @@ def normalize(text: str) -> str | None:
     """The plate ``text`` reads as, in normal form ("京A12345"), or None."""
     plate = parse(text)
     return plate.text if plate is not None else None
+
+
+def lookalikes(plate: str) -> frozenset[str]:
+    """The plates (normal form) that differ from ``plate`` in one look-alike character: what a
+    car the reader took for ``plate`` may really carry. ``plate`` itself is not among them."""
+    found = set()
+    for at, char in enumerate(plate):
+        for group in LOOKALIKE_GROUPS:
+            if char not in group:
+                continue
+            for other in group.replace(char, ""):
+                candidate = plate[:at] + other + plate[at + 1 :]
+                if _exact(candidate):
+                    found.add(candidate)
+    return frozenset(found)
+
+
+def _exact(text: str) -> bool:
+    return any(_match(text, slots) == text for slots in FORMATS.values())
 
 
 def province(plate: str) -> str | None:

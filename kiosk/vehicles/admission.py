@@ -20,10 +20,11 @@ from kiosk.model import (
     Reason,
     Verdict,
 )
+from kiosk.plates.formats import lookalikes
 from kiosk.session import Session
 from kiosk.store import EventLog
 from kiosk.vehicles.decide import VehicleBook, decide_vehicle
-from kiosk.vehicles.model import Vehicle, VehicleKind
+from kiosk.vehicles.model import RiskReport, Vehicle, VehicleKind
 from kiosk.view import RegisterVisitor
 
 __all__ = ["VehicleAdmission", "VehicleOffice"]
@@ -73,10 +74,12 @@ class VehicleAdmission:
     def decide(self, session: Session, now: ClockReading, direction: Direction) -> Decision:
         """The barrier's decision for ``session``'s vehicle."""
         assert session.plate is not None
+        risk = self._office.risk_report(session.plate)
         decision = decide_vehicle(
             session.plate,
             session.vehicle,
-            self._office.risk_report(session.plate),
+            risk,
+            lookalike=None if risk is not None else self._lookalike_risk(session.plate),
             compound=self._compound,
             history=session.history,
             household=session.household,
@@ -127,6 +130,12 @@ class VehicleAdmission:
         if decision.verdict is Verdict.ALLOW:
             decision = replace(decision, reason=Reason.VEHICLE_REGISTERED)
         return session, decision
+
+    def _lookalike_risk(self, plate: str) -> RiskReport | None:
+        """The risk list's latest report of a plate one look-alike character from ``plate``."""
+        reports = [self._office.risk_report(other) for other in lookalikes(plate)]
+        found = [r for r in reports if r is not None]
+        return max(found, key=lambda r: (r.visited_on, r.plate), default=None)
 
     def _known(self, decision: Decision) -> Decision:
         return on_complete_data(

@@ -5,6 +5,12 @@ confirmer (kiosk.plates.confirm.PlateConfirmer) turns consecutive reads into one
 vehicle, so ``decode`` answers a plate once, on the frame that confirms it, and again on each
 frame that still reads it. The reader wants colour (it checks a plate's background against its
 format): a car gate's camera delivers RGB; a luminance frame is given as three equal channels.
+
+Only the plate of the vehicle in front counts. A queue puts a second plate in the frame, the car
+behind's: once the front car is at the barrier, the plate behind looks under ``FRONT_SHARE`` of
+the front plate's height (it is at least a car's length further away) and is left out. Left in,
+every frame read two plates and the confirmer, rightly unsure which car is at the barrier, never
+confirmed either: the front car waited at a closed barrier for as long as the queue stood.
 """
 
 from __future__ import annotations
@@ -17,12 +23,23 @@ import numpy.typing as npt
 
 from drivers.base import GreyFrame, Sighting
 
-__all__ = ["PlateDecoder", "PlateSource"]
+__all__ = ["FRONT_SHARE", "PlateDecoder", "PlateSource", "in_front"]
+
+# A plate whose box is under this share of the tallest one's height is further back. The real
+# OCR's boxes on the simulated camera are 88 px tall at 3 m, 58 at 5 m, 46 at 7.5 m, 38 at 10 m
+# and 34 at 12.5 m: a car stopped at the barrier (5 m or closer) has the car behind, a car's
+# length (4.5 m) further, under 0.66 of its height. Further out both may count, and neither is
+# confirmed until the front car has come closer.
+FRONT_SHARE = 0.7
 
 
 class _Read(Protocol):
     @property
     def text(self) -> str: ...
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom) in frame pixels."""
 
 
 class PlateSource(Protocol):
@@ -55,7 +72,7 @@ class PlateDecoder:
     def decode(self, frame: GreyFrame) -> list[str]:
         """The plate this frame confirms, or the one confirmed before while it is still read:
         a car waiting at the barrier stays in view, as a pass held up does (kiosk.codes)."""
-        reads = self._reads(frame)
+        reads = in_front(self._reads(frame))
         plate = self._confirmer.feed(reads, self._monotonic())
         if plate is None and any(r.text == self._confirmer.confirmed for r in reads):
             plate = self._confirmer.confirmed
@@ -74,3 +91,13 @@ class PlateDecoder:
     def unread(self) -> tuple[Sighting, ...]:
         """No aim hints: a driver cannot move the plate to suit the camera."""
         return ()
+
+
+def in_front(reads: Sequence[_Read]) -> Sequence[_Read]:
+    """The reads of the vehicle in front: those at least ``FRONT_SHARE`` as tall as the tallest
+    (two such plates stay, and the confirmer confirms neither)."""
+    heights = [r.box[3] - r.box[1] for r in reads]
+    if len(reads) < 2:
+        return reads
+    tallest = max(heights)
+    return [r for r, h in zip(reads, heights, strict=True) if h >= FRONT_SHARE * tallest]

@@ -9,6 +9,10 @@ is the pass id in the log and the compound's passages). On top of that:
   now, entering, goes to the guard or is refused (``vehicle_risk``). The days are counted at
   the earliest plausible time (a clock running ahead shortens no window). Leaving is never
   stopped by it: the car takes nothing into the compound on its way out.
+- A look-alike of a risk-list plate: a plate read as one the list does not hold, but one
+  look-alike character (8/B, 0/D ...) away from one it does, may be that car read wrong the
+  same way twice; it goes to the guard (never refused: it may be the innocent plate it reads
+  as), whatever the registry says of the plate read.
 - Window: a vehicle registered for a time window (visitor, service, or a resident car with an
   end date) enters only inside it; checked at both ends of the clock's plausible interval,
   and a clock that cannot tell sends the car to the guard. Nobody is kept inside by a window.
@@ -66,6 +70,7 @@ def decide_vehicle(
     vehicle: Vehicle | None,
     risk: RiskReport | None,
     *,
+    lookalike: RiskReport | None = None,
     compound: str,
     history: History,
     household: HouseholdStatus,
@@ -73,8 +78,13 @@ def decide_vehicle(
     clock: ClockReading,
     direction: Direction,
 ) -> Decision:
-    """The car gate's decision on ``plate`` (already confirmed and in normal form)."""
-    risky = _risk(risk, policy, clock, direction)
+    """The car gate's decision on ``plate`` (already confirmed and in normal form).
+
+    ``risk`` is the risk list's report of ``plate``; ``lookalike`` its report of a plate one
+    look-alike character away (kiosk.plates.formats.lookalikes), when it holds none of ``plate``."""
+    risky = _risk(risk, policy, clock, direction) or _lookalike(
+        plate, lookalike, policy, clock, direction
+    )
     if risky is not None and risky.verdict is Verdict.DENY:
         return risky
     if vehicle is None:
@@ -103,6 +113,20 @@ def _risk(
     detail = f"reported in {risk.area} on {risk.visited_on.isoformat()} ({risk.source})"
     verdict = Verdict.DENY if policy.vehicle_risk == "refuse" else Verdict.GUARD
     return Decision(verdict, Reason.VEHICLE_RISK_AREA, detail=detail)
+
+
+def _lookalike(
+    plate: str,
+    risk: RiskReport | None,
+    policy: Policy,
+    clock: ClockReading,
+    direction: Direction,
+) -> Decision | None:
+    found = _risk(risk, policy, clock, direction)
+    if found is None or risk is None:
+        return None
+    detail = f"read as {plate}, one look-alike character from {risk.plate}: {found.detail}"
+    return Decision(Verdict.GUARD, Reason.VEHICLE_RISK_AREA, detail=detail)
 
 
 def _window(vehicle: Vehicle, clock: ClockReading, direction: Direction) -> Decision | None:
