@@ -632,10 +632,23 @@ source_fingerprint() {
         LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 }
 
+# The extras a device needs: 'pi' always, and 'plates' (the offline plate reader, about 100 MB
+# of OCR engine and models) only at a car gate, as kiosk.toml's [lane] kind says.
+kiosk_extras() {
+    local kind=""
+    if [[ -f "$CONF_FILE" ]]; then
+        kind="$(awk -F= '/^[[:space:]]*\[/ { lane = ($0 ~ /^[[:space:]]*\[lane\]/) }
+            lane && $1 ~ /^[[:space:]]*kind[[:space:]]*$/ { sub(/#.*/, "", $2); gsub(/[[:space:]"\047]/, "", $2); print $2 }' \
+            "$CONF_FILE")"
+    fi
+    if [[ "$kind" == vehicle ]]; then echo "pi,plates"; else echo "pi"; fi
+}
+
 install_kiosk() {
-    step "install the kiosk software (with the 'pi' extra)"
-    local want target
-    want="$(source_fingerprint) pi"
+    local want target extras
+    extras="$(kiosk_extras)"
+    step "install the kiosk software (with the '${extras}' extras)"
+    want="$(source_fingerprint) ${extras}"
     if [[ -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$want" ]] &&
         "${VENV}/bin/python" -c 'import kiosk, drivers, hw_tests' 2>/dev/null; then
         unchanged "kiosk package ($(cut -c1-12 <<<"$want"))"
@@ -655,7 +668,7 @@ install_kiosk() {
     fi
     run "${VENV}/bin/pip" install --quiet --upgrade pip
     drop_classic_pygame "$VENV"
-    run env "$build" "${VENV}/bin/pip" install --quiet "${target}[pi]"
+    run env "$build" "${VENV}/bin/pip" install --quiet "${target}[${extras}]"
     if [[ "$DRY_RUN" == false ]]; then
         printf '%s\n' "$want" >"$STAMP_FILE"
     fi

@@ -515,3 +515,24 @@ def test_an_existing_install_moves_to_the_a_b_layout_once(tmp_path: Path) -> Non
     assert (tmp_path / "app/ab.py").read_bytes() == (ROOT / "kiosk/update/ab.py").read_bytes()
     assert (tmp_path / "app/releases/setup/.installed").is_file()
     assert "CHANGES=0" in bash(script).stdout
+
+
+@pytest.mark.parametrize(
+    ("toml", "extras"),
+    [
+        (None, "pi"),
+        ('[lane]\nkind = "person"\n', "pi"),
+        ('[ui]\nkind = "vehicle"\n[lane]\nkind = "person"\n', "pi"),
+        ('[lane]\nkind = "vehicle"   # the car gate\n', "pi,plates"),
+        ("[device]\nid = 'k1'\n[lane]\n  kind='vehicle'\n", "pi,plates"),
+    ],
+)
+def test_only_a_car_gate_installs_the_plate_reader(
+    tmp_path: Path, toml: str | None, extras: str
+) -> None:
+    """The plate reader's OCR engine (about 100 MB) goes only where [lane] kind = "vehicle"."""
+    conf = tmp_path / "kiosk.toml"
+    if toml is not None:
+        conf.write_text(toml)
+    result = bash(f"CONF_FILE={conf}; kiosk_extras")
+    assert result.stdout.strip() == extras, result.stderr
