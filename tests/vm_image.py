@@ -26,9 +26,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.test_rootfs import CACHE, ROOT, Chroot, _run
+# Chroot is test_rootfs's, whichever module builds the root file systems behind it.
+from tests.test_rootfs import Chroot
 
 __all__ = ["DATA_LABEL", "KIOSK_CONFIG", "VmImage", "cached_image", "image_key"]
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("KIOSK_ROOTFS_CACHE", "/var/cache/kiosk-rootfs"))  # test_rootfs's
 
 # Bump when the steps below change in a way the other inputs do not show.
 FORMAT = 1
@@ -248,6 +252,15 @@ def write_file(disk: Path, path: str, content: bytes, uid: int, gid: int, mode: 
     )
     _debugfs(disk, requests)
     local.unlink()
+
+
+def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
+    if result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({result.returncode}): {result.stderr[-4000:]}"
+        )
+    return result
 
 
 def _debugfs(disk: Path, requests: str) -> None:
