@@ -79,6 +79,9 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     from server.app import create_app
     from server.local import Office, ServerThread
 
+    reason = missing_prerequisite() or missing_qemu()
+    if reason is not None:
+        pytest.skip(f"emulated boot skipped: {reason}")
     folder = tmp_path_factory.mktemp("office")
     hand = Office.open(folder)
     hand.add_compound(COMPOUND)
@@ -188,9 +191,7 @@ def different_share(shown: np.ndarray, reference: np.ndarray) -> float:
 # --- the rig -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory, office: tuple[Path, str, str]) -> Rig:
-    reason = missing_prerequisite() or missing_qemu()
-    if reason is not None:
-        pytest.skip(f"emulated boot skipped: {reason}")
+    # The office fixture has already skipped where the machine cannot be built or booted.
     where = tmp_path_factory.mktemp("emulated-boot")
     started = time.monotonic()
     image = cached_image(cached_rootfs(apt_mirror(), SUITE), where / "build", TIMES)
