@@ -11,7 +11,8 @@ The kiosk configuration uses simulated camera, thermometer and relay, and the re
 
 The finished tree becomes an ext4 image with ``mkfs.ext4 -d`` (no loop mount), cached under
 /var/cache/kiosk-rootfs (or $KIOSK_ROOTFS_CACHE) with the kernel and initrd beside it, keyed by
-everything that goes in: the base root file system, this checkout's files and this module.
+what goes in: the base root file system, this checkout's files (all but tests/, docs/ and
+bench/, which the image does not hold) and the recipe below (bump FORMAT when a step changes).
 Each boot gets its own copy (``VmImage.boot_disk``), so a cached image is never changed.
 """
 
@@ -123,6 +124,7 @@ def cached_image(base: Path, work: Path, timings: dict[str, float]) -> VmImage:
     if (folder / ".complete").exists():
         return VmImage(folder, json.loads((folder / ".complete").read_text())["kiosk_uid"])
     started = time.monotonic()
+    work.mkdir(parents=True, exist_ok=True)
     box = Chroot(base, work, base.name.split("-")[0])
     try:
         box.copy_checkout()
