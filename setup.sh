@@ -78,6 +78,8 @@ APT_TEST+=(espeak-ng)  # tests/test_ui_speech.py renders the spoken verdicts wit
 # tests/test_gate_rs485.py compiles against the kernel's struct serial_rs485 to check our layout.
 APT_TEST+=(gcc libc6-dev linux-libc-dev)
 APT_TEST+=(e2fsprogs mount)  # tests/test_log_disk_faults.py loop-mounts a small ext4 "card"
+# tests/test_emulated_boot.py boots the kiosk image on an emulated arm64 machine (-M virt).
+APT_TEST+=(qemu-system-arm)
 # The office web app is tested in a real browser: Debian's Chromium, driven by Playwright.
 APT_TEST+=(chromium)
 

@@ -1,0 +1,317 @@
+"""A whole emulated arm64 machine boots the kiosk, syncs, and survives a power cut.
+
+The kiosk image (tests/vm_image.py: the root file system after setup.sh, Debian's arm64
+kernel, Mesa) boots in qemu-system-aarch64 (tests/vm_qemu.py): systemd as PID 1 arms the
+machine's watchdog and starts kiosk.service, which opens the emulated GPU through SDL's KMS/DRM
+driver. The kiosk syncs with a real office on this host (10.0.2.2 from inside) while its camera
+(a folder of frames on the data partition) keeps showing a code that is no pass, so it logs a
+refusal every few seconds: traffic. QEMU is then killed (a power cut) and the machine booted
+again: the kiosk is ready again, syncing goes on, the event log passes SQLite's integrity check
+and every event the office had acknowledged is in it exactly once (and at the office once).
+Both boot times are printed. Meanwhile the screen QEMU shows (``screendump``) is compared with
+the kiosk's own off-screen rendering of its idle screen; it stays black today, an expected
+failure (docs/hardware.md, "The emulated machine").
+
+Needs what tests/test_rootfs.py needs to build the image (root, debootstrap, qemu-user-static,
+binfmt_misc) and qemu-system-aarch64 with e2fsprogs to boot it; skipped, saying which is
+missing, otherwise. The image is cached (tests/vm_image.py); without the cache the first run
+builds it (setup.sh under emulation: about 20 minutes). KIOSK_EMULATED_SUITE picks the suite
+(default: bookworm).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.test_rootfs import apt_mirror, cached_rootfs, missing_prerequisite
+from tests.vm_image import KIOSK_CONFIG, VmImage, cached_image, data_disk, write_file
+from tests.vm_qemu import PANEL, EmulatedMachine, missing_qemu
+
+pytestmark = [pytest.mark.rootfs, pytest.mark.slow, pytest.mark.timeout(3600)]
+
+SUITE = os.environ.get("KIOSK_EMULATED_SUITE", "bookworm")
+DEVICE, COMPOUND = "gate-emu-1", "C01"
+NOT_A_PASS = "KP1:EMULATED-BOOT-TRAFFIC"  # refused at once (bad encoding): no forehead needed
+FRAME = (320, 240)
+IDLE_FRAMES = 8  # "nobody there" frames for each frame with the code: mostly an idle screen
+BOOT_LIMIT_S = 600.0  # TCG on a 2-core CI machine
+TRAFFIC_LIMIT_S = 300.0
+# Screen match: share of pixels allowed to differ by more than PIXEL_STEP in some channel.
+PIXEL_STEP, MAX_DIFFERENT = 48, 0.06
+# A PIN of its own, as setup.sh gives each kiosk (the default one puts a warning on screen).
+GUARD_PIN_SHA256 = hashlib.sha256(b"271828").hexdigest()
+# Opening the screen (Mesa compiles its shaders) and the first draw take tens of seconds under
+# TCG, past the unit's 10 s watchdog: the emulated machine gives the kiosk a TCG-sized one.
+# The kiosk's own checks (loop ticking, UI polling) are unchanged.
+TCG_DROP_IN = "/etc/systemd/system/kiosk.service.d/emulated-machine.conf"
+TCG_WATCHDOG = b"[Service]\nWatchdogSec=120\n"
+TIMES: dict[str, float] = {}
+SCREENS: dict[str, list[float]] = {}  # per boot: share of pixels unlike the idle screen
+
+
+@dataclass
+class Rig:
+    image: VmImage
+    where: Path
+    office_db: Path
+    office_url: str
+    root: Path
+    data: Path
+    reference: np.ndarray
+
+
+# --- the office on this host ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, str]]:
+    from server.app import create_app
+    from server.local import Office, ServerThread
+
+    reason = missing_prerequisite() or missing_qemu()
+    if reason is not None:
+        pytest.skip(f"emulated boot skipped: {reason}")
+    folder = tmp_path_factory.mktemp("office")
+    hand = Office.open(folder)
+    hand.add_compound(COMPOUND)
+    token = hand.enroll_kiosk(DEVICE, COMPOUND)
+    server = ServerThread(create_app(hand.sessions)).start()
+    try:
+        yield folder / "office.db", f"http://10.0.2.2:{server.port}", token
+    finally:
+        server.stop()
+
+
+def office_event_ids(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT event_id FROM events WHERE device_id = ?", (DEVICE,))
+        return [row[0] for row in rows]
+
+
+# --- the kiosk's configuration, camera and reference screen ------------------------------------
+def kiosk_config(data_dir: str, office_url: str) -> str:
+    return f"""\
+[device]
+id = "{DEVICE}"
+compound = "{COMPOUND}"
+data_dir = "{data_dir}"
+
+[camera]
+backend = "folder"
+folder = "{data_dir}/camera"
+# Emulated instructions are many times slower than a Pi's: fewer, smaller frames keep the
+# kiosk loop within its watchdog limit (a tick older than 5 frame periods + 1 s is a hang).
+width = {FRAME[0]}
+height = {FRAME[1]}
+fps = 1
+
+[thermometer]
+backend = "sim"
+
+[gpio]
+backend = "mock"
+
+[ui]
+speech = false  # the emulated machine has no sound card
+guard_pin_sha256 = "{GUARD_PIN_SHA256}"
+
+[sync]
+server_url = "{office_url}"
+credential_file = "{data_dir}/credential.json"
+"""
+
+
+def camera_frames() -> dict[str, bytes]:
+    """Nobody there, and now and then the code that is no pass (one refusal per round)."""
+    import io
+
+    from drivers.frames import render_frame
+    from kiosk.simcontrols import STEADY
+
+    rng = np.random.default_rng(0)
+    held = dataclasses.replace(STEADY, code_px=160)  # a phone a little further off
+    frames = {
+        f"camera/{i:03d}-nobody.png": render_frame(None, STEADY, rng, FRAME)
+        for i in range(IDLE_FRAMES)
+    }
+    frames[f"camera/{IDLE_FRAMES:03d}-code.png"] = render_frame(NOT_A_PASS, held, rng, FRAME)
+    files = {}
+    for name, frame in frames.items():
+        buffer = io.BytesIO()
+        Image.fromarray(frame).save(buffer, format="PNG")
+        files[name] = buffer.getvalue()
+    return files
+
+
+def reference_screen(where: Path, office_url: str) -> np.ndarray:
+    """The idle screen as the kiosk renders it off screen, from the same configuration."""
+    from kiosk.app import build
+    from kiosk.config import load_config
+    from ui.render import still_screen
+
+    data = where / "reference-data"
+    (data / "camera").mkdir(parents=True)
+    for name, content in camera_frames().items():
+        (data / name).write_bytes(content)
+    path = where / "reference.toml"
+    path.write_text(kiosk_config(str(data), office_url))
+    app = build(load_config(path))
+    try:
+        app.kiosk.tick()  # the first frame: nobody there
+        screen = still_screen(app.kiosk.view(), PANEL, frame=app.kiosk.frame())
+        screen.draw()
+        import pygame
+
+        raw = pygame.image.tobytes(screen.canvas.surface, "RGB")
+    finally:
+        app.close()
+    picture = np.frombuffer(raw, dtype=np.uint8).reshape(PANEL[1], PANEL[0], 3)
+    Image.fromarray(picture).save(where / "reference.png")
+    return picture
+
+
+def different_share(shown: np.ndarray, reference: np.ndarray) -> float:
+    if shown.shape != reference.shape:
+        return 1.0
+    step = np.abs(shown.astype(np.int16) - reference.astype(np.int16)).max(axis=2)
+    return float((step > PIXEL_STEP).mean())
+
+
+# --- the rig -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory, office: tuple[Path, str, str]) -> Rig:
+    # The office fixture has already skipped where the machine cannot be built or booted.
+    where = tmp_path_factory.mktemp("emulated-boot")
+    started = time.monotonic()
+    image = cached_image(cached_rootfs(apt_mirror(), SUITE), where / "build", TIMES)
+    TIMES["image_ready_s"] = time.monotonic() - started
+    office_db, office_url, token = office
+    credential = {
+        "server_url": office_url,
+        "device_id": DEVICE,
+        "compound_id": COMPOUND,
+        "token": token,
+    }
+    files = {"credential.json": json.dumps(credential).encode(), **camera_frames()}
+    data = data_disk(where, image.kiosk_uid, files)
+    root = image.boot_disk(where)
+    config = kiosk_config("/var/lib/kiosk", office_url).encode()
+    write_file(root, KIOSK_CONFIG, config, uid=0, gid=image.kiosk_uid, mode=0o640)
+    write_file(root, TCG_DROP_IN, TCG_WATCHDOG, uid=0, gid=0, mode=0o644)
+    return Rig(image, where, office_db, office_url, root, data, reference_screen(where, office_url))
+
+
+def boot(rig: Rig, name: str) -> EmulatedMachine:
+    return EmulatedMachine(rig.image, rig.root, rig.data, rig.where, name).start()
+
+
+def ready(machine: EmulatedMachine, name: str) -> None:
+    """Wait until systemd has started the kiosk (it says so once it told systemd READY=1)."""
+    machine.wait_for(rf"kiosk {DEVICE} ready at compound {COMPOUND}", BOOT_LIMIT_S)
+    TIMES[f"{name}_to_kiosk_ready_s"] = machine.since_start()
+
+
+def watch_until(rig: Rig, machine: EmulatedMachine, name: str, done: Callable[[], bool]) -> bool:
+    """Capture the screen every few seconds until ``done()``; note when it first showed the
+    kiosk's idle screen, and how close it came."""
+    shares = SCREENS.setdefault(name, [])
+
+    def check() -> bool | None:
+        shown = machine.screendump(rig.where / f"{name}-screen.ppm")
+        shares.append(different_share(shown, rig.reference))
+        if shares[-1] <= MAX_DIFFERENT and f"{name}_to_screen_s" not in TIMES:
+            TIMES[f"{name}_to_screen_s"] = machine.since_start()
+        return True if done() else None
+
+    return bool(machine.poll(check, TRAFFIC_LIMIT_S, every_s=3.0))
+
+
+def office_has(rig: Rig, count: int) -> Callable[[], bool]:
+    return lambda: len(office_event_ids(rig.office_db)) >= count
+
+
+def kiosk_log(rig: Rig) -> Path:
+    """The kiosk's event log (with its WAL), copied out of the data partition after the
+    journal of the file system was replayed, as the next boot's mount would."""
+    subprocess.run(
+        ["e2fsck", "-y", "-E", "journal_only", str(rig.data)], capture_output=True, check=False
+    )
+    out = rig.where / "kiosk-log"
+    out.mkdir(exist_ok=True)
+    for name in ("events.db", "events.db-wal"):
+        subprocess.run(
+            ["debugfs", "-R", f"dump /{name} {out / name}", str(rig.data)],
+            capture_output=True,
+            check=False,
+        )
+    return out / "events.db"
+
+
+def test_boots_to_the_kiosk_syncs_and_survives_a_power_cut(rig: Rig) -> None:
+    first = boot(rig, "boot1")
+    try:
+        ready(first, "boot1")
+        log = first.log()
+        # systemd (PID 1) pats the emulated machine's watchdog (RuntimeWatchdogSec, setup.sh).
+        assert "Using hardware watchdog 'i6300ESB timer'" in log, log[-3000:]
+        assert "no screen yet" not in log, log[-3000:]  # SDL's kmsdrm opened the DRM device
+        # Traffic: the office acknowledges refusals as the kiosk makes them.
+        assert watch_until(rig, first, "boot1", office_has(rig, 4)), first.log()[-4000:]
+    finally:
+        first.power_cut()  # mid-traffic: a refusal every round of the camera folder
+    acked = office_event_ids(rig.office_db)
+    second = boot(rig, "boot2")
+    try:
+        ready(second, "boot2")
+        # Syncing goes on after the cut: new refusals reach the office.
+        grown = watch_until(rig, second, "boot2", office_has(rig, len(acked) + 3))
+        assert grown, f"no events from the second boot:\n{second.log()[-4000:]}"
+    finally:
+        second.power_cut()
+    rounded = {k: round(v, 1) for k, v in TIMES.items()}
+    print(f"\nemulated boot ({SUITE}): {json.dumps(rounded)}")
+
+    from kiosk.store import EventLog
+
+    path = kiosk_log(rig)
+    with EventLog(path) as events:
+        assert events.integrity_check() == "ok"
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT event_id, synced FROM events").fetchall()
+    log_ids = [event_id for event_id, _ in rows]
+    # Re-sent after the cut where the kiosk had not heard the answer, and marked as had.
+    synced = {event_id for event_id, flag in rows if flag == 1}
+    at_office = office_event_ids(rig.office_db)
+    assert len(acked) >= 4
+    for event_id in acked:
+        assert log_ids.count(event_id) == 1, f"acknowledged event {event_id} not once in the log"
+        assert at_office.count(event_id) == 1, f"event {event_id} not once at the office"
+        assert event_id in synced, f"acknowledged event {event_id} still waits to be sent"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the screen QEMU captures stays black: the kiosk opens the DRM device through SDL's "
+    "kmsdrm (no 'no screen yet' in the journal) and its UI loop runs, but no frame reaches "
+    "the scanout, on virtio-gpu and on bochs-display alike; see docs/hardware.md",
+)
+def test_the_screen_shows_the_kiosks_idle_screen(rig: Rig) -> None:
+    if not SCREENS:
+        pytest.skip("the boot test did not run")
+    for name in ("boot1", "boot2"):
+        shares = SCREENS.get(name, [1.0])
+        assert f"{name}_to_screen_s" in TIMES, (
+            f"{name}: the screen never matched the kiosk's idle screen (best: {min(shares):.1%} "
+            f"of pixels differ; {rig.where}/{name}-screen.ppm and reference.png)"
+        )

@@ -1,0 +1,286 @@
+"""A bootable arm64 disk image of a kiosk, for the emulated whole-machine boot.
+
+From the root file system tests/test_rootfs.py builds (debootstrapped, cached), this module
+runs setup.sh in a copy as a fleet would (device mode, the kiosk service installed and
+enabled), adds what a Raspberry Pi OS image has and a debootstrap lacks: Debian's arm64 kernel
+with its modules (virtio-gpu, the i6300esb watchdog, virtio disks and network), an initrd,
+networking (systemd-networkd, DHCP from QEMU's user network), an fstab with the kiosk's data
+partition (docs/hardware.md, "Data partition"), and a kernel console on the first serial port.
+The kiosk configuration uses simulated camera, thermometer and relay, and the real screen
+(SDL's kmsdrm on the emulated GPU, through Mesa, which setup.sh installed).
+
+The finished tree becomes an ext4 image with ``mkfs.ext4 -d`` (no loop mount), cached under
+/var/cache/kiosk-rootfs (or $KIOSK_ROOTFS_CACHE) with the kernel and initrd beside it, keyed by
+what goes in: the base root file system, this checkout's files (all but tests/, docs/ and
+bench/, which the image does not hold) and the recipe below (bump FORMAT when a step changes).
+Each boot gets its own copy (``VmImage.boot_disk``), so a cached image is never changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# Chroot is test_rootfs's, whichever module builds the root file systems behind it.
+from tests.test_rootfs import Chroot
+
+__all__ = ["DATA_LABEL", "KIOSK_CONFIG", "VmImage", "cached_image", "image_key"]
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("KIOSK_ROOTFS_CACHE", "/var/cache/kiosk-rootfs"))  # test_rootfs's
+
+# Bump when the steps below change in a way the other inputs do not show.
+FORMAT = 1
+# What Raspberry Pi OS Lite has and a minbase debootstrap does not.
+KERNEL_PACKAGES = ("linux-image-arm64", "initramfs-tools", "kmod", "udev", "e2fsprogs")
+ROOT_SIZE = "3G"  # sparse: the tree is about 1.5 GB
+DATA_LABEL = "kioskdata"
+FLEET_TOML = """\
+[device]
+id = "gate-emu-1"
+compound = "C01"
+
+[camera]
+backend = "sim"
+
+[thermometer]
+backend = "sim"
+
+[gpio]
+backend = "mock"
+"""
+# The kiosk's own config as the image ships it; the test writes its office's address in.
+KIOSK_CONFIG = "/etc/kiosk/kiosk.toml"
+FSTAB = f"""\
+/dev/vda / ext4 defaults,noatime 0 1
+LABEL={DATA_LABEL} /var/lib/kiosk ext4 defaults,noatime,commit=5 0 2
+"""
+NETWORK = "[Match]\nName=en*\n\n[Network]\nDHCP=yes\n"
+# The emulated machine's watchdog; systemd arms it (RuntimeWatchdogSec, setup.sh) once loaded.
+MODULES = "i6300esb\n"
+# The initrd needs only what mounts the root: copying "most" modules under emulation took
+# minutes. initramfs-tools adds their dependencies.
+INITRD_CONF = "MODULES=list\n"
+INITRD_MODULES = "virtio_pci\nvirtio_blk\next4\n"
+
+
+@dataclass(frozen=True)
+class VmImage:
+    """A cached kiosk disk image with the kernel and initrd to boot it."""
+
+    folder: Path
+    kiosk_uid: int
+
+    @property
+    def root(self) -> Path:
+        return self.folder / "root.img"
+
+    @property
+    def kernel(self) -> Path:
+        return self.folder / "vmlinuz"
+
+    @property
+    def initrd(self) -> Path:
+        return self.folder / "initrd.img"
+
+    def boot_disk(self, where: Path) -> Path:
+        """A private copy of the root image to boot (sparse, so quick)."""
+        disk = where / "root.img"
+        _run(["cp", "--sparse=always", str(self.root), str(disk)])
+        return disk
+
+
+def image_key(base: Path) -> str:
+    """A hash of everything the image is made of."""
+    recipe = (
+        FORMAT,
+        KERNEL_PACKAGES,
+        ROOT_SIZE,
+        FLEET_TOML,
+        FSTAB,
+        NETWORK,
+        MODULES,
+        INITRD_CONF,
+        INITRD_MODULES,
+    )
+    digest = hashlib.sha256(f"{base.name}|{recipe!r}".encode())
+    files = _run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT).stdout
+    for name in sorted(n for n in files.split("\0") if n and not n.startswith(".venv")):
+        path = ROOT / name
+        if path.is_file() and not name.startswith(("tests/", "docs/", "bench/")):
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cached_image(base: Path, work: Path, timings: dict[str, float]) -> VmImage:
+    """The kiosk image made from ``base`` (a cached root file system), built when not cached."""
+    folder = CACHE / f"vm-{base.name}-{image_key(base)}"
+    if (folder / ".complete").exists():
+        return VmImage(folder, json.loads((folder / ".complete").read_text())["kiosk_uid"])
+    started = time.monotonic()
+    work.mkdir(parents=True, exist_ok=True)
+    box = Chroot(base, work, base.name.split("-")[0])
+    try:
+        box.copy_checkout()
+        box.mount()
+        _provision(box)
+    finally:
+        box.unmount()
+    timings["image_provision_s"] = time.monotonic() - started
+    build = CACHE / f"build-vm-{os.getpid()}"
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir(parents=True)
+    uid = _finish_tree(box.root, build)
+    _run(
+        [
+            "mkfs.ext4",
+            "-q",
+            "-L",
+            "kioskroot",
+            "-d",
+            str(box.root),
+            str(build / "root.img"),
+            ROOT_SIZE,
+        ]
+    )
+    box.remove()
+    (build / ".complete").write_text(json.dumps({"kiosk_uid": uid, "built": time.time()}))
+    timings["image_build_s"] = time.monotonic() - started
+    shutil.rmtree(folder, ignore_errors=True)
+    build.rename(folder)  # only a finished image ever gets the cache's name
+    return VmImage(folder, uid)
+
+
+def _provision(box: Chroot) -> None:
+    (box.root / "root/fleet.toml").write_text(FLEET_TOML)
+    setup = box.run(
+        "bash",
+        "/opt/src/setup.sh",
+        "--unattended",
+        "--skip-selftest",
+        "--config",
+        "/root/fleet.toml",
+    )
+    if setup.returncode != 0:
+        raise AssertionError(f"setup.sh failed:\n{setup.stdout[-6000:]}\n{setup.stderr[-4000:]}")
+    initrd = box.root / "etc/initramfs-tools"
+    (initrd / "conf.d").mkdir(parents=True, exist_ok=True)
+    (initrd / "conf.d/emulated-machine.conf").write_text(INITRD_CONF)
+    (initrd / "modules").write_text(INITRD_MODULES)
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    installed = box.run(
+        "apt-get", "install", "-y", "-q", "--no-install-recommends", *KERNEL_PACKAGES, env=env
+    )
+    if installed.returncode != 0:
+        raise AssertionError(f"kernel packages:\n{installed.stdout[-4000:]}{installed.stderr}")
+    enabled = box.run("systemctl", "enable", "systemd-networkd")
+    if enabled.returncode != 0:
+        raise AssertionError(f"systemctl enable systemd-networkd: {enabled.stderr}")
+
+
+def _finish_tree(root: Path, build: Path) -> int:
+    """Write the machine's files, take the kernel and initrd out; the kiosk user's uid."""
+    (root / "etc/fstab").write_text(FSTAB)
+    (root / "etc/hostname").write_text("gate-emu-1\n")
+    (root / "etc/systemd/network").mkdir(parents=True, exist_ok=True)
+    (root / "etc/systemd/network/20-wired.network").write_text(NETWORK)
+    (root / "etc/modules-load.d/emulated-watchdog.conf").write_text(MODULES)
+    for name in ("etc/dpkg/dpkg.cfg.d/kiosk-test-unsafe-io", "etc/resolv.conf"):
+        (root / name).unlink(missing_ok=True)
+    (root / "etc/resolv.conf").symlink_to("/run/systemd/resolve/resolv.conf")
+    for kind, target in (("vmlinuz-*", "vmlinuz"), ("initrd.img-*", "initrd.img")):
+        found = sorted((root / "boot").glob(kind))
+        if not found:
+            raise AssertionError(f"no /boot/{kind} in the image: did linux-image-arm64 install?")
+        shutil.copy2(found[-1], build / target)
+    shutil.rmtree(root / "opt/src")
+    shutil.rmtree(root / "var/lib/apt/lists", ignore_errors=True)
+    (root / "var/lib/apt/lists/partial").mkdir(parents=True)
+    for line in (root / "etc/passwd").read_text().splitlines():
+        fields = line.split(":")
+        if fields[0] == "kiosk":
+            return int(fields[2])
+    raise AssertionError("setup.sh made no 'kiosk' user")
+
+
+def data_disk(where: Path, uid: int, files: dict[str, bytes], size: str = "256M") -> Path:
+    """The kiosk's data partition (ext4, label kioskdata), holding ``files``, owned by the
+    kiosk user as setup.sh leaves /var/lib/kiosk (mode 750)."""
+    tree = where / "data-tree"
+    tree.mkdir()
+    for name, content in files.items():
+        path = tree / name
+        for folder in [*reversed(path.relative_to(tree).parents)][1:]:
+            if not (tree / folder).exists():
+                (tree / folder).mkdir(mode=0o750)
+                os.chown(tree / folder, uid, uid)
+        path.write_bytes(content)
+        os.chown(path, uid, uid)
+        os.chmod(path, 0o600)
+    os.chmod(tree, 0o750)
+    disk = where / "data.img"
+    _run(
+        [
+            "mkfs.ext4",
+            "-q",
+            "-L",
+            DATA_LABEL,
+            "-E",
+            f"root_owner={uid}:{uid}",
+            "-d",
+            str(tree),
+            str(disk),
+            size,
+        ]
+    )
+    _debugfs(disk, "sif / mode 040750\n")  # mkfs copies the owner, not the mode
+    return disk
+
+
+def write_file(disk: Path, path: str, content: bytes, uid: int, gid: int, mode: int) -> None:
+    """Put ``content`` at ``path`` in an ext4 image, its folder made if missing (debugfs: no
+    mount, no root)."""
+    local = disk.parent / f".put-{Path(path).name}"
+    local.write_bytes(content)
+    requests = (
+        f"mkdir {Path(path).parent}\nrm {path}\nwrite {local} {path}\n"
+        f"sif {path} uid {uid}\nsif {path} gid {gid}\nsif {path} mode 0{0o100000 | mode:o}\n"
+    )
+    _debugfs(disk, requests)
+    local.unlink()
+
+
+def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
+    if result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({result.returncode}): {result.stderr[-4000:]}"
+        )
+    return result
+
+
+def _debugfs(disk: Path, requests: str) -> None:
+    result = subprocess.run(
+        ["debugfs", "-w", "-f", "-", str(disk)],
+        input=requests,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # debugfs exits 0 whatever happened; its complaints name the request.
+    trouble = [
+        line
+        for line in result.stderr.splitlines()
+        if ":" in line
+        and "debugfs" not in line
+        and "File not found by ext2_lookup" not in line
+        and "already exists" not in line
+    ]
+    if result.returncode != 0 or trouble:
+        raise AssertionError(f"debugfs could not change {disk}: {requests}{result.stderr}")
