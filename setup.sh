@@ -62,7 +62,9 @@ APT_PI=(python3-rpi-lgpio raspi-utils python3-lgpio python3-picamera2)
 declare -A PI_FALLBACK=([raspi-utils]=gpiod [python3-lgpio]=liblgpio-dev)
 APT_OPTIONAL=()  # installed when apt knows them
 APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei)
-APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
+APT_TEST=(postgresql shellcheck qemu-user-static binfmt-support)
+# tests/rootfs_build.py builds arm64 root file systems (tests/test_rootfs.py) with mmdebstrap.
+APT_TEST+=(mmdebstrap arch-test)
 APT_TEST+=(strace)  # tests/test_store_durability.py watches the event log flush to disk
 APT_TEST+=(espeak-ng)  # tests/test_ui_speech.py renders the spoken verdicts with the real voice
 # tests/test_gate_rs485.py compiles against the kernel's struct serial_rs485 to check our layout.
