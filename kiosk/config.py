@@ -588,6 +588,32 @@ class LogSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class UpdateSettings:
+    """[updates] the operating system's own security updates, which setup.sh configures."""
+
+    unattended: bool = field(
+        metadata=spec(
+            "setup.sh has unattended-upgrades install security updates (Debian's, and "
+            "Raspberry Pi's archive where the system uses it) every night, in the hour before "
+            "reboot_window. Run setup.sh again after changing a key of this section."
+        )
+    )
+    reboot_window: time = field(
+        metadata=spec(
+            "When an installed update needs a reboot (a new kernel, libc), the system reboots "
+            "at this local time of the system's own time zone, HH:MM: choose a quiet hour. "
+            "The office's gates page shows a kiosk waiting for it."
+        )
+    )
+    automatic_reboot: bool = field(
+        metadata=spec(
+            "Reboot by itself at reboot_window when an update needs it; false: wait for a "
+            "person to reboot (the gates page says 'reboot waiting')."
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class TrustSettings:
     """[trust] keys of the pass issuers and health-certificate signers."""
 
@@ -608,6 +634,7 @@ class Config:
     ui: UiSettings
     log: LogSettings
     trust: TrustSettings
+    updates: UpdateSettings
     source: Path | None = None
 
 
