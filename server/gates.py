@@ -1,9 +1,9 @@
 """What the gates page shows: the live log, open alarms, each kiosk's health and chart figures.
 
-Kiosks report their software version and upload backlog in the ``X-Kiosk-Status`` header
-(``sync.protocol.STATUS_HEADER``) of every sync request (``note_kiosk``); the rest of their
-health is read from the events they uploaded: whether the clock was trusted, whether the
-thermometer failed.
+Kiosks report their software version, upload backlog and their system's pending updates
+(``sync.osupdates``) in the ``X-Kiosk-Status`` header (``sync.protocol.STATUS_HEADER``) of
+every sync request (``note_kiosk``); the rest of their health is read from the events they
+uploaded: whether the clock was trusted, whether the thermometer failed.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ ONLINE_WITHIN = timedelta(seconds=150)  # no sync for five 30 s cycles: the kios
 SEEN_EVERY = timedelta(seconds=60)  # idle polls write last_seen at most this often
 LIVE_LIMIT = 50
 FIELD_MAX = 40
+COUNTS = ("backlog", "os_updates", "os_security")
+STATUS_KEYS = ("version", "reboot_required", *COUNTS)
 
 
 # --- kiosk health ---------------------------------------------------------------------------------
@@ -38,30 +40,43 @@ def parse_status(header: str | None) -> dict[str, str]:
     for part in (header or "")[:400].split(";"):
         key, sep, value = part.partition("=")
         key, value = key.strip().lower(), value.strip()
-        if sep and key in ("version", "backlog") and value and len(value) <= FIELD_MAX:
+        if sep and key in STATUS_KEYS and value and len(value) <= FIELD_MAX:
             found[key] = value
+    return found
+
+
+def reported(status: dict[str, str]) -> dict[str, str | int | bool]:
+    """The health columns a parsed status sets, typed; a value that is not one is left out."""
+    found: dict[str, str | int | bool] = {}
+    if "version" in status:
+        found["version"] = status["version"]
+    for key in COUNTS:
+        text = status.get(key, "")
+        if text.isascii() and text.isdigit() and len(text) < 10:  # "²" is a digit, not an int
+            found[key] = int(text)
+    if status.get("reboot_required") in ("yes", "no"):
+        found["reboot_required"] = status["reboot_required"] == "yes"
     return found
 
 
 def note_kiosk(session: Session, device_id: str, header: str | None, now: datetime) -> None:
     """Remember that a kiosk was heard from, with the status it reported."""
-    status = parse_status(header)
-    backlog = status.get("backlog", "")
-    count = int(backlog) if backlog.isascii() and backlog.isdigit() and len(backlog) < 10 else None
+    values = reported(parse_status(header))
     row = session.get(KioskHealth, device_id)
     if row is None:
-        first = {"device_id": device_id, "last_seen": now, "version": status.get("version", "")}
+        first = {"device_id": device_id, "last_seen": now, "version": "", **values}
         # Two first requests of one kiosk may race: the second insert is a no-op, not an error.
         insert = (
             postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         )
-        session.execute(insert(KioskHealth).values(**first, backlog=count).on_conflict_do_nothing())
+        session.execute(insert(KioskHealth).values(**first).on_conflict_do_nothing())
         return
-    version = status.get("version", row.version)
-    count = count if "backlog" in status else row.backlog
-    if now - row.last_seen < SEEN_EVERY and (version, count) == (row.version, row.backlog):
+    news = any(getattr(row, key) != value for key, value in values.items())
+    if now - row.last_seen < SEEN_EVERY and not news:
         return  # an idle poll: no write
-    row.last_seen, row.version, row.backlog = now, version, count
+    row.last_seen = now
+    for key, value in values.items():
+        setattr(row, key, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +89,9 @@ class Health:
     version: str
     sensor_fault: bool
     revoked: bool
+    os_updates: int | None = None
+    os_security: int | None = None
+    reboot_required: bool | None = None
 
 
 def kiosk_health(session: Session, compound_id: str, now: datetime) -> list[Health]:
@@ -101,6 +119,9 @@ def _health(session: Session, kiosk: Kiosk, now: datetime) -> Health:
         version=seen.version if seen else "",
         sensor_fault=thermometer is not None and thermometer.reason == Reason.SENSOR_FAULT.value,
         revoked=kiosk.revoked,
+        os_updates=seen.os_updates if seen else None,
+        os_security=seen.os_security if seen else None,
+        reboot_required=seen.reboot_required if seen else None,
     )
 
 

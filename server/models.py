@@ -243,13 +243,17 @@ class ColourHistory(Base):
 
 
 class KioskHealth(Base):
-    """What the office last heard from a kiosk: when, its software version and upload backlog."""
+    """What the office last heard from a kiosk: when, its software version, upload backlog and
+    its operating system's pending updates (None: not reported)."""
 
     __tablename__ = "kiosk_health"
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_seen: Mapped[datetime]
     version: Mapped[str] = mapped_column(String(40), default="")
     backlog: Mapped[int | None] = mapped_column(Integer)
+    os_updates: Mapped[int | None] = mapped_column(Integer)
+    os_security: Mapped[int | None] = mapped_column(Integer)
+    reboot_required: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class AlarmAck(Base):

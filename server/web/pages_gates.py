@@ -183,7 +183,21 @@ def health_row(health: gates.Health, compound: Compound, t: Any) -> dict[str, st
         "version": health.version,
         "sensor": t("gates.sensor_fault") if health.sensor_fault else t("gates.sensor_ok"),
         "sensor_ok": "" if health.sensor_fault else "ok",
+        "os": os_words(health, t),
+        "os_ok": "" if health.reboot_required or health.os_security else "ok",
     }
+
+
+def os_words(health: gates.Health, t: Any) -> str:
+    """The kiosk's system updates in words: what waits, and a reboot; empty when unreported."""
+    words = []
+    if health.os_updates:
+        words.append(t("gates.os_pending", n=health.os_updates, security=health.os_security or 0))
+    elif health.os_updates == 0:
+        words.append(t("gates.os_current"))
+    if health.reboot_required:
+        words.append(t("gates.os_reboot"))
+    return ", ".join(words)
 
 
 def _names(session: Session, pass_ids: set[str]) -> dict[str, str]:

@@ -76,6 +76,7 @@ function showHealth(body, health) {
     cell(tr, h.clock, h.clock_ok ? "good" : "bad");
     cell(tr, h.sensor, h.sensor_ok ? "good" : "bad");
     cell(tr, h.version);
+    cell(tr, h.os, h.os_ok ? "good" : "bad");
   }
 }
 
