@@ -180,6 +180,21 @@ def _mmdebstrap_command(mirror: str, suite: str, build: Path) -> list[str]:
     ]
 
 
+def _share(source: Path, dest: Path) -> None:
+    """The .debs of ``source`` that ``dest`` lacks, hard-linked (copied across file systems)
+    under a temporary name and renamed, so a reader never sees half a file."""
+    (dest / "partial").mkdir(parents=True, exist_ok=True)
+    for deb in source.glob("*.deb"):
+        if (dest / deb.name).exists():
+            continue
+        temporary = dest / "partial" / f"{deb.name}.{os.getpid()}"
+        try:
+            os.link(deb, temporary)
+        except OSError:
+            shutil.copy2(deb, temporary)
+        temporary.rename(dest / deb.name)
+
+
 # --- a working copy, mounted for chroot --------------------------------------------------------
 class Chroot:
     """A throwaway copy of a cached root file system with /proc, /sys and /dev mounted."""
@@ -214,14 +229,15 @@ class Chroot:
             shutil.copy2(host_ca, self.root / "etc/ssl/host-ca.crt")
 
     def mount(self) -> None:
-        """/proc, /sys, the host's /dev and the shared download caches."""
+        """/proc, /sys, the host's /dev, the shared pip cache and the shared .debs (linked in,
+        not mounted: apt's lock in a shared folder would stop another copy's apt-get)."""
+        _share(cache_dir(f"apt-{ARCH}"), self.root / "var/cache/apt/archives")
         for kind, source, target in (
             (["-t", "proc"], "proc", "proc"),
             (["-t", "sysfs"], "sysfs", "sys"),
             (["--bind"], "/dev", "dev"),
             (["--bind"], "/dev/pts", "dev/pts"),
             (["--bind"], str(cache_dir(f"pip-{ARCH}")), "root/.cache/pip"),
-            (["--bind"], str(cache_dir(f"apt-{ARCH}")), "var/cache/apt/archives"),
         ):
             point = self.root / target
             point.mkdir(parents=True, exist_ok=True)
@@ -229,6 +245,8 @@ class Chroot:
             self.mounts.append(point)
 
     def unmount(self) -> None:
+        """Undo ``mount``; the .debs apt fetched meanwhile join the shared cache."""
+        _share(self.root / "var/cache/apt/archives", cache_dir(f"apt-{ARCH}"))
         for point in reversed(self.mounts):
             if subprocess.run(["umount", str(point)], check=False).returncode != 0:
                 subprocess.run(["umount", "-l", str(point)], check=False)

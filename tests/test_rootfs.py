@@ -14,7 +14,7 @@ proven here is setup.sh's fallback to Debian's (tests/test_setup_script.py cover
 
 Needs root, mmdebstrap, arch-test, qemu-user-static and binfmt_misc support for aarch64;
 otherwise it is skipped with a message saying which is missing. The cache is /var/cache/kiosk-rootfs
-(or $KIOSK_ROOTFS_CACHE). KIOSK_ROOTFS_SUITES (default "bookworm") names the suites to
+(or $KIOSK_ROOTFS_CACHE). KIOSK_ROOTFS_SUITES (default "bookworm trixie") names the suites to
 prove. The Debian mirror is read from this host's apt sources: the one that serves this host's
 release serves the other suite too. Each suite prints its timings (build_s only when it built).
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -41,9 +42,8 @@ from tests.rootfs_build import (
 
 pytestmark = [pytest.mark.rootfs, pytest.mark.slow, pytest.mark.timeout(3600)]
 
-# KIOSK_ROOTFS_SUITES="bookworm trixie" chooses the suites to prove; default bookworm alone
-# until trixie's cache is built on the CI machine.
-CHOSEN = os.environ.get("KIOSK_ROOTFS_SUITES", "bookworm").split()
+# KIOSK_ROOTFS_SUITES="trixie" chooses the suites to prove; default both.
+CHOSEN = os.environ.get("KIOSK_ROOTFS_SUITES", "bookworm trixie").split()
 FLEET_TOML = """\
 [device]
 id = "gate-north-1"
@@ -135,6 +135,40 @@ def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Ch
     # its self-test still loaded lgpio, and found KMS/DRM in the SDL pygame loads.
     assert "[gpiolib] PASS: lgpio" in first.stdout, first.stdout[-4000:]
     assert "[screen] PASS" in first.stdout and "has kmsdrm" in first.stdout
+    # Plain Debian has none of Raspberry Pi's packages: Debian's stand in for them.
+    assert "raspi-utils is not in this system's apt sources (Raspberry Pi's repository): gpiod" \
+        in first.stdout
+    assert "install ok installed" in chroot.run("dpkg-query", "-W", "-f=${Status}", "gpiod").stdout
+
+
+def test_unattended_security_updates_are_set_up_for_the_reboot_window(chroot: Chroot) -> None:
+    box = _installed(chroot)
+    # apt reads our settings as written: only Debian's security archive (no Raspberry Pi
+    # archive in these sources), updates at 02:xx, a reboot at 03:00 when one is needed.
+    dump = box.run("apt-config", "dump", "Unattended-Upgrade", "APT::Periodic").stdout
+    patterns = re.findall(r'Origins-Pattern:: "([^"]*)"', dump)
+    assert patterns == ["origin=Debian,codename=${distro_codename}-security,label=Debian-Security"]
+    for line in ('Automatic-Reboot "true"', 'Automatic-Reboot-Time "03:00"',
+                 'APT::Periodic::Unattended-Upgrade "1"'):  # fmt: skip
+        assert line in dump, dump
+    timer = box.root / "etc/systemd/system/apt-daily-upgrade.timer.d/kiosk.conf"
+    assert "OnCalendar=*-*-* 02:00" in timer.read_text()
+    started = time.monotonic()
+    dry = box.run("unattended-upgrade", "--dry-run", "--debug")
+    box.timings["unattended_dry_run_s"] = time.monotonic() - started
+    assert dry.returncode == 0, dry.stdout[-3000:] + dry.stderr[-3000:]
+    assert "Allowed origins are: origin=Debian,codename=" in dry.stdout + dry.stderr, dry.stdout
+
+
+def test_the_kiosk_user_counts_pending_updates_without_root(chroot: Chroot) -> None:
+    box = _installed(chroot)
+    started = time.monotonic()
+    result = box.run(
+        "runuser", "-u", "kiosk", "--", "/opt/kiosk/venv/bin/python", "-c",
+        "from sync.osupdates import simulate_upgrade; print(simulate_upgrade())",
+    )  # fmt: skip
+    box.timings["count_updates_s"] = time.monotonic() - started
+    assert result.stdout.startswith("Pending(updates="), result.stdout + result.stderr
 
 
 def test_selftest_runs_under_emulation_as_the_kiosk_user(chroot: Chroot) -> None:

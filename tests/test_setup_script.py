@@ -525,3 +525,26 @@ def test_raspberry_pis_archive_is_an_update_origin_where_the_system_uses_it(
     assert '"origin=Raspberry Pi Foundation,codename=${distro_codename}";' in conf
     assert 'APT::Periodic::Unattended-Upgrade "0";' in conf  # switched off, still written
     assert 'Automatic-Reboot-Time "03:00";' in conf  # the default window
+
+
+@pytest.mark.skipif(shutil.which("apt-config") is None, reason="apt-config is not installed")
+def test_only_the_security_archive_is_left_of_debians_default_origins(tmp_path: Path) -> None:
+    """apt reads our file after Debian's 50unattended-upgrades: '#clear' drops its stable
+    point-release origin, so only security fixes install by themselves."""
+    parts = tmp_path / "apt.conf.d"
+    parts.mkdir()
+    (tmp_path / "apt.conf").write_text(f'Dir::Etc::Parts "{parts}";\n')
+    (parts / "50unattended-upgrades").write_text(
+        'Unattended-Upgrade::Origins-Pattern {\n'
+        '  "origin=Debian,codename=${distro_codename},label=Debian";\n'
+        '  "origin=Debian,codename=${distro_codename}-security,label=Debian-Security";\n};\n'
+    )
+    (parts / "52kiosk").write_text(bash("unattended_conf 1 03:00 true").stdout)
+    dump = subprocess.run(
+        ["apt-config", "dump", "Unattended-Upgrade::Origins-Pattern"],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "APT_CONFIG": str(tmp_path / "apt.conf")},
+    ).stdout  # fmt: skip
+    assert re.findall(r':: "([^"]*)"', dump) == [
+        "origin=Debian,codename=${distro_codename}-security,label=Debian-Security"
+    ]
