@@ -38,6 +38,9 @@ UNIT_FILE="/etc/systemd/system/${UNIT_NAME}"
 WATCHDOG_CONF="/etc/systemd/system.conf.d/kiosk-watchdog.conf"
 ENROLL_LIMIT_S=400 # kiosk enroll gives up after 3 x sync.timeout_s (at most 360 s)
 MODULES_CONF="/etc/modules-load.d/kiosk.conf"
+APT_ETC="/etc/apt"
+UNATTENDED_CONF="${APT_ETC}/apt.conf.d/52kiosk-unattended-upgrades"
+UPGRADE_TIMER_CONF="/etc/systemd/system/apt-daily-upgrade.timer.d/kiosk.conf"
 STAMP_FILE="${SETUP_RELEASE}/installed.sha256"
 BLOCK_BEGIN="# >>> checkpoint-kiosk (setup.sh) >>>"
 BLOCK_END="# <<< checkpoint-kiosk <<<"
@@ -63,6 +66,7 @@ APT_DEVICE+=(espeak-ng alsa-utils)  # spoken verdicts: rendered to WAV once, pla
 # links libGL and GLib (trixie: libglib2.0-0t64, which provides the name).
 APT_PLATES=(libgl1 libglib2.0-0)
 APT_DEVICE+=("${APT_PLATES[@]}")
+APT_DEVICE+=(unattended-upgrades)  # the OS's security fixes at night ([updates])
 # From Raspberry Pi's own apt repository: its gpiozero (patched for the Pi 5's GPIO chip; the
 # one on PyPI hardcodes gpiochip4), lgpio and its RPi.GPIO shim, pinctrl (raspi-utils) and the
 # camera stack. Installed whenever apt knows them; missing on a Pi, they are a warning.
@@ -72,7 +76,9 @@ APT_PI=(python3-rpi-lgpio raspi-utils python3-lgpio python3-picamera2)
 declare -A PI_FALLBACK=([raspi-utils]=gpiod [python3-lgpio]=liblgpio-dev)
 APT_OPTIONAL=()  # installed when apt knows them
 APT_SIM=(python3 python3-venv libzbar0 fonts-wqy-microhei "${APT_PLATES[@]}")
-APT_TEST=(postgresql shellcheck debootstrap qemu-user-static binfmt-support)
+APT_TEST=(postgresql shellcheck qemu-user-static binfmt-support)
+# tests/rootfs_build.py builds arm64 root file systems (tests/test_rootfs.py) with mmdebstrap.
+APT_TEST+=(mmdebstrap arch-test)
 APT_TEST+=(strace)  # tests/test_store_durability.py watches the event log flush to disk
 APT_TEST+=(espeak-ng)  # tests/test_ui_speech.py renders the spoken verdicts with the real voice
 # tests/test_gate_rs485.py compiles against the kernel's struct serial_rs485 to check our layout.
@@ -797,14 +803,16 @@ write_config() {
 }
 
 conf_value() {
-    # conf_value section.key: a value of the installed config, defaults applied.
-    "${VENV}/bin/python" - "$CONF_FILE" "$1" <<'EOF'
+    # conf_value section.key...: values of the installed config, defaults applied, one a line.
+    "${VENV}/bin/python" - "$CONF_FILE" "$@" <<'EOF'
 import sys
 from pathlib import Path
 from kiosk.config import load_config
-section, key = sys.argv[2].split(".")
-value = getattr(getattr(load_config(Path(sys.argv[1])), section), key)
-print("" if value is None else value)
+config = load_config(Path(sys.argv[1]))
+for name in sys.argv[2:]:
+    section, key = name.split(".")
+    value = getattr(getattr(config, section), key)
+    print("" if value is None else value)
 EOF
 }
 
@@ -962,6 +970,7 @@ device_mode() {
     free_serial_port
     enroll
     install_service
+    configure_os_updates
     flash_gate_controller  # before the self-test, which checks the controller with its key
     self_test
     start_service
@@ -972,6 +981,76 @@ device_mode() {
         say "setup.sh: dry run: $CHANGED change(s) would be made."
     else
         say "setup.sh: done, $CHANGED change(s). Reboot when config.txt changed."
+    fi
+}
+
+######## OPERATING SYSTEM UPDATES ########
+# The archives unattended-upgrades takes from: Debian's security archive, and Raspberry Pi's
+# where this system uses it (the Pi's kernel, firmware and its own libraries come from there).
+uses_raspberry_pi_archive() {
+    grep -Eqs '^[^#]*archive\.raspberrypi\.(com|org)' "$APT_ETC/sources.list" \
+        "$APT_ETC"/sources.list.d/*.list "$APT_ETC"/sources.list.d/*.sources
+}
+
+# unattended_conf ON HH:MM REBOOT: apt's settings for [updates]. "#clear" drops the archives
+# Debian's 50unattended-upgrades lists (its stable point releases too): security fixes only.
+unattended_conf() {
+    local on="$1" window="$2" reboot="$3"
+    cat <<EOF
+// Written by the kiosk's setup.sh from [updates] in ${CONF_FILE}: change it there and run
+// setup.sh again (this file is rewritten).
+APT::Periodic::Update-Package-Lists "$on";
+APT::Periodic::Unattended-Upgrade "$on";
+#clear Unattended-Upgrade::Origins-Pattern;
+Unattended-Upgrade::Origins-Pattern {
+    "origin=Debian,codename=\${distro_codename}-security,label=Debian-Security";
+EOF
+    if uses_raspberry_pi_archive; then
+        # shellcheck disable=SC2016  # unattended-upgrades fills in ${distro_codename}
+        printf '    "origin=Raspberry Pi Foundation,codename=${distro_codename}";\n'
+    fi
+    cat <<EOF
+};
+Unattended-Upgrade::Automatic-Reboot "$reboot";
+Unattended-Upgrade::Automatic-Reboot-WithUsers "true";
+Unattended-Upgrade::Automatic-Reboot-Time "$window";
+EOF
+}
+
+# The updates run in the hour before the reboot window, so a reboot they need falls in it
+# (unattended-upgrades schedules it with shutdown -r HH:MM, which is tomorrow once past).
+upgrade_timer_conf() {
+    local hour="${1%%:*}" minute="${1##*:}"
+    hour=$(((10#$hour + 23) % 24))
+    cat <<EOF
+# Written by the kiosk's setup.sh: security updates in the hour before [updates] reboot_window.
+[Timer]
+OnCalendar=
+OnCalendar=*-*-* $(printf '%02d:%s' "$hour" "$minute")
+RandomizedDelaySec=30m
+EOF
+}
+
+configure_os_updates() {
+    step "configure the system's unattended security updates"
+    local values=(True 03:00:00 True) on=1 reboot=true window
+    if [[ -f "$CONF_FILE" && -x "${VENV}/bin/python" ]]; then
+        mapfile -t values < <(conf_value updates.unattended updates.reboot_window \
+            updates.automatic_reboot)
+    fi
+    [[ "${values[0]}" == True ]] || on=0
+    [[ "${values[2]}" == True ]] || reboot=false
+    window="${values[1]:0:5}"  # HH:MM of Python's HH:MM:SS
+    if unattended_conf "$on" "$window" "$reboot" | put_file "$UNATTENDED_CONF" 644 root:root; then
+        changed "$UNATTENDED_CONF (unattended security updates: $on, reboot at $window: $reboot)"
+    else
+        unchanged "$UNATTENDED_CONF"
+    fi
+    if upgrade_timer_conf "$window" | put_file "$UPGRADE_TIMER_CONF" 644 root:root; then
+        changed "$UPGRADE_TIMER_CONF (updates in the hour before $window)"
+        if systemd_running; then run systemctl daemon-reload; fi
+    else
+        unchanged "$UPGRADE_TIMER_CONF"
     fi
 }
 

@@ -647,7 +647,8 @@ BUSY_HOURS_RE = r"(\d\d:\d\d-\d\d:\d\d(, *\d\d:\d\d-\d\d:\d\d)*)?"
 
 @dataclass(frozen=True, slots=True)
 class UpdateSettings:
-    """[updates] fleet updates: releases from the office, installed beside the running one."""
+    """[updates] fleet updates (releases from the office, installed beside the running one) and
+    the operating system's own security updates (setup.sh configures them)."""
 
     root: Path | None = field(
         metadata=spec(
@@ -682,6 +683,27 @@ class UpdateSettings:
             "The self-test checks (kiosk selftest --only) a new release runs on trial.",
             pattern=r"[a-z_]*(,[a-z_]+)*",
             hint="check names separated by commas, e.g. gpiolib,camera",
+        )
+    )
+    # The operating system's own security updates, which setup.sh configures.
+    unattended: bool = field(
+        metadata=spec(
+            "setup.sh has unattended-upgrades install security updates (Debian's, and "
+            "Raspberry Pi's archive where the system uses it) every night, in the hour before "
+            "reboot_window. Run setup.sh again after changing a key of this section."
+        )
+    )
+    reboot_window: time = field(
+        metadata=spec(
+            "When an installed update needs a reboot (a new kernel, libc), the system reboots "
+            "at this local time of the system's own time zone, HH:MM: choose a quiet hour. "
+            "The office's gates page shows a kiosk waiting for it."
+        )
+    )
+    automatic_reboot: bool = field(
+        metadata=spec(
+            "Reboot by itself at reboot_window when an update needs it; false: wait for a "
+            "person to reboot (the gates page says 'reboot waiting')."
         )
     )
 

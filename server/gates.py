@@ -1,9 +1,10 @@
 """What the gates page shows: the live log, open alarms, each kiosk's health and chart figures.
 
-Kiosks report their software version, upload backlog and updater state (docs/updates.md) in
-the ``X-Kiosk-Status`` header (``sync.protocol.STATUS_HEADER``) of every sync request
-(``note_kiosk``); the rest of their health is read from the events they uploaded: whether the
-clock was trusted, whether the thermometer failed.
+Kiosks report their software version, upload backlog, updater state (docs/updates.md) and
+their system's pending updates (``sync.osupdates``) in the ``X-Kiosk-Status`` header
+(``sync.protocol.STATUS_HEADER``) of every sync request (``note_kiosk``); the rest of their
+health is read from the events they uploaded: whether the clock was trusted, whether the
+thermometer failed.
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ FIELD_MAX = 40
 UPDATE_STATES = frozenset(
     {"idle", "downloading", "ready", "trial", "running", "rolled_back", "failed"}
 )
-STATUS_KEYS = ("version", "backlog", "update", "target", "error")
+COUNTS = ("backlog", "os_updates", "os_security")
+UPDATE_KEYS = ("update", "target", "error")
 UPDATE_COLUMNS = ("update_state", "update_target", "update_error")
+STATUS_KEYS = ("version", "reboot_required", *COUNTS, *UPDATE_KEYS)
 
 
 def parse_status(header: str | None) -> dict[str, str]:
-    """``version=0.1.0; backlog=3; update=trial; target=1.4.0; error=...`` as a dict; anything
+    """``version=0.1.0; backlog=3; update=trial; target=1.4.0; error=...; os_updates=4;
+    os_security=1; reboot_required=no`` as a dict; anything
     malformed (unknown key, too long, control characters, an unknown update state, a target
     that is no version) is left out, never an error."""
     found: dict[str, str] = {}
@@ -64,52 +68,52 @@ def _valid(key: str, value: str) -> bool:
     return key == "error" or bool(value)  # an empty error clears the last one
 
 
+def reported(status: dict[str, str]) -> dict[str, str | int | bool]:
+    """The health columns a parsed status sets, typed; a value that is not one is left out."""
+    found: dict[str, str | int | bool] = {}
+    if "version" in status:
+        found["version"] = status["version"]
+    for key in COUNTS:
+        text = status.get(key, "")
+        if text.isascii() and text.isdigit() and len(text) < 10:  # "²" is a digit, not an int
+            found[key] = int(text)
+    if status.get("reboot_required") in ("yes", "no"):
+        found["reboot_required"] = status["reboot_required"] == "yes"
+    for key, column in zip(UPDATE_KEYS, UPDATE_COLUMNS, strict=True):
+        if key in status:
+            found[column] = status[key]
+    return found
+
+
 def note_kiosk(session: Session, kiosk: Kiosk, header: str | None, now: datetime) -> None:
     """Remember that a kiosk was heard from, with the status it reported; a failed update is
     passed to its rollout (which may stop)."""
-    status = parse_status(header)
-    backlog = status.get("backlog", "")
-    count = int(backlog) if backlog.isascii() and backlog.isdigit() and len(backlog) < 10 else None
+    values = reported(parse_status(header))
     row = session.get(KioskHealth, kiosk.device_id)
     if row is None:
-        update = (status.get("update", ""), status.get("target", ""), status.get("error", ""))
-        first = {
-            "device_id": kiosk.device_id,
-            "last_seen": now,
-            "version": status.get("version", ""),
-            "backlog": count,
-            **dict(zip(UPDATE_COLUMNS, update, strict=True)),
-        }
+        first = {"device_id": kiosk.device_id, "last_seen": now, "version": "", **values}
         # Two first requests of one kiosk may race: the second insert is a no-op, not an error.
         insert = (
             postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         )
         session.execute(insert(KioskHealth).values(**first).on_conflict_do_nothing())
-        _report_update(session, kiosk, *update, now)
+        _report_update(session, kiosk, [str(values.get(c, "")) for c in UPDATE_COLUMNS], now)
         return
-    version = status.get("version", row.version)
-    count = count if "backlog" in status else row.backlog
-    update = (
-        status.get("update", row.update_state),
-        status.get("target", row.update_target),
-        status.get("error", row.update_error),
-    )
-    before = (row.update_state, row.update_target, row.update_error)
-    if now - row.last_seen < SEEN_EVERY and (version, count, update) == (
-        row.version,
-        row.backlog,
-        before,
-    ):
+    before = [str(getattr(row, column)) for column in UPDATE_COLUMNS]
+    news = any(getattr(row, key) != value for key, value in values.items())
+    if now - row.last_seen < SEEN_EVERY and not news:
         return  # an idle poll: no write
-    row.last_seen, row.version, row.backlog = now, version, count
-    row.update_state, row.update_target, row.update_error = update
-    if update != before:
-        _report_update(session, kiosk, *update, now)
+    row.last_seen = now
+    for key, value in values.items():
+        setattr(row, key, value)
+    after = [str(getattr(row, column)) for column in UPDATE_COLUMNS]
+    if after != before:
+        _report_update(session, kiosk, after, now)
 
 
-def _report_update(
-    session: Session, kiosk: Kiosk, state: str, target: str, error: str, now: datetime
-) -> None:
+def _report_update(session: Session, kiosk: Kiosk, update: list[str], now: datetime) -> None:
+    """Pass the updater's state, target and error to the target's rollout (which may stop)."""
+    state, target, error = update
     if state and target:
         rollout.report(session, kiosk, state, target, error, now)
 
@@ -127,6 +131,9 @@ class Health:
     update_state: str = ""
     update_target: str = ""
     update_error: str = ""
+    os_updates: int | None = None
+    os_security: int | None = None
+    reboot_required: bool | None = None
 
 
 def kiosk_health(session: Session, compound_id: str, now: datetime) -> list[Health]:
@@ -157,6 +164,9 @@ def _health(session: Session, kiosk: Kiosk, now: datetime) -> Health:
         update_state=seen.update_state if seen else "",
         update_target=seen.update_target if seen else "",
         update_error=seen.update_error if seen else "",
+        os_updates=seen.os_updates if seen else None,
+        os_security=seen.os_security if seen else None,
+        reboot_required=seen.reboot_required if seen else None,
     )
 
 

@@ -243,7 +243,8 @@ class ColourHistory(Base):
 
 
 class KioskHealth(Base):
-    """What the office last heard from a kiosk: when, its software version and upload backlog."""
+    """What the office last heard from a kiosk: when, its software version, upload backlog and
+    its operating system's pending updates (None: not reported)."""
 
     __tablename__ = "kiosk_health"
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -254,6 +255,9 @@ class KioskHealth(Base):
     update_state: Mapped[str] = mapped_column(String(16), default="", server_default="")
     update_target: Mapped[str] = mapped_column(String(64), default="", server_default="")
     update_error: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    os_updates: Mapped[int | None] = mapped_column(Integer)
+    os_security: Mapped[int | None] = mapped_column(Integer)
+    reboot_required: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class AlarmAck(Base):

@@ -155,6 +155,7 @@ class SyncAgent:
         set_aside: SetAsideChanges | None = None,
         data_alarm: DataAlarm | None = None,
         update_keys: Callable[[tuple[bytes, ...]], object] | None = None,
+        os_status: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.client = client
         self._update_keys = update_keys  # the office's new set of update keys (docs/updates.md)
@@ -181,6 +182,7 @@ class SyncAgent:
         self.alarm = ""  # the office's own words while it refuses every upload
         self.set_aside = set_aside
         self._data_alarm = data_alarm
+        self._os_status = os_status  # the system's pending updates, for the office to see
         self.data_fault = ""  # what is wrong with the office's downloads, while it lasts
         self.log_fault = KnownFault(
             "the event log", "uploads wait, office downloads go on", "uploads resume"
@@ -254,6 +256,8 @@ class SyncAgent:
             raise Transient("network switched off")
         if not self.client.token:
             self._load_credential()
+        if self._os_status is not None:
+            self.client.status.update(self._os_status())
         if not self.clock.read().trusted:
             self._adopt_time(self.client.server_time())
         try:
@@ -665,6 +669,7 @@ def build_agent(
     report: LinkReport | None = None,
     alarm: Alarm | None = None,
     data_alarm: DataAlarm | None = None,
+    os_status: Callable[[], dict[str, str]] | None = None,
 ) -> SyncAgent | None:
     """The agent for a kiosk's [sync] settings; None when no server is configured."""
     sync = config.sync
@@ -698,4 +703,5 @@ def build_agent(
         set_aside=SetAsideChanges(config.device.data_dir / "set-aside.db"),
         data_alarm=data_alarm,
         update_keys=TrustedKeys(keys_file(config.device.data_dir)).replace,
+        os_status=os_status,
     )

@@ -12,7 +12,7 @@ Both boot times are printed. Meanwhile the screen QEMU shows (``screendump``) is
 the kiosk's own off-screen rendering of its idle screen; it stays black today, an expected
 failure (docs/hardware.md, "The emulated machine").
 
-Needs what tests/test_rootfs.py needs to build the image (root, debootstrap, qemu-user-static,
+Needs what tests/test_rootfs.py needs to build the image (root, mmdebstrap, qemu-user-static,
 binfmt_misc) and qemu-system-aarch64 with e2fsprogs to boot it; skipped, saying which is
 missing, otherwise. The image is cached (tests/vm_image.py); without the cache the first run
 builds it (setup.sh under emulation: about 20 minutes). KIOSK_EMULATED_SUITE picks the suite
@@ -36,7 +36,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.test_rootfs import apt_mirror, cached_rootfs, missing_prerequisite
+from tests.rootfs_build import apt_mirror, cached_rootfs, missing_prerequisite
 from tests.vm_image import KIOSK_CONFIG, VmImage, cached_image, data_disk, write_file
 from tests.vm_qemu import PANEL, EmulatedMachine, missing_qemu
 

@@ -17,6 +17,7 @@ from server import gates
 from server import office as office_ops
 from server.local import ServerThread
 from server.models import EventRow, Kiosk, KioskHealth
+from server.web import i18n, pages_gates
 from sync.agent import SyncAgent
 from sync.client import Client, software_version
 from sync.protocol import STATUS_HEADER
@@ -131,7 +132,9 @@ class Backlog:
         return 0
 
 
-def test_the_sync_agent_reports_its_version_and_backlog(world: World, tmp_path: Path) -> None:
+def test_the_sync_agent_reports_its_version_backlog_and_system_updates(
+    world: World, tmp_path: Path
+) -> None:
     token = enroll(world)
     server = ServerThread(world.app).start()
     clock = SimpleNamespace(
@@ -144,6 +147,7 @@ def test_the_sync_agent_reports_its_version_and_backlog(world: World, tmp_path: 
         clock,  # type: ignore[arg-type]
         RejectedEvents(tmp_path / "rejected.db"),
         boot_id="b",
+        os_status=lambda: {"os_updates": "2", "os_security": "2", "reboot_required": "no"},
     )
     try:
         assert agent.run_once().ok
@@ -151,6 +155,52 @@ def test_the_sync_agent_reports_its_version_and_backlog(world: World, tmp_path: 
         server.stop()
     found = health(world)
     assert found.backlog == 7 and found.version == software_version() != ""
+    assert (found.os_updates, found.os_security, found.reboot_required) == (2, 2, False)
+
+
+def test_a_kiosk_reports_its_systems_pending_updates_and_a_waiting_reboot(world: World) -> None:
+    token = enroll(world)
+    delta(world, token, "version=1; os_updates=4; os_security=2; reboot_required=no")
+    found = health(world)
+    assert (found.os_updates, found.os_security, found.reboot_required) == (4, 2, False)
+    # Within SEEN_EVERY, yet news: the unattended upgrade ran and now waits for its reboot.
+    world.clock.moment = NOW + timedelta(seconds=30)
+    delta(world, token, "version=1; os_updates=0; os_security=0; reboot_required=yes")
+    found = health(world)
+    assert (found.os_updates, found.reboot_required, found.last_seen) == (0, True, world.clock())
+    page = world.client("clerk1").get("/office/c/c1/gates").text
+    assert "已是最新" in page and "待重启" in page
+    live = world.client("clerk1").get("/office/c/c1/gates/live", params={"after": 0}).json()
+    [row] = live["health"]
+    assert (row["os"], row["os_ok"]) == ("已是最新, 待重启", "")
+
+
+@pytest.mark.parametrize(
+    "header", ["os_updates=-1; reboot_required=maybe", "os_security=\xb2; os_updates=1e3", ""]
+)
+def test_malformed_update_fields_leave_the_last_good_values(world: World, header: str) -> None:
+    token = enroll(world)
+    delta(world, token, "version=1; os_updates=7; os_security=1; reboot_required=yes")
+    world.clock.moment = NOW + gates.SEEN_EVERY
+    with world.office.session() as s:
+        gates.note_kiosk(s, "gate-1", header, world.clock())
+        s.commit()
+    found = health(world)
+    assert (found.os_updates, found.os_security, found.reboot_required) == (7, 1, True)
+
+
+def test_the_gates_page_says_what_waits_in_words() -> None:
+    t = i18n.translator("en")
+
+    def row(updates: int | None, security: int | None, reboot: bool | None) -> tuple[str, str]:
+        kiosk = gates.Health("g", True, NOW, 0, True, "1", False, False, updates, security, reboot)
+        found = pages_gates.health_row(kiosk, SimpleNamespace(timezone="UTC"), t)  # type: ignore[arg-type]
+        return found["os"], found["os_ok"]
+
+    assert row(None, None, None) == ("", "ok")  # an older kiosk reports nothing
+    assert row(3, 0, False) == ("3 waiting (0 security)", "ok")
+    assert row(3, 1, False) == ("3 waiting (1 security)", "")
+    assert row(0, 0, True) == ("up to date, reboot waiting", "")
 
 
 # --- alarms ---------------------------------------------------------------------------------------

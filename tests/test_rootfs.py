@@ -1,23 +1,22 @@
 """Proof that setup.sh provisions real arm64 Debian trixie and bookworm root file systems.
 
 For each suite (trixie, today's Raspberry Pi OS base, with Python 3.13; bookworm, with 3.11):
-builds (or reuses from the cache) an arm64 root file system with debootstrap, whose second
-stage runs under qemu-aarch64 emulation; copies this checkout in; runs setup.sh inside it twice
-(the second run must change nothing); checks the unit, the user, the venv and the config; and
-runs ``kiosk selftest --sim`` in it under the suite's own Python, all under emulation; on trixie
-also ``kiosk demo --no-office``. It also checks what a first boot on a Pi depends on and a
-laptop cannot show: the SDL that pygame loads on arm64 has KMS/DRM and finds its Mesa
-libraries, pygame's own wheel would fail the screen check, and lgpio (built from source where
-PyPI has no wheel for the suite's Python) loads for the kiosk user only from a folder it can
-write. These are plain Debian systems: Raspberry Pi's own packages are absent, so what is
+takes the cached arm64 root file system (tests/rootfs_build.py builds it with mmdebstrap under
+qemu-aarch64 emulation the first time); copies this checkout into a copy of it; runs setup.sh
+inside it twice (the second run must change nothing); checks the unit, the user, the venv and
+the config; and runs ``kiosk selftest --sim`` in it under the suite's own Python, all under
+emulation; on trixie also ``kiosk demo --no-office``. It also checks what a first boot on a Pi
+depends on and a laptop cannot show: the SDL that pygame loads on arm64 has KMS/DRM and finds
+its Mesa libraries, pygame's own wheel would fail the screen check, and lgpio (built from source
+where PyPI has no wheel for the suite's Python) loads for the kiosk user only from a folder it
+can write. These are plain Debian systems: Raspberry Pi's own packages are absent, so what is
 proven here is setup.sh's fallback to Debian's (tests/test_setup_script.py covers the Pi's).
 
-Needs root, debootstrap, qemu-user-static and binfmt_misc support for aarch64; otherwise it
-is skipped with a message saying which is missing. The debootstrap result is cached under
-/var/cache/kiosk-rootfs (or $KIOSK_ROOTFS_CACHE), keyed by a hash of its parameters (suite
-included), and copied there only once it completed. KIOSK_ROOTFS_SUITES (default "bookworm";
-"bookworm trixie" for both) names the suites to prove. The Debian mirror is read from this host's
-apt sources: the one that serves this host's release serves the other suite too.
+Needs root, mmdebstrap, arch-test, qemu-user-static and binfmt_misc support for aarch64;
+otherwise it is skipped with a message saying which is missing. The cache is /var/cache/kiosk-rootfs
+(or $KIOSK_ROOTFS_CACHE). KIOSK_ROOTFS_SUITES (default "bookworm trixie") names the suites to
+prove. The Debian mirror is read from this host's apt sources: the one that serves this host's
+release serves the other suite too. Each suite prints its timings (build_s only when it built).
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -34,22 +32,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.rootfs_build import (
+    SUITES,
+    Chroot,
+    apt_mirror,
+    cached_rootfs,
+    missing_prerequisite,
+)
+
 pytestmark = [pytest.mark.rootfs, pytest.mark.slow, pytest.mark.timeout(3600)]
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("KIOSK_ROOTFS_CACHE", "/var/cache/kiosk-rootfs"))
-# Each suite with the Python it brings, which the kiosk's venv must run on.
-SUITES = {"bookworm": (3, 11), "trixie": (3, 13)}
-# KIOSK_ROOTFS_SUITES="bookworm trixie" chooses the suites to prove. Default: bookworm alone,
-# whose cache CI has. trixie's first debootstrap under emulation took more than 85 minutes on
-# the 2-core CI machine, past CI's time limit: it is proven where its cache has been built.
-CHOSEN = os.environ.get("KIOSK_ROOTFS_SUITES", "bookworm").split()
-ARCH, VARIANT = "arm64", "minbase"
-# What a Raspberry Pi OS Lite image has before setup.sh runs.
-INCLUDE = "systemd,systemd-sysv,python3,ca-certificates"
-BINFMT = Path("/proc/sys/fs/binfmt_misc")
-QEMU = "qemu-aarch64-static"
-CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# KIOSK_ROOTFS_SUITES="trixie" chooses the suites to prove; default both.
+CHOSEN = os.environ.get("KIOSK_ROOTFS_SUITES", "bookworm trixie").split()
 FLEET_TOML = """\
 [device]
 id = "gate-north-1"
@@ -59,201 +53,6 @@ compound = "C01"
 relay_active_high = false
 """
 TIMINGS: dict[str, dict[str, float]] = {suite: {} for suite in SUITES}
-
-
-# --- prerequisites -------------------------------------------------------------------------
-def _binfmt_ready() -> bool:
-    entry = BINFMT / "qemu-aarch64"
-    if not (BINFMT / "status").exists():
-        subprocess.run(
-            ["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT)],
-            capture_output=True,
-            check=False,
-        )
-    if not entry.exists() and shutil.which("update-binfmts"):
-        subprocess.run(
-            ["update-binfmts", "--enable", "qemu-aarch64"], capture_output=True, check=False
-        )
-    return entry.exists() and entry.read_text().startswith("enabled")
-
-
-def missing_prerequisite() -> str | None:
-    """Why this machine cannot run the proof, or None."""
-    if os.geteuid() != 0:
-        return "needs root (debootstrap, chroot and mounts): run pytest as root, as CI does"
-    for tool in ("debootstrap", QEMU, "chroot", "mount", "umount"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (apt-get install debootstrap qemu-user-static)"
-    if not _binfmt_ready():
-        return (
-            "binfmt_misc has no enabled qemu-aarch64 entry, even after "
-            "'update-binfmts --enable qemu-aarch64' (apt-get install binfmt-support "
-            "qemu-user-static; in a container, the host must provide binfmt_misc)"
-        )
-    return None
-
-
-# --- the Debian mirror, from this host's apt sources ------------------------------------------
-def apt_mirror(etc: Path = Path("/etc/apt")) -> str:
-    """The URI of the first apt source that serves a Debian release itself (not its -security
-    or -updates): a Debian mirror, which serves every suite."""
-    for path in [etc / "sources.list", *sorted((etc / "sources.list.d").glob("*"))]:
-        if not path.is_file():
-            continue
-        text = path.read_text(errors="replace")
-        uris = _deb822_uris(text) if path.suffix == ".sources" else _one_line_uris(text)
-        for uri in uris:
-            return uri.rstrip("/")
-    raise RuntimeError(f"no apt source for Debian {' or '.join(SUITES)} under {etc}")
-
-
-def _deb822_uris(text: str) -> Iterator[str]:
-    for stanza in text.split("\n\n"):
-        fields: dict[str, str] = {}
-        for line in stanza.splitlines():
-            if ":" in line and not line.lstrip().startswith("#"):
-                key, _, value = line.partition(":")
-                fields[key.strip().lower()] = value.strip()
-        if _a_release(fields.get("suites", "").split()) and "deb" in fields.get("types", ""):
-            yield from fields.get("uris", "").split()[:1]
-
-
-def _one_line_uris(text: str) -> Iterator[str]:
-    for line in text.splitlines():
-        words = re.sub(r"\[[^\]]*\]", " ", line.split("#", 1)[0]).split()
-        if len(words) >= 3 and words[0] == "deb" and _a_release(words[2:3]):
-            yield words[1]
-
-
-def _a_release(suites: list[str]) -> bool:
-    return any(suite in SUITES for suite in suites)  # "bookworm", not "bookworm-security"
-
-
-# --- building and caching the root file system ---------------------------------------------------
-def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
-    if result.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(cmd)} failed ({result.returncode}):\n"
-            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-        )
-    return result
-
-
-def cached_rootfs(mirror: str, suite: str) -> Path:
-    """The debootstrapped root file system for these parameters, built when not cached."""
-    key = hashlib.sha256(f"{suite}|{ARCH}|{VARIANT}|{INCLUDE}|{mirror}".encode()).hexdigest()
-    target = CACHE / f"{suite}-{ARCH}-{key[:16]}"
-    if (target / ".complete").exists():
-        return target
-    CACHE.mkdir(parents=True, exist_ok=True)
-    build = CACHE / f"build-{key[:16]}-{os.getpid()}"
-    shutil.rmtree(build, ignore_errors=True)
-    started = time.monotonic()
-    _run(
-        [
-            "debootstrap",
-            f"--arch={ARCH}",
-            "--foreign",
-            f"--variant={VARIANT}",
-            f"--include={INCLUDE}",
-            suite,
-            str(build),
-            mirror,
-        ]
-    )
-    shutil.copy2(shutil.which(QEMU) or QEMU, build / "usr/bin" / QEMU)
-    _run(["chroot", str(build), "/debootstrap/debootstrap", "--second-stage"])
-    TIMINGS[suite]["debootstrap_s"] = time.monotonic() - started
-    (build / ".complete").write_text(json.dumps({"mirror": mirror, "built": time.time()}))
-    build.rename(target)  # only a finished build ever gets the cache's name
-    return target
-
-
-# --- a working copy with the checkout in it, mounted for chroot --------------------------------
-class Chroot:
-    """A throwaway copy of the cached root file system with /proc, /sys and /dev mounted."""
-
-    def __init__(self, base: Path, where: Path, suite: str) -> None:
-        self.suite = suite
-        self.timings = TIMINGS[suite]
-        self.root = where / "rootfs"
-        _run(["cp", "-a", f"{base}/.", str(self.root)])
-        self.mounts: list[Path] = []
-
-    def copy_checkout(self) -> None:
-        files = _run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT).stdout
-        names = [
-            n for n in files.split("\0") if n and not n.startswith(".venv") and (ROOT / n).is_file()
-        ]
-        dest = self.root / "opt/src"
-        for name in names:
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-        shutil.copy2("/etc/resolv.conf", self.root / "etc/resolv.conf")
-        # A throwaway copy: dpkg need not fsync every file it unpacks (what a power cut would
-        # need); the packages, and so the proof, are the same.
-        dpkg_cfg = self.root / "etc/dpkg/dpkg.cfg.d"
-        dpkg_cfg.mkdir(parents=True, exist_ok=True)
-        (dpkg_cfg / "kiosk-test-unsafe-io").write_text("force-unsafe-io\n")
-        # Trust what this host trusts (a TLS-inspecting CI proxy's CA, say) for pip.
-        host_ca = Path(os.environ.get("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt"))
-        if host_ca.is_file():
-            shutil.copy2(host_ca, self.root / "etc/ssl/host-ca.crt")
-
-    def mount(self) -> None:
-        for kind, source, target in (
-            (["-t", "proc"], "proc", "proc"),
-            (["-t", "sysfs"], "sysfs", "sys"),
-            (["--bind"], "/dev", "dev"),
-            (["--bind"], "/dev/pts", "dev/pts"),
-            (["--bind"], str(_cache_dir("pip-arm64")), "root/.cache/pip"),
-            (["--bind"], str(_cache_dir("apt-arm64")), "var/cache/apt/archives"),
-        ):
-            point = self.root / target
-            point.mkdir(parents=True, exist_ok=True)
-            _run(["mount", *kind, source, str(point)])
-            self.mounts.append(point)
-
-    def unmount(self) -> None:
-        for point in reversed(self.mounts):
-            if subprocess.run(["umount", str(point)], check=False).returncode != 0:
-                subprocess.run(["umount", "-l", str(point)], check=False)
-        self.mounts.clear()
-
-    def still_mounted(self) -> list[str]:
-        table = Path("/proc/mounts").read_text().split("\n")
-        prefix = f"{self.root}/"
-        return [
-            line for line in table if len(line.split()) > 1 and line.split()[1].startswith(prefix)
-        ]
-
-    def run(
-        self, *command: str, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        base = {"PATH": CHROOT_PATH, "HOME": "/root", "LANG": "C.UTF-8", "CI": "true"}
-        if (self.root / "etc/ssl/host-ca.crt").exists():
-            base["PIP_CERT"] = "/etc/ssl/host-ca.crt"
-        variables = [f"{k}={v}" for k, v in {**base, **(env or {})}.items()]
-        return subprocess.run(
-            ["chroot", str(self.root), "/usr/bin/env", "-i", *variables, *command],
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-
-    def remove(self) -> None:
-        left = self.still_mounted()
-        if left:  # never rm -rf through a bind mount of the host's /dev
-            raise AssertionError(f"not removing {self.root}: still mounted: {left}")
-        shutil.rmtree(self.root)
-
-
-def _cache_dir(name: str) -> Path:
-    path = CACHE / name
-    (path / "partial").mkdir(parents=True, exist_ok=True)  # apt wants archives/partial
-    return path
 
 
 @pytest.fixture(scope="module", params=CHOSEN)
@@ -266,8 +65,10 @@ def chroot(
     suite: str = request.param
     if suite not in SUITES:
         pytest.fail(f"KIOSK_ROOTFS_SUITES names {suite!r}; the suites are {', '.join(SUITES)}")
-    base = cached_rootfs(apt_mirror(), suite)
+    timings = TIMINGS[suite]
+    base = cached_rootfs(apt_mirror(), suite, timings)
     box = Chroot(base, tmp_path_factory.mktemp(f"rootfs-{suite}", numbered=True), suite)
+    box.timings = timings
     try:
         box.copy_checkout()
         box.mount()
@@ -334,6 +135,40 @@ def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Ch
     # its self-test still loaded lgpio, and found KMS/DRM in the SDL pygame loads.
     assert "[gpiolib] PASS: lgpio" in first.stdout, first.stdout[-4000:]
     assert "[screen] PASS" in first.stdout and "has kmsdrm" in first.stdout
+    # Plain Debian has none of Raspberry Pi's packages: Debian's stand in for them.
+    assert "raspi-utils is not in this system's apt sources (Raspberry Pi's repository): gpiod" \
+        in first.stdout
+    assert "install ok installed" in chroot.run("dpkg-query", "-W", "-f=${Status}", "gpiod").stdout
+
+
+def test_unattended_security_updates_are_set_up_for_the_reboot_window(chroot: Chroot) -> None:
+    box = _installed(chroot)
+    # apt reads our settings as written: only Debian's security archive (no Raspberry Pi
+    # archive in these sources), updates at 02:xx, a reboot at 03:00 when one is needed.
+    dump = box.run("apt-config", "dump", "Unattended-Upgrade", "APT::Periodic").stdout
+    patterns = re.findall(r'Origins-Pattern:: "([^"]*)"', dump)
+    assert patterns == ["origin=Debian,codename=${distro_codename}-security,label=Debian-Security"]
+    for line in ('Automatic-Reboot "true"', 'Automatic-Reboot-Time "03:00"',
+                 'APT::Periodic::Unattended-Upgrade "1"'):  # fmt: skip
+        assert line in dump, dump
+    timer = box.root / "etc/systemd/system/apt-daily-upgrade.timer.d/kiosk.conf"
+    assert "OnCalendar=*-*-* 02:00" in timer.read_text()
+    started = time.monotonic()
+    dry = box.run("unattended-upgrade", "--dry-run", "--debug")
+    box.timings["unattended_dry_run_s"] = time.monotonic() - started
+    assert dry.returncode == 0, dry.stdout[-3000:] + dry.stderr[-3000:]
+    assert "Allowed origins are: origin=Debian,codename=" in dry.stdout + dry.stderr, dry.stdout
+
+
+def test_the_kiosk_user_counts_pending_updates_without_root(chroot: Chroot) -> None:
+    box = _installed(chroot)
+    started = time.monotonic()
+    result = box.run(
+        "runuser", "-u", "kiosk", "--", "/opt/kiosk/venv/bin/python", "-c",
+        "from sync.osupdates import simulate_upgrade; print(simulate_upgrade())",
+    )  # fmt: skip
+    box.timings["count_updates_s"] = time.monotonic() - started
+    assert result.stdout.startswith("Pending(updates="), result.stdout + result.stderr
 
 
 def test_selftest_runs_under_emulation_as_the_kiosk_user(chroot: Chroot) -> None:

@@ -536,3 +536,73 @@ def test_only_a_car_gate_installs_the_plate_reader(
         conf.write_text(toml)
     result = bash(f"CONF_FILE={conf}; kiosk_extras")
     assert result.stdout.strip() == extras, result.stderr
+
+
+def os_updates_step(tmp_path: Path, updates: str) -> subprocess.CompletedProcess[str]:
+    """configure_os_updates with [updates] ``updates`` and apt's /etc in ``tmp_path``."""
+    (tmp_path / "kiosk.toml").write_text(f"[updates]\n{updates}\n")
+    (tmp_path / "venv/bin").mkdir(parents=True, exist_ok=True)
+    if not (tmp_path / "venv/bin/python").exists():
+        (tmp_path / "venv/bin/python").symlink_to(sys.executable)
+    return bash(
+        f"""
+        CONF_FILE={tmp_path}/kiosk.toml; VENV={tmp_path}/venv; APT_ETC={tmp_path}/apt
+        UNATTENDED_CONF={tmp_path}/apt/apt.conf.d/52kiosk; UPGRADE_TIMER_CONF={tmp_path}/timer.conf
+        STEPS=1
+        configure_os_updates
+        echo "CHANGES=$CHANGED"
+        """,
+        env={"PYTHONPATH": str(ROOT)},
+    )
+
+
+@needs_root
+def test_security_updates_install_before_the_reboot_window_and_settle(tmp_path: Path) -> None:
+    first = os_updates_step(tmp_path, 'reboot_window = "00:15"\nautomatic_reboot = false')
+    assert "CHANGES=2" in first.stdout, first.stdout + first.stderr
+    conf = (tmp_path / "apt/apt.conf.d/52kiosk").read_text()
+    assert 'Automatic-Reboot "false";' in conf and 'Automatic-Reboot-Time "00:15";' in conf
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in conf
+    assert "Raspberry Pi" not in conf  # no Raspberry Pi archive among these sources
+    assert "OnCalendar=*-*-* 23:15\n" in (tmp_path / "timer.conf").read_text()  # the hour before
+    second = os_updates_step(tmp_path, 'reboot_window = "00:15"\nautomatic_reboot = false')
+    assert "CHANGES=0" in second.stdout, second.stdout
+
+
+@needs_root
+def test_raspberry_pis_archive_is_an_update_origin_where_the_system_uses_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "apt/sources.list.d").mkdir(parents=True)
+    (tmp_path / "apt/sources.list.d/raspi.sources").write_text(
+        "Types: deb\nURIs: http://archive.raspberrypi.com/debian/\nSuites: trixie\n"
+    )
+    result = os_updates_step(tmp_path, "unattended = false")
+    assert "CHANGES=2" in result.stdout, result.stdout + result.stderr
+    conf = (tmp_path / "apt/apt.conf.d/52kiosk").read_text()
+    assert '"origin=Raspberry Pi Foundation,codename=${distro_codename}";' in conf
+    assert 'APT::Periodic::Unattended-Upgrade "0";' in conf  # switched off, still written
+    assert 'Automatic-Reboot-Time "03:00";' in conf  # the default window
+
+
+@pytest.mark.skipif(shutil.which("apt-config") is None, reason="apt-config is not installed")
+def test_only_the_security_archive_is_left_of_debians_default_origins(tmp_path: Path) -> None:
+    """apt reads our file after Debian's 50unattended-upgrades: '#clear' drops its stable
+    point-release origin, so only security fixes install by themselves."""
+    parts = tmp_path / "apt.conf.d"
+    parts.mkdir()
+    (tmp_path / "apt.conf").write_text(f'Dir::Etc::Parts "{parts}";\n')
+    (parts / "50unattended-upgrades").write_text(
+        'Unattended-Upgrade::Origins-Pattern {\n'
+        '  "origin=Debian,codename=${distro_codename},label=Debian";\n'
+        '  "origin=Debian,codename=${distro_codename}-security,label=Debian-Security";\n};\n'
+    )
+    (parts / "52kiosk").write_text(bash("unattended_conf 1 03:00 true").stdout)
+    dump = subprocess.run(
+        ["apt-config", "dump", "Unattended-Upgrade::Origins-Pattern"],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "APT_CONFIG": str(tmp_path / "apt.conf")},
+    ).stdout  # fmt: skip
+    assert re.findall(r':: "([^"]*)"', dump) == [
+        "origin=Debian,codename=${distro_codename}-security,label=Debian-Security"
+    ]

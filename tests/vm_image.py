@@ -1,6 +1,6 @@
 """A bootable arm64 disk image of a kiosk, for the emulated whole-machine boot.
 
-From the root file system tests/test_rootfs.py builds (debootstrapped, cached), this module
+From the root file system tests/rootfs_build.py builds (mmdebstrap, cached), this module
 runs setup.sh in a copy as a fleet would (device mode, the kiosk service installed and
 enabled), adds what a Raspberry Pi OS image has and a debootstrap lacks: Debian's arm64 kernel
 with its modules (virtio-gpu, the i6300esb watchdog, virtio disks and network), an initrd,
@@ -33,13 +33,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# Chroot is test_rootfs's, whichever module builds the root file systems behind it.
-from tests.test_rootfs import Chroot
+from tests.rootfs_build import Chroot
 
 __all__ = ["DATA_LABEL", "KIOSK_CONFIG", "VmImage", "cached_image", "image_key"]
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("KIOSK_ROOTFS_CACHE", "/var/cache/kiosk-rootfs"))  # test_rootfs's
+CACHE = Path(os.environ.get("KIOSK_ROOTFS_CACHE", "/var/cache/kiosk-rootfs"))  # rootfs_build's
 
 # Bump when the steps below change in a way the other inputs do not show.
 FORMAT = 2

@@ -149,6 +149,7 @@ def _start_agent(app: Any) -> Any:
         log.error("sync.server_url is set but the sync agent is missing: %s", error)
         return None
     from kiosk.alarms import office_data_fault, office_refusal
+    from sync.osupdates import OsUpdates
 
     agent = build_agent(
         app.config,
@@ -158,6 +159,7 @@ def _start_agent(app: Any) -> Any:
         report=app.kiosk.set_link_status,
         alarm=office_refusal(app.kiosk.alarms),
         data_alarm=office_data_fault(app.kiosk.alarms),
+        os_status=OsUpdates().status,
     )
     if agent is not None:
         app.network.subscribe(agent.set_network)

@@ -186,6 +186,8 @@ def health_row(health: gates.Health, compound: Compound, t: Any) -> dict[str, st
         "update": _update_words(health, t),
         "update_ok": "" if health.update_state in ("rolled_back", "failed") else "ok",
         "update_error": health.update_error,
+        "os": os_words(health, t),
+        "os_ok": "" if health.reboot_required or health.os_security else "ok",
     }
 
 
@@ -195,6 +197,18 @@ def _update_words(health: gates.Health, t: Any) -> str:
         return ""
     state = t(f"gates.update.{health.update_state}")
     return f"{state} {health.update_target}".strip()
+
+
+def os_words(health: gates.Health, t: Any) -> str:
+    """The kiosk's system updates in words: what waits, and a reboot; empty when unreported."""
+    words = []
+    if health.os_updates:
+        words.append(t("gates.os_pending", n=health.os_updates, security=health.os_security or 0))
+    elif health.os_updates == 0:
+        words.append(t("gates.os_current"))
+    if health.reboot_required:
+        words.append(t("gates.os_reboot"))
+    return ", ".join(words)
 
 
 def _names(session: Session, pass_ids: set[str]) -> dict[str, str]:

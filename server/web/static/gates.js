@@ -78,6 +78,7 @@ function showHealth(body, health) {
     cell(tr, h.version);
     cell(tr, h.update, h.update_ok ? "update" : "update bad");
     cell(tr, h.update_error, "update-error");
+    cell(tr, h.os, h.os_ok ? "good" : "bad");
   }
 }
 
