@@ -1156,9 +1156,31 @@ sim_mode() {
     install_mcu_typings
     run .venv/bin/mypy --config-file mcu/mypy.ini
     step "tests"
-    run .venv/bin/pytest -q
+    run_tests
     say ""
     say "setup.sh --sim --test: all checks passed."
+}
+
+# The arm64 proofs (marker "rootfs": root file systems for trixie and bookworm, the emulated
+# machine) spend their time in emulation on one core: they run beside the rest of the suite,
+# not after it, and their report follows the suite's. Either failing fails the step.
+run_tests() {
+    local proofs=.venv/arm64-proofs.log proofs_pid status=0
+    say "  + .venv/bin/pytest -q -m rootfs  (beside the suite; its report: ${proofs})"
+    .venv/bin/pytest -q -m rootfs -p no:cacheprovider --basetemp=.venv/arm64-proofs-tmp \
+        >"$proofs" 2>&1 &
+    proofs_pid=$!
+    say "  + .venv/bin/pytest -q -m 'not rootfs'"
+    .venv/bin/pytest -q -m "not rootfs" || status=$?
+    if ((status != 0)); then
+        kill "$proofs_pid" 2>/dev/null || true
+        wait "$proofs_pid" 2>/dev/null || true
+        die "the test suite failed (exit ${status}); the arm64 proofs were stopped"
+    fi
+    say "  the arm64 proofs (root file systems, the emulated machine):"
+    wait "$proofs_pid" || status=$?
+    cat "$proofs"
+    ((status == 0)) || die "the arm64 proofs failed (exit ${status}): see above"
 }
 
 main() {
