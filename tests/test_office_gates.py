@@ -183,7 +183,7 @@ def test_malformed_update_fields_leave_the_last_good_values(world: World, header
     delta(world, token, "version=1; os_updates=7; os_security=1; reboot_required=yes")
     world.clock.moment = NOW + gates.SEEN_EVERY
     with world.office.session() as s:
-        gates.note_kiosk(s, "gate-1", header, world.clock())
+        gates.note_kiosk(s, s.get(Kiosk, "gate-1"), header, world.clock())
         s.commit()
     found = health(world)
     assert (found.os_updates, found.os_security, found.reboot_required) == (7, 1, True)
@@ -193,7 +193,10 @@ def test_the_gates_page_says_what_waits_in_words() -> None:
     t = i18n.translator("en")
 
     def row(updates: int | None, security: int | None, reboot: bool | None) -> tuple[str, str]:
-        kiosk = gates.Health("g", True, NOW, 0, True, "1", False, False, updates, security, reboot)
+        kiosk = gates.Health(
+            "g", True, NOW, 0, True, "1", False, False,
+            os_updates=updates, os_security=security, reboot_required=reboot,
+        )  # fmt: skip
         found = pages_gates.health_row(kiosk, SimpleNamespace(timezone="UTC"), t)  # type: ignore[arg-type]
         return found["os"], found["os_ok"]
 
