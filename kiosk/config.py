@@ -315,7 +315,8 @@ class GpioSettings:
         metadata=spec(
             "A door contact or the barrier's passage output is wired to door_pin: an opening "
             "nobody went through is logged as unused and counts as no passage. Without one, "
-            "every opening counts as a passage."
+            "every opening counts as a passage and door_pin is not read (no forced or held-open "
+            "door alarms)."
         )
     )
 

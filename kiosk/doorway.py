@@ -4,8 +4,9 @@ One opening is one passage. The relay drops when its time is up, or at once when
 shuts behind the person let through; a door opened after that, or without an opening, is
 forced. An opening whose time ran out with the door never opened was not used: nobody went
 through (the state machine logs it as such, docs/gate-rules.md). A door standing open too
-long is an alarm. The exit button is only latched here (it is pressed on a timer thread);
-the state machine logs and opens for it.
+long is an alarm. Where no contact is wired (``[gpio] door_contact = false``) there is no door
+to watch: each opening runs its time. The exit button is only latched here (it is pressed on a
+timer thread); the state machine logs and opens for it.
 """
 
 from __future__ import annotations
@@ -89,7 +90,11 @@ class Doorway:
         return None
 
     def _contact(self, mono: float) -> bool:
-        """The contact as the doorway takes it: open at once, clear after ``clear_s`` of clear."""
+        """The contact as the doorway takes it: open at once, clear after ``clear_s`` of clear.
+        Without one (``door_contact = false``) the pin is no door, whatever it reads: a pulled-up
+        input with nothing on it reads open."""
+        if not self._gpio.door_contact:
+            return False
         if self._door.active:
             self._clear_since = None
             return True
