@@ -8,9 +8,9 @@ driver. The kiosk syncs with a real office on this host (10.0.2.2 from inside) w
 refusal every few seconds: traffic. QEMU is then killed (a power cut) and the machine booted
 again: the kiosk is ready again, syncing goes on, the event log passes SQLite's integrity check
 and every event the office had acknowledged is in it exactly once (and at the office once).
-Both boot times are printed. Meanwhile the screen QEMU shows (``screendump``) is compared with
-the kiosk's own off-screen rendering of its idle screen; it stays black today, an expected
-failure (docs/hardware.md, "The emulated machine").
+Meanwhile the screen QEMU shows (``screendump`` of the emulated GPU's scanout) is compared
+with the kiosk's own off-screen rendering of its idle screen. Both boots' times to the kiosk's
+``ready`` and to its idle screen on the display are printed.
 
 Needs what tests/test_rootfs.py needs to build the image (root, mmdebstrap, qemu-user-static,
 binfmt_misc) and qemu-system-aarch64 with e2fsprogs to boot it; skipped, saying which is
@@ -30,6 +30,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,9 @@ SUITE = os.environ.get("KIOSK_EMULATED_SUITE", "bookworm")
 DEVICE, COMPOUND = "gate-emu-1", "C01"
 NOT_A_PASS = "KP1:EMULATED-BOOT-TRAFFIC"  # refused at once (bad encoding): no forehead needed
 FRAME = (320, 240)
-IDLE_FRAMES = 8  # "nobody there" frames for each frame with the code: mostly an idle screen
+# "Nobody there" frames for each frame with the code, at 1 fps: the refusal stays on screen
+# REFUSAL_S (9 s) after the code left the view, then the idle screen shows for a few seconds.
+IDLE_FRAMES = 16
 BOOT_LIMIT_S = 600.0  # TCG on a 2-core CI machine
 TRAFFIC_LIMIT_S = 300.0
 # Screen match: share of pixels allowed to differ by more than PIXEL_STEP in some channel.
@@ -60,6 +63,7 @@ TCG_DROP_IN = "/etc/systemd/system/kiosk.service.d/emulated-machine.conf"
 TCG_WATCHDOG = b"[Service]\nWatchdogSec=120\n"
 TIMES: dict[str, float] = {}
 SCREENS: dict[str, list[float]] = {}  # per boot: share of pixels unlike the idle screen
+MATCHED: dict[str, str] = {}  # per boot: which reference screen the capture matched
 
 
 @dataclass
@@ -70,7 +74,7 @@ class Rig:
     office_url: str
     root: Path
     data: Path
-    reference: np.ndarray
+    references: dict[str, np.ndarray]
 
 
 # --- the office on this host ---------------------------------------------------------------------
@@ -121,6 +125,7 @@ backend = "sim"
 
 [gpio]
 backend = "mock"
+door_contact = false  # nothing drives the mock door pin: no contact is wired
 
 [ui]
 speech = false  # the emulated machine has no sound card
@@ -154,10 +159,17 @@ def camera_frames() -> dict[str, bytes]:
     return files
 
 
-def reference_screen(where: Path, office_url: str) -> np.ndarray:
-    """The idle screen as the kiosk renders it off screen, from the same configuration."""
+def reference_screens(where: Path, office_url: str) -> dict[str, np.ndarray]:
+    """The idle screen as the kiosk renders it off screen, from the same configuration: as it
+    is, and with the line that tells of an open alarm. A kiosk booting without NTP (QEMU's
+    user network reaches no time server) raises "clock not confirmed" at its first tick, and
+    that alarm stays open until a guard acknowledges it, so the idle screen after a boot shows
+    the line. (The kiosk built here may have raised it too, or not, as this host's clock is
+    synchronised or not: each reference sets its alarms itself.)"""
     from kiosk.app import build
     from kiosk.config import load_config
+    from kiosk.model import Reason
+    from kiosk.view import Alarm
     from ui.render import still_screen
 
     data = where / "reference-data"
@@ -169,16 +181,24 @@ def reference_screen(where: Path, office_url: str) -> np.ndarray:
     app = build(load_config(path))
     try:
         app.kiosk.tick()  # the first frame: nobody there
-        screen = still_screen(app.kiosk.view(), PANEL, frame=app.kiosk.frame())
-        screen.draw()
-        import pygame
-
-        raw = pygame.image.tobytes(screen.canvas.surface, "RGB")
+        view, frame = app.kiosk.view(), app.kiosk.frame()
     finally:
         app.close()
-    picture = np.frombuffer(raw, dtype=np.uint8).reshape(PANEL[1], PANEL[0], 3)
-    Image.fromarray(picture).save(where / "reference.png")
-    return picture
+    clock = Alarm("reference", Reason.CLOCK_UNTRUSTED, datetime.now(UTC))
+    views = {
+        "idle": dataclasses.replace(view, alarms=()),
+        "idle with the alarm line": dataclasses.replace(view, alarms=(clock,)),
+    }
+    references = {}
+    for name, shown in views.items():
+        import pygame
+
+        screen = still_screen(shown, PANEL, frame=frame)
+        screen.draw()
+        raw = pygame.image.tobytes(screen.canvas.surface, "RGB")
+        references[name] = np.frombuffer(raw, dtype=np.uint8).reshape(PANEL[1], PANEL[0], 3)
+        Image.fromarray(references[name]).save(where / f"reference-{name.replace(' ', '-')}.png")
+    return references
 
 
 def different_share(shown: np.ndarray, reference: np.ndarray) -> float:
@@ -209,7 +229,9 @@ def rig(tmp_path_factory: pytest.TempPathFactory, office: tuple[Path, str, str])
     config = kiosk_config("/var/lib/kiosk", office_url).encode()
     write_file(root, KIOSK_CONFIG, config, uid=0, gid=image.kiosk_uid, mode=0o640)
     write_file(root, TCG_DROP_IN, TCG_WATCHDOG, uid=0, gid=0, mode=0o644)
-    return Rig(image, where, office_db, office_url, root, data, reference_screen(where, office_url))
+    return Rig(
+        image, where, office_db, office_url, root, data, reference_screens(where, office_url)
+    )
 
 
 def boot(rig: Rig, name: str) -> EmulatedMachine:
@@ -223,18 +245,24 @@ def ready(machine: EmulatedMachine, name: str) -> None:
 
 
 def watch_until(rig: Rig, machine: EmulatedMachine, name: str, done: Callable[[], bool]) -> bool:
-    """Capture the screen every few seconds until ``done()``; note when it first showed the
-    kiosk's idle screen, and how close it came."""
+    """Capture the screen every few seconds until ``done()`` and the kiosk's idle screen was
+    seen (or time is up); note when it first showed, and how close it came. Whether ``done()``."""
     shares = SCREENS.setdefault(name, [])
+    seen = f"{name}_to_screen_s"
 
     def check() -> bool | None:
-        shown = machine.screendump(rig.where / f"{name}-screen.ppm")
-        shares.append(different_share(shown, rig.reference))
-        if shares[-1] <= MAX_DIFFERENT and f"{name}_to_screen_s" not in TIMES:
-            TIMES[f"{name}_to_screen_s"] = machine.since_start()
-        return True if done() else None
+        path = rig.where / f"{name}-screen.ppm"
+        shown = machine.screendump(path)
+        share, which = min((different_share(shown, ref), k) for k, ref in rig.references.items())
+        shares.append(share)
+        if share <= MAX_DIFFERENT and seen not in TIMES:
+            TIMES[seen] = machine.since_start()
+            MATCHED[name] = which
+            Image.fromarray(shown).save(rig.where / f"{name}-screen-matched.png")
+        return True if done() and seen in TIMES else None
 
-    return bool(machine.poll(check, TRAFFIC_LIMIT_S, every_s=3.0))
+    machine.poll(check, TRAFFIC_LIMIT_S, every_s=3.0)
+    return done()
 
 
 def office_has(rig: Rig, count: int) -> Callable[[], bool]:
@@ -300,18 +328,20 @@ def test_boots_to_the_kiosk_syncs_and_survives_a_power_cut(rig: Rig) -> None:
         assert event_id in synced, f"acknowledged event {event_id} still waits to be sent"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the screen QEMU captures stays black: the kiosk opens the DRM device through SDL's "
-    "kmsdrm (no 'no screen yet' in the journal) and its UI loop runs, but no frame reaches "
-    "the scanout, on virtio-gpu and on bochs-display alike; see docs/hardware.md",
-)
 def test_the_screen_shows_the_kiosks_idle_screen(rig: Rig) -> None:
+    """What QEMU's monitor captures of the emulated GPU's scanout is the kiosk's idle screen as
+    the kiosk renders it off screen, on both boots; the boot-to-screen times are printed."""
     if not SCREENS:
         pytest.skip("the boot test did not run")
     for name in ("boot1", "boot2"):
         shares = SCREENS.get(name, [1.0])
         assert f"{name}_to_screen_s" in TIMES, (
             f"{name}: the screen never matched the kiosk's idle screen (best: {min(shares):.1%} "
-            f"of pixels differ; {rig.where}/{name}-screen.ppm and reference.png)"
+            f"of pixels differ; {rig.where}/{name}-screen.ppm and reference-*.png)"
         )
+    print(
+        f"\nemulated boot ({SUITE}) to the kiosk's screen: "
+        + ", ".join(
+            f"{name} {TIMES[f'{name}_to_screen_s']:.0f} s ({MATCHED[name]})" for name in MATCHED
+        )
+    )
