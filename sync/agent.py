@@ -47,7 +47,7 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,7 +62,15 @@ from kiosk.update.keys import TrustedKeys, keys_file
 from kiosk.vehicles.model import RiskReport, Vehicle
 from sync.client import Client, Credential, Refused, ReplyTooLarge, ServerFault, Transient
 from sync.knownfault import KnownFault
-from sync.protocol import Delta, ErrorCode, PhotoChange, SetAside, UploadReply, UploadRequest
+from sync.protocol import (
+    Delta,
+    ErrorCode,
+    PhotoChange,
+    SetAside,
+    StatusKey,
+    UploadReply,
+    UploadRequest,
+)
 from sync.rejected import RejectedEvents
 from sync.setaside import SetAsideChanges
 
@@ -155,7 +163,7 @@ class SyncAgent:
         set_aside: SetAsideChanges | None = None,
         data_alarm: DataAlarm | None = None,
         update_keys: Callable[[tuple[bytes, ...]], object] | None = None,
-        os_status: Callable[[], dict[str, str]] | None = None,
+        os_status: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         self.client = client
         self._update_keys = update_keys  # the office's new set of update keys (docs/updates.md)
@@ -332,7 +340,7 @@ class SyncAgent:
         cannot be used is a known state (``log_fault``): nothing uploads, downloads go on."""
         try:
             done = self._upload_all()
-            self.client.status["backlog"] = str(self.events.count_unsynced())
+            self.client.status[StatusKey.BACKLOG] = str(self.events.count_unsynced())
             if self._passages:
                 self.events.merge_passages(self._passages)
                 self._passages = []
@@ -669,7 +677,7 @@ def build_agent(
     report: LinkReport | None = None,
     alarm: Alarm | None = None,
     data_alarm: DataAlarm | None = None,
-    os_status: Callable[[], dict[str, str]] | None = None,
+    os_status: Callable[[], Mapping[str, str]] | None = None,
 ) -> SyncAgent | None:
     """The agent for a kiosk's [sync] settings; None when no server is configured."""
     sync = config.sync

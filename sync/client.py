@@ -43,7 +43,9 @@ from sync.protocol import (
     EnrollRequest,
     ErrorCode,
     ErrorReply,
+    KioskStatus,
     ProtocolError,
+    StatusKey,
     UploadReply,
     UploadRequest,
     parse_time,
@@ -167,7 +169,7 @@ class Client:
         if self.deadline_s is None:
             self.deadline_s = 3 * self.timeout_s
         # Told to the office with every request (its gates page shows each kiosk's health).
-        self.status: dict[str, str] = {"version": software_version()}
+        self.status = KioskStatus({StatusKey.VERSION: software_version()})
 
     def set_token(self, token: str) -> None:
         """Use a (new) credential from now on."""
@@ -216,7 +218,7 @@ class Client:
         try:
             reply = self._http.get(
                 f"{self.base_url}{API_PREFIX}{path}",
-                headers={STATUS_HEADER: self._status_line(), **headers},
+                headers={STATUS_HEADER: self.status.line(), **headers},
                 timeout=self.timeout_s,
                 verify=self.verify,
                 stream=True,
@@ -229,9 +231,6 @@ class Client:
             _body(reply, content, f"GET {path}")
             raise Transient(f"GET {path}: HTTP {reply.status_code}")
         return reply
-
-    def _status_line(self) -> str:
-        return "; ".join(f"{k}={v}" for k, v in self.status.items())
 
     def _call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -247,7 +246,7 @@ class Client:
         timer = threading.Timer(self.deadline_s or self.timeout_s, self._cut, (late,))
         timer.daemon = True
         timer.start()
-        headers = {STATUS_HEADER: self._status_line(), **(headers or {})}
+        headers = {STATUS_HEADER: self.status.line(), **(headers or {})}
         try:
             # verify per request: a session-wide value loses to $REQUESTS_CA_BUNDLE in requests.
             with self._http.request(
