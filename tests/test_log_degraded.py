@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.kept import FILE as KEPT_FILE
-from kiosk.kept import KeptEvents
+from kiosk.kept import KeptEvents, KeptLines
 from kiosk.model import Direction, Reason
 from kiosk.store import MIGRATIONS, EventLog
 from kiosk.view import AlarmCode, Stage
@@ -147,7 +147,7 @@ def test_exits_kept_across_restarts_of_a_broken_log_are_logged_once_it_is_usable
             assert lane.press_exit().gate_open
         finally:
             lane.app.close()
-    kept = [e.event_id for e in KeptEvents([tmp_path / KEPT_FILE]).read()]
+    kept = [e.event_id for e in KeptEvents(KeptLines([tmp_path / KEPT_FILE])).read()]
     assert len(kept) == 2
     set_version(path, len(MIGRATIONS))  # the software is upgraded
     lane = Lane(tmp_path, install=False)
