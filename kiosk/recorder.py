@@ -1,7 +1,8 @@
 """The lane's events: made with this kiosk's identity, appended durably, kept while the log is down.
 
-Only the exit button's events are kept in memory when the log cannot be written (the exit
-always opens); they are offered to the log again every ``LOG_RETRY_S``, oldest first.
+Only the exit button's events are kept when the log cannot be written (the exit always opens):
+in memory and in a file (kiosk.kept), so a restart before the log recovers loses none. They are
+offered to the log again every ``LOG_RETRY_S``, oldest first, and from the file at the start.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from kiosk.config import DeviceSettings
 from kiosk.exc import StoreError
+from kiosk.kept import KeptEvents
 from kiosk.model import ClockReading, Direction, Event, EventKind, Reason, Verdict
 from kiosk.session import Session
 from kiosk.store import EventLog
@@ -39,6 +41,7 @@ class Recorder:
         on_unlogged: Callable[[Event, str], None],
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         recent_size: int = 20,
+        kept: KeptEvents | None = None,
     ) -> None:
         self.log = events
         self.boot_id = boot_id
@@ -52,7 +55,9 @@ class Recorder:
             self.unsynced = events.count_unsynced()
         except StoreError as error:
             log.error("starting without the log's recent events: %s", error)
-        self._unwritten: deque[Event] = deque(maxlen=UNWRITTEN_MAX)
+        self._kept = kept or KeptEvents.beside(events.path)
+        # What a previous run could not log: written at the first tick the log takes it.
+        self._unwritten: deque[Event] = deque(self._kept.read(), maxlen=UNWRITTEN_MAX)
         self._retry_at = 0.0
 
     def make_event(
@@ -93,30 +98,37 @@ class Recorder:
             data=data or {},
         )
 
-    def record(self, event: Event) -> bool:
-        """Append to the log; False (and shown as unlogged) when the log cannot be written."""
+    def record(self, event: Event, *, again: bool = False) -> bool:
+        """Append to the log; False (and shown as unlogged) when the log cannot be written.
+        ``again``: a kept event, which the log may have taken before a restart."""
         try:
-            self.log.append(event)
+            added = self.log.append(event, again=again)
         except StoreError as error:
             log.error("event %s not logged: %s", event.event_id, error)
             self._on_unlogged(event, str(error))
             return False
-        self.recent.appendleft(event)
-        self.unsynced += 1
+        if added:
+            self.recent.appendleft(event)
+            self.unsynced += 1
         return True
 
     def keep(self, event: Event, mono: float) -> None:
-        """Hold an event the log refused in memory, to be offered again (``write_kept``)."""
+        """Hold an event the log refused, in memory and in a file, to be offered again
+        (``write_kept``)."""
         self._unwritten.append(event)
+        self._kept.add(event)
         self._retry_at = mono + LOG_RETRY_S
 
     def write_kept(self, mono: float) -> None:
-        """Offer the events kept in memory to the log again, oldest first, now and then."""
+        """Offer the kept events to the log again, oldest first, now and then; once it has
+        taken them all, their file goes."""
         if not self._unwritten or mono < self._retry_at:
             return
         self._retry_at = mono + LOG_RETRY_S
-        while self._unwritten and self.record(self._unwritten[0]):
+        while self._unwritten and self.record(self._unwritten[0], again=True):
             self._unwritten.popleft()
+        if not self._unwritten:
+            self._kept.clear()
 
 
 def unused_opening(opening: Event, marker: Event) -> Event:

@@ -18,7 +18,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from kiosk.sqlitedb import Database, Watched
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MIGRATIONS", "EventLog", "iso"]
+__all__ = ["MIGRATIONS", "EventLog", "event_from_row", "event_row", "iso"]
 
 # Schema steps, applied in order; MIGRATIONS[i] takes version i to i + 1. Never edit a
 # released step: add a new one.
@@ -155,16 +155,19 @@ class EventLog(Watched):
     def schema_version(self) -> int:
         return self._db.version
 
-    def append(self, event: Event) -> None:
-        """Write one event durably; raises StoreError (and then nothing was written)."""
+    def append(self, event: Event, *, again: bool = False) -> bool:
+        """Write one event durably; raises StoreError (and then nothing was written). ``again``:
+        the event may be in the log already (kiosk.kept), and then it is not written: False."""
+        insert = "INSERT OR IGNORE" if again else "INSERT"
         with self._db.errors():
-            self._db.connection().execute(
-                f"INSERT INTO events ({COLUMNS}) VALUES ({', '.join('?' * 15)})", _row(event)
+            added = self._db.connection().execute(
+                f"{insert} INTO events ({COLUMNS}) VALUES ({', '.join('?' * 15)})", event_row(event)
             )
+            return added.rowcount == 1
 
     def extend(self, events: Iterable[Event]) -> int:
         """Write many events in one transaction (bulk import, benchmarks); returns the count."""
-        rows = [_row(e) for e in events]
+        rows = [event_row(e) for e in events]
         with self._db.transaction() as conn:
             conn.executemany(f"INSERT INTO events ({COLUMNS}) VALUES ({', '.join('?' * 15)})", rows)
         return len(rows)
@@ -396,7 +399,7 @@ class EventLog(Watched):
             conn = self._db.connection()
             try:
                 rows = conn.execute(f"SELECT {COLUMNS} FROM events WHERE {where}", params)
-                return [_event(r) for r in rows.fetchall()]
+                return [event_from_row(r) for r in rows.fetchall()]
             except (sqlite3.OperationalError, ValueError, KeyError, TypeError) as error:
                 if isinstance(error, sqlite3.OperationalError) and not _undecodable(error):
                     raise
@@ -408,7 +411,7 @@ class EventLog(Watched):
         """One row, or None when it cannot be read (then it is set aside)."""
         try:
             row = conn.execute(f"SELECT {COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
-            return _event(row)
+            return event_from_row(row)
         except (sqlite3.OperationalError, ValueError, KeyError, TypeError) as error:
             if isinstance(error, sqlite3.OperationalError) and not _undecodable(error):
                 raise
@@ -441,7 +444,8 @@ class EventLog(Watched):
         )
 
 
-def _row(e: Event) -> tuple[Any, ...]:
+def event_row(e: Event) -> tuple[Any, ...]:
+    """An event as the log's columns (``COLUMNS``): text, numbers and None, JSON as it is."""
     return (
         e.event_id,
         e.kind.value,
@@ -471,7 +475,8 @@ def _text(value: Any) -> Any:
     return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
 
-def _event(r: tuple[Any, ...]) -> Event:
+def event_from_row(r: Sequence[Any]) -> Event:
+    """The event of the log's columns; ValueError, KeyError or TypeError when they are not one."""
     return Event(
         event_id=r[0],
         kind=EventKind(r[1]),

@@ -2,7 +2,8 @@
 
 Kiosks report their software version, upload backlog, updater state (docs/updates.md) and
 their system's pending updates (``sync.osupdates``) in the ``X-Kiosk-Status`` header
-(``sync.protocol.STATUS_HEADER``) of every sync request (``note_kiosk``); the rest of their
+(``sync.protocol.STATUS_HEADER``, keys ``StatusKey``) of every sync request (``note_kiosk``);
+``reported`` gives each key its health column. The rest of their
 health is read from the events they uploaded: whether the clock was trusted, whether the
 thermometer failed.
 """
@@ -25,6 +26,7 @@ from server.exc import NotFound
 from server.models import AlarmAck, ColourHistory, EventRow, Household, Kiosk, KioskHealth
 from server.releases import rollout
 from server.web.timefmt import end_of_day, start_of_day, zone
+from sync.protocol import StatusKey
 
 ONLINE_WITHIN = timedelta(seconds=150)  # no sync for five 30 s cycles: the kiosk is offline
 SEEN_EVERY = timedelta(seconds=60)  # idle polls write last_seen at most this often
@@ -38,10 +40,10 @@ FIELD_MAX = 40
 UPDATE_STATES = frozenset(
     {"idle", "downloading", "ready", "trial", "running", "rolled_back", "failed"}
 )
-COUNTS = ("backlog", "os_updates", "os_security")
-UPDATE_KEYS = ("update", "target", "error")
+COUNTS = (StatusKey.BACKLOG, StatusKey.OS_UPDATES, StatusKey.OS_SECURITY)
+UPDATE_KEYS = (StatusKey.UPDATE, StatusKey.TARGET, StatusKey.ERROR)
 UPDATE_COLUMNS = ("update_state", "update_target", "update_error")
-STATUS_KEYS = ("version", "reboot_required", *COUNTS, *UPDATE_KEYS)
+KNOWN_KEYS = frozenset(StatusKey)
 
 
 def parse_status(header: str | None) -> dict[str, str]:
@@ -53,7 +55,7 @@ def parse_status(header: str | None) -> dict[str, str]:
     for part in (header or "")[:400].split(";"):
         key, sep, value = part.partition("=")
         key, value = key.strip().lower(), value.strip()
-        if sep and key in STATUS_KEYS and len(value) <= FIELD_MAX and _valid(key, value):
+        if sep and key in KNOWN_KEYS and len(value) <= FIELD_MAX and _valid(key, value):
             found[key] = value
     return found
 
@@ -61,24 +63,25 @@ def parse_status(header: str | None) -> dict[str, str]:
 def _valid(key: str, value: str) -> bool:
     if not value.isprintable():
         return False
-    if key == "update":
+    if key == StatusKey.UPDATE:
         return value in UPDATE_STATES
-    if key == "target":
+    if key == StatusKey.TARGET:
         return not value or VERSION_RE.fullmatch(value) is not None
-    return key == "error" or bool(value)  # an empty error clears the last one
+    return key == StatusKey.ERROR or bool(value)  # an empty error clears the last one
 
 
 def reported(status: dict[str, str]) -> dict[str, str | int | bool]:
     """The health columns a parsed status sets, typed; a value that is not one is left out."""
     found: dict[str, str | int | bool] = {}
-    if "version" in status:
-        found["version"] = status["version"]
+    if StatusKey.VERSION in status:
+        found["version"] = status[StatusKey.VERSION]
     for key in COUNTS:
         text = status.get(key, "")
         if text.isascii() and text.isdigit() and len(text) < 10:  # "²" is a digit, not an int
             found[key] = int(text)
-    if status.get("reboot_required") in ("yes", "no"):
-        found["reboot_required"] = status["reboot_required"] == "yes"
+    reboot = status.get(StatusKey.REBOOT_REQUIRED)
+    if reboot in ("yes", "no"):
+        found["reboot_required"] = reboot == "yes"
     for key, column in zip(UPDATE_KEYS, UPDATE_COLUMNS, strict=True):
         if key in status:
             found[column] = status[key]

@@ -36,7 +36,7 @@ A data file the kiosk cannot use (a full card, a read-only mount, a log of a new
 a state the kiosk lives with, not a bug: the agent notes it in the journal when it starts and
 when it ends (``KnownFault``), never with a traceback per cycle. While the event log is
 unusable nothing uploads, the office data still download and the other kiosks' passages wait
-in memory until the log takes them.
+in memory and in a file (``sync.held``) until the log takes them, across a restart.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,12 +57,23 @@ from typing import Protocol
 from kiosk.clock import boot_id
 from kiosk.config import Config
 from kiosk.exc import StoreError, SyncError
+from kiosk.kept import KeptLines
 from kiosk.model import ClockReading, Event, Passage, RiskColour
 from kiosk.update.keys import TrustedKeys, keys_file
 from kiosk.vehicles.model import RiskReport, Vehicle
 from sync.client import Client, Credential, Refused, ReplyTooLarge, ServerFault, Transient
+from sync.held import FILE as HELD_FILE
+from sync.held import HeldPassages
 from sync.knownfault import KnownFault
-from sync.protocol import Delta, ErrorCode, PhotoChange, SetAside, UploadReply, UploadRequest
+from sync.protocol import (
+    Delta,
+    ErrorCode,
+    PhotoChange,
+    SetAside,
+    StatusKey,
+    UploadReply,
+    UploadRequest,
+)
 from sync.rejected import RejectedEvents
 from sync.setaside import SetAsideChanges
 
@@ -76,7 +87,6 @@ DataAlarm = Callable[[str, int], None]  # what is wrong with a download, at whic
 STUCK_AFTER = 3  # 5xx answers in a row to the same batch before the agent splits it
 MAX_PAGES = 100  # delta pages in one cycle (~300 MB of photos); the rest come next cycle
 EMPTY_PAGES = 3  # pages in a row that say "more" and carry nothing: the office is looping
-HELD_PASSAGES = 10_000  # other kiosks' passages kept in memory while the event log is unusable
 
 
 class CacheMoved(Transient):
@@ -155,7 +165,8 @@ class SyncAgent:
         set_aside: SetAsideChanges | None = None,
         data_alarm: DataAlarm | None = None,
         update_keys: Callable[[tuple[bytes, ...]], object] | None = None,
-        os_status: Callable[[], dict[str, str]] | None = None,
+        os_status: Callable[[], Mapping[str, str]] | None = None,
+        held: KeptLines | None = None,
     ) -> None:
         self.client = client
         self._update_keys = update_keys  # the office's new set of update keys (docs/updates.md)
@@ -188,8 +199,8 @@ class SyncAgent:
             "the event log", "uploads wait, office downloads go on", "uploads resume"
         )
         self.file_fault = KnownFault("a data file", "this cycle stopped", "syncing resumes")
-        self._passages: list[Passage] = []  # downloaded while the log could not take them
-        self._unused: list[tuple[str, str]] = []  # openings to forget, held likewise
+        # Downloaded while the log could not take them; ``held`` keeps them across a restart.
+        self._held = HeldPassages(held)
         self._backlog = 0  # events still to upload, as last counted
 
     # --- the thread ------------------------------------------------------------------------------
@@ -332,13 +343,11 @@ class SyncAgent:
         cannot be used is a known state (``log_fault``): nothing uploads, downloads go on."""
         try:
             done = self._upload_all()
-            self.client.status["backlog"] = str(self.events.count_unsynced())
-            if self._passages:
-                self.events.merge_passages(self._passages)
-                self._passages = []
-            if self._unused:
-                self.events.forget_passages(self._unused)
-                self._unused = []
+            self.client.status[StatusKey.BACKLOG] = str(self.events.count_unsynced())
+            if self._held:
+                self.events.merge_passages(self._held.passages)
+                self.events.forget_passages(self._held.unused)
+                self._held.given()
         except StoreError as error:
             self.log_fault.failed(error)
             return 0, 0
@@ -528,14 +537,7 @@ class SyncAgent:
                 return
             except StoreError as error:
                 self.log_fault.failed(error)
-        self._unused = [*self._unused, *unused][-HELD_PASSAGES:]  # forgotten after the merge
-        held = [*self._passages, *passages]
-        if len(held) > HELD_PASSAGES:
-            log.error(
-                "%d passage(s) at other kiosks dropped: the event log is still unusable",
-                len(held) - HELD_PASSAGES,
-            )
-        self._passages = held[-HELD_PASSAGES:]
+        self._held.hold(passages, unused)  # the unused ones are forgotten after the merge
 
     def _keep(self, delta: Delta, items: Sequence[SetAside]) -> None:
         """Keep what the kiosk cannot apply before the cursor moves past it, and say so."""
@@ -669,7 +671,7 @@ def build_agent(
     report: LinkReport | None = None,
     alarm: Alarm | None = None,
     data_alarm: DataAlarm | None = None,
-    os_status: Callable[[], dict[str, str]] | None = None,
+    os_status: Callable[[], Mapping[str, str]] | None = None,
 ) -> SyncAgent | None:
     """The agent for a kiosk's [sync] settings; None when no server is configured."""
     sync = config.sync
@@ -704,4 +706,5 @@ def build_agent(
         data_alarm=data_alarm,
         update_keys=TrustedKeys(keys_file(config.device.data_dir)).replace,
         os_status=os_status,
+        held=KeptLines.beside(config.device.data_dir, HELD_FILE),
     )

@@ -7,7 +7,10 @@ A 5xx is a ``ServerFault``, a Transient that keeps the server's answer.
 
 requests' timeout bounds each socket read, so a server sending one byte a second never times
 out; every request therefore also has a whole-request deadline, after which the client cuts
-its own sockets. Enrollment goes through the same client, so ``kiosk enroll`` cannot hang either.
+its own sockets. Nor does it bound the name lookup before connecting: that runs in a worker
+(``sync.resolver``) waited for at most ``timeout_s``, so an unreachable name server cannot hold
+a request past its deadline either. Enrollment goes through the same client, so ``kiosk
+enroll`` cannot hang either.
 
 A reply is read as it streams in and refused (``ReplyTooLarge``) the moment it passes
 ``max_reply_bytes``: a runaway or hostile office cannot fill the gate's own process.
@@ -21,15 +24,17 @@ import json
 import socket
 import threading
 import weakref
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError
 
 from kiosk.atomic import write_atomic
 from kiosk.exc import SyncError
@@ -43,11 +48,14 @@ from sync.protocol import (
     EnrollRequest,
     ErrorCode,
     ErrorReply,
+    KioskStatus,
     ProtocolError,
+    StatusKey,
     UploadReply,
     UploadRequest,
     parse_time,
 )
+from sync.resolver import LookupTimedOut, Resolver
 
 __all__ = [
     "Client",
@@ -59,6 +67,7 @@ __all__ = [
     "enroll",
 ]
 
+E = TypeVar("E", bound=BaseException)
 MAX_REPLY_BYTES = 16 << 20  # default for one reply; docs/sync-protocol.md, "Reply limits"
 CHUNK_BYTES = 64 << 10
 
@@ -145,9 +154,9 @@ def software_version() -> str:
 class Client:
     """Requests to one office server with one credential; ``verify`` is the CA file or True.
 
-    ``timeout_s`` bounds each wait for the network; ``deadline_s`` (default three times that)
-    bounds a whole request, however slowly the server trickles its answer; a reply over
-    ``max_reply_bytes`` is refused while it is read.
+    ``timeout_s`` bounds each wait for the network, the name lookup included; ``deadline_s``
+    (default three times that) bounds a whole request, however slowly the server trickles its
+    answer; a reply over ``max_reply_bytes`` is refused while it is read.
     """
 
     base_url: str
@@ -157,17 +166,18 @@ class Client:
     session: requests.Session | None = None
     deadline_s: float | None = None
     max_reply_bytes: int = MAX_REPLY_BYTES
+    resolver: Resolver = field(default_factory=Resolver)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._http = self.session or requests.Session()
-        self._connections = _track_connections(self._http)
+        self._connections = _track_connections(self._http, self._addresses)
         self.set_token(self.token)
         self.last_server_time: datetime | None = None
         if self.deadline_s is None:
             self.deadline_s = 3 * self.timeout_s
         # Told to the office with every request (its gates page shows each kiosk's health).
-        self.status: dict[str, str] = {"version": software_version()}
+        self.status = KioskStatus({StatusKey.VERSION: software_version()})
 
     def set_token(self, token: str) -> None:
         """Use a (new) credential from now on."""
@@ -216,7 +226,7 @@ class Client:
         try:
             reply = self._http.get(
                 f"{self.base_url}{API_PREFIX}{path}",
-                headers={STATUS_HEADER: self._status_line(), **headers},
+                headers={STATUS_HEADER: self.status.line(), **headers},
                 timeout=self.timeout_s,
                 verify=self.verify,
                 stream=True,
@@ -229,9 +239,6 @@ class Client:
             _body(reply, content, f"GET {path}")
             raise Transient(f"GET {path}: HTTP {reply.status_code}")
         return reply
-
-    def _status_line(self) -> str:
-        return "; ".join(f"{k}={v}" for k, v in self.status.items())
 
     def _call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -247,7 +254,7 @@ class Client:
         timer = threading.Timer(self.deadline_s or self.timeout_s, self._cut, (late,))
         timer.daemon = True
         timer.start()
-        headers = {STATUS_HEADER: self._status_line(), **(headers or {})}
+        headers = {STATUS_HEADER: self.status.line(), **(headers or {})}
         try:
             # verify per request: a session-wide value loses to $REQUESTS_CA_BUNDLE in requests.
             with self._http.request(
@@ -268,6 +275,9 @@ class Client:
         except requests.RequestException as error:
             if late.is_set():
                 raise self._late(method, path) from None
+            unresolved = _cause(error, LookupTimedOut)
+            if unresolved is not None:
+                raise Transient(f"{method} {path}: {unresolved}") from None
             raise Transient(f"{method} {path}: {type(error).__name__}: {error}") from None
         finally:
             timer.cancel()
@@ -275,6 +285,10 @@ class Client:
             raise self._late(method, path)
         self._note_time(reply)
         return reply, content
+
+    def _addresses(self, host: str, port: int) -> list[str]:
+        """The office's addresses; the lookup may take no longer than a request's deadline."""
+        return self.resolver.resolve(host, port, min(self.timeout_s, self.deadline_s or 0.0))
 
     def _cut(self, late: threading.Event) -> None:
         """The deadline passed: shut this client's sockets so the blocked read returns."""
@@ -296,17 +310,29 @@ class Client:
                 self.last_server_time = parse_time(stamp, SERVER_TIME_HEADER)
 
 
-def _track_connections(http: requests.Session) -> weakref.WeakSet[HTTPConnection]:
+Addresses = Callable[[str, int], list[str]]
+
+
+def _track_connections(
+    http: requests.Session, addresses: Addresses
+) -> weakref.WeakSet[HTTPConnection]:
     """Make the session's http and https connections register themselves in the returned set
-    (so a deadline can reach their sockets; requests offers no other way to them)."""
+    (so a deadline can reach their sockets; requests offers no other way to them) and look up
+    the office's name with ``addresses`` (which gives up in time)."""
     connections: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
 
     class Tracked(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            return _open(self, addresses, super()._new_conn)
+
         def connect(self) -> None:
             super().connect()
             connections.add(self)
 
     class TrackedTls(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            return _open(self, addresses, super()._new_conn)
+
         def connect(self) -> None:
             super().connect()
             connections.add(self)
@@ -321,6 +347,42 @@ def _track_connections(http: requests.Session) -> weakref.WeakSet[HTTPConnection
         if isinstance(adapter, HTTPAdapter):
             adapter.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TlsPool}
     return connections
+
+
+def _open(
+    connection: HTTPConnection, addresses: Addresses, new_conn: Callable[[], socket.socket]
+) -> socket.socket:
+    """urllib3's own connect (``new_conn``) to each address of the connection's host in turn,
+    the name looked up by ``addresses``; the host name itself stays for TLS and the Host header."""
+    host = connection._dns_host
+    try:
+        found = addresses(host, connection.port)
+    except socket.gaierror as error:
+        raise NameResolutionError(host, connection, error) from error
+    failure: ConnectTimeoutError | None = None
+    try:
+        for address in found:
+            connection._dns_host = address  # a literal address: getaddrinfo does not ask DNS
+            try:
+                return new_conn()
+            except ConnectTimeoutError as error:  # and NewConnectionError: the next address
+                failure = error
+    finally:
+        connection._dns_host = host
+    if failure is None:  # the resolver gives one address at least
+        raise NameResolutionError(host, connection, socket.gaierror(f"{host}: no address"))
+    raise failure
+
+
+def _cause(error: BaseException, kind: type[E]) -> E | None:
+    """The ``kind`` error beneath ``error`` (requests wraps urllib3's, which wraps the cause)."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None or isinstance(seen, kind):
+            return seen
+        wrapped = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = getattr(seen, "reason", None) or wrapped or seen.__cause__
+    return None
 
 
 def _read_bounded(reply: requests.Response, limit: int, what: str) -> bytes:

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.status import KioskStatus, StatusKey
+
 log = logging.getLogger(__name__)
 
 # Written by packages (a new kernel, libc) whose update needs a reboot; /var/run links here.
@@ -94,18 +96,18 @@ class OsUpdates:
         self._counted_at: float | None = None
         self._counting = threading.Lock()
 
-    def status(self) -> dict[str, str]:
+    def status(self) -> KioskStatus:
         """What to tell the office now; starts a count when the last one is old, never waits."""
         now = self._clock()
         due = self._counted_at is None or now - self._counted_at >= self._every_s
         if due and self._counting.acquire(blocking=False):  # not while one is counting
             self._counted_at = now
             self._start(self._recount)
-        found = {"reboot_required": "yes" if self._flag.exists() else "no"}
+        found = KioskStatus({StatusKey.REBOOT_REQUIRED: "yes" if self._flag.exists() else "no"})
         pending = self._pending
         if pending is not None:
-            found["os_updates"] = str(pending.updates)
-            found["os_security"] = str(pending.security)
+            found[StatusKey.OS_UPDATES] = str(pending.updates)
+            found[StatusKey.OS_SECURITY] = str(pending.security)
         return found
 
     def _recount(self) -> None:

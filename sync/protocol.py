@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from kiosk.exc import SyncError
 from kiosk.model import Direction, Event, EventKind, Passage, Reason, RiskColour, Verdict
 from kiosk.plates.formats import normalize
+from kiosk.status import KioskStatus, StatusKey
 from kiosk.vehicles.model import RiskReport, Vehicle, VehicleKind
 
 __all__ = [
@@ -29,17 +30,20 @@ __all__ = [
     "MAX_BATCH",
     "PROTOCOL",
     "SERVER_TIME_HEADER",
+    "STATUS_HEADER",
     "Delta",
     "EnrollReply",
     "EnrollRequest",
     "ErrorCode",
     "ErrorReply",
     "HouseholdChange",
+    "KioskStatus",
     "PhotoChange",
     "ProtocolError",
     "Refusal",
     "RiskPlateChange",
     "SetAside",
+    "StatusKey",
     "UploadReply",
     "UploadRequest",
     "VehicleChange",
@@ -54,8 +58,8 @@ __all__ = [
 PROTOCOL = "kiosk-sync/1"
 API_PREFIX = "/api/v1"
 SERVER_TIME_HEADER = "X-Server-Time"
-# Kiosk -> office on every request: "version=0.1.0; backlog=3" (the office's gates page), and
-# the updater's "update=trial; target=1.4.0; error=..." (docs/updates.md).
+# Kiosk -> office on every request: "version=0.1.0; backlog=3; update=trial; ..." with the keys
+# of kiosk.status.StatusKey (the office's gates page; docs/updates.md).
 STATUS_HEADER = "X-Kiosk-Status"
 MAX_BATCH = 5000  # events per upload request; the server refuses more with 413
 MAX_DATA_CHARS = 4096  # an event's free-form ``data`` as JSON text

@@ -17,6 +17,7 @@ from kiosk.config import with_changes
 from kiosk.demo_scenario import Player, SimTime
 from kiosk.demo_world import DemoWorld, make_world
 from kiosk.exc import StoreError
+from kiosk.kept import FILE as KEPT_FILE
 from kiosk.model import Direction, EventKind, Reason
 from kiosk.view import KioskView, Stage
 from tests.mcu_support import wait_for
@@ -85,7 +86,7 @@ def test_exit_button_opens_when_the_log_cannot_be_written(
 ) -> None:
     real_append = lane.app.log.append
 
-    def full(event: Any) -> None:
+    def full(event: Any, **_: Any) -> None:
         raise StoreError("events.db: database or disk is full")
 
     monkeypatch.setattr(lane.app.log, "append", full)
@@ -98,6 +99,32 @@ def test_exit_button_opens_when_the_log_cannot_be_written(
     [event] = lane.app.log.recent(5)
     assert (event.reason, event.direction) == (Reason.EXIT_BUTTON, Direction.OUT)
     assert event.wall_time < START.replace(minute=1)  # stamped when pressed, not when written
+
+
+def test_an_exit_the_log_refused_is_logged_after_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exit waited in memory only: the service restarting before the log recovered (the
+    watchdog, an update) lost it, and the office never heard of it."""
+    lane = Lane(tmp_path)
+    try:
+
+        def full(event: Any, **_: Any) -> None:
+            raise StoreError("events.db: database or disk is full")
+
+        monkeypatch.setattr(lane.app.log, "append", full)
+        assert lane.press_exit().gate_open
+    finally:
+        lane.app.close()  # restarted while the log still refused it
+    again = Lane(tmp_path, install=False)
+    try:
+        again.player.run(0.1)
+        [event] = [e for e in again.app.log.unsynced(100) if e.reason is Reason.EXIT_BUTTON]
+        assert event.direction is Direction.OUT
+        assert event.wall_time < START.replace(minute=1)  # stamped when pressed
+        assert not (tmp_path / KEPT_FILE).exists()  # the log has it: the file goes
+    finally:
+        again.app.close()
 
 
 def test_reentry_after_an_unidentified_exit_is_allowed(lane: Lane) -> None:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.kept import FILE as KEPT_FILE
+from kiosk.kept import KeptEvents, KeptLines
 from kiosk.model import Direction, Reason
-from kiosk.store import EventLog
+from kiosk.store import MIGRATIONS, EventLog
 from kiosk.view import AlarmCode, Stage
 from tests.test_demo_command import run_until_beating
 from tests.test_exit_button import Lane
@@ -106,13 +108,23 @@ def test_a_damaged_page_met_while_deciding_calls_the_guard_once(tmp_path: Path) 
         lane.app.close()
 
 
+def set_version(path: Path, version: int) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {version}")
+
+
+def newer_log(folder: Path) -> Path:
+    """A log with a few events, as a newer release left it behind after a downgrade."""
+    path = folder / "events.db"
+    filled_log(path, 5)
+    set_version(path, 99)
+    return path
+
+
 def test_a_log_newer_than_the_software_keeps_the_exit_and_shuts_the_gate_for_passes(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "events.db"
-    filled_log(path, 5)
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA user_version = 99")  # a downgrade left a newer log behind
+    path = newer_log(tmp_path)
     lane = Lane(tmp_path)
     try:
         assert shown(lane, "resident") is Stage.GUARD
@@ -121,6 +133,29 @@ def test_a_log_newer_than_the_software_keeps_the_exit_and_shuts_the_gate_for_pas
         assert view.gate_open  # the way out
         assert AlarmCode.LOG_UNREADABLE in codes(lane)
         assert path.exists() and not list(tmp_path.glob("events.db.corrupt-*"))
+    finally:
+        lane.app.close()
+
+
+def test_exits_kept_across_restarts_of_a_broken_log_are_logged_once_it_is_usable(
+    tmp_path: Path,
+) -> None:
+    path = newer_log(tmp_path)
+    for first in (True, False):  # the service restarts before anyone sees to the log
+        lane = Lane(tmp_path, install=first)
+        try:
+            assert lane.press_exit().gate_open
+        finally:
+            lane.app.close()
+    kept = [e.event_id for e in KeptEvents(KeptLines([tmp_path / KEPT_FILE])).read()]
+    assert len(kept) == 2
+    set_version(path, len(MIGRATIONS))  # the software is upgraded
+    lane = Lane(tmp_path, install=False)
+    try:
+        lane.player.run(0.1)
+        exits = [e.event_id for e in lane.app.log.unsynced(100) if e.reason is Reason.EXIT_BUTTON]
+        assert exits == kept  # each once, in the order pressed
+        assert not (tmp_path / KEPT_FILE).exists()
     finally:
         lane.app.close()
 

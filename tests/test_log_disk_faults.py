@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.kept import FILE as KEPT_FILE
 from kiosk.model import Direction, Reason
 from kiosk.view import AlarmCode, Stage
 from tests.test_demo_command import run_until_beating
@@ -132,6 +133,31 @@ def test_a_full_card_at_boot_keeps_the_exit_and_recovers_when_room_returns(card:
         exits_and_refuses(lane)
         filler.unlink()
         carries_on(lane)
+    finally:
+        lane.app.close()
+
+
+def test_an_exit_on_a_full_card_outlives_a_restart_in_the_runtime_folder(
+    card: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = tmp_path / "run"  # /run/kiosk, the unit's RuntimeDirectory
+    runtime.mkdir()
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(runtime))
+    used_card(card)  # one exit logged
+    filler = fill(card)
+    lane = Lane(card, install=False)
+    try:
+        assert lane.press_exit().gate_open
+    finally:
+        lane.app.close()  # restarted before anyone frees room
+    assert (runtime / KEPT_FILE).exists()
+    filler.unlink()
+    lane = Lane(card, install=False)
+    try:
+        lane.player.run(0.1)
+        exits = [e for e in lane.app.log.recent(20) if e.reason is Reason.EXIT_BUTTON]
+        assert len(exits) == 2
+        assert not (runtime / KEPT_FILE).exists()
     finally:
         lane.app.close()
 

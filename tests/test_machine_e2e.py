@@ -200,7 +200,7 @@ def test_the_same_code_held_up_is_not_read_again(rig: Rig) -> None:
 
 
 def test_a_log_that_cannot_be_written_keeps_the_gate_shut(rig: Rig, monkeypatch: Any) -> None:
-    def full(event: Any) -> None:
+    def full(event: Any, **_: Any) -> None:
         raise StoreError("events.db: database or disk is full")
 
     monkeypatch.setattr(rig.app.log, "append", full)

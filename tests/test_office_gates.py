@@ -3,6 +3,7 @@ the live log's polling, and the chart figures in local time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,6 +14,8 @@ from sqlalchemy import select
 
 from kiosk.model import RiskColour
 from kiosk.office import OfficeData
+from kiosk.status import StatusKey
+from kiosk.update.updater import tell
 from server import gates
 from server import office as office_ops
 from server.local import ServerThread
@@ -20,6 +23,7 @@ from server.models import EventRow, Kiosk, KioskHealth
 from server.web import i18n, pages_gates
 from sync.agent import SyncAgent
 from sync.client import Client, software_version
+from sync.osupdates import OsUpdates, Pending
 from sync.protocol import STATUS_HEADER
 from sync.rejected import RejectedEvents
 from tests.office_data import add_event
@@ -132,13 +136,18 @@ class Backlog:
         return 0
 
 
-def test_the_sync_agent_reports_its_version_backlog_and_system_updates(
+def test_every_key_the_kiosks_writers_send_is_stored_by_the_office(
     world: World, tmp_path: Path
 ) -> None:
+    """The real writers (client, agent, updater, system updates) fill every key of the status
+    contract, and the office stores each of them: none is sent in vain, none never arrives."""
     token = enroll(world)
     server = ServerThread(world.app).start()
     clock = SimpleNamespace(
         read=lambda: SimpleNamespace(trusted=True), observe_server_time=lambda wall: 0.0
+    )
+    system = OsUpdates(
+        count=lambda: Pending(2, 2), reboot_flag=tmp_path / "reboot-required", start=run_now
     )
     agent = SyncAgent(
         Client(server.url, token),
@@ -147,15 +156,24 @@ def test_the_sync_agent_reports_its_version_backlog_and_system_updates(
         clock,  # type: ignore[arg-type]
         RejectedEvents(tmp_path / "rejected.db"),
         boot_id="b",
-        os_status=lambda: {"os_updates": "2", "os_security": "2", "reboot_required": "no"},
+        os_status=system.status,
     )
+    tell(agent.client.status, "downloading", "1.4.0", "")
     try:
         assert agent.run_once().ok
     finally:
         server.stop()
+    assert set(agent.client.status) == set(StatusKey)
     found = health(world)
     assert found.backlog == 7 and found.version == software_version() != ""
     assert (found.os_updates, found.os_security, found.reboot_required) == (2, 2, False)
+    assert (found.update_state, found.update_target, found.update_error) == (
+        "downloading", "1.4.0", ""
+    )  # fmt: skip
+
+
+def run_now(work: Callable[[], None]) -> None:
+    work()
 
 
 def test_a_kiosk_reports_its_systems_pending_updates_and_a_waiting_reboot(world: World) -> None:

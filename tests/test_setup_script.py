@@ -120,6 +120,8 @@ def test_unit_is_notify_with_watchdog_and_fails_secure() -> None:
     # The update guard the last good release left settles a switch before each start.
     assert "ExecStartPre=-/usr/bin/python3 /opt/kiosk/app/ab.py --root /opt/kiosk/app" in unit
     assert "ReadWritePaths=/var/lib/kiosk /opt/kiosk/app" in unit
+    # Where exits the log refused wait across a restart when the card takes nothing.
+    assert "RuntimeDirectory=kiosk" in unit and "RuntimeDirectoryPreserve=yes" in unit
     assert re.search(r"@[A-Z_]+@", unit) is None
     # An active-low relay board is released by driving its line high.
     assert "kiosk-relay-off 4 dh" in bash("render_unit 4 False").stdout

@@ -8,25 +8,28 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kiosk.clock import Clock
+from kiosk.kept import KeptLines
 from kiosk.model import Direction, Passage
 from kiosk.office import MIGRATIONS, OfficeData
 from kiosk.sqlitedb import RETRY_S
 from kiosk.store import EventLog
 from sync.agent import SyncAgent
 from sync.client import Client
+from sync.held import FILE as HELD_FILE
 from sync.protocol import passage_to_json
 from sync.rejected import RejectedEvents
 from tests.test_sync_downloads import LyingOffice, page
 from tests.test_sync_faults import T0, FakeTime, make_event
 
 ELSEWHERE = Passage("k2", "e-at-k2", "c1", T0, Direction.IN, "P-7", "H-7")
+EARLIER = Passage("k3", "e-at-k3", "c1", T0, Direction.OUT, "P-8", "H-8")
 
 
 def set_version(path: Path, version: int) -> None:
@@ -143,29 +146,37 @@ def test_an_unusable_office_cache_is_one_line_each_way_and_uploads_go_on(
         cache.close()
 
 
-def test_openings_nobody_used_are_forgotten_once_the_log_works_again(tmp_path: Path) -> None:
-    """The office takes back passages (the delta's 'unused') while the log cannot be used:
-    the one held in memory is dropped, the one already in the log is forgotten once it works."""
-    earlier = Passage("k3", "e-at-k3", "c1", T0, Direction.OUT, "P-8", "H-8")
+def taking_back(*unused: Passage) -> Callable[[int], dict[str, object]]:
+    """An office's pages: ELSEWHERE, then ``unused`` taken back (nobody went through)."""
 
     def pages(since: int) -> dict[str, object]:
         if since == 0:
             return page(0, 1, more=True, passages=[passage_to_json(ELSEWHERE)])
         if since == 1:
-            unused = [
-                {"device_id": p.device_id, "event_id": p.event_id} for p in (ELSEWHERE, earlier)
-            ]
-            return page(1, 2, more=False, unused=unused)
+            refs = [{"device_id": p.device_id, "event_id": p.event_id} for p in unused]
+            return page(1, 2, more=False, unused=refs)
         return page(since, since, more=False)
 
-    office = LyingOffice(pages)
+    return pages
+
+
+def unusable_log_with(path: Path, passage: Passage) -> int:
+    """A log holding ``passage`` that this release cannot use (a downgrade); its real version."""
+    with EventLog(path) as log:
+        log.merge_passages([passage])
+        version = log.schema_version
+    set_version(path, version + 1)
+    return version
+
+
+def test_openings_nobody_used_are_forgotten_once_the_log_works_again(tmp_path: Path) -> None:
+    """The office takes back passages (the delta's 'unused') while the log cannot be used:
+    the one held in memory is dropped, the one already in the log is forgotten once it works."""
+    office = LyingOffice(taking_back(ELSEWHERE, EARLIER))
     time = FakeTime(T0)
     clock = clock_of(tmp_path, time)
     path = tmp_path / "events.db"
-    with EventLog(path) as log:
-        log.merge_passages([earlier])
-        version = log.schema_version
-    set_version(path, version + 1)  # a downgrade: this release cannot use the log
+    version = unusable_log_with(path, EARLIER)
     log = EventLog(path, monotonic=time.monotonic)
     cache = OfficeData(tmp_path / "office.db")
     agent = agent_of(tmp_path, office, log, cache, clock)
@@ -175,8 +186,33 @@ def test_openings_nobody_used_are_forgotten_once_the_log_works_again(tmp_path: P
         time.mono += RETRY_S + 1
         assert agent.run_once().ok and not agent.log_fault.words
         assert log.merge_passages([ELSEWHERE]) == 1  # never went in: nobody used it
-        assert log.merge_passages([earlier]) == 1  # was in the log: forgotten
+        assert log.merge_passages([EARLIER]) == 1  # was in the log: forgotten
     finally:
         office.stop()
         log.close()
+        cache.close()
+
+
+def test_passages_held_while_the_log_is_unusable_outlive_a_restart(tmp_path: Path) -> None:
+    """The office does not send them again (the cursor moved past them): a restart before the
+    log worked lost them, and the offline rules went on without them."""
+    office = LyingOffice(taking_back(EARLIER))  # not ELSEWHERE: that one was used
+    time = FakeTime(T0)
+    clock = clock_of(tmp_path, time)
+    path = tmp_path / "events.db"
+    version = unusable_log_with(path, EARLIER)
+    kept = KeptLines([tmp_path / HELD_FILE])
+    cache = OfficeData(tmp_path / "office.db")
+    try:
+        with EventLog(path, monotonic=time.monotonic) as log:
+            assert agent_of(tmp_path, office, log, cache, clock, held=kept).run_once().ok
+        assert cache.cursor() == "2"  # the office will not send them again
+        set_version(path, version)  # fixed, and the kiosk restarted
+        with EventLog(path, monotonic=time.monotonic) as log:
+            assert agent_of(tmp_path, office, log, cache, clock, held=kept).run_once().ok
+            assert log.merge_passages([ELSEWHERE]) == 0  # in the log already
+            assert log.merge_passages([EARLIER]) == 1  # forgotten: nobody went through
+        assert not (tmp_path / HELD_FILE).exists()
+    finally:
+        office.stop()
         cache.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,16 +20,20 @@ from server.app import create_app
 from server.local import Office, ServerThread
 from sync.client import Client, Refused
 from sync.protocol import UploadRequest
+from sync.resolver import Resolver
 
 NOW = dt.datetime.now(dt.UTC)
+LOOPBACK = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
 
 
 def _name(common: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
 
-def make_ca_and_server(folder: Path, ca_name: str) -> tuple[Path, Path, Path]:
-    """A CA, and a certificate for 127.0.0.1 signed by it; returns (ca, cert, key) files."""
+def make_ca_and_server(
+    folder: Path, ca_name: str, name: x509.GeneralName = LOOPBACK
+) -> tuple[Path, Path, Path]:
+    """A CA, and a certificate for ``name`` signed by it; returns (ca, cert, key) files."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()
@@ -50,10 +55,7 @@ def make_ca_and_server(folder: Path, ca_name: str) -> tuple[Path, Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(NOW - dt.timedelta(days=1))
         .not_valid_after(NOW + dt.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
+        .add_extension(x509.SubjectAlternativeName([name]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     pem = serialization.Encoding.PEM
@@ -81,6 +83,28 @@ def test_kiosk_trusts_only_the_configured_ca(tmp_path: Path):
         with pytest.raises(Refused) as refused:
             Client(server.url, token, verify=str(other_ca)).server_time()
         assert refused.value.code == "tls" and "not trusted" in refused.value.message
+    finally:
+        server.stop()
+
+
+def test_an_office_looked_up_by_name_is_verified_by_that_name(tmp_path: Path) -> None:
+    """The client connects to the address its resolver found, but TLS checks the name."""
+    ca, cert, key = make_ca_and_server(tmp_path, "office-ca", x509.DNSName("office.example"))
+    office = Office.open(tmp_path / "db")
+    office.add_compound("c1")
+    server = ServerThread(create_app(office.sessions), certfile=cert, keyfile=key).start()
+    port = server.url.rsplit(":", 1)[1]
+    found = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", int(port)))]
+    try:
+        by_name = Client(
+            f"https://office.example:{port}",
+            "",
+            verify=str(ca),
+            resolver=Resolver(lambda *a: found),
+        )
+        assert by_name.server_time().year >= 2026
+        with pytest.raises(Refused, match="tls"):  # the certificate does not name the address
+            Client(server.url, "", verify=str(ca)).server_time()
     finally:
         server.stop()
 

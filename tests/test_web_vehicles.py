@@ -52,6 +52,42 @@ def test_a_wrong_plate_is_refused_beside_the_field_naming_the_slot(world: World)
     assert "京A12O45" not in plates(world, "visitor")
 
 
+def error_beside(page: str, field: str) -> str:
+    """The error shown in the form field ``field`` of ``page`` ("" when none)."""
+    box = page.split(f'id="f-{field}"', 1)[1].split('<div class="field', 1)[0]
+    return box.split('class="error" role="alert">', 1)[1].split("<", 1)[0] if "error" in box else ""
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "extra"),
+    [
+        (RESIDENT, "/office/me/vehicles/invite", {"entries": "1"}),
+        ("clerk1", "/office/c/c1/vehicles/service", {"note": ""}),
+    ],
+)
+def test_a_wrong_plate_and_a_wrong_day_are_both_shown_beside_their_fields(
+    world: World, who: str, path: str, extra: dict[str, str]
+) -> None:
+    form = {"csrf": CSRF, "plate": "京A12O45", "first": "10.2.2026", "last": TODAY, **extra}
+    page = world.client(who).post(path, data=form)
+    assert page.status_code == 422
+    assert error_beside(page.text, "plate") == "第5位不能是字母O（数字请写0）"
+    assert error_beside(page.text, "first") == "请填日期，如2026-12-05"
+    assert error_beside(page.text, "last") == ""
+
+
+def test_a_clerks_wrong_car_plate_is_shown_beside_the_car_plate(world: World) -> None:
+    car = {"csrf": CSRF, "car_plate": "京N5432I", "flat": "1-1-102"}
+    page = world.client("clerk1").post("/office/c/c1/vehicles/car", data=car)
+    assert page.status_code == 422
+    assert error_beside(page.text, "car_plate") == "第7位不能是字母I（数字请写1）"
+    assert error_beside(page.text, "plate") == ""  # the service form's field stays clean
+    taken = {**car, "car_plate": "京N65432"}
+    assert world.client("clerk1").post("/office/c/c1/vehicles/car", data=taken).status_code == 303
+    again = world.client("clerk1").post("/office/c/c1/vehicles/car", data=taken)
+    assert "京N65432已经登记" in error_beside(again.text, "car_plate")
+
+
 def test_a_resident_cannot_remove_another_households_car(world: World) -> None:
     with world.office.session() as s:
         from server.vehicles import add_resident_car

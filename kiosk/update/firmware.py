@@ -12,10 +12,11 @@ import io
 import logging
 import tempfile
 import zipfile
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kiosk.status import KioskStatus
 from kiosk.update.install import MCU_FOLDER
 from kiosk.update.updater import tell
 
@@ -48,7 +49,7 @@ def bundle_of(path: Path, magic: bytes, build: Callable[[Path], bytes]) -> bytes
 def send_after_trial(
     release: Path,
     controller: Any,
-    status: MutableMapping[str, str],
+    status: KioskStatus,
     version: str,
     send: Send,
     bundle: Callable[[Path], bytes],

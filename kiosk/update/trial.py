@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from kiosk.status import KioskStatus
 from kiosk.update.ab import AB
 from kiosk.update.updater import tell
 
@@ -36,7 +37,7 @@ class Trial:
 
     ab: AB
     running: str
-    status: MutableMapping[str, str]
+    status: KioskStatus
     restart: Callable[[], None]
     after_commit: Sequence[AfterCommit] = ()
     clock: Callable[[], float] = time.time

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
 
 from kiosk.exc import KioskError, SyncError
+from kiosk.status import KioskStatus, StatusKey
 from kiosk.update.ab import AB
 from kiosk.update.download import Cache, DownloadError, RateLimit, Source
 from kiosk.update.install import Installer, InstallError
@@ -34,9 +35,11 @@ def short_error(words: str) -> str:
     return text[:ERROR_CHARS]
 
 
-def tell(status: MutableMapping[str, str], update: str, target: str = "", error: str = "") -> None:
+def tell(status: KioskStatus, update: str, target: str = "", error: str = "") -> None:
     """Set the update keys of the kiosk's status (the office reads them from every request)."""
-    status.update(update=update, target=target, error=short_error(error))
+    status[StatusKey.UPDATE] = update
+    status[StatusKey.TARGET] = target
+    status[StatusKey.ERROR] = short_error(error)
 
 
 def in_busy_hours(ranges: str, now: time) -> bool:
@@ -60,7 +63,7 @@ class Updater:
     installer: Installer
     ab: AB
     running: str
-    status: MutableMapping[str, str]
+    status: KioskStatus
     quiet: Callable[[], bool]
     restart: Callable[[], None]
     limit: RateLimit
@@ -73,12 +76,12 @@ class Updater:
         except (ManifestError, DownloadError, InstallError) as error:
             log.error("update refused: %s", error)
             short = getattr(error, "short", "") or f"manifest: {error}"
-            tell(self.status, "failed", self.status.get("target", ""), short)
+            tell(self.status, "failed", self.status.get(StatusKey.TARGET, ""), short)
         except SyncError as error:  # the office is away: try again next round
             log.info("update check: %s", error)
         except KioskError as error:
             log.error("update failed: %s", error)
-            tell(self.status, "failed", self.status.get("target", ""), str(error))
+            tell(self.status, "failed", self.status.get(StatusKey.TARGET, ""), str(error))
 
     def _step(self) -> None:
         state = self.ab.state()

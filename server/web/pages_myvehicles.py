@@ -19,7 +19,7 @@ from server.web.board import QUARANTINE, shown_colour
 from server.web.errors import PageNotFound
 from server.web.lookup import get_or_404
 from server.web.render import PREFIX, language_of, page
-from server.web.vehicleforms import households_vehicles, refusal, window_of
+from server.web.vehicleforms import households_vehicles, plate_and_window, refusal
 
 router = APIRouter()
 Resident = Annotated[Viewer, Depends(require(RESIDENTS))]
@@ -87,18 +87,16 @@ def invite_car(
     web = web_of(request)
     t = i18n.translator(language_of(request))
     now = web.now()
-    window = window_of(first, last)
+    read = plate_and_window(plate, first, last, t)
     count = int(entries) if entries.strip().isdigit() and len(entries.strip()) < 4 else 0
-    if isinstance(window, dict):
-        return _page(request, viewer, form, {k: t(v) for k, v in window.items()}, 422)
+    if isinstance(read, dict):
+        return _page(request, viewer, form, read, 422)
     try:
         with web.transaction() as s:
             flat, _ = _home(s, viewer)
             if shown_colour(flat, now) in QUARANTINE:
                 return _page(request, viewer, form, {}, 403)
-            row = vehicles.invite_car(
-                s, flat.id, plate, window, entries=count, now=now, by=viewer.user_id
-            )
+            row = vehicles.invite_car(s, flat.id, *read, entries=count, now=now, by=viewer.user_id)
             audit(s, viewer, "invite_car", f"vehicle {row.id}", now,
                   compound_id=flat.compound_id, plate=row.plate)  # fmt: skip
     except Refused as error:

@@ -20,7 +20,7 @@ from server.web.audit import audit
 from server.web.errors import PageNotFound
 from server.web.lookup import get_or_404
 from server.web.render import PREFIX, language_of, page
-from server.web.vehicleforms import plate_searched, refusal, shown, window_of
+from server.web.vehicleforms import plate_and_window, plate_of, plate_searched, refusal, shown
 
 router = APIRouter()
 Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
@@ -71,6 +71,9 @@ def add_car(
     form = {"car_plate": car_plate, "flat": flat}
     web = web_of(request)
     t = i18n.translator(language_of(request))
+    plate = plate_of(car_plate, t, "car_plate")
+    if isinstance(plate, dict):
+        return _listing(request, viewer, compound_id, "", form, plate, 422)
     try:
         with web.transaction() as s:
             home = _household(s, compound_id, flat)
@@ -78,11 +81,11 @@ def add_car(
                 return _listing(
                     request, viewer, compound_id, "", form, {"flat": t("vehicle.err.flat")}, 422
                 )
-            row = vehicles.add_resident_car(s, home.id, car_plate, now=web.now(), by=viewer.user_id)
+            row = vehicles.add_resident_car(s, home.id, plate, now=web.now(), by=viewer.user_id)
             audit(s, viewer, "add_car", f"vehicle {row.id}", web.now(), compound_id=compound_id)
             added = row.plate
     except Refused as error:
-        words = {"car_" + k if k == "plate" else k: v for k, v in refusal(error, t).items()}
+        words = refusal(error, t, "car_plate")
         return _listing(request, viewer, compound_id, "", form, words, 422)
     return _back(compound_id, added)
 
@@ -121,15 +124,14 @@ def add_service(
     form = {"plate": plate, "first": first, "last": last, "note": note}
     web = web_of(request)
     t = i18n.translator(language_of(request))
-    window = window_of(first, last)
-    if isinstance(window, dict):
-        words = {k: t(v) for k, v in window.items()}
-        return _listing(request, viewer, compound_id, "", form, words, 422)
+    read = plate_and_window(plate, first, last, t)
+    if isinstance(read, dict):
+        return _listing(request, viewer, compound_id, "", form, read, 422)
     try:
         with web.transaction() as s:
             get_or_404(s, Compound, compound_id)
             row = vehicles.add_service_vehicle(
-                s, compound_id, plate, window, note=note, now=web.now(), by=viewer.user_id
+                s, compound_id, *read, note=note, now=web.now(), by=viewer.user_id
             )
             audit(s, viewer, "add_service_vehicle", f"vehicle {row.id}", web.now(),
                   compound_id=compound_id, plate=row.plate)  # fmt: skip

@@ -1,5 +1,5 @@
-"""What the vehicle pages share: a registry row in words, a window from a form, and a refusal
-shown beside the field it is about."""
+"""What the vehicle pages share: a registry row in words, the plate and days a form was filled
+with, and a refusal shown beside the field it is about."""
 
 from __future__ import annotations
 
@@ -41,10 +41,34 @@ class Shown:
     current: bool
 
 
-def refusal(error: Refused, t: Callable[..., str]) -> dict[str, str]:
-    """{field: words} for a refused registration, in the page's language."""
+def refusal(error: Refused, t: Callable[..., str], plate: str = "plate") -> dict[str, str]:
+    """{field: words} for a refused registration, in the page's language; ``plate`` names the
+    form's plate field (a refusal about no other field is about the plate)."""
     values = {k: t(f"vehicle.kind.{v}") if k == "kind" else v for k, v in error.values.items()}
-    return {FIELD_OF.get(error.key, "plate"): t(error.key, **values)}
+    return {FIELD_OF.get(error.key, plate): t(error.key, **values)}
+
+
+def plate_of(text: str, t: Callable[..., str], field: str = "plate") -> str | dict[str, str]:
+    """The form's plate in normal form, or {field: words} naming the character that is wrong."""
+    try:
+        return normal_plate(text)
+    except PlateRefused as error:
+        return refusal(error, t, field)
+
+
+def plate_and_window(
+    plate: str, first: str, last: str, t: Callable[..., str]
+) -> tuple[str, Window] | dict[str, str]:
+    """A visitor's or service vehicle's plate and days, or {field: words} for every one of
+    them that is wrong (the page shows each beside its field)."""
+    normal = plate_of(plate, t)
+    window = window_of(first, last)
+    errors = {k: t(v) for k, v in window.items()} if isinstance(window, dict) else {}
+    if isinstance(normal, dict):
+        errors.update(normal)
+    if isinstance(normal, dict) or isinstance(window, dict):
+        return errors
+    return normal, window
 
 
 def plate_searched(text: str) -> str:
