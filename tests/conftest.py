@@ -1,6 +1,8 @@
 """Test-wide settings: headless SDL, no audio, and no stray network or real hardware."""
 
 import os
+import signal
+from types import FrameType
 
 import pytest
 
@@ -23,3 +25,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     item.stash.setdefault(OUTCOMES, {})[report.when] = report.outcome
     return report
 
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """setup.sh (leaving early) and CI stop a run with SIGTERM: taken as Ctrl-C, pytest still
+    tears its fixtures down (chroot mounts unmounted, QEMU stopped) before it exits."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
