@@ -26,6 +26,9 @@ from tests.rootfs_build import CACHE, Chroot, hash_checkout, run
 # Bump when Chroot's preparation or the snapshot below change in a way the key does not show.
 FORMAT = 1
 MARKER = ".provisioned"
+# Trees kept for each base: every change to setup.sh makes a new one (about 1.5 GB); a few stay
+# for branches that still run the older script.
+KEEP = 3
 # Carried only by the kiosk's package metadata, which the update run reinstalls; it changes often.
 NOT_SHAPING = ("README.md",)
 
@@ -74,6 +77,16 @@ class ProvisionedCache:
         shutil.rmtree(self.target, ignore_errors=True)
         self.staging.rename(self.target)
         self.staging = None
+        self._drop_the_oldest()
+
+    def _drop_the_oldest(self) -> None:
+        family = self.target.name.rsplit("-", 1)[0]  # provisioned-<base>
+        stored = sorted(
+            (tree for tree in self.target.parent.glob(f"{family}-*") if (tree / MARKER).exists()),
+            key=lambda tree: (tree / MARKER).stat().st_mtime,
+        )
+        for tree in stored[:-KEEP]:
+            shutil.rmtree(tree, ignore_errors=True)
 
     def discard(self) -> None:
         """Drop the snapshot of a proof that failed or did not finish."""

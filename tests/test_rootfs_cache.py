@@ -4,13 +4,14 @@ and that only a kept snapshot ever gets the cache's name. No root, no emulation.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.rootfs_build import hash_checkout
-from tests.rootfs_provisioned import MARKER, NOT_SHAPING, ProvisionedCache, provisioned_path
+from tests.rootfs_provisioned import KEEP, MARKER, NOT_SHAPING, ProvisionedCache, provisioned_path
 
 FILES = {
     "setup.sh": "#!/bin/bash\n",
@@ -93,3 +94,19 @@ def test_a_discarded_snapshot_leaves_nothing(tmp_path: Path) -> None:
     (cache.staging / "etc").mkdir(parents=True)
     cache.discard()
     assert not cache.hit and list(tmp_path.iterdir()) == []
+
+
+def test_only_the_newest_trees_of_a_base_are_kept(tmp_path: Path) -> None:
+    other_base = tmp_path / "provisioned-bookworm-arm64-bbbb-0000"
+    other_base.mkdir()
+    (other_base / MARKER).write_text("{}")
+    os.utime(other_base / MARKER, (1, 1))  # the oldest of all, but another base's
+    names = [f"provisioned-trixie-arm64-aaaa-{n:04}" for n in range(KEEP + 2)]
+    for age, name in enumerate(names):
+        staging = tmp_path / f"build-{name}"
+        staging.mkdir()
+        cache = ProvisionedCache(tmp_path / name, staging=staging)
+        cache.keep({})
+        os.utime(cache.target / MARKER, (1000 + age, 1000 + age))
+    kept = sorted(tree.name for tree in tmp_path.iterdir())
+    assert kept == sorted([other_base.name, *names[-KEEP:]])
