@@ -99,7 +99,9 @@ def chroot(
             cache.discard()
         rounded = {k: round(v) for k, v in box.timings.items()}
         state = "hit" if hit else "miss"
-        print(f"\nrootfs timings ({suite}, provisioned cache {state}): {json.dumps(rounded)}")
+        # Past pytest's capture: CI's log shows it whether or not a test failed.
+        with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+            print(f"\nrootfs timings ({suite}, provisioned cache {state}): {json.dumps(rounded)}")
 
 
 def _every_test_passed(request: pytest.FixtureRequest, suite: str) -> bool:
