@@ -91,12 +91,14 @@ def chroot(
         box.mount()
         yield box
     finally:
-        box.unmount()
-        box.remove()
-        if _every_test_passed(request, suite):
-            cache.keep(timings)
-        else:
-            cache.discard()
+        try:
+            box.unmount()
+            box.remove()
+        finally:
+            if _every_test_passed(request, suite):
+                cache.keep(timings)
+            else:
+                cache.discard()
         rounded = {k: round(v) for k, v in box.timings.items()}
         state = "hit" if hit else "miss"
         # Past pytest's capture: CI's log shows it whether or not a test failed.
@@ -118,6 +120,7 @@ def _every_test_passed(request: pytest.FixtureRequest, suite: str) -> bool:
         for item in request.session.items
         if isinstance(item, pytest.Function)
         and item.module is request.module
+        and getattr(item, "callspec", None) is not None  # the tests without a root have none
         and item.callspec.params.get("chroot") == suite
         and item.stash.get(OUTCOMES, {}).get("call") in ("passed", "skipped")
     }
