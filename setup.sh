@@ -1144,6 +1144,9 @@ sim_mode() {
     run .venv/bin/pip install --quiet --upgrade pip
     drop_classic_pygame .venv
     run .venv/bin/pip install --quiet -e ".[dev]"
+    if [[ "$RUN_TESTS" == true ]]; then
+        start_proofs
+    fi
     install_mcu_sim
     if [[ "$RUN_TESTS" == false ]]; then
         say ""
@@ -1162,24 +1165,40 @@ sim_mode() {
 }
 
 # The arm64 proofs (marker "rootfs": root file systems for trixie and bookworm, the emulated
-# machine) spend their time in emulation on one core: they run beside the rest of the suite,
-# not after it, and their report follows the suite's. Either failing fails the step.
+# machine) spend their time in emulation on one core and are the longest part of --test: they
+# start as soon as the checkout is installed, beside the lint and the rest of the suite, and their
+# report follows the suite's. Either failing fails the step; leaving early stops them (SIGTERM:
+# pytest then unmounts its root file systems, tests/conftest.py).
+PROOFS_LOG=.venv/arm64-proofs.log
+PROOFS_PID=""
+
+start_proofs() {
+    say "  + .venv/bin/pytest -q -m rootfs  (in the background until the tests step; its report: ${PROOFS_LOG})"
+    .venv/bin/pytest -q -m rootfs -p no:cacheprovider --durations=15 \
+        --basetemp=.venv/arm64-proofs-tmp >"$PROOFS_LOG" 2>&1 &
+    PROOFS_PID=$!
+    trap stop_proofs EXIT
+}
+
+stop_proofs() {
+    [[ -n "$PROOFS_PID" ]] || return 0
+    kill "$PROOFS_PID" 2>/dev/null || true
+    wait "$PROOFS_PID" 2>/dev/null || true
+    PROOFS_PID=""
+}
+
 run_tests() {
-    local proofs=.venv/arm64-proofs.log proofs_pid status=0
-    say "  + .venv/bin/pytest -q -m rootfs  (beside the suite; its report: ${proofs})"
-    .venv/bin/pytest -q -m rootfs -p no:cacheprovider --basetemp=.venv/arm64-proofs-tmp \
-        >"$proofs" 2>&1 &
-    proofs_pid=$!
+    local status=0
     say "  + .venv/bin/pytest -q -m 'not rootfs'"
     .venv/bin/pytest -q -m "not rootfs" || status=$?
     if ((status != 0)); then
-        kill "$proofs_pid" 2>/dev/null || true
-        wait "$proofs_pid" 2>/dev/null || true
+        stop_proofs
         die "the test suite failed (exit ${status}); the arm64 proofs were stopped"
     fi
     say "  the arm64 proofs (root file systems, the emulated machine):"
-    wait "$proofs_pid" || status=$?
-    cat "$proofs"
+    wait "$PROOFS_PID" || status=$?
+    PROOFS_PID=""
+    cat "$PROOFS_LOG"
     ((status == 0)) || die "the arm64 proofs failed (exit ${status}): see above"
 }
 

@@ -44,6 +44,10 @@ EATMYDATA_HOOKS = Path("/usr/share/mmdebstrap/hooks/eatmydata")
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
 QEMU = "qemu-aarch64-static"
 CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The kiosk's own packages: they change with nearly every commit and reinstalling them costs
+# seconds, so a cache of a provisioned system is not keyed by them (nor by tests/, docs/, bench/).
+PACKAGES = ("kiosk", "drivers", "ui", "sync", "server", "hw_tests")
+NOT_THE_SYSTEM = ("tests/", "docs/", "bench/", *(f"{package}/" for package in PACKAGES))
 
 
 # --- prerequisites -------------------------------------------------------------------------
@@ -117,6 +121,18 @@ def _a_release(suites: list[str]) -> bool:
 
 
 # --- building and caching the root file system ---------------------------------------------------
+def hash_checkout(digest: hashlib._Hash, outside: tuple[str, ...] = (), root: Path = ROOT) -> None:
+    """Feed ``digest`` with the name and content of each of this checkout's files (tracked and
+    new, not ignored) that shapes a provisioned system: setup.sh, deploy/, pyproject.toml … but
+    not ``NOT_THE_SYSTEM`` nor the paths that start with one of ``outside``."""
+    files = run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=root).stdout
+    skipped = (*NOT_THE_SYSTEM, *outside)
+    for name in sorted(n for n in files.split("\0") if n and not n.startswith(".venv")):
+        path = root / name
+        if path.is_file() and not name.startswith(skipped):
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+
+
 def run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run a host command; fail with the end of its output when it fails."""
     result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
@@ -203,7 +219,7 @@ class Chroot:
         self.suite = suite
         self.timings: dict[str, float] = {}
         self.root = where / "rootfs"
-        run(["cp", "-a", f"{base}/.", str(self.root)])
+        run(["cp", "-a", "--reflink=auto", f"{base}/.", str(self.root)])
         self.mounts: list[Path] = []
 
     def copy_checkout(self) -> None:

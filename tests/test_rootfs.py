@@ -16,12 +16,21 @@ Needs root, mmdebstrap, arch-test, qemu-user-static and binfmt_misc support for 
 otherwise it is skipped with a message saying which is missing. The cache is /var/cache/kiosk-rootfs
 (or $KIOSK_ROOTFS_CACHE). KIOSK_ROOTFS_SUITES (default "bookworm trixie") names the suites to
 prove. The Debian mirror is read from this host's apt sources: the one that serves this host's
-release serves the other suite too. Each suite prints its timings (build_s only when it built).
+release serves the other suite too.
+
+setup.sh's first run from scratch is most of the time under emulation, so the tree it leaves is
+cached too (tests/rootfs_provisioned.py: keyed by the base, setup.sh, deploy/, pyproject.toml …
+and the fleet file and arguments below, not by the kiosk's own packages). On a hit the proof
+copies that tree, runs setup.sh (an update: this checkout's kiosk) and then again, which must
+change nothing; on a miss it runs setup.sh twice from scratch as before and stores the tree the
+first run left once every test of the suite passed. Each suite prints whether it hit and its
+timings (build_s only when the base was built).
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -32,6 +41,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import OUTCOMES
 from tests.rootfs_build import (
     SUITES,
     Chroot,
@@ -39,6 +49,7 @@ from tests.rootfs_build import (
     cached_rootfs,
     missing_prerequisite,
 )
+from tests.rootfs_provisioned import ProvisionedCache, provisioned_path
 
 pytestmark = [pytest.mark.rootfs, pytest.mark.slow, pytest.mark.timeout(3600)]
 
@@ -52,7 +63,9 @@ compound = "C01"
 [gpio]
 relay_active_high = false
 """
+SETUP_ARGS = ("--unattended", "--config", "/root/fleet.toml", "--pin-file", "/root/guard-pin")
 TIMINGS: dict[str, dict[str, float]] = {suite: {} for suite in SUITES}
+CACHES: dict[str, ProvisionedCache] = {}
 
 
 @pytest.fixture(scope="module", params=CHOSEN)
@@ -67,30 +80,56 @@ def chroot(
         pytest.fail(f"KIOSK_ROOTFS_SUITES names {suite!r}; the suites are {', '.join(SUITES)}")
     timings = TIMINGS[suite]
     base = cached_rootfs(apt_mirror(), suite, timings)
-    box = Chroot(base, tmp_path_factory.mktemp(f"rootfs-{suite}", numbered=True), suite)
+    cache = CACHES[suite] = ProvisionedCache(provisioned_path(base, (FLEET_TOML, SETUP_ARGS)))
+    hit = cache.hit
+    started = time.monotonic()
+    box = Chroot(cache.target if hit else base, tmp_path_factory.mktemp(f"rootfs-{suite}"), suite)
+    timings["copy_s"] = time.monotonic() - started
     box.timings = timings
     try:
         box.copy_checkout()
         box.mount()
         yield box
     finally:
-        box.unmount()
-        box.remove()
+        try:
+            box.unmount()
+            box.remove()
+        finally:
+            if _every_test_passed(request, suite):
+                cache.keep(timings)
+            else:
+                cache.discard()
         rounded = {k: round(v) for k, v in box.timings.items()}
-        print(f"\nrootfs timings ({suite}): {json.dumps(rounded)}")
+        state = "hit" if hit else "miss"
+        # Past pytest's capture: CI's log shows it whether or not a test failed.
+        with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+            print(f"\nrootfs timings ({suite}, provisioned cache {state}): {json.dumps(rounded)}")
+
+
+def _every_test_passed(request: pytest.FixtureRequest, suite: str) -> bool:
+    """Whether each of this module's tests that takes ``chroot`` ran for ``suite`` and passed
+    (or skipped, as the demo does on bookworm): an interrupted, deselected or failed one keeps
+    its suite's provisioned tree out of the cache."""
+    wanted = {
+        name
+        for name, value in vars(request.module).items()
+        if name.startswith("test_") and "chroot" in inspect.signature(value).parameters
+    }
+    ran = {
+        item.originalname
+        for item in request.session.items
+        if isinstance(item, pytest.Function)
+        and item.module is request.module
+        and getattr(item, "callspec", None) is not None  # the tests without a root have none
+        and item.callspec.params.get("chroot") == suite
+        and item.stash.get(OUTCOMES, {}).get("call") in ("passed", "skipped")
+    }
+    return bool(wanted) and wanted == ran
 
 
 def _setup(box: Chroot, label: str) -> subprocess.CompletedProcess[str]:
     started = time.monotonic()
-    result = box.run(
-        "bash",
-        "/opt/src/setup.sh",
-        "--unattended",
-        "--config",
-        "/root/fleet.toml",
-        "--pin-file",
-        "/root/guard-pin",
-    )
+    result = box.run("bash", "/opt/src/setup.sh", *SETUP_ARGS)
     box.timings[label] = time.monotonic() - started
     assert result.returncode == 0, (
         f"setup.sh ({label}) failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
@@ -99,9 +138,14 @@ def _setup(box: Chroot, label: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Chroot) -> None:
+    cache = CACHES[chroot.suite]
     (chroot.root / "root/fleet.toml").write_text(FLEET_TOML)
-    first = _setup(chroot, "setup_first_run_s")
-    assert "changed:" in first.stdout
+    if cache.hit:  # the cached first run's tree: this run installs this checkout's kiosk
+        first = _setup(chroot, "setup_update_run_s")
+    else:
+        first = _setup(chroot, "setup_first_run_s")
+        assert "changed:" in first.stdout
+        chroot.timings["cache_snapshot_s"] = cache.snapshot(chroot)
     assert "all checks passed" in first.stdout  # setup.sh's own self-test, simulated
     second = _setup(chroot, "setup_second_run_s")
     assert "changed:" not in second.stdout, second.stdout

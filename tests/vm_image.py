@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.rootfs_build import Chroot
+from tests.rootfs_build import PACKAGES, Chroot, hash_checkout
 
 __all__ = ["DATA_LABEL", "KIOSK_CONFIG", "VmImage", "cached_image", "image_key"]
 
@@ -42,8 +42,6 @@ CACHE = Path(os.environ.get("KIOSK_ROOTFS_CACHE", "/var/cache/kiosk-rootfs"))  #
 
 # Bump when the steps below change in a way the other inputs do not show.
 FORMAT = 2
-# The kiosk's own packages: put fresh into each boot disk, not part of the cached system.
-PACKAGES = ("kiosk", "drivers", "ui", "sync", "server", "hw_tests")
 # What Raspberry Pi OS Lite has and a minbase debootstrap does not.
 KERNEL_PACKAGES = ("linux-image-arm64", "initramfs-tools", "kmod", "udev", "e2fsprogs")
 ROOT_SIZE = "3G"  # sparse: the tree is about 1.5 GB
@@ -134,12 +132,7 @@ def image_key(base: Path) -> str:
         INITRD_MODULES,
     )
     digest = hashlib.sha256(f"{base.name}|{recipe!r}".encode())
-    files = _run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT).stdout
-    outside = ("tests/", "docs/", "bench/", *(f"{package}/" for package in PACKAGES))
-    for name in sorted(n for n in files.split("\0") if n and not n.startswith(".venv")):
-        path = ROOT / name
-        if path.is_file() and not name.startswith(outside):
-            digest.update(name.encode() + b"\0" + path.read_bytes())
+    hash_checkout(digest)  # the kiosk's own packages go into each boot disk (install_checkout)
     return digest.hexdigest()[:16]
 
 
