@@ -35,3 +35,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The emulated machine's tests after the root file system proof: its image starts from the
+    tree that proof caches (tests/vm_image.py), so on a cache miss setup.sh's first run under
+    emulation (tens of minutes) is made once, not twice."""
+    items.sort(key=lambda item: item.path.name.startswith("test_emulated"))

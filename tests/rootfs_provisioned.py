@@ -31,6 +31,18 @@ MARKER = ".provisioned"
 KEEP = 3
 # Carried only by the kiosk's package metadata, which the update run reinstalls; it changes often.
 NOT_SHAPING = ("README.md",)
+# How the proof (and the emulated machine's image, tests/vm_image.py) runs setup.sh's first run:
+# a fleet file as a district would hand out, and the guard PIN setup.sh makes written out.
+FLEET_TOML = """\
+[device]
+id = "gate-north-1"
+compound = "C01"
+
+[gpio]
+relay_active_high = false
+"""
+SETUP_ARGS = ("--unattended", "--config", "/root/fleet.toml", "--pin-file", "/root/guard-pin")
+RECIPE = (FLEET_TOML, SETUP_ARGS)
 
 
 def provisioned_path(base: Path, recipe: tuple[object, ...]) -> Path:

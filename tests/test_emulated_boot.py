@@ -14,9 +14,10 @@ with the kiosk's own off-screen rendering of its idle screen. Both boots' times 
 
 Needs what tests/test_rootfs.py needs to build the image (root, mmdebstrap, qemu-user-static,
 binfmt_misc) and qemu-system-aarch64 with e2fsprogs to boot it; skipped, saying which is
-missing, otherwise. The image is cached (tests/vm_image.py); without the cache the first run
-builds it (setup.sh under emulation: about 20 minutes). KIOSK_EMULATED_SUITE picks the suite
-(default: bookworm).
+missing, otherwise. The image is cached (tests/vm_image.py), made from the tree the root file
+system proof caches (tests/test_rootfs.py runs first); without either, the first run makes it
+(setup.sh under emulation: about 25 minutes). KIOSK_EMULATED_SUITE picks the suite (default:
+trixie, what a Pi flashed today runs).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from tests.vm_qemu import PANEL, EmulatedMachine, missing_qemu
 
 pytestmark = [pytest.mark.rootfs, pytest.mark.slow, pytest.mark.timeout(3600)]
 
-SUITE = os.environ.get("KIOSK_EMULATED_SUITE", "bookworm")
+SUITE = os.environ.get("KIOSK_EMULATED_SUITE", "trixie")
 DEVICE, COMPOUND = "gate-emu-1", "C01"
 NOT_A_PASS = "KP1:EMULATED-BOOT-TRAFFIC"  # refused at once (bad encoding): no forehead needed
 FRAME = (320, 240)

@@ -49,21 +49,18 @@ from tests.rootfs_build import (
     cached_rootfs,
     missing_prerequisite,
 )
-from tests.rootfs_provisioned import ProvisionedCache, provisioned_path
+from tests.rootfs_provisioned import (
+    FLEET_TOML,
+    RECIPE,
+    SETUP_ARGS,
+    ProvisionedCache,
+    provisioned_path,
+)
 
 pytestmark = [pytest.mark.rootfs, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 # KIOSK_ROOTFS_SUITES="trixie" chooses the suites to prove; default both.
 CHOSEN = os.environ.get("KIOSK_ROOTFS_SUITES", "bookworm trixie").split()
-FLEET_TOML = """\
-[device]
-id = "gate-north-1"
-compound = "C01"
-
-[gpio]
-relay_active_high = false
-"""
-SETUP_ARGS = ("--unattended", "--config", "/root/fleet.toml", "--pin-file", "/root/guard-pin")
 TIMINGS: dict[str, dict[str, float]] = {suite: {} for suite in SUITES}
 CACHES: dict[str, ProvisionedCache] = {}
 
@@ -80,7 +77,7 @@ def chroot(
         pytest.fail(f"KIOSK_ROOTFS_SUITES names {suite!r}; the suites are {', '.join(SUITES)}")
     timings = TIMINGS[suite]
     base = cached_rootfs(apt_mirror(), suite, timings)
-    cache = CACHES[suite] = ProvisionedCache(provisioned_path(base, (FLEET_TOML, SETUP_ARGS)))
+    cache = CACHES[suite] = ProvisionedCache(provisioned_path(base, RECIPE))
     hit = cache.hit
     started = time.monotonic()
     box = Chroot(cache.target if hit else base, tmp_path_factory.mktemp(f"rootfs-{suite}"), suite)
@@ -180,8 +177,10 @@ def test_setup_provisions_the_rootfs_and_a_second_run_changes_nothing(chroot: Ch
     assert "[gpiolib] PASS: lgpio" in first.stdout, first.stdout[-4000:]
     assert "[screen] PASS" in first.stdout and "has kmsdrm" in first.stdout
     # Plain Debian has none of Raspberry Pi's packages: Debian's stand in for them.
-    assert "raspi-utils is not in this system's apt sources (Raspberry Pi's repository): gpiod" \
+    assert (
+        "raspi-utils is not in this system's apt sources (Raspberry Pi's repository): gpiod"
         in first.stdout
+    )
     assert "install ok installed" in chroot.run("dpkg-query", "-W", "-f=${Status}", "gpiod").stdout
 
 
@@ -220,14 +219,19 @@ def test_selftest_runs_under_emulation_as_the_kiosk_user(chroot: Chroot) -> None
         pytest.skip("setup.sh did not finish in the previous test")
     started = time.monotonic()
     # From the data folder, as the unit runs it (lgpio's pipe goes there; see the lgpio test).
-    result = chroot.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- "
-                        "/opt/kiosk/venv/bin/kiosk selftest --sim", env={"HOME": "/var/lib/kiosk"})
+    result = chroot.run(
+        "bash",
+        "-c",
+        "cd /var/lib/kiosk && runuser -u kiosk -- /opt/kiosk/venv/bin/kiosk selftest --sim",
+        env={"HOME": "/var/lib/kiosk"},
+    )
     chroot.timings["selftest_s"] = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout
     # The venv runs on the suite's own Python: 3.13 on trixie, where lgpio has no wheel.
-    version = chroot.run("/opt/kiosk/venv/bin/python", "-c",
-                         "import sys; print(*sys.version_info[:2])").stdout.split()
+    version = chroot.run(
+        "/opt/kiosk/venv/bin/python", "-c", "import sys; print(*sys.version_info[:2])"
+    ).stdout.split()
     assert tuple(map(int, version)) == SUITES[chroot.suite], version
 
 
@@ -238,8 +242,12 @@ def test_the_demo_plays_its_day_on_trixie(chroot: Chroot) -> None:
     if box.suite != "trixie":
         pytest.skip("the demo runs on trixie only, to keep the emulated run short")
     started = time.monotonic()
-    result = box.run("bash", "-c", "cd /var/lib/kiosk && runuser -u kiosk -- "
-                     "/opt/kiosk/venv/bin/kiosk demo --no-office", env={"HOME": "/var/lib/kiosk"})
+    result = box.run(
+        "bash",
+        "-c",
+        "cd /var/lib/kiosk && runuser -u kiosk -- /opt/kiosk/venv/bin/kiosk demo --no-office",
+        env={"HOME": "/var/lib/kiosk"},
+    )
     box.timings["demo_s"] = time.monotonic() - started
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "A resident comes home" in result.stdout and "not yet at the office" in result.stdout

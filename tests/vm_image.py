@@ -1,19 +1,21 @@
 """A bootable arm64 disk image of a kiosk, for the emulated whole-machine boot.
 
-From the root file system tests/rootfs_build.py builds (mmdebstrap, cached), this module
-runs setup.sh in a copy as a fleet would (device mode, the kiosk service installed and
-enabled), adds what a Raspberry Pi OS image has and a debootstrap lacks: Debian's arm64 kernel
-with its modules (virtio-gpu, the i6300esb watchdog, virtio disks and network), an initrd,
-networking (systemd-networkd, DHCP from QEMU's user network), an fstab with the kiosk's data
-partition (docs/hardware.md, "Data partition"), and a kernel console on the first serial port.
-The kiosk configuration uses simulated camera, thermometer and relay, and the real screen
-(SDL's kmsdrm on the emulated GPU, through Mesa, which setup.sh installed).
+It starts from the tree setup.sh's first run leaves in the root file system tests/rootfs_build.py
+builds, run as tests/test_rootfs.py proves it (device mode as a fleet installs it: the kiosk
+service installed and enabled; tests/rootfs_provisioned.py), taken from that proof's cache or
+made here by the same run. To it come what a Raspberry Pi OS image has and a root file system
+lacks: Debian's arm64 kernel with its modules (virtio-gpu, the i6300esb watchdog, virtio disks
+and network), an initrd, networking (systemd-networkd, DHCP from QEMU's user network), an fstab
+with the kiosk's data partition (docs/hardware.md, "Data partition"), and a kernel console on
+the first serial port. The test writes the kiosk's configuration (simulated camera,
+thermometer and relay, and the real screen: SDL's kmsdrm on the emulated GPU, through the Mesa
+setup.sh installed).
 
-The provisioned tree is cached under /var/cache/kiosk-rootfs (or $KIOSK_ROOTFS_CACHE) with the
-kernel and initrd beside it, keyed by what goes into the system: the base root file system,
-this checkout's files that setup.sh and the install read (setup.sh, deploy/, pyproject.toml …:
-all but the kiosk's own Python packages and tests/, docs/, bench/) and the recipe below (bump
-FORMAT when a step changes). The kiosk's own packages change with nearly every commit, and
+The image is cached under /var/cache/kiosk-rootfs (or $KIOSK_ROOTFS_CACHE) with the kernel and
+initrd beside it, keyed by the provisioned tree's key (the base root file system, this
+checkout's files that setup.sh and the install read: setup.sh, deploy/, pyproject.toml …, not
+the kiosk's own Python packages nor tests/, docs/, bench/) and the recipe below (bump FORMAT
+when a step changes). The kiosk's own packages change with nearly every commit, and
 reinstalling them costs seconds where provisioning costs minutes under emulation: each boot
 disk (``VmImage.boot_disk``) takes the cached tree with this checkout's packages put in place of
 the installed ones (as ``pip install`` of the same pure-Python wheel would), compiled, and made
@@ -33,33 +35,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.rootfs_build import PACKAGES, Chroot, hash_checkout
+from tests.rootfs_build import CACHE, PACKAGES, Chroot
+from tests.rootfs_provisioned import FLEET_TOML, MARKER, RECIPE, SETUP_ARGS, provisioned_path
 
 __all__ = ["DATA_LABEL", "KIOSK_CONFIG", "VmImage", "cached_image", "image_key"]
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("KIOSK_ROOTFS_CACHE", "/var/cache/kiosk-rootfs"))  # rootfs_build's
 
 # Bump when the steps below change in a way the other inputs do not show.
-FORMAT = 2
+FORMAT = 3
 # What Raspberry Pi OS Lite has and a minbase debootstrap does not.
 KERNEL_PACKAGES = ("linux-image-arm64", "initramfs-tools", "kmod", "udev", "e2fsprogs")
 ROOT_SIZE = "3G"  # sparse: the tree is about 1.5 GB
 DATA_LABEL = "kioskdata"
-FLEET_TOML = """\
-[device]
-id = "gate-emu-1"
-compound = "C01"
-
-[camera]
-backend = "sim"
-
-[thermometer]
-backend = "sim"
-
-[gpio]
-backend = "mock"
-"""
 # The kiosk's own config as the image ships it; the test writes its office's address in.
 KIOSK_CONFIG = "/etc/kiosk/kiosk.toml"
 FSTAB = f"""\
@@ -118,36 +106,43 @@ def install_checkout(tree: Path) -> None:
                 compileall.compile_dir(site / package, quiet=1)
 
 
-def image_key(base: Path) -> str:
-    """A hash of everything the image is made of."""
+def image_key(provisioned: Path) -> str:
+    """A hash of everything the image is made of: the provisioned system (its cache name says
+    what shaped it, tests/rootfs_provisioned.py) and the machine's recipe here."""
     recipe = (
         FORMAT,
         KERNEL_PACKAGES,
         ROOT_SIZE,
-        FLEET_TOML,
         FSTAB,
         NETWORK,
         MODULES,
         INITRD_CONF,
         INITRD_MODULES,
     )
-    digest = hashlib.sha256(f"{base.name}|{recipe!r}".encode())
-    hash_checkout(digest)  # the kiosk's own packages go into each boot disk (install_checkout)
-    return digest.hexdigest()[:16]
+    return hashlib.sha256(f"{provisioned.name}|{recipe!r}".encode()).hexdigest()[:16]
 
 
 def cached_image(base: Path, work: Path, timings: dict[str, float]) -> VmImage:
-    """The kiosk image made from ``base`` (a cached root file system), built when not cached."""
-    folder = CACHE / f"vm-{base.name}-{image_key(base)}"
+    """The kiosk image made from ``base`` (a cached root file system), built when not cached.
+
+    It starts from the tree setup.sh's first run left in ``base`` as tests/test_rootfs.py
+    proves it (same fleet file and arguments), taken from that proof's cache when it is there,
+    else made here by the same run; only the machine's own parts are added here."""
+    provisioned = provisioned_path(base, RECIPE)
+    folder = CACHE / f"vm-{base.name}-{image_key(provisioned)}"
     if (folder / ".complete").exists():
         return VmImage(folder, json.loads((folder / ".complete").read_text())["kiosk_uid"])
     started = time.monotonic()
     work.mkdir(parents=True, exist_ok=True)
-    box = Chroot(base, work, base.name.split("-")[0])
+    cached = (provisioned / MARKER).exists()
+    box = Chroot(provisioned if cached else base, work, base.name.split("-")[0])
+    timings["image_from_provisioned_cache"] = float(cached)
     try:
         box.copy_checkout()
         box.mount()
-        _provision(box)
+        if not cached:
+            _setup(box)
+        _add_the_machine(box)
     finally:
         box.unmount()
     timings["image_provision_s"] = time.monotonic() - started
@@ -163,18 +158,16 @@ def cached_image(base: Path, work: Path, timings: dict[str, float]) -> VmImage:
     return VmImage(folder, uid)
 
 
-def _provision(box: Chroot) -> None:
+def _setup(box: Chroot) -> None:
+    """setup.sh's first run, as tests/test_rootfs.py runs it."""
     (box.root / "root/fleet.toml").write_text(FLEET_TOML)
-    setup = box.run(
-        "bash",
-        "/opt/src/setup.sh",
-        "--unattended",
-        "--skip-selftest",
-        "--config",
-        "/root/fleet.toml",
-    )
+    setup = box.run("bash", "/opt/src/setup.sh", *SETUP_ARGS)
     if setup.returncode != 0:
         raise AssertionError(f"setup.sh failed:\n{setup.stdout[-6000:]}\n{setup.stderr[-4000:]}")
+
+
+def _add_the_machine(box: Chroot) -> None:
+    """What a Pi's system has and a root file system lacks: the kernel, an initrd, networking."""
     initrd = box.root / "etc/initramfs-tools"
     (initrd / "conf.d").mkdir(parents=True, exist_ok=True)
     (initrd / "conf.d/emulated-machine.conf").write_text(INITRD_CONF)
