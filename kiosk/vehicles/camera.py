@@ -1,7 +1,7 @@
 """Plates in camera frames, offered to the lane the way QR codes are (drivers.base.QrDecoder).
 
 The reader (kiosk.plates.reader.PlateReader, or a recorded-reads double) reads each frame; the
-confirmer (kiosk.plates.confirm.PlateConfirmer) turns consecutive reads into one plate per
+confirmer (kiosk.plates.confirm.PlateConfirmer) turns agreeing reads into one plate per
 vehicle, so ``decode`` answers a plate once, on the frame that confirms it, and again on each
 frame that still reads it. The reader wants colour (it checks a plate's background against its
 format): a car gate's camera delivers RGB; a luminance frame is given as three equal channels.
@@ -49,7 +49,7 @@ class PlateSource(Protocol):
 
 
 class Confirmer(Protocol):
-    """One plate per vehicle from reads in consecutive frames (kiosk.plates.confirm)."""
+    """One plate per vehicle from reads over several frames (kiosk.plates.confirm)."""
 
     @property
     def confirmed(self) -> str | None:
