@@ -10,7 +10,7 @@ glare, blur, noise, yaw, roll and sideways offset drawn within kiosk.plates.rend
 ``--hard-share`` of the cars come beyond it (further, dirtier, more blurred). Frames are
 analysed at ``--fps`` (the rate the Pi 4 budget below allows), each through PlateReader (on the
 rows where an in-spec plate can appear, render.plate_band, unless ``--whole-frame``) and a
-PlateConfirmer (2 consecutive reading frames).
+PlateConfirmer (reads outnumbering all others' by 2 within 1 s).
 
 Prints: accuracy = in-spec cars whose plate is confirmed within 1 s of arrival (target >= 98%);
 false plates = a confirmed plate that is not the car's, over every car, and any plate confirmed

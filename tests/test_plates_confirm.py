@@ -1,4 +1,4 @@
-"""PlateConfirmer: one plate per vehicle, only when read the same in consecutive frames."""
+"""PlateConfirmer: one plate per vehicle, only when its reads outnumber all others' by a margin."""
 
 from __future__ import annotations
 
@@ -48,14 +48,34 @@ def test_a_frame_with_no_plate_neither_counts_nor_breaks_the_run() -> None:
     assert play([[A], [], [], []]) == []
 
 
-def test_a_frame_with_another_plate_breaks_the_run() -> None:
+def test_two_reads_to_one_are_not_enough() -> None:
     assert play([[A], [B], [A]]) == []
+    assert play([[B], [A], [A]]) == []
 
 
-def test_another_plate_read_within_the_window_holds_the_confirmation_back() -> None:
-    # 京A1234S a quarter of a second before three reads of 京A12345: not sure until it is 1 s old
-    assert play([[B], [A], [A], [A]]) == []
-    assert play([[B], [A], [A], [A], [A]]) == [A]
+def test_three_reads_to_one_confirm() -> None:
+    # a misread at 8 m (mud turned T into 1) between good reads no longer costs the second
+    assert play([[A], [B], [A], [A]]) == [A]
+    assert play([[B], [A], [A], [A]]) == [A]
+
+
+def test_the_margin_is_over_all_other_plates_together() -> None:
+    C = "京A1Z345"
+    assert play([[A], [B], [A], [C], [A]]) == []  # 3 reads against 2, of two other plates
+    assert play([[A], [B], [A], [A], [C], [A]]) == [A]  # 3 to 1 at 0.75 s
+
+
+def test_a_wrong_plate_needs_the_same_margin() -> None:
+    # the misread must outnumber the true plate as the true plate must outnumber misreads
+    assert play([[A], [B], [B]]) == []
+    assert play([[B], [A], [B], [A], [B]]) == []  # 3 to 2
+    assert play([[A], [B], [B], [B]]) == [B]
+
+
+def test_a_read_of_another_plate_a_window_old_no_longer_counts() -> None:
+    # at 4 fps the fifth frame is 1 s after the first
+    assert play([[B], [A], [], [], [A]]) == [A]
+    assert play([[B], [A], [], [A]]) == []
 
 
 def test_a_run_older_than_the_window_starts_again() -> None:

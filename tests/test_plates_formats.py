@@ -63,6 +63,8 @@ def test_every_format_is_in_the_table() -> None:
         ("粤B1234SD", "粤B12345D"),
         ("沪A1234领", "沪A1234领"),
         ("沪A1234额", "沪A1234领"),  # the recogniser's 额 for the last character only
+        ("吉J5613锁", "吉J5613领"),
+        ("青RCM2A桂", "青RCM2A挂"),  # a province's character, but no plate ends in one
         ("使O14578", "使014578"),
     ],
 )
@@ -87,6 +89,7 @@ def test_confusables_are_fixed_by_position(read: str, plate: str) -> None:
         "粤BDZ34SB",  # small (粤BDZ3458) or large (粤B02345B) after fixes: refused
         "京A123456",  # an extra digit is not a new-energy type letter
         "额A12345",  # look-alikes count in the last slot only
+        "京桂12345",  # nor as an issuing authority
         "京A12345" * 5,  # a long text is a sign, not a plate
     ],
 )

@@ -102,8 +102,13 @@ _SLOTS: dict[str, tuple[frozenset[str], dict[str, str]]] = {
 # serial that takes both): one plate read consistently wrong may be another, real plate.
 LOOKALIKE_GROUPS = ("0DQ", "8B", "5S", "2Z", "6G", "1L", "4A")
 
-# What the recogniser makes of a plate's last character at times; fixed in that slot only.
-_LOOKALIKES = {"额": "领", "颌": "领", "令": "领", "拄": "挂", "佳": "挂", "敬": "警", "荸": "学"}
+# What the recogniser makes of a plate's last character at times; fixed in that slot only
+# (桂 is a province, but no format ends in one; 锁 for 领 and 桂 for 挂 at 8 m with mud).
+_LOOKALIKES = {
+    "额": "领", "颌": "领", "令": "领", "锁": "领",
+    "拄": "挂", "佳": "挂", "桂": "挂",
+    "敬": "警", "荸": "学",
+}  # fmt: skip
 
 # Each format as one slot class or literal character per position.
 FORMATS: dict[PlateFormat, tuple[str, ...]] = {

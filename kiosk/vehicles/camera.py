@@ -1,7 +1,7 @@
 """Plates in camera frames, offered to the lane the way QR codes are (drivers.base.QrDecoder).
 
 The reader (kiosk.plates.reader.PlateReader, or a recorded-reads double) reads each frame; the
-confirmer (kiosk.plates.confirm.PlateConfirmer) turns consecutive reads into one plate per
+confirmer (kiosk.plates.confirm.PlateConfirmer) turns agreeing reads into one plate per
 vehicle, so ``decode`` answers a plate once, on the frame that confirms it, and again on each
 frame that still reads it. The reader wants colour (it checks a plate's background against its
 format): a car gate's camera delivers RGB; a luminance frame is given as three equal channels.
@@ -26,9 +26,10 @@ from drivers.base import GreyFrame, Sighting
 __all__ = ["FRONT_SHARE", "PlateDecoder", "PlateSource", "in_front"]
 
 # A plate whose box is under this share of the tallest one's height is further back. The real
-# OCR's boxes on the simulated camera are 88 px tall at 3 m, 58 at 5 m, 46 at 7.5 m, 38 at 10 m
-# and 34 at 12.5 m: a car stopped at the barrier (5 m or closer) has the car behind, a car's
-# length (4.5 m) further, under 0.66 of its height. Further out both may count, and neither is
+# OCR's boxes on the simulated camera are 74 px tall at 3 m, 58-62 at 4 m, 47 at 5 m, 38-42 at
+# 7.5 m, 37 at 8.5 m and 33-37 at 9.5 m (kiosk.plates.reader.UNCLIP_RATIO): a car 4 m from the
+# camera or closer (it stops for the barrier at about 3 m) has the car behind, a car's length
+# (4.5 m) further, under 0.64 of its height. Further out both may count, and neither is
 # confirmed until the front car has come closer.
 FRONT_SHARE = 0.7
 
@@ -49,7 +50,7 @@ class PlateSource(Protocol):
 
 
 class Confirmer(Protocol):
-    """One plate per vehicle from reads in consecutive frames (kiosk.plates.confirm)."""
+    """One plate per vehicle from reads over several frames (kiosk.plates.confirm)."""
 
     @property
     def confirmed(self) -> str | None:
