@@ -23,12 +23,8 @@ trixie, what a Pi flashed today runs).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import os
 import sqlite3
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,128 +34,46 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.rootfs_build import apt_mirror, cached_rootfs, missing_prerequisite
-from tests.vm_image import KIOSK_CONFIG, VmImage, cached_image, data_disk, write_file
-from tests.vm_qemu import PANEL, EmulatedMachine, missing_qemu
+from tests.vm_qemu import PANEL, EmulatedMachine
+from tests.vm_rig import (
+    SUITE,
+    Disks,
+    HostOffice,
+    boot,
+    camera_frames,
+    files_from,
+    host_office,
+    kiosk_config,
+    machine_disks,
+    office_event_ids,
+    ready,
+)
 
 pytestmark = [pytest.mark.rootfs, pytest.mark.slow, pytest.mark.timeout(3600)]
 
-SUITE = os.environ.get("KIOSK_EMULATED_SUITE", "trixie")
-DEVICE, COMPOUND = "gate-emu-1", "C01"
-NOT_A_PASS = "KP1:EMULATED-BOOT-TRAFFIC"  # refused at once (bad encoding): no forehead needed
-FRAME = (320, 240)
-# "Nobody there" frames for each frame with the code, at 1 fps: the refusal stays on screen
-# REFUSAL_S (9 s) after the code left the view, then the idle screen shows for a few seconds.
-IDLE_FRAMES = 16
-BOOT_LIMIT_S = 600.0  # TCG on a 2-core CI machine
 TRAFFIC_LIMIT_S = 300.0
 # Screen match: share of pixels allowed to differ by more than PIXEL_STEP in some channel.
 PIXEL_STEP, MAX_DIFFERENT = 48, 0.06
-# A PIN of its own, as setup.sh gives each kiosk (the default one puts a warning on screen).
-GUARD_PIN_SHA256 = hashlib.sha256(b"271828").hexdigest()
-# Opening the screen (Mesa compiles its shaders) and the first draw take tens of seconds under
-# TCG, past the unit's 10 s watchdog: the emulated machine gives the kiosk a TCG-sized one.
-# The kiosk's own checks (loop ticking, UI polling) are unchanged.
-TCG_DROP_IN = "/etc/systemd/system/kiosk.service.d/emulated-machine.conf"
-TCG_WATCHDOG = b"[Service]\nWatchdogSec=120\n"
 TIMES: dict[str, float] = {}
 SCREENS: dict[str, list[float]] = {}  # per boot: share of pixels unlike the idle screen
 MATCHED: dict[str, str] = {}  # per boot: which reference screen the capture matched
 
 
 @dataclass
-class Rig:
-    image: VmImage
-    where: Path
+class Rig(Disks):
     office_db: Path
     office_url: str
-    root: Path
-    data: Path
     references: dict[str, np.ndarray]
 
 
 # --- the office on this host ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, str]]:
-    from server.app import create_app
-    from server.local import Office, ServerThread
-
-    reason = missing_prerequisite() or missing_qemu()
-    if reason is not None:
-        pytest.skip(f"emulated boot skipped: {reason}")
-    folder = tmp_path_factory.mktemp("office")
-    hand = Office.open(folder)
-    hand.add_compound(COMPOUND)
-    token = hand.enroll_kiosk(DEVICE, COMPOUND)
-    server = ServerThread(create_app(hand.sessions)).start()
-    try:
-        yield folder / "office.db", f"http://10.0.2.2:{server.port}", token
-    finally:
-        server.stop()
+def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostOffice]:
+    with host_office(tmp_path_factory.mktemp("office")) as running:
+        yield running
 
 
-def office_event_ids(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT event_id FROM events WHERE device_id = ?", (DEVICE,))
-        return [row[0] for row in rows]
-
-
-# --- the kiosk's configuration, camera and reference screen ------------------------------------
-def kiosk_config(data_dir: str, office_url: str) -> str:
-    return f"""\
-[device]
-id = "{DEVICE}"
-compound = "{COMPOUND}"
-data_dir = "{data_dir}"
-
-[camera]
-backend = "folder"
-folder = "{data_dir}/camera"
-# Emulated instructions are many times slower than a Pi's: fewer, smaller frames keep the
-# kiosk loop within its watchdog limit (a tick older than 5 frame periods + 1 s is a hang).
-width = {FRAME[0]}
-height = {FRAME[1]}
-fps = 1
-
-[thermometer]
-backend = "sim"
-
-[gpio]
-backend = "mock"
-door_contact = false  # nothing drives the mock door pin: no contact is wired
-
-[ui]
-speech = false  # the emulated machine has no sound card
-guard_pin_sha256 = "{GUARD_PIN_SHA256}"
-
-[sync]
-server_url = "{office_url}"
-credential_file = "{data_dir}/credential.json"
-"""
-
-
-def camera_frames() -> dict[str, bytes]:
-    """Nobody there, and now and then the code that is no pass (one refusal per round)."""
-    import io
-
-    from drivers.frames import render_frame
-    from kiosk.simcontrols import STEADY
-
-    rng = np.random.default_rng(0)
-    held = dataclasses.replace(STEADY, code_px=160)  # a phone a little further off
-    frames = {
-        f"camera/{i:03d}-nobody.png": render_frame(None, STEADY, rng, FRAME)
-        for i in range(IDLE_FRAMES)
-    }
-    frames[f"camera/{IDLE_FRAMES:03d}-code.png"] = render_frame(NOT_A_PASS, held, rng, FRAME)
-    files = {}
-    for name, frame in frames.items():
-        buffer = io.BytesIO()
-        Image.fromarray(frame).save(buffer, format="PNG")
-        files[name] = buffer.getvalue()
-    return files
-
-
+# --- the reference screen ----------------------------------------------------------------------
 def reference_screens(where: Path, office_url: str) -> dict[str, np.ndarray]:
     """The idle screen as the kiosk renders it off screen, from the same configuration: as it
     is, and with the line that tells of an open alarm. A kiosk booting without NTP (QEMU's
@@ -167,6 +81,8 @@ def reference_screens(where: Path, office_url: str) -> dict[str, np.ndarray]:
     that alarm stays open until a guard acknowledges it, so the idle screen after a boot shows
     the line. (The kiosk built here may have raised it too, or not, as this host's clock is
     synchronised or not: each reference sets its alarms itself.)"""
+    import pygame
+
     from kiosk.app import build
     from kiosk.config import load_config
     from kiosk.model import Reason
@@ -192,8 +108,6 @@ def reference_screens(where: Path, office_url: str) -> dict[str, np.ndarray]:
     }
     references = {}
     for name, shown in views.items():
-        import pygame
-
         screen = still_screen(shown, PANEL, frame=frame)
         screen.draw()
         raw = pygame.image.tobytes(screen.canvas.surface, "RGB")
@@ -211,38 +125,12 @@ def different_share(shown: np.ndarray, reference: np.ndarray) -> float:
 
 # --- the rig -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory, office: tuple[Path, str, str]) -> Rig:
+def rig(tmp_path_factory: pytest.TempPathFactory, office: HostOffice) -> Rig:
     # The office fixture has already skipped where the machine cannot be built or booted.
     where = tmp_path_factory.mktemp("emulated-boot")
-    started = time.monotonic()
-    image = cached_image(cached_rootfs(apt_mirror(), SUITE), where / "build", TIMES)
-    TIMES["image_ready_s"] = time.monotonic() - started
-    office_db, office_url, token = office
-    credential = {
-        "server_url": office_url,
-        "device_id": DEVICE,
-        "compound_id": COMPOUND,
-        "token": token,
-    }
-    files = {"credential.json": json.dumps(credential).encode(), **camera_frames()}
-    data = data_disk(where, image.kiosk_uid, files)
-    root = image.boot_disk(where)
-    config = kiosk_config("/var/lib/kiosk", office_url).encode()
-    write_file(root, KIOSK_CONFIG, config, uid=0, gid=image.kiosk_uid, mode=0o640)
-    write_file(root, TCG_DROP_IN, TCG_WATCHDOG, uid=0, gid=0, mode=0o644)
-    return Rig(
-        image, where, office_db, office_url, root, data, reference_screens(where, office_url)
-    )
-
-
-def boot(rig: Rig, name: str) -> EmulatedMachine:
-    return EmulatedMachine(rig.image, rig.root, rig.data, rig.where, name).start()
-
-
-def ready(machine: EmulatedMachine, name: str) -> None:
-    """Wait until systemd has started the kiosk (it says so once it told systemd READY=1)."""
-    machine.wait_for(rf"kiosk {DEVICE} ready at compound {COMPOUND}", BOOT_LIMIT_S)
-    TIMES[f"{name}_to_kiosk_ready_s"] = machine.since_start()
+    disks = machine_disks(where, office, TIMES)
+    references = reference_screens(where, office.url)
+    return Rig(**vars(disks), office_db=office.db, office_url=office.url, references=references)
 
 
 def watch_until(rig: Rig, machine: EmulatedMachine, name: str, done: Callable[[], bool]) -> bool:
@@ -252,8 +140,7 @@ def watch_until(rig: Rig, machine: EmulatedMachine, name: str, done: Callable[[]
     seen = f"{name}_to_screen_s"
 
     def check() -> bool | None:
-        path = rig.where / f"{name}-screen.ppm"
-        shown = machine.screendump(path)
+        shown = machine.screendump(rig.where / f"{name}-screen.ppm")
         share, which = min((different_share(shown, ref), k) for k, ref in rig.references.items())
         shares.append(share)
         if share <= MAX_DIFFERENT and seen not in TIMES:
@@ -273,24 +160,15 @@ def office_has(rig: Rig, count: int) -> Callable[[], bool]:
 def kiosk_log(rig: Rig) -> Path:
     """The kiosk's event log (with its WAL), copied out of the data partition after the
     journal of the file system was replayed, as the next boot's mount would."""
-    subprocess.run(
-        ["e2fsck", "-y", "-E", "journal_only", str(rig.data)], capture_output=True, check=False
+    return files_from(rig.data, ["/events.db", "/events.db-wal"], rig.where / "kiosk-log") / (
+        "events.db"
     )
-    out = rig.where / "kiosk-log"
-    out.mkdir(exist_ok=True)
-    for name in ("events.db", "events.db-wal"):
-        subprocess.run(
-            ["debugfs", "-R", f"dump /{name} {out / name}", str(rig.data)],
-            capture_output=True,
-            check=False,
-        )
-    return out / "events.db"
 
 
 def test_boots_to_the_kiosk_syncs_and_survives_a_power_cut(rig: Rig) -> None:
     first = boot(rig, "boot1")
     try:
-        ready(first, "boot1")
+        ready(first, "boot1", TIMES)
         log = first.log()
         # systemd (PID 1) pats the emulated machine's watchdog (RuntimeWatchdogSec, setup.sh).
         assert "Using hardware watchdog 'i6300ESB timer'" in log, log[-3000:]
@@ -302,7 +180,7 @@ def test_boots_to_the_kiosk_syncs_and_survives_a_power_cut(rig: Rig) -> None:
     acked = office_event_ids(rig.office_db)
     second = boot(rig, "boot2")
     try:
-        ready(second, "boot2")
+        ready(second, "boot2", TIMES)
         # Syncing goes on after the cut: new refusals reach the office.
         grown = watch_until(rig, second, "boot2", office_has(rig, len(acked) + 3))
         assert grown, f"no events from the second boot:\n{second.log()[-4000:]}"
@@ -340,9 +218,5 @@ def test_the_screen_shows_the_kiosks_idle_screen(rig: Rig) -> None:
             f"{name}: the screen never matched the kiosk's idle screen (best: {min(shares):.1%} "
             f"of pixels differ; {rig.where}/{name}-screen.ppm and reference-*.png)"
         )
-    print(
-        f"\nemulated boot ({SUITE}) to the kiosk's screen: "
-        + ", ".join(
-            f"{name} {TIMES[f'{name}_to_screen_s']:.0f} s ({MATCHED[name]})" for name in MATCHED
-        )
-    )
+    seen = (f"{name} {TIMES[f'{name}_to_screen_s']:.0f} s ({MATCHED[name]})" for name in MATCHED)
+    print(f"\nemulated boot ({SUITE}) to the kiosk's screen: " + ", ".join(seen))

@@ -1,7 +1,11 @@
 """Install a downloaded release beside the running one: a new virtual environment in
 ``ROOT/releases/<version>/venv`` (``--system-site-packages`` as setup.sh makes it, for apt's
-libcamera and lgpio), the running version's pip taking packages *only* from the release's wheels
-(``--no-index --find-links``), then an import check; ``.installed`` is written last.
+libcamera and lgpio) with a pip of its own, which takes packages *only* from the release's
+wheels (``--no-index --find-links``), then an import check; ``.installed`` is written last.
+
+Each release's venv keeps its pip: the release installs the next one, and the system's Python
+(Raspberry Pi OS, Debian) has no pip to lend it. A venv made without one installed, but could
+install nothing after it (the emulated kiosk showed it: tests/test_emulated_update.py).
 
 The event log, the configuration and the office cache live in the data dir and /etc, never in a
 release folder, so installing or removing a release cannot touch them.
@@ -65,13 +69,10 @@ class Installer:
                 _link(self.cache.path(file), wheels / file.name)
         venv = folder / "venv"
         python = self.python or base_python()
-        # No pip inside: the running version's pip installs into it (--python), which is
-        # quicker and keeps a release folder to what the release brought.
-        argv = [python, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)]
-        self._run("venv", argv)
+        self._run("venv", [python, "-m", "venv", "--system-site-packages", str(venv)])
         kiosk_wheel = manifest.file(FileKind.WHEEL)
         assert kiosk_wheel is not None  # the manifest's parser insists on one
-        pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install"]
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install"]
         pip += ["--quiet", "--no-index", "--no-cache-dir", "--disable-pip-version-check"]
         pip += ["--find-links", str(wheels), str(wheels / kiosk_wheel.name)]
         self._run("pip", pip)
