@@ -22,6 +22,7 @@ from typing import Any
 from kiosk.exc import KioskError, StoreError
 from kiosk.update.ab import AB
 from kiosk.update.download import Cache, RateLimit
+from kiosk.update.extras import extras_in_use
 from kiosk.update.firmware import bundle_of, send_after_trial
 from kiosk.update.install import Installer
 from kiosk.update.keys import TrustedKeys, keys_file
@@ -122,7 +123,7 @@ class Updates:
             self.source,
             TrustedKeys(keys_file(config.device.data_dir)),
             cache,
-            Installer(self.ab.slots, cache),
+            Installer(self.ab.slots, cache, extras=extras_in_use()),
             self.ab,
             self.running,
             self.client.status,

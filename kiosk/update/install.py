@@ -1,7 +1,8 @@
 """Install a downloaded release beside the running one: a new virtual environment in
 ``ROOT/releases/<version>/venv`` (``--system-site-packages`` as setup.sh makes it, for apt's
 libcamera and lgpio) with a pip of its own, which takes packages *only* from the release's
-wheels (``--no-index --find-links``), then an import check; ``.installed`` is written last.
+wheels (``--no-index --find-links``), with the extras the running release has (``pi``,
+``plates``: kiosk.update.extras), then an import check; ``.installed`` is written last.
 
 Each release's venv keeps its pip: the release installs the next one, and the system's Python
 (Raspberry Pi OS, Debian) has no pip to lend it. A venv made without one installed, but could
@@ -54,6 +55,8 @@ class Installer:
     cache: Cache
     python: str = ""
     check_modules: Sequence[str] = CHECK_MODULES
+    # The kiosk's extras to install with it (kiosk.update.extras: what the running release has).
+    extras: Sequence[str] = ()
 
     def install(self, manifest: Manifest) -> None:
         """Make ``manifest``'s release whole (a no-op when it is already)."""
@@ -74,7 +77,8 @@ class Installer:
         assert kiosk_wheel is not None  # the manifest's parser insists on one
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install"]
         pip += ["--quiet", "--no-index", "--no-cache-dir", "--disable-pip-version-check"]
-        pip += ["--find-links", str(wheels), str(wheels / kiosk_wheel.name)]
+        with_extras = f"[{','.join(self.extras)}]" if self.extras else ""
+        pip += ["--find-links", str(wheels), f"{wheels / kiosk_wheel.name}{with_extras}"]
         self._run("pip", pip)
         imports = "import " + ", ".join(self.check_modules)
         self._run("import check", [str(venv / "bin" / "python"), "-c", imports])
