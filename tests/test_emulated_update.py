@@ -76,6 +76,7 @@ selftest = "camera"
 # at 1 per second is a lane that is never quiet, and the updater rightly waits. One every 25 s
 # leaves quiet moments between the refusals.
 IDLE_FRAMES = 24
+KIOSK_EXTRAS = ("pi",)  # as setup.sh installs the kiosk on a Pi
 APP = "/opt/kiosk/app"
 # Download, pip install of the kiosk and its 32 dependency wheels, restart, trial: under TCG.
 UPDATE_LIMIT_S = 1500.0
@@ -136,7 +137,10 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
         tree = disks.image.tree
         sites = sorted(tree.glob(f"{APP[1:]}/releases/setup/venv/lib/python3*/site-packages"))
         system = tree / "usr/lib/python3/dist-packages"
-        dependencies = installed_wheels(sites[-1], system, kiosk_requirements(), where / "deps")
+        # The image's kiosk runs with [pi] (setup.sh): the updater installs the next with it.
+        dependencies = installed_wheels(
+            sites[-1], system, kiosk_requirements(), where / "deps", extras=KIOSK_EXTRAS
+        )
         yield Fleet(office, store, disks, dependencies)
 
 

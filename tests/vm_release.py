@@ -83,11 +83,18 @@ def checkout_wheel(
 
 
 def installed_wheels(
-    site: Path, system: Path, requirements: Iterable[str], out: Path
+    site: Path,
+    system: Path,
+    requirements: Iterable[str],
+    out: Path,
+    extras: Iterable[str] = (),
 ) -> list[Path]:
     """Wheels of the distributions in ``site`` (a venv's site-packages of the guest) that
-    ``requirements`` need, directly or through others, with the guest's markers; what only
-    ``system`` (the guest's dist-packages, from apt) has needs no wheel: the venv sees it."""
+    ``requirements`` need with the kiosk's ``extras`` (the updater installs the release with
+    the extras the running one has: kiosk/update/extras.py), directly or through others, with
+    the guest's markers; what only ``system`` (the guest's dist-packages, from apt) has needs no
+    wheel: the venv sees it."""
+    requirements = list(requirements)
     dists = {
         canonicalize_name(d.metadata["Name"]): d
         for d in importlib.metadata.distributions(path=[str(site)])
@@ -108,11 +115,16 @@ def installed_wheels(
             or any(r.marker.evaluate(environment | {"extra": e}) for e in extras)
         ]
 
-    todo = wanted(requirements, {""})
+    todo = wanted(requirements, {"", *extras})
+    kiosk_extras = set(extras)
     while todo:
         requirement = todo.pop()
         name = canonicalize_name(requirement.name)
-        if name == KIOSK or name in needed or (name in from_apt and name not in dists):
+        if name == KIOSK:  # an extra naming others (pi: checkpoint-kiosk[osdp])
+            todo += wanted(requirements, set(requirement.extras) - kiosk_extras)
+            kiosk_extras |= set(requirement.extras)
+            continue
+        if name in needed or (name in from_apt and name not in dists):
             continue
         if name not in dists:
             raise AssertionError(f"{requirement} is not installed in {site}")
