@@ -101,6 +101,48 @@ def test_a_read_the_plate_colour_rules_out_is_dropped(
     assert [r.text for r in reader.read(blue)] == ["京A12345"]
 
 
+# bench.plates seed 22: a consulate plate 7.3 m out, rolled 4°, whose tight text box ends inside
+# its 领 (read 吉J·5613, no plate); read again from a wider crop it is the plate.
+CUT_SHORT = Conditions(
+    light=1.0,
+    blur_px=1.14,
+    noise=3.36,
+    dirt=0.11,
+    glare=0.21,
+    yaw_deg=8.2,
+    roll_deg=3.8,
+    offset_m=-0.15,
+    colour=PlateColour.BLACK,
+)
+
+
+def test_a_box_that_ends_inside_the_plate_is_read_again_wider(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reader = PlateReader(threads=1, roi=plate_band())
+    frame = render_scene("吉J5613领", 7.26, CUT_SHORT, seed=496308039)
+    monkeypatch.setattr("kiosk.plates.reader.WIDEN", 0.0)  # no wider crop: the first read only
+    assert [b.text for b in reader.text_boxes(frame)] == ["吉J·5613"]
+    monkeypatch.undo()
+    assert [r.text for r in reader.read(frame)] == ["吉J5613领"]
+
+
+def test_a_box_read_as_a_plate_is_recognised_once(
+    reader: PlateReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = reader._load()
+    calls: list[int] = []
+    recognise = engine.text_rec
+
+    def counted(request: Any) -> Any:
+        calls.append(len(request.img))
+        return recognise(request)
+
+    monkeypatch.setattr(engine, "text_rec", counted)
+    assert [r.text for r in reader.read(render_scene("京A12345", 4.0, DAY, seed=2))] == ["京A12345"]
+    assert len(calls) == 1  # no second pass for a box that is a plate
+
+
 def test_a_frame_that_is_not_rgb_is_refused(reader: PlateReader) -> None:
     with pytest.raises(ValueError, match=r"\(H, W, 3\) uint8 RGB"):
         reader.read(np.zeros((10, 10), np.uint8))
