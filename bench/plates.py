@@ -12,7 +12,8 @@ analysed at ``--fps`` (the rate the Pi 4 budget below allows), each through Plat
 rows where an in-spec plate can appear, render.plate_band, unless ``--whole-frame``) and a
 PlateConfirmer (reads outnumbering all others' by 2 within 1 s).
 
-Prints: accuracy = in-spec cars whose plate is confirmed within 1 s of arrival (target >= 98%);
+Prints: accuracy = in-spec cars whose plate is confirmed within 1 s of arrival (target >= 98%),
+and how many a frame earlier (a camera whose first frame comes just after arrival);
 false plates = a confirmed plate that is not the car's, over every car, and any plate confirmed
 from empty-lane frames with text signs, and how many of them are another registered car's plate
 (every car of the corpus is registered), which would open the barrier (target 0); per-frame
