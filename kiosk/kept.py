@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kiosk.atomic import fsync_dir
 from kiosk.model import Event
 from kiosk.store import event_from_row, event_row
 
@@ -118,11 +119,7 @@ def _append(path: Path, text: str) -> None:
         file.flush()
         os.fsync(file.fileno())
     if new:  # the file's name must survive a power cut too
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        fsync_dir(path.parent)
 
 
 def _lines(path: Path) -> list[str]:
