@@ -20,9 +20,13 @@ __all__ = ["SimulatedPlateCamera"]
 class SimulatedPlateCamera(Device):
     """A ``drivers.base.FrameSource`` showing a car at the barrier (``present``) or nobody."""
 
-    def __init__(self, size: tuple[int, int] = (1280, 720), seed: int = 0) -> None:
+    def __init__(
+        self, size: tuple[int, int] = (1280, 720), seed: int = 0, placed: Camera | None = None
+    ) -> None:
+        """``placed``: the camera's lens and mounting (kiosk.plates.geometry); None: the modelled
+        gate camera (render.CAMERA) at ``size``."""
         width, height = size
-        self.camera = Camera(width=width, height=height)
+        self.camera = placed or Camera(width=width, height=height)
         self.seed = seed
         self.plate: str | None = None
         self._frame = self._render(None, 4.0, Conditions())

@@ -26,6 +26,7 @@ from kiosk.machine import Hardware, Kiosk
 from kiosk.office import OfficeData
 from kiosk.passes.trust import TrustList, load_trust, parse_trust_json
 from kiosk.passes.verify import Verifier
+from kiosk.plates.geometry import Camera as PlateCamera
 from kiosk.simcontrols import NetworkSwitch, SimControls
 from kiosk.store import EventLog
 from kiosk.vehicles.camera import PlateDecoder, PlateSource
@@ -101,7 +102,7 @@ def build(
         office.close()
         raise
     if config.lane.kind == "vehicle":
-        hardware = replace(hardware, decoder=_plate_decoder(plate_reader, clock))
+        hardware = replace(hardware, decoder=_plate_decoder(plate_reader, config, clock))
     kiosk = Kiosk(
         config,
         hardware,
@@ -116,15 +117,26 @@ def build(
     return App(config, kiosk, hardware, event_log, office, clock, network, controls)
 
 
-def _plate_decoder(reader: PlateSource | None, clock: Clock) -> PlateDecoder:
+def _plate_decoder(reader: PlateSource | None, config: Config, clock: Clock) -> PlateDecoder:
     """The car gate's camera decoder: plates read in frames, confirmed over consecutive ones."""
     from kiosk.plates.confirm import PlateConfirmer
 
     if reader is None:
         from kiosk.plates.reader import PlateReader
 
-        reader = PlateReader()
+        reader = PlateReader.placed(plate_camera(config))
     return PlateDecoder(reader, PlateConfirmer(), clock.monotonic)
+
+
+def plate_camera(config: Config) -> PlateCamera | None:
+    """The car gate's camera as ``[lane]`` says it is mounted; None when it has not been
+    measured (``camera_fov_deg = 0``)."""
+    lane, cam = config.lane, config.camera
+    if not lane.camera_fov_deg:
+        return None
+    return PlateCamera(
+        cam.width, cam.height, lane.camera_fov_deg, lane.camera_height_m, lane.camera_aim_m
+    )
 
 
 def _all_simulated(config: Config) -> bool:
@@ -266,7 +278,8 @@ class _Parts:
         if backend == "sim" and self.config.lane.kind == "vehicle":
             from drivers.camera_plates_sim import SimulatedPlateCamera
 
-            return SimulatedPlateCamera(size=(cam.width, cam.height))
+            placed = plate_camera(self.config)
+            return SimulatedPlateCamera(size=(cam.width, cam.height), placed=placed)
         if backend == "sim":
             from drivers.camera_sim import SimulatedCamera
 

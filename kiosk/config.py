@@ -316,7 +316,8 @@ class GpioSettings:
             "A door contact or the barrier's passage output is wired to door_pin: an opening "
             "nobody went through is logged as unused and counts as no passage. Without one, "
             "every opening counts as a passage and door_pin is not read (no forced or held-open "
-            "door alarms)."
+            "door alarms). A car gate's vehicle loop is this input: with [lane] kind = "
+            '"vehicle" it must be true.'
         )
     )
 
@@ -625,6 +626,40 @@ class LaneSettings:
             'vehicle on one opening is a tailgating alarm). See docs/hardware.md, "The car gate".'
         )
     )
+    camera_fov_deg: float = field(
+        metadata=spec(
+            "Car gate: the plate camera lens's horizontal field of view, as mounted with "
+            "camera_height_m and camera_aim_m. Measured, the reader searches only the rows "
+            "where plates 2-8 m away appear, and the far plates' small window at full "
+            "resolution (faster, reads further); 0: placement not measured, the whole frame is "
+            'searched. See docs/hardware.md, "Plate camera".',
+            lo=0,
+            hi=120,
+            unit="°",
+        )
+    )
+    camera_height_m: float = field(
+        metadata=spec(
+            "Car gate: height of the plate camera's lens above the road.", lo=0.3, hi=3, unit="m"
+        )
+    )
+    camera_aim_m: float = field(
+        metadata=spec(
+            "Car gate: how far in front of the lens the camera's axis comes down to plate "
+            "height (0.5 m above the road).",
+            lo=1,
+            hi=20,
+            unit="m",
+        )
+    )
+
+    def check(self) -> None:
+        if 0 < self.camera_fov_deg < 10:
+            raise Problem(
+                "camera_fov_deg",
+                f"{self.camera_fov_deg:g}°: no plate camera sees that narrow; give the lens's "
+                "horizontal field of view (10-120°), or 0 if it has not been measured",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -747,7 +782,21 @@ def load_config(path: Path | None, overrides: Mapping[str, Any] | None = None) -
     sections = {
         name: build_section(cls, layers.get(name, {}), name) for name, cls in SECTIONS.items()
     }
-    return Config(**sections, source=path)
+    config = Config(**sections, source=path)
+    _check_together(config)
+    return config
+
+
+def _check_together(config: Config) -> None:
+    """What one section allows only with a value of another."""
+    if config.lane.kind == "vehicle" and not config.gpio.door_contact:
+        raise ConfigError(
+            f"{config.source or OVERRIDES}: "
+            'lane.kind = "vehicle" with gpio.door_contact = false: a car gate needs its vehicle '
+            "loop on door_pin, to bring the barrier down once the car has passed, count one "
+            "vehicle per opening and see a second one under the arm. Wire the loop detector "
+            'and set gpio.door_contact = true (docs/hardware.md, "Vehicle loop").'
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -200,10 +200,21 @@ def test_unknown_time_zone_is_refused(tmp_path: Path) -> None:
         ('[policy]\ncurfew_end = "22:00"\n', "equals curfew_start"),
         ('[sync]\nserver_url = "office.local"\n', "must be empty, or a URL starting with https://"),
         ('[device]\ncompound = "a b"\n', "letters, digits"),
+        ("[lane]\ncamera_fov_deg = 5\n", "5°: no plate camera sees that narrow"),
     ],
 )
 def test_inconsistent_values_are_refused(tmp_path: Path, text: str, expected: str) -> None:
     assert expected in error_for(tmp_path, text)
+
+
+def test_a_car_gate_without_its_vehicle_loop_is_refused(tmp_path: Path) -> None:
+    message = error_for(tmp_path, '[lane]\nkind = "vehicle"\n[gpio]\ndoor_contact = false\n')
+    assert 'lane.kind = "vehicle" with gpio.door_contact = false' in message
+    assert "set gpio.door_contact = true" in message
+    # a people's gate may do without a contact
+    path = tmp_path / "people.toml"
+    path.write_text("[gpio]\ndoor_contact = false\n", encoding="utf-8")
+    assert load_config(path).gpio.door_contact is False
 
 
 def test_malformed_toml_names_the_line(tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ import pytest
 from kiosk.exc import PlateReaderMissing
 from kiosk.plates.colour import compatible, plate_colour
 from kiosk.plates.corpus import SIGNS
-from kiosk.plates.formats import COLOURS, PlateColour, PlateFormat, random_plate
-from kiosk.plates.reader import PlateReader, TextBox, plates_in
+from kiosk.plates.formats import COLOURS, PlateColour, PlateFormat, parse, random_plate
+from kiosk.plates.geometry import CAMERA, Camera, far_window
+from kiosk.plates.reader import BAND_SIDE, PlateReader, TextBox, plates_in
 from kiosk.plates.render import Conditions, plate_band, plate_image, render_scene
 
 pytest.importorskip("rapidocr", reason="the 'plates' extra (rapidocr) is not installed")
@@ -83,6 +84,77 @@ def test_a_frame_smaller_than_the_region_of_interest_is_read_as_far_as_it_goes(
 def test_a_region_of_interest_must_be_a_box(roi: tuple[int, int, int, int]) -> None:
     with pytest.raises(ValueError, match="roi is"):
         PlateReader(roi=roi)
+    with pytest.raises(ValueError, match="far is"):
+        PlateReader(far=roi)
+
+
+@pytest.fixture(scope="module")
+def placed(reader: PlateReader) -> PlateReader:
+    """The reader a kiosk whose camera placement is measured makes (the modelled camera)."""
+    placed = PlateReader.placed(CAMERA, threads=1)
+    placed._engine = reader._load()
+    return placed
+
+
+def test_a_placed_camera_s_reader_searches_the_band_shrunk_and_the_far_window() -> None:
+    reader = PlateReader.placed(CAMERA)
+    assert (reader.roi, reader.far, reader.det_side) == (plate_band(), far_window(5.0), BAND_SIDE)
+    # a camera no wider than the shrunk band sees its far plates at full resolution already
+    small = PlateReader.placed(Camera(640, 480))
+    assert small.far is None and small.roi == plate_band(Camera(640, 480))
+    unmeasured = PlateReader.placed(None)
+    assert (unmeasured.roi, unmeasured.far, unmeasured.det_side) == (None, None, 960)
+
+
+# A plate 8 m out at night: on the band shrunk to 640 px the text is found, but its box, drawn
+# round 13 px characters and scaled up, is so loose that the province reads 黄 (0.26 sure); the
+# far window, searched at full resolution, gives the box that reads it.
+FAR_AT_NIGHT = Conditions(light=0.12, blur_px=0.8, noise=7.2, dirt=0.08, yaw_deg=-4.0)
+
+
+def test_a_far_plate_is_read_in_the_far_window(placed: PlateReader) -> None:
+    frame = render_scene("藏R52174J", 8.0, FAR_AT_NIGHT, seed=12)
+    band_only = PlateReader(det_side=BAND_SIDE, threads=1, roi=placed.roi)
+    band_only._engine = placed._load()
+    assert band_only.read(frame) == []
+    assert [r.text for r in placed.read(frame)] == ["藏R52174J"]
+
+
+@pytest.mark.parametrize("distance", [6.0, 4.0])  # inside the far window; over its edge
+def test_a_plate_both_searches_find_is_recognised_once(
+    placed: PlateReader, monkeypatch: pytest.MonkeyPatch, distance: float
+) -> None:
+    engine = placed._load()
+    crops: list[int] = []
+    recognise = engine.text_rec
+
+    def counted(request: Any) -> Any:
+        crops.append(len(request.img))
+        return recognise(request)
+
+    monkeypatch.setattr(engine, "text_rec", counted)
+    # two boxes for one plate would be two reads of it in one frame: read differently, two
+    # plates, and the confirmer would confirm neither
+    (box,) = placed.text_boxes(render_scene("京A12345", distance, DAY, seed=2))
+    assert parse(box.text) == parse("京A12345")
+    assert crops == [1]  # the far window's box only, not the band's as well
+
+
+def test_a_box_cut_by_the_far_window_s_edge_is_left_to_the_band(reader: PlateReader) -> None:
+    frame = render_scene("京A12345", 4.0, DAY, seed=2)
+    (whole,) = reader.text_boxes(frame)
+    left, top, right, bottom = whole.box
+    # a window that ends in the middle of the plate: at full resolution it finds half of it
+    halved = PlateReader(det_side=BAND_SIDE, threads=1, roi=plate_band(),
+                         far=(left - 40, top - 40, (left + right) // 2, bottom + 40))  # fmt: skip
+    halved._engine = reader._load()
+    (box,) = halved.text_boxes(frame)
+    assert parse(box.text) == parse(whole.text) and parse(box.text) is not None
+
+
+def test_a_near_plate_is_read_in_the_band(placed: PlateReader) -> None:
+    frame = render_scene("京A12345", 2.5, DAY, seed=3)  # larger than the far window
+    assert [r.text for r in placed.read(frame)] == ["京A12345"]
 
 
 @pytest.mark.parametrize("sign", SIGNS[:4])

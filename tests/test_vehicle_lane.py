@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from kiosk.app import App, build
-from kiosk.commands.demo import demo_config
+from kiosk.app import App, build, plate_camera
+from kiosk.commands.demo import CAR_GATE, demo_config
 from kiosk.demo_scenario import Player, SimTime
 from kiosk.model import Direction, EventKind, Passage, Reason, RiskColour, Verdict
+from kiosk.plates.geometry import CAMERA, Camera
 from kiosk.vehicles.barrier import BARRIER_FALL_S
 from kiosk.vehicles.model import RiskReport, Vehicle, VehicleKind
 from kiosk.view import AlarmCode, RegisterVisitor, SetDirection, Stage, UnlockGuard
@@ -371,3 +372,23 @@ def test_each_unknown_car_is_its_own_alarm(gate: CarGate) -> None:
     gate.arrive("粤B88888")
     view = gate.player.stage(Stage.GUARD, limit_s=10)
     assert sorted(a.value for a in view.alarms) == ["粤B88888", "粤B99999"]
+
+
+def test_the_camera_s_measured_placement_is_the_readers_and_the_simulators(
+    tmp_path: Path,
+) -> None:
+    assert plate_camera(demo_config(tmp_path, more={"lane.kind": "vehicle"})) is None  # unmeasured
+    demo = demo_config(tmp_path, more=CAR_GATE)
+    assert plate_camera(demo) == CAMERA  # the demo's camera is the modelled one
+    steep = demo_config(
+        tmp_path,
+        more=CAR_GATE
+        | {
+            "lane.camera_fov_deg": 45.0,
+            "lane.camera_height_m": 1.4,
+            "lane.camera_aim_m": 4.0,
+        },
+    )
+    assert plate_camera(steep) == Camera(1280, 720, hfov_deg=45.0, mount_m=1.4, aim_m=4.0)
+    with build(steep, sim=True, plate_reader=ScriptedPlates()) as app:
+        assert app.hardware.camera.camera == plate_camera(steep)  # type: ignore[attr-defined]

@@ -33,6 +33,7 @@ CAR_GATE = {
     "lane.kind": "vehicle",
     "camera.width": 1280,
     "camera.height": 720,
+    "lane.camera_fov_deg": 30.0,  # the simulated camera's lens, mounted as [lane] says
     "gpio.door_held_open_s": 120.0,
 }
 # What a run leaves in --data-dir (SQLite files with their -wal/-shm/-journal companions).
@@ -153,7 +154,7 @@ def demo(
         stack.enter_context(local_times_in(config.policy.timezone))  # as the office shows them
         link = stack.enter_context(office_server(data_dir / "office")) if office else None
         app = stack.enter_context(
-            build(config, sim=True, clock=time.clock, timers=time.timers, plate_reader=ocr(lane))
+            build(config, sim=True, clock=time.clock, timers=time.timers, plate_reader=ocr(config))
         )
         key = link.signing_key() if link is not None else None
         world = make_world(start, compound=config.device.compound, key=key)
@@ -185,16 +186,18 @@ def demo(
     return 0
 
 
-def ocr(lane: str) -> Any:
+def ocr(config: Any) -> Any:
     """The plate reader of the car gate, loaded before the day starts (None: people's gate)."""
-    if lane != "vehicle":
+    if config.lane.kind != "vehicle":
         return None
     import numpy as np
+
+    from kiosk.app import plate_camera
 
     try:
         from kiosk.plates.reader import PlateReader
 
-        reader = PlateReader()
+        reader = PlateReader.placed(plate_camera(config))
         reader.read(np.zeros((64, 64, 3), np.uint8))  # loads the models now, not mid-story
     except ImportError as error:
         raise KioskError(

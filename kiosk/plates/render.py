@@ -25,6 +25,17 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from drivers.frames import perspective_coeffs
 from kiosk.exc import FontMissing
 from kiosk.plates.formats import PlateColour, parse
+from kiosk.plates.geometry import (
+    CAMERA,
+    SPEC,
+    Camera,
+    Spec,
+    char_height_px,
+    corners,
+    far_window,
+    plate_band,
+    project,
+)
 
 __all__ = [
     "CAMERA",
@@ -33,6 +44,7 @@ __all__ = [
     "Conditions",
     "Spec",
     "char_height_px",
+    "far_window",
     "plate_band",
     "plate_corners",
     "plate_image",
@@ -42,8 +54,6 @@ __all__ = [
 
 FONT_FILE = "wqy-microhei.ttc"  # Debian fonts-wqy-microhei; PIL finds it under /usr/share/fonts
 PX_PER_MM = 2  # resolution the plate is drawn at before the camera sees it
-PLATE_HEIGHT_M = 0.14
-PLATE_CENTRE_Y_M = 0.5  # height of the plate's centre above the road
 
 RGB = tuple[int, int, int]
 BLACK_INK: RGB = (20, 20, 20)
@@ -62,28 +72,6 @@ RED_CHARACTERS = frozenset("警使领")
 
 
 @dataclass(frozen=True, slots=True)
-class Camera:
-    """The gate camera: sensor size in pixels, horizontal field of view, mounting and aim."""
-
-    width: int = 1280
-    height: int = 720
-    hfov_deg: float = 30.0
-    mount_m: float = 0.9  # lens height above the road (a gate-post camera)
-    aim_m: float = 3.5  # the optical axis meets the plate's height this far out
-
-    @property
-    def focal_px(self) -> float:
-        return self.width / 2 / math.tan(math.radians(self.hfov_deg) / 2)
-
-    @property
-    def pitch(self) -> float:
-        return math.atan2(self.mount_m - PLATE_CENTRE_Y_M, self.aim_m)
-
-
-CAMERA = Camera()
-
-
-@dataclass(frozen=True, slots=True)
 class Conditions:
     """What the scene and the camera do to the plate."""
 
@@ -96,30 +84,6 @@ class Conditions:
     roll_deg: float = 0.0  # the plate's tilt in its own plane
     offset_m: float = 0.0  # the plate's sideways distance from the camera's axis
     colour: PlateColour | None = None  # None: the commonest colour of the plate's format
-
-
-@dataclass(frozen=True, slots=True)
-class Spec:
-    """The frames the kiosk promises to read: the limits of each condition."""
-
-    min_distance_m: float = 2.0
-    max_distance_m: float = 8.0
-    max_blur_px: float = 2.0
-    max_blur_of_char: float = 0.08  # blur sigma as a fraction of a character's height
-    max_noise: float = 12.0
-    max_dirt: float = 0.25
-    max_glare: float = 0.5
-    max_yaw_deg: float = 25.0
-    max_roll_deg: float = 5.0
-    min_light: float = 0.08
-
-
-SPEC = Spec()
-
-
-def char_height_px(distance_m: float, camera: Camera = CAMERA) -> float:
-    """How tall a plate's 90 mm characters are on the frame at ``distance_m``."""
-    return camera.focal_px * 0.09 / distance_m
 
 
 def within_spec(
@@ -223,35 +187,7 @@ def plate_corners(
 ) -> np.ndarray:
     """Where the plate's corners (top-left, top-right, bottom-right, bottom-left) land, px."""
     c = conditions
-    roll, yaw = math.radians(c.roll_deg), math.radians(c.yaw_deg)
-    half_w, half_h = width_m / 2, PLATE_HEIGHT_M / 2
-    flat = np.array([[-half_w, half_h], [half_w, half_h], [half_w, -half_h], [-half_w, -half_h]])
-    turned = flat @ np.array([[math.cos(roll), math.sin(roll)], [-math.sin(roll), math.cos(roll)]])
-    world = np.column_stack(
-        [
-            c.offset_m + turned[:, 0] * math.cos(yaw),
-            PLATE_CENTRE_Y_M + turned[:, 1],
-            distance_m + turned[:, 0] * math.sin(yaw),
-        ]
-    )
-    return _project(world, camera)
-
-
-def plate_band(
-    camera: Camera = CAMERA, spec: Spec = SPEC, margin_px: int = 12
-) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom): the rows of the frame where an in-spec plate can appear
-    (2-8 m, the car turned up to the spec's yaw, 0.25 m off the axis), the full width."""
-    rows = [
-        plate_corners(d, Conditions(yaw_deg=y, roll_deg=r, offset_m=o), camera)[:, 1]
-        for d in (spec.min_distance_m, spec.max_distance_m)
-        for y in (-spec.max_yaw_deg, spec.max_yaw_deg)
-        for r in (-spec.max_roll_deg, spec.max_roll_deg)
-        for o in (-0.25, 0.25)
-    ]
-    top = max(0, int(np.min(rows)) - margin_px)
-    bottom = min(camera.height, int(np.ceil(np.max(rows))) + margin_px)
-    return (0, top, camera.width, bottom)
+    return corners(distance_m, c.yaw_deg, c.roll_deg, c.offset_m, camera, width_m)
 
 
 def render_scene(
@@ -298,25 +234,12 @@ def render_scene(
     return np.clip(pixels, 0, 255).astype(np.uint8)
 
 
-def _project(world: np.ndarray, camera: Camera) -> np.ndarray:
-    """Pinhole projection of world points (x right, y up from the road, z ahead), pixels."""
-    pitch = camera.pitch
-    y = world[:, 1] - camera.mount_m
-    z = world[:, 2]
-    y_cam = y * math.cos(pitch) + z * math.sin(pitch)
-    z_cam = -y * math.sin(pitch) + z * math.cos(pitch)
-    f = camera.focal_px
-    u = camera.width / 2 + f * world[:, 0] / z_cam
-    v = camera.height / 2 - f * y_cam / z_cam
-    return np.column_stack([u, v])
-
-
 @lru_cache(maxsize=32)
 def _street_base(camera: Camera, seed: int, sign: str | None) -> Image.Image:
     """Buildings over a road, a gate post and maybe a sign: the lane without a car."""
     rng = np.random.default_rng(seed)
     w, h = camera.width, camera.height
-    horizon = int(_project(np.array([[0.0, camera.mount_m, 200.0]]), camera)[0, 1])
+    horizon = int(project(np.array([[0.0, camera.mount_m, 200.0]]), camera)[0, 1])
     sky = np.linspace(rng.uniform(150, 220), rng.uniform(90, 150), h, dtype=np.float32)
     pixels = np.repeat(sky[:, None, None], w, axis=1).repeat(3, axis=2)
     pixels[:, :, 2] += 15
@@ -368,15 +291,15 @@ def _draw_car(
         world = np.column_stack(
             [off + pts[:, 0] * math.cos(yaw), pts[:, 1], z0 + z + pts[:, 0] * math.sin(yaw)]
         )
-        return [(float(u), float(v)) for u, v in _project(world, camera)]
+        return [(float(u), float(v)) for u, v in project(world, camera)]
 
     body = tuple(int(v) for v in rng.integers(20, 235, 3))
     draw = ImageDraw.Draw(frame)
     glass = (40, 50, 60)
-    bonnet = _project(
+    bonnet = project(
         np.array([[off - 0.85, 0.95, z0], [off + 0.85, 0.95, z0], [off + 0.7, 1.05, z0 + 1.0],
                   [off - 0.7, 1.05, z0 + 1.0]]), camera)  # fmt: skip
-    screen = _project(
+    screen = project(
         np.array([[off - 0.7, 1.05, z0 + 1.0], [off + 0.7, 1.05, z0 + 1.0],
                   [off + 0.6, 1.45, z0 + 1.7], [off - 0.6, 1.45, z0 + 1.7]]), camera)  # fmt: skip
     draw.polygon([tuple(p) for p in screen.tolist()], fill=glass)
