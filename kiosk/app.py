@@ -27,6 +27,7 @@ from kiosk.office import OfficeData
 from kiosk.passes.trust import TrustList, load_trust, parse_trust_json
 from kiosk.passes.verify import Verifier
 from kiosk.plates.geometry import Camera as PlateCamera
+from kiosk.plates.geometry import in_frame, plate_band
 from kiosk.simcontrols import NetworkSwitch, SimControls
 from kiosk.store import EventLog
 from kiosk.vehicles.camera import PlateDecoder, PlateSource
@@ -134,9 +135,17 @@ def plate_camera(config: Config) -> PlateCamera | None:
     lane, cam = config.lane, config.camera
     if not lane.camera_fov_deg:
         return None
-    return PlateCamera(
+    placed = PlateCamera(
         cam.width, cam.height, lane.camera_fov_deg, lane.camera_height_m, lane.camera_aim_m
     )
+    if not in_frame(plate_band(placed)):
+        raise ConfigError(
+            f"lane.camera_fov_deg = {lane.camera_fov_deg:g}, camera_height_m = "
+            f"{lane.camera_height_m:g}, camera_aim_m = {lane.camera_aim_m:g}: a camera mounted "
+            'so would see no plate 2-8 m out. Measure again (docs/hardware.md, "Plate camera"), '
+            "or set camera_fov_deg = 0 to have the whole frame searched."
+        )
+    return placed
 
 
 def _all_simulated(config: Config) -> bool:

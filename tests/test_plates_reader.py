@@ -106,6 +106,14 @@ def test_a_placed_camera_s_reader_searches_the_band_shrunk_and_the_far_window() 
     assert (unmeasured.roi, unmeasured.far, unmeasured.det_side) == (None, None, 960)
 
 
+def test_a_placement_that_sees_no_plate_or_no_far_plate() -> None:
+    with pytest.raises(ValueError, match="no plate 2-8 m out is in the picture"):
+        PlateReader.placed(Camera(1280, 720, hfov_deg=20.0, mount_m=2.5, aim_m=20.0))
+    steep = Camera(1280, 1080, hfov_deg=34.0, mount_m=1.45, aim_m=1.55)  # aimed at its feet
+    reader = PlateReader.placed(steep)
+    assert reader.far is None and reader.roi == plate_band(steep)
+
+
 # A plate 8 m out at night: on the band shrunk to 640 px the text is found, but its box, drawn
 # round 13 px characters and scaled up, is so loose that the province reads 黄 (0.26 sure); the
 # far window, searched at full resolution, gives the box that reads it.

@@ -15,6 +15,7 @@ import pytest
 from kiosk.app import App, build, plate_camera
 from kiosk.commands.demo import CAR_GATE, demo_config
 from kiosk.demo_scenario import Player, SimTime
+from kiosk.exc import ConfigError
 from kiosk.model import Direction, EventKind, Passage, Reason, RiskColour, Verdict
 from kiosk.plates.geometry import CAMERA, Camera
 from kiosk.vehicles.barrier import BARRIER_FALL_S
@@ -392,3 +393,14 @@ def test_the_camera_s_measured_placement_is_the_readers_and_the_simulators(
     assert plate_camera(steep) == Camera(1280, 720, hfov_deg=45.0, mount_m=1.4, aim_m=4.0)
     with build(steep, sim=True, plate_reader=ScriptedPlates()) as app:
         assert app.hardware.camera.camera == plate_camera(steep)  # type: ignore[attr-defined]
+
+
+def test_a_placement_that_sees_no_plate_is_refused_at_start(tmp_path: Path) -> None:
+    aimed_too_far = CAR_GATE | {
+        "lane.camera_fov_deg": 20.0,
+        "lane.camera_height_m": 2.5,
+        "lane.camera_aim_m": 20.0,
+    }
+    with pytest.raises(ConfigError, match="would see no plate 2-8 m out") as refused:
+        build(demo_config(tmp_path, more=aimed_too_far), sim=True, plate_reader=ScriptedPlates())
+    assert "camera_fov_deg = 0" in str(refused.value)

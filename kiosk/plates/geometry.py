@@ -25,6 +25,7 @@ __all__ = [
     "char_height_px",
     "corners",
     "far_window",
+    "in_frame",
     "plate_band",
     "project",
 ]
@@ -144,9 +145,15 @@ def _clipped(points: np.ndarray, margin_px: int, camera: Camera) -> Box:
     )
 
 
+def in_frame(box: Box) -> bool:
+    """Whether ``box`` (clipped to the frame by plate_band or far_window) holds any pixel: none
+    when what it bounds is all outside the picture."""
+    return box[0] < box[2] and box[1] < box[3]
+
+
 def plate_band(camera: Camera = CAMERA, spec: Spec = SPEC, margin_px: int = 12) -> Box:
     """The rows of the frame where an in-spec plate can appear (2-8 m, the car turned up to the
-    spec's yaw, 0.25 m off the axis), the full width."""
+    spec's yaw, 0.25 m off the axis), the full width; empty (``in_frame``) if none is in it."""
     _, top, _, bottom = _clipped(
         _extremes(spec.min_distance_m, spec.max_distance_m, camera, spec), margin_px, camera
     )
@@ -158,5 +165,6 @@ def far_window(
 ) -> Box:
     """Where an in-spec plate between ``near_m`` and the spec's furthest distance can appear:
     a small part of the frame round the lane's axis, since a far plate off the axis by the
-    spec's 0.25 m is only a little off the picture's middle."""
+    spec's 0.25 m is only a little off the picture's middle. Empty (``in_frame``) for a camera
+    aimed so steeply that no such plate is in the picture."""
     return _clipped(_extremes(near_m, spec.max_distance_m, camera, spec), margin_px, camera)

@@ -27,7 +27,7 @@ import numpy as np
 from kiosk.exc import PlateReaderMissing
 from kiosk.plates.colour import compatible, plate_colour
 from kiosk.plates.formats import COLOURS, PROVINCES, PlateColour, PlateFormat, parse
-from kiosk.plates.geometry import Box, Camera, far_window, plate_band
+from kiosk.plates.geometry import Box, Camera, far_window, in_frame, plate_band
 
 __all__ = ["Box", "PlateRead", "PlateReader", "TextBox", "load_engine", "plates_in"]
 
@@ -136,8 +136,14 @@ class PlateReader:
         if camera is None:
             return cls(threads=threads)
         band = plate_band(camera)
-        far = far_window(FAR_FROM_M, camera) if band[2] - band[0] > BAND_SIDE else None
-        return cls(det_side=BAND_SIDE, threads=threads, roi=band, far=far)
+        if not in_frame(band):
+            raise ValueError(
+                f"no plate 2-8 m out is in the picture of a camera placed so: {camera}"
+            )
+        far = far_window(FAR_FROM_M, camera)
+        wide = band[2] - band[0] > BAND_SIDE  # else the band is searched at full size anyway
+        return cls(det_side=BAND_SIDE, threads=threads, roi=band,
+                   far=far if wide and in_frame(far) else None)  # fmt: skip
 
     def read(self, frame: np.ndarray) -> list[PlateRead]:
         """The plates in ``frame`` ((H, W, 3) uint8 RGB), best first, one per plate text.
