@@ -62,6 +62,7 @@ class Options:
     config: Path | None = None
     repeat: int = 3
     reference_c: float | None = None
+    plate: str | None = None  # end_to_end at a car gate: the car driven up
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,6 +96,7 @@ def options_from(args: argparse.Namespace) -> Options:
         config=args.config,
         repeat=args.repeat,
         reference_c=getattr(args, "reference", None),
+        plate=getattr(args, "plate", None),
     )
 
 

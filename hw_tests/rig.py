@@ -4,7 +4,8 @@
 releases everything, so a check that fails half-way leaves the relay dropped and the buzzer
 quiet. With ``sim=True`` the parts are the simulated back ends the simulator and CI use:
 gpiozero's ``MockFactory`` pins, ``EmulatedMlx90614`` under the configured driver, and
-``SimulatedCamera``; ``fault`` breaks one of them on purpose.
+``SimulatedCamera`` (at a car gate ``SimulatedPlateCamera``); ``fault`` breaks one of them on
+purpose.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class FaultyCamera(Device):
 def _box_blur(frame: GreyFrame, size: int) -> GreyFrame:
     """A strong blur (box filter, zero outside the frame; ``size`` odd): what a camera focused
     at infinity sees up close. Running sums keep it a few ms per frame, even on a busy CI."""
+    if frame.ndim == 3:  # a car gate's colour frame: each channel
+        return np.stack([_box_blur(frame[:, :, c], size) for c in range(3)], axis=2)
     out: np.ndarray = frame.astype(np.float32)
     pad = size // 2
     for _ in range(2):  # rows, then (transposed) columns
@@ -132,14 +135,26 @@ class Rig:
     def camera(self) -> FrameSource:
         """The configured camera, or ``SimulatedCamera`` (wrapped in a fault, if any)."""
         if self.sim:
-            from drivers.camera_sim import SimulatedCamera
-
-            self.sim_camera = SimulatedCamera(seed=1)
+            self.sim_camera = self._simulated_camera()
             source: FrameSource = self.sim_camera
             if self.fault in CAMERA_FAULTS:
                 source = FaultyCamera(source, self.fault)
             return self._keep(source)
         return self._keep(_real_camera(self.config))
+
+    def _simulated_camera(self) -> Any:
+        """A pass held up, or at a car gate a car at the barrier (in colour, as placed)."""
+        if self.config.lane.kind == "vehicle":
+            from drivers.camera_plates_sim import SimulatedPlateCamera
+            from kiosk.app import plate_camera
+
+            cam = self.config.camera
+            return SimulatedPlateCamera(
+                (cam.width, cam.height), seed=1, placed=plate_camera(self.config), fresh=True
+            )
+        from drivers.camera_sim import SimulatedCamera
+
+        return SimulatedCamera(seed=1)
 
     def relay(self) -> RelayGate:
         """The gate relay (starts released)."""
@@ -224,14 +239,15 @@ def _mock_factory() -> Any:
 
 def _real_camera(config: Config) -> FrameSource:
     camera = config.camera
+    colour = config.lane.kind == "vehicle"  # the plate reader checks a plate's colour
     if camera.backend == "picamera2":
         from drivers.camera_picamera2 import Picamera2Camera
 
-        return Picamera2Camera((camera.width, camera.height), fps=camera.fps)
+        return Picamera2Camera((camera.width, camera.height), fps=camera.fps, colour=colour)
     if camera.backend == "webcam":
         from drivers.camera_webcam import WebcamCamera
 
-        return WebcamCamera((camera.width, camera.height), camera.device)
+        return WebcamCamera((camera.width, camera.height), camera.device, colour=colour)
     if camera.backend == "folder" and camera.folder is not None:
         from drivers.camera_sim import FolderCamera
 

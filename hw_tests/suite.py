@@ -39,9 +39,11 @@ CHECKS: dict[str, Check] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The suite's options: the common ones, the thermometer's --reference, and --only."""
+    """The suite's options: the common ones, the thermometer's --reference, the car gate's
+    --plate, and --only."""
     add_common_arguments(parser)
     thermometer.add_arguments(parser)
+    end_to_end.add_arguments(parser)
     parser.add_argument("--only", default="", help="comma-separated checks: " + ",".join(CHECKS))
 
 

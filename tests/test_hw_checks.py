@@ -286,3 +286,84 @@ def test_kiosk_selftest_command_runs_the_suite() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout
+
+
+CAR_GATE = """\
+[lane]
+kind = "vehicle"
+camera_fov_deg = 30
+
+[camera]
+width = 1280
+height = 720
+"""
+
+
+@pytest.fixture
+def car_gate(tmp_path: Path) -> Path:
+    pytest.importorskip("rapidocr", reason="the 'plates' extra (rapidocr) is not installed")
+    path = tmp_path / "car-gate.toml"
+    path.write_text(CAR_GATE, encoding="utf-8")
+    return path
+
+
+def test_a_car_gate_s_checks_read_a_plate_and_lift_the_barrier(
+    car_gate: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    only = "thermometer,camera,end_to_end"
+    assert suite_main(["--sim", "--config", str(car_gate), "--only", only]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert '[thermometer] SKIP: the car gate ([lane] kind = "vehicle") measures nobody' in out
+    assert re.search(r"\[camera\] PASS: 8 frames 1280x720, .*; read plate 京A12345", out), out
+    assert "[end_to_end] PASS: 京A12345 read, 1 decision logged, barrier lifted" in out
+
+
+def test_a_car_gate_s_update_trial_passes_without_a_thermometer(
+    car_gate: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # [updates] selftest's checks on a device with no MLX90614: a car gate has none, and a
+    # failing thermometer check rolled every release back at every car gate
+    args = ["--config", str(car_gate), "--only", "thermometer", "--non-interactive"]
+    assert suite_main(args) == EXIT_OK
+    assert "[thermometer] SKIP" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("fault", "words"), [("black", "black"), ("frozen", "identical"),
+                                              ("blur", "refocused for 3-8 m")])  # fmt: skip
+def test_a_car_gate_s_broken_camera_fails_its_check(
+    car_gate: Path, capsys: pytest.CaptureFixture[str], fault: str, words: str
+) -> None:
+    args = ["--sim", "--config", str(car_gate), "--only", "camera", "--fault", fault]
+    assert suite_main([*args, "--timeout", "30"]) == EXIT_FAILED
+    assert words in capsys.readouterr().out
+
+
+def test_a_car_gate_s_end_to_end_check_needs_the_plate_of_the_car_on_a_device(
+    car_gate: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--config", str(car_gate), "--non-interactive"]
+    assert main("end_to_end", end_to_end.check, args, extend=end_to_end.add_arguments) == EXIT_OK
+    assert "[end_to_end] SKIP: at a car gate give --plate" in capsys.readouterr().out
+    args = ["--sim", "--config", str(car_gate), "--plate", "京A 1234"]
+    assert main("end_to_end", end_to_end.check, args, extend=end_to_end.add_arguments) == (
+        EXIT_FAILED
+    )
+    assert "'京A 1234' is not a mainland plate" in capsys.readouterr().out
+
+
+def test_a_car_gate_s_end_to_end_check_fails_when_the_barrier_stays_down(
+    car_gate: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the car is registered, but the kiosk reads another plate: no opening, the check says so
+    real_present = end_to_end.SimControls.present_plate
+
+    def another_car(sim: object, plate: str | None, *more: float) -> None:
+        real_present(sim, plate and "沪B99999", *more)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(end_to_end.SimControls, "present_plate", another_car)
+    args = ["--sim", "--config", str(car_gate), "--timeout", "3"]
+    assert main("end_to_end", end_to_end.check, args, extend=end_to_end.add_arguments) == (
+        EXIT_FAILED
+    )
+    out = capsys.readouterr().out
+    assert "the barrier did not lift for 京A12345" in out and "vehicle_unknown" in out, out
