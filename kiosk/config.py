@@ -716,7 +716,8 @@ class UpdateSettings:
     )
     selftest: str = field(
         metadata=spec(
-            "The self-test checks (kiosk selftest --only) a new release runs on trial.",
+            "The self-test checks (kiosk selftest --only) a new release runs on trial, "
+            "non-interactively: what would need a person (a pass held up) is skipped.",
             pattern=r"[a-z_]*(,[a-z_]+)*",
             hint="check names separated by commas, e.g. gpiolib,camera",
         )

@@ -310,3 +310,39 @@ def test_a_zipped_firmware_folder_is_sent_as_a_bundle_of_every_file(tmp_path: Pa
             z.write(path, path.name)
     bundle = bundle_of(archive, MAGIC, lambda folder: build_bundle(folder, None).data)
     assert bundle.startswith(MAGIC) and bundle_of(archive, b"PK", bytes) == archive.read_bytes()
+
+
+def test_the_trial_s_self_test_asks_nobody_to_hold_a_pass_up(tmp_path: Path) -> None:
+    """A release on trial runs [updates] selftest before it takes the hardware. Nobody stands at
+    the kiosk during an update: the camera check waited 30 s for a pass, failed, and rolled
+    every release back on a kiosk whose camera worked."""
+    import numpy as np
+    from PIL import Image
+
+    from kiosk.commands.updates import selftest_on_trial
+    from kiosk.config import load_config
+
+    root = tmp_path / "releases"
+    ab = AB(root)
+    for version in ("1.0", "2.0"):
+        ab.slots.folder(version).mkdir(parents=True)
+        ab.slots.mark_whole(version)
+    ab.slots.point_at("1.0")
+    ab.switch("2.0")
+    ab.settle()
+    assert ab.state()["phase"] == "trial"
+    pictures = tmp_path / "camera"  # a working camera looking at an empty street
+    pictures.mkdir()
+    rng = np.random.default_rng(5)
+    for n in range(10):
+        Image.fromarray(rng.integers(0, 256, (120, 160), dtype=np.uint8)).save(
+            pictures / f"{n:02}.png"
+        )
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        f'[device]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[camera]\nbackend = "folder"\nfolder = "{pictures}"\n'
+        f'[updates]\nroot = "{root}"\nselftest = "camera"\n',
+        encoding="utf-8",
+    )
+    assert selftest_on_trial(load_config(path)) == ""
