@@ -30,7 +30,7 @@ class SimulatedPlateCamera(Device):
         fresh: bool = False,
     ) -> None:
         """``placed``: the camera's lens and mounting (kiosk.plates.geometry); None: the modelled
-        gate camera (render.CAMERA) at ``size``. ``fresh``: every read is a new exposure with
+        gate camera (geometry.CAMERA) at ``size``. ``fresh``: every read is a new exposure with
         sensor noise of its own, as a real camera's frames are (what the self-test's stuck-stream
         check looks for); else the same array until the scene changes."""
         width, height = size
