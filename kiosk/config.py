@@ -311,6 +311,18 @@ class GpioSettings:
             "How long the booth light or siren stays on for a new alarm.", lo=1, hi=600, unit="s"
         )
     )
+    loop_clear_s: float = field(
+        metadata=spec(
+            "Car gate: how long the vehicle loop must read clear before the vehicle counts as "
+            "gone and the barrier comes down. Long enough for a trailer's drawbar (about 1 m, "
+            "0.7 s at 5 km/h): shorter, the arm came down on the trailer and it was taken for a "
+            "tailgater. A car following closer than this reads as the same vehicle; where no "
+            "trailers come, 0.3 s tells more followers apart.",
+            lo=0.1,
+            hi=3.0,
+            unit="s",
+        )
+    )
     door_contact: bool = field(
         metadata=spec(
             "A door contact or the barrier's passage output is wired to door_pin: an opening "

@@ -128,7 +128,7 @@ def run_car_day(
     player.run(2)
     sim.set_door(False)
     sim.present_plate(FOLLOWER)
-    player.run(1)
+    player.run(2)  # longer than [gpio] loop_clear_s: a second car, not a trailer
     sim.set_door(True)  # ... and a second car follows under the falling arm
     view = player.run(2)
     steps.append(record("... a second car follows under the falling arm: tailgating", view))

@@ -21,6 +21,7 @@ from kiosk.model import ClockReading, Reason
 __all__ = ["DOOR_GRACE_S", "Doorway"]
 
 DOOR_GRACE_S = 3.0  # the door may open this long after the relay dropped
+RENEW_S = 1.0  # a relay held for a vehicle on the loop is renewed this long before it drops
 
 Alarm = Callable[[Reason, ClockReading, str, str], None]  # reason, now, detail, value
 Outcome = Literal["used", "unused"]  # how an opening ended: someone went through, or nobody
@@ -39,6 +40,7 @@ class Doorway:
         *,
         follow_s: float = 0.0,
         clear_s: float = 0.0,
+        hold: bool = False,
     ) -> None:
         self._gate, self._door, self._gpio, self._alarm = gate, door, gpio, alarm
         # A barrier takes this long to come down after a passage: the contact (the vehicle
@@ -49,6 +51,10 @@ class Doorway:
         # and taken as the car gone, the barrier came down on it.
         self._clear_s = clear_s
         self._clear_since: float | None = None
+        # A barrier's relay stays on while the vehicle it was lifted for stands on the loop:
+        # dropped when its time ran out, the arm came down on a car queued there.
+        self._hold = hold
+        self._relay_until = float("-inf")
         self._used_at = float("-inf")
         self.door_open = False
         self.busy = False  # an opening not yet used up: relay on, or its passage under way
@@ -62,7 +68,8 @@ class Doorway:
     def open(self, now: ClockReading) -> None:
         """Energise the relay for one passage (call only after the reason is logged)."""
         self._gate.open(self._gpio.open_s)
-        self._authorized_until = now.monotonic + self._gpio.open_s + DOOR_GRACE_S
+        self._relay_until = now.monotonic + self._gpio.open_s
+        self._authorized_until = self._relay_until + DOOR_GRACE_S
         self.busy, self.passing = True, False
 
     def watch(self, now: ClockReading) -> Outcome | None:
@@ -74,6 +81,8 @@ class Doorway:
             self.passing = self.busy
             if not self._gate.is_open and mono > self._authorized_until:
                 self._intruder(now)
+        if self._hold and self.passing and door_open:
+            self._keep_up(mono)
         held = mono - self._door_since
         if door_open and not self._door_held_alarmed and held > self._gpio.door_held_open_s:
             self._door_held_alarmed = True
@@ -88,6 +97,13 @@ class Doorway:
             self.busy = self.passing = False
             return "used" if shut_behind else "unused"
         return None
+
+    def _keep_up(self, mono: float) -> None:
+        """Renew the relay, while it is still on, before its time runs out."""
+        if self._gate.is_open and mono >= self._relay_until - RENEW_S:
+            self._gate.open(self._gpio.open_s)
+            self._relay_until = mono + self._gpio.open_s
+            self._authorized_until = self._relay_until + DOOR_GRACE_S
 
     def _contact(self, mono: float) -> bool:
         """The contact as the doorway takes it: open at once, clear after ``clear_s`` of clear.

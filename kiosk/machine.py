@@ -86,7 +86,7 @@ from kiosk.store import EventLog
 from kiosk.storewatch import StoreWatch
 from kiosk.temperature import Measurement
 from kiosk.vehicles.admission import VehicleAdmission
-from kiosk.vehicles.barrier import BARRIER_FALL_S, LOOP_CLEAR_S
+from kiosk.vehicles.barrier import BARRIER_FALL_S
 from kiosk.view import (
     AlarmCode,
     Command,
@@ -245,7 +245,8 @@ class Kiosk:
             config.gpio,
             self._alarm,
             follow_s=BARRIER_FALL_S if self.vehicles is not None else 0.0,
-            clear_s=LOOP_CLEAR_S if self.vehicles is not None else 0.0,
+            clear_s=config.gpio.loop_clear_s if self.vehicles is not None else 0.0,
+            hold=self.vehicles is not None,
         )
         self._now = clock.read()
         self._view = KioskView(stage=Stage.IDLE, direction=self.direction)

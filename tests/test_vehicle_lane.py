@@ -56,7 +56,7 @@ class CarGate:
         self.player.run(1.5)
         self.sim.set_door(False)
         self.arrive(None)
-        self.player.run(0.5)
+        self.player.run(self.app.config.gpio.loop_clear_s + 0.5)
 
     def come_back(self) -> None:
         """A while later (the camera has long lost the plate: it is read as a new arrival)."""
@@ -143,7 +143,7 @@ def test_a_loop_dropping_out_under_the_car_keeps_the_barrier_up(gate: CarGate) -
     gate.player.run(1.0)
     assert gate.app.hardware.gate.is_open and gate.alarms() == []
     gate.sim.set_door(False)
-    gate.player.run(0.5)
+    gate.player.run(gate.app.config.gpio.loop_clear_s + 0.2)
     assert not gate.app.hardware.gate.is_open  # down once the loop has stayed clear
 
 
