@@ -198,7 +198,7 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Verdict, Reason, tuple[Reason, ...]
     "unknown_plate_goes_to_the_guard": ({"vehicle": None}, (GUARD, Reason.VEHICLE_UNKNOWN, ())),
     "unknown_risk_list_plate_goes_to_the_guard_flagged": (
         {"vehicle": None, "report": risk(3)},
-        (GUARD, Reason.VEHICLE_UNKNOWN, (Reason.VEHICLE_RISK_AREA,)),
+        (GUARD, Reason.VEHICLE_RISK_AREA, (Reason.VEHICLE_UNKNOWN,)),
     ),
     "unknown_risk_list_plate_refused_when_policy_refuses": (
         {"vehicle": None, "report": risk(3), "vehicle_risk": "refuse"},

@@ -204,11 +204,16 @@ def test_unknown_plate_calls_the_guard_with_the_plate(gate: CarGate) -> None:
     assert event.pass_id is None and event.data["plate"] == "粤B99999"
 
 
-def test_risk_list_car_goes_to_the_guard(gate: CarGate) -> None:
+def test_an_unregistered_risk_list_car_is_named_to_the_guard_as_such(gate: CarGate) -> None:
+    """The guard called to an unknown car must learn it is on the risk list before registering
+    it: the alarm was "Vehicle not registered", the list's report only in the log's alerts."""
     gate.arrive(RISKY)
     view = gate.player.stage(Stage.GUARD, limit_s=10)
-    assert view.reason is Reason.VEHICLE_UNKNOWN
-    assert gate.decisions()[0].data["alerts"] == ["vehicle_risk_area"]
+    assert view.reason is Reason.VEHICLE_RISK_AREA and view.unregistered_plate == RISKY
+    [alarm] = view.alarms
+    assert alarm.reason is Reason.VEHICLE_RISK_AREA and alarm.value == RISKY
+    decision = gate.decisions()[0]
+    assert decision.data["alerts"] == ["vehicle_unknown"] and "武汉" in decision.data["detail"]
 
 
 def test_a_resident_plate_one_lookalike_from_a_risk_plate_goes_to_the_guard(

@@ -18,7 +18,8 @@ is the pass id in the log and the compound's passages). On top of that:
   and a clock that cannot tell sends the car to the guard. Nobody is kept inside by a window.
 - A visitor car to a red/orange household: the quarantine mode, as for a visitor registered
   by hand (kiosk.rules.visitor_decision).
-- An unknown plate: the guard (who can register it as a visitor vehicle).
+- An unknown plate: the guard (who can register it as a visitor vehicle); one the risk list
+  holds goes to the guard as a risk-list car (flagged unknown), so the guard's alarm says so.
 """
 
 from __future__ import annotations
@@ -87,9 +88,11 @@ def decide_vehicle(
     )
     if risky is not None and risky.verdict is Verdict.DENY:
         return risky
+    if vehicle is None and risky is not None:
+        # The guard may register it: the alarm and the driver's screen say what weighs most.
+        return Decision(Verdict.GUARD, risky.reason, (Reason.VEHICLE_UNKNOWN,), risky.detail)
     if vehicle is None:
-        alerts = (risky.reason,) if risky else ()
-        return Decision(Verdict.GUARD, Reason.VEHICLE_UNKNOWN, alerts, f"plate {plate}")
+        return Decision(Verdict.GUARD, Reason.VEHICLE_UNKNOWN, detail=f"plate {plate}")
     window = _window(vehicle, clock, direction)
     if window is not None:
         return window
