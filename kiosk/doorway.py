@@ -3,10 +3,11 @@
 One opening is one passage. The relay drops when its time is up, or at once when the door
 shuts behind the person let through; a door opened after that, or without an opening, is
 forced. An opening whose time ran out with the door never opened was not used: nobody went
-through (the state machine logs it as such, docs/gate-rules.md). A door standing open too
-long is an alarm. Where no contact is wired (``[gpio] door_contact = false``) there is no door
-to watch: each opening runs its time. The exit button is only latched here (it is pressed on a
-timer thread); the state machine logs and opens for it.
+through (the state machine logs it as such, docs/gate-rules.md); one that began with the door
+already open counts as used, since nobody can tell. A door standing open too long is an alarm.
+Where no contact is wired (``[gpio] door_contact = false``) there is no door to watch: each
+opening runs its time. The exit button is only latched here (it is pressed on a timer thread);
+the state machine logs and opens for it.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Doorway:
         self.busy = False  # an opening not yet used up: relay on, or its passage under way
         self.passing = False  # the door opened during the current opening
         self._authorized_until = float("-inf")
+        self._blind = False  # the current opening began with the door open
         self._door_since = 0.0
         self._door_held_alarmed = False
         self._exit_pressed = False
@@ -71,6 +73,9 @@ class Doorway:
         self._relay_until = now.monotonic + self._gpio.open_s
         self._authorized_until = self._relay_until + DOOR_GRACE_S
         self.busy, self.passing = True, False
+        # The door already open (propped, a stuck loop): whether anyone went through cannot be
+        # told, so the opening counts as used; logged unused, it undid a passage's history.
+        self._blind = self.door_open
 
     def watch(self, now: ClockReading) -> Outcome | None:
         """Follow the door; how the current opening ended, when it has just ended."""
@@ -95,7 +100,7 @@ class Doorway:
             self._authorized_until = self._used_at = mono
         if shut_behind or unused:
             self.busy = self.passing = False
-            return "used" if shut_behind else "unused"
+            return "used" if shut_behind or self._blind else "unused"
         return None
 
     def _keep_up(self, mono: float) -> None:

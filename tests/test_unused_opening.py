@@ -64,3 +64,16 @@ def test_without_a_door_contact_every_opening_counts(rig: Rig, walks_through: bo
     rig.show("resident")
     again = rig.player.until(lambda v: v.stage in (Stage.OPEN, Stage.DENIED), "a verdict")
     assert again.reason is Reason.ANTI_PASSBACK
+
+
+def test_an_opening_with_the_door_already_open_counts_as_a_passage(rig: Rig) -> None:
+    """A door propped open (or a stuck contact) cannot tell whether anyone went through: the
+    opening counts. Logged unused, every pass let through a propped door escaped
+    anti-passback."""
+    rig.sim.set_door(True)
+    rig.player.run(1)
+    let_in(rig, walks_through=False)
+    assert markers(rig) == []
+    rig.show("resident")
+    again = rig.player.until(lambda v: v.stage in (Stage.OPEN, Stage.DENIED), "a verdict")
+    assert again.reason is Reason.ANTI_PASSBACK

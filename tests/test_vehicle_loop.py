@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.model import Reason, Verdict
 from kiosk.view import Stage
-from tests.test_vehicle_lane import CAR, CarGate, car_gate
+from tests.test_vehicle_lane import CAR, VISITOR, CarGate, car_gate
 
 
 @pytest.fixture
@@ -75,3 +75,18 @@ def test_a_car_following_after_the_clear_time_is_a_tailgater(tmp_path: Path) -> 
     view = gate.player.run(0.5)
     assert [a.reason for a in view.alarms] == [Reason.VEHICLE_TAILGATING]
     gate.app.close()
+
+
+def test_a_loop_stuck_occupied_does_not_undo_the_entries_it_cannot_see(gate: CarGate) -> None:
+    """With the loop stuck (its alarm open), a one-entry visitor car let in counts as in: logged
+    unused, it came in again and again on its one entry."""
+    gate.sim.set_door(True)
+    gate.player.run(2)
+    lifted_for(gate, VISITOR.plate)
+    gate.player.run(gate.app.config.gpio.open_s + 1)
+    gate.arrive(None)
+    gate.player.run(10)
+    gate.arrive(VISITOR.plate)
+    view = gate.player.stage(Stage.DENIED, limit_s=10)
+    assert view.reason is Reason.ANTI_PASSBACK
+    assert not [e for e in gate.app.log.recent(20) if e.reason is Reason.OPENING_UNUSED]
