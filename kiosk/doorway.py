@@ -13,19 +13,36 @@ the state machine logs and opens for it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 from drivers.base import Contact, Gate
 from kiosk.config import GpioSettings
 from kiosk.model import ClockReading, Reason
 
-__all__ = ["DOOR_GRACE_S", "Doorway"]
+__all__ = ["DOOR_GRACE_S", "NO_LOOP", "Doorway", "Loop"]
 
 DOOR_GRACE_S = 3.0  # the door may open this long after the relay dropped
 RENEW_S = 1.0  # a relay held for a vehicle on the loop is renewed this long before it drops
 
 Alarm = Callable[[Reason, ClockReading, str, str], None]  # reason, now, detail, value
 Outcome = Literal["used", "unused"]  # how an opening ended: someone went through, or nobody
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A vehicle loop wired as the door contact, in front of a barrier (kiosk.vehicles.barrier).
+
+    The doorway then reads it with these times, and keeps the relay on while the vehicle it
+    was lifted for stands on the loop: dropped when its time ran out, the arm came down on a car
+    queued there."""
+
+    follow_s: float  # the arm comes down this long: the loop taken meanwhile is a follower
+    clear_s: float  # read clear this long before the vehicle is gone (a drop-out, a drawbar)
+    taken_s: float  # read taken this long before a vehicle is on it (the detector's noise)
+
+
+NO_LOOP = Loop(0.0, 0.0, 0.0)  # a door contact: taken and clear at once, nobody follows
 
 
 class Doorway:
@@ -39,22 +56,13 @@ class Doorway:
         gpio: GpioSettings,
         alarm: Alarm,
         *,
-        follow_s: float = 0.0,
-        clear_s: float = 0.0,
-        hold: bool = False,
+        loop: Loop | None = None,
     ) -> None:
         self._gate, self._door, self._gpio, self._alarm = gate, door, gpio, alarm
-        # A barrier takes this long to come down after a passage: the contact (the vehicle
-        # loop) taken again meanwhile is a second vehicle following on the same opening.
-        self._follow_s = follow_s
-        # The contact must read clear this long before it counts as clear: a vehicle loop's
-        # detector drops out for a moment under a car (a trailer's hitch, a flapping loop),
-        # and taken as the car gone, the barrier came down on it.
-        self._clear_s = clear_s
+        self._hold = loop is not None
+        self._loop = loop or NO_LOOP
         self._clear_since: float | None = None
-        # A barrier's relay stays on while the vehicle it was lifted for stands on the loop:
-        # dropped when its time ran out, the arm came down on a car queued there.
-        self._hold = hold
+        self._taken_since: float | None = None
         self._relay_until = float("-inf")
         self._used_at = float("-inf")
         self.door_open = False
@@ -111,21 +119,24 @@ class Doorway:
             self._authorized_until = self._relay_until + DOOR_GRACE_S
 
     def _contact(self, mono: float) -> bool:
-        """The contact as the doorway takes it: open at once, clear after ``clear_s`` of clear.
-        Without one (``door_contact = false``) the pin is no door, whatever it reads: a pulled-up
-        input with nothing on it reads open."""
+        """The contact as the doorway takes it: open after ``taken_s`` of open, clear after
+        ``clear_s`` of clear. Without one (``door_contact = false``) the pin is no door,
+        whatever it reads: a pulled-up input with nothing on it reads open."""
         if not self._gpio.door_contact:
             return False
         if self._door.active:
             self._clear_since = None
-            return True
+            if self._taken_since is None:
+                self._taken_since = mono
+            return self.door_open or mono - self._taken_since >= self._loop.taken_s
+        self._taken_since = None
         if self._clear_since is None:
             self._clear_since = mono
-        return self.door_open and mono - self._clear_since < self._clear_s
+        return self.door_open and mono - self._clear_since < self._loop.clear_s
 
     def _intruder(self, now: ClockReading) -> None:
         """The contact taken with no opening: a follower on the last one, or forced."""
-        if now.monotonic - self._used_at <= self._follow_s:
+        if now.monotonic - self._used_at <= self._loop.follow_s:
             detail = "a second vehicle on one barrier opening"
             self._alarm(Reason.VEHICLE_TAILGATING, now, detail, "")
         else:
@@ -134,7 +145,7 @@ class Doorway:
     def settling(self, mono: float) -> bool:
         """An opening under way, or a follower may still come (``follow_s`` after a passage):
         the contact must be watched at every tick, not between slow frame reads."""
-        return self.busy or mono - self._used_at <= self._follow_s
+        return self.busy or mono - self._used_at <= self._loop.follow_s
 
     def exit_pressed(self) -> bool:
         """True once for each press of the exit button since the last call."""

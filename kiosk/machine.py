@@ -85,8 +85,8 @@ from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
 from kiosk.storewatch import StoreWatch
 from kiosk.temperature import Measurement
+from kiosk.vehicles import barrier
 from kiosk.vehicles.admission import VehicleAdmission
-from kiosk.vehicles.barrier import BARRIER_FALL_S
 from kiosk.view import (
     AlarmCode,
     Command,
@@ -244,9 +244,7 @@ class Kiosk:
             hardware.exit_button,
             config.gpio,
             self._alarm,
-            follow_s=BARRIER_FALL_S if self.vehicles is not None else 0.0,
-            clear_s=config.gpio.loop_clear_s if self.vehicles is not None else 0.0,
-            hold=self.vehicles is not None,
+            loop=barrier.loop(config.gpio) if self.vehicles is not None else None,
         )
         self._now = clock.read()
         self._view = KioskView(stage=Stage.IDLE, direction=self.direction)

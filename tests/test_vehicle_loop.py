@@ -90,3 +90,20 @@ def test_a_loop_stuck_occupied_does_not_undo_the_entries_it_cannot_see(gate: Car
     view = gate.player.stage(Stage.DENIED, limit_s=10)
     assert view.reason is Reason.ANTI_PASSBACK
     assert not [e for e in gate.app.log.recent(20) if e.reason is Reason.OPENING_UNUSED]
+
+
+def test_a_blip_of_the_loop_before_the_car_is_on_it_does_not_use_up_its_opening(
+    gate: CarGate,
+) -> None:
+    """Detector noise (0.1 s occupied) while the arm waits: taken for the car gone over, the arm
+    came down in front of it and its entry was spent (anti-passback at the next try)."""
+    lifted_for(gate, CAR.plate)
+    gate.sim.set_door(True)
+    gate.player.run(0.1)
+    gate.sim.set_door(False)
+    gate.player.run(2)
+    assert gate.app.hardware.gate.is_open
+    gate.drive_through()
+    assert not gate.app.hardware.gate.is_open
+    assert gate.alarms() == []
+    assert not [e for e in gate.app.log.recent(20) if e.reason is Reason.OPENING_UNUSED]
