@@ -106,7 +106,8 @@ __all__ = ["Hardware", "Kiosk", "Session", "mask_name"]
 REFUSAL_S = 9.0
 GONE_S = 1.0  # a held code unseen this long has left the view (a missed frame is not leaving)
 # A car's plate unread this long has driven off (a plate read takes up to 1.5 s on a Pi, and a
-# glaring frame or two reads nothing): the guard's registration lifts the barrier for no one.
+# glaring frame or two reads nothing): the guard's registration lifts the barrier for no one,
+# and the plate read again sooner is the same car, not a new arrival to decide again.
 CAR_GONE_S = 5.0
 CLOSER_AFTER_S = 1.0  # measuring this long with no forehead in range: ask to come closer
 REMEASURE_SHOW_S = 2.0  # "stand still, once more" stays at least this long, to be read
@@ -237,7 +238,10 @@ class Kiosk:
         self._decided: tuple[str, Decision] | None = None
         self._opening: Event | None = None  # the logged decision the relay is open for
         self.session: Session | None = None
-        self.codes = CodeReader(config.device.cooldown_s)
+        # A car's plate unread for moments (glare, someone in front of the camera) is the car
+        # still waiting: read as a new arrival, it was decided, logged and alarmed again.
+        car_gone_s = CAR_GONE_S if self.vehicles is not None else 0.0
+        self.codes = CodeReader(max(config.device.cooldown_s, car_gone_s))
         self.doorway = Doorway(
             hardware.gate,
             hardware.door,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.model import Reason, Verdict
-from kiosk.view import Stage
+from kiosk.view import AcknowledgeAlarm, Stage
 from tests.test_vehicle_lane import CAR, VISITOR, CarGate, car_gate
 
 
@@ -107,3 +107,20 @@ def test_a_blip_of_the_loop_before_the_car_is_on_it_does_not_use_up_its_opening(
     assert not gate.app.hardware.gate.is_open
     assert gate.alarms() == []
     assert not [e for e in gate.app.log.recent(20) if e.reason is Reason.OPENING_UNUSED]
+
+
+def test_a_waiting_car_whose_plate_is_lost_for_moments_is_decided_once(gate: CarGate) -> None:
+    """Glare, a passer-by in front of the camera: a plate unread for 3 s at a time is the same
+    car still waiting, not a new arrival to log and alarm again each time."""
+    gate.arrive("粤B99999")
+    gate.player.stage(Stage.GUARD, limit_s=10)
+    [alarm] = gate.app.kiosk.view().alarms
+    gate.player.guard(AcknowledgeAlarm(alarm.alarm_id))
+    for _ in range(5):
+        gate.arrive(None)
+        gate.player.run(3)
+        gate.arrive("粤B99999")
+        gate.player.run(3)
+    view = gate.app.kiosk.view()
+    assert view.stage is Stage.GUARD and view.alarms == ()
+    assert len(gate.decisions()) == 1
