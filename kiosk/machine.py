@@ -80,6 +80,7 @@ from kiosk.model import (
 )
 from kiosk.office import OfficeData
 from kiosk.passes.verify import Verifier
+from kiosk.plates.formats import normalize
 from kiosk.recorder import Recorder, unused_opening
 from kiosk.session import Session, mask_name
 from kiosk.store import EventLog
@@ -456,18 +457,27 @@ class Kiosk:
         plate's whole decision, there is nothing to measure)."""
         self.show(Stage.READING)
         if self.vehicles is not None:
-            session = self.session = self.vehicles.session(text, now)
-            self._person = None
-            decision = self.vehicles.decide(session, now, self.direction)
-            # The guard may register it (measure_visitor) after the screen has moved on; not a
-            # car the rules refused (a risk-list car under vehicle_risk = "refuse").
-            calls_guard = session.vehicle is None and decision.verdict is Verdict.GUARD
-            self._unknown_vehicle = session if calls_guard else None
-            self.conclude(session, decision, now)
+            session = self.vehicles.session(text, now)
+            self._decide_plate(session, self.vehicles.decide(session, now, self.direction), now)
             return
         self.session = self.admission.session(text, now)
         self._person = self.admission.person_view(self.session)
         self._check_credential(self.session, now)
+
+    def _decide_plate(
+        self,
+        session: Session,
+        decision: Decision,
+        now: ClockReading,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Act on a plate's decision. The guard may register an unknown car (measure_visitor)
+        after the screen has moved on; not one the rules refused (a risk-list car under
+        vehicle_risk = "refuse")."""
+        self.session, self._person = session, None
+        calls_guard = session.vehicle is None and decision.verdict is Verdict.GUARD
+        self._unknown_vehicle = session if calls_guard else None
+        self.conclude(session, decision, now, data=data)
 
     def _check_credential(self, session: Session, now: ClockReading) -> None:
         before = self.admission.before_measuring(session, now, self.direction)
@@ -696,19 +706,34 @@ class Kiosk:
         return ""
 
     def _register_vehicle(self, visitor: RegisterVisitor, now: ClockReading) -> str:
-        unknown, self._unknown_vehicle = self._unknown_vehicle, None
+        """Register the unknown car at the barrier, under the plate as the guard corrected it.
+        A corrected plate the office or the risk list knows is decided as that car instead."""
+        unknown = self._unknown_vehicle
         if unknown is None or self.vehicles is None:
             return "no unregistered vehicle the guard may let in has come to the barrier"
-        gone = self.codes.held_gone_for(now.monotonic)
-        if self.codes.held != unknown.plate or gone > CAR_GONE_S:
-            # Lifted now, the barrier would open for whoever drives up next.
+        if self.codes.held != unknown.text or self.codes.held_gone_for(now.monotonic) > CAR_GONE_S:
+            self._unknown_vehicle = None  # lifted now, it would open for whoever drives up next
             return f"{unknown.plate} has left the barrier: nothing was registered"
+        plate = normalize(visitor.plate) if visitor.plate else unknown.plate
+        if plate is None:
+            return f"{visitor.plate} is no plate: correct it or register the plate read"
+        self._unknown_vehicle = None
+        read_as = {"read_as": unknown.plate} if plate != unknown.plate else {}
+        if read_as:
+            corrected = self.vehicles.session(plate, now)
+            corrected.text = unknown.text  # the camera goes on reading it as it did
+            decision = self.vehicles.decide(corrected, now, self.direction)
+            if corrected.vehicle is not None or decision.reason is not Reason.VEHICLE_UNKNOWN:
+                self._decide_plate(corrected, decision, now, read_as)
+                return f"{plate} is known to the office or its risk list: decided, not registered"
+            unknown = corrected
         vehicle_id = f"guard-{self._new_id()}"
         session, decision = self.vehicles.register(
             unknown, visitor, vehicle_id, now, self.direction
         )
+        session.text = unknown.text
         self.session = session
-        if self.conclude(session, decision, now) is None and session.waiting is None:
+        if self.conclude(session, decision, now, data=read_as) is None and session.waiting is None:
             return "the event log cannot be written: the barrier stays down"
         return ""
 

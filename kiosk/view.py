@@ -254,6 +254,7 @@ class RegisterVisitor(Command):
     phone: str
     reason: str
     household_id: str
+    plate: str = ""  # the car gate: the plate as the guard corrected it ("": as it was read)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ __all__ = [
     "PlateColour",
     "PlateFormat",
     "lookalikes",
+    "next_lookalike",
     "normalize",
     "parse",
     "province",
@@ -176,6 +177,19 @@ def lookalikes(plate: str) -> frozenset[str]:
                 if _exact(candidate):
                     found.add(candidate)
     return frozenset(found)
+
+
+def next_lookalike(plate: str, at: int) -> str:
+    """``plate`` with its character at ``at`` turned into the next of its look-alikes (8 → B →
+    8, 0 → D → Q → 0) that still makes a plate: how the guard corrects a misread one."""
+    char = plate[at]
+    group = next((g for g in LOOKALIKE_GROUPS if char in g), char)
+    start = group.index(char)
+    for step in range(1, len(group)):
+        candidate = plate[:at] + group[(start + step) % len(group)] + plate[at + 1 :]
+        if _exact(candidate):
+            return candidate
+    return plate
 
 
 def _exact(text: str) -> bool:
