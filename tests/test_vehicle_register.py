@@ -82,3 +82,35 @@ def test_a_character_cycles_through_its_lookalikes_that_make_a_plate() -> None:
     assert next_lookalike("粤BD999S", 2) == "粤BQ999S"
     assert next_lookalike("粤BQ999S", 2) == "粤B0999S"
     assert next_lookalike(MISREAD, 0) == MISREAD  # the province has no look-alike
+
+
+def test_a_bad_corrected_plate_leaves_the_car_to_register(gate: CarGate) -> None:
+    waits(gate, MISREAD)
+    assert not register(gate, "粤B9")[0]
+    assert register(gate, "粤B99995") == (True, "registered")
+
+
+def test_the_guard_corrects_the_plate_on_the_form_a_touch_per_character(gate: CarGate) -> None:
+    import pygame
+
+    from ui.screen import Screen
+    from ui.state import Page
+
+    waits(gate, MISREAD)
+    screen = Screen(gate.app.kiosk, pygame.Surface((800, 480)), language="en")
+    assert gate.app.kiosk.submit(UnlockGuard("1234")).ok
+    state = screen.state
+    state.page, state.phone, state.household, state.visit_reason = (
+        Page.VISITOR, "13800000000", "H-0101", "delivery",
+    )  # fmt: skip
+
+    def touch(label: str) -> None:
+        screen.draw()
+        [button] = [b for b in screen.canvas.buttons if b.label == label]
+        screen.touch(button.rect.center)
+
+    touch("S")  # the guard sees a 5 on the car
+    touch("Register 粤B99995")
+    event = gate.app.log.recent(5)[0]
+    assert event.kind is EventKind.VISITOR and event.data["plate"] == "粤B99995"
+    assert gate.app.kiosk.view().stage is Stage.OPEN

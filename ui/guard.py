@@ -27,6 +27,7 @@ from ui.canvas import Action, Canvas
 from ui.keypad import PHONE_KEYS, PIN_KEYS, keypad, paged_rows
 from ui.mask import mask_phone
 from ui.person import draw_person, draw_photo
+from ui.platefix import plate_keys, plate_to_register
 from ui.state import GUARD_TABS, Field, Page, UiState
 from ui.theme import Text
 
@@ -294,6 +295,11 @@ def _setter(state: UiState, name: str, value: object) -> Action:
 def _visitor_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiState) -> None:
     gap = canvas.u(8)
     form, pad_box = layout.side_by_side(box, 0.56, gap)
+    car = view.unregistered_plate if view.vehicle_lane else None
+    if car is not None:  # the plate it registers, to correct a misread character
+        plate_row, form = layout.take_top(form, canvas.u(52))
+        _, form = layout.take_top(form, gap)
+        plate_keys(canvas, plate_row, car, state)
     phone, household, reasons, register = layout.rows(form, (60, 60, 128, 60), gap)
     _field(canvas, phone, state, Field.PHONE, _grouped(state.phone))
     _field(canvas, household, state, Field.HOUSEHOLD, state.household)
@@ -306,11 +312,12 @@ def _visitor_page(canvas: Canvas, box: pygame.Rect, view: KioskView, state: UiSt
         )
     ready = bool(state.phone and state.household and state.visit_reason)
     label = strings.text(state.language, "register")
+    plate = plate_to_register(car, state)
     if view.vehicle_lane:  # the guard sees which car the form lets in, or that there is none
-        car = view.unregistered_plate
         key, ready = ("register_car", ready) if car else ("no_car_to_register", False)
-        label = strings.text(state.language, key, plate=car)
-    command = RegisterVisitor(state.phone, state.visit_reason or "", state.household)
+        label = strings.text(state.language, key, plate=plate)
+    corrected = plate if plate is not None and plate != car else ""
+    command = RegisterVisitor(state.phone, state.visit_reason or "", state.household, corrected)
     canvas.button(register, label, (lambda: command) if ready else None, colour=theme.GREEN)
 
     def press(key: str) -> None:

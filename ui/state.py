@@ -70,6 +70,9 @@ class UiState:
     household: str = ""
     focus: Field = Field.PHONE
     visit_reason: str | None = None
+    plate_fix: tuple[str, str] | None = (
+        None  # the car gate: (plate read, as the guard corrected it)
+    )
     open_reason: str | None = None
     scroll: int = 0  # first row shown on a list page
     toast: Toast | None = None
@@ -122,7 +125,7 @@ class UiState:
             self.say(strings.text(self.language, "opened"), True, now)
         elif isinstance(command, RegisterVisitor):
             self.phone = self.household = ""
-            self.visit_reason = None
+            self.visit_reason = self.plate_fix = None
             self.focus = Field.PHONE
             self.say(strings.text(self.language, "registered"), True, now)
 
