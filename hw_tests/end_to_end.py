@@ -124,17 +124,21 @@ def check(rig: Rig, person: Person, options: Options) -> str:
             raise CheckFailed(f"{failure}; the kiosk said: {said}") from None
         if not person.confirm("did the gate unlock?"):
             raise CheckFailed("a valid pass was read but the gate did not open")
-        limit = app.config.gpio.open_s + 2.0
-        if options.sim:
-            ticks = round(limit * app.config.camera.fps)
-            if not any(not tick().gate_open for _ in range(ticks)):
-                raise CheckFailed("the gate did not lock again by itself")
-        else:
-            wait_until(lambda: not tick().gate_open, limit, "the gate did not lock again by itself")
+        closes_again(app, tick, options.sim, "the gate did not lock again by itself")
         decisions = [e for e in app.log.recent(10) if e.kind.value == "decision"]
         celsius = views[-1].temperature_c or 0.0
         return (f"valid pass read, {celsius:.1f} °C, {len(decisions)} decision logged, "
                 "gate opened and locked again")
+
+
+def closes_again(app: App, tick: Callable[[], KioskView], sim: bool, failure: str) -> None:
+    """Wait for the gate to close by itself within open_s + 2 s (simulated time in --sim)."""
+    limit = app.config.gpio.open_s + 2.0
+    if sim:
+        if not any(not tick().gate_open for _ in range(round(limit * app.config.camera.fps))):
+            raise CheckFailed(failure)
+    else:
+        wait_until(lambda: not tick().gate_open, limit, failure)
 
 
 def car_passes(rig: Rig, person: Person, options: Options) -> str:
@@ -184,14 +188,8 @@ def car_passes(rig: Rig, person: Person, options: Options) -> str:
             sim().present_plate(None)
 
         person.ask_to("drive over the loop behind the barrier", drive_over_the_loop)
-        limit = app.config.gpio.open_s + 2.0
-        if options.sim:
-            ticks = round(limit * app.config.camera.fps)
-            if not any(not tick().gate_open for _ in range(ticks)):
-                raise CheckFailed("the barrier did not come down after the car had passed")
-        else:
-            wait_until(lambda: not tick().gate_open, limit,
-                       "the barrier did not come down after the car had passed")
+        closes_again(app, tick, options.sim,
+                     "the barrier did not come down after the car had passed")
         passed = [e for e in app.log.recent(10) if e.kind.value == "decision"]
         return (f"{plate} read, {len(passed)} decision logged, barrier lifted and came down "
                 "after the car")
