@@ -79,12 +79,7 @@ def invite_car(
         )
     _check_window(window, compound, now, LONGEST_VISIT_DAYS, ahead=DAYS_AHEAD)
     if not 1 <= entries <= compound.visitor_entries:
-        raise VehicleRefused(
-            "vehicle.err.entries",
-            "a visitor car may have 1 to {most} entries, not {n}",
-            most=compound.visitor_entries,
-            n=entries,
-        )
+        raise entries_refused(compound, entries)
     if _count(session, household.id, VehicleKind.VISITOR, now) >= OPEN_INVITATIONS:
         raise VehicleRefused(
             "vehicle.err.invitations",
@@ -95,6 +90,17 @@ def invite_car(
     row.household_id, row.max_entries = household.id, entries
     _set_window(row, window, compound)
     return _changed(session, row)
+
+
+def entries_refused(compound: Compound, typed: object) -> VehicleRefused:
+    """The refusal of a visitor car's number of entries (``typed``: the number, or the text
+    that is none)."""
+    return VehicleRefused(
+        "vehicle.err.entries",
+        "a visitor car may have 1 to {most} entries, not {n}",
+        most=compound.visitor_entries,
+        n=typed,
+    )
 
 
 def add_service_vehicle(

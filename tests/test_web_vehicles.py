@@ -52,6 +52,23 @@ def test_a_wrong_plate_is_refused_beside_the_field_naming_the_slot(world: World)
     assert "京A12O45" not in plates(world, "visitor")
 
 
+@pytest.mark.parametrize("typed", ["²", "1.5", "三", "1000000", "0"])
+def test_entries_that_are_no_number_of_entries_are_refused_beside_the_field(
+    world: World, typed: str
+) -> None:
+    form = {"csrf": CSRF, "plate": "京A54321", "first": TODAY, "last": TODAY, "entries": typed}
+    page = world.client(RESIDENT).post("/office/me/vehicles/invite", data=form)
+    assert page.status_code == 422
+    assert error_beside(page.text, "entries") == f"访客车辆可进3次以内，不能是{typed}次"
+    assert "京A54321" not in plates(world, "visitor")
+
+
+def test_entries_in_full_width_digits_are_a_number(world: World) -> None:
+    form = {"csrf": CSRF, "plate": "京A54322", "first": TODAY, "last": TODAY, "entries": "２"}
+    assert world.client(RESIDENT).post("/office/me/vehicles/invite", data=form).status_code == 303
+    assert plates(world, "visitor")["京A54322"].max_entries == 2
+
+
 def error_beside(page: str, field: str) -> str:
     """The error shown in the form field ``field`` of ``page`` ("" when none)."""
     box = page.split(f'id="f-{field}"', 1)[1].split('<div class="field', 1)[0]

@@ -19,7 +19,7 @@ from server.web.board import QUARANTINE, shown_colour
 from server.web.errors import PageNotFound
 from server.web.lookup import get_or_404
 from server.web.render import PREFIX, language_of, page
-from server.web.vehicleforms import households_vehicles, plate_and_window, refusal
+from server.web.vehicleforms import entries_of, households_vehicles, plate_and_window, refusal
 
 router = APIRouter()
 Resident = Annotated[Viewer, Depends(require(RESIDENTS))]
@@ -88,14 +88,16 @@ def invite_car(
     t = i18n.translator(language_of(request))
     now = web.now()
     read = plate_and_window(plate, first, last, t)
-    count = int(entries) if entries.strip().isdigit() and len(entries.strip()) < 4 else 0
+    count = entries_of(entries)
     if isinstance(read, dict):
         return _page(request, viewer, form, read, 422)
     try:
         with web.transaction() as s:
-            flat, _ = _home(s, viewer)
+            flat, compound = _home(s, viewer)
             if shown_colour(flat, now) in QUARANTINE:
                 return _page(request, viewer, form, {}, 403)
+            if count is None:
+                raise vehicles.entries_refused(compound, entries.strip()[:20])
             row = vehicles.invite_car(s, flat.id, *read, entries=count, now=now, by=viewer.user_id)
             audit(s, viewer, "invite_car", f"vehicle {row.id}", now,
                   compound_id=flat.compound_id, plate=row.plate)  # fmt: skip

@@ -18,6 +18,7 @@ from server.web.board import label
 from server.web.timefmt import local_date
 
 SECOND = timedelta(seconds=1)
+ENTRIES_DIGITS = 6  # more is no number of entries; the refusal quotes what was typed
 # The form field a refusal is about (its catalogue key's prefix), else the plate's.
 FIELD_OF = {
     "vehicle.err.entries": "entries",
@@ -69,6 +70,13 @@ def plate_and_window(
     if isinstance(normal, dict) or isinstance(window, dict):
         return errors
     return normal, window
+
+
+def entries_of(text: str) -> int | None:
+    """The form's number of entries (full-width digits as a phone types them), or None when
+    it is no whole number ("²" is a digit to str.isdigit but no number to int)."""
+    typed = text.strip()
+    return int(typed) if typed.isdecimal() and len(typed) <= ENTRIES_DIGITS else None
 
 
 def plate_searched(text: str) -> str:
