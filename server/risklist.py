@@ -11,6 +11,7 @@ their next delta (``risk`` rows of the change log).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -29,6 +30,9 @@ from sync.protocol import RiskPlateChange
 
 DEFAULT_WINDOW_DAYS = 14
 AREA_MAX = 200
+# Characters no area is written with: PostgreSQL refuses NUL, and a right-to-left override
+# would turn the guard screen's "reported in ..." around.
+CONTROL = ("Cc", "Cf")
 # Header cells are matched by any of these words ("车牌号 plate", "到访日期", "Date visited").
 COLUMNS: dict[str, tuple[str, ...]] = {
     "plate": ("车牌", "号牌", "plate"),
@@ -128,6 +132,8 @@ def _check(number: int, values: dict[str, str], first: date) -> RiskRow:
         raise RowRefused("risk.row.area", "the area is empty")
     if len(area) > AREA_MAX:
         raise RowRefused("risk.row.area_long", "the area is longer than {n} characters", n=AREA_MAX)
+    if any(unicodedata.category(c) in CONTROL for c in area):  # NUL, a bidi override
+        raise RowRefused("risk.row.area_control", "the area holds invisible control characters")
     visited = parse_day(values["visited"])
     if visited > first:
         raise RowRefused(

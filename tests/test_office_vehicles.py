@@ -162,6 +162,14 @@ def test_the_city_file_date_rules(office: Office) -> None:
     }
 
 
+@pytest.mark.parametrize("area", ["甲\x00区", "\u202e区甲", "甲\x1b[2J区"])
+def test_an_area_with_control_characters_is_refused(office: Office, area: str) -> None:
+    with office.session() as s:
+        found = check(s, f"车牌,地区,日期\n京A12345,{area},2026-12-01\n")
+    assert found.rows == {}
+    assert [r.key for r in found.rejected] == ["risk.row.area_control"]
+
+
 def test_english_headers_are_read_too(office: Office) -> None:
     with office.session() as s:
         found = check(s, "Plate,Area,Date visited\n京A12345,District 1,2026-12-01\n")
