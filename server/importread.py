@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ def _normal(cell: str) -> str:
 def _csv_rows(text: str, filename: str, limits: Limits) -> Iterator[list[str]]:
     """The CSV's rows, refused at the first one past a limit (the file size bounds the rest)."""
     budget = xlsxread.Budget(filename, limits)
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for number, row in enumerate(_records(text, budget), start=1):
         if number > limits.rows:
             raise budget.refuse(
                 "import.err.rows", "goes on past row {n}; split the file", n=limits.rows
@@ -76,6 +77,24 @@ def _csv_rows(text: str, filename: str, limits: Limits) -> Iterator[list[str]]:
             if len(cell) > limits.cell_chars:
                 raise xlsxread.long_cell(budget, cell, number)
         yield [_normal(c) for c in row[: limits.columns]]
+
+
+def _records(text: str, budget: xlsxread.Budget) -> Iterator[list[str]]:
+    """csv.reader's rows; lines end in CR LF, LF or a lone CR (as Excel for the Mac saves
+    CSV), and a cell past csv's own limit (131,072 characters) is refused as too long."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = lines = 0
+    try:
+        for row in reader:
+            rows, lines = rows + 1, reader.line_num
+            yield row
+    except csv.Error:
+        raise xlsxread.long_cell(budget, _line(text, lines), rows + 1) from None
+
+
+def _line(text: str, index: int) -> str:
+    """Line ``index`` (from 0) of ``text`` as csv.reader is given it."""
+    return next(itertools.islice(io.StringIO(text, newline=""), index, None), "")
 
 
 def decode_csv(data: bytes, filename: str) -> tuple[str, str]:

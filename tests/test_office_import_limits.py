@@ -119,6 +119,21 @@ def test_a_csv_past_the_row_limit_is_refused() -> None:
     assert refused.value.key == "import.err.rows"
 
 
+@pytest.mark.parametrize("head", ["楼栋,单元,房号\n1,1,101\n", ""])
+def test_a_csv_cell_past_the_csv_modules_own_limit_is_a_long_cell(head: str) -> None:
+    data = (head + '1,1,"' + "x" * 200_000 + '"\n').encode()
+    with pytest.raises(ImportFileError) as refused:
+        importer.preview(data, "h.csv")
+    assert refused.value.key == "import.err.cell"
+    assert refused.value.values["row"] == head.count("\n") + 1
+    assert refused.value.values["text"] == '1,1,"' + "x" * 15 + "…"
+
+
+def test_a_csv_with_lines_ending_in_a_lone_cr_is_read() -> None:
+    data = "楼栋,单元,房号,姓名,手机\r1,1,101,张三,13800000001\r1,1,102,,\r".encode()
+    assert len(importer.preview(data, "mac.csv").rows) == 2
+
+
 def test_the_import_page_refuses_a_bomb_in_chinese_with_a_short_page(
     tmp_path: Path, files: dict[str, bytes]
 ) -> None:
