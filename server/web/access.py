@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.models import Holder, Household, Pass
@@ -29,6 +30,7 @@ from server.web.tables import Registration, User
 
 SESSION_COOKIE = csrf.SESSION_COOKIE  # its secret also signs the forms (server.web.csrf)
 Locator = Callable[[Session, Mapping[str, Any]], str | None]
+T = TypeVar("T")
 
 ADMINS = (UserRole.ADMIN,)
 CLERKS = (UserRole.ADMIN, UserRole.CLERK)  # change households, residents, colours
@@ -49,6 +51,17 @@ class Web:
     def transaction(self) -> Iterator[Session]:
         with self.sessions.begin() as session:
             yield session
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """``work`` in one transaction, and once more in a new one when a request like it
+        committed the same rows between this one's reading and writing (a double-click):
+        ``work`` reads again, finds them, and answers as it would had it come second."""
+        try:
+            with self.sessions.begin() as session:
+                return work(session)
+        except IntegrityError:
+            with self.sessions.begin() as session:
+                return work(session)
 
 
 @dataclass(frozen=True)

@@ -91,18 +91,24 @@ def invite_car(
     count = entries_of(entries)
     if isinstance(read, dict):
         return _page(request, viewer, form, read, 422)
+
+    def work(s: Session) -> bool:
+        flat, compound = _home(s, viewer)
+        if shown_colour(flat, now) in QUARANTINE:
+            return False
+        if count is None:
+            raise vehicles.entries_refused(compound, entries.strip()[:20])
+        row = vehicles.invite_car(s, flat.id, *read, entries=count, now=now, by=viewer.user_id)
+        audit(s, viewer, "invite_car", f"vehicle {row.id}", now,
+              compound_id=flat.compound_id, plate=row.plate)  # fmt: skip
+        return True
+
     try:
-        with web.transaction() as s:
-            flat, compound = _home(s, viewer)
-            if shown_colour(flat, now) in QUARANTINE:
-                return _page(request, viewer, form, {}, 403)
-            if count is None:
-                raise vehicles.entries_refused(compound, entries.strip()[:20])
-            row = vehicles.invite_car(s, flat.id, *read, entries=count, now=now, by=viewer.user_id)
-            audit(s, viewer, "invite_car", f"vehicle {row.id}", now,
-                  compound_id=flat.compound_id, plate=row.plate)  # fmt: skip
+        invited = web.run(work)
     except Refused as error:
         return _page(request, viewer, form, refusal(error, t), 422)
+    if not invited:  # under quarantine: the page says so instead of the form
+        return _page(request, viewer, form, {}, 403)
     return RedirectResponse(f"{PREFIX}/me/vehicles", status_code=303)
 
 

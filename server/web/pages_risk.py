@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from server import importread, risklist
 from server.models import Compound, RiskPlateRow
@@ -79,23 +80,22 @@ def risk_confirm(
 ) -> Response:
     web = web_of(request)
     now = web.now()
-    with web.transaction() as s:
+
+    def work(s: Session) -> tuple[risklist.RiskPreview, risklist.Plan]:
         compound = compound_or_404(s, compound_id)
-        try:
-            data = base64.b64decode(payload, validate=True)
-            found = risklist.preview(data, filename or "upload", compound, now, sheet or None)
-        except (binascii.Error, ValueError):  # ImportFileError is a ValueError too
-            return _page(
-                request,
-                viewer,
-                compound_id,
-                status=400,
-                errors={"file": _say(request, "import.expired")},
-            )
+        data = base64.b64decode(payload, validate=True)
+        found = risklist.preview(data, filename or "upload", compound, now, sheet or None)
         done = risklist.apply(s, compound, found, source=_source(filename, compound, now), now=now)
         audit(s, viewer, "risk_import", filename[:200], now, compound_id=compound_id,
               new=done.new, updated=done.updated, expired=done.expired,
               refused=len(found.rejected))  # fmt: skip
+        return found, done
+
+    try:
+        found, done = web.run(work)
+    except (binascii.Error, ValueError):  # ImportFileError is a ValueError too
+        words = _say(request, "import.expired")
+        return _page(request, viewer, compound_id, status=400, errors={"file": words})
     return _page(request, viewer, compound_id, found=found, plan=done, done=True)
 
 

@@ -74,18 +74,22 @@ def add_car(
     plate = plate_of(car_plate, t, "car_plate")
     if isinstance(plate, dict):
         return _listing(request, viewer, compound_id, "", form, plate, 422)
+
+    def work(s: Session) -> str | None:
+        home = _household(s, compound_id, flat)
+        if home is None:
+            return None
+        row = vehicles.add_resident_car(s, home.id, plate, now=web.now(), by=viewer.user_id)
+        audit(s, viewer, "add_car", f"vehicle {row.id}", web.now(), compound_id=compound_id)
+        return row.plate
+
     try:
-        with web.transaction() as s:
-            home = _household(s, compound_id, flat)
-            if home is None:
-                return _listing(
-                    request, viewer, compound_id, "", form, {"flat": t("vehicle.err.flat")}, 422
-                )
-            row = vehicles.add_resident_car(s, home.id, plate, now=web.now(), by=viewer.user_id)
-            audit(s, viewer, "add_car", f"vehicle {row.id}", web.now(), compound_id=compound_id)
-            added = row.plate
+        added = web.run(work)
     except Refused as error:
         words = refusal(error, t, "car_plate")
+        return _listing(request, viewer, compound_id, "", form, words, 422)
+    if added is None:
+        words = {"flat": t("vehicle.err.flat")}
         return _listing(request, viewer, compound_id, "", form, words, 422)
     return _back(compound_id, added)
 
@@ -127,15 +131,18 @@ def add_service(
     read = plate_and_window(plate, first, last, t)
     if isinstance(read, dict):
         return _listing(request, viewer, compound_id, "", form, read, 422)
+
+    def work(s: Session) -> str:
+        get_or_404(s, Compound, compound_id)
+        row = vehicles.add_service_vehicle(
+            s, compound_id, *read, note=note, now=web.now(), by=viewer.user_id
+        )
+        audit(s, viewer, "add_service_vehicle", f"vehicle {row.id}", web.now(),
+              compound_id=compound_id, plate=row.plate)  # fmt: skip
+        return row.plate
+
     try:
-        with web.transaction() as s:
-            get_or_404(s, Compound, compound_id)
-            row = vehicles.add_service_vehicle(
-                s, compound_id, *read, note=note, now=web.now(), by=viewer.user_id
-            )
-            audit(s, viewer, "add_service_vehicle", f"vehicle {row.id}", web.now(),
-                  compound_id=compound_id, plate=row.plate)  # fmt: skip
-            added = row.plate
+        added = web.run(work)
     except Refused as error:
         return _listing(request, viewer, compound_id, "", form, refusal(error, t), 422)
     return _back(compound_id, added)
