@@ -4,6 +4,7 @@ command line apply the same limits. The files are made here, never stored."""
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 import tracemalloc
@@ -147,6 +148,31 @@ def test_the_import_page_refuses_a_bomb_in_chinese_with_a_short_page(
     assert reply.status_code == 400
     assert "解压后超过 64 MiB" in reply.text
     assert len(reply.content) < 64 * 1024
+
+
+@pytest.mark.parametrize(
+    ("page", "head", "row", "done"),
+    [
+        ("import", "楼栋,单元,房号,姓名,手机,备注", "1,1,101,,,", 'id="import-done"'),
+        ("risk", "车牌,地区,到访日期,备注", "京A12345,甲区,2026-02-08,", "已导入"),
+    ],
+    ids=["households", "risk_list"],
+)
+def test_a_file_past_a_mib_is_confirmed_as_it_was_checked(
+    tmp_path: Path, page: str, head: str, row: str, done: str
+) -> None:
+    """The confirm form carries the file back in base64, a third larger than the file."""
+    data = "\n".join([head] + [row + "备" * 160] * 2_200).encode()
+    assert len(base64.b64encode(data)) > 2**20
+    clerk = make_world(tmp_path / "office").client("clerk1")
+    files = {"file": ("big.csv", data, "text/csv")}
+    checked = clerk.post(f"/office/c/c1/{page}", data={"csrf": CSRF}, files=files)
+    assert checked.status_code == 200, checked.text
+    payload = checked.text.split('name="payload" value="')[1].split('"')[0]
+    form = {"csrf": CSRF, "payload": payload, "filename": "big.csv"}
+    confirmed = clerk.post(f"/office/c/c1/{page}/confirm", data=form)
+    assert confirmed.status_code == 200, confirmed.text
+    assert done in confirmed.text
 
 
 def test_the_cli_import_applies_the_same_limits(

@@ -21,7 +21,7 @@ from server.web import i18n
 from server.web.access import CLERKS, Viewer, require, web_of
 from server.web.audit import audit
 from server.web.pages_gates import compound_or_404
-from server.web.pages_import import SHOWN_REJECTS, Name, Payload
+from server.web.pages_import import SHOWN_REJECTS, Confirmed, Name
 from server.web.render import language_of, page
 from server.web.timefmt import local_date
 from server.xlsxread import ImportFileError
@@ -74,17 +74,16 @@ def risk_confirm(
     request: Request,
     compound_id: str,
     viewer: Clerk,
-    payload: Payload = "",
-    filename: Name = "",
-    sheet: Name = "",
+    form: Confirmed,
 ) -> Response:
     web = web_of(request)
     now = web.now()
+    filename = form.filename
 
     def work(s: Session) -> tuple[risklist.RiskPreview, risklist.Plan]:
         compound = compound_or_404(s, compound_id)
-        data = base64.b64decode(payload, validate=True)
-        found = risklist.preview(data, filename or "upload", compound, now, sheet or None)
+        data = base64.b64decode(form.payload, validate=True)
+        found = risklist.preview(data, filename or "upload", compound, now, form.sheet or None)
         done = risklist.apply(s, compound, found, source=_source(filename, compound, now), now=now)
         audit(s, viewer, "risk_import", filename[:200], now, compound_id=compound_id,
               new=done.new, updated=done.updated, expired=done.expired,
