@@ -25,12 +25,13 @@ HEADER_SEARCH = 10  # title rows ("幸福小区住户名单 2026") may sit above
 @dataclass(frozen=True, slots=True)
 class Cells:
     """A file's rows as text cells (row 1 first), how it was read and, for a workbook, which
-    sheet out of which."""
+    sheet out of which and whether its date cells (day numbers) count from 1904."""
 
     rows: list[list[str]]
     how: str  # "xlsx", "utf-8" or "gbk"
     sheet: str = ""
     sheets: tuple[str, ...] = ()
+    date1904: bool = False
 
 
 def read_cells(
@@ -48,7 +49,7 @@ def read_cells(
     if suffix == ".xlsx":
         book = xlsxread.read_book(data, filename, sheet or None, limits)
         rows = [[_normal(c) for c in row] for row in book.sheet.rows]
-        return Cells(rows, "xlsx", book.sheet.name, tuple(book.names))
+        return Cells(rows, "xlsx", book.sheet.name, tuple(book.names), book.date1904)
     if suffix == ".csv":
         text, encoding = decode_csv(data, filename)
         return Cells(list(_csv_rows(text, filename, limits)), encoding)

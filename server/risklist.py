@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from kiosk.vehicles.model import RiskReport
 from server.exc import NotFound
 from server.importer import MAX_ROWS, Rejected
-from server.importread import at, find_header, past_rows, read_cells
+from server.importread import Cells, at, find_header, past_rows, read_cells
 from server.models import Compound, RiskPlateRow
 from server.office import record_change
 from server.platecheck import PlateRefused, normal_plate
@@ -41,8 +41,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 SHOWN = "车牌 plate | 地区 area | 到访日期 date visited"
 DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s.*)?")
-EXCEL_DAY_ZERO = date(1899, 12, 30)  # an .xlsx date cell is a day number counted from here
-EXCEL_DAYS = range(36526, 73051)  # 2000-01-01 to 2099-12-31 as such numbers
+# An .xlsx date cell is a day number counted from here (from 1904-01-01 in a workbook saved
+# with the 1904 date system, as old Mac Excel did: the same day is 1,462 lower).
+EXCEL_DAY_ZERO = date(1899, 12, 30)
+EXCEL_1904_ZERO = date(1904, 1, 1)
+EXCEL_YEARS = range(2000, 2100)  # a day number outside them is no visit's day
 EXCEL_SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
 
 
@@ -116,7 +119,7 @@ def preview(
         if index - header_at > MAX_ROWS:
             raise past_rows(filename, MAX_ROWS)
         try:
-            row = _check(index + 1, values, found.today)
+            row = _check(index + 1, values, found.today, _day_zero(cells))
         except (RowRefused, PlateRefused) as problem:
             reason = Rejected(index + 1, str(problem), problem.key, tuple(problem.values.items()))
             found.rejected.append(reason)
@@ -125,7 +128,11 @@ def preview(
     return found
 
 
-def _check(number: int, values: dict[str, str], first: date) -> RiskRow:
+def _day_zero(cells: Cells) -> date:
+    return EXCEL_1904_ZERO if cells.date1904 else EXCEL_DAY_ZERO
+
+
+def _check(number: int, values: dict[str, str], first: date, day_zero: date) -> RiskRow:
     plate = normal_plate(values["plate"])
     area = " ".join(values["area"].split())
     if not area:
@@ -134,7 +141,7 @@ def _check(number: int, values: dict[str, str], first: date) -> RiskRow:
         raise RowRefused("risk.row.area_long", "the area is longer than {n} characters", n=AREA_MAX)
     if any(unicodedata.category(c) in CONTROL for c in area):  # NUL, a bidi override
         raise RowRefused("risk.row.area_control", "the area holds invisible control characters")
-    visited = parse_day(values["visited"])
+    visited = parse_day(values["visited"], day_zero)
     if visited > first:
         raise RowRefused(
             "risk.row.future", "the visit {day} is in the future", day=visited.isoformat()
@@ -142,13 +149,15 @@ def _check(number: int, values: dict[str, str], first: date) -> RiskRow:
     return RiskRow(number, plate, area, visited)
 
 
-def parse_day(text: str) -> date:
+def parse_day(text: str, day_zero: date = EXCEL_DAY_ZERO) -> date:
     """A visit's day as the city writes it: 2026-12-01, 2026/12/1, 2026年12月1日 or an
-    .xlsx date cell (a day number); a time after the day is ignored."""
+    .xlsx date cell (a day number from ``day_zero``); a time after the day is ignored."""
     text = text.strip()
     serial = EXCEL_SERIAL.fullmatch(text)  # a date-time cell's fraction is the time of day
-    if serial and int(serial.group(1)) in EXCEL_DAYS:
-        return EXCEL_DAY_ZERO + timedelta(days=int(serial.group(1)))
+    if serial:
+        day = day_zero + timedelta(days=int(serial.group(1)))
+        if day.year in EXCEL_YEARS:
+            return day
     match = DAY.fullmatch(text)
     try:
         if match:

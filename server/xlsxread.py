@@ -112,10 +112,12 @@ class Sheet:
 
 @dataclass(frozen=True, slots=True)
 class Book:
-    """The workbook's sheet names in tab order, and the sheet that was read."""
+    """The workbook's sheet names in tab order, the sheet that was read, and whether its date
+    cells count days from 1904 (an old Mac workbook) rather than from 1900."""
 
     names: list[str]
     sheet: Sheet
+    date1904: bool = False
 
 
 def read_book(
@@ -134,7 +136,7 @@ def read_book(
     with book:
         if len(book.infolist()) > limits.parts:
             raise budget.refuse("import.err.parts", "holds more than {n} parts", n=limits.parts)
-        strings_part, parts = _parts(book, budget)
+        strings_part, parts, date1904 = _parts(book, budget)
         names = [name for name, _ in parts]
         if wanted is not None and wanted not in names:
             raise budget.refuse(
@@ -153,10 +155,10 @@ def read_book(
             sheet = Sheet(name)
             _read_sheet(book, part, sheet, strings, budget)
             if sheet.has_data or wanted is not None:
-                return Book(names, sheet)
+                return Book(names, sheet, date1904)
             first = first or sheet
         assert first is not None
-        return Book(names, first)
+        return Book(names, first, date1904)
 
 
 def _damaged(filename: str, error: Exception) -> ImportFileError:
@@ -235,8 +237,9 @@ def _local(tag: str) -> str:
 # --- which parts ----------------------------------------------------------------------------------
 
 
-def _parts(book: zipfile.ZipFile, budget: Budget) -> tuple[str | None, list[tuple[str, str]]]:
-    """The shared-string part (if any) and each sheet's (name, part), in tab order."""
+def _parts(book: zipfile.ZipFile, budget: Budget) -> tuple[str | None, list[tuple[str, str]], bool]:
+    """The shared-string part (if any), each sheet's (name, part) in tab order, and whether
+    the workbook counts its dates from 1904."""
     targets: dict[str, tuple[str, str]] = {}  # relationship id -> (type, part)
 
     def rel(tag: str, attrs: dict[str, str]) -> None:
@@ -253,8 +256,11 @@ def _parts(book: zipfile.ZipFile, budget: Budget) -> tuple[str | None, list[tupl
     parser.StartElementHandler = rel
     _stream(book, "xl/_rels/workbook.xml.rels", budget, parser)
     order: list[tuple[str, str]] = []
+    date1904 = [False]
 
     def sheet(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "workbookPr":
+            date1904[0] = attrs.get("date1904", "").lower() in ("1", "true")
         if _local(tag) == "sheet":
             rel_id = next((v for k, v in attrs.items() if _local(k) == "id"), "")
             kind, part = targets.get(rel_id, ("", ""))
@@ -265,7 +271,7 @@ def _parts(book: zipfile.ZipFile, budget: Budget) -> tuple[str | None, list[tupl
     parser.StartElementHandler = sheet
     _stream(book, "xl/workbook.xml", budget, parser)
     strings = next((p for k, p in targets.values() if k.endswith("/sharedStrings")), None)
-    return strings, order
+    return strings, order, date1904[0]
 
 
 # --- the shared-string table ---------------------------------------------------------------------
