@@ -40,7 +40,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "visited": ("日期", "时间", "date", "visited"),
 }
 SHOWN = "车牌 plate | 地区 area | 到访日期 date visited"
-DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s.*)?")
+# 2026-12-01, 2026/12/1, 2026.12.1, 2026年12月1日 (or 号), 20261201; then perhaps a time, after
+# a space or ISO 8601's T ("2026-12-01T09:30:00+08:00").
+DAY = re.compile(
+    r"(\d{4})(?:\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?|(\d\d)(\d\d))(?:[\sT].*)?"
+)
 # An .xlsx date cell is a day number counted from here (from 1904-01-01 in a workbook saved
 # with the 1904 date system, as old Mac Excel did: the same day is 1,462 lower).
 EXCEL_DAY_ZERO = date(1899, 12, 30)
@@ -150,8 +154,8 @@ def _check(number: int, values: dict[str, str], first: date, day_zero: date) -> 
 
 
 def parse_day(text: str, day_zero: date = EXCEL_DAY_ZERO) -> date:
-    """A visit's day as the city writes it: 2026-12-01, 2026/12/1, 2026年12月1日 or an
-    .xlsx date cell (a day number from ``day_zero``); a time after the day is ignored."""
+    """A visit's day as the city writes it (DAY's forms) or as an .xlsx date cell (a day
+    number from ``day_zero``); a time after the day is ignored."""
     text = text.strip()
     serial = EXCEL_SERIAL.fullmatch(text)  # a date-time cell's fraction is the time of day
     if serial:
@@ -161,7 +165,7 @@ def parse_day(text: str, day_zero: date = EXCEL_DAY_ZERO) -> date:
     match = DAY.fullmatch(text)
     try:
         if match:
-            return date(*(int(part) for part in match.groups()))
+            return date(*(int(part) for part in match.groups() if part is not None))
     except ValueError:
         pass
     raise RowRefused("risk.row.day", "{text} is not a day (write it as 2026-12-01)", text=text[:20])

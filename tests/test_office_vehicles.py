@@ -171,6 +171,24 @@ def test_an_area_with_control_characters_is_refused(office: Office, area: str) -
     assert [r.key for r in found.rejected] == ["risk.row.area_control"]
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026-12-01", "2026/12/1", "2026.12.01", "2026年12月1日", "2026 年 12 月 1 日 ",
+        "2026年12月1号", "20261201", "2026-12-01 09:30", "2026-12-01T09:30:00+08:00",
+        "2026/12/01 星期二", "46357", "46357.39583",
+    ],
+)  # fmt: skip
+def test_a_visit_is_read_as_a_city_writes_its_day(written: str) -> None:
+    assert risklist.parse_day(written) == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("written", ["12/01/2026", "1.12", "2026120", "202612011", "20261301"])
+def test_a_day_that_is_ambiguous_or_no_day_is_refused(written: str) -> None:
+    with pytest.raises(risklist.RowRefused, match="is not a day"):
+        risklist.parse_day(written)
+
+
 def test_english_headers_are_read_too(office: Office) -> None:
     with office.session() as s:
         found = check(s, "Plate,Area,Date visited\n京A12345,District 1,2026-12-01\n")
