@@ -1,5 +1,6 @@
 """Retention: the gate log and visitor data of a compound are deleted after N days (visitor and
-service vehicles too, once their window ended that long ago).
+service vehicles too, once their window ended that long ago, and the city's risk-list reports
+once their visit is that old and no longer counts at the gate).
 
 Each compound has its own setting (``compounds.retention_days``; none: kept). ``purge`` deletes
 what is older than that; ``kiosk-server purge`` runs it once and ``kiosk-server serve`` runs it
@@ -19,10 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.model import Role
 from kiosk.vehicles.model import VehicleKind
+from server import risklist
 from server.exc import NotFound, ServerConfigError
 from server.models import AlarmAck, Compound, Conflict, EventRow, Pass, VehicleRow
 from server.vehicles import remove_vehicle
 from server.web.tables import Invitation
+from server.web.timefmt import today
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=6)
@@ -37,6 +40,7 @@ class Purged:
     invitations: int = 0
     visitor_passes: int = 0
     vehicles: int = 0
+    risk_plates: int = 0
 
     def __add__(self, other: Purged) -> Purged:
         return Purged(
@@ -44,6 +48,7 @@ class Purged:
             self.invitations + other.invitations,
             self.visitor_passes + other.visitor_passes,
             self.vehicles + other.vehicles,
+            self.risk_plates + other.risk_plates,
         )
 
 
@@ -64,7 +69,18 @@ def purge(session: Session, now: datetime) -> Purged:
         assert compound.retention_days is not None
         cutoff = now - timedelta(days=compound.retention_days)
         total += purge_compound(session, compound.id, cutoff)
+        total += Purged(risk_plates=_purge_risk_list(session, compound, now))
     return total
+
+
+def _purge_risk_list(session: Session, compound: Compound, now: datetime) -> int:
+    """The city's reports of where a car was, once older than the retention and the risk
+    window both (a report the car gate still counts stays, however short the retention)."""
+    assert compound.retention_days is not None
+    days = max(compound.retention_days, risklist.window_days(compound))
+    return risklist.remove_before(
+        session, compound, today(now, compound.timezone) - timedelta(days=days)
+    )
 
 
 def purge_compound(session: Session, compound_id: str, cutoff: datetime) -> Purged:

@@ -201,8 +201,7 @@ def apply(
     stored = _stored(session, compound.id)
     for plate, row in stored.items():
         if row.visited_on < found.oldest and plate not in found.rows:
-            session.delete(row)
-            _record(session, row, removed=True)
+            _remove(session, row)
     for plate, line in found.rows.items():
         known = stored.get(plate)
         if known is not None and not _later(line, known):
@@ -218,6 +217,19 @@ def apply(
         _record(session, row, removed=False)
     session.flush()
     return done
+
+
+def remove_before(session: Session, compound: Compound, day: date) -> int:
+    """Take the compound's entries whose visit was before ``day`` off the list (retention);
+    the kiosks drop them at their next download. Returns how many."""
+    old = session.scalars(
+        select(RiskPlateRow).where(
+            RiskPlateRow.compound_id == compound.id, RiskPlateRow.visited_on < day
+        )
+    ).all()
+    for row in old:
+        _remove(session, row)
+    return len(old)
 
 
 def report_of(row: RiskPlateRow) -> RiskReport:
@@ -236,6 +248,11 @@ def _stored(session: Session, compound_id: str) -> dict[str, RiskPlateRow]:
         raise NotFound(f"no compound {compound_id!r}")
     rows = session.scalars(select(RiskPlateRow).where(RiskPlateRow.compound_id == compound_id))
     return {r.plate: r for r in rows}
+
+
+def _remove(session: Session, row: RiskPlateRow) -> None:
+    session.delete(row)
+    _record(session, row, removed=True)
 
 
 def _record(session: Session, row: RiskPlateRow, *, removed: bool) -> None:

@@ -14,7 +14,7 @@ from server import retention
 from server.cli import main
 from server.exc import ServerConfigError
 from server.local import Office
-from server.models import EventRow, Pass
+from server.models import Change, EventRow, Pass, RiskPlateRow
 from server.web.tables import Invitation, User
 from tests import office_data
 from tests.office_data import db_of
@@ -113,6 +113,30 @@ def test_old_visitor_invitations_and_passes_are_deleted(office: Office) -> None:
     with office.session() as s:
         assert set(s.scalars(select(Invitation.pass_id))) == {new}
         assert s.get(Pass, old) is None and s.get(Pass, new) is not None
+
+
+@pytest.mark.parametrize(
+    ("retention_days", "kept"),
+    [(30, [1, 13, 20, 29]), (7, [1, 13])],  # the risk window is 14 days: 13 still counts
+)
+def test_risk_list_reports_go_once_past_the_retention_and_the_window(
+    office: Office, retention_days: int, kept: list[int]
+) -> None:
+    with office.session() as s:
+        for age in (1, 13, 20, 29, 31, 400):
+            day = (NOW - timedelta(days=age)).date()
+            s.add(RiskPlateRow(compound_id="c1", plate=f"京A{age:05d}", area="甲区",
+                               visited_on=day, source="city", imported_at=NOW))  # fmt: skip
+        retention.set_retention(s, "c1", retention_days)
+    with office.session() as s:
+        purged = retention.purge(s, NOW)
+        left = s.scalars(select(RiskPlateRow.plate).order_by(RiskPlateRow.plate.desc())).all()
+        told = s.scalars(select(Change.payload).where(Change.kind == "risk")).all()
+    assert [int(p[2:]) for p in left] == kept[::-1]
+    assert purged.risk_plates == 6 - len(kept)
+    assert sorted(c["plate"] for c in told if c["removed"]) == sorted(
+        f"京A{age:05d}" for age in (1, 13, 20, 29, 31, 400) if age not in kept
+    )
 
 
 def test_resident_passes_are_never_purged(office: Office) -> None:
