@@ -25,7 +25,7 @@ class PlateRefused(Refused):
 
 def normal_plate(text: str) -> str:
     """``text`` as a plate in normal form, or PlateRefused naming the slot that is wrong."""
-    typed = unicodedata.normalize("NFKC", text).translate(SEPARATORS).upper()
+    typed = _visible(unicodedata.normalize("NFKC", text)).translate(SEPARATORS).upper()
     plate = parse(typed)
     if plate is None:
         raise _why_not(typed)
@@ -33,6 +33,13 @@ def normal_plate(text: str) -> str:
         if char != meant:
             raise _misread(slot, char, meant)
     return plate.text
+
+
+def _visible(text: str) -> str:
+    """``text`` without what nobody sees: any space or line break, and the zero-width
+    characters a plate copied from a web page or another system brings along (a zero-width
+    space, a byte-order mark, a left-to-right mark), which a refusal could only name as “”."""
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
 def _misread(slot: int, char: str, meant: str) -> PlateRefused:

@@ -35,6 +35,10 @@ TODAY = date(2026, 12, 5)
         ("京Ａ１２３４５", "京A12345"),  # full-width, as a phone keyboard may type
         ("粤Z1234港", "粤Z1234港"),
         ("使123456", "使123456"),
+        ("京A\u200b12345", "京A12345"),  # invisible: a zero-width space, a BOM, an LRM
+        ("\ufeff京A12345", "京A12345"),
+        ("京A12345\u200e", "京A12345"),
+        ("京A1234\n5", "京A12345"),  # a cell written on two lines
     ],
 )
 def test_plates_are_stored_in_normal_form(typed: str, plate: str) -> None:
