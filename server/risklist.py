@@ -10,6 +10,7 @@ their next delta (``risk`` rows of the change log).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -191,6 +192,19 @@ def plan(session: Session, compound: Compound, found: RiskPreview) -> Plan:
     updated = sum(1 for p, r in found.rows.items() if p in stored and _later(r, stored[p]))
     old = sum(1 for p, s in stored.items() if s.visited_on < found.oldest and p not in found.rows)
     return Plan(new, updated, len(found.expired) + old, len(found.rows) - new - updated)
+
+
+def fingerprint(session: Session, compound: Compound, found: RiskPreview) -> str:
+    """What ``apply`` does with ``found`` depends on besides the file: the day, and the stored
+    entries of the file's plates and of the plates whose visit is now too old. The preview
+    shows it and the confirm compares it, so what is written is what the clerk saw."""
+    stored = _stored(session, compound.id)
+    touched = sorted(p for p, r in stored.items() if p in found.rows or r.visited_on < found.oldest)
+    lines = [
+        found.today.isoformat(),
+        *(f"{p} {stored[p].visited_on} {stored[p].area}" for p in touched),
+    ]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
 
 
 def apply(

@@ -20,7 +20,7 @@ from server import importer, xlsxread
 from server.cli import main
 from server.importer import ImportFileError
 from tests.office_data import db_of
-from tests.webtools import CSRF, World, make_world
+from tests.webtools import CSRF, World, confirm_fields, make_world
 
 SECONDS = 1.0  # "about a second", of this thread's CPU: other work on the machine adds none
 PEAK_MIB = 32
@@ -168,9 +168,7 @@ def test_a_file_past_a_mib_is_confirmed_as_it_was_checked(
     files = {"file": ("big.csv", data, "text/csv")}
     checked = clerk.post(f"/office/c/c1/{page}", data={"csrf": CSRF}, files=files)
     assert checked.status_code == 200, checked.text
-    payload = checked.text.split('name="payload" value="')[1].split('"')[0]
-    form = {"csrf": CSRF, "payload": payload, "filename": "big.csv"}
-    confirmed = clerk.post(f"/office/c/c1/{page}/confirm", data=form)
+    confirmed = clerk.post(f"/office/c/c1/{page}/confirm", data=confirm_fields(checked.text))
     assert confirmed.status_code == 200, confirmed.text
     assert done in confirmed.text
 

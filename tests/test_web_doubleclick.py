@@ -3,17 +3,17 @@ or a registration racing one like it. The second answer is a page, never a 500."
 
 from __future__ import annotations
 
-import base64
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import risklist, vehicles
 from server.models import Change, RiskPlateRow, VehicleRow
-from tests.webtools import CSRF, World, make_world
+from tests.webtools import CSRF, World, confirm_fields, make_world
 
 CITY = "车牌,地区,到访日期\n京A12345,甲区,2026-02-08\n粤BD12345,乙区,2026-02-09\n".encode()
 
@@ -23,11 +23,16 @@ def world(tmp_path: Path) -> World:
     return make_world(tmp_path / "office")
 
 
-def confirm(world: World, data: bytes = CITY) -> str:
-    form = {"csrf": CSRF, "payload": base64.b64encode(data).decode(), "filename": "city.csv"}
-    done = world.client("clerk1").post("/office/c/c1/risk/confirm", data=form)
-    assert done.status_code == 200, done.text
-    return done.text
+def checked(world: World, data: bytes = CITY) -> dict[str, str]:
+    """The confirm form of the clerk's check of ``data``."""
+    files = {"file": ("city.csv", data, "text/csv")}
+    page = world.client("clerk1").post("/office/c/c1/risk", data={"csrf": CSRF}, files=files)
+    assert page.status_code == 200, page.text
+    return confirm_fields(page.text)
+
+
+def confirm(world: World, form: dict[str, str]) -> Response:
+    return world.client("clerk1").post("/office/c/c1/risk/confirm", data=form)
 
 
 def listed(world: World) -> tuple[int, int]:
@@ -38,14 +43,36 @@ def listed(world: World) -> tuple[int, int]:
     return int(rows or 0), int(changes or 0)
 
 
-def test_confirming_the_same_file_twice_adds_and_sends_nothing_the_second_time(
+def test_a_second_confirm_of_one_check_writes_nothing_and_shows_the_check_again(
     world: World,
 ) -> None:
-    confirm(world)
+    form = checked(world)
+    assert confirm(world, form).status_code == 200
     assert listed(world) == (2, 2)
-    again = confirm(world)
+    again = confirm(world, form)
+    assert again.status_code == 409 and 'id="risk-changed"' in again.text
+    assert "新增 0 辆" in again.text and 'id="risk-confirm"' in again.text
     assert listed(world) == (2, 2)
-    assert "新增 0 辆" in again
+
+
+def test_a_check_the_list_changed_under_is_not_imported_until_checked_again(
+    world: World,
+) -> None:
+    form = checked(world)  # 京A12345 is new to the list here ...
+    later = "车牌,地区,到访日期\n京A12345,丙区,2026-02-09\n".encode()
+    assert confirm(world, checked(world, later)).status_code == 200  # ... and not any more
+    stale = confirm(world, form)
+    assert stale.status_code == 409 and "新增 1 辆" in stale.text  # only 粤BD12345 now
+    assert listed(world)[0] == 1
+    assert confirm(world, confirm_fields(stale.text)).status_code == 200
+    assert listed(world)[0] == 2
+
+
+def test_a_check_made_yesterday_is_checked_again(world: World) -> None:
+    form = checked(world)
+    world.clock.moment += timedelta(days=1)
+    assert confirm(world, form).status_code == 409
+    assert listed(world) == (0, 0)
 
 
 def test_a_confirm_racing_another_one_imports_the_file_once(
@@ -53,23 +80,21 @@ def test_a_confirm_racing_another_one_imports_the_file_once(
 ) -> None:
     """A double-click: the other request commits the same plates between this one's reading
     of the list and its writing."""
-    stored = risklist._stored
-    reads = []
+    form = checked(world)
+    record = risklist._record  # apply's first call comes after its first new row, before flush
 
-    def raced(session: Session, compound_id: str) -> dict[str, RiskPlateRow]:
-        found = stored(session, compound_id)
-        reads.append(compound_id)
-        if len(reads) == 2:  # apply's own reading, after its plan's
-            with world.office.session() as other:
-                other.add_all(
-                    RiskPlateRow(compound_id="c1", plate=p, area="甲区", source="other",
-                                 visited_on=date(2026, 2, 8), imported_at=world.clock())
-                    for p in ("京A12345", "粤BD12345")
-                )  # fmt: skip
-        return found
+    def raced(session: Session, row: RiskPlateRow, *, removed: bool) -> None:
+        monkeypatch.setattr(risklist, "_record", record)
+        with world.office.session() as other:
+            other.add_all(
+                RiskPlateRow(compound_id="c1", plate=p, area="甲区", source="other",
+                             visited_on=date(2026, 2, 8), imported_at=world.clock())
+                for p in ("京A12345", "粤BD12345")
+            )  # fmt: skip
+        record(session, row, removed=removed)
 
-    monkeypatch.setattr(risklist, "_stored", raced)
-    confirm(world)
+    monkeypatch.setattr(risklist, "_record", raced)
+    assert confirm(world, form).status_code == 409  # the list it checked changed: not written
     assert listed(world)[0] == 2
 
 

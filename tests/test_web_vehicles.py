@@ -15,7 +15,7 @@ from kiosk.model import RiskColour
 from server import office, retention
 from server.models import Change, RiskPlateRow, VehicleRow
 from tests.office_data import add_event
-from tests.webtools import CSRF, World, make_world
+from tests.webtools import CSRF, World, confirm_fields, make_world
 
 RESIDENT = "13800000001"  # make_world's resident of c1, flat 1-1-101
 TODAY = "2026-02-10"  # make_world's clock, in Shanghai
@@ -146,10 +146,7 @@ def test_the_risk_list_preview_changes_nothing_until_confirmed(world: World) -> 
     assert "甲区" not in incoming
     with world.office.session() as s:
         assert s.scalars(select(RiskPlateRow)).first() is None
-    payload = preview.text.split('name="payload" value="')[1].split('"')[0]
-    done = clerk.post(
-        "/office/c/c1/risk/confirm", data={"csrf": CSRF, "payload": payload, "filename": "city.csv"}
-    )
+    done = clerk.post("/office/c/c1/risk/confirm", data=confirm_fields(preview.text))
     assert done.status_code == 200 and "已导入" in done.text
     with world.office.session() as s:
         row = s.scalars(select(RiskPlateRow)).one()

@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,11 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "the page has no form with a CSRF token"
     return found.group(1)
+
+
+def confirm_fields(html: str) -> dict[str, str]:
+    """The hidden fields of a file check's confirm form (the file, its name, the sheet, what
+    the check showed), as the browser sends them back; with this browser's CSRF token."""
+    form = html.split('type="submit" class="primary"', 1)[0].rsplit("<form", 1)[1]
+    found = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form)
+    return {**{name: unescape(value) for name, value in found}, "csrf": CSRF}

@@ -34,11 +34,13 @@ Name = Annotated[str, Form(max_length=NAME_MAX)]
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """The confirm form: the checked file (base64), its name and the sheet that was read."""
+    """The confirm form: the checked file (base64), its name, the sheet that was read and, for
+    the risk list, the fingerprint of what the check showed (risklist.fingerprint)."""
 
     payload: str
     filename: str
     sheet: str
+    seen: str = ""
 
 
 async def checked_form(request: Request) -> Checked:
@@ -53,7 +55,8 @@ async def checked_form(request: Request) -> Checked:
         value = form.get(name)
         return value if isinstance(value, str) else ""
 
-    return Checked(text("payload"), text("filename")[:NAME_MAX], text("sheet")[:NAME_MAX])
+    names = (text("filename")[:NAME_MAX], text("sheet")[:NAME_MAX])
+    return Checked(text("payload"), *names, seen=text("seen")[:NAME_MAX])
 
 
 Confirmed = Annotated[Checked, Depends(checked_form)]

@@ -62,10 +62,11 @@ def risk_preview(
         except ImportFileError as error:
             return _refused(request, viewer, compound_id, error)
         plan = risklist.plan(s, compound, found)
+        seen = risklist.fingerprint(s, compound, found)
     payload = base64.b64encode(data).decode("ascii")
     return _page(
         request, viewer, compound_id, found=found, plan=plan, filename=file.filename,
-        payload=payload,
+        payload=payload, seen=seen,
     )  # fmt: skip
 
 
@@ -80,22 +81,33 @@ def risk_confirm(
     now = web.now()
     filename = form.filename
 
-    def work(s: Session) -> tuple[risklist.RiskPreview, risklist.Plan]:
+    def work(s: Session) -> tuple[risklist.RiskPreview, risklist.Plan, str | None]:
+        """The file's check and what importing it did, or (if the list or the day changed
+        since the clerk's check, so the check shown is not what would be written) the check
+        again, nothing written, and its new fingerprint."""
         compound = compound_or_404(s, compound_id)
         data = base64.b64decode(form.payload, validate=True)
         found = risklist.preview(data, filename or "upload", compound, now, form.sheet or None)
+        seen = risklist.fingerprint(s, compound, found)
+        if seen != form.seen:
+            return found, risklist.plan(s, compound, found), seen
         done = risklist.apply(s, compound, found, source=_source(filename, compound, now), now=now)
         audit(s, viewer, "risk_import", filename[:200], now, compound_id=compound_id,
               new=done.new, updated=done.updated, expired=done.expired,
               refused=len(found.rejected))  # fmt: skip
-        return found, done
+        return found, done, None
 
     try:
-        found, done = web.run(work)
+        found, plan, changed = web.run(work)
     except (binascii.Error, ValueError):  # ImportFileError is a ValueError too
         words = _say(request, "import.expired")
         return _page(request, viewer, compound_id, status=400, errors={"file": words})
-    return _page(request, viewer, compound_id, found=found, plan=done, done=True)
+    if changed is not None:
+        return _page(
+            request, viewer, compound_id, status=409, found=found, plan=plan, filename=filename,
+            payload=form.payload, seen=changed, changed=True,
+        )  # fmt: skip
+    return _page(request, viewer, compound_id, found=found, plan=plan, done=True)
 
 
 def _source(filename: str, compound: Compound, now: datetime) -> str:
@@ -121,6 +133,8 @@ def _page(
     more.setdefault("found", None)
     more.setdefault("done", False)
     more.setdefault("errors", {})
+    more.setdefault("changed", False)
+    more.setdefault("seen", "")
     with web_of(request).transaction() as s:
         compound = compound_or_404(s, compound_id)
         where = RiskPlateRow.compound_id == compound_id
