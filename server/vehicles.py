@@ -3,8 +3,8 @@ service vehicles a clerk lets in for a few days. Kiosks at the car gate get ever
 their next delta (``vehicle`` rows of the change log) and decide offline.
 
 Windows are whole local days in the compound's time zone, like a visitor's pass. One plate is
-registered once per compound; an invitation or service entry whose window has passed gives
-way to a new one for the same plate.
+registered once per compound, and no plate one look-alike character from a current one; an
+invitation or service entry whose window has passed gives way to a new one for the same plate.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk.plates.formats import lookalikes
 from kiosk.vehicles.model import Vehicle, VehicleKind
 from server.exc import NotFound, Refused
 from server.models import Compound, Household, VehicleRow
@@ -207,6 +208,7 @@ def _new(
             plate=plate,
             kind=old.kind,
         )
+    _no_lookalike(session, compound_id, plate, now)
     if old is not None:
         remove_vehicle(session, old.id)
     row = VehicleRow(
@@ -220,6 +222,26 @@ def _new(
     )
     session.add(row)
     return row
+
+
+def _no_lookalike(session: Session, compound_id: str, plate: str, now: datetime) -> None:
+    """Refuse a plate one look-alike character (8 for B, 0 for D) from a current registration:
+    the gate's reader may take either car for the other, and let one in under the other's
+    household, colour and entries."""
+    others = session.scalars(
+        select(VehicleRow).where(
+            VehicleRow.compound_id == compound_id, VehicleRow.plate.in_(sorted(lookalikes(plate)))
+        )
+    )
+    other = next((r for r in others if current(r, now)), None)
+    if other is not None:
+        raise VehicleRefused(
+            "vehicle.err.lookalike",
+            "{plate} is one look-alike character from {other}, registered already: the gate "
+            "could take one car for the other; check the plate",
+            plate=plate,
+            other=other.plate,
+        )
 
 
 def _check_window(

@@ -91,6 +91,25 @@ def test_a_plate_registered_and_current_is_not_registered_twice(office: Office) 
             )
 
 
+@pytest.mark.parametrize("lookalike", ["京A1234S", "京A1Z345", "京AD2345"])
+def test_a_plate_one_lookalike_from_a_registered_one_is_refused(
+    office: Office, lookalike: str
+) -> None:
+    with office.session() as s:
+        vehicles.add_resident_car(s, "h1", "京A12345", now=NOW)
+        vehicles.add_resident_car(s, "h1", "京A02345", now=NOW)  # 0 for 1: no look-alikes
+        with pytest.raises(VehicleRefused, match=r"look-alike character from 京A[01]2345") as no:
+            vehicles.invite_car(s, "h1", lookalike, Window(TODAY, TODAY), entries=1, now=NOW)
+    assert "闸机可能把两辆车认错" in i18n.translator("zh-CN")(no.value.key, **no.value.values)
+
+
+def test_an_ended_invitation_blocks_no_lookalike(office: Office) -> None:
+    with office.session() as s:
+        vehicles.invite_car(s, "h1", "京A12345", Window(TODAY, TODAY), entries=1, now=NOW)
+        later, day = NOW + timedelta(days=2), TODAY + timedelta(days=2)
+        vehicles.invite_car(s, "h1", "京A1234S", Window(day, day), entries=1, now=later)
+
+
 def test_an_ended_invitation_gives_way_to_a_new_one(office: Office) -> None:
     with office.session() as s:
         old = vehicles.invite_car(s, "h1", "京A11111", Window(TODAY, TODAY), entries=1, now=NOW)

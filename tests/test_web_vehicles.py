@@ -105,6 +105,15 @@ def test_a_clerks_wrong_car_plate_is_shown_beside_the_car_plate(world: World) ->
     assert "京N65432已经登记" in error_beside(again.text, "car_plate")
 
 
+def test_a_lookalike_of_a_registered_car_is_refused_beside_the_plate(world: World) -> None:
+    car = {"csrf": CSRF, "car_plate": "沪B80000", "flat": "1-1-102"}
+    assert world.client("clerk1").post("/office/c/c1/vehicles/car", data=car).status_code == 303
+    form = {"csrf": CSRF, "plate": "沪BB0000", "first": TODAY, "last": TODAY, "entries": "1"}
+    page = world.client(RESIDENT).post("/office/me/vehicles/invite", data=form)
+    assert page.status_code == 422
+    assert "与已登记的沪B80000只差一个易混字符" in error_beside(page.text, "plate")
+
+
 def test_a_resident_cannot_remove_another_households_car(world: World) -> None:
     with world.office.session() as s:
         from server.vehicles import add_resident_car
