@@ -162,6 +162,17 @@ def test_the_risk_list_preview_changes_nothing_until_confirmed(world: World) -> 
         assert (row.plate, row.area, str(row.visited_on)) == ("京A12345", "乙区", "2026-02-09")
 
 
+def test_a_risk_entrys_source_names_the_file_without_control_characters(tmp_path: Path) -> None:
+    world = make_world(tmp_path / "office")
+    clerk = world.client("clerk1")
+    text = "车牌,地区,到访日期\n京A12345,甲区,2026-02-08\n"
+    files = {"file": ("city\u202evsc.csv", text.encode(), "text/csv")}
+    preview = clerk.post("/office/c/c1/risk", data={"csrf": CSRF}, files=files)
+    assert clerk.post("/office/c/c1/risk/confirm", data=confirm_fields(preview.text)).is_success
+    with world.office.session() as s:
+        assert s.scalars(select(RiskPlateRow.source)).one() == f"cityvsc.csv {TODAY}"
+
+
 def test_the_vehicle_log_filters_by_plate_and_exports_it(world: World) -> None:
     at = world.clock() - timedelta(hours=1)
     car = {"lane": "vehicle", "plate": "京A12345"}

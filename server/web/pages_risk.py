@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -111,8 +112,10 @@ def risk_confirm(
 
 
 def _source(filename: str, compound: Compound, now: datetime) -> str:
-    """What the kiosk's guard view says the entry came from: the file and the import's day."""
-    return f"{filename[:160]} {local_date(now, compound.timezone)}"
+    """What the kiosk's guard view says the entry came from: the file and the import's day
+    (a right-to-left override in the file's name would turn the guard's words around)."""
+    name = "".join(c for c in filename if unicodedata.category(c) not in risklist.CONTROL)
+    return f"{name[:160]} {local_date(now, compound.timezone)}"
 
 
 def _say(request: Request, key: str, **values: Any) -> str:
