@@ -124,6 +124,29 @@ def test_a_resident_cannot_remove_another_households_car(world: World) -> None:
     assert "苏E88888" in plates(world, "resident")
 
 
+def test_a_resident_invites_for_the_own_household_whatever_the_form_says(world: World) -> None:
+    form = {"csrf": CSRF, "plate": "京A77777", "first": TODAY, "last": TODAY, "entries": "1",
+            "household_id": world.ids["c2"].household}  # fmt: skip
+    assert world.client(RESIDENT).post("/office/me/vehicles/invite", data=form).status_code == 303
+    assert plates(world, "visitor")["京A77777"].household_id == world.ids["c1"].household
+
+
+def test_a_clerk_removes_no_vehicle_of_another_compound(world: World) -> None:
+    with world.office.session() as s:
+        from server.vehicles import add_resident_car
+
+        other = add_resident_car(s, world.ids["c2"].household, "苏E99999", now=world.clock()).id
+    through = world.client("clerk1").post(
+        f"/office/c/c1/vehicles/{other}/remove", data={"csrf": CSRF}
+    )
+    assert through.status_code == 404
+    direct = world.client("clerk1").post(
+        f"/office/c/c2/vehicles/{other}/remove", data={"csrf": CSRF}
+    )
+    assert direct.status_code == 403
+    assert "苏E99999" in plates(world, "resident")
+
+
 def test_a_clerk_registers_a_service_vehicle_and_a_household_car(world: World) -> None:
     clerk = world.client("clerk1")
     form = {"csrf": CSRF, "plate": "沪C12345", "first": TODAY, "last": "2026-02-12"}
