@@ -93,6 +93,16 @@ def test_a_wrong_plate_and_a_wrong_day_are_both_shown_beside_their_fields(
     assert error_beside(page.text, "last") == ""
 
 
+def test_a_long_note_is_refused_beside_it_and_an_absurd_field_by_its_label(world: World) -> None:
+    form = {"csrf": CSRF, "plate": "沪C55555", "first": TODAY, "last": TODAY, "note": "备" * 301}
+    page = world.client("clerk1").post("/office/c/c1/vehicles/service", data=form)
+    assert page.status_code == 422
+    assert error_beside(page.text, "note") == "备注太长，最多200个字"
+    form = {**form, "note": "", "plate": "京" * 301}
+    absurd = world.client("clerk1").post("/office/c/c1/vehicles/service", data=form)
+    assert absurd.status_code == 400 and "“车牌”太长，最多 300 个字" in absurd.text
+
+
 def test_a_clerks_wrong_car_plate_is_shown_beside_the_car_plate(world: World) -> None:
     car = {"csrf": CSRF, "car_plate": "京N5432I", "flat": "1-1-102"}
     page = world.client("clerk1").post("/office/c/c1/vehicles/car", data=car)

@@ -91,6 +91,12 @@ FIELD_LABELS = {  # field -> catalogue key of its label, for refusals shown on a
     "unit": "reg.unit",
     "room": "reg.room",
     "reason": "colour_form.reason",
+    "plate": "vehicle.plate",
+    "car_plate": "vehicle.plate",
+    "first": "vehicle.first",
+    "last": "vehicle.last",
+    "note": "vehicle.note",
+    "flat": "vehicle.flat",
 }
 
 

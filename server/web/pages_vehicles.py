@@ -25,6 +25,8 @@ from server.web.vehicleforms import plate_and_window, plate_of, plate_searched, 
 router = APIRouter()
 Clerk = Annotated[Viewer, Depends(require(CLERKS, compound_from="compound_id"))]
 Text = Annotated[str, Form(max_length=300)]
+# Past NOTE_MAX the page says so beside the field; past this the form is no note at all.
+Note = Annotated[str, Form(max_length=4 * vehicles.NOTE_MAX)]
 SHOWN = 200  # vehicles listed at once (a search by plate finds the rest)
 
 
@@ -122,7 +124,7 @@ def add_service(
     plate: Text = "",
     first: Text = "",
     last: Text = "",
-    note: Text = "",
+    note: Note = "",
 ) -> object:
     """A delivery, removals or repair vehicle let in from ``first`` to ``last``."""
     form = {"plate": plate, "first": first, "last": last, "note": note}
