@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kiosk.model import RiskColour
@@ -331,6 +331,10 @@ def apply(session: Session, compound_id: str, found: Preview) -> Outcome:
     compound = session.get(Compound, compound_id)
     if compound is None:
         raise NotFound(f"no compound {compound_id!r}; add it first")
+    # Two imports of one compound run one after the other (a double-clicked confirm): the
+    # second waits here for the first's commit, then finds its residents instead of adding
+    # them twice (a resident has no unique key to stop it).
+    session.execute(update(Compound).where(Compound.id == compound_id).values(name=Compound.name))
     flats = {r.flat for r in found.rows}
     homes = _known_flats(session, compound_id, flats)
     known_h = sum(1 for f in flats if f in homes)

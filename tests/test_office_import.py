@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from server import importer
 from server.cli import main
@@ -91,6 +94,41 @@ def test_importing_the_same_file_again_adds_nothing(office: Office) -> None:
     assert (again.households_added, again.residents_added) == (0, 0)
     assert (again.households_known, again.residents_known) == (295, 295)
     assert counts(office) == (295, 295)
+
+
+def test_two_imports_at_once_add_each_resident_once(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double-clicked confirm: the second import starts while the first, its transaction
+    open, has not yet committed the residents it adds."""
+    header, *rows = sample_rows(3)
+    data = as_csv([header, *rows], "utf-8")
+    flats = as_csv([header, *([*r[:4], "", ""] for r in rows)], "utf-8")
+    import_file(office, flats, "flats.csv")  # the flats are known already: only residents go in
+    read = {"first": threading.Event(), "second": threading.Event()}
+    committed = threading.Event()
+    residents = importer._residents
+
+    def paused(session: Session, homes: Iterable[str]) -> set[tuple[str, str]]:
+        known = residents(session, homes)
+        read[threading.current_thread().name].set()
+        if threading.current_thread().name == "first":
+            committed.wait(10)  # holds its transaction open until the second one has started
+        return known
+
+    monkeypatch.setattr(importer, "_residents", paused)
+    threads = [
+        threading.Thread(target=import_file, args=(office, data, "h.csv"), name=n)
+        for n in ("first", "second")
+    ]
+    threads[0].start()
+    assert read["first"].wait(10)
+    threads[1].start()
+    read["second"].wait(0.5)  # without the lock it reads now, before the first commits
+    committed.set()
+    for thread in threads:
+        thread.join(30)
+    assert counts(office) == (3, 3)
 
 
 def test_gbk_csv_keeps_chinese_names(office: Office) -> None:
