@@ -244,6 +244,20 @@ def test_retention_removes_ended_visitor_and_service_vehicles_and_tells_kiosks(
     assert "京A22222" in plates(world, "resident")
 
 
+def test_a_deactivated_residents_invited_cars_are_withdrawn(tmp_path: Path) -> None:
+    world = make_world(tmp_path / "office")
+    form = {"csrf": CSRF, "plate": "京A66666", "first": TODAY, "last": TODAY, "entries": "1"}
+    assert world.client(RESIDENT).post("/office/me/vehicles/invite", data=form).status_code == 303
+    deactivate = {"csrf": CSRF, "reason": "搬走了", "confirm": "yes"}
+    path = f"/office/p/{world.ids['c1'].holder}/deactivate"
+    assert world.client("clerk1").post(path, data=deactivate).status_code == 303
+    assert plates(world, "visitor") == {}
+    with world.office.session() as s:  # and the kiosks are told
+        cars = select(Change).where(Change.kind == "vehicle").order_by(Change.seq.desc())
+        last = s.scalars(cars).first()
+        assert last is not None and last.payload["plate"] == "京A66666" and last.payload["removed"]
+
+
 def test_a_household_under_quarantine_invites_no_car(tmp_path: Path) -> None:
     world = make_world(tmp_path / "office")
     with world.office.session() as s:

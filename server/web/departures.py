@@ -1,5 +1,5 @@
 """A resident who moves out, and back: deactivation (with a reason) takes away their log-in,
-their passes and the visitor passes they invited; reactivation undoes it.
+their passes and the visitor passes and cars they invited; reactivation undoes it.
 
 Both are one conditional UPDATE of the resident (``office.transition``), so two clicks do it once;
 the revocations go into the change log and reach every kiosk at its next download.
@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from server import office
+from kiosk.vehicles.model import VehicleKind
+from server import office, vehicles
 from server.exc import AlreadyDone
-from server.models import Holder, Pass
+from server.models import Holder, Pass, VehicleRow
 from server.web import auth
 from server.web.errors import FormInvalid, WebError
 from server.web.tables import Invitation, User
@@ -58,7 +59,19 @@ def deactivate(
         Pass.revoked.is_(False),
         Pass.expires_at > now,
     )
+    _withdraw_cars(session, [u.id for u in logins], now)
     return _revoke_all(session, own, DEACTIVATED) + _revoke_all(session, invited, HOST_DEACTIVATED)
+
+
+def _withdraw_cars(session: Session, user_ids: list[int], now: datetime) -> None:
+    """The visitor cars they invited that may still come: off the registry, as their visitor
+    passes are revoked (and, like those, not back on it when the deactivation is undone)."""
+    invited = select(VehicleRow).where(
+        VehicleRow.created_by.in_(user_ids), VehicleRow.kind == VehicleKind.VISITOR.value
+    )
+    for car in session.scalars(invited).all():
+        if vehicles.current(car, now):
+            vehicles.remove_vehicle(session, car.id)
 
 
 def _revoke_all(session: Session, passes: Select[Pass], reason: str) -> list[str]:
