@@ -80,8 +80,10 @@ def cmd_purge(args: argparse.Namespace, db: Office) -> int:
     with db.session() as s:
         purged = retention.purge(s, datetime.now(UTC))
     print(
-        f"deleted {purged.events} event(s), {purged.invitations} invitation(s) and "
-        f"{purged.visitor_passes} visitor pass(es) older than their compound's retention"
+        f"deleted {purged.events} event(s), {purged.invitations} invitation(s), "
+        f"{purged.visitor_passes} visitor pass(es), {purged.vehicles} ended visitor or service "
+        f"vehicle(s) and {purged.risk_plates} risk-list report(s) older than their compound's "
+        "retention"
     )
     return 0
 

@@ -34,6 +34,14 @@ def ages(office: Office, compound: str) -> list[int]:
         return sorted(round((NOW - t) / timedelta(days=1)) for t in times)
 
 
+def add_risk_report(office: Office, age_days: int) -> None:
+    """The city's report of plate 京A<age> in c1, visited ``age_days`` before NOW."""
+    visited = (NOW - timedelta(days=age_days)).date()
+    with office.session() as s:
+        s.add(RiskPlateRow(compound_id="c1", plate=f"京A{age_days:05d}", area="甲区",
+                           visited_on=visited, source="city", imported_at=NOW))  # fmt: skip
+
+
 def add_visitor_invitation(office: Office, age_days: float) -> str:
     made = NOW - timedelta(days=age_days)
     pass_id = f"V{secrets.token_hex(4)}"
@@ -122,11 +130,9 @@ def test_old_visitor_invitations_and_passes_are_deleted(office: Office) -> None:
 def test_risk_list_reports_go_once_past_the_retention_and_the_window(
     office: Office, retention_days: int, kept: list[int]
 ) -> None:
+    for age in (1, 13, 20, 29, 31, 400):
+        add_risk_report(office, age)
     with office.session() as s:
-        for age in (1, 13, 20, 29, 31, 400):
-            day = (NOW - timedelta(days=age)).date()
-            s.add(RiskPlateRow(compound_id="c1", plate=f"京A{age:05d}", area="甲区",
-                               visited_on=day, source="city", imported_at=NOW))  # fmt: skip
         retention.set_retention(s, "c1", retention_days)
     with office.session() as s:
         purged = retention.purge(s, NOW)
@@ -172,9 +178,11 @@ def test_cli_sets_retention_and_purges(
 ) -> None:
     db = db_of(office)
     add_event(office, "c1", 3650)  # ten years before NOW: older than any retention today
+    add_risk_report(office, 3650)
     assert main(["--db", db, "retention", "--compound", "c1", "--days", "30"]) == 0
     assert main(["--db", db, "purge"]) == 0
-    assert "deleted 1 event(s)" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "deleted 1 event(s)" in said and "1 risk-list report(s)" in said
     assert main(["--db", db, "retention", "--compound", "nope", "--days", "30"]) == 2
     assert "no compound 'nope'" in capsys.readouterr().err
 
