@@ -93,6 +93,9 @@ class Reason(StrEnum):
     VEHICLE_WINDOW = "vehicle_window"  # outside the visitor's or service vehicle's time window
     VEHICLE_TAILGATING = "vehicle_tailgating"  # a second vehicle through one barrier opening
     VEHICLE_REGISTERED = "vehicle_registered"  # the guard registered an unknown plate as a visitor
+    # Read as a car let in, but another registered car one look-alike character away (8 for B,
+    # 5 for S) would not be: which of the two is at the barrier is the guard's to see.
+    VEHICLE_LOOKALIKE = "vehicle_lookalike"
 
 
 class Verdict(StrEnum):

@@ -148,6 +148,7 @@ _ALARM_CODES: dict[Reason, AlarmCode] = {
     Reason.VEHICLE_TAILGATING: AlarmCode.TAILGATING,
     Reason.VEHICLE_UNKNOWN: AlarmCode.CHECK_VEHICLE,
     Reason.VEHICLE_RISK_AREA: AlarmCode.CHECK_VEHICLE,
+    Reason.VEHICLE_LOOKALIKE: AlarmCode.CHECK_VEHICLE,
 }
 
 

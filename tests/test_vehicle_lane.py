@@ -6,6 +6,7 @@ the risk list in the office cache as the sync agent stores them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -409,3 +410,25 @@ def test_a_placement_that_sees_no_plate_is_refused_at_start(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match="would see no plate 2-8 m out") as refused:
         build(demo_config(tmp_path, more=aimed_too_far), sim=True, plate_reader=ScriptedPlates())
     assert "camera_fov_deg = 0" in str(refused.value)
+
+
+# 京A1234S is one look-alike character (5 / S) from CAR's 京A12345.
+LOOKALIKE_RED = Vehicle("veh-9", "京A1234S", VehicleKind.RESIDENT, household_id="H-0102")
+
+
+def test_a_car_let_in_whose_lookalike_would_not_be_goes_to_the_guard(gate: CarGate) -> None:
+    """A quarantined household's car read as a white household's registered look-alike (the
+    reader took S for 5) would leave: the guard looks which of the two it is."""
+    gate.app.office.put_vehicle(LOOKALIKE_RED)
+    gate.player.guard(UnlockGuard("1234"), SetDirection(Direction.OUT))
+    gate.arrive(CAR.plate)
+    view = gate.player.stage(Stage.GUARD, limit_s=10)
+    assert view.reason is Reason.VEHICLE_LOOKALIKE and not view.gate_open
+    (decision,) = gate.decisions()
+    assert "京A1234S" in decision.data["detail"] and "quarantine" in decision.data["detail"]
+
+
+def test_a_car_whose_lookalike_would_be_let_in_too_opens(gate: CarGate) -> None:
+    gate.app.office.put_vehicle(replace(LOOKALIKE_RED, household_id="H-0101"))
+    gate.arrive(CAR.plate)
+    assert gate.player.stage(Stage.OPEN, limit_s=10).gate_open

@@ -75,6 +75,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.VEHICLE_WINDOW: Words("不在|登记的|通行|时间内", "请|联系|邀请您的|住户|或|物业"),
         R.VEHICLE_TAILGATING: Words("一次|抬杆|只过|一辆车", "保安|正在|赶来"),
         R.VEHICLE_REGISTERED: Words("车辆|已登记", "请通行"),
+        R.VEHICLE_LOOKALIKE: Words("车牌|与另一|登记|车辆|相似", "请|停车，等待|保安|查验"),
     },
     "en": {
         R.OK: Words("Please go through"),
@@ -128,6 +129,7 @@ REASONS: dict[str, dict[Reason, Words]] = {
         R.VEHICLE_WINDOW: Words("Outside the registered time", "Ask your host or the office"),
         R.VEHICLE_TAILGATING: Words("One vehicle per opening", "The guard has been called"),
         R.VEHICLE_REGISTERED: Words("Vehicle registered", "Please drive through"),
+        R.VEHICLE_LOOKALIKE: Words("Plate like another car's", "Please stop for the guard"),
     },
 }
 

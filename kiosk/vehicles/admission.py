@@ -72,7 +72,25 @@ class VehicleAdmission:
         return Session(plate, None, None, household, history, plate=plate, vehicle=vehicle)
 
     def decide(self, session: Session, now: ClockReading, direction: Direction) -> Decision:
-        """The barrier's decision for ``session``'s vehicle."""
+        """The barrier's decision for ``session``'s vehicle. A car let in whose plate is one
+        look-alike character from another registered car that would not be let in goes to the
+        guard: the reader may have taken that car for this one."""
+        decision = self._decide(session, now, direction)
+        if decision.verdict is not Verdict.ALLOW or session.plate is None:
+            return decision
+        for other in sorted(lookalikes(session.plate)):
+            if self._office.vehicle(other) is None:
+                continue
+            theirs = self._decide(self.session(other, now), now, direction)
+            if theirs.verdict is not Verdict.ALLOW:
+                detail = (
+                    f"read as {session.plate}; {other}, one look-alike character away, is "
+                    f"registered too and would not be let in ({theirs.reason})"
+                )
+                return Decision(Verdict.GUARD, Reason.VEHICLE_LOOKALIKE, decision.alerts, detail)
+        return decision
+
+    def _decide(self, session: Session, now: ClockReading, direction: Direction) -> Decision:
         assert session.plate is not None
         risk = self._office.risk_report(session.plate)
         decision = decide_vehicle(
