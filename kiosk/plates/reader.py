@@ -158,18 +158,18 @@ class PlateReader:
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise ValueError(f"a frame is (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}")
         engine = self._load()
-        quads = self._find(engine, frame, self.roi or (0, 0, frame.shape[1], frame.shape[0]))
+        bgr = np.ascontiguousarray(frame[:, :, ::-1])  # the PP-OCR models were trained on BGR
+        quads = self._find(engine, bgr, self.roi or (0, 0, frame.shape[1], frame.shape[0]))
         if self.far is not None:
             # a box cut by the window's edge is part of a nearer plate, which the band has whole
             fine = [
                 q
-                for q in self._find(engine, frame, self.far, scale=1.0)
+                for q in self._find(engine, bgr, self.far, scale=1.0)
                 if not _at_edge(q, self.far, frame)
             ]
             quads = [q for q in quads if not _seen_in(q, fine)] + fine
         if not quads:
             return []
-        bgr = np.ascontiguousarray(frame[:, :, ::-1])  # the PP-OCR models were trained on BGR
         quads += [_union(group) for group in _lines(quads)]
         reads = _recognise(engine, bgr, quads)
         again = [i for i, (text, _, _) in enumerate(reads) if _cut_short(text)]
@@ -185,15 +185,14 @@ class PlateReader:
         ]
 
     def _find(
-        self, engine: Any, frame: np.ndarray, region: Box, scale: float | None = None
+        self, engine: Any, bgr: np.ndarray, region: Box, scale: float | None = None
     ) -> list[np.ndarray]:
-        """The text boxes detected in ``region`` of ``frame``, as quads in frame pixels."""
+        """The text boxes detected in ``region`` of the BGR frame, as quads in frame pixels."""
         left, top, right, bottom = region
-        part = frame[top:bottom, left:right]
+        part = np.ascontiguousarray(bgr[top:bottom, left:right])  # rows of the frame: no copy
         if part.shape[0] < 8 or part.shape[1] < 8:
             return []
-        bgr = np.ascontiguousarray(part[:, :, ::-1])
-        found = self._detect(engine, bgr, scale)
+        found = self._detect(engine, part, scale)
         if found.boxes is None or len(found.boxes) == 0:
             return []
         return [q + np.array((left, top), np.float32) for q in found.boxes]
