@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from drivers.base import FrameSource, GreyFrame
+from drivers.camera_webcam import luminance
 from drivers.qr import make_decoder
 from hw_tests.harness import CheckFailed, Options, Person, Skipped, wait_until
 from hw_tests.rig import Rig
@@ -24,17 +25,10 @@ TEST_TEXT = "KIOSK-CAMERA-TEST"
 TEST_PLATE = "京A12345"  # the simulated car's
 
 
-def grey(frame: GreyFrame) -> GreyFrame:
-    """The luminance of a car gate's RGB frame; a grey frame as it is."""
-    if frame.ndim == 2:
-        return frame
-    weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return np.asarray(frame.astype(np.float32) @ weights, dtype=np.uint8)
-
-
 def focus_metric(frame: GreyFrame) -> float:
-    """Variance of the 4-neighbour Laplacian: high for sharp edges, low for a blurred image."""
-    f = frame.astype(np.float32)
+    """Variance of the 4-neighbour Laplacian: high for sharp edges, low for a blurred image
+    (of the luminance of a car gate's RGB frame)."""
+    f = (luminance(frame) if frame.ndim == 3 else frame).astype(np.float32)
     lap = f[1:-1, :-2] + f[1:-1, 2:] + f[:-2, 1:-1] + f[2:, 1:-1] - 4 * f[1:-1, 1:-1]
     return float(lap.var())
 
@@ -61,7 +55,7 @@ def judge(frames: list[GreyFrame], focus_for: str = "20-40 cm") -> str:
         raise CheckFailed(f"every frame is black (brightest pixel {brightest}): lens cap? light?")
     if all(np.array_equal(frames[0], f) for f in frames[1:]):
         raise CheckFailed(f"{len(frames)} frames are identical: the camera stream is stuck")
-    focus = max(focus_metric(grey(f)) for f in frames)
+    focus = max(focus_metric(f) for f in frames)
     if focus < MIN_FOCUS:
         raise CheckFailed(
             f"the image is blurred (focus {focus:.0f} < {MIN_FOCUS:g}): clean the lens; a "
@@ -92,6 +86,7 @@ def read_plate(rig: Rig, camera: FrameSource, person: Person, timeout_s: float) 
     """Wait for a licence plate in front of the car gate's camera; say what was read where."""
     from kiosk.app import plate_camera
     from kiosk.plates.reader import PlateReader
+    from kiosk.vehicles.camera import as_rgb
 
     reader = PlateReader.placed(plate_camera(rig.config))
     person.ask_to("drive a car up to the barrier, or hold a plate 3 m in front of the camera "
@@ -101,8 +96,7 @@ def read_plate(rig: Rig, camera: FrameSource, person: Person, timeout_s: float) 
     def read() -> bool:
         frame = camera.read()
         if frame is not None:
-            rgb = frame if frame.ndim == 3 else np.repeat(frame[:, :, None], 3, axis=2)
-            found.extend(reader.read(rgb))
+            found.extend(reader.read(as_rgb(frame)))
         return bool(found)
 
     where = "the whole frame" if reader.roi is None else f"rows {reader.roi[1]}-{reader.roi[3]}"

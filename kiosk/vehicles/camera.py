@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from drivers.base import GreyFrame, Sighting
 
-__all__ = ["FRONT_SHARE", "PlateDecoder", "PlateSource", "in_front"]
+__all__ = ["FRONT_SHARE", "PlateDecoder", "PlateSource", "as_rgb", "in_front"]
 
 # A plate whose box is under this share of the tallest one's height is further back. The real
 # OCR's boxes on the simulated camera are 74 px tall at 3 m, 58-62 at 4 m, 47 at 5 m, 38-42 at
@@ -84,14 +84,18 @@ class PlateDecoder:
         new frame, the simulator's still scene) is not read twice."""
         if self._last is not None and self._last[0] is frame:
             return self._last[1]
-        rgb = frame if frame.ndim == 3 else np.repeat(frame[:, :, None], 3, axis=2)
-        reads = self._reader.read(rgb)
+        reads = self._reader.read(as_rgb(frame))
         self._last = (frame, reads)
         return reads
 
     def unread(self) -> tuple[Sighting, ...]:
         """No aim hints: a driver cannot move the plate to suit the camera."""
         return ()
+
+
+def as_rgb(frame: GreyFrame) -> npt.NDArray[np.uint8]:
+    """``frame`` as the plate reader takes it: RGB, a luminance frame as three equal channels."""
+    return frame if frame.ndim == 3 else np.repeat(frame[:, :, None], 3, axis=2)
 
 
 def in_front(reads: Sequence[_Read]) -> Sequence[_Read]:
