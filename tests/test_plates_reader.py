@@ -88,6 +88,21 @@ def test_a_region_of_interest_must_be_a_box(roi: tuple[int, int, int, int]) -> N
         PlateReader(far=roi)
 
 
+@pytest.fixture
+def crops(reader: PlateReader, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of crops of each recognition the module's engine runs, from now on."""
+    engine = reader._load()
+    counted: list[int] = []
+    recognise = engine.text_rec
+
+    def counting(request: Any) -> Any:
+        counted.append(len(request.img))
+        return recognise(request)
+
+    monkeypatch.setattr(engine, "text_rec", counting)
+    return counted
+
+
 @pytest.fixture(scope="module")
 def placed(reader: PlateReader) -> PlateReader:
     """The reader a kiosk whose camera placement is measured makes (the modelled camera)."""
@@ -130,17 +145,8 @@ def test_a_far_plate_is_read_in_the_far_window(placed: PlateReader) -> None:
 
 @pytest.mark.parametrize("distance", [6.0, 4.0])  # inside the far window; over its edge
 def test_a_plate_both_searches_find_is_recognised_once(
-    placed: PlateReader, monkeypatch: pytest.MonkeyPatch, distance: float
+    placed: PlateReader, crops: list[int], distance: float
 ) -> None:
-    engine = placed._load()
-    crops: list[int] = []
-    recognise = engine.text_rec
-
-    def counted(request: Any) -> Any:
-        crops.append(len(request.img))
-        return recognise(request)
-
-    monkeypatch.setattr(engine, "text_rec", counted)
     # two boxes for one plate would be two reads of it in one frame: read differently, two
     # plates, and the confirmer would confirm neither
     (box,) = placed.text_boxes(render_scene("京A12345", distance, DAY, seed=2))
@@ -207,20 +213,9 @@ def test_a_box_that_ends_inside_the_plate_is_read_again_wider(
     assert [r.text for r in reader.read(frame)] == ["吉J5613领"]
 
 
-def test_a_box_read_as_a_plate_is_recognised_once(
-    reader: PlateReader, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    engine = reader._load()
-    calls: list[int] = []
-    recognise = engine.text_rec
-
-    def counted(request: Any) -> Any:
-        calls.append(len(request.img))
-        return recognise(request)
-
-    monkeypatch.setattr(engine, "text_rec", counted)
+def test_a_box_read_as_a_plate_is_recognised_once(reader: PlateReader, crops: list[int]) -> None:
     assert [r.text for r in reader.read(render_scene("京A12345", 4.0, DAY, seed=2))] == ["京A12345"]
-    assert len(calls) == 1  # no second pass for a box that is a plate
+    assert len(crops) == 1  # no second pass for a box that is a plate
 
 
 def test_a_frame_that_is_not_rgb_is_refused(reader: PlateReader) -> None:
