@@ -12,7 +12,6 @@ clerk sees are in docs/office-import.md; reading the file is server.importread's
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from kiosk.model import RiskColour
 from server import office, spellings
 from server.exc import NotFound
 from server.importread import at, find_header, past_rows, read_cells
+from server.invisible import has_invisible
 from server.models import Compound, Holder, Household
 from server.sheetfiles import csv_bytes, xlsx_bytes
 from server.xlsxread import ImportFileError, excerpt
@@ -222,7 +222,7 @@ def check_row(number: int, values: dict[str, str]) -> Row:
         )
     if phone and not name:
         raise RowProblem("import.row.phone_no_name", "a phone is given but the name is empty")
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+    if has_invisible(name):
         raise RowProblem(
             "import.row.name_control",
             "name '{text}' holds control characters",

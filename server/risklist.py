@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -23,6 +22,7 @@ from kiosk.vehicles.model import RiskReport
 from server.exc import NotFound
 from server.importer import MAX_ROWS, Rejected
 from server.importread import Cells, at, find_header, past_rows, read_cells
+from server.invisible import has_invisible
 from server.models import Compound, RiskPlateRow
 from server.office import record_change
 from server.platecheck import PlateRefused, normal_plate
@@ -31,9 +31,6 @@ from sync.protocol import RiskPlateChange
 
 DEFAULT_WINDOW_DAYS = 14
 AREA_MAX = 200
-# Characters no area is written with: PostgreSQL refuses NUL, and a right-to-left override
-# would turn the guard screen's "reported in ..." around.
-CONTROL = ("Cc", "Cf")
 # Header cells are matched by any of these words ("车牌号 plate", "到访日期", "Date visited").
 COLUMNS: dict[str, tuple[str, ...]] = {
     "plate": ("车牌", "号牌", "plate"),
@@ -144,7 +141,7 @@ def _check(number: int, values: dict[str, str], first: date, day_zero: date) -> 
         raise RowRefused("risk.row.area", "the area is empty")
     if len(area) > AREA_MAX:
         raise RowRefused("risk.row.area_long", "the area is longer than {n} characters", n=AREA_MAX)
-    if any(unicodedata.category(c) in CONTROL for c in area):  # NUL, a bidi override
+    if has_invisible(area):  # NUL, a bidi override
         raise RowRefused("risk.row.area_control", "the area holds invisible control characters")
     visited = parse_day(values["visited"], day_zero)
     if visited > first:

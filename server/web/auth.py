@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from server.exc import AlreadyExists, NotFound, ServerConfigError
+from server.invisible import has_invisible
 from server.models import Compound
 from server.office import token_hash
 from server.web import passwords
@@ -116,7 +116,7 @@ def add_user(
 
 def username_ok(username: str) -> bool:
     """Typed at every log-in and shown in the audit log: nothing invisible, no spaces."""
-    return not any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in username)
+    return not (has_invisible(username) or any(c.isspace() for c in username))
 
 
 def login(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import importread, risklist
+from server.invisible import without_invisible
 from server.models import Compound, RiskPlateRow
 from server.web import i18n
 from server.web.access import CLERKS, Viewer, require, web_of
@@ -114,7 +114,7 @@ def risk_confirm(
 def _source(filename: str, compound: Compound, now: datetime) -> str:
     """What the kiosk's guard view says the entry came from: the file and the import's day
     (a right-to-left override in the file's name would turn the guard's words around)."""
-    name = "".join(c for c in filename if unicodedata.category(c) not in risklist.CONTROL)
+    name = without_invisible(filename)
     return f"{name[:160]} {local_date(now, compound.timezone)}"
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server import office, spellings
 from server.exc import AlreadyDone, AlreadyExists
+from server.invisible import has_invisible
 from server.models import Holder, Household
 from server.web.auth import UserRole, add_user, hash_password
 from server.web.errors import FormInvalid, WebError
@@ -53,7 +54,7 @@ def name_problem(name: str) -> str:
         return "reg.err.required"
     if len(name) > 60:
         return "reg.err.name_long"
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+    if has_invisible(name):
         return "reg.err.name_chars"
     return ""
 
